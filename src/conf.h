@@ -1,0 +1,62 @@
+/*
+ * conf.h - cadence.conf, the one configuration file of all three programs.
+ *
+ * Format (as opendkim.conf): "Key value" lines, '#' comments, keys matched
+ * case-insensitively against a table of known keys with a type and a
+ * default. An unknown key, a bad value or a repeated scalar key is an error
+ * naming file:line; nothing of a bad file is applied. See cadence.conf(5).
+ */
+#ifndef CADENCE_CONF_H
+#define CADENCE_CONF_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+#define CONF_DEFAULT_PATH SYSCONFDIR "/cadence/cadence.conf"
+#define CONF_DEFAULT_DATABASE LOCALSTATEDIR "/lib/cadence/cadence.db"
+
+struct cad_conf {
+	/* shared */
+	char *database;            /* Database */
+	char *secret_file;         /* SecretFile: HMAC key for Message-IDs and tokens */
+	char *domain;              /* Domain: domain of cadence's own addresses */
+	char *enroll_prefix;       /* EnrollPrefix: "enroll" -> enroll+<seq>@Domain */
+	char *unsubscribe_prefix;  /* UnsubscribePrefix: "unsubscribe" */
+	char *bounce_prefix;       /* BouncePrefix: "bounces" (VERP) */
+	char **internal_domains;   /* InternalDomains: the organization's domains */
+	size_t ninternal_domains;
+	int syslog;                /* Syslog: yes/no */
+	char *user_id;             /* UserID: drop privileges to this user[:group] */
+	/* milter */
+	char *socket;              /* Socket: local:/path, inet:port@host, inet6:... */
+	char *milter_pid_file;     /* MilterPidFile */
+	char *key_table;           /* KeyTable (OpenDKIM format) */
+	char *signing_table;       /* SigningTable */
+	char **internal_hosts;     /* InternalHosts: CIDR list of relaying hosts */
+	size_t ninternal_hosts;
+	char **trusted_authserv_ids;   /* TrustedAuthservIDs */
+	size_t ntrusted_authserv_ids;
+	int sign_all;              /* SignAllOutbound: sign all mail of signed domains */
+	size_t header_limit;       /* HeaderLimit: bytes of headers kept per message */
+	size_t body_limit;         /* BodyLimit: bytes of body kept per message */
+	/* scheduler */
+	char *scheduler_pid_file;  /* SchedulerPidFile */
+	char *submit_url;          /* SubmitURL: smtp://127.0.0.1:10026 */
+	char *http_listen;         /* HttpListen: 127.0.0.1:8025 ("" = off) */
+	char *public_url;          /* PublicURL: base of one-click unsubscribe links */
+	int spacing_seconds;       /* SendSpacing: minimum seconds between a rep's sends */
+	int spacing_jitter;        /* SendJitter: extra random seconds, 0..N */
+	int verp;                  /* VERP: yes/no */
+};
+
+/* Fills conf with every key's default. */
+void conf_defaults(struct cad_conf *conf);
+/* Reads path over the defaults. On error conf holds the defaults only and
+ * err says "path:line: what". */
+int conf_load(const char *path, struct cad_conf *conf, struct cad_err *err);
+void conf_free(struct cad_conf *conf);
+/* Writes every key and its effective value, as cadence.conf lines. */
+void conf_dump(const struct cad_conf *conf, struct sbuf *out);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * util.h - the small helpers every part of cadence uses.
+ *
+ * What it guarantees:
+ * - Memory: x*() allocators never return NULL; on exhaustion they log and
+ *   abort (as Postfix's mymalloc does), so callers need no NULL checks.
+ * - sbuf: a growable, always NUL-terminated byte string, so that untrusted
+ *   data never lands in a fixed buffer (Postfix's VSTRING in miniature).
+ * - cad_err: a bounded error message; the text names the place (file:line,
+ *   field, header) and is truncated, never overflowed.
+ * - Logging: severity-levelled, to stderr or syslog; untrusted strings go
+ *   through cad_printable() first (truncated, control bytes escaped).
+ * - Time: cad_time_t is seconds since the epoch, UTC. Nothing here reads
+ *   the clock except cad_now(), which only the daemons' mains may call.
+ */
+#ifndef CADENCE_UTIL_H
+#define CADENCE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAD_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* ---- memory ---- */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);               /* xstrdup(NULL) == NULL */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) CAD_PRINTF(1, 2);
+
+/* ---- growable strings ---- */
+struct sbuf {
+	char *s;     /* NUL-terminated; never NULL after sbuf_init() */
+	size_t len;
+	size_t cap;
+};
+void sbuf_init(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+void sbuf_reset(struct sbuf *b);
+void sbuf_add(struct sbuf *b, const void *p, size_t n);
+void sbuf_adds(struct sbuf *b, const char *s);
+void sbuf_addc(struct sbuf *b, char c);
+void sbuf_addf(struct sbuf *b, const char *fmt, ...) CAD_PRINTF(2, 3);
+void sbuf_vaddf(struct sbuf *b, const char *fmt, va_list ap) CAD_PRINTF(2, 0);
+char *sbuf_detach(struct sbuf *b);          /* caller frees; b is re-inited */
+
+/* ---- errors ---- */
+struct cad_err {
+	char msg[512];
+};
+/* Formats into err (NULL-safe), truncating; returns -1 for "return cad_err_set(...)". */
+int cad_err_set(struct cad_err *err, const char *fmt, ...) CAD_PRINTF(2, 3);
+/* Prefixes err's message with "prefix: " (for example a file name). */
+void cad_err_prefix(struct cad_err *err, const char *fmt, ...) CAD_PRINTF(2, 3);
+
+/* ---- logging ---- */
+enum cad_log_level { CAD_LOG_DEBUG, CAD_LOG_INFO, CAD_LOG_NOTICE, CAD_LOG_WARN, CAD_LOG_ERR };
+void cad_log_open(const char *ident, int use_syslog, int verbose);
+void cad_log(enum cad_log_level lvl, const char *fmt, ...) CAD_PRINTF(2, 3);
+/* Appends s (at most max bytes of it) to out with control and non-ASCII
+ * bytes escaped as \xHH, and "..." when truncated: safe for a log line. */
+void cad_printable(struct sbuf *out, const char *s, size_t max);
+
+/* ---- strings ---- */
+void cad_strlower(char *s);
+int cad_strcaseeq(const char *a, const char *b);
+char *cad_trim(char *s);                    /* in place; returns s advanced */
+int cad_startswith_ci(const char *s, const char *prefix);
+
+/* ---- mail addresses ---- */
+/* A plain addr-spec check (local@domain, no spaces or angle brackets,
+ * domain with a dot or a bracketed literal). Enough to refuse junk input. */
+int cad_addr_valid(const char *addr);
+/* Lower-cases the whole address in place (cadence treats local parts as
+ * case-insensitive, as every large provider does). */
+void cad_addr_normalize(char *addr);
+/* Pointer to the domain part after the last '@', or NULL. */
+const char *cad_addr_domain(const char *addr);
+
+/* ---- time ---- */
+typedef int64_t cad_time_t;
+/* Parses "2026-12-01T09:00:00Z", "2026-12-01T09:00:00+01:00",
+ * "2026-12-01 09:00" (UTC) or "2026-12-01" (00:00 UTC). 0 on success. */
+int cad_time_parse(const char *s, cad_time_t *out);
+/* Formats as "2026-12-01T09:00:00Z" into buf (at least 21 bytes). */
+char *cad_time_format(cad_time_t t, char *buf, size_t len);
+#define CAD_TIME_BUFSZ 32
+/* The wall clock; for the daemons' mains and cadencectl only, never rules. */
+cad_time_t cad_now(void);
+
+#define CAD_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

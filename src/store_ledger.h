@@ -1,0 +1,96 @@
+/*
+ * store_ledger.h - the store's send ledger: what cadenced and the milter
+ * need to send each step exactly once and never after a stop.
+ *
+ * The protocol (DESIGN.md "The two walks", rule 2):
+ *  1. cadenced records the message (state prepared, with its Message-ID)
+ *     BEFORE submitting it. A second prepare for the same (enrollment, step)
+ *     returns the first record, so a restart re-sends with the same id.
+ *  2. cadence-milter, at end of message, calls store_msg_gate(): in one
+ *     transaction it checks that the enrollment is still active and that
+ *     this message was not already witnessed; then marks it witnessed with
+ *     Postfix's queue id (accept), or rejected (the gate refuses it).
+ *  3. cadenced, on the MTA's 250, calls store_msg_sent(): the message is
+ *     marked submitted and the enrollment moves to its next step in the
+ *     same transaction. On a 4xx after DATA the message was not queued, so
+ *     store_msg_retry() forgets any witness and schedules the retry; on a
+ *     5xx store_msg_failed() pauses the enrollment with the reply.
+ *  4. After a crash, store_msgs_pending() lists prepared or witnessed
+ *     messages whose enrollment has not moved on: witnessed ones are sent
+ *     (the MTA has them: finish step 3 without sending), prepared ones are
+ *     submitted again with the same Message-ID.
+ * Every function is one transaction with its event(s).
+ */
+#ifndef CADENCE_STORE_LEDGER_H
+#define CADENCE_STORE_LEDGER_H
+
+#include "store.h"
+
+/* Active enrollments whose next_due <= now, oldest first, at most limit,
+ * found through the (state, next_due) index (never a scan). */
+int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_view **out,
+	      size_t *n, struct cad_err *err);
+/* Moves an active enrollment's current step to next_due (a window, a
+ * limit or a retry deferred it). No event: deferrals would flood the log. */
+int store_enrollment_defer(struct store *st, int64_t enrollment_id, cad_time_t next_due,
+			   struct cad_err *err);
+/* Moves an active enrollment past its current step without a message
+ * (for example a task step that does not wait), due at next_due, or
+ * finished after the last step; writes event type with detail. */
+int store_enrollment_advance(struct store *st, int64_t enrollment_id, int from_step,
+			     cad_time_t next_due, const char *type, const char *detail,
+			     const char *actor, cad_time_t now, struct cad_err *err);
+
+/* Step 1 above. m->enrollment_id, step, message_id, token, subject set by
+ * the caller; m->id filled. *existing = 1 when a record for that step
+ * already existed: then *m is replaced by the stored record. */
+int store_msg_prepare(struct store *st, struct sent_msg *m, cad_time_t now, int *existing,
+		      struct cad_err *err);
+int store_msg_get(struct store *st, const char *message_id, struct sent_msg *out,
+		  struct cad_err *err);
+int store_msg_get_token(struct store *st, const char *token, struct sent_msg *out,
+			struct cad_err *err);
+int store_msg_for_step(struct store *st, int64_t enrollment_id, int step, struct sent_msg *out,
+		       struct cad_err *err);
+
+/* Step 2 above. */
+enum gate_verdict {
+	GATE_ACCEPT,     /* witnessed now */
+	GATE_REJECT,     /* enrollment no longer active, or already witnessed */
+	GATE_UNKNOWN     /* not a message of ours (no ledger row) */
+};
+int store_msg_gate(struct store *st, const char *message_id, const char *queue_id,
+		   cad_time_t now, enum gate_verdict *verdict, char *why, size_t whylen,
+		   struct cad_err *err);
+
+/* Step 3 above. next_due: the following step's due time (ignored when the
+ * sent step was the last one: the enrollment finishes). */
+int store_msg_sent(struct store *st, int64_t msg_id, const char *smtp_reply,
+		   const char *queue_id, cad_time_t next_due, const char *actor, cad_time_t now,
+		   struct cad_err *err);
+int store_msg_retry(struct store *st, int64_t msg_id, const char *smtp_reply,
+		    cad_time_t retry_at, cad_time_t now, struct cad_err *err);
+int store_msg_failed(struct store *st, int64_t msg_id, const char *smtp_reply,
+		     const char *actor, cad_time_t now, struct cad_err *err);
+
+/* Step 4 above: prepared or witnessed messages of active enrollments that
+ * are still on that message's step. */
+int store_msgs_pending(struct store *st, struct sent_msg **out, size_t *n, struct cad_err *err);
+void store_msgs_free(struct sent_msg *m, size_t n);
+
+/* Send times (submitted or witnessed) of a rep's messages since t, oldest
+ * first: the input of the rolling cap and spacing rules. */
+int store_user_sends_since(struct store *st, int64_t user_id, cad_time_t since,
+			   cad_time_t **times, size_t *n, struct cad_err *err);
+/* Count of messages to a recipient domain since t (the daily domain cap). */
+int store_domain_sends_since(struct store *st, const char *domain, cad_time_t since, int *count,
+			     struct cad_err *err);
+
+/* A task step: creates the task (event task_created) and, when the step
+ * does not wait, advances the enrollment to next_due in the same
+ * transaction; when it waits, the enrollment stays on the step with
+ * next_due = 0 until store_task_close(). */
+int store_task_step(struct store *st, struct task *t, int wait, cad_time_t next_due,
+		    const char *actor, cad_time_t now, struct cad_err *err);
+
+#endif

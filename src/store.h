@@ -16,7 +16,9 @@
  *   message and left untouched.
  *
  * Conventions: functions return 0 on success and -1 on error with err set;
- * look-ups return STORE_NOTFOUND (1) when there is nothing to find. Output
+ * look-ups return STORE_NOTFOUND (1) when there is nothing to find, and so
+ * do changes whose key names nothing (disable an unknown rep, pause an
+ * unknown sequence...), with err saying what was not found. Output
  * structs are filled with heap copies the caller frees (model.h *_free, or
  * the store_*_free() for arrays). "actor" names who did it for the event
  * log ("cli:root", "cadenced", "milter", "api:<key id>"); "now" is explicit.
@@ -207,5 +209,19 @@ void store_task_views_free(struct task_view *v, size_t n);
  * computed it with the calendar rules), or finishes after the last step. */
 int store_task_close(struct store *st, int64_t task_id, enum task_state state,
 		     cad_time_t next_due, const char *actor, cad_time_t now, struct cad_err *err);
+
+/* ---- holiday calendars (schema version 2) ---- */
+struct holiday {
+	char *calendar;   /* "us", "de", a company's own name */
+	char *date;       /* "YYYY-MM-DD" */
+	char *name;       /* "Independence Day" (may be NULL) */
+};
+/* Adds or renames the holiday of calendar on date. */
+int store_holiday_add(struct store *st, const char *calendar, const char *date,
+		      const char *name, struct cad_err *err);
+/* The holidays of calendar (NULL = every calendar), by date. */
+int store_holidays(struct store *st, const char *calendar, struct holiday **out, size_t *n,
+		   struct cad_err *err);
+void store_holidays_free(struct holiday *h, size_t n);
 
 #endif

@@ -1,0 +1,303 @@
+/*
+ * store_db.c - opening and closing the SQLite store, transactions, the
+ * prepared-statement cache and the bind/column helpers every store_*.c
+ * file uses.
+ *
+ * Guarantees: a store is opened with foreign keys on, a 5 s busy timeout
+ * and (read-write) WAL journaling; its schema is checked before anything is
+ * written, so that a file of a newer version is refused untouched, and an
+ * older one is migrated in one transaction (store_schema.c). Transactions
+ * nest by counting; the outermost one is BEGIN IMMEDIATE, so that two
+ * writers never deadlock upgrading a read lock; a rollback at any depth
+ * dooms the whole outermost transaction.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_int.h"
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+static int exec_plain(struct store *st, const char *sql, const char *what, struct cad_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		cad_err_set(err, "store: %s: %s", what, msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int store_open_version(struct store **out, const char *path, int flags, int target,
+		       struct cad_err *err)
+{
+	struct store *st;
+	struct stat sb;
+	int oflags, version;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0')
+		return cad_err_set(err, "store: no database path given");
+	if (!(flags & STORE_CREATE) && stat(path, &sb) < 0)
+		return cad_err_set(err, "store: %s: %s (create it with \"cadencectl init\")", path,
+				   strerror(errno));
+	if (flags & STORE_READONLY)
+		oflags = SQLITE_OPEN_READONLY;
+	else
+		oflags = SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+
+	st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	st->readonly = (flags & STORE_READONLY) != 0;
+	if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		cad_err_set(err, "store: %s: %s", path,
+			    st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (exec_plain(st, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) < 0)
+		goto fail;
+	/* Check before any write (WAL mode rewrites the file header). */
+	if (store_schema_check(st, target, &version, err) < 0)
+		goto fail;
+	st->version = version;
+	if (st->readonly) {
+		if (version < target) {
+			cad_err_set(err, "store: %s: schema version %d is older than this "
+				    "cadence's (version %d); open it read-write once to upgrade it",
+				    path, version, target);
+			goto fail;
+		}
+	} else {
+		if (exec_plain(st, "PRAGMA journal_mode = WAL", "enabling WAL", err) < 0)
+			goto fail;
+		if (version < target && store_schema_migrate(st, target, err) < 0)
+			goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+int store_open(struct store **out, const char *path, int flags, struct cad_err *err)
+{
+	return store_open_version(out, path, flags, store_schema_current(), err);
+}
+
+void store_close(struct store *st)
+{
+	size_t i;
+	if (st == NULL)
+		return;
+	if (st->depth > 0 && st->db)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	for (i = 0; i < st->ncached; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	if (st->db)
+		sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	return st->version;
+}
+
+/* ---- transactions ---- */
+
+int store_begin(struct store *st, struct cad_err *err)
+{
+	if (st->depth == 0) {
+		if (exec_plain(st, st->readonly ? "BEGIN" : "BEGIN IMMEDIATE",
+			       "beginning a transaction", err) < 0)
+			return -1;
+		st->doomed = 0;
+	}
+	st->depth++;
+	return 0;
+}
+
+int store_commit(struct store *st, struct cad_err *err)
+{
+	if (st->depth == 0)
+		return cad_err_set(err, "store: commit without a transaction");
+	if (--st->depth > 0)
+		return 0;
+	if (st->doomed) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->doomed = 0;
+		return cad_err_set(err, "store: the transaction was rolled back by an inner "
+				   "failure");
+	}
+	if (exec_plain(st, "COMMIT", "committing", err) < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void store_rollback(struct store *st)
+{
+	if (st->depth == 0)
+		return;
+	if (--st->depth > 0) {
+		st->doomed = 1;
+		return;
+	}
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->doomed = 0;
+}
+
+/* ---- statements ---- */
+
+sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	size_t i;
+	for (i = 0; i < st->ncached; i++)
+		if (st->cache[i].sql == sql) {
+			s = st->cache[i].stmt;
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return s;
+		}
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_dberr(st, "preparing a statement", err);
+		return NULL;
+	}
+	if (st->ncached < STORE_STMT_CACHE) {
+		st->cache[st->ncached].sql = sql;
+		st->cache[st->ncached].stmt = s;
+		st->ncached++;
+	} else {
+		/* Never expected (the store has fewer statements than slots);
+		 * keep working, at the cost of leaking nothing but speed. */
+		cad_log(CAD_LOG_WARN, "store: statement cache full");
+		for (i = 1; i < st->ncached; i++)
+			st->cache[i - 1] = st->cache[i];
+		sqlite3_finalize(st->cache[0].stmt);
+		st->cache[st->ncached - 1].sql = sql;
+		st->cache[st->ncached - 1].stmt = s;
+	}
+	return s;
+}
+
+void store_stmt_done(sqlite3_stmt *s)
+{
+	if (s)
+		sqlite3_reset(s);
+}
+
+int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what, struct cad_err *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		store_dberr(st, what, err);
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+int store_dberr(struct store *st, const char *what, struct cad_err *err)
+{
+	return cad_err_set(err, "store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+int store_is_unique_violation(struct store *st)
+{
+	int x = sqlite3_extended_errcode(st->db);
+	return x == SQLITE_CONSTRAINT_UNIQUE || x == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+void store_bind_int64(sqlite3_stmt *s, int i, int64_t v)
+{
+	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+void store_bind_time(sqlite3_stmt *s, int i, cad_time_t t)
+{
+	if (t)
+		sqlite3_bind_int64(s, i, (sqlite3_int64)t);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+void store_bind_id(sqlite3_stmt *s, int i, int64_t id)
+{
+	store_bind_time(s, i, id);
+}
+
+char *store_col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int64_t store_col_int64(sqlite3_stmt *s, int i)
+{
+	return (int64_t)sqlite3_column_int64(s, i);
+}
+
+int store_col_int(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_int(s, i);
+}
+
+/* ---- small shared helpers ---- */
+
+char *store_lower(const char *s)
+{
+	char *r = xstrdup(s);
+	if (r)
+		cad_strlower(r);
+	return r;
+}
+
+int store_is_id(const char *s, int64_t *id)
+{
+	int64_t v = 0;
+	const char *p;
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return 0;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		v = v * 10 + (*p - '0');
+	}
+	*id = v;
+	return 1;
+}
+
+void store_grow(void **arr, size_t *cap, size_t need, size_t sz)
+{
+	size_t ncap;
+	if (need <= *cap)
+		return;
+	ncap = *cap ? *cap * 2 : 8;
+	while (ncap < need)
+		ncap *= 2;
+	*arr = xrealloc(*arr, ncap * sz);
+	memset((char *)*arr + *cap * sz, 0, (ncap - *cap) * sz);
+	*cap = ncap;
+}

@@ -1,0 +1,237 @@
+/*
+ * store_enroll.c - enrollments: recording a new one, reading one, the
+ * contact's current one, a rep's recent count, and filtered listings with
+ * the names a person wants beside them.
+ *
+ * Guarantees: at most one running (active or paused) enrollment per
+ * contact, enforced by a partial unique index, so that even two writers
+ * racing cannot enroll a contact twice; the insert and its "enrolled" event
+ * are one transaction. Deciding whether to enroll is not done here (see
+ * enroll.h); this records the decision.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+#define ENR_COLS "e.id, e.contact_id, e.sequence_id, e.user_id, e.state, e.step, e.next_due," \
+	" e.reason, e.paused_until, e.enrolled_at, e.updated_at, e.enrolled_by, e.bulk"
+
+static void read_enr(sqlite3_stmt *s, struct enrollment *e)
+{
+	enum enr_state st = ENR_ACTIVE;
+	memset(e, 0, sizeof(*e));
+	e->id = store_col_int64(s, 0);
+	e->contact_id = store_col_int64(s, 1);
+	e->sequence_id = store_col_int64(s, 2);
+	e->user_id = store_col_int64(s, 3);
+	enr_state_parse((const char *)sqlite3_column_text(s, 4), &st);
+	e->state = st;
+	e->step = store_col_int(s, 5);
+	e->next_due = store_col_int64(s, 6);
+	e->reason = store_col_text(s, 7);
+	e->paused_until = store_col_int64(s, 8);
+	e->enrolled_at = store_col_int64(s, 9);
+	e->updated_at = store_col_int64(s, 10);
+	e->enrolled_by = store_col_text(s, 11);
+	e->bulk = store_col_int(s, 12);
+}
+
+static const char sql_insert[] =
+	"INSERT INTO enrollments (contact_id, sequence_id, user_id, state, step, next_due,"
+	" reason, paused_until, enrolled_at, updated_at, enrolled_by, bulk)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)";
+
+int store_enrollment_insert(struct store *st, struct enrollment *e, const char *actor,
+			    cad_time_t now, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	char *detail;
+	int64_t id;
+
+	if (e->step < 1)
+		return cad_err_set(err, "an enrollment starts at step 1 or later");
+	if (store_begin(st, err) < 0)
+		return -1;
+	s = store_stmt(st, sql_insert, err);
+	if (s == NULL)
+		goto fail;
+	store_bind_int64(s, 1, e->contact_id);
+	store_bind_int64(s, 2, e->sequence_id);
+	store_bind_int64(s, 3, e->user_id);
+	store_bind_text(s, 4, enr_state_name(e->state));
+	store_bind_int64(s, 5, e->step);
+	store_bind_time(s, 6, e->next_due);
+	store_bind_text(s, 7, e->reason);
+	store_bind_time(s, 8, e->paused_until);
+	store_bind_int64(s, 9, now);
+	store_bind_text(s, 10, e->enrolled_by ? e->enrolled_by : actor);
+	store_bind_int64(s, 11, e->bulk ? 1 : 0);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		if (store_is_unique_violation(st))
+			cad_err_set(err, "contact %lld already has an active or paused enrollment",
+				    (long long)e->contact_id);
+		else
+			store_dberr(st, "recording an enrollment", err);
+		store_stmt_done(s);
+		goto fail;
+	}
+	store_stmt_done(s);
+	id = (int64_t)sqlite3_last_insert_rowid(st->db);
+	detail = xasprintf("step %d%s", e->step, e->bulk ? ", bulk" : "");
+	if (store_event_put(st, now, EV_ENROLLED, id, e->contact_id, e->sequence_id, e->user_id,
+			    actor, detail, err) < 0) {
+		free(detail);
+		goto fail;
+	}
+	free(detail);
+	if (store_commit(st, err) < 0)
+		return -1;
+	e->id = id;
+	e->enrolled_at = e->updated_at = now;
+	if (e->enrolled_by == NULL)
+		e->enrolled_by = xstrdup(actor);
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+static const char sql_get[] = "SELECT " ENR_COLS " FROM enrollments e WHERE e.id = ?";
+static const char sql_current[] =
+	"SELECT " ENR_COLS " FROM enrollments e"
+	" WHERE e.contact_id = ? AND e.state IN ('active','paused')";
+
+static int get_one(struct store *st, const char *sql, int64_t key, struct enrollment *out,
+		   struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		read_enr(s, out);
+	store_stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return store_dberr(st, "reading an enrollment", err);
+}
+
+int store_enrollment_get(struct store *st, int64_t id, struct enrollment *out,
+			 struct cad_err *err)
+{
+	int rc = get_one(st, sql_get, id, out, err);
+	if (rc == STORE_NOTFOUND)
+		cad_err_set(err, "no enrollment %lld", (long long)id);
+	return rc;
+}
+
+int store_enrollment_current(struct store *st, int64_t contact_id, struct enrollment *out,
+			     struct cad_err *err)
+{
+	return get_one(st, sql_current, contact_id, out, err);
+}
+
+static const char sql_since[] =
+	"SELECT COUNT(*) FROM enrollments WHERE user_id = ? AND enrolled_at >= ?";
+
+int store_enrollments_since(struct store *st, int64_t user_id, cad_time_t since, int *count,
+			    struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_since, err);
+	int rc;
+	*count = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, user_id);
+	store_bind_int64(s, 2, since);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = store_col_int(s, 0);
+	store_stmt_done(s);
+	if (rc != SQLITE_ROW)
+		return store_dberr(st, "counting enrollments", err);
+	return 0;
+}
+
+/* Every criterion is optional: an unset one binds NULL and is true. */
+static const char sql_views[] =
+	"SELECT " ENR_COLS ", c.email, q.name, u.email,"
+	" (SELECT COUNT(*) FROM steps WHERE sequence_id = e.sequence_id), p.kind"
+	" FROM enrollments e"
+	" JOIN contacts c ON c.id = e.contact_id"
+	" JOIN sequences q ON q.id = e.sequence_id"
+	" JOIN users u ON u.id = e.user_id"
+	" LEFT JOIN steps p ON p.sequence_id = e.sequence_id AND p.idx = e.step"
+	" WHERE (?1 IS NULL OR e.id = ?1)"
+	" AND (?2 IS NULL OR c.email = ?2"
+	"  OR c.id IN (SELECT contact_id FROM contact_aliases WHERE alias = ?2))"
+	" AND (?3 IS NULL OR q.name = ?3)"
+	" AND (?4 IS NULL OR u.email = ?4)"
+	" AND (?5 IS NULL OR e.state = ?5)"
+	" ORDER BY e.id";
+
+int store_enrollments(struct store *st, const struct enr_filter *f,
+		      struct enrollment_view **out, size_t *n, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_views, err);
+	struct enrollment_view *v = NULL;
+	size_t cap = 0, cnt = 0;
+	char *contact, *user;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	contact = store_lower(f ? f->contact : NULL);
+	user = store_lower(f ? f->user : NULL);
+	store_bind_id(s, 1, f ? f->id : 0);
+	store_bind_text(s, 2, contact);
+	store_bind_text(s, 3, f ? f->sequence : NULL);
+	store_bind_text(s, 4, user);
+	store_bind_text(s, 5, (f && f->state >= 0) ? enr_state_name((enum enr_state)f->state)
+						   : NULL);
+	free(contact);
+	free(user);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct enrollment_view *w;
+		enum step_kind k = STEP_EMAIL;
+		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
+		w = &v[cnt++];
+		read_enr(s, &w->e);
+		w->contact_email = store_col_text(s, 13);
+		w->sequence_name = store_col_text(s, 14);
+		w->user_email = store_col_text(s, 15);
+		w->nsteps = store_col_int(s, 16);
+		step_kind_parse((const char *)sqlite3_column_text(s, 17), &k);
+		w->next_kind = k;
+	}
+	store_stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		store_enrollment_views_free(v, cnt);
+		return store_dberr(st, "listing enrollments", err);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+void store_enrollment_views_free(struct enrollment_view *v, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		enrollment_free(&v[i].e);
+		free(v[i].contact_email);
+		free(v[i].sequence_name);
+		free(v[i].user_email);
+	}
+	free(v);
+}

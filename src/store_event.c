@@ -1,0 +1,132 @@
+/*
+ * store_event.c - the append-only event log: appending a row, and listing
+ * rows through a filter (contact, sequence, rep, type, enrollment, time).
+ *
+ * Guarantees: rows are only ever INSERTed, never updated or deleted. The
+ * listing carries the contact's, sequence's and rep's names beside the ids
+ * so that a report needs no second look-up; it is ordered oldest first,
+ * and with a limit it returns the newest `limit` rows, still oldest first.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static const char sql_event_insert[] =
+	"INSERT INTO events (at, type, enrollment_id, contact_id, sequence_id, user_id,"
+	" actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+int store_event_put(struct store *st, cad_time_t at, const char *type, int64_t enrollment_id,
+		    int64_t contact_id, int64_t sequence_id, int64_t user_id, const char *actor,
+		    const char *detail, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_event_insert, err);
+	if (s == NULL)
+		return -1;
+	if (type == NULL || *type == '\0')
+		return cad_err_set(err, "store: an event needs a type");
+	store_bind_int64(s, 1, at);
+	store_bind_text(s, 2, type);
+	store_bind_id(s, 3, enrollment_id);
+	store_bind_id(s, 4, contact_id);
+	store_bind_id(s, 5, sequence_id);
+	store_bind_id(s, 6, user_id);
+	store_bind_text(s, 7, actor);
+	store_bind_text(s, 8, detail);
+	return store_exec_stmt(st, s, "recording an event", err);
+}
+
+int store_event_add(struct store *st, const struct event *ev, struct cad_err *err)
+{
+	return store_event_put(st, ev->at, ev->type, ev->enrollment_id, ev->contact_id,
+			       ev->sequence_id, ev->user_id, ev->actor, ev->detail, err);
+}
+
+/* One statement serves every filter: an unset criterion binds NULL and
+ * its clause is true. The inner query picks the newest rows when there is
+ * a limit (-1 = none); the outer one puts them back in order. */
+static const char sql_events[] =
+	"SELECT id, at, type, enrollment_id, contact_id, sequence_id, user_id, actor, detail,"
+	" contact_email, sequence_name, user_email FROM ("
+	" SELECT ev.id AS id, ev.at AS at, ev.type AS type, ev.enrollment_id AS enrollment_id,"
+	"  ev.contact_id AS contact_id, ev.sequence_id AS sequence_id, ev.user_id AS user_id,"
+	"  ev.actor AS actor, ev.detail AS detail, c.email AS contact_email,"
+	"  s.name AS sequence_name, u.email AS user_email"
+	" FROM events ev"
+	" LEFT JOIN contacts c ON c.id = ev.contact_id"
+	" LEFT JOIN sequences s ON s.id = ev.sequence_id"
+	" LEFT JOIN users u ON u.id = ev.user_id"
+	" WHERE (?1 IS NULL OR c.email = ?1)"
+	"  AND (?2 IS NULL OR s.name = ?2)"
+	"  AND (?3 IS NULL OR u.email = ?3)"
+	"  AND (?4 IS NULL OR ev.type = ?4)"
+	"  AND (?5 IS NULL OR ev.enrollment_id = ?5)"
+	"  AND (?6 IS NULL OR ev.at >= ?6)"
+	"  AND (?7 IS NULL OR ev.at < ?7)"
+	" ORDER BY ev.id DESC LIMIT ?8) AS recent"
+	" ORDER BY id";
+
+int store_events(struct store *st, const struct event_filter *f, struct event **out, size_t *n,
+		 struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	struct event *v = NULL;
+	size_t cap = 0, cnt = 0;
+	char *contact, *user;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	s = store_stmt(st, sql_events, err);
+	if (s == NULL)
+		return -1;
+	contact = store_lower(f ? f->contact : NULL);
+	user = store_lower(f ? f->user : NULL);
+	store_bind_text(s, 1, contact);
+	store_bind_text(s, 2, f ? f->sequence : NULL);
+	store_bind_text(s, 3, user);
+	store_bind_text(s, 4, f ? f->type : NULL);
+	store_bind_id(s, 5, f ? f->enrollment_id : 0);
+	store_bind_time(s, 6, f ? f->since : 0);
+	store_bind_time(s, 7, f ? f->until : 0);
+	store_bind_int64(s, 8, (f && f->limit) ? (int64_t)f->limit : -1);
+	free(contact);
+	free(user);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct event *e;
+		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
+		e = &v[cnt++];
+		e->id = store_col_int64(s, 0);
+		e->at = store_col_int64(s, 1);
+		e->type = store_col_text(s, 2);
+		e->enrollment_id = store_col_int64(s, 3);
+		e->contact_id = store_col_int64(s, 4);
+		e->sequence_id = store_col_int64(s, 5);
+		e->user_id = store_col_int64(s, 6);
+		e->actor = store_col_text(s, 7);
+		e->detail = store_col_text(s, 8);
+		e->contact_email = store_col_text(s, 9);
+		e->sequence_name = store_col_text(s, 10);
+		e->user_email = store_col_text(s, 11);
+	}
+	if (rc != SQLITE_DONE) {
+		store_dberr(st, "listing events", err);
+		store_stmt_done(s);
+		store_events_free(v, cnt);
+		return -1;
+	}
+	store_stmt_done(s);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+void store_events_free(struct event *ev, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		event_free(&ev[i]);
+	free(ev);
+}

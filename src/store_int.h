@@ -1,0 +1,86 @@
+/*
+ * store_int.h - what the store_*.c files share and nobody else sees: the
+ * store handle, the prepared-statement cache, bind/column helpers, the
+ * event writer used inside transactions, and the bulk state changes that
+ * several entities trigger (a rep disabled, a sequence deleted).
+ *
+ * Statement discipline: store_stmt() hands out the cached statement of a
+ * static SQL text, reset and with its bindings cleared. A caller steps it
+ * to the end (or calls store_stmt_done()) before calling another store
+ * function, so that a cached statement is never in use twice at once.
+ */
+#ifndef CADENCE_STORE_INT_H
+#define CADENCE_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_STMT_CACHE 128
+
+struct store_cached {
+	const char *sql;        /* static text: the cache key is the pointer */
+	sqlite3_stmt *stmt;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+	int version;            /* the file's schema version after open */
+	int depth;              /* store_begin() nesting */
+	int doomed;             /* an inner rollback happened: the outer commit rolls back */
+	struct store_cached cache[STORE_STMT_CACHE];
+	size_t ncached;
+};
+
+/* Opens path and migrates it to at most version target (tests make old
+ * files with it; store_open() passes store_schema_current()). */
+int store_open_version(struct store **out, const char *path, int flags, int target,
+		       struct cad_err *err);
+
+/* store_schema.c: reads the file's version into *version without writing
+ * and refuses one newer than target; brings the file to target in one
+ * transaction. */
+int store_schema_check(struct store *st, int target, int *version, struct cad_err *err);
+int store_schema_migrate(struct store *st, int target, struct cad_err *err);
+
+/* ---- statements ---- */
+sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct cad_err *err);
+void store_stmt_done(sqlite3_stmt *s);
+/* Steps a statement that returns no rows (or ignores them) and resets it. */
+int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what, struct cad_err *err);
+/* Sets err from the connection's last error: "store: what: message". */
+int store_dberr(struct store *st, const char *what, struct cad_err *err);
+/* 1 when the last error was a UNIQUE (or primary key) violation. */
+int store_is_unique_violation(struct store *st);
+
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);   /* NULL binds NULL */
+void store_bind_int64(sqlite3_stmt *s, int i, int64_t v);
+void store_bind_time(sqlite3_stmt *s, int i, cad_time_t t);    /* 0 binds NULL */
+void store_bind_id(sqlite3_stmt *s, int i, int64_t id);        /* 0 binds NULL */
+char *store_col_text(sqlite3_stmt *s, int i);                  /* heap copy or NULL */
+int64_t store_col_int64(sqlite3_stmt *s, int i);               /* NULL reads 0 */
+int store_col_int(sqlite3_stmt *s, int i);
+
+/* ---- helpers used across entities ---- */
+/* Appends one event row; for use inside a transaction. */
+int store_event_put(struct store *st, cad_time_t at, const char *type, int64_t enrollment_id,
+		    int64_t contact_id, int64_t sequence_id, int64_t user_id, const char *actor,
+		    const char *detail, struct cad_err *err);
+/* A lower-cased heap copy of an address or domain (NULL stays NULL). */
+char *store_lower(const char *s);
+/* 1 when s is a non-empty string of decimal digits (an id given as a key). */
+int store_is_id(const char *s, int64_t *id);
+/* Grows *arr (of elements of size sz) to hold at least need elements. */
+void store_grow(void **arr, size_t *cap, size_t need, size_t sz);
+
+/* Unenrolls every active or paused enrollment of a rep / a sequence (by id)
+ * with reason, writing one event each; *count gets how many. Inside the
+ * caller's transaction. */
+int store_unenroll_user_id(struct store *st, int64_t user_id, const char *reason,
+			   const char *actor, cad_time_t now, int *count, struct cad_err *err);
+int store_unenroll_sequence_id(struct store *st, int64_t seq_id, const char *reason,
+			       const char *actor, cad_time_t now, int *count, struct cad_err *err);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * store_schema.c - the store's schema as an ordered list of migrations,
+ * and the code that brings a file up to date.
+ *
+ * Guarantees: the version lives in a schema_version table (one row per
+ * migration applied), not in PRAGMA user_version, so that the same
+ * migrations can be written for PostgreSQL. The DDL avoids SQLite-only
+ * syntax: plain types (INTEGER, TEXT), partial indexes, CHECK constraints.
+ * Ids are INTEGER PRIMARY KEY here (BIGSERIAL/identity in PostgreSQL).
+ * All pending migrations run in one transaction: a file is either at its
+ * old version or at the new one, never in between. A file of a newer
+ * version is refused before anything is written to it.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "store_int.h"
+
+/* v1: the core schema. */
+static const char *const mig_v1[] = {
+	"CREATE TABLE schema_version ("
+	" version INTEGER PRIMARY KEY,"
+	" applied_at TEXT DEFAULT CURRENT_TIMESTAMP)",
+
+	"CREATE TABLE users ("
+	" id INTEGER PRIMARY KEY,"
+	" email TEXT NOT NULL UNIQUE,"
+	" name TEXT, tz TEXT, signature TEXT, meeting_link TEXT,"
+	" send_cap_24h INTEGER NOT NULL DEFAULT 500,"
+	" enroll_cap_day INTEGER NOT NULL DEFAULT 80,"
+	" active INTEGER NOT NULL DEFAULT 1,"
+	" deleted INTEGER NOT NULL DEFAULT 0,"
+	" digest INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL)",
+
+	"CREATE TABLE sequences ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" owner TEXT, description TEXT,"
+	" days TEXT NOT NULL CHECK (days IN ('business','weekdays','every')),"
+	" window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,"
+	" tz TEXT, holidays TEXT,"
+	" thread_default INTEGER NOT NULL DEFAULT 1,"
+	" scope TEXT NOT NULL CHECK (scope IN ('contact','company')),"
+	" ooo TEXT NOT NULL CHECK (ooo IN ('pause','ignore')),"
+	" unenroll_on_reply INTEGER NOT NULL DEFAULT 1,"
+	" unenroll_on_meeting INTEGER NOT NULL DEFAULT 1,"
+	" active INTEGER NOT NULL DEFAULT 1,"
+	" deleted INTEGER NOT NULL DEFAULT 0,"
+	" source TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL)",
+
+	"CREATE TABLE steps ("
+	" sequence_id INTEGER NOT NULL REFERENCES sequences(id),"
+	" idx INTEGER NOT NULL CHECK (idx >= 1),"
+	" kind TEXT NOT NULL CHECK (kind IN ('email','manual_email','call','linkedin','task')),"
+	" delay_days INTEGER NOT NULL CHECK (delay_days >= 0),"
+	" delay_minutes INTEGER NOT NULL CHECK (delay_minutes >= 0),"
+	" wait INTEGER NOT NULL DEFAULT 1,"
+	" thread_step INTEGER NOT NULL DEFAULT 0,"
+	" subject TEXT, body TEXT, line INTEGER,"
+	" PRIMARY KEY (sequence_id, idx))",
+
+	"CREATE TABLE contacts ("
+	" id INTEGER PRIMARY KEY,"
+	" email TEXT NOT NULL UNIQUE,"
+	" domain TEXT NOT NULL,"
+	" firstname TEXT, lastname TEXT, company TEXT, tz TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL)",
+	"CREATE INDEX contacts_domain ON contacts (domain)",
+
+	"CREATE TABLE contact_props ("
+	" contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	" key TEXT NOT NULL,"
+	" value TEXT,"
+	" PRIMARY KEY (contact_id, key))",
+
+	"CREATE TABLE contact_aliases ("
+	" alias TEXT PRIMARY KEY,"
+	" contact_id INTEGER NOT NULL REFERENCES contacts(id))",
+	"CREATE INDEX contact_aliases_contact ON contact_aliases (contact_id)",
+
+	"CREATE TABLE enrollments ("
+	" id INTEGER PRIMARY KEY,"
+	" contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	" sequence_id INTEGER NOT NULL REFERENCES sequences(id),"
+	" user_id INTEGER NOT NULL REFERENCES users(id),"
+	" state TEXT NOT NULL CHECK (state IN ('active','paused','finished','unenrolled')),"
+	" step INTEGER NOT NULL CHECK (step >= 1),"
+	" next_due INTEGER,"
+	" reason TEXT,"
+	" paused_until INTEGER,"
+	" enrolled_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" enrolled_by TEXT,"
+	" bulk INTEGER NOT NULL DEFAULT 0)",
+	/* At most one running (active or paused) enrollment per contact. */
+	"CREATE UNIQUE INDEX enrollments_one_running ON enrollments (contact_id)"
+	" WHERE state IN ('active','paused')",
+	/* A scheduling pass asks for state = 'active' AND next_due <= now. */
+	"CREATE INDEX enrollments_due ON enrollments (state, next_due)",
+	"CREATE INDEX enrollments_user ON enrollments (user_id, enrolled_at)",
+	"CREATE INDEX enrollments_sequence ON enrollments (sequence_id, state)",
+
+	"CREATE TABLE tasks ("
+	" id INTEGER PRIMARY KEY,"
+	" enrollment_id INTEGER NOT NULL REFERENCES enrollments(id),"
+	" user_id INTEGER NOT NULL REFERENCES users(id),"
+	" step INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('email','manual_email','call','linkedin','task')),"
+	" state TEXT NOT NULL CHECK (state IN ('open','done','skipped')),"
+	" due_at INTEGER,"
+	" note TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" closed_at INTEGER)",
+	"CREATE INDEX tasks_user ON tasks (user_id, state)",
+	"CREATE INDEX tasks_enrollment ON tasks (enrollment_id, state)",
+
+	"CREATE TABLE sent_messages ("
+	" id INTEGER PRIMARY KEY,"
+	" enrollment_id INTEGER NOT NULL REFERENCES enrollments(id),"
+	" step INTEGER NOT NULL,"
+	" message_id TEXT NOT NULL UNIQUE,"
+	" token TEXT NOT NULL UNIQUE,"
+	" subject TEXT,"
+	" state TEXT NOT NULL CHECK (state IN"
+	"  ('prepared','submitted','witnessed','failed','rejected')),"
+	" queue_id TEXT, smtp_reply TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" submitted_at INTEGER, witnessed_at INTEGER,"
+	" UNIQUE (enrollment_id, step))",
+
+	"CREATE TABLE suppressions ("
+	" id INTEGER PRIMARY KEY,"
+	" pattern TEXT NOT NULL UNIQUE,"
+	" is_domain INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('customer','partner','competitor',"
+	"  'former_employee','unsubscribed','bounced','complaint','manual')),"
+	" note TEXT,"
+	" created_at INTEGER NOT NULL)",
+
+	/* Append-only: the code never updates or deletes a row. No foreign
+	 * keys, so that the audit trail can never block a change. */
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" type TEXT NOT NULL,"
+	" enrollment_id INTEGER, contact_id INTEGER, sequence_id INTEGER, user_id INTEGER,"
+	" actor TEXT, detail TEXT)",
+	"CREATE INDEX events_at ON events (at)",
+	"CREATE INDEX events_enrollment ON events (enrollment_id)",
+	"CREATE INDEX events_contact ON events (contact_id)",
+	NULL
+};
+
+/* v2: holiday calendars for the business-day rules, and the indexes the
+ * exactly-once ledger and the event reports need. */
+static const char *const mig_v2[] = {
+	"CREATE TABLE holidays ("
+	" calendar TEXT NOT NULL,"
+	" date TEXT NOT NULL CHECK (length(date) = 10),"
+	" name TEXT,"
+	" PRIMARY KEY (calendar, date))",
+	/* A restarted scheduler looks for prepared/submitted messages. */
+	"CREATE INDEX sent_messages_state ON sent_messages (state, created_at)",
+	"CREATE INDEX events_type ON events (type, at)",
+	"CREATE INDEX events_user ON events (user_id, at)",
+	NULL
+};
+
+static const char *const *const migrations[] = { mig_v1, mig_v2 };
+
+int store_schema_current(void)
+{
+	return (int)CAD_ARRAY_LEN(migrations);
+}
+
+static int exec_ddl(struct store *st, const char *sql, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_dberr(st, "migration", err);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_dberr(st, "migration", err);
+	return 0;
+}
+
+/* The file's version: 0 for an empty file, -1 on error (err set). */
+static int read_version(struct store *st, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, have_table = 0, any_table = 0, v = 0;
+
+	/* sqlite_master is this backend's catalog; PostgreSQL would ask
+	 * information_schema.tables. */
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &s,
+			       NULL) != SQLITE_OK)
+		return store_dberr(st, "reading the schema", err);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(s, 0);
+		any_table = 1;
+		if (n && strcmp(n, "schema_version") == 0)
+			have_table = 1;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_dberr(st, "reading the schema", err);
+	if (!have_table) {
+		if (any_table)
+			return cad_err_set(err, "store: %s: not a cadence store "
+					   "(it has tables but no schema_version)", st->path);
+		return 0;
+	}
+	if (sqlite3_prepare_v2(st->db, "SELECT MAX(version) FROM schema_version", -1, &s,
+			       NULL) != SQLITE_OK)
+		return store_dberr(st, "reading the schema version", err);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_dberr(st, "reading the schema version", err);
+	return v;
+}
+
+int store_schema_check(struct store *st, int target, int *version, struct cad_err *err)
+{
+	int v = read_version(st, err);
+	if (v < 0)
+		return -1;
+	*version = v;
+	if (v > store_schema_current() || v > target)
+		return cad_err_set(err, "store: %s: schema version %d is newer than this "
+				   "cadence supports (version %d); refusing to open it: "
+				   "upgrade cadence", st->path, v, store_schema_current());
+	return 0;
+}
+
+int store_schema_migrate(struct store *st, int target, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	int v, i, rc;
+
+	if (exec_ddl(st, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	/* Read again under the write lock: another process may have migrated. */
+	if (store_schema_check(st, target, &v, err) < 0)
+		goto fail;
+	for (; v < target; v++) {
+		const char *const *m = migrations[v];
+		for (i = 0; m[i]; i++)
+			if (exec_ddl(st, m[i], err) < 0) {
+				cad_err_prefix(err, "upgrading %s to version %d", st->path, v + 1);
+				goto fail;
+			}
+		if (sqlite3_prepare_v2(st->db,
+				       "INSERT INTO schema_version (version) VALUES (?)",
+				       -1, &s, NULL) != SQLITE_OK) {
+			store_dberr(st, "recording the schema version", err);
+			goto fail;
+		}
+		sqlite3_bind_int(s, 1, v + 1);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			store_dberr(st, "recording the schema version", err);
+			goto fail;
+		}
+	}
+	if (exec_ddl(st, "COMMIT", err) < 0)
+		goto fail;
+	st->version = v;
+	return 0;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}

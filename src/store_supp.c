@@ -1,0 +1,261 @@
+/*
+ * store_supp.c - the suppression list: addresses and whole domains that
+ * cadence must never enroll or mail, each with a kind (customer, partner,
+ * competitor, former employee, unsubscribed, bounced, complaint, manual).
+ *
+ * Guarantees: patterns are stored lower-case, one row per pattern. An
+ * address matches an address entry equal to it, or a domain entry for its
+ * domain or any parent domain ("ann@eu.acme.test" is caught by "acme.test");
+ * the address entry wins, then the most specific domain. Adding and
+ * removing write their event in the same transaction.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+#define SUPP_COLS "id, pattern, is_domain, kind, note, created_at"
+
+static void read_supp(sqlite3_stmt *s, struct suppression *p)
+{
+	enum supp_kind k = SUPP_MANUAL;
+	memset(p, 0, sizeof(*p));
+	p->id = store_col_int64(s, 0);
+	p->pattern = store_col_text(s, 1);
+	p->is_domain = store_col_int(s, 2);
+	supp_kind_parse((const char *)sqlite3_column_text(s, 3), &k);
+	p->kind = k;
+	p->note = store_col_text(s, 4);
+	p->created_at = store_col_int64(s, 5);
+}
+
+/* A valid domain for a domain entry: labels of [a-z0-9-_], dots between. */
+static int domain_valid(const char *d)
+{
+	const char *p;
+	size_t label = 0;
+	if (*d == '\0' || *d == '.' || strlen(d) > 253)
+		return 0;
+	for (p = d; *p; p++) {
+		if (*p == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+			   *p == '_') {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return label > 0;
+}
+
+/* The stored form of a pattern: "ann@acme.test", or "acme.test" for a
+ * domain (written "acme.test", "@acme.test" or "*.acme.test"). */
+static char *normalize_pattern(const char *in, int *is_domain, struct cad_err *err)
+{
+	char *p;
+	const char *s = in;
+	if (s == NULL || *s == '\0') {
+		cad_err_set(err, "no address or domain given");
+		return NULL;
+	}
+	if (*s == '@')
+		s++;
+	else if (strncmp(s, "*.", 2) == 0)
+		s += 2;
+	p = store_lower(s);
+	*is_domain = strchr(p, '@') == NULL;
+	if (*is_domain ? !domain_valid(p) : !cad_addr_valid(p)) {
+		cad_err_set(err, "\"%s\" is neither an address nor a domain", in);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static const char sql_insert[] =
+	"INSERT INTO suppressions (pattern, is_domain, kind, note, created_at)"
+	" VALUES (?, ?, ?, ?, ?)";
+static const char sql_by_pattern[] =
+	"SELECT " SUPP_COLS " FROM suppressions WHERE pattern = ? AND is_domain = ?";
+static const char sql_remove[] = "DELETE FROM suppressions WHERE pattern = ?";
+
+int store_suppress_add(struct store *st, struct suppression *sp, const char *actor,
+		       cad_time_t now, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	char *pat, *detail = NULL;
+	int is_domain, rc;
+
+	pat = normalize_pattern(sp->pattern, &is_domain, err);
+	if (pat == NULL)
+		return -1;
+	if (sp->is_domain && !is_domain) {
+		cad_err_set(err, "%s is an address, not a domain", pat);
+		free(pat);
+		return -1;
+	}
+	if (store_begin(st, err) < 0) {
+		free(pat);
+		return -1;
+	}
+	s = store_stmt(st, sql_insert, err);
+	if (s == NULL)
+		goto fail;
+	store_bind_text(s, 1, pat);
+	store_bind_int64(s, 2, is_domain);
+	store_bind_text(s, 3, supp_kind_name(sp->kind));
+	store_bind_text(s, 4, sp->note);
+	store_bind_int64(s, 5, now);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE) {
+		if (store_is_unique_violation(st))
+			cad_err_set(err, "%s is already suppressed", pat);
+		else
+			store_dberr(st, "adding a suppression", err);
+		store_stmt_done(s);
+		goto fail;
+	}
+	store_stmt_done(s);
+	sp->id = (int64_t)sqlite3_last_insert_rowid(st->db);
+	detail = xasprintf("%s %s (%s)%s%s", is_domain ? "domain" : "address", pat,
+			   supp_kind_name(sp->kind), sp->note ? ": " : "", sp->note ? sp->note : "");
+	if (store_event_put(st, now, EV_SUPPRESSED, 0, 0, 0, 0, actor, detail, err) < 0)
+		goto fail;
+	if (store_commit(st, err) < 0)
+		goto fail_nt;
+	sp->is_domain = is_domain;
+	sp->created_at = now;
+	free(pat);
+	free(detail);
+	return 0;
+fail:
+	store_rollback(st);
+fail_nt:
+	sp->id = 0;
+	free(pat);
+	free(detail);
+	return -1;
+}
+
+int store_suppress_remove(struct store *st, const char *pattern, const char *actor,
+			  cad_time_t now, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	char *pat;
+	int is_domain;
+
+	pat = normalize_pattern(pattern, &is_domain, err);
+	if (pat == NULL)
+		return -1;
+	if (store_begin(st, err) < 0) {
+		free(pat);
+		return -1;
+	}
+	s = store_stmt(st, sql_remove, err);
+	if (s == NULL)
+		goto fail;
+	store_bind_text(s, 1, pat);
+	if (store_exec_stmt(st, s, "removing a suppression", err) < 0)
+		goto fail;
+	if (sqlite3_changes(st->db) == 0) {
+		cad_err_set(err, "%s is not suppressed", pat);
+		store_rollback(st);
+		free(pat);
+		return STORE_NOTFOUND;
+	}
+	if (store_event_put(st, now, EV_UNSUPPRESSED, 0, 0, 0, 0, actor, pat, err) < 0)
+		goto fail;
+	free(pat);
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	free(pat);
+	return -1;
+}
+
+static const char sql_list[] = "SELECT " SUPP_COLS " FROM suppressions ORDER BY pattern";
+
+int store_suppress_list(struct store *st, struct suppression **out, size_t *n,
+			struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_list, err);
+	struct suppression *v = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
+		read_supp(s, &v[cnt++]);
+	}
+	store_stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		store_suppressions_free(v, cnt);
+		return store_dberr(st, "listing suppressions", err);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+void store_suppressions_free(struct suppression *s, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		suppression_free(&s[i]);
+	free(s);
+}
+
+/* 1 and *match filled when (pattern, is_domain) is an entry, 0 if not. */
+static int lookup(struct store *st, const char *pattern, int is_domain,
+		  struct suppression *match, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_by_pattern, err);
+	int rc;
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, pattern);
+	store_bind_int64(s, 2, is_domain);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && match)
+		read_supp(s, match);
+	store_stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_dberr(st, "checking the suppression list", err);
+}
+
+int store_suppressed(struct store *st, const char *address, struct suppression *match,
+		     struct cad_err *err)
+{
+	char *a;
+	const char *d;
+	int rc;
+
+	if (match)
+		memset(match, 0, sizeof(*match));
+	if (address == NULL || *address == '\0')
+		return cad_err_set(err, "no address to check");
+	a = store_lower(address);
+	rc = lookup(st, a, 0, match, err);
+	/* The domain, then each parent: "eu.acme.test", "acme.test", "test". */
+	for (d = cad_addr_domain(a); rc == 0 && d && *d; ) {
+		rc = lookup(st, d, 1, match, err);
+		d = strchr(d, '.');
+		if (d)
+			d++;
+	}
+	free(a);
+	return rc;
+}

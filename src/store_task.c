@@ -1,0 +1,298 @@
+/*
+ * store_task.c - tasks (manual email, call, LinkedIn, general) assigned to
+ * the enrolling rep: creating, listing and closing them.
+ *
+ * Guarantees: closing a task (done or skipped) and moving its enrollment
+ * on are one transaction with their events. The enrollment moves only when
+ * it is still running and waiting on that very step: a task closed late,
+ * or for a stopped enrollment, never rewinds or restarts anything.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static const char sql_insert[] =
+	"INSERT INTO tasks (enrollment_id, user_id, step, kind, state, due_at, note, created_at)"
+	" VALUES (?, ?, ?, ?, 'open', ?, ?, ?)";
+static const char sql_enr_ids[] =
+	"SELECT contact_id, sequence_id, user_id FROM enrollments WHERE id = ?";
+
+/* The contact, sequence and rep of an enrollment, for event rows. */
+static int enr_ids(struct store *st, int64_t enr, int64_t *contact, int64_t *seq,
+		   int64_t *user, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_enr_ids, err);
+	int rc;
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, enr);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*contact = store_col_int64(s, 0);
+		*seq = store_col_int64(s, 1);
+		*user = store_col_int64(s, 2);
+	}
+	store_stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		cad_err_set(err, "no enrollment %lld", (long long)enr);
+		return STORE_NOTFOUND;
+	}
+	return store_dberr(st, "reading an enrollment", err);
+}
+
+int store_task_add(struct store *st, struct task *t, const char *actor, cad_time_t now,
+		   struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	int64_t contact = 0, seq = 0, user = 0, id;
+	char *detail;
+	int rc;
+
+	if (store_begin(st, err) < 0)
+		return -1;
+	rc = enr_ids(st, t->enrollment_id, &contact, &seq, &user, err);
+	if (rc != 0)
+		goto fail;
+	s = store_stmt(st, sql_insert, err);
+	if (s == NULL)
+		goto fail;
+	store_bind_int64(s, 1, t->enrollment_id);
+	store_bind_int64(s, 2, t->user_id ? t->user_id : user);
+	store_bind_int64(s, 3, t->step);
+	store_bind_text(s, 4, step_kind_name(t->kind));
+	store_bind_time(s, 5, t->due_at);
+	store_bind_text(s, 6, t->note);
+	store_bind_int64(s, 7, now);
+	if (store_exec_stmt(st, s, "creating a task", err) < 0)
+		goto fail;
+	id = (int64_t)sqlite3_last_insert_rowid(st->db);
+	detail = xasprintf("task %lld: step %d, %s", (long long)id, t->step,
+			   step_kind_name(t->kind));
+	rc = store_event_put(st, now, EV_TASK_CREATED, t->enrollment_id, contact, seq,
+			     t->user_id ? t->user_id : user, actor, detail, err);
+	free(detail);
+	if (rc != 0)
+		goto fail;
+	if (store_commit(st, err) < 0)
+		return -1;
+	t->id = id;
+	if (t->user_id == 0)
+		t->user_id = user;
+	t->state = TASK_OPEN;
+	t->created_at = now;
+	return 0;
+fail:
+	store_rollback(st);
+	return rc > 0 ? rc : -1;
+}
+
+static const char sql_views[] =
+	"SELECT t.id, t.enrollment_id, t.user_id, t.step, t.kind, t.state, t.due_at, t.note,"
+	" t.created_at, t.closed_at, c.email, q.name, u.email"
+	" FROM tasks t"
+	" JOIN enrollments e ON e.id = t.enrollment_id"
+	" JOIN contacts c ON c.id = e.contact_id"
+	" JOIN sequences q ON q.id = e.sequence_id"
+	" JOIN users u ON u.id = t.user_id"
+	" WHERE (?1 IS NULL OR u.email = ?1) AND (?2 IS NULL OR t.state = ?2)"
+	" ORDER BY t.due_at, t.id";
+
+int store_tasks(struct store *st, const char *user, int state, struct task_view **out,
+		size_t *n, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_views, err);
+	struct task_view *v = NULL;
+	size_t cap = 0, cnt = 0;
+	char *u;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	u = store_lower(user);
+	store_bind_text(s, 1, u);
+	free(u);
+	store_bind_text(s, 2, state >= 0 ? task_state_name((enum task_state)state) : NULL);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct task_view *w;
+		const char *ts = (const char *)sqlite3_column_text(s, 5);
+		enum step_kind k = STEP_TASK;
+		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
+		w = &v[cnt++];
+		w->t.id = store_col_int64(s, 0);
+		w->t.enrollment_id = store_col_int64(s, 1);
+		w->t.user_id = store_col_int64(s, 2);
+		w->t.step = store_col_int(s, 3);
+		step_kind_parse((const char *)sqlite3_column_text(s, 4), &k);
+		w->t.kind = k;
+		w->t.state = ts && strcmp(ts, "done") == 0	 ? TASK_DONE
+			     : ts && strcmp(ts, "skipped") == 0 ? TASK_SKIPPED
+								  : TASK_OPEN;
+		w->t.due_at = store_col_int64(s, 6);
+		w->t.note = store_col_text(s, 7);
+		w->t.created_at = store_col_int64(s, 8);
+		w->t.closed_at = store_col_int64(s, 9);
+		w->contact_email = store_col_text(s, 10);
+		w->sequence_name = store_col_text(s, 11);
+		w->user_email = store_col_text(s, 12);
+	}
+	store_stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		store_task_views_free(v, cnt);
+		return store_dberr(st, "listing tasks", err);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+void store_task_views_free(struct task_view *v, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		task_free(&v[i].t);
+		free(v[i].contact_email);
+		free(v[i].sequence_name);
+		free(v[i].user_email);
+	}
+	free(v);
+}
+
+static const char sql_task[] =
+	"SELECT t.step, t.state, e.id, e.contact_id, e.sequence_id, e.user_id, e.state, e.step,"
+	" (SELECT COUNT(*) FROM steps WHERE sequence_id = e.sequence_id)"
+	" FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id WHERE t.id = ?";
+static const char sql_close[] =
+	"UPDATE tasks SET state = ?, closed_at = ? WHERE id = ? AND state = 'open'";
+static const char sql_advance[] =
+	"UPDATE enrollments SET step = ?1, next_due = ?2, updated_at = ?3 WHERE id = ?4";
+static const char sql_finish[] =
+	"UPDATE enrollments SET state = 'finished', step = ?1, next_due = NULL,"
+	" paused_until = NULL, updated_at = ?2 WHERE id = ?3";
+
+struct task_row {
+	int step;
+	char state[16];
+	int64_t enr, contact, seq, user;
+	char enr_state[16];
+	int enr_step;
+	int nsteps;
+};
+
+static int read_task(struct store *st, int64_t id, struct task_row *r, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_task, err);
+	int rc;
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(s, 1);
+		const char *b = (const char *)sqlite3_column_text(s, 6);
+		r->step = store_col_int(s, 0);
+		snprintf(r->state, sizeof(r->state), "%s", a ? a : "");
+		r->enr = store_col_int64(s, 2);
+		r->contact = store_col_int64(s, 3);
+		r->seq = store_col_int64(s, 4);
+		r->user = store_col_int64(s, 5);
+		snprintf(r->enr_state, sizeof(r->enr_state), "%s", b ? b : "");
+		r->enr_step = store_col_int(s, 7);
+		r->nsteps = store_col_int(s, 8);
+	}
+	store_stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		cad_err_set(err, "no task %lld", (long long)id);
+		return STORE_NOTFOUND;
+	}
+	return store_dberr(st, "reading a task", err);
+}
+
+/* Moves the enrollment past the task's step, or finishes it. */
+static int advance(struct store *st, const struct task_row *r, cad_time_t next_due,
+		   const char *actor, cad_time_t now, struct cad_err *err)
+{
+	char tbuf[CAD_TIME_BUFSZ];
+	sqlite3_stmt *s;
+	char *detail;
+	int next = r->step + 1, rc;
+
+	if (next > r->nsteps) {
+		s = store_stmt(st, sql_finish, err);
+		if (s == NULL)
+			return -1;
+		store_bind_int64(s, 1, next);
+		store_bind_int64(s, 2, now);
+		store_bind_int64(s, 3, r->enr);
+		if (store_exec_stmt(st, s, "finishing an enrollment", err) < 0)
+			return -1;
+		return store_event_put(st, now, EV_FINISHED, r->enr, r->contact, r->seq, r->user,
+				       actor, "last step done", err);
+	}
+	s = store_stmt(st, sql_advance, err);
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, next);
+	store_bind_time(s, 2, next_due);
+	store_bind_int64(s, 3, now);
+	store_bind_int64(s, 4, r->enr);
+	if (store_exec_stmt(st, s, "advancing an enrollment", err) < 0)
+		return -1;
+	detail = xasprintf("step %d due %s", next, cad_time_format(next_due, tbuf, sizeof(tbuf)));
+	rc = store_event_put(st, now, EV_STEP_SCHEDULED, r->enr, r->contact, r->seq, r->user,
+			     actor, detail, err);
+	free(detail);
+	return rc;
+}
+
+int store_task_close(struct store *st, int64_t task_id, enum task_state state,
+		     cad_time_t next_due, const char *actor, cad_time_t now, struct cad_err *err)
+{
+	struct task_row r;
+	sqlite3_stmt *s;
+	char detail[64];
+	int rc;
+
+	if (state != TASK_DONE && state != TASK_SKIPPED)
+		return cad_err_set(err, "a task is closed as done or skipped");
+	if (store_begin(st, err) < 0)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	rc = read_task(st, task_id, &r, err);
+	if (rc != 0)
+		goto fail;
+	if (strcmp(r.state, "open") != 0) {
+		rc = cad_err_set(err, "task %lld is already %s", (long long)task_id, r.state);
+		goto fail;
+	}
+	rc = -1;
+	s = store_stmt(st, sql_close, err);
+	if (s == NULL)
+		goto fail;
+	store_bind_text(s, 1, task_state_name(state));
+	store_bind_int64(s, 2, now);
+	store_bind_int64(s, 3, task_id);
+	if (store_exec_stmt(st, s, "closing a task", err) < 0)
+		goto fail;
+	snprintf(detail, sizeof(detail), "task %lld: step %d", (long long)task_id, r.step);
+	if (store_event_put(st, now, state == TASK_DONE ? EV_TASK_COMPLETED : EV_TASK_SKIPPED,
+			    r.enr, r.contact, r.seq, r.user, actor, detail, err) < 0)
+		goto fail;
+	/* Only a running enrollment waiting on this very step moves on. */
+	if ((strcmp(r.enr_state, "active") == 0 || strcmp(r.enr_state, "paused") == 0) &&
+	    r.enr_step == r.step && advance(st, &r, next_due, actor, now, err) < 0)
+		goto fail;
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	return rc > 0 ? rc : -1;
+}

@@ -50,11 +50,42 @@ struct cad_conf {
 	int verp;                  /* VERP: yes/no */
 };
 
+/* The table of known keys (conf_keys.c): one row per key drives parsing,
+ * defaults, conf_dump() and the checks of -n. */
+enum conf_type {
+	CONF_STRING,   /* any text; "" allowed when quoted */
+	CONF_PATH,     /* an absolute path; "" = none (NULL) */
+	CONF_BOOL,     /* yes/no, true/false, 1/0 */
+	CONF_INT,      /* decimal integer within [min, max] */
+	CONF_SIZE,     /* bytes, with an optional k/m/g suffix, within [min, max] */
+	CONF_LIST      /* items separated by commas and/or spaces; repeatable */
+};
+
+struct conf_key {
+	const char *name;          /* as written in the file, "SendSpacing" */
+	enum conf_type type;
+	size_t off;                /* offsetof the field in struct cad_conf */
+	size_t count_off;          /* lists: offsetof the item count */
+	const char *def;           /* default, as written in a file; NULL = not set */
+	long long min, max;        /* CONF_INT and CONF_SIZE */
+	/* Extra syntax check of a string or of each list item; NULL = none.
+	 * Returns 0 or -1 with err saying what is wrong (without the key). */
+	int (*check)(const char *value, struct cad_err *err);
+};
+extern const struct conf_key conf_keys[];
+extern const size_t conf_nkeys;
+/* The row for name (case-insensitive), or NULL. */
+const struct conf_key *conf_key_find(const char *name);
+
 /* Fills conf with every key's default. */
 void conf_defaults(struct cad_conf *conf);
 /* Reads path over the defaults. On error conf holds the defaults only and
- * err says "path:line: what". */
+ * err says "path:line: what". conf need not be initialised; whatever it
+ * held is overwritten, not freed. */
 int conf_load(const char *path, struct cad_conf *conf, struct cad_err *err);
+/* The same over a buffer; name is used in messages. */
+int conf_load_buffer(const char *name, const char *buf, size_t len, struct cad_conf *conf,
+		     struct cad_err *err);
 void conf_free(struct cad_conf *conf);
 /* Writes every key and its effective value, as cadence.conf lines. */
 void conf_dump(const struct cad_conf *conf, struct sbuf *out);

@@ -44,7 +44,7 @@ static int tz_name_ok(const char *name)
 int tz_valid(const char *name)
 {
 	const char *dir;
-	char *path;
+	struct sbuf path;
 	char magic[4];
 	struct stat st;
 	int fd, ok = 0;
@@ -56,9 +56,10 @@ int tz_valid(const char *name)
 	dir = getenv("TZDIR");
 	if (dir == NULL || *dir == '\0')
 		dir = TZ_DEFAULT_DIR;
-	path = xasprintf("%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	free(path);
+	sbuf_init(&path);
+	sbuf_addf(&path, "%s/%s", dir, name);
+	fd = open(path.s, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	sbuf_free(&path);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)

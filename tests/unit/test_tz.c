@@ -54,27 +54,24 @@ static void test_bad_names(void **state)
 static void test_tzdir(void **state)
 {
 	char dir[] = "/tmp/cadence-tz-XXXXXX";
-	char *p;
+	char p[64];
 	FILE *f;
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	p = xasprintf("%s/Good", dir);
+	snprintf(p, sizeof(p), "%s/Good", dir);
 	f = fopen(p, "w");
 	assert_non_null(f);
 	fputs("TZif2 rest does not matter here", f);
 	fclose(f);
-	free(p);
-	p = xasprintf("%s/Bad", dir);
+	snprintf(p, sizeof(p), "%s/Bad", dir);
 	f = fopen(p, "w");
 	assert_non_null(f);
 	fputs("root:x:0:0:root:/root:/bin/bash\n", f);
 	fclose(f);
-	free(p);
-	p = xasprintf("%s/Empty", dir);
+	snprintf(p, sizeof(p), "%s/Empty", dir);
 	f = fopen(p, "w");
 	assert_non_null(f);
 	fclose(f);
-	free(p);
 
 	setenv("TZDIR", dir, 1);
 	assert_true(tz_valid("Good"));
@@ -85,9 +82,9 @@ static void test_tzdir(void **state)
 	unsetenv("TZDIR");
 	assert_true(tz_valid("Europe/Berlin"));
 
-	p = xasprintf("%s/Good", dir); unlink(p); free(p);
-	p = xasprintf("%s/Bad", dir); unlink(p); free(p);
-	p = xasprintf("%s/Empty", dir); unlink(p); free(p);
+	snprintf(p, sizeof(p), "%s/Good", dir); unlink(p);
+	snprintf(p, sizeof(p), "%s/Bad", dir); unlink(p);
+	snprintf(p, sizeof(p), "%s/Empty", dir); unlink(p);
 	rmdir(dir);
 }
 

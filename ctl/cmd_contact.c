@@ -1,0 +1,141 @@
+/*
+ * cmd_contact.c - "cadencectl contact import|show": contacts from CSV files
+ * (see ctlcsv.h: bad rows reported by line, good rows kept) and one
+ * contact with its properties, aliases and enrollments.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctlcsv.h"
+#include "enrview.h"
+#include "out.h"
+
+#define USAGE_IMPORT "contact import FILE.csv"
+#define USAGE_SHOW "contact show ADDRESS"
+
+static int contact_import(struct ctl *c, int argc, char **argv)
+{
+	struct ctlcsv_result res;
+	json_t *o;
+	int ch;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
+		if (ch == 'h')
+			return ctl_help(USAGE_IMPORT);
+		return CTL_USAGE;
+	}
+	if (c->npos != 1)
+		return ctl_usage_error(c, USAGE_IMPORT, "needs exactly one FILE.csv");
+	if (ctl_store(c, 0) != 0)
+		return CTL_FAIL;
+	if (ctlcsv_import(c, c->pos[0], NULL, NULL, &res) != 0)
+		return CTL_FAIL;
+	o = json_object();
+	out_set(o, "file", json_string(c->pos[0]));
+	out_set(o, "imported", json_integer(res.created));
+	out_set(o, "updated", json_integer(res.updated));
+	out_set(o, "rejected", json_integer(res.rejected));
+	out_result(c, o, "%d imported, %d updated, %d rejected", res.created, res.updated,
+		   res.rejected);
+	return res.rejected ? CTL_FAIL : CTL_OK;
+}
+
+static int contact_show(struct ctl *c, int argc, char **argv)
+{
+	static const struct out_col enr_cols[] = {
+		{ "id", "ID", NULL, 0 },
+		{ "sequence", "SEQUENCE", NULL, 0 },
+		{ "user", "REP", NULL, 0 },
+		{ "state", "STATE", NULL, 0 },
+		{ "next", "NEXT", NULL, 0 },
+		{ "nextDue", "DUE", NULL, 0 },
+		{ "updatedAt", "UPDATED", NULL, 0 },
+		{ "reason", "REASON", NULL, 0 },
+	};
+	static const struct out_col cols[] = {
+		{ "id", "Id", NULL, 0 },
+		{ "email", "Address", NULL, 0 },
+		{ "firstname", "First name", NULL, 0 },
+		{ "lastname", "Last name", NULL, 0 },
+		{ "company", "Company", NULL, 0 },
+		{ "tz", "Time zone", NULL, 0 },
+		{ "aliases", "Aliases", NULL, 0 },
+		{ "createdAt", "Created", NULL, 0 },
+		{ "properties", "Properties", NULL, 0 },
+		{ "enrollments", "Enrollments", enr_cols, CAD_ARRAY_LEN(enr_cols) },
+	};
+	struct contact k;
+	struct cad_err err;
+	struct enr_filter f;
+	struct enrollment_view *v = NULL;
+	size_t n = 0, i;
+	char *addr = NULL;
+	json_t *o, *props, *aliases, *enrs;
+	int ch, r;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
+		if (ch == 'h')
+			return ctl_help(USAGE_SHOW);
+		return CTL_USAGE;
+	}
+	if (c->npos != 1)
+		return ctl_usage_error(c, USAGE_SHOW, "needs exactly one ADDRESS");
+	if (ctl_parse_addr(c, "address", c->pos[0], &addr) != 0)
+		return CTL_FAIL;
+	if (ctl_store(c, 0) != 0) {
+		free(addr);
+		return CTL_FAIL;
+	}
+	memset(&k, 0, sizeof(k));
+	r = store_contact_get(c->st, addr, &k, &err);
+	if (r != 0) {
+		ctl_fail(c, "%s: %s", addr, r == STORE_NOTFOUND ? "no such contact" : err.msg);
+		free(addr);
+		return CTL_FAIL;
+	}
+	free(addr);
+	memset(&f, 0, sizeof(f));
+	f.state = -1;
+	f.contact = k.email;
+	if (store_enrollments(c->st, &f, &v, &n, &err) != 0) {
+		contact_free(&k);
+		return ctl_fail(c, "%s", err.msg);
+	}
+	o = json_object();
+	out_set(o, "id", json_integer(k.id));
+	out_set(o, "email", out_str(k.email));
+	out_set(o, "firstname", out_str(k.firstname));
+	out_set(o, "lastname", out_str(k.lastname));
+	out_set(o, "company", out_str(k.company));
+	out_set(o, "tz", out_str(k.tz));
+	aliases = json_array();
+	for (i = 0; i < k.naliases; i++)
+		json_array_append_new(aliases, out_str(k.aliases[i]));
+	out_set(o, "aliases", aliases);
+	out_set(o, "createdAt", out_time(k.created_at));
+	props = json_object();
+	for (i = 0; i < k.nprops; i++)
+		if (k.props[i].key != NULL)
+			out_set(props, k.props[i].key, out_str(k.props[i].value));
+	out_set(o, "properties", props);
+	enrs = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(enrs, enrview_json(&v[i]));
+	out_set(o, "enrollments", enrs);
+	store_enrollment_views_free(v, n);
+	contact_free(&k);
+	out_record(c, o, cols, CAD_ARRAY_LEN(cols));
+	return CTL_OK;
+}
+
+int cmd_contact(struct ctl *c, int argc, char **argv)
+{
+	static const struct ctl_sub subs[] = {
+		{ "import", contact_import, USAGE_IMPORT },
+		{ "show", contact_show, USAGE_SHOW },
+	};
+	return ctl_dispatch_group(c, "contact", subs, CAD_ARRAY_LEN(subs), argc, argv);
+}

@@ -1,0 +1,116 @@
+/*
+ * cmd_init.c - "cadencectl init" (create or upgrade the database) and
+ * "cadencectl config check" (load cadence.conf, print the effective
+ * settings). A bad configuration file fails with its file:line message.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "out.h"
+
+#define USAGE_INIT "init"
+#define USAGE_CHECK "config check"
+
+int cmd_init(struct ctl *c, int argc, char **argv)
+{
+	int ch, before = -1, existed = 0;
+	json_t *o;
+	const char *path;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
+		if (ch == 'h')
+			return ctl_help(USAGE_INIT);
+		return ctl_usage_error(c, USAGE_INIT, "bad option");
+	}
+	if (c->npos != 0)
+		return ctl_usage_error(c, USAGE_INIT, "takes no arguments");
+	if (ctl_conf(c) != 0)
+		return CTL_FAIL;
+	path = c->db_path ? c->db_path : c->conf.database;
+	if (path != NULL && *path) {
+		/* Say whether this created, upgraded or found the file current. */
+		struct store *old;
+		struct cad_err err;
+		existed = access(path, F_OK) == 0;
+		if (existed && store_open(&old, path, STORE_READONLY, &err) == 0) {
+			before = store_schema_version(old);
+			store_close(old);
+		}
+	}
+	if (ctl_store(c, STORE_CREATE) != 0)
+		return CTL_FAIL;
+	o = json_object();
+	out_set(o, "database", out_str(path));
+	out_set(o, "schemaVersion", json_integer(store_schema_version(c->st)));
+	out_set(o, "previousVersion", before >= 0 ? json_integer(before) : json_null());
+	if (existed && before < 0)
+		out_result(c, o, "opened %s (schema version %d)", path,
+			   store_schema_version(c->st));
+	else if (before < 0)
+		out_result(c, o, "initialized %s (schema version %d)", path,
+			   store_schema_version(c->st));
+	else if (before != store_schema_version(c->st))
+		out_result(c, o, "upgraded %s from schema version %d to %d", path, before,
+			   store_schema_version(c->st));
+	else
+		out_result(c, o, "%s is up to date (schema version %d)", path,
+			   store_schema_version(c->st));
+	return CTL_OK;
+}
+
+static int config_check(struct ctl *c, int argc, char **argv)
+{
+	int ch;
+	struct sbuf dump;
+	json_t *o;
+	char *line, *save = NULL;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
+		if (ch == 'h')
+			return ctl_help(USAGE_CHECK);
+		return ctl_usage_error(c, USAGE_CHECK, "bad option");
+	}
+	if (c->npos != 0)
+		return ctl_usage_error(c, USAGE_CHECK, "takes no arguments");
+	if (ctl_conf(c) != 0)
+		return CTL_FAIL;
+	if (c->db_path != NULL) {
+		free(c->conf.database);
+		c->conf.database = xstrdup(c->db_path);
+	}
+	sbuf_init(&dump);
+	conf_dump(&c->conf, &dump);
+	if (!c->json) {
+		fputs(dump.s, stdout);
+		sbuf_free(&dump);
+		return CTL_OK;
+	}
+	/* conf_dump writes "Key value" lines; JSON maps each key to its value. */
+	o = json_object();
+	for (line = strtok_r(dump.s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp;
+		if (*line == '#' || *line == '\0')
+			continue;
+		sp = strpbrk(line, " \t");
+		if (sp != NULL) {
+			*sp++ = '\0';
+			sp = cad_trim(sp);
+		}
+		out_set(o, line, json_string(sp ? sp : ""));
+	}
+	sbuf_free(&dump);
+	out_record(c, o, NULL, 0);
+	return CTL_OK;
+}
+
+int cmd_config(struct ctl *c, int argc, char **argv)
+{
+	static const struct ctl_sub subs[] = {
+		{ "check", config_check, USAGE_CHECK },
+	};
+	return ctl_dispatch_group(c, "config", subs, CAD_ARRAY_LEN(subs), argc, argv);
+}

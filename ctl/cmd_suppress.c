@@ -1,0 +1,209 @@
+/*
+ * cmd_suppress.c - "cadencectl suppress add|remove|list": addresses and
+ * whole domains that cadence never enrolls or mails.
+ *
+ * A pattern with an '@' is an address; without one (or written "@domain")
+ * it is a domain, which also covers its subdomains (see store.h).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "out.h"
+
+#define USAGE_ADD "suppress add ADDRESS|DOMAIN --kind KIND [--note TEXT]"
+#define USAGE_REMOVE "suppress remove ADDRESS|DOMAIN"
+#define USAGE_LIST "suppress list"
+#define KINDS "customer, partner, competitor, former_employee, unsubscribed, bounced, " \
+	"complaint, manual"
+
+/* A host name: dot-separated labels of letters, digits and hyphens. */
+static int domain_valid(const char *d)
+{
+	size_t len = strlen(d), label = 0, dots = 0;
+	const char *p;
+
+	if (len == 0 || len > 253 || d[0] == '.' || d[len - 1] == '.')
+		return 0;
+	for (p = d; *p; p++) {
+		if (*p == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			dots++;
+		} else if (isalnum((unsigned char)*p) || *p == '-') {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return dots > 0;
+}
+
+/* Normalizes arg into an address or a domain pattern; -1 after a message. */
+static int parse_pattern(const struct ctl *c, const char *arg, char **pattern, int *is_domain)
+{
+	const char *p = arg[0] == '@' ? arg + 1 : arg;
+
+	if (strchr(p, '@') != NULL) {
+		*is_domain = 0;
+		return ctl_parse_addr(c, "address", p, pattern);
+	}
+	if (!domain_valid(p)) {
+		struct sbuf b;
+		sbuf_init(&b);
+		cad_printable(&b, arg, 200);
+		ctl_fail(c, "'%s': not a mail address or a domain", b.s);
+		sbuf_free(&b);
+		return -1;
+	}
+	*is_domain = 1;
+	*pattern = xstrdup(p);
+	cad_strlower(*pattern);
+	return 0;
+}
+
+static json_t *supp_json(const struct suppression *s)
+{
+	json_t *o = json_object();
+
+	out_set(o, "id", out_id(s->id));
+	out_set(o, "pattern", out_str(s->pattern));
+	out_set(o, "type", json_string(s->is_domain ? "domain" : "address"));
+	out_set(o, "kind", json_string(supp_kind_name(s->kind)));
+	out_set(o, "note", out_str(s->note));
+	out_set(o, "createdAt", out_time(s->created_at));
+	return o;
+}
+
+static int supp_add(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kind", required_argument, NULL, 'k' },
+		{ "note", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct suppression s;
+	struct cad_err err;
+	const char *kind = NULL, *note = NULL;
+	int ch, rc = CTL_FAIL;
+
+	memset(&s, 0, sizeof(s));
+	while ((ch = ctl_getopt(c, argc, argv, "", longopts)) != -1) {
+		switch (ch) {
+		case 'h': return ctl_help(USAGE_ADD);
+		case 'k': kind = optarg; break;
+		case 'n': note = optarg; break;
+		default: return CTL_USAGE;
+		}
+	}
+	if (c->npos != 1)
+		return ctl_usage_error(c, USAGE_ADD, "needs exactly one ADDRESS or DOMAIN");
+	if (kind == NULL)
+		return ctl_usage_error(c, USAGE_ADD, "--kind is required (" KINDS ")");
+	if (supp_kind_parse(kind, &s.kind) != 0) {
+		struct sbuf b;
+		sbuf_init(&b);
+		cad_printable(&b, kind, 100);
+		ctl_fail(c, "--kind '%s': not one of " KINDS, b.s);
+		sbuf_free(&b);
+		return CTL_FAIL;
+	}
+	if (parse_pattern(c, c->pos[0], &s.pattern, &s.is_domain) != 0)
+		return CTL_FAIL;
+	s.note = xstrdup(note);
+	if (ctl_store(c, 0) != 0)
+		goto out;
+	if (store_suppress_add(c->st, &s, c->actor, c->now, &err) != 0) {
+		ctl_fail(c, "%s: %s", s.pattern, err.msg);
+		goto out;
+	}
+	out_result(c, supp_json(&s), "suppressed %s %s (%s)", s.is_domain ? "domain" : "address",
+		   s.pattern, supp_kind_name(s.kind));
+	rc = CTL_OK;
+out:
+	suppression_free(&s);
+	return rc;
+}
+
+static int supp_remove(struct ctl *c, int argc, char **argv)
+{
+	struct cad_err err;
+	char *pattern = NULL;
+	int ch, is_domain, r;
+	json_t *o;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
+		if (ch == 'h')
+			return ctl_help(USAGE_REMOVE);
+		return CTL_USAGE;
+	}
+	if (c->npos != 1)
+		return ctl_usage_error(c, USAGE_REMOVE, "needs exactly one ADDRESS or DOMAIN");
+	if (parse_pattern(c, c->pos[0], &pattern, &is_domain) != 0)
+		return CTL_FAIL;
+	if (ctl_store(c, 0) != 0) {
+		free(pattern);
+		return CTL_FAIL;
+	}
+	r = store_suppress_remove(c->st, pattern, c->actor, c->now, &err);
+	if (r != 0) {
+		ctl_fail(c, "%s: %s", pattern, r == STORE_NOTFOUND ? "not suppressed" : err.msg);
+		free(pattern);
+		return CTL_FAIL;
+	}
+	o = json_object();
+	out_set(o, "pattern", json_string(pattern));
+	out_set(o, "removed", json_true());
+	out_result(c, o, "removed %s from the suppression list", pattern);
+	free(pattern);
+	return CTL_OK;
+}
+
+static int supp_list(struct ctl *c, int argc, char **argv)
+{
+	static const struct out_col cols[] = {
+		{ "pattern", "PATTERN", NULL, 0 },
+		{ "type", "TYPE", NULL, 0 },
+		{ "kind", "KIND", NULL, 0 },
+		{ "createdAt", "ADDED", NULL, 0 },
+		{ "note", "NOTE", NULL, 0 },
+	};
+	struct suppression *s;
+	size_t n, i;
+	struct cad_err err;
+	json_t *rows;
+	int ch;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
+		if (ch == 'h')
+			return ctl_help(USAGE_LIST);
+		return CTL_USAGE;
+	}
+	if (c->npos != 0)
+		return ctl_usage_error(c, USAGE_LIST, "takes no arguments");
+	if (ctl_store(c, 0) != 0)
+		return CTL_FAIL;
+	if (store_suppress_list(c->st, &s, &n, &err) != 0)
+		return ctl_fail(c, "%s", err.msg);
+	rows = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, supp_json(&s[i]));
+	store_suppressions_free(s, n);
+	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
+	return CTL_OK;
+}
+
+int cmd_suppress(struct ctl *c, int argc, char **argv)
+{
+	static const struct ctl_sub subs[] = {
+		{ "add", supp_add, USAGE_ADD },
+		{ "remove", supp_remove, USAGE_REMOVE },
+		{ "list", supp_list, USAGE_LIST },
+	};
+	return ctl_dispatch_group(c, "suppress", subs, CAD_ARRAY_LEN(subs), argc, argv);
+}

@@ -1,0 +1,205 @@
+/*
+ * cmd_task.c - "cadencectl task list|complete|skip": the rep's manual
+ * steps (manual email, call, LinkedIn, other).
+ *
+ * Closing a task the sequence waits on moves the enrollment to its next
+ * step; when that step is due is decided by task_next_due() below, the one
+ * place the calendar rules plug in.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "out.h"
+
+#define USAGE_LIST "task list [--user REP] [--state open|done|skipped]"
+#define USAGE_COMPLETE "task complete ID"
+#define USAGE_SKIP "task skip ID"
+
+static json_t *task_json(const struct task_view *v)
+{
+	const struct task *t = &v->t;
+	json_t *o = json_object();
+
+	out_set(o, "id", json_integer(t->id));
+	out_set(o, "enrollment", out_id(t->enrollment_id));
+	out_set(o, "contact", out_str(v->contact_email));
+	out_set(o, "sequence", out_str(v->sequence_name));
+	out_set(o, "user", out_str(v->user_email));
+	out_set(o, "step", json_integer(t->step));
+	out_set(o, "kind", json_string(step_kind_name(t->kind)));
+	out_set(o, "state", json_string(task_state_name(t->state)));
+	out_set(o, "dueAt", out_time(t->due_at));
+	out_set(o, "note", out_str(t->note));
+	out_set(o, "createdAt", out_time(t->created_at));
+	out_set(o, "closedAt", out_time(t->closed_at));
+	return o;
+}
+
+static int parse_task_state(const char *s, int *out)
+{
+	static const enum task_state states[] = { TASK_OPEN, TASK_DONE, TASK_SKIPPED };
+	size_t i;
+
+	for (i = 0; i < CAD_ARRAY_LEN(states); i++) {
+		if (strcmp(s, task_state_name(states[i])) == 0) {
+			*out = (int)states[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int task_list(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "user", required_argument, NULL, 'U' },
+		{ "state", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct out_col cols[] = {
+		{ "id", "ID", NULL, 0 },
+		{ "state", "STATE", NULL, 0 },
+		{ "kind", "KIND", NULL, 0 },
+		{ "dueAt", "DUE", NULL, 0 },
+		{ "contact", "CONTACT", NULL, 0 },
+		{ "sequence", "SEQUENCE", NULL, 0 },
+		{ "step", "STEP", NULL, 0 },
+		{ "user", "REP", NULL, 0 },
+		{ "note", "NOTE", NULL, 0 },
+	};
+	struct task_view *v = NULL;
+	size_t n = 0, i;
+	struct cad_err err;
+	char *user = NULL;
+	int state = -1, ch, rc = CTL_FAIL;
+	json_t *rows;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", longopts)) != -1) {
+		switch (ch) {
+		case 'h': rc = ctl_help(USAGE_LIST); goto out;
+		case 'U':
+			free(user);
+			if (ctl_parse_addr(c, "--user", optarg, &user) != 0)
+				goto out;
+			break;
+		case 's':
+			if (parse_task_state(optarg, &state) != 0) {
+				struct sbuf b;
+				sbuf_init(&b);
+				cad_printable(&b, optarg, 100);
+				rc = ctl_usage_error(c, USAGE_LIST, "--state '%s': not a task state",
+						     b.s);
+				sbuf_free(&b);
+				goto out;
+			}
+			break;
+		default: rc = CTL_USAGE; goto out;
+		}
+	}
+	if (c->npos != 0) {
+		rc = ctl_usage_error(c, USAGE_LIST, "takes no positional arguments");
+		goto out;
+	}
+	if (ctl_store(c, 0) != 0)
+		goto out;
+	if (store_tasks(c->st, user, state, &v, &n, &err) != 0) {
+		ctl_fail(c, "%s", err.msg);
+		goto out;
+	}
+	rows = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, task_json(&v[i]));
+	store_task_views_free(v, n);
+	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
+	rc = CTL_OK;
+out:
+	free(user);
+	return rc;
+}
+
+/*
+ * When the step after a closed task is due. The store only records the
+ * decision; the decision is made here so that the calendar rules (business
+ * days, window, holidays) replace this one function. Until they are
+ * linked in, the next step is due at once: cadenced still applies the
+ * sending window when it picks the step up.
+ */
+static cad_time_t task_next_due(const struct ctl *c, const struct task_view *v)
+{
+	(void)v;
+	return c->now;
+}
+
+static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
+{
+	const char *usage = to == TASK_DONE ? USAGE_COMPLETE : USAGE_SKIP;
+	struct task_view *v = NULL, *t = NULL;
+	size_t n = 0, i;
+	struct cad_err err;
+	int64_t id;
+	int ch, rc = CTL_FAIL;
+	json_t *o;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
+		if (ch == 'h')
+			return ctl_help(usage);
+		return CTL_USAGE;
+	}
+	if (c->npos != 1)
+		return ctl_usage_error(c, usage, "needs exactly one task ID");
+	if (ctl_parse_id(c, "task", c->pos[0], &id) != 0)
+		return CTL_FAIL;
+	if (ctl_store(c, 0) != 0)
+		return CTL_FAIL;
+	if (store_tasks(c->st, NULL, -1, &v, &n, &err) != 0)
+		return ctl_fail(c, "%s", err.msg);
+	for (i = 0; i < n; i++)
+		if (v[i].t.id == id)
+			t = &v[i];
+	if (t == NULL) {
+		ctl_fail(c, "task %" PRId64 ": not found", id);
+		goto out;
+	}
+	if (t->t.state != TASK_OPEN) {
+		ctl_fail(c, "task %" PRId64 ": already %s", id, task_state_name(t->t.state));
+		goto out;
+	}
+	if (store_task_close(c->st, id, to, task_next_due(c, t), c->actor, c->now, &err) != 0) {
+		ctl_fail(c, "task %" PRId64 ": %s", id, err.msg);
+		goto out;
+	}
+	t->t.state = to;
+	t->t.closed_at = c->now;
+	o = task_json(t);
+	out_result(c, o, "task %" PRId64 " %s (%s, %s)", id,
+		   to == TASK_DONE ? "completed" : "skipped", step_kind_name(t->t.kind),
+		   t->contact_email ? t->contact_email : "-");
+	rc = CTL_OK;
+out:
+	store_task_views_free(v, n);
+	return rc;
+}
+
+static int task_complete(struct ctl *c, int argc, char **argv)
+{
+	return task_close(c, argc, argv, TASK_DONE);
+}
+
+static int task_skip(struct ctl *c, int argc, char **argv)
+{
+	return task_close(c, argc, argv, TASK_SKIPPED);
+}
+
+int cmd_task(struct ctl *c, int argc, char **argv)
+{
+	static const struct ctl_sub subs[] = {
+		{ "list", task_list, USAGE_LIST },
+		{ "complete", task_complete, USAGE_COMPLETE },
+		{ "skip", task_skip, USAGE_SKIP },
+	};
+	return ctl_dispatch_group(c, "task", subs, CAD_ARRAY_LEN(subs), argc, argv);
+}

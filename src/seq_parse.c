@@ -170,7 +170,7 @@ static int is_word_char(char ch)
 /* If line (n bytes, no newline) is `key = <<WORD`, stores WORD's span. */
 static int heredoc_marker(const char *l, size_t n, const char **word, size_t *wlen)
 {
-	size_t i = 0, k;
+	size_t i = 0, k, m;
 	while (i < n && is_blank(l[i]))
 		i++;
 	k = i;
@@ -193,11 +193,14 @@ static int heredoc_marker(const char *l, size_t n, const char **word, size_t *wl
 		i++;
 	if (i == k)
 		return 0;
-	*word = l + k;
-	*wlen = i - k;
+	m = i;
 	while (i < n && is_blank(l[i]))
 		i++;
-	return i == n;
+	if (i != n)
+		return 0;
+	*word = l + k;
+	*wlen = m - k;
+	return 1;
 }
 
 static int prepass(struct pctx *c, const char *text, size_t len, struct sbuf *ini)
@@ -547,6 +550,7 @@ static int set_template(struct pctx *c, struct step *st, const char *doc, int li
 	const char *p = doc, *eol, *s;
 	size_t n;
 	char *subject;
+	const int first_line = line;
 
 	if (check_tokens(c, doc, line, "template") < 0)
 		return -1;
@@ -554,8 +558,8 @@ static int set_template(struct pctx *c, struct step *st, const char *doc, int li
 		p++;
 		line++;
 	}
-	if (*p == '\0')
-		return fail(c, line, "template is empty (it needs a Subject: line, a blank "
+	if (*p == '\0')   /* name the line of `template = <<END` */
+		return fail(c, first_line - 1, "template is empty (it needs a Subject: line, a blank "
 			    "line and the body)");
 	if (!cad_startswith_ci(p, "Subject:"))
 		return fail(c, line, "template must start with a 'Subject:' line");

@@ -54,6 +54,27 @@ static void add(struct lint_list *l, enum lint_level level, const char *check, c
 	l->n++;
 }
 
+/* Appends untrusted text s for a one-line detail: at most max bytes (cut
+ * at a UTF-8 character boundary, "..." added), control bytes as '?'.
+ * Unlike cad_printable, UTF-8 stays readable: names are often not ASCII. */
+static void add_shown(struct sbuf *out, const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+	int cut = 0;
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		cut = 1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		sbuf_addc(out, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
+	}
+	if (cut)
+		sbuf_adds(out, "...");
+}
+
 const char *lint_level_name(enum lint_level l)
 {
 	switch (l) {
@@ -125,7 +146,7 @@ static int lint_token(void *arg, const char *name, const char *fallback)
 	if (w->problems > LINT_MAX_TOKEN_ITEMS)
 		return 0;
 	sbuf_init(&shown);
-	cad_printable(&shown, name, 60);
+	add_shown(&shown, name, 60);
 	add(w->l, level, "tokens", "step %d (%s) %s: {{%s}} %s", w->step->index,
 	    step_kind_name(w->step->kind), w->part, shown.s, why);
 	sbuf_free(&shown);
@@ -188,7 +209,7 @@ static void lint_timezone(const struct sequence *s, struct lint_list *l)
 	fmt_hhmm(b, sizeof(b), s->window_end);
 	sbuf_init(&fb);
 	if (s->tz)
-		cad_printable(&fb, s->tz, 64);
+		add_shown(&fb, s->tz, 64);
 	else
 		sbuf_adds(&fb, "the rep's zone");
 	if (s->window_end < s->window_start)
@@ -248,7 +269,7 @@ static void lint_name(const struct sequence *s, struct lint_list *l)
 {
 	struct sbuf shown;
 	sbuf_init(&shown);
-	cad_printable(&shown, s->name ? s->name : "", 80);
+	add_shown(&shown, s->name ? s->name : "", 80);
 	if (s->name && name_follows_convention(s->name))
 		add(l, LINT_PASS, "name", "\"%s\" follows Persona – Use Case – Owner Team", shown.s);
 	else
@@ -265,7 +286,7 @@ static void lint_owner(const struct sequence *s, struct lint_list *l)
 		return;
 	}
 	sbuf_init(&shown);
-	cad_printable(&shown, s->owner, 80);
+	add_shown(&shown, s->owner, 80);
 	add(l, LINT_PASS, "owner", "owned by %s", shown.s);
 	sbuf_free(&shown);
 }

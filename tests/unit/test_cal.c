@@ -1,0 +1,580 @@
+/* test_cal.c - unit tests for cal.c: dates, zones (DST gaps and overlaps in
+ * three hemispheres' rules, a half-hour zone), follow-up days, holidays,
+ * windows crossing midnight, zone choice, and concurrent use from threads.
+ * Every expected instant is written out as an ISO string. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "cal.h"
+#include "holiday.h"
+
+static cad_time_t T(const char *iso)
+{
+	cad_time_t t;
+	if (cad_time_parse(iso, &t) != 0)
+		fail_msg("bad ISO time in test: %s", iso);
+	return t;
+}
+
+static int64_t D(const char *ymd)
+{
+	int64_t d;
+	if (cal_day_parse(ymd, &d) != 0)
+		fail_msg("bad date in test: %s", ymd);
+	return d;
+}
+
+static const struct cal_zone *Z(const char *name)
+{
+	struct cad_err err = { "" };
+	const struct cal_zone *z = cal_zone_get(name, &err);
+	if (z == NULL)
+		fail_msg("zone %s: %s", name, err.msg);
+	return z;
+}
+
+#define assert_time(got, iso)                                                          \
+	do {                                                                           \
+		char b1_[CAD_TIME_BUFSZ], b2_[CAD_TIME_BUFSZ];                         \
+		cad_time_t g_ = (got), w_ = T(iso);                                    \
+		if (g_ != w_)                                                          \
+			fail_msg("got %s, want %s (%s)", cad_time_format(g_, b1_, sizeof(b1_)), \
+			         cad_time_format(w_, b2_, sizeof(b2_)), iso);                 \
+	} while (0)
+
+static struct cal_rules rules(const char *zone, enum seq_days days, int ws, int we)
+{
+	struct cal_rules r;
+	memset(&r, 0, sizeof(r));
+	r.zone = Z(zone);
+	r.days = days;
+	r.window_start = ws;
+	r.window_end = we;
+	return r;
+}
+
+static cad_time_t next_due(const struct cal_rules *r, const char *prev, int days, int mins)
+{
+	struct cad_err err = { "" };
+	cad_time_t out = 0;
+	if (cal_next_due(r, T(prev), days, mins, &out, &err) != 0)
+		fail_msg("cal_next_due: %s", err.msg);
+	return out;
+}
+
+static cad_time_t next_open(const struct cal_rules *r, const char *t)
+{
+	struct cad_err err = { "" };
+	cad_time_t out = 0;
+	if (cal_next_open(r, T(t), &out, &err) != 0)
+		fail_msg("cal_next_open: %s", err.msg);
+	return out;
+}
+
+/* ---- dates ---- */
+
+static void test_dates(void **state)
+{
+	int y, m, d;
+	char buf[16];
+	int64_t x;
+	(void)state;
+
+	assert_int_equal(cal_day_from_ymd(1970, 1, 1), 0);
+	assert_int_equal(cal_weekday(0), 4);                       /* Thursday */
+	assert_int_equal(cal_weekday(D("2026-12-25")), 5);         /* Friday */
+	assert_int_equal(cal_weekday(D("1969-12-31")), 3);         /* before the epoch */
+	for (int64_t i = -800000; i < 800000; i += 37) {
+		cal_day_to_ymd(i, &y, &m, &d);
+		assert_true(cal_ymd_valid(y, m, d));
+		assert_int_equal(cal_day_from_ymd(y, m, d), i);
+	}
+	/* Leap years: divisible by 4, not by 100 unless by 400. */
+	assert_true(cal_ymd_valid(2028, 2, 29));
+	assert_false(cal_ymd_valid(2027, 2, 29));
+	assert_false(cal_ymd_valid(2100, 2, 29));
+	assert_true(cal_ymd_valid(2000, 2, 29));
+	assert_int_equal(D("2028-03-01") - D("2028-02-28"), 2);
+	assert_int_equal(cal_weekday(D("2028-02-29")), 2);         /* Tuesday */
+	assert_string_equal(cal_day_format(D("2028-02-29"), buf, sizeof(buf)), "2028-02-29");
+
+	assert_int_equal(cal_day_parse("2026-02-30", &x), -1);
+	assert_int_equal(cal_day_parse("2026-1-01", &x), -1);
+	assert_int_equal(cal_day_parse("2026-01-01x", &x), -1);
+	assert_int_equal(cal_day_parse("2026/01/01", &x), -1);
+	assert_int_equal(cal_day_parse("", &x), -1);
+	assert_int_equal(cal_day_parse(NULL, &x), -1);
+	assert_int_equal(cal_day_parse("1899-12-31", &x), -1);
+}
+
+/* ---- zones ---- */
+
+static void test_zone_errors(void **state)
+{
+	struct cad_err err = { "" };
+	(void)state;
+
+	assert_null(cal_zone_get("Mars/Olympus", &err));
+	assert_non_null(strstr(err.msg, "\"Mars/Olympus\" is not in the system time-zone database"));
+	assert_null(cal_zone_get("Europe/Berln", &err));
+	assert_null(cal_zone_get("../../etc/passwd", &err));
+	assert_null(cal_zone_get("", &err));
+	assert_null(cal_zone_get(NULL, &err));
+	/* The same zone twice is the same object. */
+	assert_ptr_equal(Z("Europe/Berlin"), Z("Europe/Berlin"));
+	assert_string_equal(cal_zone_name(Z("Europe/Berlin")), "Europe/Berlin");
+	/* A link that zone.tab leaves out is still read from the tz database. */
+	assert_int_equal(cal_utc_offset(Z("Asia/Calcutta"), T("2026-06-01T00:00:00Z")), 19800);
+	assert_int_equal(cal_utc_offset(Z("UTC"), T("2026-06-01T00:00:00Z")), 0);
+}
+
+static void test_zone_choose(void **state)
+{
+	struct cad_err err = { "" };
+	const struct cal_zone *z;
+	(void)state;
+
+	z = cal_zone_choose("Asia/Kolkata", "Europe/Berlin", "America/New_York", &err);
+	assert_string_equal(cal_zone_name(z), "Asia/Kolkata");
+	/* A contact with no time zone: the sequence's default, else the rep's. */
+	z = cal_zone_choose(NULL, "Europe/Berlin", "America/New_York", &err);
+	assert_string_equal(cal_zone_name(z), "Europe/Berlin");
+	z = cal_zone_choose("", NULL, "America/New_York", &err);
+	assert_string_equal(cal_zone_name(z), "America/New_York");
+	/* An invalid zone is an error naming it and its source, never UTC. */
+	z = cal_zone_choose("Mars/Olympus", "Europe/Berlin", "America/New_York", &err);
+	assert_null(z);
+	assert_non_null(strstr(err.msg, "the contact's time zone"));
+	assert_non_null(strstr(err.msg, "Mars/Olympus"));
+	z = cal_zone_choose(NULL, "Europe/Berln", "America/New_York", &err);
+	assert_null(z);
+	assert_non_null(strstr(err.msg, "the sequence's default time zone"));
+	z = cal_zone_choose(NULL, NULL, NULL, &err);
+	assert_null(z);
+	assert_non_null(strstr(err.msg, "no time zone"));
+}
+
+static void test_to_local(void **state)
+{
+	struct cal_tm lt;
+	(void)state;
+
+	/* New York springs forward at 02:00 EST on 2026-03-08. */
+	cal_to_local(Z("America/New_York"), T("2026-03-08T06:59:59Z"), &lt);
+	assert_int_equal(lt.hour, 1);
+	assert_int_equal(lt.min, 59);
+	assert_int_equal(lt.utc_offset, -18000);
+	cal_to_local(Z("America/New_York"), T("2026-03-08T07:00:00Z"), &lt);
+	assert_int_equal(lt.hour, 3);
+	assert_int_equal(lt.min, 0);
+	assert_int_equal(lt.utc_offset, -14400);
+	assert_int_equal(lt.wday, 0);
+	/* Sydney's local date is ahead of UTC's. */
+	cal_to_local(Z("Australia/Sydney"), T("2026-12-31T13:30:00Z"), &lt);
+	assert_int_equal(lt.year, 2027);
+	assert_int_equal(lt.month, 1);
+	assert_int_equal(lt.day, 1);
+	assert_int_equal(lt.hour, 0);
+	assert_int_equal(lt.min, 30);
+	/* A half-hour zone. */
+	cal_to_local(Z("Asia/Kolkata"), T("2026-12-01T03:30:00Z"), &lt);
+	assert_int_equal(lt.hour, 9);
+	assert_int_equal(lt.min, 0);
+	assert_int_equal(lt.utc_offset, 19800);
+	/* Far in the future the zone's rule still applies (summer time). */
+	assert_int_equal(cal_utc_offset(Z("America/New_York"), T("2100-07-01T12:00:00Z")), -14400);
+	assert_int_equal(cal_utc_offset(Z("America/New_York"), T("2100-01-01T12:00:00Z")), -18000);
+	assert_int_equal(cal_utc_offset(Z("Europe/Berlin"), T("2099-07-01T12:00:00Z")), 7200);
+	assert_int_equal(cal_utc_offset(Z("Australia/Sydney"), T("2099-01-01T12:00:00Z")), 39600);
+}
+
+static void test_from_local_gap(void **state)
+{
+	(void)state;
+	/* 02:30 does not exist: moved forward by the gap, to 03:30 summer time. */
+	assert_time(cal_from_local(Z("America/New_York"), D("2026-03-08"), 2 * 3600 + 1800),
+	            "2026-03-08T03:30:00-04:00");
+	assert_time(cal_from_local(Z("Europe/Berlin"), D("2026-03-29"), 2 * 3600 + 1800),
+	            "2026-03-29T03:30:00+02:00");
+	assert_time(cal_from_local(Z("Australia/Sydney"), D("2026-10-04"), 2 * 3600 + 1800),
+	            "2026-10-04T03:30:00+11:00");
+	/* The edges of the gap. */
+	assert_time(cal_from_local(Z("America/New_York"), D("2026-03-08"), 2 * 3600),
+	            "2026-03-08T03:00:00-04:00");
+	assert_time(cal_from_local(Z("America/New_York"), D("2026-03-08"), 3 * 3600),
+	            "2026-03-08T03:00:00-04:00");
+	assert_time(cal_from_local(Z("America/New_York"), D("2026-03-08"), 2 * 3600 - 1),
+	            "2026-03-08T01:59:59-05:00");
+}
+
+static void test_from_local_overlap(void **state)
+{
+	(void)state;
+	/* 01:30 happens twice: the first occurrence (still summer time). */
+	assert_time(cal_from_local(Z("America/New_York"), D("2026-11-01"), 1 * 3600 + 1800),
+	            "2026-11-01T01:30:00-04:00");
+	assert_time(cal_from_local(Z("Europe/Berlin"), D("2026-10-25"), 2 * 3600 + 1800),
+	            "2026-10-25T02:30:00+02:00");
+	assert_time(cal_from_local(Z("Australia/Sydney"), D("2026-04-05"), 2 * 3600 + 1800),
+	            "2026-04-05T02:30:00+11:00");
+	/* Just after the overlap: only standard time. */
+	assert_time(cal_from_local(Z("America/New_York"), D("2026-11-01"), 2 * 3600),
+	            "2026-11-01T02:00:00-05:00");
+	assert_time(cal_from_local(Z("Asia/Kolkata"), D("2026-12-01"), 9 * 3600),
+	            "2026-12-01T09:00:00+05:30");
+	/* Midnight at the end of the day is the next day's start. */
+	assert_time(cal_from_local(Z("Europe/Berlin"), D("2026-12-31"), 86400),
+	            "2027-01-01T00:00:00+01:00");
+}
+
+/* ---- follow-up days across DST ---- */
+
+static void test_next_due_dst(void **state)
+{
+	struct cal_rules r;
+	(void)state;
+
+	/* One business day from Friday 10:00 EST is Monday 10:00 EDT: the same
+	 * wall time, 71 hours later, not 72. */
+	r = rules("America/New_York", SEQ_DAYS_BUSINESS, 8 * 60, 18 * 60);
+	assert_time(next_due(&r, "2026-03-06T10:00:00-05:00", 1, 0), "2026-03-09T10:00:00-04:00");
+	/* Back in the autumn: Friday 10:00 EDT -> Monday 10:00 EST. */
+	assert_time(next_due(&r, "2026-10-30T10:00:00-04:00", 1, 0), "2026-11-02T10:00:00-05:00");
+
+	r = rules("Europe/Berlin", SEQ_DAYS_BUSINESS, 8 * 60, 18 * 60);
+	assert_time(next_due(&r, "2026-03-27T09:00:00+01:00", 1, 0), "2026-03-30T09:00:00+02:00");
+	assert_time(next_due(&r, "2026-10-23T09:00:00+02:00", 1, 0), "2026-10-26T09:00:00+01:00");
+
+	/* Sydney: summer time ends on the first Sunday of April, starts on the
+	 * first Sunday of October. Every-day mode, 2 days. */
+	r = rules("Australia/Sydney", SEQ_DAYS_EVERY, 8 * 60, 18 * 60);
+	assert_time(next_due(&r, "2026-04-04T09:00:00+11:00", 2, 0), "2026-04-06T09:00:00+10:00");
+	assert_time(next_due(&r, "2026-10-03T09:00:00+10:00", 2, 0), "2026-10-05T09:00:00+11:00");
+
+	/* Hours on top of days count as elapsed time: 09:00 EST + 1 day keeps
+	 * the wall time (09:00 EDT after the change), then + 3 h = 12:00 EDT. */
+	r = rules("America/New_York", SEQ_DAYS_EVERY, 8 * 60, 18 * 60);
+	assert_time(next_due(&r, "2026-03-07T09:00:00-05:00", 1, 180), "2026-03-08T12:00:00-04:00");
+	/* Minutes only, across the gap: 23:00 EST + 4 h is 04:00 EDT, outside
+	 * the window -> 08:00 EDT. */
+	assert_time(next_due(&r, "2026-03-07T23:00:00-05:00", 0, 240), "2026-03-08T08:00:00-04:00");
+}
+
+static void test_step_due_in_gap(void **state)
+{
+	struct cal_rules r;
+	(void)state;
+
+	/* Whole-day window, every day: a step sent at 02:30 on Saturday and due
+	 * one day later would be at 02:30 on Sunday, which does not exist in
+	 * New York: it goes at 03:30 EDT. */
+	r = rules("America/New_York", SEQ_DAYS_EVERY, 0, 0);
+	assert_time(next_due(&r, "2026-03-07T02:30:00-05:00", 1, 0), "2026-03-08T03:30:00-04:00");
+	/* The same in Berlin and Sydney. */
+	r = rules("Europe/Berlin", SEQ_DAYS_EVERY, 0, 0);
+	assert_time(next_due(&r, "2026-03-28T02:30:00+01:00", 1, 0), "2026-03-29T03:30:00+02:00");
+	r = rules("Australia/Sydney", SEQ_DAYS_EVERY, 0, 0);
+	assert_time(next_due(&r, "2026-10-03T02:15:00+10:00", 1, 0), "2026-10-04T03:15:00+11:00");
+	/* In the overlap: the first 01:30. */
+	r = rules("America/New_York", SEQ_DAYS_EVERY, 0, 0);
+	assert_time(next_due(&r, "2026-10-31T01:30:00-04:00", 1, 0), "2026-11-01T01:30:00-04:00");
+
+	/* A window that opens inside the gap (02:00-04:00) opens when the clock
+	 * jumps, at 03:00 EDT, and a step due then goes at once. */
+	r = rules("America/New_York", SEQ_DAYS_EVERY, 2 * 60, 4 * 60);
+	assert_time(next_open(&r, "2026-03-08T01:00:00-05:00"), "2026-03-08T03:00:00-04:00");
+	assert_time(next_open(&r, "2026-03-08T03:10:00-04:00"), "2026-03-08T03:10:00-04:00");
+	assert_time(next_open(&r, "2026-03-08T04:00:00-04:00"), "2026-03-09T02:00:00-04:00");
+}
+
+static void test_half_hour_zone(void **state)
+{
+	struct cal_rules r = rules("Asia/Kolkata", SEQ_DAYS_WEEKDAYS, 9 * 60, 18 * 60);
+	(void)state;
+	/* 08:30 IST is before the window: 09:00 IST = 03:30Z. */
+	assert_time(next_open(&r, "2026-12-01T03:00:00Z"), "2026-12-01T03:30:00Z");
+	assert_true(cal_window_open(&r, T("2026-12-01T03:30:00Z")));
+	assert_false(cal_window_open(&r, T("2026-12-01T03:29:59Z")));
+	/* 18:00 IST (12:30Z) closes it. */
+	assert_true(cal_window_open(&r, T("2026-12-01T12:29:59Z")));
+	assert_false(cal_window_open(&r, T("2026-12-01T12:30:00Z")));
+	assert_time(next_open(&r, "2026-12-01T12:30:00Z"), "2026-12-02T09:00:00+05:30");
+	/* Friday evening -> Monday morning. */
+	assert_time(next_open(&r, "2026-12-04T19:00:00+05:30"), "2026-12-07T09:00:00+05:30");
+}
+
+/* ---- windows ---- */
+
+static void test_window_basic(void **state)
+{
+	struct cal_rules r = rules("Europe/Berlin", SEQ_DAYS_WEEKDAYS, 8 * 60, 18 * 60);
+	(void)state;
+
+	/* The first step of a fresh enrollment goes at once when open. */
+	assert_time(next_open(&r, "2026-12-01T10:15:07+01:00"), "2026-12-01T10:15:07+01:00");
+	/* Before and after the window; the end is exclusive. */
+	assert_time(next_open(&r, "2026-12-01T07:59:59+01:00"), "2026-12-01T08:00:00+01:00");
+	assert_time(next_open(&r, "2026-12-01T18:00:00+01:00"), "2026-12-02T08:00:00+01:00");
+	assert_true(cal_window_open(&r, T("2026-12-01T17:59:59+01:00")));
+	assert_false(cal_window_open(&r, T("2026-12-01T18:00:00+01:00")));
+	/* Weekends are closed days. */
+	assert_time(next_open(&r, "2026-12-05T10:00:00+01:00"), "2026-12-07T08:00:00+01:00");
+	assert_time(next_open(&r, "2026-12-04T18:30:00+01:00"), "2026-12-07T08:00:00+01:00");
+	/* Every day: Saturday is open. */
+	r.days = SEQ_DAYS_EVERY;
+	assert_time(next_open(&r, "2026-12-05T10:00:00+01:00"), "2026-12-05T10:00:00+01:00");
+	/* Whole-day window (start == end). */
+	r.window_start = r.window_end = 0;
+	assert_true(cal_window_open(&r, T("2026-12-05T23:59:59+01:00")));
+	r.days = SEQ_DAYS_WEEKDAYS;
+	assert_time(next_open(&r, "2026-12-05T12:00:00+01:00"), "2026-12-07T00:00:00+01:00");
+}
+
+static void test_window_across_midnight(void **state)
+{
+	/* 22:00-06:00, weekdays: each window belongs to the day it starts on. */
+	struct cal_rules r = rules("Europe/Berlin", SEQ_DAYS_WEEKDAYS, 22 * 60, 6 * 60);
+	(void)state;
+
+	assert_true(cal_window_open(&r, T("2026-12-04T23:00:00+01:00")));   /* Fri night */
+	assert_true(cal_window_open(&r, T("2026-12-05T03:00:00+01:00")));   /* Friday's window */
+	assert_true(cal_window_open(&r, T("2026-12-05T05:59:59+01:00")));
+	assert_false(cal_window_open(&r, T("2026-12-05T06:00:00+01:00")));  /* end exclusive */
+	assert_false(cal_window_open(&r, T("2026-12-05T22:00:00+01:00")));  /* Saturday's: closed */
+	assert_false(cal_window_open(&r, T("2026-12-07T03:00:00+01:00")));  /* Sunday's: closed */
+	assert_false(cal_window_open(&r, T("2026-12-07T12:00:00+01:00")));
+	assert_time(next_open(&r, "2026-12-05T07:00:00+01:00"), "2026-12-07T22:00:00+01:00");
+	assert_time(next_open(&r, "2026-12-07T03:00:00+01:00"), "2026-12-07T22:00:00+01:00");
+	assert_time(next_open(&r, "2026-12-08T02:00:00+01:00"), "2026-12-08T02:00:00+01:00");
+	/* Due at 06:30 on Tuesday (outside): Tuesday 22:00. */
+	assert_time(next_open(&r, "2026-12-08T06:30:00+01:00"), "2026-12-08T22:00:00+01:00");
+	/* A night window across the spring-forward night in New York:
+	 * Saturday 22:00 EST to Sunday 06:00 EDT is 7 hours long. */
+	r = rules("America/New_York", SEQ_DAYS_EVERY, 22 * 60, 6 * 60);
+	assert_true(cal_window_open(&r, T("2026-03-08T05:59:59-04:00")));
+	assert_false(cal_window_open(&r, T("2026-03-08T06:00:00-04:00")));
+	/* One day after 23:00 Friday is 23:00 Saturday, in that window. */
+	assert_time(next_due(&r, "2026-03-06T23:00:00-05:00", 1, 0), "2026-03-07T23:00:00-05:00");
+}
+
+/* ---- holidays ---- */
+
+static void us_holidays(struct holiday_list *sel)
+{
+	static const char txt[] =
+		"2026-07-03 Independence Day (observed)\n"
+		"2026-11-26 Thanksgiving Day\n"
+		"2026-12-25 Christmas Day\n";
+	struct holiday_list all;
+	struct cad_err err = { "" };
+
+	holiday_list_init(&all);
+	holiday_list_init(sel);
+	if (holiday_parse_text("us", txt, sizeof(txt) - 1, "us.txt", &all, &err) != 0)
+		fail_msg("%s", err.msg);
+	holiday_select(all.v, all.n, "us", sel);
+	holiday_list_free(&all);
+}
+
+static void test_holiday_on_friday(void **state)
+{
+	struct holiday_list h;
+	struct cal_rules r = rules("America/New_York", SEQ_DAYS_BUSINESS, 8 * 60, 18 * 60);
+	struct cad_err err = { "" };
+	int64_t day;
+	char buf[16];
+	cad_time_t t;
+	(void)state;
+
+	us_holidays(&h);
+	r.holidays = h.v;
+	r.nholidays = h.n;
+	/* Friday 2026-07-03 is a holiday: 1 business day from Thursday lands on Monday. */
+	assert_false(cal_day_open(&r, D("2026-07-03")));
+	assert_time(next_due(&r, "2026-07-02T10:00:00-04:00", 1, 0), "2026-07-06T10:00:00-04:00");
+	/* 2 business days from Wednesday: Thursday, then Monday. */
+	assert_time(next_due(&r, "2026-07-01T10:00:00-04:00", 2, 0), "2026-07-06T10:00:00-04:00");
+	/* Christmas 2026 is a Friday too. */
+	assert_time(next_due(&r, "2026-12-24T11:00:00-05:00", 1, 0), "2026-12-28T11:00:00-05:00");
+	/* Due on the holiday itself (0 days): skipped like a closed day. */
+	assert_time(next_open(&r, "2026-07-03T09:00:00-04:00"), "2026-07-06T08:00:00-04:00");
+	/* Weekdays mode ignores holidays. */
+	r.days = SEQ_DAYS_WEEKDAYS;
+	assert_time(next_due(&r, "2026-07-02T10:00:00-04:00", 1, 0), "2026-07-03T10:00:00-04:00");
+	r.days = SEQ_DAYS_BUSINESS;
+
+	/* Out of office until Thursday 2026-07-02: resume the business day
+	 * after, at the opening of the window. */
+	assert_int_equal(cal_open_day_after(&r, D("2026-07-02"), &day, &err), 0);
+	assert_string_equal(cal_day_format(day, buf, sizeof(buf)), "2026-07-06");
+	assert_int_equal(cal_resume_after(&r, D("2026-07-02"), &t, &err), 0);
+	assert_time(t, "2026-07-06T08:00:00-04:00");
+	/* Back on a Wednesday: Thursday. */
+	assert_int_equal(cal_open_day_after(&r, D("2026-07-01"), &day, &err), 0);
+	assert_string_equal(cal_day_format(day, buf, sizeof(buf)), "2026-07-02");
+	holiday_list_free(&h);
+}
+
+static void test_leap_day(void **state)
+{
+	struct cal_rules r = rules("UTC", SEQ_DAYS_EVERY, 0, 0);
+	(void)state;
+	assert_time(next_due(&r, "2028-02-28T10:00:00Z", 1, 0), "2028-02-29T10:00:00Z");
+	assert_time(next_due(&r, "2028-02-28T10:00:00Z", 2, 0), "2028-03-01T10:00:00Z");
+	assert_time(next_due(&r, "2027-02-28T10:00:00Z", 1, 0), "2027-03-01T10:00:00Z");
+	/* Business days: Monday 2028-02-28 + 1 = Tuesday 2028-02-29; Friday
+	 * 2028-02-25 + 2 = Tuesday 2028-02-29. */
+	r = rules("America/New_York", SEQ_DAYS_BUSINESS, 8 * 60, 18 * 60);
+	assert_time(next_due(&r, "2028-02-28T09:00:00-05:00", 1, 0), "2028-02-29T09:00:00-05:00");
+	assert_time(next_due(&r, "2028-02-25T09:00:00-05:00", 2, 0), "2028-02-29T09:00:00-05:00");
+	/* 366 days from 2028-01-01 is 2029-01-01. */
+	r = rules("UTC", SEQ_DAYS_EVERY, 0, 0);
+	assert_time(next_due(&r, "2028-01-01T12:00:00Z", 366, 0), "2029-01-01T12:00:00Z");
+}
+
+static void test_weekends(void **state)
+{
+	struct cal_rules r = rules("America/New_York", SEQ_DAYS_WEEKDAYS, 8 * 60, 18 * 60);
+	(void)state;
+	/* Friday + 1 weekday = Monday; Saturday + 1 = Monday; Sunday + 0 = Monday 08:00. */
+	assert_time(next_due(&r, "2026-12-04T15:00:00-05:00", 1, 0), "2026-12-07T15:00:00-05:00");
+	assert_time(next_due(&r, "2026-12-05T15:00:00-05:00", 1, 0), "2026-12-07T15:00:00-05:00");
+	assert_time(next_due(&r, "2026-12-06T15:00:00-05:00", 0, 0), "2026-12-07T08:00:00-05:00");
+	/* 5 weekdays = one calendar week. */
+	assert_time(next_due(&r, "2026-12-02T09:00:00-05:00", 5, 0), "2026-12-09T09:00:00-05:00");
+	/* Every-day mode: Saturday counts. */
+	r.days = SEQ_DAYS_EVERY;
+	assert_time(next_due(&r, "2026-12-04T15:00:00-05:00", 1, 0), "2026-12-05T15:00:00-05:00");
+	/* Late in the day + 1 day: still in the window. Past it: next morning. */
+	r.days = SEQ_DAYS_WEEKDAYS;
+	assert_time(next_due(&r, "2026-12-01T17:30:00-05:00", 0, 45), "2026-12-02T08:00:00-05:00");
+}
+
+static void test_bad_rules(void **state)
+{
+	struct cal_rules r = rules("UTC", SEQ_DAYS_EVERY, 8 * 60, 18 * 60);
+	struct cad_err err = { "" };
+	cad_time_t out;
+	(void)state;
+
+	r.window_start = 1441;
+	assert_int_equal(cal_next_open(&r, T("2026-12-01T00:00:00Z"), &out, &err), -1);
+	assert_non_null(strstr(err.msg, "window start 1441"));
+	r.window_start = 480;
+	assert_int_equal(cal_next_due(&r, T("2026-12-01T00:00:00Z"), -1, 0, &out, &err), -1);
+	assert_non_null(strstr(err.msg, "delay of -1 days"));
+	assert_int_equal(cal_next_due(&r, T("2026-12-01T00:00:00Z"), 0, -5, &out, &err), -1);
+	r.zone = NULL;
+	assert_int_equal(cal_next_open(&r, T("2026-12-01T00:00:00Z"), &out, &err), -1);
+	assert_false(cal_window_open(&r, T("2026-12-01T00:00:00Z")));
+}
+
+/* Business days with every weekday a holiday for years: a clear error. */
+static void test_no_open_day(void **state)
+{
+	struct holiday_list h;
+	struct cal_rules r = rules("UTC", SEQ_DAYS_BUSINESS, 8 * 60, 18 * 60);
+	struct cad_err err = { "" };
+	cad_time_t out;
+	char buf[16];
+	(void)state;
+
+	holiday_list_init(&h);
+	for (int64_t d = D("2026-01-01"); d < D("2029-12-31"); d++)
+		holiday_list_add(&h, "x", cal_day_format(d, buf, sizeof(buf)), "closed");
+	holiday_list_sort(&h);
+	r.holidays = h.v;
+	r.nholidays = h.n;
+	assert_int_equal(cal_next_open(&r, T("2026-02-01T00:00:00Z"), &out, &err), -1);
+	assert_non_null(strstr(err.msg, "no open sending window"));
+	assert_int_equal(cal_next_due(&r, T("2026-02-01T00:00:00Z"), 1, 0, &out, &err), -1);
+	holiday_list_free(&h);
+}
+
+/* ---- threads ---- */
+
+#define CAL_ARRAY_LEN_T 8
+
+struct thr_arg {
+	const char *zone;
+	int bad;
+};
+
+static void *thr_main(void *p)
+{
+	struct thr_arg *a = p;
+	struct cad_err err = { "" };
+	/* Each thread asks for its zone by name (first use loads it) and
+	 * converts back and forth over ten years. */
+	const struct cal_zone *z = cal_zone_get(a->zone, &err);
+	if (z == NULL) {
+		a->bad++;
+		return NULL;
+	}
+	for (cad_time_t t = 1767225600; t < 1767225600 + 10LL * 366 * 86400; t += 86400 + 3607) {
+		struct cal_tm lt;
+		cal_to_local(z, t, &lt);
+		if (cal_from_local(z, lt.dayno, lt.hour * 3600 + lt.min * 60 + lt.sec) != t &&
+		    lt.utc_offset == cal_utc_offset(z, t - 7200))  /* not in an overlap */
+			a->bad++;
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	static const char *zones[] = { "America/Chicago", "Europe/Paris", "Australia/Melbourne",
+	                               "Asia/Tokyo", "America/Sao_Paulo", "Pacific/Auckland",
+	                               "America/Chicago", "Europe/Paris" };
+	pthread_t th[CAL_ARRAY_LEN_T];
+	struct thr_arg args[CAL_ARRAY_LEN_T];
+	(void)state;
+
+	for (size_t i = 0; i < CAL_ARRAY_LEN_T; i++) {
+		args[i].zone = zones[i];
+		args[i].bad = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, thr_main, &args[i]), 0);
+	}
+	for (size_t i = 0; i < CAL_ARRAY_LEN_T; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(args[i].bad, 0);
+	}
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cal_zone_cache_free();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_zone_errors),
+		cmocka_unit_test(test_zone_choose),
+		cmocka_unit_test(test_to_local),
+		cmocka_unit_test(test_from_local_gap),
+		cmocka_unit_test(test_from_local_overlap),
+		cmocka_unit_test(test_next_due_dst),
+		cmocka_unit_test(test_step_due_in_gap),
+		cmocka_unit_test(test_half_hour_zone),
+		cmocka_unit_test(test_window_basic),
+		cmocka_unit_test(test_window_across_midnight),
+		cmocka_unit_test(test_holiday_on_friday),
+		cmocka_unit_test(test_leap_day),
+		cmocka_unit_test(test_weekends),
+		cmocka_unit_test(test_bad_rules),
+		cmocka_unit_test(test_no_open_day),
+		cmocka_unit_test(test_threads),
+	};
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}

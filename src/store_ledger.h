@@ -24,6 +24,7 @@
 #ifndef CADENCE_STORE_LEDGER_H
 #define CADENCE_STORE_LEDGER_H
 
+#include "holiday.h"
 #include "store.h"
 
 /* Active enrollments whose next_due <= now, oldest first, at most limit,
@@ -92,5 +93,15 @@ int store_domain_sends_since(struct store *st, const char *domain, cad_time_t si
  * next_due = 0 until store_task_close(). */
 int store_task_step(struct store *st, struct task *t, int wait, cad_time_t next_due,
 		    const char *actor, cad_time_t now, struct cad_err *err);
+
+/* ---- holiday calendars ---- */
+/* Replaces every date of the named calendar with l's (one transaction,
+ * event "holidays_imported" with the count). */
+int store_holidays_replace(struct store *st, const char *calendar, const struct holiday_list *l,
+			   const char *actor, cad_time_t now, struct cad_err *err);
+/* The dates of the comma-separated calendars (NULL or "" = none), sorted
+ * by date; an unknown calendar name is not an error (it has no dates). */
+int store_holidays_get(struct store *st, const char *calendars, struct holiday_list *out,
+		       struct cad_err *err);
 
 #endif

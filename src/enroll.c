@@ -1,0 +1,150 @@
+/*
+ * enroll.c - the enrollment service: in one store transaction, read the
+ * facts enroll_rule_check() needs (rep, contact, sequence with steps,
+ * suppression match, the contact's running enrollment, the rep's
+ * enrollments in the last 24 hours), let the rule decide, and record the
+ * outcome: the enrollment (step 1, due now, active) or an "enroll_refused"
+ * event carrying the reason.
+ *
+ * Guarantees: -1 only when the store fails (nothing is then written); a
+ * refusal is a normal outcome (0, res->ok = 0), so that a bulk caller goes
+ * on with the next contact.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "enroll.h"
+
+#define DAY_SECONDS 86400
+
+struct facts_store {
+	struct user rep;
+	struct contact contact;
+	struct sequence seq;
+	struct suppression supp;
+	struct enrollment current;
+	struct user current_rep;
+	struct sequence current_seq;
+};
+
+static void facts_free(struct facts_store *fs)
+{
+	user_free(&fs->rep);
+	contact_free(&fs->contact);
+	sequence_free(&fs->seq);
+	suppression_free(&fs->supp);
+	enrollment_free(&fs->current);
+	user_free(&fs->current_rep);
+	sequence_free(&fs->current_seq);
+}
+
+/* Maps a look-up's result: 0 found (1 returned), STORE_NOTFOUND (0), -1. */
+static int found(int rc)
+{
+	return rc < 0 ? -1 : rc == 0;
+}
+
+static int gather(struct store *st, const struct enroll_request *rq, cad_time_t now,
+		  struct facts_store *fs, struct enroll_facts *f, struct cad_err *err)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->rep_key = rq->user;
+	f->contact_key = rq->contact;
+	f->sequence_key = rq->sequence;
+	if ((rc = found(store_user_get(st, rq->user ? rq->user : "", &fs->rep, err))) < 0)
+		return -1;
+	f->rep = rc ? &fs->rep : NULL;
+	if ((rc = found(store_contact_get(st, rq->contact, &fs->contact, err))) < 0)
+		return -1;
+	f->contact = rc ? &fs->contact : NULL;
+	if ((rc = found(store_sequence_get(st, rq->sequence, &fs->seq, err))) < 0)
+		return -1;
+	f->seq = rc ? &fs->seq : NULL;
+	if (f->contact) {
+		if ((rc = store_suppressed(st, f->contact->email, &fs->supp, err)) < 0)
+			return -1;
+		f->supp = rc ? &fs->supp : NULL;
+		rc = found(store_enrollment_current(st, f->contact->id, &fs->current, err));
+		if (rc < 0)
+			return -1;
+		if (rc) {
+			f->current = &fs->current;
+			if (found(store_sequence_get_id(st, fs->current.sequence_id,
+							&fs->current_seq, err)) < 0 ||
+			    found(store_user_get_id(st, fs->current.user_id, &fs->current_rep,
+						    err)) < 0)
+				return -1;
+			f->current_sequence = fs->current_seq.name;
+			f->current_rep = fs->current_rep.email;
+		}
+	}
+	if (f->rep && store_enrollments_since(st, f->rep->id, now - DAY_SECONDS,
+					      &f->enrolled_24h, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The refusal, in the event log, with whatever ids are known. */
+static int record_refusal(struct store *st, const struct enroll_facts *f, const char *actor,
+			  cad_time_t now, const char *why, struct cad_err *err)
+{
+	struct event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.at = now;
+	ev.type = (char *)EV_ENROLL_REFUSED;
+	ev.contact_id = f->contact ? f->contact->id : 0;
+	ev.sequence_id = f->seq ? f->seq->id : 0;
+	ev.user_id = f->rep ? f->rep->id : 0;
+	ev.actor = (char *)actor;
+	ev.detail = (char *)why;
+	return store_event_add(st, &ev, err);
+}
+
+int enroll_one(struct store *st, const struct enroll_request *rq, cad_time_t now,
+	       struct enroll_result *res, struct cad_err *err)
+{
+	struct facts_store fs;
+	struct enroll_facts f;
+	struct enrollment e;
+
+	memset(res, 0, sizeof(*res));
+	memset(&fs, 0, sizeof(fs));
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (gather(st, rq, now, &fs, &f, err) < 0)
+		goto fail;
+	if (!enroll_rule_check(&f, res->why, sizeof(res->why))) {
+		if (record_refusal(st, &f, rq->actor, now, res->why, err) < 0)
+			goto fail;
+	} else {
+		memset(&e, 0, sizeof(e));
+		e.contact_id = f.contact->id;
+		e.sequence_id = f.seq->id;
+		e.user_id = f.rep->id;
+		e.state = ENR_ACTIVE;
+		e.step = 1;
+		e.next_due = now;
+		e.bulk = rq->bulk;
+		if (store_enrollment_insert(st, &e, rq->actor, now, err) < 0)
+			goto fail;
+		res->ok = 1;
+		res->enrollment_id = e.id;
+		enrollment_free(&e);
+	}
+	facts_free(&fs);
+	if (store_commit(st, err) < 0) {
+		res->ok = 0;
+		res->enrollment_id = 0;
+		return -1;
+	}
+	return 0;
+fail:
+	facts_free(&fs);
+	store_rollback(st);
+	res->ok = 0;
+	return -1;
+}

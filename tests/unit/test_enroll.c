@@ -1,0 +1,402 @@
+/* test_enroll.c - unit tests for enrollment: the pure rule (every refusal
+ * and the happy path, on plain structs) and the service enroll_one()
+ * against a real SQLite store in a mkdtemp directory (enrolls, refuses
+ * with the reason and records "enroll_refused", counts the daily cap). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "enroll.h"
+#include "store.h"
+
+#define T0 1795000000
+
+/* ---- the pure rule ---- */
+
+struct world {
+	struct user rep;
+	struct contact contact;
+	struct step steps[2];
+	struct sequence seq;
+	struct suppression supp;
+	struct enrollment cur;
+	struct enroll_facts f;
+};
+
+static void world_init(struct world *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->rep.id = 1;
+	w->rep.email = (char *)"rep@us.test";
+	w->rep.name = (char *)"Ada Lovelace";
+	w->rep.signature = (char *)"-- Ada";
+	w->rep.active = 1;
+	w->rep.enroll_cap_day = 80;
+	w->contact.id = 2;
+	w->contact.email = (char *)"ann@acme.test";
+	w->contact.company = (char *)"Acme";
+	w->steps[0].index = 1;
+	w->steps[0].kind = STEP_EMAIL;
+	w->steps[0].subject = (char *)"Hi {{contact.firstname|there}}";
+	w->steps[0].body = (char *)"About {{contact.company}}.\n{{sender.signature}}";
+	w->steps[1].index = 2;
+	w->steps[1].kind = STEP_CALL;
+	w->steps[1].body = (char *)"Call";
+	w->seq.id = 3;
+	w->seq.name = (char *)"Cold";
+	w->seq.active = 1;
+	w->seq.steps = w->steps;
+	w->seq.nsteps = 2;
+	w->f.rep_key = "rep@us.test";
+	w->f.contact_key = "ann@acme.test";
+	w->f.sequence_key = "Cold";
+	w->f.rep = &w->rep;
+	w->f.contact = &w->contact;
+	w->f.seq = &w->seq;
+}
+
+static void test_rule_happy(void **state)
+{
+	struct world w;
+	char why[256];
+	(void)state;
+	world_init(&w);
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 1);
+	assert_string_equal(why, "");
+	/* One below the cap still passes. */
+	w.f.enrolled_24h = 79;
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 1);
+}
+
+static void test_rule_rep(void **state)
+{
+	struct world w;
+	char why[256];
+	(void)state;
+	world_init(&w);
+	w.f.rep = NULL;
+	w.f.rep_key = "ghost@us.test";
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why, "no rep ghost@us.test");
+	world_init(&w);
+	w.rep.active = 0;
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why, "rep rep@us.test is disabled");
+}
+
+static void test_rule_contact_and_sequence(void **state)
+{
+	struct world w;
+	char why[256];
+	(void)state;
+	world_init(&w);
+	w.f.contact = NULL;
+	w.f.contact_key = "nobody@acme.test";
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why, "no contact nobody@acme.test");
+	world_init(&w);
+	w.f.seq = NULL;
+	w.f.sequence_key = "Nope";
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why, "no sequence \"Nope\"");
+	world_init(&w);
+	w.seq.nsteps = 0;
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why, "sequence \"Cold\" has no steps");
+	world_init(&w);
+	w.seq.active = 0;
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why, "sequence \"Cold\" is archived");
+}
+
+static void test_rule_suppressed(void **state)
+{
+	struct world w;
+	char why[256];
+	(void)state;
+	world_init(&w);
+	w.supp.pattern = (char *)"acme.test";
+	w.supp.is_domain = 1;
+	w.supp.kind = SUPP_CUSTOMER;
+	w.f.supp = &w.supp;
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why, "ann@acme.test is suppressed: domain entry acme.test (customer)");
+	w.supp.pattern = (char *)"ann@acme.test";
+	w.supp.is_domain = 0;
+	w.supp.kind = SUPP_UNSUBSCRIBED;
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why,
+			    "ann@acme.test is suppressed: address entry ann@acme.test (unsubscribed)");
+}
+
+static void test_rule_already_running(void **state)
+{
+	struct world w;
+	char why[256];
+	(void)state;
+	world_init(&w);
+	w.cur.id = 17;
+	w.cur.state = ENR_PAUSED;
+	w.f.current = &w.cur;
+	w.f.current_sequence = "Inbound";
+	w.f.current_rep = "bob@us.test";
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why, "ann@acme.test is already paused in sequence \"Inbound\" "
+			    "(rep bob@us.test, enrollment 17)");
+	w.cur.state = ENR_ACTIVE;
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "already active in sequence \"Inbound\""));
+}
+
+static void test_rule_cap(void **state)
+{
+	struct world w;
+	char why[256];
+	(void)state;
+	world_init(&w);
+	w.f.enrolled_24h = 80;
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_string_equal(why, "rep rep@us.test has reached the daily new-enrollment cap "
+			    "(80 of 80 in the last 24 hours)");
+	w.rep.enroll_cap_day = 0;
+	w.f.enrolled_24h = 0;
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "0 of 0"));
+}
+
+static void test_rule_tokens(void **state)
+{
+	struct world w;
+	char why[256];
+	(void)state;
+	world_init(&w);
+	w.steps[0].subject = (char *)"Hi {{contact.firstname}}";
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "{{contact.firstname}}"));
+	assert_non_null(strstr(why, "step 1"));
+	assert_non_null(strstr(why, "ann@acme.test"));
+	/* With a value it passes. */
+	w.contact.firstname = (char *)"Ann";
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 1);
+	/* A property token without value, in the second email step. */
+	w.steps[1].kind = STEP_EMAIL;
+	w.steps[1].subject = (char *)"Re: pilot";
+	w.steps[1].body = (char *)"How is {{contact.project}} going?";
+	assert_int_equal(enroll_rule_check(&w.f, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "{{contact.project}}"));
+	assert_non_null(strstr(why, "step 2"));
+	/* A tiny buffer is still terminated. */
+	assert_int_equal(enroll_rule_check(&w.f, why, 8), 0);
+	assert_int_equal(strlen(why), 7);
+}
+
+/* ---- the service, against a store ---- */
+
+struct fx {
+	char dir[64];
+	char path[96];
+	struct store *st;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct cad_err err;
+	struct user u;
+	struct sequence q;
+	struct step steps[2];
+	struct contact c;
+	const char *who[] = { "ann@acme.test", "bob@acme.test", "cat@acme.test",
+			      "dan@other.test", "eve@comp.test" };
+	size_t i;
+	int created;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/cadence-enroll-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/cadence.db", f->dir);
+	if (store_open(&f->st, f->path, STORE_CREATE, &err) != 0)
+		return -1;
+	memset(&u, 0, sizeof(u));
+	u.email = (char *)"rep@us.test";
+	u.name = (char *)"Ada Lovelace";
+	u.active = 1;
+	u.enroll_cap_day = 3;
+	u.send_cap_24h = 500;
+	if (store_user_add(f->st, &u, "cli:test", T0, &err) != 0)
+		return -1;
+	u.email = (char *)"off@us.test";
+	if (store_user_add(f->st, &u, "cli:test", T0, &err) != 0 ||
+	    store_user_disable(f->st, "off@us.test", "cli:test", T0, NULL, &err) != 0)
+		return -1;
+	memset(steps, 0, sizeof(steps));
+	steps[0].kind = STEP_EMAIL;
+	steps[0].subject = (char *)"Hi {{contact.firstname|there}}";
+	steps[0].body = (char *)"{{sender.name}}";
+	steps[1].kind = STEP_CALL;
+	steps[1].body = (char *)"Call";
+	memset(&q, 0, sizeof(q));
+	q.name = (char *)"Cold";
+	q.active = 1;
+	q.steps = steps;
+	q.nsteps = 2;
+	if (store_sequence_import(f->st, &q, "cli:test", T0, &err) != 0)
+		return -1;
+	q.name = (char *)"Personal";
+	steps[0].subject = (char *)"Hi {{contact.firstname}}";
+	if (store_sequence_import(f->st, &q, "cli:test", T0, &err) != 0)
+		return -1;
+	q.name = (char *)"Empty";
+	q.nsteps = 0;
+	if (store_sequence_import(f->st, &q, "cli:test", T0, &err) != 0)
+		return -1;
+	for (i = 0; i < CAD_ARRAY_LEN(who); i++) {
+		memset(&c, 0, sizeof(c));
+		c.email = xstrdup(who[i]);
+		if (store_contact_upsert(f->st, &c, T0, &created, &err) != 0)
+			return -1;
+		contact_free(&c);
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+	store_close(f->st);
+	snprintf(p, sizeof(p), "%s/cadence.db", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/cadence.db-wal", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/cadence.db-shm", f->dir);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int run(struct store *st, const char *contact, const char *seq, const char *rep,
+	       cad_time_t now, struct enroll_result *res)
+{
+	struct enroll_request rq;
+	struct cad_err err;
+	memset(&rq, 0, sizeof(rq));
+	rq.contact = contact;
+	rq.sequence = seq;
+	rq.user = rep;
+	rq.actor = "cli:root";
+	assert_int_equal(enroll_one(st, &rq, now, res, &err), 0);
+	return res->ok;
+}
+
+/* The detail of the last enroll_refused event, or NULL (caller frees). */
+static char *last_refusal(struct store *st)
+{
+	struct event_filter ef;
+	struct event *ev;
+	struct cad_err err;
+	size_t n;
+	char *d = NULL;
+	memset(&ef, 0, sizeof(ef));
+	ef.type = EV_ENROLL_REFUSED;
+	assert_int_equal(store_events(st, &ef, &ev, &n, &err), 0);
+	if (n > 0)
+		d = xstrdup(ev[n - 1].detail);
+	store_events_free(ev, n);
+	return d;
+}
+
+static void test_enroll_one_happy(void **state)
+{
+	struct fx *f = *state;
+	struct enroll_result res;
+	struct enrollment e;
+	struct cad_err err;
+
+	assert_int_equal(run(f->st, "ANN@acme.test", "Cold", "rep@us.test", T0 + 100, &res), 1);
+	assert_true(res.enrollment_id > 0);
+	assert_int_equal(store_enrollment_get(f->st, res.enrollment_id, &e, &err), 0);
+	assert_int_equal(e.state, ENR_ACTIVE);
+	assert_int_equal(e.step, 1);
+	assert_int_equal(e.next_due, T0 + 100);
+	assert_int_equal(e.enrolled_at, T0 + 100);
+	assert_string_equal(e.enrolled_by, "cli:root");
+	enrollment_free(&e);
+	assert_null(last_refusal(f->st));
+}
+
+static void expect_refusal(struct fx *f, const char *contact, const char *seq, const char *rep,
+			   const char *want)
+{
+	struct enroll_result res;
+	char *ev;
+	assert_int_equal(run(f->st, contact, seq, rep, T0 + 100, &res), 0);
+	assert_int_equal(res.enrollment_id, 0);
+	if (strstr(res.why, want) == NULL)
+		fail_msg("reason \"%s\" lacks \"%s\"", res.why, want);
+	/* The refusal is in the event log, with the same words. */
+	ev = last_refusal(f->st);
+	assert_non_null(ev);
+	assert_string_equal(ev, res.why);
+	free(ev);
+}
+
+static void test_enroll_one_refusals(void **state)
+{
+	struct fx *f = *state;
+	struct suppression s;
+	struct cad_err err;
+	struct enroll_result res;
+
+	expect_refusal(f, "ann@acme.test", "Cold", "ghost@us.test", "no rep ghost@us.test");
+	expect_refusal(f, "ann@acme.test", "Cold", "off@us.test", "rep off@us.test is disabled");
+	expect_refusal(f, "zed@acme.test", "Cold", "rep@us.test", "no contact zed@acme.test");
+	expect_refusal(f, "ann@acme.test", "Nope", "rep@us.test", "no sequence \"Nope\"");
+	expect_refusal(f, "ann@acme.test", "Empty", "rep@us.test", "has no steps");
+	expect_refusal(f, "ann@acme.test", "Personal", "rep@us.test", "{{contact.firstname}}");
+
+	memset(&s, 0, sizeof(s));
+	s.pattern = (char *)"comp.test";
+	s.kind = SUPP_COMPETITOR;
+	assert_int_equal(store_suppress_add(f->st, &s, "cli:test", T0, &err), 0);
+	expect_refusal(f, "eve@comp.test", "Cold", "rep@us.test",
+		       "domain entry comp.test (competitor)");
+
+	assert_int_equal(run(f->st, "ann@acme.test", "Cold", "rep@us.test", T0 + 100, &res), 1);
+	expect_refusal(f, "ann@acme.test", "Cold", "rep@us.test",
+		       "already active in sequence \"Cold\" (rep rep@us.test");
+
+	/* Cap 3 per 24 h: two more pass, the fourth is refused... */
+	assert_int_equal(run(f->st, "bob@acme.test", "Cold", "rep@us.test", T0 + 200, &res), 1);
+	assert_int_equal(run(f->st, "cat@acme.test", "Cold", "rep@us.test", T0 + 300, &res), 1);
+	expect_refusal(f, "dan@other.test", "Cold", "rep@us.test", "3 of 3");
+	/* ...until a day has passed since the first. */
+	assert_int_equal(run(f->st, "dan@other.test", "Cold", "rep@us.test", T0 + 100 + 86401,
+			     &res), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_happy),
+		cmocka_unit_test(test_rule_rep),
+		cmocka_unit_test(test_rule_contact_and_sequence),
+		cmocka_unit_test(test_rule_suppressed),
+		cmocka_unit_test(test_rule_already_running),
+		cmocka_unit_test(test_rule_cap),
+		cmocka_unit_test(test_rule_tokens),
+		cmocka_unit_test_setup_teardown(test_enroll_one_happy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enroll_one_refusals, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,153 @@
+/*
+ * ctx.c - per-connection and per-message state (see ctx.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "dkim_sign.h"
+
+struct conn_ctx *conn_new(void)
+{
+	return xcalloc(1, sizeof(struct conn_ctx));
+}
+
+void conn_free(struct conn_ctx *c)
+{
+	if (c == NULL)
+		return;
+	msg_end(c);
+	if (c->store != NULL)
+		store_close(c->store);
+	free(c->store_path);
+	free(c->helo);
+	free(c);
+}
+
+void conn_set_helo(struct conn_ctx *c, const char *helo)
+{
+	free(c->helo);
+	c->helo = xstrdup(helo);
+}
+
+struct store *conn_store(struct conn_ctx *c, struct cad_err *err)
+{
+	const char *path;
+	if (c->msg == NULL || c->msg->mc == NULL) {
+		cad_err_set(err, "no message in progress");
+		return NULL;
+	}
+	path = c->msg->mc->conf.database;
+	if (path == NULL || *path == '\0') {
+		cad_err_set(err, "Database is not set");
+		return NULL;
+	}
+	if (c->store != NULL && strcmp(c->store_path, path) == 0)
+		return c->store;
+	if (c->store != NULL) {          /* the configuration moved the database */
+		store_close(c->store);
+		c->store = NULL;
+		free(c->store_path);
+		c->store_path = NULL;
+	}
+	if (store_open(&c->store, path, 0, err) != 0) {
+		c->store = NULL;
+		return NULL;
+	}
+	c->store_path = xstrdup(path);
+	return c->store;
+}
+
+struct msg_ctx *msg_begin(struct conn_ctx *c)
+{
+	struct msg_ctx *m;
+	msg_end(c);
+	m = xcalloc(1, sizeof(*m));
+	m->mc = mconf_acquire();
+	m->qid = xstrdup("NOQUEUE");
+	m->cls = MAIL_PERSON;
+	sbuf_init(&m->body);
+	c->msg = m;
+	return m;
+}
+
+void msg_end(struct conn_ctx *c)
+{
+	struct msg_ctx *m = c->msg;
+	if (m == NULL)
+		return;
+	c->msg = NULL;
+	dkim_signer_free(m->signer);
+	for (size_t i = 0; i < m->nhdrs; i++) {
+		free(m->hdrs[i].name);
+		free(m->hdrs[i].value);
+	}
+	free(m->hdrs);
+	sbuf_free(&m->body);
+	free(m->qid);
+	free(m->client_addr);
+	free(m->auth_authen);
+	free(m->daemon_name);
+	free(m->env_from);
+	free(m->from_addr);
+	mconf_release(m->mc);
+	free(m);
+}
+
+void msg_set_qid(struct msg_ctx *m, const char *qid)
+{
+	if (qid == NULL || *qid == '\0')
+		return;
+	free(m->qid);
+	/* the queue id prefixes log lines: keep it printable and short */
+	{
+		struct sbuf b;
+		sbuf_init(&b);
+		cad_printable(&b, qid, 32);
+		m->qid = sbuf_detach(&b);
+	}
+}
+
+int msg_add_header(struct msg_ctx *m, const char *name, const char *value)
+{
+	size_t add = strlen(name) + strlen(value) + 3;   /* ": " + newline, roughly as sent */
+	size_t limit = m->mc != NULL ? m->mc->conf.header_limit : 65536;
+	if (m->hdr_overflow)
+		return -1;
+	if (m->nhdrs >= MILTER_MAX_HEADERS || m->hdr_bytes + add > limit) {
+		m->hdr_overflow = 1;
+		return -1;
+	}
+	if (m->nhdrs == m->caphdrs) {
+		m->caphdrs = m->caphdrs ? m->caphdrs * 2 : 16;
+		m->hdrs = xrealloc(m->hdrs, m->caphdrs * sizeof(*m->hdrs));
+	}
+	m->hdrs[m->nhdrs].name = xstrdup(name);
+	m->hdrs[m->nhdrs].value = xstrdup(value);
+	m->nhdrs++;
+	m->hdr_bytes += add;
+	return 0;
+}
+
+const char *msg_header(const struct msg_ctx *m, const char *name, size_t n)
+{
+	for (size_t i = 0; i < m->nhdrs; i++)
+		if (cad_strcaseeq(m->hdrs[i].name, name) && n-- == 0)
+			return m->hdrs[i].value;
+	return NULL;
+}
+
+int msg_add_body(struct msg_ctx *m, const void *p, size_t n)
+{
+	size_t limit = m->mc != NULL ? m->mc->conf.body_limit : 0;
+	size_t room = m->body.len < limit ? limit - m->body.len : 0;
+	if (n > room) {
+		n = room;
+		m->body_truncated = 1;
+	}
+	if (n > 0)
+		sbuf_add(&m->body, p, n);
+	return m->body_truncated || m->body.len >= limit;
+}

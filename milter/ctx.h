@@ -1,0 +1,88 @@
+/*
+ * ctx.h - the milter's per-connection and per-message state.
+ *
+ * A connection (one SMTP session between the MTA and a client) lives from
+ * the first callback to xxfi_close; it keeps the HELO name and, lazily
+ * opened, a store handle (one per connection, so that each libmilter
+ * thread has its own database connection). A message lives from MAIL FROM
+ * to the end of message or an abort; it holds a reference to the
+ * configuration it started with, the macros it needs, its headers (capped
+ * in bytes by HeaderLimit and in number by MILTER_MAX_HEADERS) and, when
+ * something needs it, its body up to BodyLimit.
+ *
+ * Guarantees: caps are enforced here, once: an overflow is recorded in the
+ * message (hdr_overflow, body_truncated), never silently cut mid-header.
+ */
+#ifndef CADENCE_MILTER_CTX_H
+#define CADENCE_MILTER_CTX_H
+
+#include <stddef.h>
+
+#include "mconf.h"
+#include "policy.h"
+#include "store.h"
+#include "util.h"
+
+struct dkim_signer;
+
+struct msg_hdr {
+	char *name;
+	char *value;      /* as the MTA passed it (leading space kept with HDR_LEADSPC) */
+};
+
+struct msg_ctx {
+	struct mconf *mc;         /* configuration reference for this message */
+	char *qid;                /* the "i" macro, "NOQUEUE" until known */
+	char *client_addr;        /* {client_addr} */
+	char *auth_authen;        /* {auth_authen}: SMTP AUTH user, or NULL */
+	char *daemon_name;        /* {daemon_name} */
+	char *env_from;           /* envelope sender without <>, "" for the null sender */
+	int outbound;             /* from InternalHosts or an authenticated user */
+	enum mail_class cls;      /* MAIL_PERSON unless recognised as sequence mail */
+
+	struct msg_hdr *hdrs;
+	size_t nhdrs, caphdrs;
+	size_t hdr_bytes;
+	int hdr_overflow;         /* a header was refused by a cap */
+
+	int want_body;            /* keep the body (up to BodyLimit) */
+	struct sbuf body;
+	int body_truncated;
+
+	char *from_addr;          /* the From header's address, normalized */
+	struct dkim_signer *signer;
+};
+
+struct conn_ctx {
+	/* what negotiation gave this connection */
+	int leadspc;              /* header values keep their leading space */
+	int nr_hdr;               /* the MTA expects no reply to headers */
+	int nr_helo;              /* ... nor to HELO */
+	int skip;                 /* SMFIS_SKIP is allowed in the body callback */
+	int addhdrs;              /* headers may be inserted (signing) */
+
+	char *helo;
+	struct store *store;      /* NULL until needed; reopened when the path changes */
+	char *store_path;
+	struct msg_ctx *msg;      /* the message in progress, or NULL */
+};
+
+struct conn_ctx *conn_new(void);
+void conn_free(struct conn_ctx *c);
+void conn_set_helo(struct conn_ctx *c, const char *helo);
+/* The store for the current message's configuration; opens it on first
+ * use (never creates it: a missing database is an error, not a new one). */
+struct store *conn_store(struct conn_ctx *c, struct cad_err *err);
+
+/* Starts a new message (ending any previous one); takes a configuration reference. */
+struct msg_ctx *msg_begin(struct conn_ctx *c);
+void msg_end(struct conn_ctx *c);
+void msg_set_qid(struct msg_ctx *m, const char *qid);
+/* Adds a header; -1 (and hdr_overflow set) when a cap refuses it. */
+int msg_add_header(struct msg_ctx *m, const char *name, const char *value);
+/* The nth (0-based) header called name (case-insensitive), or NULL. */
+const char *msg_header(const struct msg_ctx *m, const char *name, size_t n);
+/* Keeps up to BodyLimit bytes; returns 1 once the cap is reached. */
+int msg_add_body(struct msg_ctx *m, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * filter.h - cadence-milter's libmilter callbacks (filter.c).
+ */
+#ifndef CADENCE_MILTER_FILTER_H
+#define CADENCE_MILTER_FILTER_H
+
+#include <libmilter/mfapi.h>
+
+#include "spf.h"
+
+/* The callback table to hand to smfi_register(). */
+extern struct smfiDesc filter_desc;
+
+/* The process's SPF checker (owned by main). */
+void filter_set_spf(struct spf_checker *c);
+
+#endif

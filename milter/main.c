@@ -1,0 +1,192 @@
+/*
+ * main.c - cadence-milter: start-up, configuration check, daemonizing,
+ * privilege drop, reload on SIGUSR1, and libmilter's main loop.
+ *
+ * Order of start-up (why it is this order):
+ *   1. read and build the configuration (KeyTable keys are loaded and
+ *      checked here, so -n catches a bad key as well as a bad line);
+ *   2. with -n: report and exit;
+ *   3. register with libmilter and open the socket, removing a stale unix
+ *      socket left by a crash (smfi_opensocket(1)), while still root;
+ *   4. detach (unless -f), then write the pidfile (the detached pid);
+ *   5. drop privileges to UserID (verified by daemon.c);
+ *   6. block SIGUSR1 in every thread and start the thread that waits for
+ *      it, then hand over to smfi_main(), which owns HUP, TERM and INT.
+ * The store is not opened here: a missing or broken database must not stop
+ * mail (the milter fails open), so each connection opens it when needed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
+#include <libmilter/mfapi.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "dkim_sign.h"
+#include "filter.h"
+#include "mconf.h"
+#include "spf.h"
+#include "util.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: cadence-milter [-fnv] [-c cadence.conf] [-Z spf-zone-file]\n"
+		"  -c FILE  configuration file (default %s)\n"
+		"  -f       stay in the foreground\n"
+		"  -n       check the configuration (and load the DKIM keys), then exit\n"
+		"  -v       verbose (debug) logging\n"
+		"  -Z FILE  answer SPF queries from this zone file instead of DNS (testing)\n",
+		CONF_DEFAULT_PATH);
+}
+
+static void *reload_thread(void *arg)
+{
+	sigset_t *set = arg;
+	for (;;) {
+		int sig = 0;
+		struct cad_err err = { "" };
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig != SIGUSR1)
+			continue;
+		if (mconf_reload(&err) != 0)
+			cad_log(CAD_LOG_ERR, "reload failed, keeping the running configuration: %s",
+				err.msg);
+		else
+			cad_log(CAD_LOG_NOTICE, "configuration reloaded");
+	}
+	return NULL;
+}
+
+static struct spf_checker *make_spf(const char *zonefile, struct cad_err *err)
+{
+	char *text = NULL;
+	struct spf_checker *c;
+	if (zonefile == NULL)
+		return spf_checker_new(err);
+	if (milter_read_file(zonefile, 1024 * 1024, &text, err) != 0)
+		return NULL;
+	c = spf_checker_new_zone(text, zonefile, err);
+	free(text);
+	return c;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = CONF_DEFAULT_PATH;
+	const char *zonefile = NULL;
+	int check_only = 0, foreground = 0, verbose = 0, opt, rc;
+	struct cad_err err = { "" };
+	struct mconf *mc;
+	struct spf_checker *spf;
+	char *pidfile = NULL;
+	static sigset_t usr1;
+	pthread_t reloader;
+
+	while ((opt = getopt(argc, argv, "c:fhnvZ:")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'n': check_only = 1; break;
+		case 'v': verbose = 1; break;
+		case 'Z': zonefile = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	cad_log_open("cadence-milter", 0, verbose);
+	g_mime_init();
+	if (dkim_sign_init(&err) != 0) {
+		cad_log(CAD_LOG_ERR, "%s", err.msg);
+		return EX_SOFTWARE;
+	}
+	mc = mconf_build(path, &err);
+	if (mc == NULL) {
+		cad_log(CAD_LOG_ERR, "%s", err.msg);
+		return EX_CONFIG;
+	}
+	if (check_only) {
+		printf("%s: OK (%zu DKIM key%s, %zu signing entr%s)\n", path, mc->dkim.nkeys,
+		       mc->dkim.nkeys == 1 ? "" : "s", mc->dkim.nentries,
+		       mc->dkim.nentries == 1 ? "y" : "ies");
+		mconf_destroy(mc);
+		dkim_sign_shutdown();
+		return 0;
+	}
+	spf = make_spf(zonefile, &err);
+	if (spf == NULL) {
+		cad_log(CAD_LOG_ERR, "SPF: %s", err.msg);
+		mconf_destroy(mc);
+		return EX_CONFIG;
+	}
+	filter_set_spf(spf);
+	cad_log_open("cadence-milter", mc->conf.syslog, verbose);
+	if (mc->conf.milter_pid_file != NULL && *mc->conf.milter_pid_file != '\0')
+		pidfile = xstrdup(mc->conf.milter_pid_file);
+
+	if (smfi_setconn(mc->conf.socket) != MI_SUCCESS ||
+	    smfi_register(filter_desc) != MI_SUCCESS) {
+		cad_log(CAD_LOG_ERR, "libmilter refused socket \"%s\"", mc->conf.socket);
+		return EX_CONFIG;
+	}
+	if (smfi_opensocket(1) != MI_SUCCESS) {
+		cad_log(CAD_LOG_ERR, "cannot open socket \"%s\" (in use, or bad path?)",
+			mc->conf.socket);
+		return EX_UNAVAILABLE;
+	}
+	if (!foreground && daemon_detach(&err) != 0) {
+		cad_log(CAD_LOG_ERR, "%s", err.msg);
+		return EX_OSERR;
+	}
+	if (pidfile != NULL && daemon_pidfile_write(pidfile, &err) != 0) {
+		cad_log(CAD_LOG_ERR, "%s", err.msg);
+		return EX_CANTCREAT;
+	}
+	if (mc->conf.user_id != NULL && *mc->conf.user_id != '\0' &&
+	    daemon_drop_privileges(mc->conf.user_id, &err) != 0) {
+		cad_log(CAD_LOG_ERR, "%s", err.msg);
+		if (pidfile != NULL)
+			daemon_pidfile_remove(pidfile);
+		return EX_NOPERM;
+	}
+	mconf_install(mc);
+
+	/* SIGUSR1 is blocked in every thread (libmilter's included) and
+	 * collected by one thread, which reloads outside any signal handler. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	if ((errno = pthread_create(&reloader, NULL, reload_thread, &usr1)) != 0) {
+		cad_log(CAD_LOG_ERR, "cannot start the reload thread: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	cad_log(CAD_LOG_NOTICE, "cadence-milter %s started on %s", PACKAGE_VERSION, mc->conf.socket);
+
+	rc = smfi_main();
+
+	cad_log(CAD_LOG_NOTICE, "cadence-milter stopping");
+	pthread_cancel(reloader);
+	pthread_join(reloader, NULL);
+	if (pidfile != NULL)
+		daemon_pidfile_remove(pidfile);
+	free(pidfile);
+	mconf_shutdown();
+	filter_set_spf(NULL);
+	spf_checker_free(spf);
+	dkim_sign_shutdown();
+	return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+}

@@ -1,0 +1,48 @@
+/*
+ * policy.h - what the milter does when something inside it goes wrong.
+ *
+ * DESIGN.md rule 1: a person's real mail (a rep's, a contact's) is never
+ * lost, delayed or altered because of cadence: on any internal error it is
+ * accepted and the reason is logged. Sequence mail is the one exception: it
+ * fails closed (tempfail), so that nothing leaves unsigned, unrecorded or
+ * after the contact stopped the sequence; the scheduler retries it.
+ *
+ * The decision is a table (policy.c) rather than code spread through the
+ * callbacks, so that every failure has exactly one answer and a test can
+ * check all of them.
+ */
+#ifndef CADENCE_MILTER_POLICY_H
+#define CADENCE_MILTER_POLICY_H
+
+enum mail_class {
+	MAIL_PERSON,     /* a rep's or a contact's own mail */
+	MAIL_SEQUENCE    /* sequence mail, recognised by its verifiable Message-ID */
+};
+
+enum fail_kind {
+	FAIL_STORE,      /* the store cannot be opened, is locked too long, errs */
+	FAIL_NOMEM,      /* an allocation or a library object could not be made */
+	FAIL_PARSE,      /* the message cannot be parsed (header syntax, MIME) */
+	FAIL_LIMIT,      /* the message exceeds HeaderLimit / the header count */
+	FAIL_SIGN,       /* DKIM signing failed (key, library) */
+	FAIL_MILTER,     /* a libmilter call failed (smfi_insheader, ...) */
+	FAIL_INTERNAL    /* anything else: a bug */
+};
+#define FAIL_KIND_COUNT 7
+
+enum policy_action {
+	POLICY_ACCEPT,   /* let the message pass unchanged */
+	POLICY_TEMPFAIL  /* 451 4.3.0: the sender retries later */
+};
+
+/* The table's answer. */
+enum policy_action policy_on_failure(enum mail_class cls, enum fail_kind kind);
+/* Logs the failure (queue id, class, kind, detail; detail is made
+ * printable) and returns the table's answer. */
+enum policy_action policy_fail(enum mail_class cls, enum fail_kind kind, const char *qid,
+			       const char *detail);
+
+const char *fail_kind_name(enum fail_kind kind);     /* "store", "nomem", ... */
+const char *mail_class_name(enum mail_class cls);    /* "person", "sequence" */
+
+#endif

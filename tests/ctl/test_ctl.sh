@@ -1,0 +1,398 @@
+#!/bin/sh
+# tests/ctl/test_ctl.sh - a walk-through of cadencectl on a real store.
+#
+# Runs the built binary ($CADENCE_BUILDDIR/ctl/cadencectl) against a fresh
+# SQLite file in a temporary directory, with a fixed --now so that every
+# time it prints is known, and asserts outputs and exit codes: init, config,
+# reps, sequences (a broken file refused whole), suppression, a contacts CSV
+# with bad rows, enrollment with each refusal, status (and its JSON),
+# pause/resume/unenroll, events, tasks, and disabling a rep or deleting a
+# sequence unenrolling their contacts. Needs python3 for the JSON checks.
+set -u
+
+B=${CADENCE_BUILDDIR:-$(pwd)}
+S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+CTL=$B/ctl/cadencectl
+F=$S/tests/ctl
+T=$(mktemp -d "${TMPDIR:-/tmp}/cadencectl-test.XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT INT TERM
+
+DB=$T/cadence.db
+CONF=$T/cadence.conf
+NOW=2026-12-01T09:00:00Z
+SMALL='VP Sales – Outbound – SDR Team'
+TOKENS='Directors – Events – Field Team'
+CALLS='Champions – Reactivation – AE Team'
+
+pass=0
+failed=0
+rc=0
+
+# Runs cadencectl with the test's configuration and clock.
+ctl() {
+	"$CTL" -c "$CONF" --now "$NOW" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+ok() {
+	pass=$((pass + 1))
+}
+
+bad() {
+	failed=$((failed + 1))
+	echo "FAIL: $1"
+	echo "  exit status: $rc"
+	sed 's/^/  stdout: /' "$T/out"
+	sed 's/^/  stderr: /' "$T/err"
+}
+
+# check DESCRIPTION COMMAND...: the command (a test) must succeed.
+check() {
+	d=$1
+	shift
+	if "$@"; then ok; else bad "$d"; fi
+}
+
+rc_is() { [ "$rc" -eq "$1" ]; }
+out_has() { grep -qF -- "$1" "$T/out"; }
+err_has() { grep -qF -- "$1" "$T/err"; }
+out_lacks() { ! grep -qF -- "$1" "$T/out"; }
+err_empty() { [ ! -s "$T/err" ]; }
+out_lines() { [ "$(wc -l <"$T/out")" -eq "$1" ]; }
+# py EXPR [ARG...]: a Python expression over d, the JSON document on
+# stdout (the ARGs are sys.argv[2:]).
+py() {
+	e=$1
+	shift
+	python3 -c "import json,sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if ($e) else 1)" "$T/out" "$@" 2>>"$T/err"
+}
+
+if [ ! -x "$CTL" ]; then
+	echo "ctl: $CTL not built"
+	exit 99
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "ctl: python3 is needed for the JSON checks"
+	exit 77
+fi
+
+printf 'Database %s\nDomain cadence.our.test\n' "$DB" >"$CONF"
+
+# ---- usage ----
+ctl --help
+check "--help exits 0 and lists the commands" \
+	eval 'rc_is 0 && out_has "usage: cadencectl" && out_has "suppress" && out_has "enroll"'
+ctl user --help
+check "user --help lists its commands" eval 'rc_is 0 && out_has "cadencectl user add ADDRESS"'
+ctl enroll --help
+check "enroll --help" eval 'rc_is 0 && out_has "--sequence NAME --as REP"'
+ctl frobnicate
+check "an unknown command exits 2" eval 'rc_is 2 && err_has "unknown command '"'"'frobnicate'"'"'"'
+ctl user add ann@our.test --name Ann --colour blue
+check "an unknown option is named" eval 'rc_is 2 && err_has "unknown option '"'"'--colour'"'"'"'
+
+# ---- config and init ----
+ctl user list
+check "without a database: a clear error that says to run init" \
+	eval 'rc_is 1 && err_has "cadencectl init"'
+"$CTL" -c "$F/bad.conf" config check >"$T/out" 2>"$T/err"
+rc=$?
+check "config check of a bad file names file:line" eval 'rc_is 1 && err_has "bad.conf:3"'
+ctl config check
+check "config check prints the effective settings" \
+	eval 'rc_is 0 && out_has "$DB" && out_has "cadence.our.test"'
+"$CTL" -c "$CONF" -d "$T/other.db" --json config check >"$T/out" 2>"$T/err"
+rc=$?
+check "-d overrides Database (config check --json)" \
+	py 'd["Database"] == sys.argv[2]' "$T/other.db"
+ctl init
+check "init creates the database" eval 'rc_is 0 && out_has "initialized" && [ -f "$DB" ]'
+ctl init
+check "init again finds it up to date" eval 'rc_is 0 && out_has "up to date"'
+
+# ---- reps ----
+ctl user add ann@our.test --name "Ann Example" --tz Europe/Berlin \
+	--signature-file "$F/signature.txt" --meeting-link https://meet.our.test/ann
+check "user add" eval 'rc_is 0 && out_has "added ann@our.test"'
+ctl user add Bob@Our.Test --name "Bob Builder" --enroll-cap 2
+check "user add with an enroll cap (address normalized)" eval 'rc_is 0 && out_has "bob@our.test"'
+ctl user add cid@our.test --name "Cid Campeador" --tz America/New_York
+check "user add a third rep" rc_is 0
+ctl user add ann@our.test --name "Ann Again"
+check "a duplicate rep is refused with a one-line reason" eval 'rc_is 1 &&
+	[ "$(cat "$T/err")" = "cadencectl: user add: ann@our.test: already exists" ]'
+ctl user add dan@our.test --name Dan --tz Mars/Olympus
+check "a bad time zone is named" eval 'rc_is 1 && err_has "--tz '"'"'Mars/Olympus'"'"'"'
+ctl user add not-an-address --name Nobody
+check "a bad address is named" eval 'rc_is 1 && err_has "not-an-address"'
+ctl user add dan@our.test
+check "user add without --name is a usage error" eval 'rc_is 2 && err_has "--name"'
+ctl user add eve@our.test --name Eve --send-cap lots
+check "a bad number is named" eval 'rc_is 1 && err_has "--send-cap '"'"'lots'"'"'"'
+ctl user list
+check "user list shows the three reps" eval 'rc_is 0 && out_lines 4 && out_has "Cid Campeador"'
+ctl --json user list
+check "user list --json" py 'len(d) == 3 and d[0]["email"] == "ann@our.test" and
+	d[0]["tz"] == "Europe/Berlin" and d[1]["enrollCapDay"] == 2 and d[2]["active"] is True'
+ctl user show ann@our.test
+check "user show prints the signature and link" \
+	eval 'rc_is 0 && out_has "Account Executive, Our Company" && out_has "https://meet.our.test/ann"'
+ctl user show nobody@our.test
+check "user show of an unknown rep" eval 'rc_is 1 && err_has "nobody@our.test: no such rep"'
+
+# ---- sequences ----
+ctl sequence import "$F/small.seq" "$F/tokens.seq" "$F/calls.seq"
+check "sequence import of three files" eval 'rc_is 0 && out_has "imported $SMALL (3 steps)" && err_empty'
+nseq=3
+set -- "$S"/contrib/sequences/*.seq
+if [ -f "$1" ]; then
+	ctl sequence import "$@"
+	check "the shipped sequences import" rc_is 0
+	nseq=$((nseq + $#))
+fi
+ctl --json sequence list
+check "sequence list has every imported sequence" py "len(d) == $nseq"
+cp "$T/out" "$T/list.before"
+ctl sequence import "$F/broken.seq"
+check "a broken sequence is refused whole, with file:line" \
+	eval 'rc_is 1 && err_has "broken.seq:19:" && err_has "delay"'
+ctl --json sequence list
+check "... and the list is unchanged" cmp -s "$T/out" "$T/list.before"
+ctl sequence import "$F/small.seq" "$F/broken.seq"
+check "a good file next to a broken one is still imported" \
+	eval 'rc_is 1 && out_has "replaced $SMALL" && err_has "broken.seq:19:"'
+ctl sequence show "$SMALL"
+check "sequence show lists the steps" \
+	eval 'rc_is 0 && out_has "Follow-up days:" && out_has "call" && out_has "A question for"'
+ctl --json sequence show "$SMALL"
+check "sequence show --json" py 'd["nsteps"] == 3 and [s["kind"] for s in d["steps"]] ==
+	["email", "call", "email"] and d["steps"][1]["delayDays"] == 2 and d["steps"][1]["wait"]'
+ctl sequence show "No – Such – Thing"
+check "sequence show of an unknown name" eval 'rc_is 1 && err_has "no such sequence"'
+ctl sequence lint "$SMALL"
+check "lint fails while the suppression list is empty" \
+	eval 'rc_is 1 && grep -q "^ *fail *suppressions" "$T/out"'
+
+# ---- suppression ----
+ctl suppress add acme-customer.test --kind customer --note "signed in 2025"
+check "suppress a domain" eval 'rc_is 0 && out_has "suppressed domain acme-customer.test"'
+ctl suppress add Frank@Rival.test --kind competitor
+check "suppress an address" eval 'rc_is 0 && out_has "frank@rival.test"'
+ctl suppress add temp@gone.test --kind manual
+check "suppress another address" rc_is 0
+ctl suppress add x.test --kind friend
+check "a bad kind is named" eval 'rc_is 1 && err_has "--kind '"'"'friend'"'"'"'
+ctl suppress add "not a pattern" --kind manual
+check "a bad pattern is named" eval 'rc_is 1 && err_has "not a pattern"'
+ctl suppress remove temp@gone.test
+check "suppress remove" eval 'rc_is 0 && out_has "removed temp@gone.test"'
+ctl suppress remove temp@gone.test
+check "removing it again fails" eval 'rc_is 1 && err_has "temp@gone.test"'
+ctl suppress list
+check "suppress list" eval 'rc_is 0 && out_lines 3 && out_has "competitor" && out_lacks "temp@gone.test"'
+ctl --json suppress list
+check "suppress list --json" py '[(s["pattern"], s["type"], s["kind"]) for s in d] ==
+	[("acme-customer.test", "domain", "customer"), ("frank@rival.test", "address", "competitor")]'
+ctl sequence lint "$F/small.seq"
+check "lint of a file passes once suppressions exist" \
+	eval 'rc_is 0 && grep -q "^ *pass *suppressions" "$T/out"'
+ctl --json sequence lint "$TOKENS"
+check "lint warns about a token without fallback" \
+	py 'any(i["level"] == "warn" and "contact.title" in i["detail"] for i in d["items"])'
+
+# ---- contacts ----
+ctl contact import "$F/contacts.csv"
+check "contact import keeps the good rows and reports the bad ones by line" eval 'rc_is 1 &&
+	out_has "4 imported, 0 updated, 2 rejected" && err_has "contacts.csv:4:" &&
+	err_has "contacts.csv:7:" && err_has "Mars/Olympus"'
+ctl contact import "$F/contacts.csv"
+check "importing again updates" eval 'rc_is 1 && out_has "0 imported, 4 updated, 2 rejected"'
+ctl contact show carol@prospect.test
+check "contact show" eval 'rc_is 0 && out_has "Prospect Inc" && out_has "title: VP Sales"'
+ctl --json contact show carol@prospect.test
+check "contact show --json" py 'd["firstname"] == "Carol" and d["tz"] == "America/New_York" and
+	d["properties"]["segment"] == "enterprise" and d["enrollments"] == []'
+ctl contact import "$T/missing.csv"
+check "an unreadable file is an error" eval 'rc_is 1 && err_has "missing.csv"'
+
+# ---- enrollment ----
+ctl enroll --sequence "$SMALL" --as ann@our.test carol@prospect.test dave@prospect.test
+check "enroll two contacts" eval 'rc_is 0 && out_has "enrolled carol@prospect.test" &&
+	out_has "2 enrolled, 0 refused" && err_empty'
+ctl enroll --sequence "$SMALL" --as ann@our.test frank@rival.test erin@other.test
+check "a suppressed address is refused, the other contact proceeds" eval 'rc_is 1 &&
+	err_has "frank@rival.test" && err_has "competitor" && out_has "enrolled erin@other.test" &&
+	out_has "1 enrolled, 1 refused"'
+ctl enroll --sequence "$SMALL" --as ann@our.test gina@acme-customer.test
+check "a suppressed domain is refused" eval 'rc_is 1 && err_has "acme-customer.test" &&
+	err_has "customer"'
+ctl enroll --sequence "$CALLS" --as cid@our.test carol@prospect.test
+check "an active contact is refused naming the sequence and the rep" eval 'rc_is 1 &&
+	err_has "carol@prospect.test" && err_has "$SMALL" && err_has "ann@our.test"'
+printf 'email,firstname\nhugo@newco.test,Hugo\n' >"$T/hugo.csv"
+ctl contact import "$T/hugo.csv"
+ctl enroll --sequence "$TOKENS" --as ann@our.test hugo@newco.test
+check "a token without value or fallback is refused and named" \
+	eval 'rc_is 1 && err_has "hugo@newco.test" && err_has "{{contact.title}}"'
+ctl enroll --sequence "$SMALL" --as nobody@our.test hugo@newco.test
+check "an unknown rep" eval 'rc_is 1 && err_has "nobody@our.test: no such rep"'
+ctl enroll --sequence "No – Such – Thing" --as ann@our.test hugo@newco.test
+check "an unknown sequence" eval 'rc_is 1 && err_has "no such sequence"'
+ctl enroll --sequence "$SMALL" --as ann@our.test bogus
+check "a bad address is named" eval 'rc_is 1 && err_has "bogus"'
+cat >"$T/cap.csv" <<'EOF'
+email,firstname,company
+ivan@bulk.test,Ivan,Bulk One
+judy@bulk.test,Judy,Bulk Two
+kim@bulk.test,Kim,Bulk Three
+EOF
+ctl enroll --sequence "$SMALL" --as bob@our.test --csv "$T/cap.csv"
+check "a CSV enrollment stops at the rep's daily cap" eval 'rc_is 1 &&
+	out_has "enrolled ivan@bulk.test" && out_has "enrolled judy@bulk.test" &&
+	err_has "kim@bulk.test" && err_has "2 of 2" && out_has "2 enrolled, 1 refused"'
+ctl user disable cid@our.test
+check "disable a rep without enrollments" eval 'rc_is 0 && out_has "0 enrollments unenrolled"'
+ctl enroll --sequence "$CALLS" --as cid@our.test hugo@newco.test
+check "a disabled rep's enrollment is refused" eval 'rc_is 1 && err_has "disabled"'
+ctl enroll --sequence "$CALLS" --as ann@our.test newbie@fresh.test
+check "an unknown address becomes a contact and is enrolled" \
+	eval 'rc_is 0 && out_has "enrolled newbie@fresh.test"'
+
+# ---- status ----
+ctl status carol@prospect.test
+check "status of a contact" eval 'rc_is 0 && out_lines 2 && out_has "active" &&
+	out_has "1 email" && out_has "$NOW"'
+ctl --json status
+check "status --json lists every enrollment" py 'len(d) == 6'
+check "status --json: carol's enrollment" py '[e for e in d if e["contact"] == "carol@prospect.test"
+	and e["sequence"] == sys.argv[2] and e["user"] == "ann@our.test" and e["state"] == "active"
+	and e["currentStep"] == 0 and e["nextStep"] == {"index": 1, "kind": "email",
+	"due": "2026-12-01T09:00:00Z"} and e["enrolledAt"] == e["updatedAt"] ==
+	"2026-12-01T09:00:00Z" and e["enrolledBy"].startswith("cli:") and e["bulk"] is False]' \
+	"$SMALL"
+ctl --json status --user bob@our.test
+check "status --user: the CSV enrollments are bulk" py 'len(d) == 2 and all(e["bulk"] for e in d)'
+ctl --json status --sequence "$CALLS"
+check "status --sequence" py 'len(d) == 1 and d[0]["contact"] == "newbie@fresh.test" and
+	d[0]["nextStep"]["kind"] == "call"'
+ctl status --state sleeping
+check "a bad --state is named" eval 'rc_is 2 && err_has "sleeping"'
+
+# ---- pause, resume, unenroll ----
+ctl --json status dave@prospect.test
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/out")
+NOW=2026-12-01T10:00:00Z
+ctl pause "$id" --reason "on holiday" --until 2026-12-15
+check "pause one enrollment until a date" eval 'rc_is 0 && out_has "enrollment $id paused"'
+ctl --json status dave@prospect.test
+check "status shows it paused with reason and until" py 'd[0]["state"] == "paused" and
+	d[0]["reason"] == "on holiday" and d[0]["pausedUntil"] == "2026-12-15T00:00:00Z" and
+	d[0]["updatedAt"] == "2026-12-01T10:00:00Z"'
+ctl pause "$id"
+check "pausing it again says its state" eval 'rc_is 1 && err_has "paused"'
+ctl pause "$id" --until 2026-11-01
+check "--until in the past is refused" eval 'rc_is 1 && err_has "--until"'
+ctl pause "$id" --until someday
+check "a bad --until is named" eval 'rc_is 1 && err_has "someday"'
+ctl resume "$id"
+check "resume it" eval 'rc_is 0 && out_has "enrollment $id resumed"'
+ctl --json status dave@prospect.test
+check "status shows it active again" py 'd[0]["state"] == "active"'
+ctl pause --sequence "$SMALL" --reason "copy review"
+check "pause a whole sequence" eval 'rc_is 0 && out_has "5 enrollments paused"'
+ctl --json status --state paused
+check "five paused" py 'len(d) == 5 and all(e["reason"] == "copy review" for e in d)'
+ctl resume --sequence "$SMALL"
+check "resume the sequence" eval 'rc_is 0 && out_has "5 enrollments resumed"'
+ctl pause --user nobody@our.test
+check "pausing an unknown rep's enrollments is an error" eval 'rc_is 1 && err_has "no such rep"'
+ctl pause 99999
+check "pausing an unknown id is an error" eval 'rc_is 1 && err_has "99999"'
+ctl unenroll --contact dave@prospect.test
+check "unenroll without a reason is a usage error" eval 'rc_is 2 && err_has "--reason"'
+ctl unenroll 1 --sequence "$SMALL" --reason x
+check "unenroll with two targets is a usage error" eval 'rc_is 2'
+ctl unenroll --contact dave@prospect.test --reason "replied by phone"
+check "unenroll a contact with a reason" eval 'rc_is 0 && out_has "1 enrollment unenrolled"'
+ctl --json status dave@prospect.test
+check "status shows the reason" py 'd[0]["state"] == "unenrolled" and
+	d[0]["reason"] == "replied by phone" and d[0]["nextStep"] is None'
+ctl resume "$id"
+check "an unenrolled enrollment cannot be resumed" eval 'rc_is 1 && err_has "unenrolled"'
+
+# ---- events ----
+ctl events --contact dave@prospect.test
+check "events of a contact" eval 'rc_is 0 && out_has "enrolled" && out_has "paused" &&
+	out_has "resumed" && out_has "unenrolled" && out_has "replied by phone"'
+ctl --json events --contact dave@prospect.test --type unenrolled
+check "events filtered by type" py 'len(d) == 1 and d[0]["type"] == "unenrolled" and
+	d[0]["contact"] == "dave@prospect.test" and d[0]["actor"].startswith("cli:")'
+ctl --json events --type enrolled --user bob@our.test
+check "events filtered by rep" py 'len(d) == 2'
+ctl --json events --type enroll_refused
+check "refusals are events too" py 'len(d) >= 5'
+ctl --json events --since 2026-12-01T10:00:00Z
+check "events --since" py 'len(d) > 0 and all(e["at"] >= "2026-12-01T10:00:00Z" for e in d)'
+ctl --json events --until 2026-12-01T10:00:00Z --type paused
+check "events --until" py 'len(d) == 0'
+ctl --json events --limit 3
+check "events --limit" py 'len(d) == 3'
+ctl events --since yesterday
+check "a bad --since is named" eval 'rc_is 1 && err_has "yesterday"'
+
+# ---- tasks ----
+# Tasks are made by cadenced when a task step falls due; run it once.
+SCHED=$B/scheduler/cadenced
+if [ -x "$SCHED" ] && "$SCHED" --help 2>&1 | grep -q -- "--once"; then
+	"$SCHED" -c "$CONF" --once --now "$NOW" >"$T/out" 2>"$T/err"
+	rc=$?
+	check "cadenced --once creates the due task" rc_is 0
+	ctl --json task list --user ann@our.test --state open
+	check "task list: newbie's call" py 'len(d) == 1 and d[0]["kind"] == "call" and
+		d[0]["contact"] == "newbie@fresh.test" and d[0]["state"] == "open"'
+	tid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/out")
+	ctl task list
+	check "task list table" eval 'rc_is 0 && out_has "newbie@fresh.test" && out_has "call"'
+	ctl task complete "$tid"
+	check "task complete" eval 'rc_is 0 && out_has "task $tid completed"'
+	ctl --json status newbie@fresh.test
+	check "the enrollment moved to its next step" py 'd[0]["currentStep"] == 1 and
+		d[0]["nextStep"]["kind"] == "email"'
+	ctl task complete "$tid"
+	check "a closed task cannot be completed again" eval 'rc_is 1 && err_has "already done"'
+	ctl --json task list --state done
+	check "task list --state done" py 'len(d) == 1 and d[0]["closedAt"] is not None'
+else
+	echo "ctl: cadenced --once not available: task steps not exercised"
+fi
+ctl task complete 424242
+check "completing an unknown task is an error" eval 'rc_is 1 && err_has "task 424242: not found"'
+ctl task list --state later
+check "a bad task --state is named" eval 'rc_is 2 && err_has "later"'
+
+# ---- disabling a rep, deleting a sequence ----
+ctl user disable bob@our.test
+check "disabling a rep unenrolls their contacts" \
+	eval 'rc_is 0 && out_has "disabled bob@our.test; 2 enrollments unenrolled"'
+ctl --json status --user bob@our.test
+check "... with the reason" py 'len(d) == 2 and all(e["state"] == "unenrolled" and
+	e["reason"] == "rep disabled" for e in d)'
+ctl sequence delete "$SMALL"
+check "deleting a sequence unenrolls its contacts" \
+	eval 'rc_is 0 && out_has "deleted $SMALL; 2 enrollments unenrolled"'
+ctl --json status carol@prospect.test
+check "... with the reason" py 'd[0]["state"] == "unenrolled" and
+	d[0]["reason"] == "sequence deleted"'
+ctl sequence list
+check "the sequence is gone" eval 'rc_is 0 && out_lacks "$SMALL"'
+ctl user delete cid@our.test
+check "user delete" eval 'rc_is 0 && out_has "deleted cid@our.test"'
+ctl --json user list
+check "the deleted rep is not listed" py '[u["email"] for u in d] == ["ann@our.test", "bob@our.test"]'
+ctl --json events --type user_deleted
+check "the deletion is in the event log" py 'len(d) == 1 and d[0]["user"] == "cid@our.test"'
+
+echo "ctl: $pass passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -5,8 +5,9 @@
  * Guarantees: the version lives in a schema_version table (one row per
  * migration applied), not in PRAGMA user_version, so that the same
  * migrations can be written for PostgreSQL. The DDL avoids SQLite-only
- * syntax: plain types (INTEGER, TEXT), partial indexes, CHECK constraints.
- * Ids are INTEGER PRIMARY KEY here (BIGSERIAL/identity in PostgreSQL).
+ * syntax: plain types (INTEGER, BIGINT, TEXT), partial indexes, CHECK constraints.
+ * Ids are INTEGER PRIMARY KEY here (BIGSERIAL/identity in PostgreSQL);
+ * times (UTC seconds) and references are BIGINT, 64 bits in both.
  * All pending migrations run in one transaction: a file is either at its
  * old version or at the new one, never in between. A file of a newer
  * version is refused before anything is written to it.
@@ -32,8 +33,8 @@ static const char *const mig_v1[] = {
 	" active INTEGER NOT NULL DEFAULT 1,"
 	" deleted INTEGER NOT NULL DEFAULT 0,"
 	" digest INTEGER NOT NULL DEFAULT 0,"
-	" created_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL)",
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
 
 	"CREATE TABLE sequences ("
 	" id INTEGER PRIMARY KEY,"
@@ -50,11 +51,11 @@ static const char *const mig_v1[] = {
 	" active INTEGER NOT NULL DEFAULT 1,"
 	" deleted INTEGER NOT NULL DEFAULT 0,"
 	" source TEXT,"
-	" created_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL)",
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
 
 	"CREATE TABLE steps ("
-	" sequence_id INTEGER NOT NULL REFERENCES sequences(id),"
+	" sequence_id BIGINT NOT NULL REFERENCES sequences(id),"
 	" idx INTEGER NOT NULL CHECK (idx >= 1),"
 	" kind TEXT NOT NULL CHECK (kind IN ('email','manual_email','call','linkedin','task')),"
 	" delay_days INTEGER NOT NULL CHECK (delay_days >= 0),"
@@ -69,33 +70,33 @@ static const char *const mig_v1[] = {
 	" email TEXT NOT NULL UNIQUE,"
 	" domain TEXT NOT NULL,"
 	" firstname TEXT, lastname TEXT, company TEXT, tz TEXT,"
-	" created_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL)",
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
 	"CREATE INDEX contacts_domain ON contacts (domain)",
 
 	"CREATE TABLE contact_props ("
-	" contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	" contact_id BIGINT NOT NULL REFERENCES contacts(id),"
 	" key TEXT NOT NULL,"
 	" value TEXT,"
 	" PRIMARY KEY (contact_id, key))",
 
 	"CREATE TABLE contact_aliases ("
 	" alias TEXT PRIMARY KEY,"
-	" contact_id INTEGER NOT NULL REFERENCES contacts(id))",
+	" contact_id BIGINT NOT NULL REFERENCES contacts(id))",
 	"CREATE INDEX contact_aliases_contact ON contact_aliases (contact_id)",
 
 	"CREATE TABLE enrollments ("
 	" id INTEGER PRIMARY KEY,"
-	" contact_id INTEGER NOT NULL REFERENCES contacts(id),"
-	" sequence_id INTEGER NOT NULL REFERENCES sequences(id),"
-	" user_id INTEGER NOT NULL REFERENCES users(id),"
+	" contact_id BIGINT NOT NULL REFERENCES contacts(id),"
+	" sequence_id BIGINT NOT NULL REFERENCES sequences(id),"
+	" user_id BIGINT NOT NULL REFERENCES users(id),"
 	" state TEXT NOT NULL CHECK (state IN ('active','paused','finished','unenrolled')),"
 	" step INTEGER NOT NULL CHECK (step >= 1),"
-	" next_due INTEGER,"
+	" next_due BIGINT,"
 	" reason TEXT,"
-	" paused_until INTEGER,"
-	" enrolled_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL,"
+	" paused_until BIGINT,"
+	" enrolled_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
 	" enrolled_by TEXT,"
 	" bulk INTEGER NOT NULL DEFAULT 0)",
 	/* At most one running (active or paused) enrollment per contact. */
@@ -108,21 +109,21 @@ static const char *const mig_v1[] = {
 
 	"CREATE TABLE tasks ("
 	" id INTEGER PRIMARY KEY,"
-	" enrollment_id INTEGER NOT NULL REFERENCES enrollments(id),"
-	" user_id INTEGER NOT NULL REFERENCES users(id),"
+	" enrollment_id BIGINT NOT NULL REFERENCES enrollments(id),"
+	" user_id BIGINT NOT NULL REFERENCES users(id),"
 	" step INTEGER NOT NULL,"
 	" kind TEXT NOT NULL CHECK (kind IN ('email','manual_email','call','linkedin','task')),"
 	" state TEXT NOT NULL CHECK (state IN ('open','done','skipped')),"
-	" due_at INTEGER,"
+	" due_at BIGINT,"
 	" note TEXT,"
-	" created_at INTEGER NOT NULL,"
-	" closed_at INTEGER)",
+	" created_at BIGINT NOT NULL,"
+	" closed_at BIGINT)",
 	"CREATE INDEX tasks_user ON tasks (user_id, state)",
 	"CREATE INDEX tasks_enrollment ON tasks (enrollment_id, state)",
 
 	"CREATE TABLE sent_messages ("
 	" id INTEGER PRIMARY KEY,"
-	" enrollment_id INTEGER NOT NULL REFERENCES enrollments(id),"
+	" enrollment_id BIGINT NOT NULL REFERENCES enrollments(id),"
 	" step INTEGER NOT NULL,"
 	" message_id TEXT NOT NULL UNIQUE,"
 	" token TEXT NOT NULL UNIQUE,"
@@ -130,8 +131,8 @@ static const char *const mig_v1[] = {
 	" state TEXT NOT NULL CHECK (state IN"
 	"  ('prepared','submitted','witnessed','failed','rejected')),"
 	" queue_id TEXT, smtp_reply TEXT,"
-	" created_at INTEGER NOT NULL,"
-	" submitted_at INTEGER, witnessed_at INTEGER,"
+	" created_at BIGINT NOT NULL,"
+	" submitted_at BIGINT, witnessed_at BIGINT,"
 	" UNIQUE (enrollment_id, step))",
 
 	"CREATE TABLE suppressions ("
@@ -141,15 +142,15 @@ static const char *const mig_v1[] = {
 	" kind TEXT NOT NULL CHECK (kind IN ('customer','partner','competitor',"
 	"  'former_employee','unsubscribed','bounced','complaint','manual')),"
 	" note TEXT,"
-	" created_at INTEGER NOT NULL)",
+	" created_at BIGINT NOT NULL)",
 
 	/* Append-only: the code never updates or deletes a row. No foreign
 	 * keys, so that the audit trail can never block a change. */
 	"CREATE TABLE events ("
 	" id INTEGER PRIMARY KEY,"
-	" at INTEGER NOT NULL,"
+	" at BIGINT NOT NULL,"
 	" type TEXT NOT NULL,"
-	" enrollment_id INTEGER, contact_id INTEGER, sequence_id INTEGER, user_id INTEGER,"
+	" enrollment_id BIGINT, contact_id BIGINT, sequence_id BIGINT, user_id BIGINT,"
 	" actor TEXT, detail TEXT)",
 	"CREATE INDEX events_at ON events (at)",
 	"CREATE INDEX events_enrollment ON events (enrollment_id)",

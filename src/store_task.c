@@ -247,7 +247,9 @@ static int advance(struct store *st, const struct task_row *r, cad_time_t next_d
 	store_bind_int64(s, 4, r->enr);
 	if (store_exec_stmt(st, s, "advancing an enrollment", err) < 0)
 		return -1;
-	detail = xasprintf("step %d due %s", next, cad_time_format(next_due, tbuf, sizeof(tbuf)));
+	detail = next_due ? xasprintf("step %d due %s", next,
+				      cad_time_format(next_due, tbuf, sizeof(tbuf)))
+			  : xasprintf("step %d, not scheduled yet", next);
 	rc = store_event_put(st, now, EV_STEP_SCHEDULED, r->enr, r->contact, r->seq, r->user,
 			     actor, detail, err);
 	free(detail);

@@ -127,6 +127,19 @@ static void test_open_fresh(void **state)
 	/* Reopening a current file changes nothing; read-only works too. */
 	assert_int_equal(store_open(&st2, f->path, STORE_READONLY, &err), 0);
 	assert_int_equal(store_schema_version(st2), store_schema_current());
+	{
+		/* A read-only handle reads and refuses to write. */
+		struct user u, *list;
+		size_t n;
+		add_user(f->st, "rw@rep.test");
+		assert_int_equal(store_user_list(st2, &list, &n, &err), 0);
+		assert_int_equal(n, 1);
+		store_users_free(list, n);
+		memset(&u, 0, sizeof(u));
+		u.email = (char *)"ro@rep.test";
+		assert_int_equal(store_user_add(st2, &u, "cli:test", T0, &err), -1);
+		assert_non_null(strstr(err.msg, "readonly"));
+	}
 	store_close(st2);
 }
 

@@ -50,7 +50,7 @@ static void add(struct lint_list *l, enum lint_level level, const char *check, c
 	va_end(ap);
 	l->items[l->n].level = level;
 	l->items[l->n].check = xstrdup(check);
-	l->items[l->n].detail = sbuf_detach(&b);
+	l->items[l->n].detail = b.s;   /* taken over: not sbuf_detach, which allocates again */
 	l->n++;
 }
 

@@ -517,7 +517,7 @@ static int parse_holidays(const char *v, char **out)
 		*out = NULL;
 		return 0;
 	}
-	*out = sbuf_detach(&b);
+	*out = b.s;   /* taken over */
 	return 0;
 }
 
@@ -821,9 +821,13 @@ static int continue_key(struct pctx *c, const char *v)
 	if (check_tokens(c, v, line, "note") < 0)
 		return -1;
 	{
-		char *joined = xasprintf("%s\n%s", *target ? *target : "", v);
+		struct sbuf b;
+		sbuf_init(&b);
+		sbuf_adds(&b, *target ? *target : "");
+		sbuf_addc(&b, '\n');
+		sbuf_adds(&b, v);
 		free(*target);
-		*target = joined;
+		*target = b.s;   /* taken over */
 	}
 	return 0;
 }

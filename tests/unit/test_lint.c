@@ -246,12 +246,13 @@ static void test_name(void **state)
 	(void)state;
 	for (i = 0; i < CAD_ARRAY_LEN(cases); i++) {
 		struct result r;
-		char *text = xasprintf("[sequence]\nname = %s\nowner = x\n" STEP1("b"), cases[i].name);
+		char text[512];
+		snprintf(text, sizeof(text), "[sequence]\nname = %s\nowner = x\n" STEP1("b"),
+			 cases[i].name);
 		lint_text(text, 1, &r);
 		if (item(&r, "name")->level != cases[i].level)
 			fail_msg("'%s': %s", cases[i].name, item(&r, "name")->detail);
 		seq_lint_free(r.items, r.n);
-		free(text);
 	}
 }
 

@@ -429,8 +429,9 @@ static void test_shipped_sequences(void **state)
 		struct lint_item *items;
 		size_t n;
 		int days = 0;
-		char *path = xasprintf("%s/contrib/sequences/%s", srcdir, shipped[i].file);
+		char path[4096];
 		struct lint_facts facts = { 1 };
+		snprintf(path, sizeof(path), "%s/contrib/sequences/%s", srcdir, shipped[i].file);
 		if (seq_parse_file(path, &q, &err) != 0)
 			fail_msg("%s", err.msg);
 		assert_int_equal(q.nsteps, shipped[i].nsteps);
@@ -448,7 +449,6 @@ static void test_shipped_sequences(void **state)
 					 items[k].check, items[k].detail);
 		seq_lint_free(items, n);
 		sequence_free(&q);
-		free(path);
 	}
 }
 

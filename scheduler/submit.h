@@ -1,0 +1,86 @@
+/*
+ * submit.h - handing one composed message to the MTA over SMTP (libcurl).
+ *
+ * One message, one envelope sender, one recipient, one SMTP transaction on
+ * its own connection. The outcome is classified for the scheduler:
+ *
+ *   SUBMIT_ACCEPTED  the server answered 2xx to the end of data; the reply
+ *                    text (and Postfix's queue id in it) is kept.
+ *   SUBMIT_TEMPFAIL  a 4xx reply, or no usable reply at all (connection
+ *                    refused or lost, timeout, TLS trouble, a bad SubmitURL):
+ *                    try again later with backoff.
+ *   SUBMIT_PERMFAIL  a 5xx reply, or an envelope address cadence must not
+ *                    send to: the step fails.
+ *
+ * What it guarantees:
+ * - Connect and total time are bounded; no proxy is ever used; only the
+ *   smtp and smtps protocols are allowed (no redirects to anything else).
+ * - The envelope addresses are checked (no CR, LF, angle brackets) before
+ *   anything is sent; libcurl dot-stuffs the data.
+ * - reply is the server's deciding reply, made printable and bounded; it
+ *   says which command it answered ("RCPT: 550 5.1.1 ...").
+ * - A TEMPFAIL with stage SUBMIT_STAGE_END_OF_DATA is ambiguous: the data
+ *   was sent and the server's answer was lost, so the MTA may have queued
+ *   the message. Resend it with the same Message-ID; the milter's witness
+ *   tells whether it already left (see DESIGN.md).
+ */
+#ifndef CADENCE_SUBMIT_H
+#define CADENCE_SUBMIT_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+#define SUBMIT_CONNECT_TIMEOUT_MS 10000L
+#define SUBMIT_TIMEOUT_MS 120000L
+#define SUBMIT_REPLY_MAX 1024      /* bytes of reply text kept */
+
+enum submit_status { SUBMIT_ACCEPTED, SUBMIT_TEMPFAIL, SUBMIT_PERMFAIL };
+const char *submit_status_name(enum submit_status s);  /* "accepted", ... */
+
+/* The SMTP stage the deciding reply answered. */
+enum submit_stage {
+	SUBMIT_STAGE_NONE,        /* nothing sent (local check failed) */
+	SUBMIT_STAGE_CONNECT,     /* greeting */
+	SUBMIT_STAGE_HELO,        /* EHLO/HELO, STARTTLS, AUTH */
+	SUBMIT_STAGE_MAIL,
+	SUBMIT_STAGE_RCPT,
+	SUBMIT_STAGE_DATA,        /* the DATA command itself */
+	SUBMIT_STAGE_END_OF_DATA  /* the final "." */
+};
+const char *submit_stage_name(enum submit_stage s);   /* "RCPT", "end of data" */
+
+struct submit_opts {
+	long connect_timeout_ms;  /* 0: SUBMIT_CONNECT_TIMEOUT_MS */
+	long timeout_ms;          /* whole transaction; 0: SUBMIT_TIMEOUT_MS */
+};
+
+struct submit_result {
+	enum submit_status status;
+	enum submit_stage stage;
+	int code;                 /* SMTP reply code; 0 when there was none */
+	char *reply;              /* "RCPT: 450 4.3.0 Error: ..." or the local error */
+	char *queue_id;           /* from "queued as ID" (Postfix) or "id=ID"; or NULL */
+};
+
+/* Once per process, before threads: curl_global_init(). 0 or -1 + err. */
+int submit_global_init(struct cad_err *err);
+
+/* Submits len bytes of msg (CRLF line ends) to url ("smtp://host:port",
+ * "smtps://..."; a path sets the EHLO name, as in libcurl) from mail_from
+ * (the envelope sender, perhaps a VERP address) to rcpt. opts may be NULL.
+ * Always fills res; free it with submit_result_free(). */
+void submit_message(const char *url, const char *mail_from, const char *rcpt,
+    const char *msg, size_t len, const struct submit_opts *opts,
+    struct submit_result *res);
+void submit_result_free(struct submit_result *res);
+
+/* The queue id in an SMTP reply ("250 2.0.0 Ok: queued as 4ABC12DEF"), or
+ * NULL. Pure; caller frees. */
+char *submit_queue_id(const char *reply);
+
+/* The status an SMTP reply code means: 2xx accepted, 5xx permanent, and
+ * everything else (4xx, 0 = no reply, nonsense) temporary. */
+enum submit_status submit_classify(int code);
+
+#endif

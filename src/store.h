@@ -210,18 +210,4 @@ void store_task_views_free(struct task_view *v, size_t n);
 int store_task_close(struct store *st, int64_t task_id, enum task_state state,
 		     cad_time_t next_due, const char *actor, cad_time_t now, struct cad_err *err);
 
-/* ---- holiday calendars (schema version 2) ---- */
-struct holiday {
-	char *calendar;   /* "us", "de", a company's own name */
-	char *date;       /* "YYYY-MM-DD" */
-	char *name;       /* "Independence Day" (may be NULL) */
-};
-/* Adds or renames the holiday of calendar on date. */
-int store_holiday_add(struct store *st, const char *calendar, const char *date,
-		      const char *name, struct cad_err *err);
-/* The holidays of calendar (NULL = every calendar), by date. */
-int store_holidays(struct store *st, const char *calendar, struct holiday **out, size_t *n,
-		   struct cad_err *err);
-void store_holidays_free(struct holiday *h, size_t n);
-
 #endif

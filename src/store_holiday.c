@@ -1,17 +1,23 @@
 /*
- * store_holiday.c - holiday calendars (schema version 2): the dates on
- * which a sequence that counts business days does not send.
+ * store_holiday.c - holiday calendars in the store (schema version 2): the
+ * dates on which a sequence that counts business days does not send. The
+ * parsing of calendar files is holiday.c's; this keeps the result.
  *
- * Guarantees: one row per (calendar, date); dates are checked to be real
- * YYYY-MM-DD calendar dates before they are stored; calendar names are
- * stored lower-case.
+ * Guarantees: importing a calendar replaces all its dates in one
+ * transaction with its "holidays_imported" event, so a scheduler never
+ * sees half a calendar; every date is checked to be a real YYYY-MM-DD
+ * date before anything is written. One row per (calendar, date).
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
+#include "store_ledger.h"
+
+#define EV_HOLIDAYS_IMPORTED "holidays_imported"
 
 /* A real Gregorian date written YYYY-MM-DD. */
 static int date_valid(const char *d)
@@ -33,76 +39,97 @@ static int date_valid(const char *d)
 	return 1;
 }
 
+static const char sql_clear[] = "DELETE FROM holidays WHERE calendar = ?";
 static const char sql_add[] =
 	"INSERT INTO holidays (calendar, date, name) VALUES (?, ?, ?)"
 	" ON CONFLICT (calendar, date) DO UPDATE SET name = excluded.name";
 
-int store_holiday_add(struct store *st, const char *calendar, const char *date,
-		      const char *name, struct cad_err *err)
+int store_holidays_replace(struct store *st, const char *calendar, const struct holiday_list *l,
+			   const char *actor, cad_time_t now, struct cad_err *err)
 {
 	sqlite3_stmt *s;
-	char *cal;
-	int rc;
-	if (calendar == NULL || *calendar == '\0')
-		return cad_err_set(err, "a holiday needs a calendar name");
-	if (!date_valid(date))
-		return cad_err_set(err, "holiday date \"%s\" is not a YYYY-MM-DD date",
-				   date ? date : "");
-	s = store_stmt(st, sql_add, err);
-	if (s == NULL)
-		return -1;
-	cal = store_lower(calendar);
-	store_bind_text(s, 1, cal);
-	store_bind_text(s, 2, date);
-	store_bind_text(s, 3, name);
-	free(cal);
-	rc = store_exec_stmt(st, s, "adding a holiday", err);
-	return rc;
-}
-
-static const char sql_list[] =
-	"SELECT calendar, date, name FROM holidays WHERE (?1 IS NULL OR calendar = ?1)"
-	" ORDER BY date, calendar";
-
-int store_holidays(struct store *st, const char *calendar, struct holiday **out, size_t *n,
-		   struct cad_err *err)
-{
-	sqlite3_stmt *s = store_stmt(st, sql_list, err);
-	struct holiday *v = NULL;
-	size_t cap = 0, cnt = 0;
-	char *cal;
-	int rc;
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	cal = store_lower(calendar);
-	store_bind_text(s, 1, cal);
-	free(cal);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		v[cnt].calendar = store_col_text(s, 0);
-		v[cnt].date = store_col_text(s, 1);
-		v[cnt].name = store_col_text(s, 2);
-		cnt++;
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		store_holidays_free(v, cnt);
-		return store_dberr(st, "listing holidays", err);
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
-}
-
-void store_holidays_free(struct holiday *h, size_t n)
-{
+	char detail[96];
 	size_t i;
-	for (i = 0; i < n; i++) {
-		free(h[i].calendar);
-		free(h[i].date);
-		free(h[i].name);
+
+	if (calendar == NULL || !holiday_calendar_valid(calendar))
+		return cad_err_set(err, "holiday calendar name \"%s\" is not 1-%d of [a-z0-9_-]",
+				   calendar ? calendar : "", HOLIDAY_MAX_CALNAME);
+	for (i = 0; i < l->n; i++)
+		if (!date_valid(l->v[i].date))
+			return cad_err_set(err, "calendar %s: \"%s\" is not a YYYY-MM-DD date",
+					   calendar, l->v[i].date);
+	if (store_begin(st, err) < 0)
+		return -1;
+	s = store_stmt(st, sql_clear, err);
+	if (s == NULL)
+		goto fail;
+	store_bind_text(s, 1, calendar);
+	if (store_exec_stmt(st, s, "clearing a holiday calendar", err) < 0)
+		goto fail;
+	for (i = 0; i < l->n; i++) {
+		s = store_stmt(st, sql_add, err);
+		if (s == NULL)
+			goto fail;
+		store_bind_text(s, 1, calendar);
+		store_bind_text(s, 2, l->v[i].date);
+		store_bind_text(s, 3, l->v[i].name);
+		if (store_exec_stmt(st, s, "storing a holiday", err) < 0)
+			goto fail;
 	}
-	free(h);
+	snprintf(detail, sizeof(detail), "calendar %s: %zu date%s", calendar, l->n,
+		 l->n == 1 ? "" : "s");
+	if (store_event_put(st, now, EV_HOLIDAYS_IMPORTED, 0, 0, 0, 0, actor, detail, err) < 0)
+		goto fail;
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+static const char sql_get[] =
+	"SELECT calendar, date, name FROM holidays WHERE calendar = ? ORDER BY date";
+
+static int by_date(const void *a, const void *b)
+{
+	const struct holiday *x = a, *y = b;
+	int c = strcmp(x->date, y->date);
+	return c ? c : strcmp(x->calendar, y->calendar);
+}
+
+int store_holidays_get(struct store *st, const char *calendars, struct holiday_list *out,
+		       struct cad_err *err)
+{
+	char *list, *p, *name, *save = NULL;
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	holiday_list_init(out);
+	if (calendars == NULL || *calendars == '\0')
+		return 0;
+	list = store_lower(calendars);
+	for (p = list; (name = strtok_r(p, ", \t", &save)) != NULL; p = NULL) {
+		s = store_stmt(st, sql_get, err);
+		if (s == NULL) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		store_bind_text(s, 1, name);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			holiday_list_add(out, (const char *)sqlite3_column_text(s, 0),
+					 (const char *)sqlite3_column_text(s, 1),
+					 (const char *)sqlite3_column_text(s, 2));
+		if (rc != SQLITE_DONE)
+			store_dberr(st, "reading holidays", err);
+		store_stmt_done(s);
+		if (rc != SQLITE_DONE)
+			break;
+	}
+	free(list);
+	if (rc != SQLITE_DONE) {
+		holiday_list_free(out);
+		return -1;
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), by_date);
+	return 0;
 }

@@ -16,8 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "holiday.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_ledger.h"
 
 #define T0 1795000000   /* 2026-11-18T..Z, an arbitrary fixed "now" */
 
@@ -165,8 +167,7 @@ static void test_migrate_v1_with_data(void **state)
 	struct sequence q, got;
 	struct contact c;
 	struct user u;
-	struct holiday *h;
-	size_t n;
+	struct holiday_list hl;
 	char p[128];
 	int created;
 
@@ -185,7 +186,9 @@ static void test_migrate_v1_with_data(void **state)
 	assert_int_equal(store_contact_upsert(st, &c, T0, &created, &err), 0);
 	contact_free(&c);
 	/* v1 has no holidays table. */
-	assert_int_equal(store_holiday_add(st, "us", "2026-07-04", "Independence Day", &err), -1);
+	holiday_list_init(&hl);
+	holiday_list_add(&hl, "us", "2026-07-04", "Independence Day");
+	assert_int_equal(store_holidays_replace(st, "us", &hl, "cli:test", T0, &err), -1);
 	store_close(st);
 
 	/* Opening with this build upgrades it in place. */
@@ -200,11 +203,12 @@ static void test_migrate_v1_with_data(void **state)
 	assert_int_equal(store_contact_get(st, "ann@acme.test", &c, &err), 0);
 	assert_string_equal(contact_prop(&c, "title"), "CTO");
 	contact_free(&c);
-	assert_int_equal(store_holiday_add(st, "US", "2026-07-04", "Independence Day", &err), 0);
-	assert_int_equal(store_holidays(st, "us", &h, &n, &err), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(h[0].date, "2026-07-04");
-	store_holidays_free(h, n);
+	assert_int_equal(store_holidays_replace(st, "us", &hl, "cli:test", T0, &err), 0);
+	holiday_list_free(&hl);
+	assert_int_equal(store_holidays_get(st, "us", &hl, &err), 0);
+	assert_int_equal(hl.n, 1);
+	assert_string_equal(hl.v[0].date, "2026-07-04");
+	holiday_list_free(&hl);
 	store_close(st);
 
 	/* Once more: already current, nothing to do. */
@@ -673,23 +677,62 @@ static void test_holidays(void **state)
 {
 	struct fx *f = *state;
 	struct cad_err err;
-	struct holiday *h;
+	struct holiday_list l, got;
+	struct event_filter ef;
+	struct event *ev;
 	size_t n;
-	assert_int_equal(store_holiday_add(f->st, "de", "2026-12-25", "Weihnachten", &err), 0);
-	assert_int_equal(store_holiday_add(f->st, "us", "2026-12-25", "Christmas", &err), 0);
-	assert_int_equal(store_holiday_add(f->st, "us", "2026-11-26", "Thanksgiving", &err), 0);
-	assert_int_equal(store_holiday_add(f->st, "us", "2026-11-26", "Thanksgiving Day", &err), 0);
-	assert_int_equal(store_holiday_add(f->st, "us", "2026-02-29", "no such day", &err), -1);
-	assert_int_equal(store_holiday_add(f->st, "us", "2028-02-29", "leap", &err), 0);
-	assert_int_equal(store_holiday_add(f->st, "us", "26-1-1", "bad", &err), -1);
-	assert_int_equal(store_holidays(f->st, "us", &h, &n, &err), 0);
+
+	holiday_list_init(&l);
+	holiday_list_add(&l, "de", "2026-12-25", "Weihnachten");
+	holiday_list_add(&l, "de", "2026-10-03", "Tag der Deutschen Einheit");
+	assert_int_equal(store_holidays_replace(f->st, "de", &l, "cli:test", T0, &err), 0);
+	holiday_list_free(&l);
+	holiday_list_add(&l, "us", "2026-12-25", "Christmas");
+	holiday_list_add(&l, "us", "2026-11-26", "Thanksgiving");
+	assert_int_equal(store_holidays_replace(f->st, "us", &l, "cli:test", T0, &err), 0);
+
+	/* Several calendars, merged by date. */
+	assert_int_equal(store_holidays_get(f->st, "us, DE", &got, &err), 0);
+	assert_int_equal(got.n, 4);
+	assert_string_equal(got.v[0].date, "2026-10-03");
+	assert_string_equal(got.v[1].date, "2026-11-26");
+	assert_string_equal(got.v[2].date, "2026-12-25");
+	assert_string_equal(got.v[2].calendar, "de");
+	assert_string_equal(got.v[3].calendar, "us");
+	holiday_list_free(&got);
+
+	/* A re-import replaces the calendar whole. */
+	holiday_list_free(&l);
+	holiday_list_add(&l, "us", "2027-01-01", "New Year");
+	assert_int_equal(store_holidays_replace(f->st, "us", &l, "cli:test", T0 + 1, &err), 0);
+	assert_int_equal(store_holidays_get(f->st, "us", &got, &err), 0);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.v[0].name, "New Year");
+	holiday_list_free(&got);
+
+	/* A bad date refuses the import and keeps the old one. */
+	holiday_list_add(&l, "us", "2026-02-29", "no such day");
+	assert_int_equal(store_holidays_replace(f->st, "us", &l, "cli:test", T0, &err), -1);
+	assert_non_null(strstr(err.msg, "2026-02-29"));
+	assert_int_equal(store_holidays_replace(f->st, "Bad Name", &l, "cli:test", T0, &err), -1);
+	holiday_list_free(&l);
+	assert_int_equal(store_holidays_get(f->st, "us", &got, &err), 0);
+	assert_int_equal(got.n, 1);
+	holiday_list_free(&got);
+
+	/* Unknown and empty calendar lists have no dates. */
+	assert_int_equal(store_holidays_get(f->st, "fr", &got, &err), 0);
+	assert_int_equal(got.n, 0);
+	holiday_list_free(&got);
+	assert_int_equal(store_holidays_get(f->st, NULL, &got, &err), 0);
+	assert_int_equal(got.n, 0);
+
+	memset(&ef, 0, sizeof(ef));
+	ef.type = "holidays_imported";
+	assert_int_equal(store_events(f->st, &ef, &ev, &n, &err), 0);
 	assert_int_equal(n, 3);
-	assert_string_equal(h[0].name, "Thanksgiving Day");
-	assert_string_equal(h[2].date, "2028-02-29");
-	store_holidays_free(h, n);
-	assert_int_equal(store_holidays(f->st, NULL, &h, &n, &err), 0);
-	assert_int_equal(n, 4);
-	store_holidays_free(h, n);
+	assert_string_equal(ev[0].detail, "calendar de: 2 dates");
+	store_events_free(ev, n);
 }
 
 /* ---- events ---- */

@@ -187,6 +187,39 @@ char *msgid_make(const struct cad_secret *secret,
 	return xasprintf("%s@%s", tok, domain);
 }
 
+char *token_address(const char *prefix, const char *token, const char *domain)
+{
+	const char *p;
+
+	if (prefix == NULL || *prefix == '\0' || token == NULL || !domain_ok(domain))
+		return NULL;
+	for (p = prefix; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return NULL;
+	if (strlen(prefix) + 1 + strlen(token) > 64)   /* RFC 5321 local-part limit */
+		return NULL;
+	return xasprintf("%s+%s@%s", prefix, token, domain);
+}
+
+char *token_unsub_url(const char *public_url, const char *token)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (public_url == NULL || token == NULL ||
+	    (!cad_startswith_ci(public_url, "https://") &&
+	    !cad_startswith_ci(public_url, "http://")))
+		return NULL;
+	for (p = (const unsigned char *)public_url; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '<' || *p == '>' || *p == '"')
+			return NULL;
+	n = strlen(public_url);
+	if (n > 0 && public_url[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/u/%s", (int)n, public_url, token);
+}
+
 static int is_ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';

@@ -71,6 +71,14 @@ char *msgid_make(const struct cad_secret *secret,
 enum token_verdict msgid_verify(const struct cad_secret *secret, const char *s,
     char nonce_out[TOKEN_NONCE_CHARS + 1]);
 
+/* "prefix+TOKEN@domain" (the unsubscribe or VERP address), or NULL when
+ * prefix or domain is unfit for an address. Caller frees. */
+char *token_address(const char *prefix, const char *token, const char *domain);
+/* "PUBLIC_URL/u/TOKEN" (the one-click unsubscribe URL; one trailing '/'
+ * of public_url is dropped), or NULL when public_url is not http(s)://
+ * or holds characters unfit for a header. Caller frees. */
+char *token_unsub_url(const char *public_url, const char *token);
+
 /* Takes an address ("Name <unsubscribe+TOKEN@dom>", "bounces+TOKEN@dom",
  * with comments and whitespace) or a Message-ID ("<TOKEN@dom>") and finds
  * the token in its local part: after the last '+' if there is one, else

@@ -399,6 +399,43 @@ static void test_extract(void **state)
 	secret_free(&s);
 }
 
+static void test_addresses_and_urls(void **state)
+{
+	struct cad_secret s = make_secret(test_key);
+	unsigned char n[TOKEN_NONCE_BYTES];
+	char tok[TOKEN_BUFSZ], out[TOKEN_BUFSZ];
+	char *a, *u, *want;
+	(void)state;
+
+	nonce_seq(n);
+	assert_int_equal(token_make(TOKEN_UNSUB, &s, n, tok), 0);
+	a = token_address("unsubscribe", tok, "sales.example");
+	want = xasprintf("unsubscribe+%s@sales.example", tok);
+	assert_string_equal(a, want);
+	assert_true(cad_addr_valid(a));
+	assert_true(strchr(a, '@') - a <= 64);   /* fits a local part */
+	assert_int_equal(token_extract(TOKEN_UNSUB, &s, a, out, NULL), TOKEN_VALID);
+	free(a);
+	free(want);
+	assert_null(token_address("un subscribe", tok, "sales.example"));
+	assert_null(token_address("unsubscribe", tok, "bad domain"));
+	assert_null(token_address("", tok, "sales.example"));
+	assert_null(token_address("a-very-long-prefix-that-will-not-fit", tok, "sales.example"));
+
+	u = token_unsub_url("https://cadence.sales.example/", tok);
+	want = xasprintf("https://cadence.sales.example/u/%s", tok);
+	assert_string_equal(u, want);
+	free(u);
+	u = token_unsub_url("https://cadence.sales.example", tok);
+	assert_string_equal(u, want);
+	free(u);
+	free(want);
+	assert_null(token_unsub_url("ftp://x.example", tok));
+	assert_null(token_unsub_url("https://x.example/\r\nBcc:", tok));
+	assert_null(token_unsub_url(NULL, tok));
+	secret_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest secret_tests[] = {
@@ -414,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_case_insensitive),
 		cmocka_unit_test(test_msgid_shape),
 		cmocka_unit_test(test_extract),
+		cmocka_unit_test(test_addresses_and_urls),
 	};
 	int rc = cmocka_run_group_tests_name("secret", secret_tests, setup_dir, teardown_dir);
 	return rc + cmocka_run_group_tests_name("msgid", token_tests, NULL, NULL);

@@ -15,6 +15,12 @@
 #include "model.h"
 #include "util.h"
 
+/* Bounds of a sequence file: larger files, more steps or longer INI lines
+ * (outside here-documents) are refused with an error. */
+#define SEQ_MAX_FILE (1024 * 1024)
+#define SEQ_MAX_STEPS 50
+#define SEQ_MAX_LINE 198
+
 /* Parses path into out (zeroed first; out->source = path). On error, out is
  * left empty and err says "path:line: what". */
 int seq_parse_file(const char *path, struct sequence *out, struct cad_err *err);

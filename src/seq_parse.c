@@ -30,11 +30,12 @@
 #include "seq.h"
 #include "tmpl.h"
 
-#define SEQ_MAX_FILE (1024 * 1024)
-#define SEQ_MAX_STEPS 50
-/* inih (Debian's build) reads lines into a 200-byte buffer: longer lines
- * would be split. We refuse them first, with a message that says why. */
-#define SEQ_MAX_LINE 198
+/* SEQ_MAX_LINE (seq.h): inih (Debian's build) reads lines into a 200-byte
+ * buffer and would split longer ones. We refuse them first, with a message
+ * that says why. */
+#if SEQ_MAX_LINE + 2 > INI_MAX_LINE
+#error "SEQ_MAX_LINE does not fit inih's INI_MAX_LINE"
+#endif
 #define SEQ_MAX_NAME 200
 
 enum sec { SEC_NONE, SEC_SEQUENCE, SEC_STEP };

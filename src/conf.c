@@ -360,57 +360,68 @@ static void dump_string(struct sbuf *out, const char *v)
 	sbuf_addc(out, '"');
 }
 
+int conf_value(const struct cad_conf *conf, const struct conf_key *k, struct sbuf *out)
+{
+	const char *base = (const char *)conf;
+	size_t j;
+	switch (k->type) {
+	case CONF_STRING:
+	case CONF_PATH: {
+		const char *v = *(char *const *)(base + k->off);
+		if (v == NULL)
+			return 0;
+		sbuf_adds(out, v);
+		return 1;
+	}
+	case CONF_BOOL:
+		sbuf_adds(out, *(const int *)(base + k->off) ? "yes" : "no");
+		return 1;
+	case CONF_INT:
+		sbuf_addf(out, "%d", *(const int *)(base + k->off));
+		return 1;
+	case CONF_SIZE: {
+		size_t v = *(const size_t *)(base + k->off);
+		if (v != 0 && v % (1u << 20) == 0)
+			sbuf_addf(out, "%zum", v >> 20);
+		else if (v != 0 && v % 1024 == 0)
+			sbuf_addf(out, "%zuk", v >> 10);
+		else
+			sbuf_addf(out, "%zu", v);
+		return 1;
+	}
+	case CONF_LIST: {
+		char *const *items = *(char **const *)(base + k->off);
+		size_t n = *(const size_t *)(base + k->count_off);
+		for (j = 0; j < n; j++)
+			sbuf_addf(out, "%s%s", j ? ", " : "", items[j]);
+		return n > 0;
+	}
+	}
+	return 0;
+}
+
 void conf_dump(const struct cad_conf *conf, struct sbuf *out)
 {
-	size_t i, j;
+	struct sbuf v;
+	size_t i;
+	sbuf_init(&v);
 	for (i = 0; i < conf_nkeys; i++) {
 		const struct conf_key *k = &conf_keys[i];
-		const struct cad_conf *c = conf;
-		switch (k->type) {
-		case CONF_STRING:
-		case CONF_PATH: {
-			const char *v = *(char *const *)((const char *)c + k->off);
-			if (v == NULL && k->def == NULL) {
+		sbuf_reset(&v);
+		if (!conf_value(conf, k, &v)) {
+			/* Unset: a comment when that is the default, else "" so
+			 * that loading the dump unsets it again. */
+			if (k->def == NULL)
 				sbuf_addf(out, "# %s (not set)\n", k->name);
-				break;
-			}
-			sbuf_addf(out, "%s ", k->name);
-			dump_string(out, v ? v : "");
-			sbuf_addc(out, '\n');
-			break;
-		}
-		case CONF_BOOL:
-			sbuf_addf(out, "%s %s\n", k->name,
-				  *(const int *)((const char *)c + k->off) ? "yes" : "no");
-			break;
-		case CONF_INT:
-			sbuf_addf(out, "%s %d\n", k->name, *(const int *)((const char *)c + k->off));
-			break;
-		case CONF_SIZE: {
-			size_t v = *(const size_t *)((const char *)c + k->off);
-			if (v != 0 && v % (1u << 20) == 0)
-				sbuf_addf(out, "%s %zum\n", k->name, v >> 20);
-			else if (v != 0 && v % 1024 == 0)
-				sbuf_addf(out, "%s %zuk\n", k->name, v >> 10);
 			else
-				sbuf_addf(out, "%s %zu\n", k->name, v);
-			break;
-		}
-		case CONF_LIST: {
-			char *const *items = *(char **const *)((const char *)c + k->off);
-			size_t n = *(const size_t *)((const char *)c + k->count_off);
-			if (n == 0 && k->def == NULL) {
-				sbuf_addf(out, "# %s (not set)\n", k->name);
-				break;
-			}
+				sbuf_addf(out, "%s \"\"\n", k->name);
+		} else if (k->type == CONF_STRING || k->type == CONF_PATH) {
 			sbuf_addf(out, "%s ", k->name);
-			if (n == 0)
-				sbuf_adds(out, "\"\"");
-			for (j = 0; j < n; j++)
-				sbuf_addf(out, "%s%s", j ? ", " : "", items[j]);
+			dump_string(out, v.s);
 			sbuf_addc(out, '\n');
-			break;
-		}
+		} else {
+			sbuf_addf(out, "%s %s\n", k->name, v.s);
 		}
 	}
+	sbuf_free(&v);
 }

@@ -87,7 +87,13 @@ int conf_load(const char *path, struct cad_conf *conf, struct cad_err *err);
 int conf_load_buffer(const char *name, const char *buf, size_t len, struct cad_conf *conf,
 		     struct cad_err *err);
 void conf_free(struct cad_conf *conf);
-/* Writes every key and its effective value, as cadence.conf lines. */
+/* Writes every key and its effective value, as cadence.conf lines
+ * (quoted where needed; a key not set is a "# Key (not set)" comment).
+ * conf_load() of the dump gives the same values. */
 void conf_dump(const struct cad_conf *conf, struct sbuf *out);
+/* Appends key k's effective value to out as plain text, unquoted (lists
+ * joined with ", ", sizes as "64k"), for display and JSON. Returns 0, out
+ * untouched, when the key is not set (NULL string or path, empty list). */
+int conf_value(const struct cad_conf *conf, const struct conf_key *k, struct sbuf *out);
 
 #endif

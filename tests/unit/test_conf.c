@@ -304,6 +304,30 @@ static void test_dump_roundtrip(void **state)
 	conf_free(&c);
 }
 
+static void test_value(void **state)
+{
+	struct cad_conf c;
+	struct cad_err err = { "" };
+	struct sbuf v;
+	(void)state;
+	assert_int_equal(load("KeyTable \"/a b/#k\"\nInternalHosts \"\"\nHeaderLimit 3000\n", &c, &err),
+			 0);
+	sbuf_init(&v);
+	assert_int_equal(conf_value(&c, conf_key_find("KeyTable"), &v), 1);
+	assert_string_equal(v.s, "/a b/#k");
+	sbuf_reset(&v);
+	assert_int_equal(conf_value(&c, conf_key_find("InternalHosts"), &v), 0);
+	assert_string_equal(v.s, "");
+	assert_int_equal(conf_value(&c, conf_key_find("Domain"), &v), 0);
+	assert_int_equal(conf_value(&c, conf_key_find("HeaderLimit"), &v), 1);
+	assert_string_equal(v.s, "3000");
+	sbuf_reset(&v);
+	assert_int_equal(conf_value(&c, conf_key_find("VERP"), &v), 1);
+	assert_string_equal(v.s, "yes");
+	sbuf_free(&v);
+	conf_free(&c);
+}
+
 static void test_file_io(void **state)
 {
 	char path[] = "/tmp/cadence-conf-XXXXXX";
@@ -405,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_every_type),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_dump_roundtrip),
+		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_file_io),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_docs_cover_keys),

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,15 +162,22 @@ int store_enrollments_since(struct store *st, int64_t user_id, cad_time_t since,
 	return 0;
 }
 
+void store_read_enr_view(sqlite3_stmt *s, struct enrollment_view *w)
+{
+	enum step_kind k = STEP_EMAIL;
+	memset(w, 0, sizeof(*w));
+	read_enr(s, &w->e);
+	w->contact_email = store_col_text(s, 13);
+	w->sequence_name = store_col_text(s, 14);
+	w->user_email = store_col_text(s, 15);
+	w->nsteps = store_col_int(s, 16);
+	step_kind_parse((const char *)sqlite3_column_text(s, 17), &k);
+	w->next_kind = k;
+}
+
 /* Every criterion is optional: an unset one binds NULL and is true. */
 static const char sql_views[] =
-	"SELECT " ENR_COLS ", c.email, q.name, u.email,"
-	" (SELECT COUNT(*) FROM steps WHERE sequence_id = e.sequence_id), p.kind"
-	" FROM enrollments e"
-	" JOIN contacts c ON c.id = e.contact_id"
-	" JOIN sequences q ON q.id = e.sequence_id"
-	" JOIN users u ON u.id = e.user_id"
-	" LEFT JOIN steps p ON p.sequence_id = e.sequence_id AND p.idx = e.step"
+	"SELECT " STORE_ENR_VIEW_COLS STORE_ENR_VIEW_FROM
 	" WHERE (?1 IS NULL OR e.id = ?1)"
 	" AND (?2 IS NULL OR c.email = ?2"
 	"  OR c.id IN (SELECT contact_id FROM contact_aliases WHERE alias = ?2))"
@@ -202,17 +210,8 @@ int store_enrollments(struct store *st, const struct enr_filter *f,
 	free(contact);
 	free(user);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct enrollment_view *w;
-		enum step_kind k = STEP_EMAIL;
 		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		w = &v[cnt++];
-		read_enr(s, &w->e);
-		w->contact_email = store_col_text(s, 13);
-		w->sequence_name = store_col_text(s, 14);
-		w->user_email = store_col_text(s, 15);
-		w->nsteps = store_col_int(s, 16);
-		step_kind_parse((const char *)sqlite3_column_text(s, 17), &k);
-		w->next_kind = k;
+		store_read_enr_view(s, &v[cnt++]);
 	}
 	store_stmt_done(s);
 	if (rc != SQLITE_DONE) {
@@ -234,4 +233,85 @@ void store_enrollment_views_free(struct enrollment_view *v, size_t n)
 		free(v[i].user_email);
 	}
 	free(v);
+}
+
+static const char sql_move_row[] =
+	"SELECT e.state, e.step, e.contact_id, e.sequence_id, e.user_id,"
+	" (SELECT COUNT(*) FROM steps WHERE sequence_id = e.sequence_id)"
+	" FROM enrollments e WHERE e.id = ?";
+static const char sql_advance[] =
+	"UPDATE enrollments SET step = ?1, next_due = ?2, updated_at = ?3 WHERE id = ?4";
+static const char sql_finish[] =
+	"UPDATE enrollments SET state = 'finished', step = ?1, next_due = NULL,"
+	" paused_until = NULL, updated_at = ?2 WHERE id = ?3";
+
+int store_enr_move(struct store *st, int64_t enr, int from_step, cad_time_t next_due,
+		   const char *type, const char *detail, const char *actor, cad_time_t now,
+		   int *moved, struct cad_err *err)
+{
+	char tbuf[CAD_TIME_BUFSZ], state[16], *dflt = NULL;
+	sqlite3_stmt *s = store_stmt(st, sql_move_row, err);
+	int64_t contact = 0, seq = 0, user = 0;
+	int step = 0, nsteps = 0, rc, finish;
+
+	if (moved)
+		*moved = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, enr);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+		snprintf(state, sizeof(state), "%s", t ? t : "");
+		step = store_col_int(s, 1);
+		contact = store_col_int64(s, 2);
+		seq = store_col_int64(s, 3);
+		user = store_col_int64(s, 4);
+		nsteps = store_col_int(s, 5);
+	} else if (rc != SQLITE_DONE) {
+		store_dberr(st, "reading an enrollment", err);
+	}
+	store_stmt_done(s);
+	if (rc == SQLITE_DONE) {
+		cad_err_set(err, "no enrollment %lld", (long long)enr);
+		return STORE_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW)
+		return -1;
+	/* Stopped, or already past that step: nothing to do (not an error:
+	 * a late task or a second report must not rewind anything). */
+	if ((strcmp(state, "active") != 0 && strcmp(state, "paused") != 0) || step != from_step)
+		return 0;
+	finish = from_step >= nsteps;
+	s = store_stmt(st, finish ? sql_finish : sql_advance, err);
+	if (s == NULL)
+		return -1;
+	if (finish) {
+		store_bind_int64(s, 1, from_step + 1);
+		store_bind_int64(s, 2, now);
+		store_bind_int64(s, 3, enr);
+	} else {
+		store_bind_int64(s, 1, from_step + 1);
+		store_bind_time(s, 2, next_due);
+		store_bind_int64(s, 3, now);
+		store_bind_int64(s, 4, enr);
+	}
+	if (store_exec_stmt(st, s, "moving an enrollment on", err) < 0)
+		return -1;
+	if (type == NULL) {
+		type = finish ? EV_FINISHED : EV_STEP_SCHEDULED;
+		if (finish)
+			dflt = xstrdup("last step done");
+		else if (next_due)
+			dflt = xasprintf("step %d due %s", from_step + 1,
+					 cad_time_format(next_due, tbuf, sizeof(tbuf)));
+		else
+			dflt = xasprintf("step %d, not scheduled yet", from_step + 1);
+		detail = dflt;
+	}
+	rc = store_event_put(st, now, type, enr, contact, seq, user, actor, detail, err);
+	free(dflt);
+	if (rc == 0 && moved)
+		*moved = 1;
+	return rc;
 }

@@ -83,4 +83,27 @@ int store_unenroll_user_id(struct store *st, int64_t user_id, const char *reason
 int store_unenroll_sequence_id(struct store *st, int64_t seq_id, const char *reason,
 			       const char *actor, cad_time_t now, int *count, struct cad_err *err);
 
+/* store_enroll.c: moves enrollment enr past from_step when it is running
+ * (active or paused) and still on that step: to from_step + 1 due at
+ * next_due, or finished after the last step. Writes the event type with
+ * detail when type is not NULL, else "step_scheduled" or "finished".
+ * *moved (may be NULL) says whether it moved. Inside the caller's
+ * transaction. */
+int store_enr_move(struct store *st, int64_t enr, int from_step, cad_time_t next_due,
+		   const char *type, const char *detail, const char *actor, cad_time_t now,
+		   int *moved, struct cad_err *err);
+
+/* The columns of an enrollment_view, for listings built on
+ * STORE_ENR_VIEW_FROM, read by store_read_enr_view(). */
+#define STORE_ENR_VIEW_COLS "e.id, e.contact_id, e.sequence_id, e.user_id, e.state, e.step," \
+	" e.next_due, e.reason, e.paused_until, e.enrolled_at, e.updated_at, e.enrolled_by," \
+	" e.bulk, c.email, q.name, u.email," \
+	" (SELECT COUNT(*) FROM steps WHERE sequence_id = e.sequence_id), p.kind"
+#define STORE_ENR_VIEW_FROM " FROM enrollments e" \
+	" JOIN contacts c ON c.id = e.contact_id" \
+	" JOIN sequences q ON q.id = e.sequence_id" \
+	" JOIN users u ON u.id = e.user_id" \
+	" LEFT JOIN steps p ON p.sequence_id = e.sequence_id AND p.idx = e.step"
+void store_read_enr_view(sqlite3_stmt *s, struct enrollment_view *w);
+
 #endif

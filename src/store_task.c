@@ -166,24 +166,15 @@ void store_task_views_free(struct task_view *v, size_t n)
 }
 
 static const char sql_task[] =
-	"SELECT t.step, t.state, e.id, e.contact_id, e.sequence_id, e.user_id, e.state, e.step,"
-	" (SELECT COUNT(*) FROM steps WHERE sequence_id = e.sequence_id)"
+	"SELECT t.step, t.state, e.id, e.contact_id, e.sequence_id, e.user_id"
 	" FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id WHERE t.id = ?";
 static const char sql_close[] =
 	"UPDATE tasks SET state = ?, closed_at = ? WHERE id = ? AND state = 'open'";
-static const char sql_advance[] =
-	"UPDATE enrollments SET step = ?1, next_due = ?2, updated_at = ?3 WHERE id = ?4";
-static const char sql_finish[] =
-	"UPDATE enrollments SET state = 'finished', step = ?1, next_due = NULL,"
-	" paused_until = NULL, updated_at = ?2 WHERE id = ?3";
 
 struct task_row {
 	int step;
 	char state[16];
 	int64_t enr, contact, seq, user;
-	char enr_state[16];
-	int enr_step;
-	int nsteps;
 };
 
 static int read_task(struct store *st, int64_t id, struct task_row *r, struct cad_err *err)
@@ -196,16 +187,14 @@ static int read_task(struct store *st, int64_t id, struct task_row *r, struct ca
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		const char *a = (const char *)sqlite3_column_text(s, 1);
-		const char *b = (const char *)sqlite3_column_text(s, 6);
 		r->step = store_col_int(s, 0);
 		snprintf(r->state, sizeof(r->state), "%s", a ? a : "");
 		r->enr = store_col_int64(s, 2);
 		r->contact = store_col_int64(s, 3);
 		r->seq = store_col_int64(s, 4);
 		r->user = store_col_int64(s, 5);
-		snprintf(r->enr_state, sizeof(r->enr_state), "%s", b ? b : "");
-		r->enr_step = store_col_int(s, 7);
-		r->nsteps = store_col_int(s, 8);
+	} else if (rc != SQLITE_DONE) {
+		store_dberr(st, "reading a task", err);
 	}
 	store_stmt_done(s);
 	if (rc == SQLITE_ROW)
@@ -214,46 +203,7 @@ static int read_task(struct store *st, int64_t id, struct task_row *r, struct ca
 		cad_err_set(err, "no task %lld", (long long)id);
 		return STORE_NOTFOUND;
 	}
-	return store_dberr(st, "reading a task", err);
-}
-
-/* Moves the enrollment past the task's step, or finishes it. */
-static int advance(struct store *st, const struct task_row *r, cad_time_t next_due,
-		   const char *actor, cad_time_t now, struct cad_err *err)
-{
-	char tbuf[CAD_TIME_BUFSZ];
-	sqlite3_stmt *s;
-	char *detail;
-	int next = r->step + 1, rc;
-
-	if (next > r->nsteps) {
-		s = store_stmt(st, sql_finish, err);
-		if (s == NULL)
-			return -1;
-		store_bind_int64(s, 1, next);
-		store_bind_int64(s, 2, now);
-		store_bind_int64(s, 3, r->enr);
-		if (store_exec_stmt(st, s, "finishing an enrollment", err) < 0)
-			return -1;
-		return store_event_put(st, now, EV_FINISHED, r->enr, r->contact, r->seq, r->user,
-				       actor, "last step done", err);
-	}
-	s = store_stmt(st, sql_advance, err);
-	if (s == NULL)
-		return -1;
-	store_bind_int64(s, 1, next);
-	store_bind_time(s, 2, next_due);
-	store_bind_int64(s, 3, now);
-	store_bind_int64(s, 4, r->enr);
-	if (store_exec_stmt(st, s, "advancing an enrollment", err) < 0)
-		return -1;
-	detail = next_due ? xasprintf("step %d due %s", next,
-				      cad_time_format(next_due, tbuf, sizeof(tbuf)))
-			  : xasprintf("step %d, not scheduled yet", next);
-	rc = store_event_put(st, now, EV_STEP_SCHEDULED, r->enr, r->contact, r->seq, r->user,
-			     actor, detail, err);
-	free(detail);
-	return rc;
+	return -1;
 }
 
 int store_task_close(struct store *st, int64_t task_id, enum task_state state,
@@ -290,8 +240,7 @@ int store_task_close(struct store *st, int64_t task_id, enum task_state state,
 			    r.enr, r.contact, r.seq, r.user, actor, detail, err) < 0)
 		goto fail;
 	/* Only a running enrollment waiting on this very step moves on. */
-	if ((strcmp(r.enr_state, "active") == 0 || strcmp(r.enr_state, "paused") == 0) &&
-	    r.enr_step == r.step && advance(st, &r, next_due, actor, now, err) < 0)
+	if (store_enr_move(st, r.enr, r.step, next_due, NULL, NULL, actor, now, NULL, err) != 0)
 		goto fail;
 	return store_commit(st, err);
 fail:

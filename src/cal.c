@@ -397,12 +397,17 @@ int cal_next_due(const struct cal_rules *r, cad_time_t prev, int delay_days,
 	if (delay_minutes < 0 || delay_minutes > CAL_MAX_DELAY_MINUTES)
 		return cad_err_set(err, "delay of %d minutes is out of range (0-%d)",
 		                   delay_minutes, CAL_MAX_DELAY_MINUTES);
-	cal_to_local(r->zone, prev, &lt);
-	day = lt.dayno;
-	for (int i = 0; i < delay_days; i++)
-		if (cal_open_day_after(r, day, &day, err) < 0)
-			return -1;
-	cad_time_t t = cal_from_local(r->zone, day, lt.hour * 3600 + lt.min * 60 + lt.sec);
+	cad_time_t t = prev;
+	if (delay_days > 0) {
+		cal_to_local(r->zone, prev, &lt);
+		day = lt.dayno;
+		for (int i = 0; i < delay_days; i++)
+			if (cal_open_day_after(r, day, &day, err) < 0)
+				return -1;
+		t = cal_from_local(r->zone, day, lt.hour * 3600 + lt.min * 60 + lt.sec);
+	}
+	/* (With no days, prev itself: a round trip through the wall clock
+	 * would move a time in the second half of an overlap an hour back.) */
 	t += (cad_time_t)delay_minutes * 60;
 	return cal_next_open(r, t, out, err);
 }
@@ -420,5 +425,21 @@ int cal_resume_after(const struct cal_rules *r, int64_t return_day, cad_time_t *
 	 * day's window when it crosses midnight). */
 	cal_window_of(r, day, &s, &e);
 	*out = s;
+	return 0;
+}
+
+int cal_project(const struct cal_rules *r, cad_time_t start, const struct step *steps,
+                size_t nsteps, cad_time_t *due, struct cad_err *err)
+{
+	cad_time_t prev = start;
+
+	for (size_t i = 0; i < nsteps; i++) {
+		if (cal_next_due(r, prev, steps[i].delay_days, steps[i].delay_minutes, &due[i],
+		                 err) < 0) {
+			cad_err_prefix(err, "step %zu", i + 1);
+			return -1;
+		}
+		prev = due[i];
+	}
 	return 0;
 }

@@ -133,9 +133,9 @@ int cal_next_open(const struct cal_rules *r, cad_time_t t, cad_time_t *out,
  * 1. take prev's local date and time of day in r->zone;
  * 2. move the date forward by delay_days follow-up days (each step lands on
  *    the next open day, so a 1-business-day delay from Thursday before a
- *    Friday holiday lands on Monday); delay_days 0 keeps the date;
+ *    Friday holiday lands on Monday);
  * 3. keep the time of day (the gap/overlap rules apply), then add
- *    delay_minutes as elapsed time;
+ *    delay_minutes as elapsed time (delay_days 0: prev + delay_minutes);
  * 4. move into the sending window with cal_next_open (a closed day is
  *    skipped like a holiday).
  * 0 on success, -1 with err on bad parameters. */
@@ -146,6 +146,13 @@ int cal_next_due(const struct cal_rules *r, cad_time_t prev, int delay_days,
  * of the window on the first open day after the local date return_day. */
 int cal_resume_after(const struct cal_rules *r, int64_t return_day, cad_time_t *out,
                      struct cad_err *err);
+
+/* When each step of a sequence would be due for an enrollment made at
+ * start, if every step went out the moment it was due: due[i] for steps[i]
+ * (step 1's delay counts from start). For the new-enrollment projection
+ * (limits_enroll_ok), which counts the emails each day would carry. */
+int cal_project(const struct cal_rules *r, cad_time_t start, const struct step *steps,
+                size_t nsteps, cad_time_t *due, struct cad_err *err);
 
 /* Test and shutdown hook: drops the zones cached by libical and by cal_zone_get.
  * No zone pointer obtained before may be used afterwards. */

@@ -282,6 +282,10 @@ static void test_step_due_in_gap(void **state)
 	assert_time(next_due(&r, "2026-03-28T02:30:00+01:00", 1, 0), "2026-03-29T03:30:00+02:00");
 	r = rules("Australia/Sydney", SEQ_DAYS_EVERY, 0, 0);
 	assert_time(next_due(&r, "2026-10-03T02:15:00+10:00", 1, 0), "2026-10-04T03:15:00+11:00");
+	/* A step sent in the second 01:30 (EST) with no day delay stays there
+	 * (no trip through the wall clock back to the first 01:30). */
+	assert_time(next_due(&r, "2026-11-01T01:30:00-05:00", 0, 0), "2026-11-01T01:30:00-05:00");
+	assert_time(next_due(&r, "2026-11-01T01:30:00-05:00", 0, 10), "2026-11-01T01:40:00-05:00");
 	/* In the overlap: the first 01:30. */
 	r = rules("America/New_York", SEQ_DAYS_EVERY, 0, 0);
 	assert_time(next_due(&r, "2026-10-31T01:30:00-04:00", 1, 0), "2026-11-01T01:30:00-04:00");
@@ -498,6 +502,30 @@ static void test_no_open_day(void **state)
 	holiday_list_free(&h);
 }
 
+static void test_project(void **state)
+{
+	struct step steps[4];
+	cad_time_t due[4];
+	struct cad_err err = { "" };
+	struct cal_rules r = rules("Europe/Berlin", SEQ_DAYS_BUSINESS, 9 * 60, 17 * 60);
+	(void)state;
+
+	memset(steps, 0, sizeof(steps));
+	steps[1].delay_days = 2;
+	steps[2].delay_days = 3;
+	steps[3].delay_minutes = 90;
+	/* Enrolled on Saturday evening: step 1 Monday 09:00, step 2 two
+	 * business days later, step 3 three more, step 4 ninety minutes after. */
+	assert_int_equal(cal_project(&r, T("2026-12-05T19:00:00+01:00"), steps, 4, due, &err), 0);
+	assert_time(due[0], "2026-12-07T09:00:00+01:00");
+	assert_time(due[1], "2026-12-09T09:00:00+01:00");
+	assert_time(due[2], "2026-12-14T09:00:00+01:00");
+	assert_time(due[3], "2026-12-14T10:30:00+01:00");
+	steps[2].delay_days = -1;
+	assert_int_equal(cal_project(&r, T("2026-12-05T19:00:00+01:00"), steps, 4, due, &err), -1);
+	assert_non_null(strstr(err.msg, "step 3: delay of -1 days"));
+}
+
 /* ---- threads ---- */
 
 #define CAL_ARRAY_LEN_T 8
@@ -574,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_weekends),
 		cmocka_unit_test(test_bad_rules),
 		cmocka_unit_test(test_no_open_day),
+		cmocka_unit_test(test_project),
 		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);

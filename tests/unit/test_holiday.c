@@ -41,7 +41,9 @@ static char *dates(const struct holiday_list *l)
 	sbuf_init(&b);
 	for (size_t i = 0; i < l->n; i++)
 		sbuf_addf(&b, "%s%s", i ? " " : "", l->v[i].date);
-	return sbuf_detach(&b);
+	char *s = xstrdup(b.s);
+	sbuf_free(&b);
+	return s;
 }
 
 #define assert_dates(l, want)                        \
@@ -214,7 +216,12 @@ static void test_ical_errors(void **state)
 static char *srcpath(const char *rel)
 {
 	const char *top = getenv("CADENCE_SRCDIR");
-	return xasprintf("%s/%s", top ? top : ".", rel);
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_addf(&b, "%s/%s", top ? top : ".", rel);
+	char *s = xstrdup(b.s);
+	sbuf_free(&b);
+	return s;
 }
 
 static void test_contrib(void **state)

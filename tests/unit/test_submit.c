@@ -79,6 +79,8 @@ static int can_connect(int port)
 	return ok;
 }
 
+static int sink_stop(void **state);
+
 /* Starts smtp-sink with the given extra options (NULL-terminated). */
 static int sink_start(const char *const *extra)
 {
@@ -113,8 +115,11 @@ static int sink_start(const char *const *extra)
 	argv[argc] = NULL;
 
 	sink.pid = fork();
-	if (sink.pid < 0)
+	if (sink.pid < 0) {
+		sink.pid = 0;
+		sink_stop(NULL);
 		return -1;
+	}
 	if (sink.pid == 0) {
 #ifdef __linux__
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -127,10 +132,12 @@ static int sink_start(const char *const *extra)
 			return 0;
 		if (waitpid(sink.pid, NULL, WNOHANG) == sink.pid) {
 			sink.pid = 0;
+			sink_stop(NULL);
 			return -1;
 		}
 		nanosleep(&ts, NULL);
 	}
+	sink_stop(NULL);   /* cmocka runs no teardown when setup fails */
 	return -1;
 }
 

@@ -102,7 +102,8 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 				struct sbuf b;
 				sbuf_init(&b);
 				cad_printable(&b, optarg, 100);
-				rc = ctl_usage_error(c, USAGE, "--state '%s': not a state", b.s);
+				ctl_fail(c, "--state '%s': not one of active, paused, finished, "
+					 "unenrolled", b.s);
 				sbuf_free(&b);
 				goto out;
 			}

@@ -3,8 +3,7 @@
  * steps (manual email, call, LinkedIn, other).
  *
  * Closing a task the sequence waits on moves the enrollment to its next
- * step; when that step is due is decided by task_next_due() below, the one
- * place the calendar rules plug in.
+ * step, due by the calendar rules counted from now (see due.h).
  */
 #include "config.h"
 
@@ -13,6 +12,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "due.h"
 #include "out.h"
 
 #define USAGE_LIST "task list [--user REP] [--state open|done|skipped]"
@@ -91,8 +91,7 @@ static int task_list(struct ctl *c, int argc, char **argv)
 				struct sbuf b;
 				sbuf_init(&b);
 				cad_printable(&b, optarg, 100);
-				rc = ctl_usage_error(c, USAGE_LIST, "--state '%s': not a task state",
-						     b.s);
+				ctl_fail(c, "--state '%s': not one of open, done, skipped", b.s);
 				sbuf_free(&b);
 				goto out;
 			}
@@ -121,19 +120,6 @@ out:
 	return rc;
 }
 
-/*
- * When the step after a closed task is due. The store only records the
- * decision; the decision is made here so that the calendar rules (business
- * days, window, holidays) replace this one function. Until they are
- * linked in, the next step is due at once: cadenced still applies the
- * sending window when it picks the step up.
- */
-static cad_time_t task_next_due(const struct ctl *c, const struct task_view *v)
-{
-	(void)v;
-	return c->now;
-}
-
 static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 {
 	const char *usage = to == TASK_DONE ? USAGE_COMPLETE : USAGE_SKIP;
@@ -141,6 +127,7 @@ static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 	size_t n = 0, i;
 	struct cad_err err;
 	int64_t id;
+	cad_time_t next_due;
 	int ch, rc = CTL_FAIL;
 	json_t *o;
 
@@ -168,7 +155,9 @@ static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 		ctl_fail(c, "task %" PRId64 ": already %s", id, task_state_name(t->t.state));
 		goto out;
 	}
-	if (store_task_close(c->st, id, to, task_next_due(c, t), c->actor, c->now, &err) != 0) {
+	if (ctl_next_due(c, t->t.enrollment_id, t->t.step, c->now, &next_due) != 0)
+		goto out;
+	if (store_task_close(c->st, id, to, next_due, c->actor, c->now, &err) != 0) {
 		ctl_fail(c, "task %" PRId64 ": %s", id, err.msg);
 		goto out;
 	}

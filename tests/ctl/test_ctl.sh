@@ -278,7 +278,7 @@ ctl --json status --sequence "$CALLS"
 check "status --sequence" py 'len(d) == 1 and d[0]["contact"] == "newbie@fresh.test" and
 	d[0]["nextStep"]["kind"] == "call"'
 ctl status --state sleeping
-check "a bad --state is named" eval 'rc_is 2 && err_has "sleeping"'
+check "a bad --state is named" eval 'rc_is 1 && err_has "sleeping"'
 
 # ---- pause, resume, unenroll ----
 ctl --json status dave@prospect.test
@@ -337,40 +337,71 @@ ctl --json events --since 2026-12-01T10:00:00Z
 check "events --since" py 'len(d) > 0 and all(e["at"] >= "2026-12-01T10:00:00Z" for e in d)'
 ctl --json events --until 2026-12-01T10:00:00Z --type paused
 check "events --until" py 'len(d) == 0'
+ctl --json events
+cp "$T/out" "$T/events.all"
 ctl --json events --limit 3
-check "events --limit" py 'len(d) == 3'
+check "events --limit keeps the newest, oldest first" py 'd == json.load(open(sys.argv[2]))[-3:]' \
+	"$T/events.all"
 ctl events --since yesterday
 check "a bad --since is named" eval 'rc_is 1 && err_has "yesterday"'
 
 # ---- tasks ----
-# Tasks are made by cadenced when a task step falls due; run it once.
+# Tasks are made by cadenced when a task step falls due. It runs one pass
+# on a store of its own where only a call step is due, so that the pass
+# has no email to submit.
 SCHED=$B/scheduler/cadenced
 if [ -x "$SCHED" ] && "$SCHED" --help 2>&1 | grep -q -- "--once"; then
-	"$SCHED" -c "$CONF" --once --now "$NOW" >"$T/out" 2>"$T/err"
+	printf 'Database %s\nDomain cadence.our.test\nSecretFile %s\n' \
+		"$T/tasks.db" "$T/secret" >"$T/tasks.conf"
+	tctl() {
+		"$CTL" -c "$T/tasks.conf" --now "$NOW" "$@" >"$T/out" 2>"$T/err"
+		rc=$?
+	}
+	tctl init
+	tctl user add ann@our.test --name "Ann Example"
+	tctl sequence import "$F/calls.seq"
+	tctl enroll --sequence "$CALLS" --as ann@our.test newbie@fresh.test oldie@fresh.test
+	check "a store for the task steps" eval 'rc_is 0 && out_has "2 enrolled"'
+	"$SCHED" -c "$T/tasks.conf" --once --now "$NOW" >"$T/out" 2>"$T/err"
 	rc=$?
 	check "cadenced --once creates the due task" rc_is 0
-	ctl --json task list --user ann@our.test --state open
-	check "task list: newbie's call" py 'len(d) == 1 and d[0]["kind"] == "call" and
-		d[0]["contact"] == "newbie@fresh.test" and d[0]["state"] == "open"'
-	tid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/out")
-	ctl task list
+	tctl --json task list --user ann@our.test --state open
+	check "task list: the two calls" py 'len(d) == 2 and all(t["kind"] == "call" and
+		t["state"] == "open" and t["step"] == 1 for t in d) and
+		sorted(t["contact"] for t in d) == ["newbie@fresh.test", "oldie@fresh.test"]'
+	tid=$(python3 -c 'import json,sys; print([t["id"] for t in json.load(open(sys.argv[1]))
+		if t["contact"] == "newbie@fresh.test"][0])' "$T/out")
+	sid=$(python3 -c 'import json,sys; print([t["id"] for t in json.load(open(sys.argv[1]))
+		if t["contact"] == "oldie@fresh.test"][0])' "$T/out")
+	tctl task list
 	check "task list table" eval 'rc_is 0 && out_has "newbie@fresh.test" && out_has "call"'
-	ctl task complete "$tid"
+	tctl task complete "$tid"
 	check "task complete" eval 'rc_is 0 && out_has "task $tid completed"'
-	ctl --json status newbie@fresh.test
-	check "the enrollment moved to its next step" py 'd[0]["currentStep"] == 1 and
-		d[0]["nextStep"]["kind"] == "email"'
-	ctl task complete "$tid"
+	tctl --json status newbie@fresh.test
+	check "the enrollment moved to its next step, due a business day later" \
+		py 'd[0]["currentStep"] == 1 and d[0]["state"] == "active" and
+		d[0]["nextStep"] == {"index": 2, "kind": "email", "due": "2026-12-02T10:00:00Z"}'
+	tctl task complete "$tid"
 	check "a closed task cannot be completed again" eval 'rc_is 1 && err_has "already done"'
-	ctl --json task list --state done
+	tctl task skip "$sid"
+	check "task skip" eval 'rc_is 0 && out_has "task $sid skipped"'
+	tctl --json status oldie@fresh.test
+	check "a skipped task moves the enrollment on too" py 'd[0]["currentStep"] == 1'
+	tctl --json task list --state done
 	check "task list --state done" py 'len(d) == 1 and d[0]["closedAt"] is not None'
+	tctl --json task list --state skipped
+	check "task list --state skipped" py 'len(d) == 1 and d[0]["contact"] == "oldie@fresh.test"'
+	tctl --json events --type task_completed
+	check "the completion is an event" py 'len(d) == 1 and d[0]["contact"] == "newbie@fresh.test"'
 else
 	echo "ctl: cadenced --once not available: task steps not exercised"
 fi
+ctl task list
+check "task list with no tasks" eval 'rc_is 0 && out_lines 0'
 ctl task complete 424242
 check "completing an unknown task is an error" eval 'rc_is 1 && err_has "task 424242: not found"'
 ctl task list --state later
-check "a bad task --state is named" eval 'rc_is 2 && err_has "later"'
+check "a bad task --state is named" eval 'rc_is 1 && err_has "later"'
 
 # ---- disabling a rep, deleting a sequence ----
 ctl user disable bob@our.test

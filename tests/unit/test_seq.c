@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "seq.h"
+#include "seq_int.h"
 
 static int parse(const char *text, struct sequence *q, struct cad_err *err)
 {
@@ -403,6 +404,72 @@ static void test_file(void **state)
 	assert_null(q.name);
 }
 
+static void test_values(void **state)
+{
+	static const struct {
+		const char *v;
+		int ok, start, end;
+	} windows[] = {
+		{ "08:00-18:00", 1, 480, 1080 }, { "8:00 - 17:30", 1, 480, 1050 },
+		{ "09:15\xe2\x80\x93" "17:45", 1, 555, 1065 }, { "22:00-06:00", 1, 1320, 360 },
+		{ "00:00-24:00", 1, 0, 1440 }, { "23:59-00:00", 1, 1439, 0 },
+		{ "24:00-08:00", 0, 0, 0 }, { "25:00-18:00", 0, 0, 0 }, { "08:00-18:0", 0, 0, 0 },
+		{ "08:00", 0, 0, 0 }, { "08:00-08:00", 0, 0, 0 }, { "080:00-09:00", 0, 0, 0 },
+		{ "", 0, 0, 0 }, { "-", 0, 0, 0 }, { "08:00--09:00", 0, 0, 0 },
+	};
+	static const struct {
+		const char *v;
+		int ok, days, minutes;
+	} delays[] = {
+		{ "0", 1, 0, 0 }, { "3d", 1, 3, 0 }, { "2h", 1, 0, 120 }, { "30m", 1, 0, 30 },
+		{ "1d 4h", 1, 1, 240 }, { "1d4h30m", 1, 1, 270 }, { "2 days 3 hours", 1, 2, 180 },
+		{ "1 day", 1, 1, 0 }, { "45 minutes", 1, 0, 45 }, { "365d", 1, 365, 0 },
+		{ "0d", 1, 0, 0 }, { "366d", 0, 0, 0 }, { "3", 0, 0, 0 }, { "d", 0, 0, 0 },
+		{ "3x", 0, 0, 0 }, { "1d 1d", 0, 0, 0 }, { "", 0, 0, 0 }, { "-2d", 0, 0, 0 },
+		{ "99999999999d", 0, 0, 0 }, { "8760h", 1, 0, 8760 * 60 }, { "8761h", 0, 0, 0 },
+	};
+	static const struct {
+		const char *z;
+		int ok;
+	} zones[] = {
+		{ "Europe/Berlin", 1 }, { "UTC", 1 }, { "Etc/GMT+5", 1 },
+		{ "America/Argentina/Buenos_Aires", 1 }, { "America/Port-au-Prince", 1 },
+		{ "../etc/shadow", 0 }, { "/etc/passwd", 0 }, { "Europe/", 0 }, { "", 0 },
+		{ "Europe Berlin", 0 }, { "a/./b", 0 },
+	};
+	size_t i;
+	char *h = NULL;
+	(void)state;
+	for (i = 0; i < CAD_ARRAY_LEN(windows); i++) {
+		int a = -1, b = -1;
+		int rc = seq_value_window(windows[i].v, &a, &b);
+		if ((rc == 0) != windows[i].ok)
+			fail_msg("window '%s': rc %d", windows[i].v, rc);
+		if (rc == 0 && (a != windows[i].start || b != windows[i].end))
+			fail_msg("window '%s': %d-%d", windows[i].v, a, b);
+	}
+	for (i = 0; i < CAD_ARRAY_LEN(delays); i++) {
+		int d = -1, m = -1;
+		int rc = seq_value_delay(delays[i].v, &d, &m);
+		if ((rc == 0) != delays[i].ok)
+			fail_msg("delay '%s': rc %d", delays[i].v, rc);
+		if (rc == 0 && (d != delays[i].days || m != delays[i].minutes))
+			fail_msg("delay '%s': %d days %d minutes", delays[i].v, d, m);
+	}
+	for (i = 0; i < CAD_ARRAY_LEN(zones); i++)
+		if (seq_value_zone_ok(zones[i].z) != zones[i].ok)
+			fail_msg("zone '%s'", zones[i].z);
+	assert_int_equal(seq_value_holidays(" US , de-BY,,x_1 ", &h), 0);
+	assert_string_equal(h, "us,de-by,x_1");
+	free(h);
+	assert_int_equal(seq_value_holidays("None", &h), 0);
+	assert_null(h);
+	assert_int_equal(seq_value_holidays(" , ", &h), 0);
+	assert_null(h);
+	assert_int_equal(seq_value_holidays("us;de", &h), -1);
+	assert_int_equal(seq_value_holidays("abcdefghijabcdefghijabcdefghijabc", &h), -1);
+}
+
 static void test_shipped_sequences(void **state)
 {
 	static const struct {
@@ -462,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_bom_crlf),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_shipped_sequences),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,6 +77,22 @@ static char *token(struct cur *c)
 	return xstrndup(c->s + start, c->i - start);
 }
 
+/* RFC 8601 Keyword (an ldh-str): method, result, ptype and property names. */
+static char *keyword(struct cur *c)
+{
+	size_t start = c->i;
+	for (;;) {
+		char ch = c->s[c->i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+			break;
+		c->i++;
+	}
+	if (c->i == start)
+		return NULL;
+	return xstrndup(c->s + start, c->i - start);
+}
+
 static char *lower(char *s)
 {
 	if (s != NULL)
@@ -169,7 +185,7 @@ static int parse_resinfo(struct cur *c, char *method, struct authres_result *r)
 	c->i++;
 	if (skip_cfws(c) != 0)
 		return -1;
-	if ((r->result = lower(token(c))) == NULL)
+	if ((r->result = lower(keyword(c))) == NULL)
 		return fail(c, "missing result");
 	for (;;) {
 		char *name;
@@ -177,7 +193,7 @@ static int parse_resinfo(struct cur *c, char *method, struct authres_result *r)
 			return -1;
 		if (c->s[c->i] == '\0' || c->s[c->i] == ';')
 			return 0;
-		if ((name = lower(token(c))) == NULL)
+		if ((name = lower(keyword(c))) == NULL)
 			return fail(c, "expected reason= or ptype.property=");
 		if (skip_cfws(c) != 0) {
 			free(name);
@@ -208,7 +224,7 @@ static int parse_resinfo(struct cur *c, char *method, struct authres_result *r)
 			r->nprops++;
 			if (skip_cfws(c) != 0)
 				return -1;
-			if ((p->property = lower(token(c))) == NULL)
+			if ((p->property = lower(keyword(c))) == NULL)
 				return fail(c, "missing property name");
 			if (skip_cfws(c) != 0)
 				return -1;
@@ -262,7 +278,7 @@ int authres_parse(const char *value, struct authres *out, struct cad_err *err)
 			goto bad;
 		if (c.s[c.i] == '\0' || c.s[c.i] == ';')
 			continue;   /* empty element, as some writers leave */
-		if ((method = token(&c)) == NULL) {
+		if ((method = keyword(&c)) == NULL) {
 			fail(&c, "expected a method");
 			goto bad;
 		}

@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 	struct spf_checker *spf;
 	char *pidfile = NULL;
 	static sigset_t usr1;
+	sigset_t others;
 	pthread_t reloader;
 
 	while ((opt = getopt(argc, argv, "c:fhnvZ:")) != -1) {
@@ -166,14 +167,23 @@ int main(int argc, char **argv)
 	mconf_install(mc);
 
 	/* SIGUSR1 is blocked in every thread (libmilter's included) and
-	 * collected by one thread, which reloads outside any signal handler. */
+	 * collected by one thread, which reloads outside any signal handler.
+	 * That thread also blocks HUP, TERM and INT, so that those always
+	 * reach libmilter's own signal thread (smfi_main blocks them in the
+	 * threads it starts, but ours exists before it runs). */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
+	sigemptyset(&others);
+	sigaddset(&others, SIGHUP);
+	sigaddset(&others, SIGTERM);
+	sigaddset(&others, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	pthread_sigmask(SIG_BLOCK, &others, NULL);
 	if ((errno = pthread_create(&reloader, NULL, reload_thread, &usr1)) != 0) {
 		cad_log(CAD_LOG_ERR, "cannot start the reload thread: %s", strerror(errno));
 		return EX_OSERR;
 	}
+	pthread_sigmask(SIG_UNBLOCK, &others, NULL);
 	cad_log(CAD_LOG_NOTICE, "cadence-milter %s started on %s", PACKAGE_VERSION, mc->conf.socket);
 
 	rc = smfi_main();

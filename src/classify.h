@@ -1,0 +1,103 @@
+/*
+ * classify.h - what is this inbound message? (the pure inbound classifier)
+ *
+ * classify_message() takes the raw bytes of one message (LF or CRLF line
+ * ends; a bare iCalendar object is accepted too) and returns a verdict:
+ * human reply, auto-reply, bounce, delivery delay, unsubscribe request,
+ * meeting response (iMIP), feedback-loop complaint (ARF) or other.
+ *
+ * Guarantees: no I/O, no clock, no global state beyond GMime's one-time
+ * initialisation; bounded work on hostile input (input size, MIME depth,
+ * part count, recipient count and text sizes are capped, see CLS_MAX_*);
+ * never returns NULL; every string in the verdict is valid UTF-8 or ASCII,
+ * owned by the verdict and freed by verdict_free().
+ *
+ * The decision order (classify.c) is: iMIP REPLY / ARF / DSN and
+ * non-standard bounces first, because such machine mail often carries
+ * auto-reply headers (Gmail DSNs say "Auto-Submitted: auto-replied",
+ * Google Calendar acceptances "auto-generated"); then auto-reply signals,
+ * then unsubscribe requests, then human mail.
+ */
+#ifndef CADENCE_CLASSIFY_H
+#define CADENCE_CLASSIFY_H
+
+#include <stddef.h>
+
+#define CLS_MAX_INPUT   (10u * 1024 * 1024) /* larger input: truncated */
+#define CLS_MAX_DEPTH   16                  /* MIME nesting */
+#define CLS_MAX_PARTS   256                 /* MIME parts walked */
+#define CLS_MAX_RCPTS   64                  /* bounced recipients kept */
+#define CLS_MAX_TEXT    (256u * 1024)       /* decoded text kept per kind */
+
+enum cls_class {
+	CLS_OTHER = 0,      /* machine mail of no interest, success DSN, invitation */
+	CLS_REPLY,          /* written by a person */
+	CLS_AUTOREPLY,      /* out-of-office, vacation, autoresponder */
+	CLS_BOUNCE,         /* permanent delivery failure (DSN or not) */
+	CLS_DELAY,          /* delivery delay warning: still being retried */
+	CLS_UNSUBSCRIBE,    /* a request to be removed */
+	CLS_MEETING,        /* iMIP/iTIP METHOD:REPLY */
+	CLS_COMPLAINT       /* ARF feedback report (RFC 5965) */
+};
+
+/* One recipient of a bounce or delay notice. */
+struct cls_rcpt {
+	char *address;      /* lower-cased addr-spec */
+	char *status;       /* RFC 3463 "5.1.1", or NULL */
+	int smtp_code;      /* 550, or 0 when unknown */
+	char *action;       /* "failed", "delayed", ... (RFC 3464) */
+	char *diagnostic;   /* the remote server's words, one line, or NULL */
+	const char *reason; /* Sisimai vocabulary: "userunknown", "mailboxfull", ... */
+	int hard;           /* 1: the address itself is dead (Sisimai's meaning) */
+};
+
+struct verdict {
+	enum cls_class cls;
+	const char *rule;           /* short name of the rule that decided */
+
+	/* top-level headers, decoded */
+	char *from;                 /* addr-spec of From */
+	char *subject;
+	char *message_id;
+
+	/* bounce / delay */
+	struct cls_rcpt *rcpts;
+	size_t nrcpts;
+	char *orig_message_id;      /* Message-ID of the message that bounced */
+
+	/* auto-reply */
+	const char *auto_kind;      /* "vacation", "auto-replied", "auto-generated", ... */
+	char return_date[11];       /* "YYYY-MM-DD" or "" */
+
+	/* reply */
+	char *in_reply_to;
+	char **references;
+	size_t nreferences;
+	const char *reply_evidence; /* "in-reply-to", "references", "subject", "quote", "none" */
+
+	/* meeting (iMIP) */
+	char *method;               /* "REPLY", "REQUEST", ... (also set for invitations) */
+	char *partstat;             /* "ACCEPTED", "DECLINED", ... */
+	char *attendee;
+	char *organizer;
+	char *dtstart;              /* as in the object, e.g. "20260301T100000Z" */
+
+	/* ARF */
+	char *feedback_type;        /* "abuse", "opt-out", ... */
+	char *arf_rcpt;             /* the original recipient */
+};
+
+/* Classifies raw message bytes. Never NULL; free with verdict_free(). */
+struct verdict *classify_message(const char *raw, size_t len);
+void verdict_free(struct verdict *v);
+
+/* "reply", "autoreply", "bounce", "delay", "unsubscribe", "meeting",
+ * "complaint", "other". */
+const char *cls_class_name(enum cls_class c);
+
+/* The verdict as a JSON object text (jansson), every field; caller frees. */
+char *verdict_to_json(const struct verdict *v);
+/* One human-readable line without newline; caller frees. */
+char *verdict_to_line(const struct verdict *v);
+
+#endif

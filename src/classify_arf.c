@@ -1,0 +1,62 @@
+/*
+ * classify_arf.c - feedback-loop reports (ARF, RFC 5965): a recipient's
+ * provider tells us its user marked our mail as spam (or asked to be taken
+ * off: Feedback-Type: opt-out). Reads Feedback-Type and the original
+ * recipient (Original-Rcpt-To, else Removal-Recipient, else the To of the
+ * attached original message).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "classify_int.h"
+
+/* Value of field `name` in a header-like block, one line; NULL if absent. */
+static char *block_field(const char *s, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	for (size_t i = 0; i < n; ) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n;
+		if (e - i > k && strncasecmp(s + i, name, k) == 0 && s[i + k] == ':')
+			return cls_one_line(s + i + k + 1, e - i - k - 1, 998);
+		i = e + 1;
+	}
+	return NULL;
+}
+
+int cls_arf(struct cls_msg *m, struct verdict *v)
+{
+	int ct = m->content_type && strstr(m->content_type, "feedback-report") != NULL;
+	if (m->feedback.len == 0 && !ct)
+		return 0;
+	char *ft = block_field(m->feedback.s, m->feedback.len, "Feedback-Type");
+	if (ft == NULL && !ct)
+		return 0;
+	v->cls = CLS_COMPLAINT;
+	v->rule = "arf";
+	if (ft != NULL) {
+		cad_strlower(ft);
+		v->feedback_type = ft;
+	} else {
+		v->feedback_type = xstrdup("abuse");
+	}
+	static const char *const fields[] = { "Original-Rcpt-To", "Removal-Recipient", NULL };
+	for (int i = 0; fields[i] && v->arf_rcpt == NULL; i++) {
+		char *f = block_field(m->feedback.s, m->feedback.len, fields[i]);
+		if (f != NULL) {
+			v->arf_rcpt = cls_addr_extract(f, strlen(f));
+			free(f);
+		}
+	}
+	if (v->arf_rcpt == NULL && m->orig.len > 0) {
+		char *to = block_field(m->orig.s, m->orig.len, "To");
+		if (to != NULL) {
+			v->arf_rcpt = cls_addr_extract(to, strlen(to));
+			free(to);
+		}
+	}
+	return 1;
+}

@@ -1,0 +1,234 @@
+/*
+ * classify_date.c - the return date an out-of-office reply states.
+ *
+ * Looks for a "back on / until" word in English, German, French, Spanish,
+ * Dutch, Italian or Portuguese and reads the first date written after it
+ * (within a short window) in one of the usual forms: 2026-03-15,
+ * 15.03.2026, 15/03/26, 15.3., "15 March 2026", "March 15th, 2026",
+ * "15. März", "15 de marzo de 2026", "le 15 mars", "15 maart", ... Numeric
+ * dates are read day first (the European order) unless only month first
+ * makes sense (03/15/2026). Without a year the caller's reference year is
+ * used. Pure: no clock, no locale.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "classify_int.h"
+
+static const char *const triggers[] = {
+	/* en */ "until", "till ", "back on", "back in the office", "return on", "returning on",
+	"return to the office", "returning", "be back", "i'll be back", "i will be back",
+	"through ", "away from", "out of the office from", "back ",
+	/* de */ "bis zum", "bis einschließlich", "bis ", "zurück am", "ab dem", "wieder im büro",
+	"wieder erreichbar", "ab ",
+	/* fr */ "jusqu'au", "jusqu’au", "de retour le", "retour le", "de retour", "à partir du",
+	/* es */ "hasta el", "hasta", "regreso el", "de vuelta el", "volveré el", "a partir del",
+	/* nl */ "tot en met", "tot ", "terug op", "weer aanwezig", "vanaf",
+	/* it */ "fino al", "fino a", "rientro il", "rientrerò il", "di ritorno il", "dal ",
+	/* pt */ "até ao", "até o", "até", "retorno em", "regresso a", "volto em", "a partir de",
+	NULL
+};
+
+struct month { const char *name; int m; };
+static const struct month months[] = {
+	{ "january", 1 }, { "february", 2 }, { "march", 3 }, { "april", 4 }, { "may", 5 },
+	{ "june", 6 }, { "july", 7 }, { "august", 8 }, { "september", 9 }, { "october", 10 },
+	{ "november", 11 }, { "december", 12 },
+	{ "januar", 1 }, { "jänner", 1 }, { "februar", 2 }, { "märz", 3 }, { "maerz", 3 },
+	{ "mai", 5 }, { "juni", 6 }, { "juli", 7 }, { "oktober", 10 }, { "dezember", 12 },
+	{ "janvier", 1 }, { "février", 2 }, { "fevrier", 2 }, { "mars", 3 }, { "avril", 4 },
+	{ "juin", 6 }, { "juillet", 7 }, { "août", 8 }, { "aout", 8 }, { "septembre", 9 },
+	{ "octobre", 10 }, { "novembre", 11 }, { "décembre", 12 }, { "decembre", 12 },
+	{ "enero", 1 }, { "febrero", 2 }, { "marzo", 3 }, { "abril", 4 }, { "mayo", 5 },
+	{ "junio", 6 }, { "julio", 7 }, { "agosto", 8 }, { "septiembre", 9 }, { "setiembre", 9 },
+	{ "octubre", 10 }, { "noviembre", 11 }, { "diciembre", 12 },
+	{ "januari", 1 }, { "februari", 2 }, { "maart", 3 }, { "mei", 5 }, { "augustus", 8 },
+	{ "gennaio", 1 }, { "febbraio", 2 }, { "aprile", 4 }, { "maggio", 5 }, { "giugno", 6 },
+	{ "luglio", 7 }, { "settembre", 9 }, { "ottobre", 10 }, { "dicembre", 12 },
+	{ "janeiro", 1 }, { "fevereiro", 2 }, { "março", 3 }, { "marco", 3 }, { "maio", 5 },
+	{ "junho", 6 }, { "julho", 7 }, { "setembro", 9 }, { "outubro", 10 }, { "novembro", 11 },
+	{ "dezembro", 12 },
+	/* abbreviations (matched as whole words, with or without a dot) */
+	{ "jan", 1 }, { "feb", 2 }, { "mar", 3 }, { "apr", 4 }, { "jun", 6 }, { "jul", 7 },
+	{ "aug", 8 }, { "sep", 9 }, { "sept", 9 }, { "oct", 10 }, { "nov", 11 }, { "dec", 12 },
+	{ "okt", 10 }, { "dez", 12 }, { "mrt", 3 }, { "avr", 4 }, { "juil", 7 }, { "déc", 12 },
+	{ "ene", 1 }, { "abr", 4 }, { "ago", 8 }, { "dic", 12 }, { "gen", 1 }, { "mag", 5 },
+	{ "giu", 6 }, { "lug", 7 }, { "set", 9 }, { "ott", 10 }, { "fev", 2 }, { "out", 10 },
+};
+
+/* Tokens: runs of digits, or of letters (any byte >= 0x80 counts as one). */
+struct tok { const char *s; size_t n; int num; };
+
+static size_t tokenize(const char *s, size_t n, struct tok *t, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < max; ) {
+		unsigned char c = (unsigned char)s[i];
+		if (isdigit(c)) {
+			size_t j = i;
+			while (j < n && isdigit((unsigned char)s[j]))
+				j++;
+			t[k++] = (struct tok){ s + i, j - i, 1 };
+			i = j;
+		} else if (isalpha(c) || c >= 0x80) {
+			size_t j = i;
+			while (j < n && (isalpha((unsigned char)s[j]) || (unsigned char)s[j] >= 0x80))
+				j++;
+			t[k++] = (struct tok){ s + i, j - i, 0 };
+			i = j;
+		} else {
+			i++;
+		}
+	}
+	return k;
+}
+
+static int month_of(const struct tok *t)
+{
+	if (t->num)
+		return 0;
+	for (size_t i = 0; i < CAD_ARRAY_LEN(months); i++)
+		if (strlen(months[i].name) == t->n && strncasecmp(t->s, months[i].name, t->n) == 0)
+			return months[i].m;
+	return 0;
+}
+
+static int valid(int y, int m, int d)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	return y >= 1900 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
+}
+
+static int num(const struct tok *t)
+{
+	if (!t->num || t->n > 4)
+		return -1;
+	int v = 0;
+	for (size_t i = 0; i < t->n; i++)
+		v = v * 10 + (t->s[i] - '0');
+	return v;
+}
+
+static int year_of(const struct tok *t)
+{
+	int y = num(t);
+	if (y < 0)
+		return -1;
+	if (t->n == 2)
+		return 2000 + y;
+	if (t->n == 4)
+		return y;
+	return -1;
+}
+
+/* Is the separator between tokens a and b one of seps? */
+static int sep_is(const struct tok *a, const struct tok *b, char sep)
+{
+	const char *p = a->s + a->n;
+	return b->s == p + 1 && *p == sep;
+}
+
+static int emit(int y, int m, int d, char out[11])
+{
+	if (!valid(y, m, d))
+		return 0;
+	char tmp[32];
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+	memcpy(out, tmp, 11);
+	return 1;
+}
+
+/* The first date in tokens t[0..k). */
+static int date_in(const struct tok *t, size_t k, int ref_year, char out[11])
+{
+	for (size_t i = 0; i < k; i++) {
+		/* 2026-03-15 */
+		if (t[i].num && t[i].n == 4 && i + 2 < k && sep_is(&t[i], &t[i + 1], '-') &&
+		    sep_is(&t[i + 1], &t[i + 2], '-'))
+			return emit(num(&t[i]), num(&t[i + 1]), num(&t[i + 2]), out);
+		/* 15.03.2026, 15/03/26, 15-3-2026, 15.3. */
+		if (t[i].num && t[i].n <= 2 && i + 1 < k && t[i + 1].num && t[i + 1].n <= 2) {
+			char sep = t[i].s[t[i].n];
+			if ((sep == '.' || sep == '/' || sep == '-') && sep_is(&t[i], &t[i + 1], sep)) {
+				int a = num(&t[i]), b = num(&t[i + 1]);
+				int y = ref_year;
+				if (i + 2 < k && sep_is(&t[i + 1], &t[i + 2], sep))
+					y = year_of(&t[i + 2]);
+				int d = a, mo = b;
+				if (b > 12 && a <= 12)
+					d = b, mo = a;   /* 03/15/2026 */
+				if (y > 0 && emit(y, mo, d, out))
+					return 1;
+			}
+		}
+		/* 15 March 2026, 15. März, 15 de marzo de 2026, 15th of March */
+		if (t[i].num && t[i].n <= 2) {
+			size_t j = i + 1;
+			while (j < k && j < i + 3 && !t[j].num && month_of(&t[j]) == 0 &&
+			    (t[j].n <= 2))   /* "th", "de", "of", "st" */
+				j++;
+			if (j < k && month_of(&t[j])) {
+				int y = ref_year;
+				size_t yj = j + 1;
+				if (yj < k && !t[yj].num && t[yj].n <= 2)
+					yj++;   /* "de" 2026 */
+				if (yj < k && t[yj].num && t[yj].n == 4)
+					y = year_of(&t[yj]);
+				if (y > 0 && emit(y, month_of(&t[j]), num(&t[i]), out))
+					return 1;
+			}
+		}
+		/* March 15th, 2026 */
+		if (month_of(&t[i]) && i + 1 < k && t[i + 1].num && t[i + 1].n <= 2) {
+			int y = ref_year;
+			size_t yj = i + 2;
+			if (yj < k && !t[yj].num && t[yj].n <= 2)
+				yj++;
+			if (yj < k && t[yj].num && t[yj].n == 4)
+				y = year_of(&t[yj]);
+			if (y > 0 && emit(y, month_of(&t[i]), num(&t[i + 1]), out))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int cls_return_date(const char *text, size_t n, int ref_year, char out[11])
+{
+	out[0] = '\0';
+	if (text == NULL)
+		return 0;
+	const char *best = NULL;
+	/* the earliest trigger in the text that is followed by a date */
+	for (size_t pos = 0; pos < n; ) {
+		const char *first = NULL;
+		size_t flen = 0;
+		for (int i = 0; triggers[i]; i++) {
+			const char *p = cls_memcasestr(text + pos, n - pos, triggers[i]);
+			if (p && (p == text || !isalpha((unsigned char)p[-1])) &&
+			    (first == NULL || p < first)) {
+				first = p;
+				flen = strlen(triggers[i]);
+			}
+		}
+		if (first == NULL)
+			break;
+		const char *w = first + flen;
+		size_t wn = (size_t)(text + n - w);
+		if (wn > 80)
+			wn = 80;
+		struct tok t[24];
+		size_t k = tokenize(w, wn, t, CAD_ARRAY_LEN(t));
+		if (date_in(t, k, ref_year, out)) {
+			best = first;
+			break;
+		}
+		pos = (size_t)(first - text) + 1;
+	}
+	return best != NULL;
+}

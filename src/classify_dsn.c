@@ -1,0 +1,677 @@
+/*
+ * classify_dsn.c - bounces and delay warnings: RFC 3464 delivery status
+ * notifications and the non-standard notices of qmail, Exim, Exchange,
+ * Yahoo, Domino, ezweb, ... that carry the failure only in their text.
+ *
+ * Standard DSNs: the message/delivery-status part is a per-message field
+ * block followed by one block per recipient (Final-Recipient, Action,
+ * Status, Diagnostic-Code...); GMime hands us its bytes and we read the
+ * fields here. Senders that glue blocks together are tolerated: a new
+ * Final-Recipient starts a new recipient.
+ *
+ * Non-standard notices: recognised by who sends them (MAILER-DAEMON,
+ * postmaster, "Mail Delivery System", the null sender), by their subject
+ * ("Undeliverable:", "failure notice", "Mail delivery failed", ...) and by
+ * failure wording in the text, or by an X-Failed-Recipients header. The
+ * notice text is cut where the returned message starts, and the failed
+ * recipients are read from the lines that name an address the way these
+ * MTAs write it ("<addr>:", "  addr", "RCPT TO:<addr>", "To: addr", ...).
+ *
+ * Guarantees: at most CLS_MAX_RCPTS recipients; diagnostics are one
+ * printable line of at most 1000 bytes.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "classify_int.h"
+
+#define DIAG_MAX 1000
+
+/* ---- RFC 3464 fields ---- */
+
+struct dsn_rec {
+	char *final, *orig, *action, *status, *diag;
+};
+
+static void rec_free(struct dsn_rec *r)
+{
+	free(r->final);
+	free(r->orig);
+	free(r->action);
+	free(r->status);
+	free(r->diag);
+	memset(r, 0, sizeof(*r));
+}
+
+static void set_field(char **dst, const char *v, size_t n)
+{
+	free(*dst);
+	*dst = cls_one_line(v, n, DIAG_MAX);
+}
+
+/* Value of a "Name: value" field, unfolded (continuation lines joined). */
+static size_t field_value(const char *s, size_t n, size_t pos, struct sbuf *out)
+{
+	size_t i = pos;
+	sbuf_reset(out);
+	for (;;) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n;
+		sbuf_add(out, s + i, e - i);
+		i = nl ? e + 1 : n;
+		if (i < n && (s[i] == ' ' || s[i] == '\t') && out->len < 4 * DIAG_MAX) {
+			sbuf_addc(out, ' ');
+			continue;
+		}
+		return i;
+	}
+}
+
+static char *addr_of_field(const char *v)
+{
+	/* "rfc822; user@example.com", "RFC822; <user@example.com>" */
+	const char *semi = strchr(v, ';');
+	const char *a = semi ? semi + 1 : v;
+	return cls_addr_extract(a, strlen(a));
+}
+
+static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *nrecs)
+{
+	struct dsn_rec cur = { 0 };
+	struct sbuf val;
+	size_t i = 0;
+
+	sbuf_init(&val);
+	*recs = NULL;
+	*nrecs = 0;
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n;
+		const char *colon = memchr(s + i, ':', e - i);
+		if (e == i && (cur.final || cur.orig)) {
+			/* a blank line ends a recipient's block */
+			if (*nrecs < CLS_MAX_RCPTS) {
+				*recs = xrealloc(*recs, (*nrecs + 1) * sizeof(**recs));
+				(*recs)[(*nrecs)++] = cur;
+			} else {
+				rec_free(&cur);
+			}
+			memset(&cur, 0, sizeof(cur));
+		}
+		if (colon == NULL || colon == s + i) {
+			i = e + 1;
+			continue;
+		}
+		size_t nl_name = (size_t)(colon - (s + i));
+		char name[40];
+		if (nl_name >= sizeof(name)) {
+			i = e + 1;
+			continue;
+		}
+		memcpy(name, s + i, nl_name);
+		name[nl_name] = '\0';
+		i = field_value(s, n, (size_t)(colon - s) + 1, &val);
+		char *t = cad_trim(val.s);
+		int is_final = strcasecmp(name, "Final-Recipient") == 0 ||
+		    strcasecmp(name, "X-Actual-Recipient") == 0;
+		int is_orig = strcasecmp(name, "Original-Recipient") == 0;
+		if ((is_final && cur.final) || (is_orig && cur.orig)) {
+			if (*nrecs < CLS_MAX_RCPTS) {
+				*recs = xrealloc(*recs, (*nrecs + 1) * sizeof(**recs));
+				(*recs)[(*nrecs)++] = cur;
+			} else {
+				rec_free(&cur);
+			}
+			memset(&cur, 0, sizeof(cur));
+		}
+		if (is_final && strcasecmp(name, "X-Actual-Recipient") == 0 && cur.final)
+			continue;
+		if (is_final)
+			set_field(&cur.final, t, strlen(t));
+		else if (is_orig)
+			set_field(&cur.orig, t, strlen(t));
+		else if (strcasecmp(name, "Action") == 0)
+			set_field(&cur.action, t, strlen(t));
+		else if (strcasecmp(name, "Status") == 0)
+			set_field(&cur.status, t, strlen(t));
+		else if (strcasecmp(name, "Diagnostic-Code") == 0)
+			set_field(&cur.diag, t, strlen(t));
+	}
+	if ((cur.final || cur.orig) && *nrecs < CLS_MAX_RCPTS) {
+		*recs = xrealloc(*recs, (*nrecs + 1) * sizeof(**recs));
+		(*recs)[(*nrecs)++] = cur;
+	} else {
+		rec_free(&cur);
+	}
+	sbuf_free(&val);
+	return 0;
+}
+
+/* ---- the notice text ---- */
+
+/* Where the returned original message starts in a notice. */
+static size_t notice_end(const char *s, size_t n)
+{
+	static const char *const marks[] = {
+		"below this line is a copy of the message",
+		"this is a copy of the message", "copy of the original message",
+		"original message follows", "original message header",
+		"headers of the original message", "original message headers",
+		"----- original message -----", "------ original message ------",
+		"message headers follow", "included is a copy of", "the original message was:",
+		"returned message follows", "------ failed message", "unsent message below",
+		"original text follows", "header of the original message",
+		"content-type: message/rfc822", "rfc822-headers", "the first part of the message",
+		"for reference, here is", NULL
+	};
+	size_t end = n;
+	for (int i = 0; marks[i]; i++) {
+		const char *p = cls_memcasestr(s, end, marks[i]);
+		if (p != NULL && (size_t)(p - s) < end && p - s > 20)
+			end = (size_t)(p - s);
+	}
+	/* a header block at column 0 (the copy of the message without a marker) */
+	for (size_t i = 0; i < end; ) {
+		const char *nl = memchr(s + i, '\n', end - i);
+		size_t e = nl ? (size_t)(nl - s) : end;
+		if (i > 40 && (cad_startswith_ci(s + i, "Return-Path:") ||
+		    cad_startswith_ci(s + i, "Received: from") || cad_startswith_ci(s + i, "Received: by") ||
+		    cad_startswith_ci(s + i, "DKIM-Signature:")))
+			return i;
+		i = e + 1;
+	}
+	return end;
+}
+
+static int local_is(const char *addr, const char *const *locals)
+{
+	const char *at = strrchr(addr, '@');
+	size_t ll = at ? (size_t)(at - addr) : strlen(addr);
+	for (int i = 0; locals[i]; i++)
+		if (strlen(locals[i]) == ll && strncasecmp(addr, locals[i], ll) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *const daemon_locals[] = {
+	"mailer-daemon", "mailer_daemon", "maildaemon", "mail-daemon", "postmaster",
+	"post_master", "poostmaster", "mail.delivery.system", "mdaemon", "mailerdaemon",
+	NULL
+};
+
+/* An address that cannot be the failed recipient of this notice. */
+static int excluded(const struct cls_msg *m, const char *a, const char *orig_from)
+{
+	if (local_is(a, daemon_locals))
+		return 1;
+	if (m->from && strcmp(a, m->from) == 0)
+		return 1;
+	if (m->to && strcmp(a, m->to) == 0)
+		return 1;
+	if (orig_from && strcmp(a, orig_from) == 0)
+		return 1;
+	return 0;
+}
+
+/* Addresses a notice names as failed, with the text that follows each. */
+struct hit {
+	char *addr;
+	size_t line;    /* offset of the line naming it */
+};
+
+/* 2: the line is about a recipient in a form only failed recipients take
+ * ("<addr>:", the address alone, "RCPT TO:<addr>", "Recipient: addr");
+ * 1: it names an address near a keyword; 0: neither. */
+static int line_names_recipient(const char *l, size_t ll)
+{
+	size_t i = 0;
+	while (i < ll && (l[i] == ' ' || l[i] == '\t' || l[i] == '*' || l[i] == '-' ||
+	    l[i] == '>' || l[i] == '#'))
+		i++;
+	if (i < ll && l[i] == '<')
+		return 2;                               /* "<addr>:" qmail, Yahoo */
+	const char *at = memchr(l, '@', ll);
+	if (at == NULL)
+		return 0;
+	/* the line is (almost) only the address: Exim, Domino, Exchange 2003 */
+	size_t words = 0;
+	for (size_t j = i; j < ll; j++)
+		if (!isspace((unsigned char)l[j]) && (j == i || isspace((unsigned char)l[j - 1])))
+			words++;
+	if (words <= 2 && (size_t)(at - l) >= i)
+		return 2;
+	static const char *const strong[] = {
+		"rcpt to", "recipient:", "recipient address:", "could not be delivered to:",
+		"final-recipient", "original-recipient", NULL
+	};
+	for (int k = 0; strong[k]; k++)
+		if (cls_memcasestr(l, ll, strong[k]))
+			return 2;
+	static const char *const keys[] = {
+		"rcpt to", "recipient", "to:", "address:", "addressee", "user ",
+		"unknown user", "failed:", "not delivered to", "delivery to",
+		"could not be delivered to", "mailbox", "following address",
+		"did not reach", "wasn't delivered to", "user", "for ", "<", NULL
+	};
+	for (int k = 0; keys[k]; k++)
+		if (cls_memcasestr(l, ll, keys[k]))
+			return 1;
+	return 0;
+}
+
+static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
+    const char *orig_from, struct hit *hits, size_t max)
+{
+	size_t nh = 0;
+	for (int pass = 0; pass < 2 && nh == 0; pass++) {
+		for (size_t i = 0; i < n && nh < max; ) {
+			const char *nl = memchr(s + i, '\n', n - i);
+			size_t e = nl ? (size_t)(nl - s) : n;
+			int strength = memchr(s + i, '@', e - i) ? line_names_recipient(s + i, e - i) : 0;
+			if (memchr(s + i, '@', e - i) && (pass == 1 || strength > 0)) {
+				/* every address on the line */
+				size_t p = i;
+				while (p < e && nh < max) {
+					const char *at = memchr(s + p, '@', e - p);
+					if (at == NULL)
+						break;
+					size_t st = (size_t)(at - s);
+					while (st > p && !isspace((unsigned char)s[st - 1]) &&
+					    s[st - 1] != '<' && s[st - 1] != '(' && s[st - 1] != ':' &&
+					    s[st - 1] != '"' && s[st - 1] != '\'' && s[st - 1] != '[')
+						st--;
+					char *a = cls_addr_extract(s + st, e - st);
+					size_t adv = (size_t)(at - s) + 1;
+					if (a != NULL && !(strength == 2 ? (m->from && strcmp(a, m->from) == 0) :
+					    excluded(m, a, orig_from)) &&
+					    strstr(a, "..") == NULL) {
+						size_t k;
+						for (k = 0; k < nh; k++)
+							if (strcmp(hits[k].addr, a) == 0)
+								break;
+						if (k == nh) {
+							hits[nh].addr = a;
+							hits[nh].line = i;
+							nh++;
+							a = NULL;
+						}
+					}
+					free(a);
+					p = adv;
+				}
+			}
+			i = e + 1;
+		}
+	}
+	return nh;
+}
+
+/* ---- signals ---- */
+
+static const char *const bounce_subjects[] = {
+	"undeliverable", "undelivered", "undeliverable mail", "delivery status notification",
+	"delivery failure", "failure notice", "mail delivery failed", "returned mail",
+	"delivery failed", "could not be delivered", "mail system error",
+	"delivery notification", "non-delivery", "nondeliverable", "non remis",
+	"failed delivery", "failure delivery", "delivery has failed", "returning message to sender",
+	"could not send message", "could not send mail", "mail failure",
+	"error sending your mail", "permanent delivery failure", "delivery problem",
+	"unzustellbar", "nicht zustellbar", "onbestelbaar", "no se puede entregar",
+	"non recapitabile", "não entregue", "mail error", "email bounce", "bounced mail",
+	"returned to sender", "delayed mail", "delivery delayed", "message delayed",
+	"delivery status", "mail could not be delivered", "メールエラー", NULL
+};
+
+static const char *const failure_phrases[] = {
+	"could not be delivered", "couldn't be delivered", "was not delivered",
+	"wasn't delivered", "not able to deliver", "wasn't able to deliver",
+	"unable to deliver", "undeliverable", "undelivered", "delivery has failed",
+	"delivery failed", "delivery to the following", "failed permanently",
+	"permanent error", "permanent failure", "following address(es) failed",
+	"following addresses had permanent", "message could not be", "not be delivered",
+	"user unknown", "unknown user", "no such user", "does not exist",
+	"returned to the sender", "returned mail", "mail delivery failed",
+	"could not deliver", "delivery failure", "failed to deliver",
+	"did not reach", "error occurred", "message was not", "rejected",
+	"not delivered", "delivery of the message", "could not send", "has been delayed",
+	"still being retried", "will be retried", "not yet been delivered",
+	"no such mailbox", "mailbox unavailable", "quota", "not a member",
+	"undeliverable", "transient", "delayed", "error", NULL
+};
+
+static int any(const char *s, size_t n, const char *const *list)
+{
+	if (s == NULL)
+		return 0;
+	for (int i = 0; list[i]; i++)
+		if (cls_memcasestr(s, n, list[i]))
+			return 1;
+	return 0;
+}
+
+static int sender_is_daemon(const struct cls_msg *m)
+{
+	const char *raw = cls_header(m, "From");
+	if (raw == NULL)
+		return 0;
+	if (m->from == NULL && (strstr(raw, "<>") || cls_strcasestr(raw, "daemon")))
+		return 1;
+	if (m->from && local_is(m->from, daemon_locals))
+		return 1;
+	return cls_strcasestr(raw, "mailer-daemon") || cls_strcasestr(raw, "mail delivery") ||
+	    cls_strcasestr(raw, "postmaster") || cls_strcasestr(raw, "mail deliver system");
+}
+
+static int is_delay_notice(const struct cls_msg *m, const char *notice, size_t n)
+{
+	static const char *const delay_words[] = {
+		"delayed", "(delay)", "warning: could not send", "warning--could not send",
+		"still being retried", "delivery status notification: warning",
+		"status notification: warning", "will retry", "delay notification", NULL
+	};
+	static const char *const final_words[] = {
+		"permanent error", "permanent failure", "i've given up", "giving up",
+		"has been given up", "retry timeout exceeded", "failed permanently",
+		"could not be delivered", "will not be retried", "were not delivered", NULL
+	};
+	if (m->subject == NULL || !any(m->subject, strlen(m->subject), delay_words))
+		return 0;
+	return !any(notice, n, final_words);
+}
+
+/* ---- the rule ---- */
+
+static void fill_rcpt(struct cls_rcpt *r, const char *action, const char *status,
+    const char *diag, const char *context)
+{
+	char st[16];
+
+	if (r->action == NULL && action != NULL) {
+		r->action = xstrdup(action);
+		cad_strlower(r->action);
+		char *sp = strpbrk(r->action, " ;(");
+		if (sp)
+			*sp = '\0';
+	}
+	if (r->status == NULL && status && cls_find_status(status, strlen(status), st, sizeof(st)))
+		r->status = xstrdup(st);
+	if (r->diagnostic == NULL && diag != NULL && *diag) {
+		const char *d = diag;
+		if (cad_startswith_ci(d, "smtp;"))
+			d += 5;
+		else if (cad_startswith_ci(d, "x-unix;") || cad_startswith_ci(d, "x-postfix;"))
+			d = strchr(d, ';') + 1;
+		r->diagnostic = cls_one_line(d, strlen(d), DIAG_MAX);
+	}
+	const char *text = r->diagnostic ? r->diagnostic : context;
+	if (r->status == NULL && text && cls_find_status(text, strlen(text), st, sizeof(st)))
+		r->status = xstrdup(st);
+	/* a generic x.0.0 in the Status field, a precise one in the diagnostic */
+	if (r->status && strcmp(r->status + 1, ".0.0") == 0 && r->diagnostic &&
+	    cls_find_status(r->diagnostic, strlen(r->diagnostic), st, sizeof(st)) &&
+	    st[0] == r->status[0]) {
+		free(r->status);
+		r->status = xstrdup(st);
+	}
+	if (r->smtp_code == 0 && text)
+		r->smtp_code = cls_find_smtp_code(text, strlen(text));
+	if (r->action == NULL)
+		r->action = xstrdup(r->status && r->status[0] == '4' ? "delayed" : "failed");
+	/* the words to judge by: the diagnostic first, the notice around the
+	 * address when the diagnostic says nothing we know */
+	r->reason = cls_reason(r->status, r->smtp_code, r->diagnostic, context, r->action);
+	r->hard = cls_reason_is_hard(r->reason, r->status);
+}
+
+/* The notice text after the address at line `from`, up to `to`, one line. */
+static char *context_of(const char *s, size_t from, size_t to)
+{
+	if (to > from + 2 * DIAG_MAX)
+		to = from + 2 * DIAG_MAX;
+	return cls_one_line(s + from, to - from, DIAG_MAX);
+}
+
+static char *orig_from_addr(const struct cls_msg *m, const char *s, size_t n, size_t cut)
+{
+	const char *h = m->orig.len ? m->orig.s : s + cut;
+	size_t hn = m->orig.len ? m->orig.len : n - cut;
+	for (size_t i = 0; i < hn; ) {
+		const char *nl = memchr(h + i, '\n', hn - i);
+		size_t e = nl ? (size_t)(nl - h) : hn;
+		if (cad_startswith_ci(h + i, "From:"))
+			return cls_addr_extract(h + i + 5, e - i - 5);
+		i = e + 1;
+	}
+	return NULL;
+}
+
+static void text_recipients(struct cls_msg *m, struct verdict *v, const char *action)
+{
+	const char *s = m->text.s;
+	size_t n = m->text.len;
+	size_t cut = notice_end(s, n);
+	char *ofrom = orig_from_addr(m, s, n, cut);
+	const char *xfr = cls_header(m, "X-Failed-Recipients");
+	char *notice = cls_one_line(s, cut, 4 * DIAG_MAX);
+	struct hit hits[CLS_MAX_RCPTS];
+	size_t nh = find_hits(m, s, cut, ofrom, hits, CLS_MAX_RCPTS);
+
+	if (xfr != NULL) {
+		/* authoritative list; the text gives each one's context */
+		const char *p = xfr;
+		while (p && *p) {
+			const char *comma = strchr(p, ',');
+			size_t len = comma ? (size_t)(comma - p) : strlen(p);
+			char *a = cls_addr_extract(p, len);
+			if (a != NULL) {
+				struct cls_rcpt *r = cls_add_rcpt(v, a);
+				if (r != NULL && r->reason == NULL) {
+					char *ctx = NULL;
+					for (size_t k = 0; k < nh; k++)
+						if (strcmp(hits[k].addr, a) == 0)
+							ctx = context_of(s, hits[k].line,
+							    k + 1 < nh ? hits[k + 1].line : cut);
+					fill_rcpt(r, action, NULL, NULL, ctx ? ctx : notice);
+					if (r->diagnostic == NULL && ctx && *ctx) {
+						r->diagnostic = ctx;
+						ctx = NULL;
+					}
+					free(ctx);
+				}
+				free(a);
+			}
+			p = comma ? comma + 1 : NULL;
+		}
+	}
+	if (v->nrcpts == 0) {
+		for (size_t k = 0; k < nh; k++) {
+			struct cls_rcpt *r = cls_add_rcpt(v, hits[k].addr);
+			if (r == NULL)
+				break;
+			char *ctx = context_of(s, hits[k].line, k + 1 < nh ? hits[k + 1].line : cut);
+			/* too little said next to the address: judge by the whole notice */
+			if (strlen(ctx) < 40 || cls_find_status(ctx, strlen(ctx), (char[16]){0}, 16) == 0) {
+				free(ctx);
+				ctx = xasprintf("%s", notice);
+			}
+			fill_rcpt(r, action, NULL, NULL, ctx);
+			if (r->diagnostic == NULL) {
+				char *own = context_of(s, hits[k].line, k + 1 < nh ? hits[k + 1].line : cut);
+				if (*own)
+					r->diagnostic = own;
+				else
+					free(own);
+			}
+			free(ctx);
+		}
+	}
+	for (size_t k = 0; k < nh; k++)
+		free(hits[k].addr);
+	if (v->orig_message_id == NULL && cut < n) {
+		const char *t = s + cut;
+		size_t tn = n - cut;
+		for (size_t i = 0; i < tn; ) {
+			const char *nl = memchr(t + i, '\n', tn - i);
+			size_t e = nl ? (size_t)(nl - t) : tn;
+			const char *l = t + i;
+			while (l < t + e && (*l == ' ' || *l == '>'))
+				l++;
+			if (cad_startswith_ci(l, "Message-ID:")) {
+				const char *lt = memchr(l, '<', (size_t)(t + e - l));
+				const char *gt = lt ? memchr(lt, '>', (size_t)(t + e - lt)) : NULL;
+				if (lt && gt && gt > lt + 1) {
+					v->orig_message_id = cls_one_line(lt + 1, (size_t)(gt - lt - 1), 998);
+					break;
+				}
+			}
+			i = e + 1;
+		}
+	}
+	free(ofrom);
+	free(notice);
+}
+
+static char *returned_to(const struct cls_msg *m, size_t cut)
+{
+	const char *h = m->orig.len ? m->orig.s : m->text.s + cut;
+	size_t hn = m->orig.len ? m->orig.len : m->text.len - cut;
+	for (size_t i = 0; i < hn; ) {
+		const char *nl = memchr(h + i, '\n', hn - i);
+		size_t e = nl ? (size_t)(nl - h) : hn;
+		if (e == i)
+			break;  /* end of the header block */
+		if (cad_startswith_ci(h + i, "To:")) {
+			char *a = cls_addr_extract(h + i + 3, e - i - 3);
+			if (a && (m->to == NULL || strcmp(a, m->to) != 0))
+				return a;
+			free(a);
+		}
+		i = e + 1;
+	}
+	return NULL;
+}
+
+static void decide(struct verdict *v, int delay_hint)
+{
+	int failed = 0, delayed = 0, delivered = 0;
+	for (size_t i = 0; i < v->nrcpts; i++) {
+		const char *a = v->rcpts[i].action ? v->rcpts[i].action : "";
+		if (strcmp(a, "failed") == 0)
+			failed++;
+		else if (strcmp(a, "delayed") == 0)
+			delayed++;
+		else if (strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0 ||
+		    strcmp(a, "expanded") == 0)
+			delivered++;
+		else
+			failed++;
+	}
+	if (failed)
+		v->cls = CLS_BOUNCE;
+	else if (delayed || delay_hint)
+		v->cls = CLS_DELAY;
+	else if (delivered)
+		v->cls = CLS_OTHER;
+	else
+		v->cls = CLS_BOUNCE;
+}
+
+/* DSN fields written into the text itself (a report whose MIME structure
+ * was lost, or an MTA that inlines them): from the first field line on. */
+static void inline_dsn(struct cls_msg *m)
+{
+	static const char *const starts[] = {
+		"\nReporting-MTA:", "\nFinal-Recipient:", "\nOriginal-Recipient:", NULL
+	};
+	const char *first = NULL;
+	for (int i = 0; starts[i]; i++) {
+		const char *p = cls_memcasestr(m->text.s, m->text.len, starts[i]);
+		if (p != NULL && (first == NULL || p < first))
+			first = p;
+	}
+	if (first == NULL || cls_memcasestr(first, m->text.len - (size_t)(first - m->text.s),
+	    "recipient:") == NULL)
+		return;
+	sbuf_add(&m->dsn, first + 1, m->text.len - (size_t)(first + 1 - m->text.s));
+}
+
+int cls_dsn(struct cls_msg *m, struct verdict *v)
+{
+	int report = m->has_report && m->content_type &&
+	    strstr(m->content_type, "delivery-status") != NULL;
+
+	if (m->dsn.len == 0)
+		inline_dsn(m);
+
+	if (m->dsn.len > 0) {
+		struct dsn_rec *recs;
+		size_t nrecs;
+		parse_fields(m->dsn.s, m->dsn.len, &recs, &nrecs);
+		size_t cut = notice_end(m->text.s, m->text.len);
+		char *notice = cls_one_line(m->text.s, cut, 4 * DIAG_MAX);
+		for (size_t i = 0; i < nrecs; i++) {
+			char *a = recs[i].final ? addr_of_field(recs[i].final) : NULL;
+			if (a == NULL && recs[i].orig)
+				a = addr_of_field(recs[i].orig);
+			struct cls_rcpt *r = a ? cls_add_rcpt(v, a) : NULL;
+			if (r != NULL && r->reason == NULL) {
+				/* the notice's words near the address help a bare status */
+				const char *near = cls_strcasestr(notice, a);
+				char *ctx = near ? cls_one_line(near, strlen(near), DIAG_MAX) : NULL;
+				fill_rcpt(r, recs[i].action, recs[i].status, recs[i].diag,
+				    ctx && strlen(ctx) > 40 ? ctx : notice);
+				free(ctx);
+			}
+			free(a);
+			rec_free(&recs[i]);
+		}
+		free(recs);
+		free(notice);
+		if (v->nrcpts > 0) {
+			decide(v, 0);
+			v->rule = v->cls == CLS_OTHER ? "dsn-success" : "dsn";
+			return 1;
+		}
+	}
+
+	/* non-standard notices (and DSNs whose status part is empty) */
+	size_t cut = notice_end(m->text.s, m->text.len);
+	int daemon = sender_is_daemon(m);
+	const char *subj = cls_strip_subject_prefixes(m->subject, NULL);
+	int subj_b = any(subj, strlen(subj), bounce_subjects);
+	int words = any(m->text.s, cut, failure_phrases);
+	int xfr = cls_header(m, "X-Failed-Recipients") != NULL;
+	const char *rp = cls_header(m, "Return-Path");
+	int null_rp = rp && strstr(rp, "<>") != NULL;
+
+	int returned = m->orig.len > 0 || cut < m->text.len;
+	if (!daemon && returned && words && m->from &&
+	    (strncmp(m->from, "no-reply@", 9) == 0 || strncmp(m->from, "noreply@", 8) == 0))
+		daemon = 1;
+	if (!(report || xfr || (daemon && (subj_b || words)) || (subj_b && words && null_rp) ||
+	    (subj_b && words && (m->orig.len > 0 || cut < m->text.len))))
+		return 0;
+	int delay = is_delay_notice(m, m->text.s, cut);
+	text_recipients(m, v, delay ? "delayed" : "failed");
+	if (v->nrcpts == 0 && (report || xfr || daemon)) {
+		/* nobody named: the returned message's To, when it had one */
+		char *to = returned_to(m, cut);
+		if (to != NULL) {
+			struct cls_rcpt *r = cls_add_rcpt(v, to);
+			char *notice = cls_one_line(m->text.s, cut, 4 * DIAG_MAX);
+			if (r != NULL)
+				fill_rcpt(r, delay ? "delayed" : "failed", NULL, NULL, notice);
+			free(notice);
+			free(to);
+		}
+	}
+	if (v->nrcpts == 0 && !report && !xfr && !(daemon && subj_b))
+		return 0;   /* said failure, named nobody: not a notice we understand */
+	decide(v, delay);
+	v->rule = report ? "dsn-text" : xfr ? "x-failed-recipients" : "bounce-text";
+	return 1;
+}

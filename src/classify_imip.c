@@ -1,0 +1,83 @@
+/*
+ * classify_imip.c - iTIP objects (RFC 5546) carried by iMIP mail (RFC 6047):
+ * METHOD, and for the first attendee that states one, PARTSTAT; ORGANIZER
+ * and DTSTART of the first component. Parsed with libical.
+ *
+ * Guarantees: the object text is copied and bounded by the caller's
+ * CLS_MAX_TEXT; libical's tree is freed before returning.
+ */
+#include "config.h"
+
+#include <libical/ical.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "classify_int.h"
+
+static char *strip_mailto(const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	if (strncasecmp(s, "mailto:", 7) == 0)
+		s += 7;
+	char *r = cls_one_line(s, strlen(s), 320);
+	cad_strlower(r);
+	return r;
+}
+
+int cls_imip(const char *ics, size_t len, struct verdict *v)
+{
+	char *copy = xstrndup(ics, len);
+	icalcomponent *root = icalparser_parse_string(copy);
+	free(copy);
+	if (root == NULL)
+		return 0;
+	icalcomponent *cal = root;
+	if (icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT) {
+		cal = icalcomponent_get_first_component(root, ICAL_VCALENDAR_COMPONENT);
+		if (cal == NULL)
+			cal = root;
+	}
+	icalproperty *mp = icalcomponent_get_first_property(cal, ICAL_METHOD_PROPERTY);
+	if (mp != NULL) {
+		const char *m = icalproperty_get_value_as_string(mp);
+		if (m != NULL && *m) {
+			free(v->method);
+			v->method = cls_one_line(m, strlen(m), 64);
+			for (char *p = v->method; *p; p++)
+				if (*p >= 'a' && *p <= 'z')
+					*p = (char)(*p - 'a' + 'A');
+		}
+	}
+	icalcomponent *c = icalcomponent_get_first_real_component(cal);
+	if (c != NULL) {
+		icalproperty *o = icalcomponent_get_first_property(c, ICAL_ORGANIZER_PROPERTY);
+		if (o != NULL && v->organizer == NULL)
+			v->organizer = strip_mailto(icalproperty_get_value_as_string(o));
+		icalproperty *first = NULL;
+		for (icalproperty *a = icalcomponent_get_first_property(c, ICAL_ATTENDEE_PROPERTY);
+		    a != NULL; a = icalcomponent_get_next_property(c, ICAL_ATTENDEE_PROPERTY)) {
+			if (first == NULL)
+				first = a;
+			char *ps = icalproperty_get_parameter_as_string_r(a, "PARTSTAT");
+			if (ps != NULL) {
+				first = a;
+				free(v->partstat);
+				v->partstat = cls_one_line(ps, strlen(ps), 64);
+				free(ps);
+				break;
+			}
+		}
+		if (first != NULL && v->attendee == NULL)
+			v->attendee = strip_mailto(icalproperty_get_value_as_string(first));
+		icalproperty *ds = icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY);
+		if (ds != NULL && v->dtstart == NULL) {
+			const char *d = icalproperty_get_value_as_string(ds);
+			if (d != NULL)
+				v->dtstart = cls_one_line(d, strlen(d), 64);
+		}
+	}
+	icalcomponent_free(root);
+	return v->method != NULL;
+}

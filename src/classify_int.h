@@ -1,0 +1,79 @@
+/*
+ * classify_int.h - internals shared by the classify*.c files (not an API).
+ *
+ * classify.c parses the message once with GMime into a struct cls_msg:
+ * the decoded top-level headers and the bodies the rules need, each capped
+ * at CLS_MAX_TEXT. The rule files only read that view and fill a verdict.
+ */
+#ifndef CADENCE_CLASSIFY_INT_H
+#define CADENCE_CLASSIFY_INT_H
+
+#include <gmime/gmime.h>
+
+#include "classify.h"
+#include "util.h"
+
+struct cls_msg {
+	GMimeMessage *gm;           /* NULL for a bare iCalendar object */
+	char *from;                 /* addr-spec, lower-cased, or NULL */
+	char *from_name;            /* display name or NULL */
+	char *to;                   /* first To addr-spec or NULL */
+	char *subject;              /* decoded, or NULL */
+	char *content_type;         /* "multipart/report; report-type=..." lower-cased */
+	struct sbuf text;           /* text/plain of the message itself (html stripped if none) */
+	struct sbuf dsn;            /* message/delivery-status bodies */
+	struct sbuf feedback;       /* message/feedback-report body */
+	struct sbuf calendar;       /* text/calendar body */
+	struct sbuf orig;           /* headers of the returned/attached original message */
+	char *orig_message_id;      /* Message-ID of the first attached message */
+	int has_report;             /* multipart/report seen */
+	int parts;                  /* MIME parts walked */
+};
+
+/* Header lookup on the top-level message (decoded, unfolded), or NULL. */
+const char *cls_header(const struct cls_msg *m, const char *name);
+
+/* ---- text helpers (classify_text.c) ---- */
+/* Case-insensitive substring search in the first n bytes; NULL if absent. */
+const char *cls_memcasestr(const char *hay, size_t n, const char *needle);
+const char *cls_strcasestr(const char *hay, const char *needle);
+/* Extracts the first addr-spec in s (inside <> when present); lower-cased,
+ * caller frees; NULL when none. */
+char *cls_addr_extract(const char *s, size_t n);
+/* Finds an RFC 3463 status ("5.1.1") in s; writes it to out (>= 16 bytes). */
+int cls_find_status(const char *s, size_t n, char *out, size_t outlen);
+/* Finds a 3-digit SMTP reply code (2xx-5xx) in s; 0 when none. */
+int cls_find_smtp_code(const char *s, size_t n);
+/* Copies s into a single printable line (whitespace collapsed), capped. */
+char *cls_one_line(const char *s, size_t n, size_t max);
+/* Strips a leading "Re:", "AW:", "Fwd:"... chain; returns pointer into s. */
+const char *cls_strip_subject_prefixes(const char *s, int *had_reply_prefix);
+
+/* ---- rules ---- */
+/* classify_dsn.c: 1 when the message is a DSN or a non-standard bounce
+ * (verdict cls set to BOUNCE, DELAY or OTHER for success DSNs). */
+int cls_dsn(struct cls_msg *m, struct verdict *v);
+/* classify_reason.c: Sisimai-style reason for a status + diagnostic text. */
+/* diag: the server's own words (may be NULL); context: the notice text
+ * around the recipient, consulted when diag says nothing known, and for
+ * which SMTP command failed. */
+const char *cls_reason(const char *status, int smtp_code, const char *diag,
+    const char *context, const char *action);
+int cls_reason_is_hard(const char *reason, const char *status);
+/* classify_ses.c: Amazon SES/SNS JSON notification. */
+int cls_ses(struct cls_msg *m, struct verdict *v);
+/* classify_imip.c: parses an iCalendar object; 1 when it had a METHOD. */
+int cls_imip(const char *ics, size_t len, struct verdict *v);
+/* classify_arf.c */
+int cls_arf(struct cls_msg *m, struct verdict *v);
+/* classify_auto.c */
+int cls_auto(struct cls_msg *m, struct verdict *v);
+int cls_unsubscribe(struct cls_msg *m, struct verdict *v);
+/* classify_date.c: a return date stated in an auto-reply ("YYYY-MM-DD"),
+ * year taken from the text or, when absent, from ref_year. */
+int cls_return_date(const char *text, size_t n, int ref_year, char out[11]);
+
+/* verdict helpers (classify.c) */
+struct cls_rcpt *cls_add_rcpt(struct verdict *v, const char *addr);
+
+#endif

@@ -1,0 +1,393 @@
+/*
+ * classify_reason.c - why did a delivery fail? Maps an RFC 3463 status, an
+ * SMTP reply code and the remote server's words to a reason name in
+ * Sisimai's vocabulary (userunknown, mailboxfull, hostunknown, filtered,
+ * blocked, ...), and says whether the failure is "hard" in Sisimai's
+ * meaning: only when the address itself is dead (user unknown, host
+ * unknown, has moved, does not accept mail at all). A permanent 5.x.x for a
+ * full mailbox, spam or policy is soft: the address may work tomorrow.
+ *
+ * The phrase lists are what the large MTAs and providers write (learned
+ * from Sisimai's reason modules and real bounces); they are matched
+ * case-blind. Order matters and follows Sisimai's: a full or disabled
+ * mailbox wins over a generic "mailbox unavailable", and "user unknown"
+ * counts as a dead address only when it was said in reply to RCPT TO (or
+ * with status x.1.1): said after DATA it is a content filter's rejection.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify_int.h"
+
+struct phrases {
+	const char *reason;
+	const char *const *list;
+};
+
+static const char *const p_mailboxfull[] = {
+	"mailbox full", "mailbox is full", "mailbox is over quota", "over quota",
+	"quota exceeded", "exceeded storage", "exceeds the storage",
+	"exceeded the storage", "mailbox size limit", "user is over quota",
+	"is over the allowed quota", "quota full", "mailbox has exceeded",
+	"not enough storage", "insufficient storage", "mailfolder is full",
+	"disk quota", "account is full", "is full", "storage allocation",
+	"mailbox exceeds", "overquota", "over the quota", NULL
+};
+static const char *const p_mesgtoobig[] = {
+	"message too large", "message too big", "message is too large",
+	"message size exceeds", "message exceeds", "size limit", "too large",
+	"exceeds size", "exceeds the maximum size", "mail size", NULL
+};
+static const char *const p_exceedlimit[] = {
+	"message header size exceeds", "exceeds local limit", NULL
+};
+static const char *const p_suspend[] = {
+	"account disabled", "account has been disabled", "account is disabled",
+	"mailbox disabled", "mailbox is disabled", "account is inactive",
+	"mailbox is inactive", "is not active", "deactivated", "suspended",
+	"account has been suspended", "temporarily disabled", "inactive account",
+	"mailbox currently suspended", "has been disabled", "is no longer in use",
+	"account expired", "account locked", "temporary locked", "temporarily locked",
+	"inactive email address", "inactive mailbox", NULL
+};
+static const char *const p_hasmoved[] = {
+	"has been moved", "has moved", "address has changed", "no longer at this address",
+	NULL
+};
+static const char *const p_norelaying[] = {
+	"relay access denied", "relaying denied", "relay denied", "not permitted to relay",
+	"relay not permitted", "we do not relay", "relaying not allowed",
+	"unable to relay", "relay prohibited", "not allowed to relay", "no relaying",
+	"relaying mail to", "is not a gateway", NULL
+};
+static const char *const p_userunknown[] = {
+	"user unknown", "unknown user", "no such user", "no such mailbox",
+	"no such recipient", "no such account", "mailbox not found",
+	"recipient not found", "user not found", "unknown recipient",
+	"recipient unknown", "unknown address", "address unknown", "invalid recipient",
+	"invalid mailbox", "invalid address", "does not exist", "doesn't exist",
+	"not exist", "no mailbox", "unknown local part", "unknown local-part",
+	"unrouteable address", "addressee unknown", "not a valid mailbox",
+	"is not a valid user", "user doesn't have", "not our customer",
+	"no account by that name", "unknown or illegal alias", "bad destination mailbox",
+	"recipient address rejected: user", "unknown mailbox", "mailbox unavailable",
+	"mailbox not available", "no valid recipient", "no user", "user not exist",
+	"address not present", "recipient is not", "account not found",
+	"name not recognized", "not listed in", "user is unknown",
+	"invalid-recipient", "not a known user", "no such person", "undeliverable address",
+	"destination address rejected", "mailbox does not", "not recognized as a valid",
+	"dosn't exist", "not recognized", "invalid final delivery userid",
+	"possibly incorrect", "wasn't found", "was not found", "unknown recipient", "address is not valid", "is not a recognized", NULL
+};
+/* What particular providers write when the mailbox does not exist, said
+ * by the recipient's own system, so it holds whatever the SMTP stage was:
+ * Yahoo, Orange/Wanadoo, Exchange 2003, Lotus Domino, Ipswitch IMail. */
+static const char *const p_userunknown_definite[] = {
+	"this user doesn't have a", "adresse destinataire invalide",
+	"recipient name is not recognized", "not listed in domino directory",
+	"not listed in public name & address book", "invalid final delivery userid",
+	NULL
+};
+/* user-unknown words that cannot be about a domain */
+static const char *const p_userunknown_strict[] = {
+	"user unknown", "unknown user", "no such user", "no such mailbox", "mailbox not found",
+	"user not found", "unknown recipient", "recipient unknown", NULL
+};
+static const char *const p_filtered[] = {
+	"because the recipient is only accepting mail from",
+	"refused due to recipient preferences", "user reject", "message filtered",
+	"is not accepting any mail", "rejected due to user rules", "you have been blocked by the recipient",
+	"this account is protected by", "bounced address", NULL
+};
+static const char *const p_rejected[] = {
+	"sender address rejected", "sender rejected", "domain of sender address",
+	"sender verify failed", "sender domain", "sender not allowed",
+	"invalid sender", "sender is", "address of sender", "envelope sender",
+	"mail from", "return path", "sender address", NULL
+};
+static const char *const p_hostunknown[] = {
+	"host unknown", "host not found", "unknown host", "domain not found",
+	"name or service not known", "no mx", "domain does not exist",
+	"host or domain name not found", "unrouteable mail domain", "domain name not found",
+	"nxdomain", "no such domain", "unknown domain", "domain is not", "illegal host",
+	"no route to domain", "domain lookup failed", "name server", "mx records",
+	"hostname lookup failure", "host name lookup failure", "domain has no",
+	"recipient domain", "domain may not exist", NULL
+};
+static const char *const p_dnsfail[] = {
+	"malformed or unexpected name server reply", "server failure", "servfail",
+	"timed out", "temporary failure in name resolution", "try again", NULL
+};
+static const char *const p_spam[] = {
+	"spam", "junk mail", "unsolicited", "bulk mail", "content rejected",
+	"message content", "blocked for abuse", "considered as spam", NULL
+};
+static const char *const p_virus[] = {
+	"virus", "malware", "infected", NULL
+};
+static const char *const p_toomanyconn[] = {
+	"too many connections", "too many concurrent", "connection limit",
+	"too many sessions", NULL
+};
+static const char *const p_requireptr[] = {
+	"reverse dns", "reverse lookup", "ptr record", "no ptr", "rdns",
+	"reverse-dns", "cannot find your hostname", "reverse hostname",
+	"your ip has no", "does not resolve", "client host name", NULL
+};
+static const char *const p_authfailure[] = {
+	"spf", "dkim", "dmarc", "sender policy framework", "not authorized to send",
+	"authentication failed", "unauthenticated", NULL
+};
+static const char *const p_blocked[] = {
+	"blocked", "blacklist", "block list", "blocklist", "listed in", "rbl",
+	"spamhaus", "spamcop", "poor reputation", "bad reputation", "access denied",
+	"client host rejected", "connection refused", "not allowed", "banned",
+	"dnsbl", "has been temporarily rate limited", "reputation", NULL
+};
+static const char *const p_policy[] = {
+	"policy", "not compliant", "rfc 5322", "rfc5322", "header error",
+	"prohibited", NULL
+};
+static const char *const p_security[] = {
+	"authentication required", "must use tls", "encryption required",
+	"starttls", "security", NULL
+};
+static const char *const p_expired[] = {
+	"retry timeout exceeded", "retry time", "delivery time expired",
+	"message expired", "giving up", "given up", "too long in queue",
+	"could not be delivered for", "undeliverable for", "expired",
+	"for past", "have not been able to deliver", "has not been delivered",
+	"delayed", "still being retried", "will retry", "timed out", "timeout", NULL
+};
+static const char *const p_network[] = {
+	"connection timed out", "connection refused", "no route to host",
+	"network is unreachable", "lost connection", "mail loop", "loops back",
+	"too many hops", "hop count exceeded", "routing loop", "connect to",
+	"unable to connect", "could not connect", "network", NULL
+};
+static const char *const p_systemerror[] = {
+	"system error", "internal error", "configuration error", "server error",
+	"temporary failure", "system not", "local error", NULL
+};
+static const char *const p_mailererror[] = {
+	"mailer error", "command died", "procmail", "pipe to", "program",
+	"x-unix", NULL
+};
+static const char *const p_notaccept[] = {
+	"does not accept mail", "doesn't accept mail", "not accepting mail",
+	"null mx", "accepts no mail", "does not receive mail", NULL
+};
+static const char *const p_systemfull[] = {
+	"insufficient system storage", "disk full", "out of disk", "system full", NULL
+};
+static const char *const p_syntax[] = {
+	"syntax error", "command unrecognized", "bad sequence of commands",
+	"unrecognized command", NULL
+};
+
+static int match(const char *text, const char *const *list)
+{
+	if (text == NULL)
+		return 0;
+	for (int i = 0; list[i]; i++)
+		if (cls_strcasestr(text, list[i]))
+			return 1;
+	return 0;
+}
+
+/* Which SMTP command was answered with the error, when the text says so. */
+static const char *smtp_command(const char *t)
+{
+	if (t == NULL)
+		return "";
+	if (cls_strcasestr(t, "end of data") || cls_strcasestr(t, "command data") || cls_strcasestr(t, ">>> data") ||
+	    cls_strcasestr(t, "after data") || cls_strcasestr(t, "reply to data") ||
+	    cls_strcasestr(t, "data command"))
+		return "DATA";
+	/* Postfix's and qmail's words for a refusal at RCPT time */
+	if (cls_strcasestr(t, "recipient address rejected") ||
+	    cls_strcasestr(t, "does not like recipient"))
+		return "RCPT";
+	if (cls_strcasestr(t, "rcpt to") || cls_strcasestr(t, "rcpt_to") ||
+	    cls_strcasestr(t, ">>> rcpt") || cls_strcasestr(t, "after rcpt") ||
+	    cls_strcasestr(t, "rcpt command"))
+		return "RCPT";
+	if (cls_strcasestr(t, "mail from") || cls_strcasestr(t, ">>> mail"))
+		return "MAIL";
+	return "";
+}
+
+/* The reason an RFC 3463 status alone says. */
+static const char *status_reason(const char *st, const char *action)
+{
+	if (st == NULL || strlen(st) < 5)
+		return NULL;
+	const char *sub = st + 2; /* "1.1" of "5.1.1" */
+	static const struct { const char *sub; const char *reason; } map[] = {
+		{ "1.0", "userunknown" }, { "1.1", "userunknown" }, { "1.2", "hostunknown" }, { "1.3", "userunknown" },
+		{ "1.4", "userunknown" }, { "1.6", "hasmoved" }, { "1.7", "rejected" },
+		{ "1.8", "rejected" }, { "1.10", "userunknown" }, { "2.0", "filtered" },
+		{ "2.1", "filtered" }, { "2.2", "mailboxfull" }, { "2.3", "exceedlimit" },
+		{ "2.4", "systemerror" }, { "3.0", "systemerror" }, { "3.1", "systemfull" },
+		{ "3.2", "notaccept" }, { "3.3", "systemerror" }, { "3.4", "mesgtoobig" },
+		{ "3.5", "systemerror" }, { "4.0", "networkerror" }, { "4.1", "networkerror" },
+		{ "4.2", "networkerror" }, { "4.3", "systemerror" }, { "4.4", "hostunknown" },
+		{ "4.5", "networkerror" }, { "4.6", "networkerror" }, { "4.7", "expired" },
+		{ "5.0", "syntaxerror" }, { "5.1", "syntaxerror" }, { "5.2", "syntaxerror" },
+		{ "5.3", "syntaxerror" }, { "5.4", "syntaxerror" }, { "6.0", "contenterror" },
+		{ "6.1", "contenterror" }, { "7.0", "securityerror" }, { "7.1", "blocked" },
+		{ "7.7", "policyviolation" }, { "7.9", "policyviolation" },
+		{ "7.23", "authfailure" }, { "7.25", "requireptr" }, { "7.26", "authfailure" },
+		{ "7.27", "notaccept" }, { "7.509", "authfailure" }, { "7.515", "authfailure" },
+		{ "7.606", "blocked" },
+	};
+	for (size_t i = 0; i < CAD_ARRAY_LEN(map); i++)
+		if (strcmp(sub, map[i].sub) == 0)
+			return map[i].reason;
+	if (st[0] == '4' && action && strcmp(action, "delayed") == 0)
+		return "expired";
+	if (strncmp(sub, "6.", 2) == 0)
+		return "contenterror";
+	if (strncmp(sub, "7.", 2) == 0)
+		return "policyviolation";
+	return NULL;
+}
+
+static const char *reason_of(const char *status, const char *text, const char *cmd,
+    const char *action);
+
+const char *cls_reason(const char *status, int smtp_code, const char *diag,
+    const char *context, const char *action)
+{
+	const char *cmd = smtp_command(diag);
+	(void)smtp_code;
+	if (*cmd == '\0')
+		cmd = smtp_command(context);
+	if (diag != NULL && *diag) {
+		const char *r = reason_of(status, diag, cmd, action);
+		if (strcmp(r, "undefined") != 0 || context == NULL)
+			return r;
+	}
+	struct sbuf all;
+	sbuf_init(&all);
+	sbuf_adds(&all, diag ? diag : "");
+	sbuf_addc(&all, ' ');
+	sbuf_adds(&all, context ? context : "");
+	const char *r = reason_of(status, all.s, cmd, action);
+	sbuf_free(&all);
+	return r;
+}
+
+static const char *reason_of(const char *status, const char *text, const char *cmd,
+    const char *action)
+{
+	const char *st_reason = status_reason(status, action);
+	int delayed = action && strcmp(action, "delayed") == 0;
+	int temporary = status != NULL && status[0] == '4';
+
+	if (delayed && !match(text, p_mailboxfull))
+		return "expired";
+	/* the sender's address or system was refused, not the recipient's */
+	if (status && (strcmp(status + 1, ".1.7") == 0 || strcmp(status + 1, ".1.8") == 0))
+		return "rejected";
+	if (match(text, p_mesgtoobig) && !match(text, p_mailboxfull))
+		return "mesgtoobig";
+	if (match(text, p_exceedlimit))
+		return "exceedlimit";
+	if (match(text, p_mailboxfull) || (st_reason && strcmp(st_reason, "mailboxfull") == 0))
+		return "mailboxfull";
+	if (match(text, p_suspend))
+		return "suspend";
+	if (match(text, p_hasmoved) || (status && strcmp(status + 1, ".1.6") == 0))
+		return "hasmoved";
+	if (match(text, p_norelaying))
+		return "norelaying";
+	if (match(text, p_notaccept))
+		return "notaccept";
+	/* a dead address: x.1.1, or "user unknown" in reply to RCPT TO */
+	if (st_reason && strcmp(st_reason, "userunknown") == 0 &&
+	    !match(text, p_blocked) && !match(text, p_rejected) && !match(text, p_spam) &&
+	    !match(text, p_authfailure))
+		return "userunknown";
+	if (match(text, p_userunknown_definite))
+		return "userunknown";
+	/* Exchange Online's directory-based edge blocking: the recipient is not
+	 * in the tenant's directory */
+	if (cls_strcasestr(text, "recipient address rejected: access denied"))
+		return "userunknown";
+	if (match(text, p_hostunknown) && !match(text, p_userunknown_strict)) {
+		if (temporary || match(text, p_dnsfail))
+			return "networkerror";
+		return "hostunknown";
+	}
+	if (match(text, p_userunknown) && strcmp(cmd, "RCPT") == 0)
+		return "userunknown";
+	if (match(text, p_filtered))
+		return "filtered";
+	/* user-unknown words with a status that does not say so, not said at
+	 * RCPT time: the message was refused after it was sent (a filter) */
+	if (match(text, p_userunknown) &&
+	    (strcmp(cmd, "DATA") == 0 || (st_reason && strcmp(st_reason, "filtered") == 0) ||
+	     (status != NULL && strcmp(status + 1, ".0.0") == 0)))
+		return "filtered";
+	if (match(text, p_userunknown) && !match(text, p_blocked) && !match(text, p_spam))
+		return "userunknown";
+	/* a DNS answer that failed, or a temporary status, is not a dead domain */
+	if ((st_reason && strcmp(st_reason, "hostunknown") == 0) || match(text, p_hostunknown)) {
+		if (temporary || match(text, p_dnsfail))
+			return "networkerror";
+		return "hostunknown";
+	}
+	if (match(text, p_notaccept) || (st_reason && strcmp(st_reason, "notaccept") == 0))
+		return "notaccept";
+	if (match(text, p_virus))
+		return "virusdetected";
+	if (match(text, p_authfailure) || (st_reason && strcmp(st_reason, "authfailure") == 0))
+		return "authfailure";
+	if (match(text, p_requireptr) || (st_reason && strcmp(st_reason, "requireptr") == 0))
+		return "requireptr";
+	if (match(text, p_spam))
+		return "spamdetected";
+	if (match(text, p_toomanyconn))
+		return "toomanyconn";
+	if (match(text, p_rejected) || (st_reason && strcmp(st_reason, "rejected") == 0))
+		return "rejected";
+	if (match(text, p_blocked))
+		return "blocked";
+	if (match(text, p_security))
+		return "securityerror";
+	if (match(text, p_policy))
+		return "policyviolation";
+	if (match(text, p_systemfull))
+		return "systemfull";
+	if (match(text, p_mailererror))
+		return "mailererror";
+	if (match(text, p_syntax))
+		return "syntaxerror";
+	if (st_reason && strcmp(st_reason, "expired") == 0)
+		return "expired";
+	if (match(text, p_expired))
+		return "expired";
+	if (match(text, p_network))
+		return "networkerror";
+	if (match(text, p_systemerror))
+		return "systemerror";
+	if (st_reason)
+		return st_reason;
+	return "undefined";
+}
+
+int cls_reason_is_hard(const char *reason, const char *status)
+{
+	if (reason == NULL)
+		return 0;
+	if (strcmp(reason, "userunknown") == 0 || strcmp(reason, "hostunknown") == 0 ||
+	    strcmp(reason, "hasmoved") == 0)
+		return 1;
+	/* "does not accept mail" is final only when said as a permanent error */
+	if (strcmp(reason, "notaccept") == 0)
+		return status == NULL || status[0] != '4';
+	return 0;
+}

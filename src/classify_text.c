@@ -1,0 +1,218 @@
+/*
+ * classify_text.c - small text scanners for the classifier: case-blind
+ * search, addr-spec extraction, RFC 3463 status and SMTP code finding,
+ * subject prefix stripping.
+ *
+ * Guarantees: every scanner is bounded by the length it is given and never
+ * reads past it; results are freshly allocated or written into a caller
+ * buffer with its size.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "classify_int.h"
+
+const char *cls_memcasestr(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	if (hay == NULL || k == 0 || k > n)
+		return NULL;
+	for (size_t i = 0; i + k <= n; i++) {
+		if (tolower((unsigned char)hay[i]) != tolower((unsigned char)needle[0]))
+			continue;
+		size_t j = 1;
+		while (j < k && tolower((unsigned char)hay[i + j]) ==
+		    tolower((unsigned char)needle[j]))
+			j++;
+		if (j == k)
+			return hay + i;
+	}
+	return NULL;
+}
+
+const char *cls_strcasestr(const char *hay, const char *needle)
+{
+	if (hay == NULL)
+		return NULL;
+	return cls_memcasestr(hay, strlen(hay), needle);
+}
+
+static int is_local_char(int c)
+{
+	return isalnum(c) || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
+}
+
+static int is_domain_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '.';
+}
+
+char *cls_addr_extract(const char *s, size_t n)
+{
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '@')
+			continue;
+		size_t a = i, b = i + 1;
+		while (a > 0 && is_local_char((unsigned char)s[a - 1]))
+			a--;
+		while (b < n && is_domain_char((unsigned char)s[b]))
+			b++;
+		/* trim dots a sentence or the local part may leave around it */
+		while (a < i && s[a] == '.')
+			a++;
+		while (b > i + 1 && s[b - 1] == '.')
+			b--;
+		if (a == i || b == i + 1)
+			continue;
+		if (memchr(s + i + 1, '.', b - i - 1) == NULL)
+			continue;
+		char *addr = xstrndup(s + a, b - a);
+		cad_strlower(addr);
+		return addr;
+	}
+	return NULL;
+}
+
+int cls_find_status(const char *s, size_t n, char *out, size_t outlen)
+{
+	if (s == NULL)
+		return 0;
+	for (size_t i = 0; i + 5 <= n; i++) {
+		if (s[i] != '2' && s[i] != '4' && s[i] != '5')
+			continue;
+		/* "#5.5.0" (qmail) is fine; "1.5.1.1" or "v2.4.1" is not a status */
+		if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.' ||
+		    s[i - 1] == '-'))
+			continue;
+		if (s[i + 1] != '.')
+			continue;
+		size_t j = i + 2, d1 = 0, d2 = 0;
+		while (j < n && isdigit((unsigned char)s[j]) && d1 < 3)
+			j++, d1++;
+		if (d1 == 0 || j >= n || s[j] != '.')
+			continue;
+		j++;
+		while (j < n && isdigit((unsigned char)s[j]) && d2 < 3)
+			j++, d2++;
+		if (d2 == 0 || (j < n && (isalnum((unsigned char)s[j]) ||
+		    (s[j] == '.' && j + 1 < n && isdigit((unsigned char)s[j + 1])))))
+			continue;
+		if (j - i + 1 > outlen)
+			return 0;
+		memcpy(out, s + i, j - i);
+		out[j - i] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+int cls_find_smtp_code(const char *s, size_t n)
+{
+	if (s == NULL)
+		return 0;
+	for (size_t i = 0; i + 3 <= n; i++) {
+		if (s[i] < '2' || s[i] > '5')
+			continue;
+		if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.' ||
+		    s[i - 1] == '-' || s[i - 1] == ':' || s[i - 1] == '/' || s[i - 1] == '#'))
+			continue;
+		if (!isdigit((unsigned char)s[i + 1]) || !isdigit((unsigned char)s[i + 2]))
+			continue;
+		if (s[i + 1] > '5')
+			continue;
+		if (i + 3 < n && (isalnum((unsigned char)s[i + 3]) || s[i + 3] == '.' ||
+		    s[i + 3] == ':' || s[i + 3] == '/' || s[i + 3] == '@'))
+			continue;
+		return (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+	}
+	return 0;
+}
+
+char *cls_one_line(const char *s, size_t n, size_t max)
+{
+	struct sbuf b;
+	int space = 0;
+
+	sbuf_init(&b);
+	for (size_t i = 0; i < n && b.len < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\0')
+			break;
+		if (isspace(c)) {
+			space = b.len > 0;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f)
+			continue;
+		if (space)
+			sbuf_addc(&b, ' ');
+		space = 0;
+		sbuf_addc(&b, (char)c);
+	}
+	/* do not leave half a UTF-8 sequence at a cut */
+	while (b.len > 0 && ((unsigned char)b.s[b.len - 1] & 0xc0) == 0x80 &&
+	    b.len >= max)
+		b.s[--b.len] = '\0';
+	if (b.len > 0 && ((unsigned char)b.s[b.len - 1] & 0xc0) == 0xc0)
+		b.s[--b.len] = '\0';
+	return sbuf_detach(&b);
+}
+
+/* Reply and forward prefixes of the usual clients, in several languages. */
+static const char *const reply_prefixes[] = {
+	"re", "aw", "antw", "antwort", "sv", "vs", "r", "rif", "réf", "ref",
+	"rép", "rv", "odp", "ynt", "res", "atb", "sv", "vá", "回复", "答复", NULL
+};
+static const char *const fwd_prefixes[] = {
+	"fwd", "fw", "wg", "tr", "enc", "i", "doorst", "rv", "vs", "fs", NULL
+};
+
+const char *cls_strip_subject_prefixes(const char *s, int *had_reply)
+{
+	int again = 1;
+
+	if (had_reply)
+		*had_reply = 0;
+	if (s == NULL)
+		return "";
+	while (again) {
+		again = 0;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		const char *colon = strchr(s, ':');
+		if (colon == NULL || colon - s > 12)
+			break;
+		/* "Re[2]:" and "Re(2):" count too */
+		size_t k = (size_t)(colon - s);
+		const char *br = memchr(s, '[', k);
+		if (br == NULL)
+			br = memchr(s, '(', k);
+		size_t wl = br ? (size_t)(br - s) : k;
+		while (wl > 0 && s[wl - 1] == ' ')
+			wl--;
+		for (int i = 0; reply_prefixes[i]; i++)
+			if (strlen(reply_prefixes[i]) == wl &&
+			    strncasecmp(s, reply_prefixes[i], wl) == 0) {
+				if (had_reply)
+					*had_reply = 1;
+				s = colon + 1;
+				again = 1;
+				break;
+			}
+		if (again)
+			continue;
+		for (int i = 0; fwd_prefixes[i]; i++)
+			if (strlen(fwd_prefixes[i]) == wl &&
+			    strncasecmp(s, fwd_prefixes[i], wl) == 0) {
+				s = colon + 1;
+				again = 1;
+				break;
+			}
+	}
+	return s;
+}

@@ -90,12 +90,18 @@ void sbuf_free(struct sbuf *b)
 
 void sbuf_reset(struct sbuf *b)
 {
+	if (b->s == NULL) {
+		sbuf_init(b);
+		return;
+	}
 	b->len = 0;
 	b->s[0] = '\0';
 }
 
 static void sbuf_grow(struct sbuf *b, size_t extra)
 {
+	if (b->s == NULL)   /* detached or freed: start again */
+		sbuf_init(b);
 	if (extra >= SIZE_MAX / 2 - b->len)
 		oom(extra);
 	if (b->len + extra + 1 <= b->cap)
@@ -128,6 +134,8 @@ void sbuf_vaddf(struct sbuf *b, const char *fmt, va_list ap)
 	va_list ap2;
 	int n;
 	va_copy(ap2, ap);
+	if (b->s == NULL)
+		sbuf_init(b);
 	n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
@@ -149,8 +157,12 @@ void sbuf_addf(struct sbuf *b, const char *fmt, ...)
 
 char *sbuf_detach(struct sbuf *b)
 {
-	char *s = b->s;
-	sbuf_init(b);
+	char *s = b->s ? b->s : xstrdup("");
+	/* Leave b empty without allocating: the common use is detaching as the
+	 * last step, and an allocation here would leak. Adding to b again
+	 * starts a new buffer. */
+	b->s = NULL;
+	b->len = b->cap = 0;
 	return s;
 }
 

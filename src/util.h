@@ -32,7 +32,7 @@ char *xasprintf(const char *fmt, ...) CAD_PRINTF(1, 2);
 
 /* ---- growable strings ---- */
 struct sbuf {
-	char *s;     /* NUL-terminated; never NULL after sbuf_init() */
+	char *s;     /* NUL-terminated after sbuf_init(); NULL after sbuf_detach() */
 	size_t len;
 	size_t cap;
 };
@@ -44,7 +44,9 @@ void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_addc(struct sbuf *b, char c);
 void sbuf_addf(struct sbuf *b, const char *fmt, ...) CAD_PRINTF(2, 3);
 void sbuf_vaddf(struct sbuf *b, const char *fmt, va_list ap) CAD_PRINTF(2, 0);
-char *sbuf_detach(struct sbuf *b);          /* caller frees; b is re-inited */
+/* Hands over the string (caller frees). b is left empty and owns nothing;
+ * adding to it again starts a new buffer, sbuf_free() on it is harmless. */
+char *sbuf_detach(struct sbuf *b);
 
 /* ---- errors ---- */
 struct cad_err {

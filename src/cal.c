@@ -82,10 +82,10 @@ int cal_day_parse(const char *s, int64_t *dayno)
 		if (f < 2 && *p++ != '-')
 			return -1;
 	}
-	if (*p != '\0' || v[0] < 1900 || !cal_ymd_valid(v[0], v[1], v[2]))
+	if (*p != '\0' || !cal_ymd_valid(v[0], v[1], v[2]))
 		return -1;
 	*dayno = cal_day_from_ymd(v[0], v[1], v[2]);
-	return 0;
+	return *dayno >= CAL_MIN_DAY && *dayno <= CAL_MAX_DAY ? 0 : -1;
 }
 
 char *cal_day_format(int64_t dayno, char *buf, size_t len)
@@ -112,6 +112,16 @@ static pthread_mutex_t cal_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cal_zone *cal_zones;
 static size_t cal_nzones;
 #define CAL_MAX_ZONES 1024   /* there are about 600 zone names */
+
+void cal_libical_lock(void)
+{
+	pthread_mutex_lock(&cal_lock);
+}
+
+void cal_libical_unlock(void)
+{
+	pthread_mutex_unlock(&cal_lock);
+}
 
 static icaltimezone *cal_ical_load(const char *name, int *owned)
 {
@@ -306,6 +316,14 @@ int cal_rules_check(const struct cal_rules *r, struct cad_err *err)
 	return 0;
 }
 
+static int cal_time_check(cad_time_t t, struct cad_err *err)
+{
+	if (t < CAL_MIN_TIME || t > CAL_MAX_TIME)
+		return cad_err_set(err, "time %lld is outside the calendar's range (1900-2499)",
+		                   (long long)t);
+	return 0;
+}
+
 int cal_day_open(const struct cal_rules *r, int64_t dayno)
 {
 	char buf[16];
@@ -356,7 +374,7 @@ int cal_next_open(const struct cal_rules *r, cad_time_t t, cad_time_t *out,
 {
 	struct cal_tm lt;
 
-	if (cal_rules_check(r, err) < 0)
+	if (cal_rules_check(r, err) < 0 || cal_time_check(t, err) < 0)
 		return -1;
 	cal_to_local(r->zone, t, &lt);
 	/* Windows of successive days are disjoint and in order, so the first
@@ -389,7 +407,7 @@ int cal_next_due(const struct cal_rules *r, cad_time_t prev, int delay_days,
 	struct cal_tm lt;
 	int64_t day;
 
-	if (cal_rules_check(r, err) < 0)
+	if (cal_rules_check(r, err) < 0 || cal_time_check(prev, err) < 0)
 		return -1;
 	if (delay_days < 0 || delay_days > CAL_MAX_DELAY_DAYS)
 		return cad_err_set(err, "delay of %d days is out of range (0-%d)", delay_days,
@@ -419,7 +437,11 @@ int cal_resume_after(const struct cal_rules *r, int64_t return_day, cad_time_t *
 
 	cad_time_t s, e;
 
-	if (cal_rules_check(r, err) < 0 || cal_open_day_after(r, return_day, &day, err) < 0)
+	if (cal_rules_check(r, err) < 0)
+		return -1;
+	if (return_day < CAL_MIN_DAY || return_day > CAL_MAX_DAY)
+		return cad_err_set(err, "return date outside the calendar's range (1900-2499)");
+	if (cal_open_day_after(r, return_day, &day, err) < 0)
 		return -1;
 	/* The opening of that day's own window (not the tail of the previous
 	 * day's window when it crosses midnight). */

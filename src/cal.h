@@ -49,8 +49,13 @@
 #define CAL_MAX_DELAY_DAYS 3660          /* ten years of follow-up days */
 #define CAL_MAX_DELAY_MINUTES (60 * 24 * 366)
 #define CAL_MAX_SEARCH_DAYS 800          /* how far to look for an open day */
+/* The range of dates the rules handle: 1900-01-01 .. 2499-12-31. libical
+ * applies a zone's daylight-saving rule only up to about 2582; dates and
+ * instants outside the range are refused as errors. */
 #define CAL_MIN_DAY (-25567)             /* 1900-01-01 */
-#define CAL_MAX_DAY 2932896              /* 9999-12-31 */
+#define CAL_MAX_DAY 193578               /* 2499-12-31 */
+#define CAL_MIN_TIME ((cad_time_t)CAL_MIN_DAY * 86400)
+#define CAL_MAX_TIME ((cad_time_t)CAL_MAX_DAY * 86400)
 
 /* ---- dates (pure arithmetic, proleptic Gregorian) ---- */
 int64_t cal_day_from_ymd(int year, int month, int day);
@@ -59,7 +64,7 @@ void cal_day_to_ymd(int64_t dayno, int *year, int *month, int *day);
 int cal_weekday(int64_t dayno);
 /* 1 when y-m-d is a real date (2028-02-29 yes, 2027-02-29 no). */
 int cal_ymd_valid(int year, int month, int day);
-/* Parses exactly "YYYY-MM-DD" (a real date, years 1900-9999). 0 on success. */
+/* Parses exactly "YYYY-MM-DD" (a real date, CAL_MIN_DAY..CAL_MAX_DAY). 0 on success. */
 int cal_day_parse(const char *s, int64_t *dayno);
 /* Formats "YYYY-MM-DD" into buf (at least 11 bytes); returns buf. */
 char *cal_day_format(int64_t dayno, char *buf, size_t len);
@@ -89,7 +94,8 @@ struct cal_tm {
 	int utc_offset;            /* seconds east of UTC in force */
 };
 
-/* Local date and time of the UTC instant t in zone z. */
+/* Local date and time of the UTC instant t in zone z. t must lie in
+ * [CAL_MIN_TIME, CAL_MAX_TIME] (the functions below check that). */
 void cal_to_local(const struct cal_zone *z, cad_time_t t, struct cal_tm *out);
 /* The UTC instant of local wall time (dayno, sec_of_day) in z, with the gap
  * and overlap rules above. sec_of_day may be 0..86400 (86400 = next midnight). */
@@ -153,6 +159,15 @@ int cal_resume_after(const struct cal_rules *r, int64_t return_day, cad_time_t *
  * (limits_enroll_ok), which counts the emails each day would carry. */
 int cal_project(const struct cal_rules *r, cad_time_t start, const struct step *steps,
                 size_t nsteps, cad_time_t *due, struct cad_err *err);
+
+/* The lock cal holds around every call into libical's time-zone code.
+ * Other modules that call libical's zone functions (icaltimezone_*,
+ * icaltime_convert_to_zone, icalcomponent_get_dtstart with a TZID) in a
+ * threaded program take it too, so that the shared zone cache is never
+ * expanded by two threads at once. Not recursive: do not call cal_*
+ * functions while holding it. */
+void cal_libical_lock(void);
+void cal_libical_unlock(void);
 
 /* Test and shutdown hook: drops the zones cached by libical and by cal_zone_get.
  * No zone pointer obtained before may be used afterwards. */

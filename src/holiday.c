@@ -263,7 +263,7 @@ static int holiday_ev_err(const struct holiday_ev *ev, const char *msg)
 
 static int holiday_ical_day(struct icaltimetype t, int64_t *day)
 {
-	if (icaltime_is_null_time(t) || !t.is_date || t.year < 1900 || t.year > 9999 ||
+	if (icaltime_is_null_time(t) || !t.is_date || t.year < 1900 || t.year > 2499 ||
 	    !cal_ymd_valid(t.year, t.month, t.day))
 		return -1;
 	*day = cal_day_from_ymd(t.year, t.month, t.day);
@@ -428,9 +428,9 @@ int holiday_parse_ical(const char *calendar, const char *data, size_t len,
 
 	if (holiday_check_common(calendar, data, len, fname, err) < 0)
 		return -1;
-	if (year_from < 1900 || year_to > 9999 || year_to < year_from ||
+	if (year_from < 1900 || year_to > 2499 || year_to < year_from ||
 	    year_to - year_from + 1 > HOLIDAY_MAX_YEARS)
-		return cad_err_set(err, "%s: years %d-%d: need 1900 <= from <= to <= 9999, at most %d years",
+		return cad_err_set(err, "%s: years %d-%d: need 1900 <= from <= to <= 2499, at most %d years",
 		                   fname, year_from, year_to, HOLIDAY_MAX_YEARS);
 	char *copy = xstrndup(data, len);
 	root = icalparser_parse_string(copy);

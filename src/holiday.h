@@ -64,7 +64,8 @@ int holiday_parse_text(const char *calendar, const char *data, size_t len,
                        const char *fname, struct holiday_list *out, struct cad_err *err);
 
 /* Parses an iCalendar file, expanding recurrences over [year_from, year_to]
- * (at most HOLIDAY_MAX_YEARS years). Same contract as holiday_parse_text. */
+ * (at most HOLIDAY_MAX_YEARS years, within 1900-2499; dates outside that
+ * range are refused). Same contract as holiday_parse_text. */
 int holiday_parse_ical(const char *calendar, const char *data, size_t len,
                        const char *fname, int year_from, int year_to,
                        struct holiday_list *out, struct cad_err *err);

@@ -112,6 +112,8 @@ static void test_dates(void **state)
 	assert_int_equal(cal_day_parse("", &x), -1);
 	assert_int_equal(cal_day_parse(NULL, &x), -1);
 	assert_int_equal(cal_day_parse("1899-12-31", &x), -1);
+	assert_int_equal(cal_day_parse("2500-01-01", &x), -1);
+	assert_int_equal(cal_day_parse("2499-12-31", &x), 0);
 }
 
 /* ---- zones ---- */
@@ -475,6 +477,12 @@ static void test_bad_rules(void **state)
 	assert_int_equal(cal_next_due(&r, T("2026-12-01T00:00:00Z"), -1, 0, &out, &err), -1);
 	assert_non_null(strstr(err.msg, "delay of -1 days"));
 	assert_int_equal(cal_next_due(&r, T("2026-12-01T00:00:00Z"), 0, -5, &out, &err), -1);
+	/* Instants outside 1900-2499 are refused, not overflowed. */
+	assert_int_equal(cal_next_open(&r, INT64_MAX, &out, &err), -1);
+	assert_non_null(strstr(err.msg, "outside the calendar's range"));
+	assert_int_equal(cal_next_due(&r, INT64_MIN, 1, 0, &out, &err), -1);
+	assert_int_equal(cal_next_due(&r, T("2499-12-30T00:00:00Z"), 0, 0, &out, &err), 0);
+	assert_int_equal(cal_resume_after(&r, INT64_MAX / 2, &out, &err), -1);
 	r.zone = NULL;
 	assert_int_equal(cal_next_open(&r, T("2026-12-01T00:00:00Z"), &out, &err), -1);
 	assert_false(cal_window_open(&r, T("2026-12-01T00:00:00Z")));

@@ -280,12 +280,18 @@ int compose_message(const struct compose_in *in, struct sbuf *out, struct cad_er
 		g_mime_object_set_header(GMIME_OBJECT(msg), "References", hv.s, NULL);
 	}
 	if (in->unsub_mailto != NULL || in->unsub_url != NULL) {
+		/* Written raw, one URI per line: GMime's generic formatter would
+		 * RFC 2047-encode a URI longer than a line, which no client can
+		 * use. check_input() made sure they are plain printable ASCII. */
 		sbuf_reset(&hv);
 		if (in->unsub_mailto != NULL)
-			sbuf_addf(&hv, "<mailto:%s?subject=unsubscribe>", in->unsub_mailto);
+			sbuf_addf(&hv, " <mailto:%s?subject=unsubscribe>", in->unsub_mailto);
 		if (in->unsub_url != NULL)
-			sbuf_addf(&hv, "%s<%s>", hv.len > 0 ? ", " : "", in->unsub_url);
-		g_mime_object_set_header(GMIME_OBJECT(msg), "List-Unsubscribe", hv.s, NULL);
+			sbuf_addf(&hv, "%s <%s>", hv.len > 0 ? ",\n" : "", in->unsub_url);
+		sbuf_addc(&hv, '\n');
+		g_mime_object_set_header(GMIME_OBJECT(msg), "List-Unsubscribe", "", NULL);
+		g_mime_header_set_raw_value(g_mime_header_list_get_header(
+		    g_mime_object_get_header_list(GMIME_OBJECT(msg)), "List-Unsubscribe"), hv.s);
 		/* RFC 8058: one-click needs an HTTPS URI to POST to. */
 		if (in->unsub_url != NULL && cad_startswith_ci(in->unsub_url, "https://"))
 			g_mime_object_set_header(GMIME_OBJECT(msg), "List-Unsubscribe-Post",

@@ -16,6 +16,8 @@
 #include <gmime/gmime.h>
 
 #include "compose.h"
+#include "msgid.h"
+#include "secret.h"
 
 static const char *const refs2[] = {
 	"aaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbb@sales.example",
@@ -305,6 +307,42 @@ static void test_threading(void **state)
 	free(subj);
 }
 
+/* Ids and URIs longer than a line stay whole: folded between items,
+ * never RFC 2047-encoded (a client could not use them). */
+static void test_long_ids_stay_raw(void **state)
+{
+	static const char *const longrefs[] = {
+		"aaaaaaaaaaaaaaaaaaaaaaaa.dddddddddddddddd@a-rather-long-subdomain.of-a-long-company-domain.example",
+		"aaaaaaaaaaaaaaaaaaaaaaaa.cccccccccccccccc@a-rather-long-subdomain.of-a-long-company-domain.example",
+	};
+	struct compose_in in = base_input();
+	struct sbuf raw;
+	GMimeMessage *msg;
+	GMimeReferences *refs;
+	(void)state;
+
+	in.message_id = "aaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbb@a-rather-long-subdomain.of-a-long-company-domain.example";
+	in.in_reply_to = longrefs[1];
+	in.references = longrefs;
+	in.nreferences = 2;
+	in.unsub_mailto = "unsubscribe+aaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbb@a-rather-long-subdomain.of-a-long-company-domain.example";
+	in.unsub_url = "https://cadence.a-rather-long-subdomain.of-a-long-company-domain.example/u/aaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbb";
+	compose_ok(&in, &raw);
+	assert_null(strstr(raw.s, "=?"));
+	msg = parse(&raw);
+	assert_string_equal(g_mime_message_get_message_id(msg), in.message_id);
+	refs = g_mime_references_parse(NULL, header(msg, "References"));
+	assert_int_equal(g_mime_references_length(refs), 2);
+	assert_string_equal(g_mime_references_get_message_id(refs, 1), longrefs[1]);
+	g_mime_references_free(refs);
+	assert_non_null(strstr(raw.s, "\r\nList-Unsubscribe: <mailto:unsubscribe+aaaaaaaaaaaaaaaaaaaaaaaa."
+	    "bbbbbbbbbbbbbbbb@a-rather-long-subdomain.of-a-long-company-domain.example?subject=unsubscribe>,\r\n"
+	    " <https://cadence.a-rather-long-subdomain.of-a-long-company-domain.example/u/"
+	    "aaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbb>\r\n"));
+	g_object_unref(msg);
+	sbuf_free(&raw);
+}
+
 static void test_list_unsubscribe(void **state)
 {
 	struct compose_in in = base_input();
@@ -475,6 +513,63 @@ static void test_bad_inputs_refused(void **state)
 	assert_refused(&in, "extra header: bad character in name");
 }
 
+/* The whole chain: tokens made by msgid.c, put in headers by compose.c,
+ * read back by a MIME parser and verified again. */
+static void test_tokens_survive(void **state)
+{
+	struct compose_in in = base_input();
+	struct cad_secret secret;
+	struct cad_err err;
+	unsigned char nonce[TOKEN_NONCE_BYTES];
+	char utok[TOKEN_BUFSZ], got[TOKEN_BUFSZ], n1[TOKEN_NONCE_CHARS + 1];
+	char n2[TOKEN_NONCE_CHARS + 1];
+	char *id, *mailto, *url, *lu, *p, *end;
+	struct sbuf raw;
+	GMimeMessage *msg;
+	(void)state;
+
+	assert_int_equal(secret_set(&secret, "another 32-byte secret for tests", 32, &err), 0);
+	assert_int_equal(token_nonce_random(nonce, &err), 0);
+	assert_int_equal(token_make(TOKEN_UNSUB, &secret, nonce, utok), 0);
+	id = msgid_make(&secret, nonce, "sales.example");
+	mailto = token_address("unsubscribe", utok, "sales.example");
+	url = token_unsub_url("https://cadence.sales.example", utok);
+	in.message_id = id;
+	in.unsub_mailto = mailto;
+	in.unsub_url = url;
+	compose_ok(&in, &raw);
+	msg = parse(&raw);
+	assert_int_equal(msgid_verify(&secret, header(msg, "Message-ID"), n1), TOKEN_VALID);
+	lu = raw_header(msg, "List-Unsubscribe");
+	/* "<mailto:ADDR?subject=...>, <URL>": the address, then the URL's last segment. */
+	p = strstr(lu, "mailto:");
+	assert_non_null(p);
+	p += strlen("mailto:");
+	end = strchr(p, '?');
+	assert_non_null(end);
+	*end = '\0';
+	assert_int_equal(token_extract(TOKEN_UNSUB, &secret, p, got, n2), TOKEN_VALID);
+	assert_string_equal(got, utok);
+	assert_string_equal(n1, n2);                /* one nonce: one message */
+	p = strstr(end + 1, "/u/");
+	assert_non_null(p);
+	p += 3;
+	end = strchr(p, '>');
+	assert_non_null(end);
+	assert_int_equal(token_verify(TOKEN_UNSUB, &secret, p, (size_t)(end - p), NULL),
+	    TOKEN_VALID);
+	/* The Message-ID is not an unsubscribe token. */
+	assert_int_equal(token_extract(TOKEN_UNSUB, &secret, header(msg, "Message-ID"),
+	    NULL, NULL), TOKEN_BAD_MAC);
+	g_free(lu);
+	g_object_unref(msg);
+	sbuf_free(&raw);
+	free(id);
+	free(mailto);
+	free(url);
+	secret_free(&secret);
+}
+
 static void test_reply_subject(void **state)
 {
 	static const char *const cases[][2] = {
@@ -509,9 +604,11 @@ int main(void)
 		cmocka_unit_test(test_non_ascii),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_threading),
+		cmocka_unit_test(test_long_ids_stay_raw),
 		cmocka_unit_test(test_list_unsubscribe),
 		cmocka_unit_test(test_injection_refused),
 		cmocka_unit_test(test_bad_inputs_refused),
+		cmocka_unit_test(test_tokens_survive),
 		cmocka_unit_test(test_reply_subject),
 	};
 	g_mime_init();

@@ -243,6 +243,7 @@ int authres_parse(const char *value, struct authres *out, struct cad_err *err)
 {
 	struct cur c = { value, 0, err };
 	struct authres ar;
+	int saw_none = 0;
 	memset(&ar, 0, sizeof(ar));
 	memset(out, 0, sizeof(*out));
 	if (value == NULL)
@@ -288,11 +289,16 @@ int authres_parse(const char *value, struct authres *out, struct cad_err *err)
 		}
 		if (cad_strcaseeq(method, "none") && c.s[c.i] != '=' && c.s[c.i] != '/') {
 			free(method);
-			if (ar.nresults != 0 || (c.s[c.i] != '\0' && c.s[c.i] != ';')) {
+			if (ar.nresults != 0 || saw_none || (c.s[c.i] != '\0' && c.s[c.i] != ';')) {
 				fail(&c, "\"none\" must stand alone");
 				goto bad;
 			}
+			saw_none = 1;
 			continue;
+		}
+		if (saw_none) {
+			fail(&c, "\"none\" must stand alone");
+			goto bad;
 		}
 		if (ar.nresults == AUTHRES_MAX_RESULTS) {
 			free(method);

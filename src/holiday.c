@@ -81,8 +81,8 @@ int holiday_calendar_valid(const char *name)
 	if (name == NULL)
 		return 0;
 	for (const char *p = name; *p; p++, n++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-		      *p == '-'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
 			return 0;
 	return n >= 1 && n <= HOLIDAY_MAX_CALNAME;
 }
@@ -110,12 +110,16 @@ static int holiday_name_ok(const char *s, size_t n)
 	return 1;
 }
 
+/* Checks the calendar name and the data; lc receives the name in lower case. */
 static int holiday_check_common(const char *calendar, const char *data, size_t len,
-                                const char *fname, struct cad_err *err)
+                                const char *fname, char lc[HOLIDAY_MAX_CALNAME + 1],
+                                struct cad_err *err)
 {
 	if (!holiday_calendar_valid(calendar))
-		return cad_err_set(err, "calendar name must be 1-%d of [a-z0-9_-]",
+		return cad_err_set(err, "calendar name must be 1-%d of [A-Za-z0-9_-]",
 		                   HOLIDAY_MAX_CALNAME);
+	snprintf(lc, HOLIDAY_MAX_CALNAME + 1, "%s", calendar);
+	cad_strlower(lc);
 	if (len > HOLIDAY_MAX_FILE)
 		return cad_err_set(err, "%s: larger than %d bytes", fname, HOLIDAY_MAX_FILE);
 	if (memchr(data, '\0', len) != NULL)
@@ -125,14 +129,15 @@ static int holiday_check_common(const char *calendar, const char *data, size_t l
 
 /* ---- the plain list ---- */
 
-int holiday_parse_text(const char *calendar, const char *data, size_t len,
+int holiday_parse_text(const char *calname, const char *data, size_t len,
                        const char *fname, struct holiday_list *out, struct cad_err *err)
 {
 	struct holiday_list tmp;
 	size_t pos = 0;
 	int line = 0;
 
-	if (holiday_check_common(calendar, data, len, fname, err) < 0)
+	char calendar[HOLIDAY_MAX_CALNAME + 1];
+	if (holiday_check_common(calname, data, len, fname, calendar, err) < 0)
 		return -1;
 	holiday_list_init(&tmp);
 	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
@@ -415,7 +420,7 @@ out:
 	return rc;
 }
 
-int holiday_parse_ical(const char *calendar, const char *data, size_t len,
+int holiday_parse_ical(const char *calname, const char *data, size_t len,
                        const char *fname, int year_from, int year_to,
                        struct holiday_list *out, struct cad_err *err)
 {
@@ -426,7 +431,8 @@ int holiday_parse_ical(const char *calendar, const char *data, size_t len,
 	long iters = 0;
 	int rc = -1;
 
-	if (holiday_check_common(calendar, data, len, fname, err) < 0)
+	char calendar[HOLIDAY_MAX_CALNAME + 1];
+	if (holiday_check_common(calname, data, len, fname, calendar, err) < 0)
 		return -1;
 	if (year_from < 1900 || year_to > 2499 || year_to < year_from ||
 	    year_to - year_from + 1 > HOLIDAY_MAX_YEARS)

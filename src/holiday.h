@@ -34,7 +34,7 @@
 #define HOLIDAY_MAX_CALNAME 32           /* bytes of a calendar name */
 
 struct holiday {
-	char *calendar;   /* [a-z0-9_-], lower-case */
+	char *calendar;   /* [a-z0-9_-]: the imported name in lower case */
 	char date[11];    /* "YYYY-MM-DD" */
 	char *name;       /* printable UTF-8, never NULL (may be "") */
 };
@@ -54,7 +54,9 @@ void holiday_list_add(struct holiday_list *l, const char *calendar, const char *
 /* Sorts by (calendar, date, name) and keeps one entry per (calendar, date). */
 void holiday_list_sort(struct holiday_list *l);
 
-/* 1 when name is an acceptable calendar name (1-32 of [a-z0-9_-]). */
+/* 1 when name is an acceptable calendar name (1-32 of [A-Za-z0-9_-]); the
+ * parsers store it in lower case, and holiday_select() compares without
+ * regard to case. */
 int holiday_calendar_valid(const char *name);
 
 /* Parses a plain list. fname is used in messages only. On success appends

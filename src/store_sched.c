@@ -1,0 +1,187 @@
+/*
+ * store_sched.c - what a scheduling pass asks the store (store_ledger.h):
+ * the due enrollments, deferring or advancing one, task steps, and the
+ * send history the rolling caps are computed from.
+ *
+ * Guarantees: due work is found through the (state, next_due) index, never
+ * by a scan; a task step's task and the enrollment's move are one
+ * transaction with their events; deferring writes no event (a window or a
+ * cap may defer the same step many times).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "store_ledger.h"
+
+static const char sql_due[] =
+	"SELECT " STORE_ENR_VIEW_COLS STORE_ENR_VIEW_FROM
+	" WHERE e.state = 'active' AND e.next_due <= ?1"
+	" ORDER BY e.next_due, e.id LIMIT ?2";
+
+int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_view **out,
+	      size_t *n, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_due, err);
+	struct enrollment_view *v = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, now);
+	store_bind_int64(s, 2, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
+		store_read_enr_view(s, &v[cnt++]);
+	}
+	if (rc != SQLITE_DONE)
+		store_dberr(st, "listing due enrollments", err);
+	store_stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		store_enrollment_views_free(v, cnt);
+		return -1;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static const char sql_defer[] =
+	"UPDATE enrollments SET next_due = ?"
+	" WHERE id = ? AND state = 'active'";
+
+int store_enrollment_defer(struct store *st, int64_t enrollment_id, cad_time_t next_due,
+			   struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_defer, err);
+	if (s == NULL)
+		return -1;
+	store_bind_time(s, 1, next_due);
+	store_bind_int64(s, 2, enrollment_id);
+	return store_exec_stmt(st, s, "deferring an enrollment", err);
+}
+
+int store_enrollment_advance(struct store *st, int64_t enrollment_id, int from_step,
+			     cad_time_t next_due, const char *type, const char *detail,
+			     const char *actor, cad_time_t now, struct cad_err *err)
+{
+	int rc;
+	if (store_begin(st, err) < 0)
+		return -1;
+	rc = store_enr_move(st, enrollment_id, from_step, next_due, type, detail, actor, now, NULL,
+			    err);
+	if (rc != 0) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st, err);
+}
+
+static const char sql_wait[] =
+	"UPDATE enrollments SET next_due = NULL, updated_at = ?1"
+	" WHERE id = ?2 AND step = ?3 AND state = 'active'";
+
+int store_task_step(struct store *st, struct task *t, int wait, cad_time_t next_due,
+		    const char *actor, cad_time_t now, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_begin(st, err) < 0)
+		return -1;
+	rc = store_task_add(st, t, actor, now, err);
+	if (rc != 0)
+		goto fail;
+	if (wait) {
+		/* The step stays current, off the due list, until the task closes. */
+		rc = -1;
+		s = store_stmt(st, sql_wait, err);
+		if (s == NULL)
+			goto fail;
+		store_bind_int64(s, 1, now);
+		store_bind_int64(s, 2, t->enrollment_id);
+		store_bind_int64(s, 3, t->step);
+		if (store_exec_stmt(st, s, "waiting on a task", err) < 0)
+			goto fail;
+	} else {
+		rc = store_enr_move(st, t->enrollment_id, t->step, next_due, NULL, NULL, actor, now,
+				    NULL, err);
+		if (rc != 0)
+			goto fail;
+	}
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	t->id = 0;
+	return rc > 0 ? rc : -1;
+}
+
+/* A message counts as sent from when the MTA took it: the 250 or, if the
+ * milter saw it first, the witness. */
+static const char sql_user_sends[] =
+	"SELECT COALESCE(m.submitted_at, m.witnessed_at) AS t"
+	" FROM sent_messages m JOIN enrollments e ON e.id = m.enrollment_id"
+	" WHERE e.user_id = ?1 AND m.state IN ('submitted','witnessed')"
+	" AND COALESCE(m.submitted_at, m.witnessed_at) >= ?2 ORDER BY t";
+
+int store_user_sends_since(struct store *st, int64_t user_id, cad_time_t since,
+			   cad_time_t **times, size_t *n, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_user_sends, err);
+	cad_time_t *v = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+	*times = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, user_id);
+	store_bind_int64(s, 2, since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
+		v[cnt++] = store_col_int64(s, 0);
+	}
+	if (rc != SQLITE_DONE)
+		store_dberr(st, "listing a rep's sends", err);
+	store_stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return -1;
+	}
+	*times = v;
+	*n = cnt;
+	return 0;
+}
+
+static const char sql_domain_sends[] =
+	"SELECT COUNT(*) FROM sent_messages m"
+	" JOIN enrollments e ON e.id = m.enrollment_id"
+	" JOIN contacts c ON c.id = e.contact_id"
+	" WHERE c.domain = ?1 AND m.state IN ('submitted','witnessed')"
+	" AND COALESCE(m.submitted_at, m.witnessed_at) >= ?2";
+
+int store_domain_sends_since(struct store *st, const char *domain, cad_time_t since, int *count,
+			     struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_domain_sends, err);
+	char *d;
+	int rc;
+	*count = 0;
+	if (s == NULL)
+		return -1;
+	d = store_lower(domain ? domain : "");
+	store_bind_text(s, 1, d);
+	free(d);
+	store_bind_int64(s, 2, since);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = store_col_int(s, 0);
+	else
+		store_dberr(st, "counting a domain's sends", err);
+	store_stmt_done(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}

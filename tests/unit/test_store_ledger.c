@@ -1,0 +1,550 @@
+/* test_store_ledger.c - unit tests for the send ledger and the scheduler's
+ * store calls (store_ledger.h): due enrollments, defer/advance, prepare
+ * (a second prepare returns the first record), the milter's gate (once,
+ * only while active and on that step), sent/retry/failed, recovery after
+ * a crash (pending), task steps, and the send counts for the caps. Real
+ * SQLite files in a fresh mkdtemp directory, removed afterwards. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "store_ledger.h"
+
+#define T0 1795000000
+
+struct fx {
+	char dir[64];
+	char path[96];
+	struct store *st;
+	int64_t rep, seq, c1, c2, c3;
+};
+
+static int64_t contact(struct store *st, const char *email)
+{
+	struct contact c;
+	struct cad_err err;
+	int created;
+	int64_t id;
+	memset(&c, 0, sizeof(c));
+	c.email = xstrdup(email);
+	assert_int_equal(store_contact_upsert(st, &c, T0, &created, &err), 0);
+	id = c.id;
+	contact_free(&c);
+	return id;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct cad_err err;
+	struct user u;
+	struct sequence q;
+	struct step steps[3];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/cadence-ledger-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/cadence.db", f->dir);
+	if (store_open(&f->st, f->path, STORE_CREATE, &err) != 0)
+		return -1;
+	memset(&u, 0, sizeof(u));
+	u.email = (char *)"rep@us.test";
+	u.active = 1;
+	u.send_cap_24h = 500;
+	u.enroll_cap_day = 80;
+	if (store_user_add(f->st, &u, "cli:test", T0, &err) != 0)
+		return -1;
+	f->rep = u.id;
+	memset(steps, 0, sizeof(steps));
+	steps[0].kind = STEP_EMAIL;
+	steps[0].subject = (char *)"Hi";
+	steps[0].body = (char *)"One";
+	steps[1].kind = STEP_CALL;
+	steps[1].wait = 1;
+	steps[2].kind = STEP_EMAIL;
+	steps[2].subject = (char *)"Bye";
+	steps[2].body = (char *)"Three";
+	memset(&q, 0, sizeof(q));
+	q.name = (char *)"Cold";
+	q.active = 1;
+	q.steps = steps;
+	q.nsteps = 3;
+	if (store_sequence_import(f->st, &q, "cli:test", T0, &err) != 0)
+		return -1;
+	f->seq = q.id;
+	f->c1 = contact(f->st, "ann@acme.test");
+	f->c2 = contact(f->st, "bob@acme.test");
+	f->c3 = contact(f->st, "cat@other.test");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+	store_close(f->st);
+	snprintf(p, sizeof(p), "%s/cadence.db", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/cadence.db-wal", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/cadence.db-shm", f->dir);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t enroll(struct fx *f, int64_t contact_id, cad_time_t due)
+{
+	struct enrollment e;
+	struct cad_err err;
+	int64_t id;
+	memset(&e, 0, sizeof(e));
+	e.contact_id = contact_id;
+	e.sequence_id = f->seq;
+	e.user_id = f->rep;
+	e.state = ENR_ACTIVE;
+	e.step = 1;
+	e.next_due = due;
+	assert_int_equal(store_enrollment_insert(f->st, &e, "cli:test", T0, &err), 0);
+	id = e.id;
+	enrollment_free(&e);
+	return id;
+}
+
+static int64_t prepare(struct fx *f, int64_t enr, int step, const char *msgid)
+{
+	struct sent_msg m;
+	struct cad_err err;
+	int existing = -1;
+	int64_t id;
+	memset(&m, 0, sizeof(m));
+	m.enrollment_id = enr;
+	m.step = step;
+	m.message_id = xstrdup(msgid);
+	m.token = xasprintf("tok-%s", msgid);
+	m.subject = xstrdup("Hi");
+	assert_int_equal(store_msg_prepare(f->st, &m, T0 + 1, &existing, &err), 0);
+	assert_int_equal(existing, 0);
+	assert_int_equal(m.state, MSG_PREPARED);
+	id = m.id;
+	sent_msg_free(&m);
+	return id;
+}
+
+static struct enrollment get_enr(struct fx *f, int64_t id)
+{
+	struct enrollment e;
+	struct cad_err err;
+	assert_int_equal(store_enrollment_get(f->st, id, &e, &err), 0);
+	return e;
+}
+
+static size_t count_events(struct store *st, const char *type)
+{
+	struct event_filter ef;
+	struct event *ev;
+	struct cad_err err;
+	size_t n;
+	memset(&ef, 0, sizeof(ef));
+	ef.type = type;
+	assert_int_equal(store_events(st, &ef, &ev, &n, &err), 0);
+	store_events_free(ev, n);
+	return n;
+}
+
+static void test_due_defer_advance(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct enrollment_view *v;
+	struct enrollment e;
+	size_t n, before;
+	int64_t a = enroll(f, f->c1, T0 + 30);
+	int64_t b = enroll(f, f->c2, T0 + 10);
+	int64_t c = enroll(f, f->c3, T0 + 500);
+
+	assert_int_equal(store_due(f->st, T0 + 100, 0, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].e.id, b);
+	assert_int_equal(v[1].e.id, a);
+	assert_string_equal(v[1].contact_email, "ann@acme.test");
+	assert_string_equal(v[1].sequence_name, "Cold");
+	assert_int_equal(v[1].nsteps, 3);
+	assert_int_equal(v[1].next_kind, STEP_EMAIL);
+	store_enrollment_views_free(v, n);
+	assert_int_equal(store_due(f->st, T0 + 1000, 1, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].e.id, b);
+	store_enrollment_views_free(v, n);
+
+	/* Paused and deferred-without-time ones are not due. */
+	assert_int_equal(store_pause(f->st, SCOPE_ENROLLMENT, "2", "ooo", 0, "cli:test", T0, NULL,
+				     &err), 0);
+	before = count_events(f->st, NULL);
+	assert_int_equal(store_enrollment_defer(f->st, a, 0, &err), 0);
+	assert_int_equal(store_enrollment_defer(f->st, c, T0 + 2000, &err), 0);
+	assert_int_equal(count_events(f->st, NULL), before);
+	assert_int_equal(store_due(f->st, T0 + 1000, 0, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	store_enrollment_views_free(v, n);
+	assert_int_equal(store_due(f->st, T0 + 2000, 0, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].e.id, c);
+	store_enrollment_views_free(v, n);
+
+	/* Advance moves only from the current step. */
+	assert_int_equal(store_enrollment_advance(f->st, c, 2, T0 + 1, "step_skipped", "x",
+						  "cadenced", T0, &err), 0);
+	e = get_enr(f, c);
+	assert_int_equal(e.step, 1);
+	enrollment_free(&e);
+	assert_int_equal(store_enrollment_advance(f->st, c, 1, T0 + 3000, EV_STEP_SCHEDULED,
+						  "step 1 is a task that does not wait",
+						  "cadenced", T0, &err), 0);
+	e = get_enr(f, c);
+	assert_int_equal(e.step, 2);
+	assert_int_equal(e.next_due, T0 + 3000);
+	enrollment_free(&e);
+	/* Past the last step: finished, with the caller's event. */
+	assert_int_equal(store_enrollment_advance(f->st, c, 2, 0, EV_STEP_SCHEDULED, NULL,
+						  "cadenced", T0, &err), 0);
+	assert_int_equal(store_enrollment_advance(f->st, c, 3, 0, EV_FINISHED, "no steps left",
+						  "cadenced", T0, &err), 0);
+	e = get_enr(f, c);
+	assert_int_equal(e.state, ENR_FINISHED);
+	assert_int_equal(e.next_due, 0);
+	enrollment_free(&e);
+	assert_int_equal(count_events(f->st, EV_FINISHED), 1);
+	assert_int_equal(store_enrollment_advance(f->st, 999, 1, 0, EV_FINISHED, NULL, "cadenced",
+						  T0, &err), STORE_NOTFOUND);
+}
+
+static void test_prepare_and_lookups(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct sent_msg m;
+	int existing = 0;
+	int64_t a = enroll(f, f->c1, T0);
+	int64_t id = prepare(f, a, 1, "abc.1@cadence.test");
+
+	/* A second prepare for the step returns the first record. */
+	memset(&m, 0, sizeof(m));
+	m.enrollment_id = a;
+	m.step = 1;
+	m.message_id = xstrdup("other@cadence.test");
+	m.token = xstrdup("tok-other");
+	assert_int_equal(store_msg_prepare(f->st, &m, T0 + 50, &existing, &err), 0);
+	assert_int_equal(existing, 1);
+	assert_int_equal(m.id, id);
+	assert_string_equal(m.message_id, "abc.1@cadence.test");
+	assert_int_equal(m.created_at, T0 + 1);
+	sent_msg_free(&m);
+
+	assert_int_equal(store_msg_get(f->st, "<abc.1@cadence.test>", &m, &err), 0);
+	assert_int_equal(m.id, id);
+	assert_string_equal(m.token, "tok-abc.1@cadence.test");
+	assert_string_equal(m.subject, "Hi");
+	sent_msg_free(&m);
+	assert_int_equal(store_msg_get_token(f->st, "tok-abc.1@cadence.test", &m, &err), 0);
+	assert_int_equal(m.id, id);
+	sent_msg_free(&m);
+	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(m.id, id);
+	sent_msg_free(&m);
+	assert_int_equal(store_msg_for_step(f->st, a, 2, &m, &err), STORE_NOTFOUND);
+	assert_int_equal(m.id, 0);
+	assert_int_equal(store_msg_get(f->st, "nope@x.test", &m, &err), STORE_NOTFOUND);
+	assert_int_equal(store_msg_get_token(f->st, "nope", &m, &err), STORE_NOTFOUND);
+
+	/* A reused Message-ID for another step is refused. */
+	memset(&m, 0, sizeof(m));
+	m.enrollment_id = a;
+	m.step = 3;
+	m.message_id = xstrdup("abc.1@cadence.test");
+	m.token = xstrdup("tok-new");
+	assert_int_equal(store_msg_prepare(f->st, &m, T0, &existing, &err), -1);
+	free(m.message_id);
+	m.message_id = NULL;
+	assert_int_equal(store_msg_prepare(f->st, &m, T0, &existing, &err), -1);
+	sent_msg_free(&m);
+}
+
+static void test_gate_and_sent(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct sent_msg m;
+	struct enrollment e;
+	enum gate_verdict gv;
+	char why[256];
+	int64_t a = enroll(f, f->c1, T0);
+	int64_t b = enroll(f, f->c2, T0);
+	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
+	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
+
+	assert_int_equal(store_msg_gate(f->st, "<x@elsewhere.test>", "Q0", T0, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_UNKNOWN);
+
+	/* Accepted once, with the queue id... */
+	assert_int_equal(store_msg_gate(f->st, "<a1@cadence.test>", "4Xy1", T0 + 2, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_ACCEPT);
+	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_WITNESSED);
+	assert_string_equal(m.queue_id, "4Xy1");
+	assert_int_equal(m.witnessed_at, T0 + 2);
+	sent_msg_free(&m);
+	/* ...never twice. */
+	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "4Xy2", T0 + 3, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_REJECT);
+	assert_non_null(strstr(why, "already sent as 4Xy1"));
+	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_WITNESSED);
+	sent_msg_free(&m);
+
+	/* A reply stopped b a second ago: the gate refuses its message. */
+	assert_int_equal(store_unenroll(f->st, SCOPE_CONTACT, "bob@acme.test", "replied", "milter",
+					T0 + 4, NULL, &err), 0);
+	assert_int_equal(store_msg_gate(f->st, "b1@cadence.test", "4Xy3", T0 + 5, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_REJECT);
+	assert_non_null(strstr(why, "is unenrolled (replied)"));
+	assert_int_equal(store_msg_for_step(f->st, b, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_REJECTED);
+	sent_msg_free(&m);
+	assert_int_equal(count_events(f->st, EV_GATE_REJECTED), 2);
+	assert_int_equal(count_events(f->st, EV_STEP_WITNESSED), 1);
+	/* A rejected message can never be marked sent. */
+	assert_int_equal(store_msg_sent(f->st, mb, "250 ok", "Q", T0 + 100, "cadenced", T0 + 6,
+					&err), -1);
+
+	/* The 250 arrives: a stays witnessed and moves to step 2. */
+	assert_int_equal(store_msg_sent(f->st, ma, "250 2.0.0 Ok: queued as 4Xy1", "4Xy1",
+					T0 + 86400, "cadenced", T0 + 6, &err), 0);
+	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_WITNESSED);
+	assert_int_equal(m.submitted_at, T0 + 6);
+	assert_string_equal(m.smtp_reply, "250 2.0.0 Ok: queued as 4Xy1");
+	sent_msg_free(&m);
+	e = get_enr(f, a);
+	assert_int_equal(e.step, 2);
+	assert_int_equal(e.next_due, T0 + 86400);
+	enrollment_free(&e);
+	/* A second report moves nothing. */
+	assert_int_equal(store_msg_sent(f->st, ma, "250 again", "4Xy1", T0 + 99999, "cadenced",
+					T0 + 7, &err), 0);
+	e = get_enr(f, a);
+	assert_int_equal(e.step, 2);
+	assert_int_equal(e.next_due, T0 + 86400);
+	enrollment_free(&e);
+	assert_int_equal(count_events(f->st, EV_STEP_SENT), 1);
+	assert_int_equal(store_msg_sent(f->st, 999, "250", NULL, 0, "cadenced", T0, &err),
+			 STORE_NOTFOUND);
+}
+
+static void test_retry_failed(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct sent_msg m;
+	struct enrollment e;
+	enum gate_verdict gv;
+	char why[128];
+	int64_t a = enroll(f, f->c1, T0);
+	int64_t b = enroll(f, f->c2, T0);
+	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
+	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
+
+	/* 4xx after DATA: the witness is forgotten, the step is retried later. */
+	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(store_msg_retry(f->st, ma, "451 4.3.0 try later", T0 + 600, T0 + 3, &err),
+			 0);
+	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_PREPARED);
+	assert_null(m.queue_id);
+	assert_int_equal(m.witnessed_at, 0);
+	assert_string_equal(m.smtp_reply, "451 4.3.0 try later");
+	sent_msg_free(&m);
+	e = get_enr(f, a);
+	assert_int_equal(e.state, ENR_ACTIVE);
+	assert_int_equal(e.step, 1);
+	assert_int_equal(e.next_due, T0 + 600);
+	enrollment_free(&e);
+	/* The resend (same Message-ID) passes the gate again. */
+	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q2", T0 + 601, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_ACCEPT);
+
+	/* 5xx: failed, and the enrollment is paused with the reply. */
+	assert_int_equal(store_msg_failed(f->st, mb, "550 5.1.1 no such user", "cadenced", T0 + 4,
+					  &err), 0);
+	assert_int_equal(store_msg_for_step(f->st, b, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_FAILED);
+	sent_msg_free(&m);
+	e = get_enr(f, b);
+	assert_int_equal(e.state, ENR_PAUSED);
+	assert_non_null(strstr(e.reason, "550 5.1.1 no such user"));
+	enrollment_free(&e);
+	assert_int_equal(store_msg_retry(f->st, mb, "451", T0, T0, &err), -1);
+	assert_int_equal(count_events(f->st, EV_STEP_FAILED), 2);
+	assert_int_equal(count_events(f->st, EV_PAUSED), 1);
+}
+
+static void test_pending_after_crash(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct sent_msg *p;
+	struct enrollment e;
+	enum gate_verdict gv;
+	char why[128];
+	size_t n;
+	int64_t a = enroll(f, f->c1, T0);
+	int64_t b = enroll(f, f->c2, T0);
+	int64_t c = enroll(f, f->c3, T0);
+	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
+	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
+
+	prepare(f, c, 1, "c1@cadence.test");
+	/* a was handed to the MTA and witnessed, then cadenced died; b was
+	 * only recorded; c's contact has unsubscribed meanwhile. */
+	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(store_unenroll(f->st, SCOPE_ENROLLMENT, "3", "unsubscribed", "milter",
+					T0 + 3, NULL, &err), 0);
+
+	assert_int_equal(store_msgs_pending(f->st, &p, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(p[0].id, ma);
+	assert_int_equal(p[0].state, MSG_WITNESSED);
+	assert_int_equal(p[1].id, mb);
+	assert_int_equal(p[1].state, MSG_PREPARED);
+	store_msgs_free(p, n);
+
+	/* Finishing a's step 3 without sending empties its place in the list. */
+	assert_int_equal(store_msg_sent(f->st, ma, "witnessed by the MTA before a restart", "Q1",
+					T0 + 100, "cadenced", T0 + 10, &err), 0);
+	e = get_enr(f, a);
+	assert_int_equal(e.step, 2);
+	enrollment_free(&e);
+	assert_int_equal(store_msgs_pending(f->st, &p, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].id, mb);
+	store_msgs_free(p, n);
+}
+
+static void test_task_step(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct enrollment e;
+	struct task t;
+	int64_t a = enroll(f, f->c1, T0);
+	int64_t b = enroll(f, f->c2, T0);
+	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
+	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
+
+	assert_int_equal(store_msg_sent(f->st, ma, "250", NULL, T0 + 10, "cadenced", T0, &err), 0);
+	assert_int_equal(store_msg_sent(f->st, mb, "250", NULL, T0 + 10, "cadenced", T0, &err), 0);
+
+	/* A call that waits: the task opens, the step leaves the due list. */
+	memset(&t, 0, sizeof(t));
+	t.enrollment_id = a;
+	t.step = 2;
+	t.kind = STEP_CALL;
+	t.due_at = T0 + 10;
+	assert_int_equal(store_task_step(f->st, &t, 1, 0, "cadenced", T0 + 10, &err), 0);
+	assert_true(t.id > 0);
+	assert_int_equal(t.user_id, f->rep);
+	e = get_enr(f, a);
+	assert_int_equal(e.step, 2);
+	assert_int_equal(e.next_due, 0);
+	enrollment_free(&e);
+	assert_int_equal(store_task_close(f->st, t.id, TASK_DONE, T0 + 500, "cli:rep", T0 + 20,
+					  &err), 0);
+	e = get_enr(f, a);
+	assert_int_equal(e.step, 3);
+	assert_int_equal(e.next_due, T0 + 500);
+	enrollment_free(&e);
+
+	/* A call that does not wait: the enrollment moves on at once. */
+	memset(&t, 0, sizeof(t));
+	t.enrollment_id = b;
+	t.step = 2;
+	t.kind = STEP_CALL;
+	assert_int_equal(store_task_step(f->st, &t, 0, T0 + 700, "cadenced", T0 + 10, &err), 0);
+	e = get_enr(f, b);
+	assert_int_equal(e.step, 3);
+	assert_int_equal(e.next_due, T0 + 700);
+	enrollment_free(&e);
+	assert_int_equal(count_events(f->st, EV_TASK_CREATED), 2);
+
+	memset(&t, 0, sizeof(t));
+	t.enrollment_id = 999;
+	t.step = 1;
+	assert_int_equal(store_task_step(f->st, &t, 1, 0, "cadenced", T0, &err), STORE_NOTFOUND);
+}
+
+static void test_send_counts(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	enum gate_verdict gv;
+	char why[64];
+	cad_time_t *times;
+	size_t n;
+	int cnt;
+	int64_t a = enroll(f, f->c1, T0);
+	int64_t b = enroll(f, f->c2, T0);
+	int64_t c = enroll(f, f->c3, T0);
+	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
+
+	prepare(f, b, 1, "b1@cadence.test");
+	prepare(f, c, 1, "c1@cadence.test");
+	assert_int_equal(store_msg_sent(f->st, ma, "250", NULL, T0 + 10, "cadenced", T0 + 100,
+					&err), 0);
+	assert_int_equal(store_msg_gate(f->st, "b1@cadence.test", "Q", T0 + 50, &gv, why,
+					sizeof(why), &err), 0);
+	/* c is only prepared: not a send. */
+	assert_int_equal(store_user_sends_since(f->st, f->rep, T0, &times, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(times[0], T0 + 50);
+	assert_int_equal(times[1], T0 + 100);
+	free(times);
+	assert_int_equal(store_user_sends_since(f->st, f->rep, T0 + 60, &times, &n, &err), 0);
+	assert_int_equal(n, 1);
+	free(times);
+	assert_int_equal(store_domain_sends_since(f->st, "ACME.test", T0, &cnt, &err), 0);
+	assert_int_equal(cnt, 2);
+	assert_int_equal(store_domain_sends_since(f->st, "other.test", T0, &cnt, &err), 0);
+	assert_int_equal(cnt, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_due_defer_advance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prepare_and_lookups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_and_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_after_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_task_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_counts, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -98,6 +98,10 @@ static void lint_delays(const struct sequence *s, struct lint_list *l)
 {
 	size_t i;
 	int total = 0, bad = 0;
+	if (s->nsteps == 0) {
+		add(l, LINT_FAIL, "delays", "the sequence has no steps");
+		return;
+	}
 	for (i = 0; i < s->nsteps; i++)
 		total += s->steps[i].delay_days;
 	for (i = 1; i < s->nsteps; i++) {

@@ -256,6 +256,20 @@ static void test_name(void **state)
 	}
 }
 
+static void test_empty_struct(void **state)
+{
+	struct sequence q;
+	struct result r;
+	(void)state;
+	memset(&q, 0, sizeof(q));   /* as a store might hand over a broken row */
+	r.fails = seq_lint(&q, NULL, &r.items, &r.n);
+	expect(&r, "delays", LINT_FAIL, "no steps");
+	expect(&r, "name", LINT_WARN, "does not follow");
+	expect(&r, "owner", LINT_WARN, "no owner");
+	assert_int_equal(r.fails, 3);   /* no steps, stop-on-reply, stop-on-meeting */
+	seq_lint_free(r.items, r.n);
+}
+
 static void test_owner(void **state)
 {
 	struct result r;
@@ -281,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_suppressions),
 		cmocka_unit_test(test_name),
 		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_empty_struct),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

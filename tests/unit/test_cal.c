@@ -207,6 +207,13 @@ static void test_from_local_gap(void **state)
 	            "2026-03-29T03:30:00+02:00");
 	assert_time(cal_from_local(Z("Australia/Sydney"), D("2026-10-04"), 2 * 3600 + 1800),
 	            "2026-10-04T03:30:00+11:00");
+	/* A half-hour change (Lord Howe Island: 02:00 -> 02:30 +11:00). */
+	assert_time(cal_from_local(Z("Australia/Lord_Howe"), D("2026-10-04"), 2 * 3600 + 900),
+	            "2026-10-04T02:45:00+11:00");
+	/* A whole day skipped (Samoa crossed the date line: 2011-12-30 never
+	 * happened in Apia): moved forward by the gap, a day. */
+	assert_time(cal_from_local(Z("Pacific/Apia"), D("2011-12-30"), 12 * 3600),
+	            "2011-12-31T12:00:00+14:00");
 	/* The edges of the gap. */
 	assert_time(cal_from_local(Z("America/New_York"), D("2026-03-08"), 2 * 3600),
 	            "2026-03-08T03:00:00-04:00");

@@ -11,8 +11,9 @@
  *
  * authres_parse() reads one header value into its parts. authres_apply()
  * folds one header's results for the message's From domain into a verdict:
- * dkim= counts when header.d (or the domain of header.i) is the From domain
- * or a parent of it; spf= counts when smtp.mailfrom's domain (or
+ * dkim= counts when header.d (or the domain of header.i) is the From domain,
+ * a parent or a subdomain of it (relaxed alignment without a public-suffix
+ * list: never a bare TLD); spf= counts when smtp.mailfrom's domain (or
  * smtp.helo) is aligned the same way; dmarc= counts when header.from is the
  * From domain. Over several signatures the best result wins (pass first).
  *

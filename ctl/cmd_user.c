@@ -3,7 +3,8 @@
  *
  * Disabling or deleting a rep unenrolls their active and paused
  * enrollments (the store does it in one transaction with its events);
- * the command says how many.
+ * the command says how many. Enabling a disabled rep lets them enroll
+ * again; what was unenrolled stays unenrolled.
  */
 #include "config.h"
 
@@ -20,6 +21,7 @@
 #define USAGE_SHOW "user show ADDRESS"
 #define USAGE_DISABLE "user disable ADDRESS"
 #define USAGE_DELETE "user delete ADDRESS"
+#define USAGE_ENABLE "user enable ADDRESS"
 
 /* A signature is a few lines of text, not a document. */
 #define SIGNATURE_MAX (16 * 1024)
@@ -277,6 +279,45 @@ static int user_delete(struct ctl *c, int argc, char **argv)
 	return user_disable_or_delete(c, argc, argv, 1);
 }
 
+static int user_enable(struct ctl *c, int argc, char **argv)
+{
+	struct user u;
+	struct cad_err err;
+	char *addr;
+	json_t *o;
+	int r = one_address(c, argc, argv, USAGE_ENABLE, &addr);
+
+	if (r != 0)
+		return r > 0 ? CTL_OK : -r;
+	if (ctl_store(c, 0) != 0) {
+		free(addr);
+		return CTL_FAIL;
+	}
+	memset(&u, 0, sizeof(u));
+	r = store_user_get(c->st, addr, &u, &err);
+	if (r != 0) {
+		ctl_fail(c, "%s: %s", addr, r == STORE_NOTFOUND ? "no such rep" : err.msg);
+		free(addr);
+		return CTL_FAIL;
+	}
+	free(addr);
+	if (u.active) {
+		ctl_fail(c, "%s: already enabled", u.email);
+		user_free(&u);
+		return CTL_FAIL;
+	}
+	u.active = 1;
+	if (store_user_update(c->st, &u, c->actor, c->now, &err) != 0) {
+		ctl_fail(c, "%s: %s", u.email, err.msg);
+		user_free(&u);
+		return CTL_FAIL;
+	}
+	o = user_json(&u);
+	out_result(c, o, "enabled %s", u.email);
+	user_free(&u);
+	return CTL_OK;
+}
+
 int cmd_user(struct ctl *c, int argc, char **argv)
 {
 	static const struct ctl_sub subs[] = {
@@ -284,6 +325,7 @@ int cmd_user(struct ctl *c, int argc, char **argv)
 		{ "list", user_list, USAGE_LIST },
 		{ "show", user_show, USAGE_SHOW },
 		{ "disable", user_disable, USAGE_DISABLE },
+		{ "enable", user_enable, USAGE_ENABLE },
 		{ "delete", user_delete, USAGE_DELETE },
 	};
 	return ctl_dispatch_group(c, "user", subs, CAD_ARRAY_LEN(subs), argc, argv);

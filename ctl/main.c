@@ -36,7 +36,7 @@ static int run_classify(struct ctl *c, int argc, char **argv)
 static const struct ctl_cmd commands[] = {
 	{ "init", cmd_init, "create or upgrade the database" },
 	{ "config", cmd_config, "check the configuration and print the effective settings" },
-	{ "user", cmd_user, "add, list, show, disable or delete reps" },
+	{ "user", cmd_user, "add, list, show, disable, enable or delete reps" },
 	{ "sequence", cmd_sequence, "import, list, show, lint or delete sequences" },
 	{ "contact", cmd_contact, "import contacts from CSV, show a contact" },
 	{ "enroll", cmd_enroll, "enroll contacts in a sequence as a rep" },

@@ -256,6 +256,12 @@ ctl user disable cid@our.test
 check "disable a rep without enrollments" eval 'rc_is 0 && out_has "0 enrollments unenrolled"'
 ctl enroll --sequence "$CALLS" --as cid@our.test hugo@newco.test
 check "a disabled rep's enrollment is refused" eval 'rc_is 1 && err_has "disabled"'
+ctl user enable cid@our.test
+check "enable the rep again" eval 'rc_is 0 && out_has "enabled cid@our.test"'
+ctl user enable cid@our.test
+check "enabling an active rep is an error" eval 'rc_is 1 && err_has "already enabled"'
+ctl --json user show cid@our.test
+check "user show --json" py 'd["active"] is True and d["tz"] == "America/New_York"'
 ctl enroll --sequence "$CALLS" --as ann@our.test newbie@fresh.test
 check "an unknown address becomes a contact and is enrolled" \
 	eval 'rc_is 0 && out_has "enrolled newbie@fresh.test"'

@@ -162,6 +162,17 @@ enum token_verdict token_verify(enum token_kind kind, const struct cad_secret *s
 	return TOKEN_VALID;
 }
 
+int token_convert(enum token_kind from, enum token_kind to, const struct cad_secret *secret,
+    const char *token, char out[TOKEN_BUFSZ])
+{
+	unsigned char nonce[TOKEN_NONCE_BYTES];
+
+	if (token_verify(from, secret, token, token ? strlen(token) : 0, NULL) != TOKEN_VALID
+	    || b32_decode(token, TOKEN_NONCE_CHARS, nonce) < 0)
+		return -1;
+	return token_make(to, secret, nonce, out);
+}
+
 static int domain_ok(const char *d)
 {
 	size_t n = 0;

@@ -60,6 +60,13 @@ int token_make(enum token_kind kind, const struct cad_secret *secret,
 enum token_verdict token_verify(enum token_kind kind, const struct cad_secret *secret,
     const char *s, size_t len, char nonce_out[TOKEN_NONCE_CHARS + 1]);
 
+/* The token of kind `to` that shares the nonce of `token` (a valid token
+ * of kind `from`): one message's Message-ID, unsubscribe and VERP tokens
+ * are siblings, so any of them leads to the others. 0, or -1 when token
+ * does not verify as `from`. */
+int token_convert(enum token_kind from, enum token_kind to, const struct cad_secret *secret,
+    const char *token, char out[TOKEN_BUFSZ]);
+
 /* The Message-ID "TOKEN@domain", without angle brackets (caller frees).
  * NULL when domain is empty or not a plain domain name. */
 char *msgid_make(const struct cad_secret *secret,

@@ -1,0 +1,43 @@
+/*
+ * cadenced.h - cadenced's state and its scheduling pass.
+ *
+ * The pass is the only place that sends: it reconciles what a crash left
+ * in flight (store_msgs_pending), then takes due enrollments through the
+ * store's index in due order, asks the pure rules (cal, limits, plan) what
+ * to do with each, and carries that out through the store and the MTA.
+ * It never decides anything itself that a rule in src/ can decide.
+ */
+#ifndef CADENCE_CADENCED_H
+#define CADENCE_CADENCED_H
+
+#include <signal.h>
+
+#include "conf.h"
+#include "secret.h"
+#include "store.h"
+
+struct sched {
+	struct cad_conf conf;
+	struct store *store;
+	struct cad_secret secret;
+	const char *actor;                 /* "cadenced" */
+	volatile sig_atomic_t *stop;       /* set by SIGTERM: finish the message in flight */
+	size_t batch;                      /* due enrollments taken per query */
+};
+
+struct sched_stats {
+	int sent;          /* accepted by the MTA */
+	int reconciled;    /* found witnessed after a crash: not sent again */
+	int deferred;      /* window, limit or throttle: rescheduled */
+	int retried;       /* 4xx: retried later */
+	int failed;        /* 5xx or a token that cannot be filled: enrollment paused */
+	int tasks;         /* task steps turned into tasks */
+	int finished;      /* enrollments that ran out of steps */
+	cad_time_t next_wake;   /* earliest next_due seen (0 = none) */
+};
+
+/* One pass as of now. 0 on success (per-message failures are counted, not
+ * fatal), -1 with err when the store itself fails. */
+int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struct cad_err *err);
+
+#endif

@@ -1,0 +1,566 @@
+/*
+ * pass.c - one scheduling pass of cadenced.
+ *
+ * For each due enrollment (oldest due first, from the store's index) the
+ * pass asks the pure rules what to do — the calendar (cal_*: is the
+ * recipient's window open, when is the next step due), the mailbox limits
+ * (limits_plan: rolling cap, spacing, bulk throttle, domain cap), the
+ * templates (tmpl_render) — and carries the answer out through the store's
+ * send ledger (store_ledger.h) and the MTA (submit.c).
+ *
+ * Exactly once: the message is recorded (prepared, with its Message-ID)
+ * before it is submitted. A prepare that finds an earlier record reuses its
+ * Message-ID, token and Date; if the milter already witnessed that record,
+ * the MTA has the message and the step is finished without sending again.
+ *
+ * Per-message problems (a closed window, a limit, a 4xx, a 5xx, a token
+ * that cannot be filled, a bad time zone) are handled and counted; only a
+ * store failure ends the pass with an error.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "cal.h"
+#include "compose.h"
+#include "holiday.h"
+#include "limits.h"
+#include "msgid.h"
+#include "cadenced.h"
+#include "store_ledger.h"
+#include "submit.h"
+#include "tmpl.h"
+
+/* What the pass loads once per sequence and per rep. */
+struct seq_entry {
+	struct sequence seq;
+	struct holiday_list hol;
+};
+struct rep_entry {
+	struct user user;
+	cad_time_t *sends;     /* the last 24 h of sends, grown as the pass sends */
+	size_t nsends;
+	cad_time_t *bulk;      /* sends of bulk first steps */
+	size_t nbulk;
+};
+struct pass_cache {
+	struct seq_entry *seqs;
+	size_t nseqs;
+	struct rep_entry *reps;
+	size_t nreps;
+};
+
+static void cache_free(struct pass_cache *c)
+{
+	size_t i;
+	for (i = 0; i < c->nseqs; i++) {
+		sequence_free(&c->seqs[i].seq);
+		holiday_list_free(&c->seqs[i].hol);
+	}
+	for (i = 0; i < c->nreps; i++) {
+		user_free(&c->reps[i].user);
+		free(c->reps[i].sends);
+		free(c->reps[i].bulk);
+	}
+	free(c->seqs);
+	free(c->reps);
+}
+
+static struct seq_entry *cache_seq(struct sched *s, struct pass_cache *c, int64_t id,
+				   struct cad_err *err)
+{
+	size_t i;
+	struct seq_entry *e;
+	for (i = 0; i < c->nseqs; i++)
+		if (c->seqs[i].seq.id == id)
+			return &c->seqs[i];
+	c->seqs = xrealloc(c->seqs, (c->nseqs + 1) * sizeof(*c->seqs));
+	e = &c->seqs[c->nseqs];
+	memset(e, 0, sizeof(*e));
+	holiday_list_init(&e->hol);
+	if (store_sequence_get_id(s->store, id, &e->seq, err) != 0)
+		return NULL;
+	if (store_holidays_get(s->store, e->seq.holidays, &e->hol, err) < 0) {
+		sequence_free(&e->seq);
+		return NULL;
+	}
+	c->nseqs++;
+	return e;
+}
+
+static struct rep_entry *cache_rep(struct sched *s, struct pass_cache *c, int64_t id,
+				   cad_time_t now, struct cad_err *err)
+{
+	size_t i;
+	struct rep_entry *e;
+	for (i = 0; i < c->nreps; i++)
+		if (c->reps[i].user.id == id)
+			return &c->reps[i];
+	c->reps = xrealloc(c->reps, (c->nreps + 1) * sizeof(*c->reps));
+	e = &c->reps[c->nreps];
+	memset(e, 0, sizeof(*e));
+	if (store_user_get_id(s->store, id, &e->user, err) != 0)
+		return NULL;
+	if (store_user_sends_since(s->store, id, now - LIMITS_DAY, &e->sends, &e->nsends, err) < 0) {
+		user_free(&e->user);
+		return NULL;
+	}
+	c->nreps++;
+	return e;
+}
+
+static void times_add(cad_time_t **v, size_t *n, cad_time_t t)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = t;
+}
+
+/* Pauses an enrollment that cannot go on by itself, with the reason. */
+static int pause_with(struct sched *s, int64_t enrollment_id, const char *reason,
+		      cad_time_t now, struct cad_err *err)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "%lld", (long long)enrollment_id);
+	cad_log(CAD_LOG_WARN, "enrollment %s paused: %s", key, reason);
+	return store_pause(s->store, SCOPE_ENROLLMENT, key, reason, 0, s->actor, now, NULL, err);
+}
+
+/* When the step after `step` is due, counted from `from`. 0 when the
+ * enrollment has no further step (it finishes). */
+static int next_due_after(const struct sequence *seq, int step, const struct cal_rules *r,
+			  cad_time_t from, cad_time_t *due, struct cad_err *err)
+{
+	const struct step *nx;
+	*due = 0;
+	if ((size_t)step >= seq->nsteps)
+		return 0;
+	nx = &seq->steps[step];   /* steps[] is 0-based: steps[step] is step+1 */
+	return cal_next_due(r, from, nx->delay_days, nx->delay_minutes, due, err);
+}
+
+/* The names a task or a message is addressed with. */
+static char *contact_display(const struct contact *c)
+{
+	if (c->firstname && c->lastname)
+		return xasprintf("%s %s", c->firstname, c->lastname);
+	if (c->firstname)
+		return xstrdup(c->firstname);
+	return NULL;
+}
+
+/* A task step: a task for the rep, due in the rep's working hours. */
+static int do_task_step(struct sched *s, const struct enrollment_view *v, struct seq_entry *se,
+			const struct step *step, const struct contact *ct, struct rep_entry *rep,
+			const struct cal_rules *r, cad_time_t now, struct sched_stats *stats,
+			struct cad_err *err)
+{
+	struct task t;
+	struct sbuf note;
+	struct tmpl_ctx ctx = { ct, &rep->user };
+	struct cad_err terr = { "" };
+	struct cal_rules rr = *r;
+	cad_time_t due = now, next = 0;
+	int rc;
+
+	/* Due when the rep's own window opens (their zone, the sequence's hours). */
+	rr.zone = cal_zone_choose(rep->user.tz, NULL, NULL, &terr);
+	if (rr.zone == NULL || cal_next_open(&rr, now, &due, &terr) < 0)
+		due = now;
+	sbuf_init(&note);
+	if (step->body && tmpl_render(step->body, &ctx, &note, &terr) < 0) {
+		/* The note is for the rep: show the template rather than fail. */
+		sbuf_reset(&note);
+		sbuf_adds(&note, step->body);
+	}
+	if (step->kind == STEP_LINKEDIN) {
+		const char *url = contact_prop(ct, "linkedin");
+		if (url == NULL)
+			url = contact_prop(ct, "linkedin_url");
+		if (url != NULL)
+			sbuf_addf(&note, "%sLinkedIn: %s", note.len ? "\n" : "", url);
+	}
+	memset(&t, 0, sizeof(t));
+	t.enrollment_id = v->e.id;
+	t.user_id = v->e.user_id;
+	t.step = v->e.step;
+	t.kind = step->kind;
+	t.state = TASK_OPEN;
+	t.due_at = due;
+	t.note = note.s;
+	if (!step->wait && next_due_after(&se->seq, v->e.step, r, now, &next, err) < 0) {
+		sbuf_free(&note);
+		return pause_with(s, v->e.id, err->msg, now, err);
+	}
+	rc = store_task_step(s->store, &t, step->wait, next, s->actor, now, err);
+	sbuf_free(&note);
+	if (rc == 0)
+		stats->tasks++;
+	return rc;
+}
+
+/* Fills in_reply_to/references/subject for a step that continues the
+ * thread of an earlier step; leaves them alone when that step sent nothing. */
+static int thread_to(struct sched *s, const struct enrollment_view *v, const struct step *step,
+		     struct sent_msg *parent, char **subject, struct cad_err *err)
+{
+	int rc;
+	if (step->thread_step <= 0 || step->thread_step >= v->e.step)
+		return 0;
+	rc = store_msg_for_step(s->store, v->e.id, step->thread_step, parent, err);
+	if (rc < 0)
+		return -1;
+	if (rc == STORE_NOTFOUND || parent->state == MSG_FAILED || parent->state == MSG_REJECTED) {
+		sent_msg_free(parent);
+		return 0;
+	}
+	if (parent->subject) {
+		char *re = compose_reply_subject(parent->subject);
+		free(*subject);
+		*subject = re;
+	}
+	return 0;
+}
+
+/* Backoff for a 4xx: grows with the age of the message, 1 min to 1 h. */
+static cad_time_t retry_delay(const struct sent_msg *m, cad_time_t now)
+{
+	cad_time_t age = now - m->created_at;
+	if (age < 60)
+		return 60;
+	return age > 3600 ? 3600 : age;
+}
+
+/* An email step: render, record, submit, advance. */
+static int do_email_step(struct sched *s, const struct enrollment_view *v, struct seq_entry *se,
+			 const struct step *step, const struct contact *ct, struct rep_entry *rep,
+			 const struct cal_rules *r, cad_time_t now, struct sched_stats *stats,
+			 struct cad_err *err)
+{
+	struct tmpl_ctx ctx = { ct, &rep->user };
+	struct sbuf subj, body, msg;
+	struct sent_msg m, parent;
+	struct cad_err terr = { "" };
+	struct compose_in in;
+	struct submit_result res;
+	char *subject = NULL, *to_name = NULL, *unsub_mailto = NULL, *unsub_url = NULL;
+	char *mail_from = NULL;
+	const char *refs[1];
+	int existing = 0, rc = -1;
+	cad_time_t next = 0;
+
+	memset(&m, 0, sizeof(m));
+	memset(&parent, 0, sizeof(parent));
+	memset(&res, 0, sizeof(res));
+	sbuf_init(&subj);
+	sbuf_init(&body);
+	sbuf_init(&msg);
+
+	/* Render at send time: contact data may have changed since enrolling. */
+	if (tmpl_render_flags(step->subject ? step->subject : "", &ctx, TMPL_ONE_LINE, &subj, &terr) < 0
+	    || tmpl_render(step->body ? step->body : "", &ctx, &body, &terr) < 0) {
+		char *why = xasprintf("step %d: %s", v->e.step, terr.msg);
+		struct task t;
+		memset(&t, 0, sizeof(t));
+		t.enrollment_id = v->e.id;
+		t.user_id = v->e.user_id;
+		t.step = v->e.step;
+		t.kind = STEP_MANUAL_EMAIL;
+		t.state = TASK_OPEN;
+		t.due_at = now;
+		t.note = xasprintf("Fill in the missing data for %s, then resume: %s", ct->email, why);
+		rc = pause_with(s, v->e.id, why, now, err);
+		if (rc == 0)
+			rc = store_task_add(s->store, &t, s->actor, now, err);
+		free(t.note);
+		free(why);
+		stats->failed++;
+		goto out;
+	}
+	subject = xstrdup(subj.s);
+	if (thread_to(s, v, step, &parent, &subject, err) < 0)
+		goto out;
+
+	/* Record before submitting; a second prepare returns the first record. */
+	if (store_msg_for_step(s->store, v->e.id, v->e.step, &m, err) < 0)
+		goto out;
+	if (m.id == 0) {
+		unsigned char nonce[TOKEN_NONCE_BYTES];
+		char tok[TOKEN_BUFSZ];
+		if (token_nonce_random(nonce, err) < 0)
+			goto out;
+		m.enrollment_id = v->e.id;
+		m.step = v->e.step;
+		m.message_id = msgid_make(&s->secret, nonce, s->conf.domain);
+		token_make(TOKEN_UNSUB, &s->secret, nonce, tok);
+		m.token = xstrdup(tok);
+		m.subject = xstrdup(subject);
+		if (store_msg_prepare(s->store, &m, now, &existing, err) < 0)
+			goto out;
+	} else {
+		existing = 1;
+	}
+	if (existing && m.state == MSG_WITNESSED) {
+		/* The MTA has it already (we crashed after handing it over). */
+		if (next_due_after(&se->seq, v->e.step, r, m.witnessed_at ? m.witnessed_at : now,
+				   &next, err) < 0)
+			goto out;
+		rc = store_msg_sent(s->store, m.id, "witnessed by the MTA before a restart",
+				    m.queue_id, next, s->actor, now, err);
+		if (rc == 0)
+			stats->reconciled++;
+		goto out;
+	}
+	if (existing && m.state != MSG_PREPARED) {
+		/* submitted/failed/rejected yet still due: the store moved on in
+		 * another way; never send it again. */
+		rc = store_enrollment_defer(s->store, v->e.id, 0, err);
+		goto out;
+	}
+
+	unsub_mailto = token_address(s->conf.unsubscribe_prefix, m.token, s->conf.domain);
+	if (s->conf.public_url && *s->conf.public_url)
+		unsub_url = token_unsub_url(s->conf.public_url, m.token);
+	to_name = contact_display(ct);
+	memset(&in, 0, sizeof(in));
+	in.from_name = rep->user.name;
+	in.from_addr = rep->user.email;
+	in.to_name = to_name;
+	in.to_addr = ct->email;
+	/* A resend keeps the subject and Date of the first attempt. */
+	in.subject = m.subject ? m.subject : subject;
+	in.body = body.s;
+	in.date = m.created_at ? m.created_at : now;
+	in.tz_offset_minutes = 0;
+	{
+		struct cad_err zerr;
+		const struct cal_zone *rz = cal_zone_choose(rep->user.tz, NULL, NULL, &zerr);
+		if (rz != NULL)
+			in.tz_offset_minutes = cal_utc_offset(rz, in.date) / 60;
+	}
+	in.message_id = m.message_id;
+	if (parent.message_id) {
+		in.in_reply_to = parent.message_id;
+		refs[0] = parent.message_id;
+		in.references = refs;
+		in.nreferences = 1;
+	}
+	in.unsub_mailto = unsub_mailto;
+	in.unsub_url = unsub_url;
+	if (compose_message(&in, &msg, &terr) < 0) {
+		char *why = xasprintf("step %d: cannot compose: %s", v->e.step, terr.msg);
+		rc = store_msg_failed(s->store, m.id, why, s->actor, now, err);
+		free(why);
+		stats->failed++;
+		goto out;
+	}
+
+	if (s->conf.verp) {
+		char vtok[TOKEN_BUFSZ];
+		/* The VERP token shares the message's nonce: one bounce maps to one message. */
+		if (token_convert(TOKEN_UNSUB, TOKEN_VERP, &s->secret, m.token, vtok) == 0)
+			mail_from = token_address(s->conf.bounce_prefix, vtok, s->conf.domain);
+	}
+	submit_message(s->conf.submit_url, mail_from ? mail_from : rep->user.email, ct->email,
+		       msg.s, msg.len, NULL, &res);
+	switch (res.status) {
+	case SUBMIT_ACCEPTED:
+		if (next_due_after(&se->seq, v->e.step, r, now, &next, err) < 0) {
+			/* Sent, but the next step cannot be computed: record the send,
+			 * then pause with the reason. */
+			struct cad_err perr;
+			char *why = xasprintf("step %d: %s", v->e.step + 1, err->msg);
+			rc = store_msg_sent(s->store, m.id, res.reply, res.queue_id, now + 3600,
+					    s->actor, now, err);
+			if (rc == 0)
+				rc = pause_with(s, v->e.id, why, now, &perr);
+			free(why);
+			break;
+		}
+		rc = store_msg_sent(s->store, m.id, res.reply, res.queue_id, next, s->actor, now, err);
+		if (rc == 0) {
+			stats->sent++;
+			times_add(&rep->sends, &rep->nsends, now);
+			if (v->e.bulk && v->e.step == 1)
+				times_add(&rep->bulk, &rep->nbulk, now);
+			cad_log(CAD_LOG_INFO, "sent step %d of enrollment %lld to %s: %s", v->e.step,
+				(long long)v->e.id, ct->email, res.reply ? res.reply : "");
+		}
+		break;
+	case SUBMIT_TEMPFAIL:
+		rc = store_msg_retry(s->store, m.id, res.reply, now + retry_delay(&m, now), now, err);
+		stats->retried++;
+		break;
+	case SUBMIT_PERMFAIL:
+		rc = store_msg_failed(s->store, m.id, res.reply, s->actor, now, err);
+		stats->failed++;
+		break;
+	}
+out:
+	submit_result_free(&res);
+	sent_msg_free(&m);
+	sent_msg_free(&parent);
+	sbuf_free(&subj);
+	sbuf_free(&body);
+	sbuf_free(&msg);
+	free(subject);
+	free(to_name);
+	free(unsub_mailto);
+	free(unsub_url);
+	free(mail_from);
+	return rc;
+}
+
+/* One due enrollment. -1 only on a store error. */
+static int do_one(struct sched *s, struct pass_cache *c, const struct enrollment_view *v,
+		  cad_time_t now, struct sched_stats *stats, struct cad_err *err)
+{
+	struct seq_entry *se;
+	struct rep_entry *rep;
+	struct contact ct;
+	struct cal_rules r;
+	struct cad_err rerr = { "" };
+	const struct step *step;
+	int rc = -1;
+
+	memset(&ct, 0, sizeof(ct));
+	se = cache_seq(s, c, v->e.sequence_id, err);
+	rep = se ? cache_rep(s, c, v->e.user_id, now, err) : NULL;
+	if (se == NULL || rep == NULL || store_contact_get_id(s->store, v->e.contact_id, &ct, err) != 0)
+		return -1;
+
+	if (v->e.step < 1 || (size_t)v->e.step > se->seq.nsteps) {
+		rc = store_enrollment_advance(s->store, v->e.id, v->e.step, 0, EV_FINISHED,
+					      "no steps left", s->actor, now, err);
+		if (rc == 0)
+			stats->finished++;
+		goto out;
+	}
+	step = &se->seq.steps[v->e.step - 1];
+
+	memset(&r, 0, sizeof(r));
+	r.days = se->seq.days;
+	r.holidays = se->hol.v;
+	r.nholidays = se->hol.n;
+	r.window_start = se->seq.window_start;
+	r.window_end = se->seq.window_end;
+	r.zone = cal_zone_choose(ct.tz, se->seq.tz, rep->user.tz, &rerr);
+	if (r.zone == NULL || cal_rules_check(&r, &rerr) < 0) {
+		rc = pause_with(s, v->e.id, rerr.msg, now, err);
+		stats->failed++;
+		goto out;
+	}
+
+	if (step->kind != STEP_EMAIL) {
+		rc = do_task_step(s, v, se, step, &ct, rep, &r, now, stats, err);
+		goto out;
+	}
+
+	/* The recipient's window. */
+	if (!cal_window_open(&r, now)) {
+		cad_time_t open;
+		if (cal_next_open(&r, now, &open, &rerr) < 0) {
+			rc = pause_with(s, v->e.id, rerr.msg, now, err);
+			stats->failed++;
+		} else {
+			rc = store_enrollment_defer(s->store, v->e.id, open, err);
+			stats->deferred++;
+		}
+		goto out;
+	}
+
+	/* Suppressed since enrolling (a bounce, an unsubscribe, an admin)? */
+	{
+		struct suppression sm;
+		int sup;
+		memset(&sm, 0, sizeof(sm));
+		sup = store_suppressed(s->store, ct.email, &sm, err);
+		if (sup < 0)
+			goto out;
+		if (sup == 1) {
+			char key[32];
+			char *why = xasprintf("suppressed (%s: %s)", supp_kind_name(sm.kind), sm.pattern);
+			snprintf(key, sizeof(key), "%lld", (long long)v->e.id);
+			rc = store_unenroll(s->store, SCOPE_ENROLLMENT, key, why, s->actor, now, NULL, err);
+			free(why);
+			suppression_free(&sm);
+			goto out;
+		}
+	}
+
+	/* The rep's mailbox limits. */
+	{
+		struct limits_mailbox mb;
+		struct limits_item it;
+		struct limits_decision d;
+		uint32_t rnd = 0;
+		memset(&mb, 0, sizeof(mb));
+		mb.sends = rep->sends;
+		mb.nsends = rep->nsends;
+		mb.cap_24h = rep->user.send_cap_24h > 0 ? rep->user.send_cap_24h : USER_DEFAULT_SEND_CAP;
+		mb.min_gap = s->conf.spacing_seconds;
+		mb.jitter = s->conf.spacing_jitter;
+		if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+			rnd = 0;
+		mb.jitter_rnd = rnd;
+		mb.bulk_sends = rep->bulk;
+		mb.nbulk = rep->nbulk;
+		memset(&it, 0, sizeof(it));
+		it.due = v->e.next_due;
+		it.domain = cad_addr_domain(ct.email);
+		it.bulk_first = v->e.bulk && v->e.step == 1;
+		limits_plan(&mb, &it, 1, now, &d);
+		if (!d.go) {
+			rc = store_enrollment_defer(s->store, v->e.id, d.retry_at, err);
+			stats->deferred++;
+			goto out;
+		}
+	}
+
+	rc = do_email_step(s, v, se, step, &ct, rep, &r, now, stats, err);
+out:
+	contact_free(&ct);
+	return rc;
+}
+
+int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struct cad_err *err)
+{
+	struct pass_cache cache;
+	struct enrollment_view *due = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+	int64_t last_id = -1;
+
+	memset(&cache, 0, sizeof(cache));
+	/* Each query returns what is still due; handled items move on (sent,
+	 * deferred, paused), so the loop ends when nothing due is left. An
+	 * item that is due again at once (the store failed to move it) ends
+	 * the pass rather than spinning. */
+	for (;;) {
+		if (store_due(s->store, now, s->batch, &due, &n, err) < 0) {
+			rc = -1;
+			break;
+		}
+		if (n == 0 || due[0].e.id == last_id)
+			break;
+		last_id = due[0].e.id;
+		for (i = 0; i < n && !*s->stop; i++) {
+			if (do_one(s, &cache, &due[i], now, stats, err) < 0) {
+				cad_log(CAD_LOG_ERR, "enrollment %lld: %s", (long long)due[i].e.id,
+					err->msg);
+				rc = -1;
+				break;
+			}
+		}
+		store_enrollment_views_free(due, n);
+		due = NULL;
+		if (rc < 0 || *s->stop)
+			break;
+	}
+	if (due)
+		store_enrollment_views_free(due, n);
+	cache_free(&cache);
+	return rc;
+}

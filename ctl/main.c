@@ -14,10 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl.h"
-#ifdef CTL_HAVE_CLASSIFY
 #include "cmd_classify.h"
-#endif
+#include "ctl.h"
 
 struct ctl_cmd {
 	const char *name;
@@ -25,13 +23,24 @@ struct ctl_cmd {
 	const char *summary;
 };
 
-#ifdef CTL_HAVE_CLASSIFY
+/* classify (ctl/cmd_classify.c) parses its own options; a global --json
+ * is handed on to it. */
 static int run_classify(struct ctl *c, int argc, char **argv)
 {
-	(void)c;
-	return cmd_classify(argc, argv);
+	char **av;
+	int i, n = 0, rc;
+
+	if (!c->json)
+		return cmd_classify(argc, argv);
+	av = xcalloc((size_t)argc + 2, sizeof(*av));
+	av[n++] = argv[0];
+	av[n++] = (char *)"--json";
+	for (i = 1; i < argc; i++)
+		av[n++] = argv[i];
+	rc = cmd_classify(n, av);
+	free(av);
+	return rc;
 }
-#endif
 
 static const struct ctl_cmd commands[] = {
 	{ "init", cmd_init, "create or upgrade the database" },
@@ -47,9 +56,7 @@ static const struct ctl_cmd commands[] = {
 	{ "events", cmd_events, "show the event log" },
 	{ "suppress", cmd_suppress, "manage the suppression list" },
 	{ "task", cmd_task, "list, complete or skip tasks" },
-#ifdef CTL_HAVE_CLASSIFY
-	{ "classify", run_classify, "classify a message as the milter would" },
-#endif
+	{ "classify", run_classify, "classify messages as the milter would" },
 };
 
 static void usage(FILE *fp)

@@ -93,6 +93,12 @@ check "an unknown command exits 2" eval 'rc_is 2 && err_has "unknown command '"'
 ctl user add ann@our.test --name Ann --colour blue
 check "an unknown option is named" eval 'rc_is 2 && err_has "unknown option '"'"'--colour'"'"'"'
 
+# ---- classify (reads no database) ----
+ctl classify "$F/ooo.eml"
+check "classify an out-of-office reply" eval 'rc_is 0 && out_has "autoreply"'
+ctl --json classify "$F/ooo.eml"
+check "classify --json (global option handed on)" py 'd["class"] == "autoreply"'
+
 # ---- config and init ----
 ctl user list
 check "without a database: a clear error that says to run init" \

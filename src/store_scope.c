@@ -7,7 +7,9 @@
  * enrollment and writes one event per enrollment changed (with its
  * contact, sequence and rep), or changes nothing. Unenrolling also skips
  * the enrollment's open tasks (one task_skipped event each), so that a rep
- * is not asked to call a contact who has stopped the sequence. An unknown
+ * is not asked to call a contact who has stopped the sequence. Resuming
+ * re-arms the current step's ledger record when that message never left
+ * (failed, or refused by the gate while stopped). An unknown
  * key (no such enrollment, sequence, rep or contact) is STORE_NOTFOUND
  * with err saying so; a company with no contacts changes nothing.
  */
@@ -24,6 +26,7 @@ enum scope_op { OP_PAUSE, OP_RESUME, OP_UNENROLL };
 struct target {
 	int64_t id, contact_id, sequence_id, user_id;
 	cad_time_t next_due;
+	int step;
 };
 
 struct targets {
@@ -31,7 +34,7 @@ struct targets {
 	size_t n, cap;
 };
 
-#define TARGET_COLS "SELECT id, contact_id, sequence_id, user_id, next_due FROM enrollments"
+#define TARGET_COLS "SELECT id, contact_id, sequence_id, user_id, next_due, step FROM enrollments"
 #define TARGET_STATES " AND state IN (?2, ?3) ORDER BY id"
 static const char sql_by_id[] = TARGET_COLS " WHERE id = ?1" TARGET_STATES;
 static const char sql_by_seq[] = TARGET_COLS " WHERE sequence_id = ?1" TARGET_STATES;
@@ -58,6 +61,7 @@ static int collect(struct store *st, const char *sql, int64_t key, enum scope_op
 		x->sequence_id = store_col_int64(s, 2);
 		x->user_id = store_col_int64(s, 3);
 		x->next_due = store_col_int64(s, 4);
+		x->step = store_col_int(s, 5);
 	}
 	store_stmt_done(s);
 	if (rc != SQLITE_DONE)
@@ -121,6 +125,12 @@ static const char sql_resume[] =
 static const char sql_unenroll[] =
 	"UPDATE enrollments SET state = 'unenrolled', reason = ?1, paused_until = NULL,"
 	" next_due = NULL, updated_at = ?2 WHERE id = ?3 AND state IN ('active','paused')";
+/* A message of the current step that never left (the gate refused it
+ * while the enrollment was stopped, or the MTA refused it) is armed again
+ * on resume, so the step is sent, once, with the same Message-ID. */
+static const char sql_rearm[] =
+	"UPDATE sent_messages SET state = 'prepared', queue_id = NULL, witnessed_at = NULL"
+	" WHERE enrollment_id = ? AND step = ? AND state IN ('failed','rejected')";
 static const char sql_open_tasks[] =
 	"SELECT id FROM tasks WHERE enrollment_id = ? AND state = 'open' ORDER BY id";
 static const char sql_skip_task[] =
@@ -166,6 +176,16 @@ static int skip_tasks(struct store *st, const struct target *x, const char *reas
 	}
 	free(ids);
 	return rc;
+}
+
+static int rearm_step(struct store *st, const struct target *x, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_rearm, err);
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, x->id);
+	store_bind_int64(s, 2, x->step);
+	return store_exec_stmt(st, s, "re-arming a step's message", err);
 }
 
 static int apply_one(struct store *st, enum scope_op op, const struct target *x,
@@ -215,6 +235,8 @@ static int apply_one(struct store *st, enum scope_op op, const struct target *x,
 	if (rc == 0)
 		rc = store_event_put(st, now, type, x->id, x->contact_id, x->sequence_id,
 				     x->user_id, actor, detail, err);
+	if (rc == 0 && op == OP_RESUME)
+		rc = rearm_step(st, x, err);
 	if (rc == 0 && op == OP_UNENROLL)
 		rc = skip_tasks(st, x, reason, actor, now, err);
 	free(detail);

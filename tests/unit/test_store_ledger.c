@@ -405,6 +405,48 @@ static void test_retry_failed(void **state)
 	assert_int_equal(count_events(f->st, EV_PAUSED), 1);
 }
 
+static void test_resume_rearms(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct sent_msg m;
+	enum gate_verdict gv;
+	char why[128];
+	int64_t a = enroll(f, f->c1, T0);
+	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
+
+	/* An out-of-office paused a while the message was on its way. */
+	assert_int_equal(store_pause(f->st, SCOPE_ENROLLMENT, "1", "out of office", T0 + 900,
+				     "milter", T0 + 1, NULL, &err), 0);
+	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_REJECT);
+	assert_non_null(strstr(why, "paused (out of office)"));
+	assert_int_equal(store_msg_failed(f->st, ma, "550 5.7.1 gate: enrollment paused",
+					  "cadenced", T0 + 3, &err), 0);
+	/* Resumed: the step's message is armed again, and passes once. */
+	assert_int_equal(store_resume(f->st, SCOPE_ENROLLMENT, "1", "cadenced", T0 + 900, NULL,
+				      &err), 0);
+	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(m.id, ma);
+	assert_int_equal(m.state, MSG_PREPARED);
+	sent_msg_free(&m);
+	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q2", T0 + 901, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_ACCEPT);
+	/* A message that left is never re-armed. */
+	assert_int_equal(store_pause(f->st, SCOPE_ENROLLMENT, "1", "manual", 0, "cli:test",
+				     T0 + 902, NULL, &err), 0);
+	assert_int_equal(store_resume(f->st, SCOPE_ENROLLMENT, "1", "cli:test", T0 + 903, NULL,
+				      &err), 0);
+	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_WITNESSED);
+	sent_msg_free(&m);
+	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q3", T0 + 904, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_REJECT);
+}
+
 static void test_pending_after_crash(void **state)
 {
 	struct fx *f = *state;
@@ -542,6 +584,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prepare_and_lookups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_and_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_rearms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_after_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_counts, setup, teardown),

@@ -15,6 +15,11 @@
  *   one transaction); a file from a newer cadence is refused with a clear
  *   message and left untouched.
  *
+ * Threads: a struct store (one SQLite connection with its statement
+ * cache) is used by one thread at a time; a multi-threaded daemon opens
+ * one per thread or serializes its use. Several processes may share the
+ * file (WAL, busy_timeout 5 s).
+ *
  * Conventions: functions return 0 on success and -1 on error with err set;
  * look-ups return STORE_NOTFOUND (1) when there is nothing to find, and so
  * do changes whose key names nothing (disable an unknown rep, pause an

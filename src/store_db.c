@@ -101,6 +101,7 @@ void store_close(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	for (i = 0; i < st->ncached; i++)
 		sqlite3_finalize(st->cache[i].stmt);
+	free(st->cache);
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->path);
@@ -174,20 +175,12 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct cad_err *err)
 		store_dberr(st, "preparing a statement", err);
 		return NULL;
 	}
-	if (st->ncached < STORE_STMT_CACHE) {
-		st->cache[st->ncached].sql = sql;
-		st->cache[st->ncached].stmt = s;
-		st->ncached++;
-	} else {
-		/* Never expected (the store has fewer statements than slots);
-		 * keep working, at the cost of leaking nothing but speed. */
-		cad_log(CAD_LOG_WARN, "store: statement cache full");
-		for (i = 1; i < st->ncached; i++)
-			st->cache[i - 1] = st->cache[i];
-		sqlite3_finalize(st->cache[0].stmt);
-		st->cache[st->ncached - 1].sql = sql;
-		st->cache[st->ncached - 1].stmt = s;
-	}
+	/* The store has a fixed set of static statements (under a hundred),
+	 * so the cache grows to that size and never evicts one in use. */
+	store_grow((void **)&st->cache, &st->capcached, st->ncached + 1, sizeof(*st->cache));
+	st->cache[st->ncached].sql = sql;
+	st->cache[st->ncached].stmt = s;
+	st->ncached++;
 	return s;
 }
 

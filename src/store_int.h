@@ -16,8 +16,6 @@
 
 #include "store.h"
 
-#define STORE_STMT_CACHE 128
-
 struct store_cached {
 	const char *sql;        /* static text: the cache key is the pointer */
 	sqlite3_stmt *stmt;
@@ -30,8 +28,8 @@ struct store {
 	int version;            /* the file's schema version after open */
 	int depth;              /* store_begin() nesting */
 	int doomed;             /* an inner rollback happened: the outer commit rolls back */
-	struct store_cached cache[STORE_STMT_CACHE];
-	size_t ncached;
+	struct store_cached *cache;   /* one per static SQL text used; grows */
+	size_t ncached, capcached;
 };
 
 /* Opens path and migrates it to at most version target (tests make old

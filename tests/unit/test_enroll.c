@@ -385,6 +385,22 @@ static void test_enroll_one_refusals(void **state)
 			     &res), 1);
 }
 
+/* Two handles on one file (two processes, in effect): the second sees the
+ * first's enrollment and refuses a second one. */
+static void test_enroll_two_handles(void **state)
+{
+	struct fx *f = *state;
+	struct enroll_result res;
+	struct store *st2;
+	struct cad_err err;
+
+	assert_int_equal(store_open(&st2, f->path, 0, &err), 0);
+	assert_int_equal(run(f->st, "bob@acme.test", "Cold", "rep@us.test", T0, &res), 1);
+	assert_int_equal(run(st2, "bob@acme.test", "Cold", "rep@us.test", T0 + 1, &res), 0);
+	assert_non_null(strstr(res.why, "already active"));
+	store_close(st2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_rule_tokens),
 		cmocka_unit_test_setup_teardown(test_enroll_one_happy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enroll_one_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enroll_two_handles, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

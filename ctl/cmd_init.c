@@ -1,7 +1,11 @@
 /*
- * cmd_init.c - "cadencectl init" (create or upgrade the database) and
- * "cadencectl config check" (load cadence.conf, print the effective
- * settings). A bad configuration file fails with its file:line message.
+ * cmd_init.c - "cadencectl init" (create or upgrade the database, create
+ * the site secret when there is none) and "cadencectl config check" (load
+ * cadence.conf, print the effective settings). A bad configuration file
+ * fails with its file:line message.
+ *
+ * An existing secret is never replaced: every Message-ID and unsubscribe
+ * link already sent was made with it.
  */
 #include "config.h"
 
@@ -11,15 +15,16 @@
 
 #include "ctl.h"
 #include "out.h"
+#include "secret.h"
 
 #define USAGE_INIT "init"
 #define USAGE_CHECK "config check"
 
 int cmd_init(struct ctl *c, int argc, char **argv)
 {
-	int ch, before = -1, existed = 0;
+	int ch, before = -1, existed = 0, made_secret = 0;
 	json_t *o;
-	const char *path;
+	const char *path, *secret;
 
 	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
 		if (ch == 'h')
@@ -43,7 +48,23 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 	}
 	if (ctl_store(c, STORE_CREATE) != 0)
 		return CTL_FAIL;
+	secret = c->conf.secret_file;
+	if (secret != NULL && *secret && access(secret, F_OK) != 0) {
+		struct cad_err err;
+		if (secret_generate(secret, 0, &err) == 0) {
+			made_secret = 1;
+		} else {
+			/* The store is made; the daemons will name the missing secret. */
+			fprintf(stderr, "cadencectl: init: warning: cannot create the secret: %s\n",
+				err.msg);
+			secret = NULL;
+		}
+	}
 	o = json_object();
+	out_set(o, "secretFile", out_str(secret));
+	out_set(o, "secretCreated", json_boolean(made_secret));
+	if (made_secret && !c->json)
+		printf("created the secret %s\n", secret);
 	out_set(o, "database", out_str(path));
 	out_set(o, "schemaVersion", json_integer(store_schema_version(c->st)));
 	out_set(o, "previousVersion", before >= 0 ? json_integer(before) : json_null());

@@ -78,7 +78,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 	exit 77
 fi
 
-printf 'Database %s\nDomain cadence.our.test\n' "$DB" >"$CONF"
+printf 'Database %s\nDomain cadence.our.test\nSecretFile %s\n' "$DB" "$T/secret" >"$CONF"
 
 # ---- usage ----
 ctl --help
@@ -114,9 +114,12 @@ rc=$?
 check "-d overrides Database (config check --json)" \
 	py 'd["Database"] == sys.argv[2]' "$T/other.db"
 ctl init
-check "init creates the database" eval 'rc_is 0 && out_has "initialized" && [ -f "$DB" ]'
+check "init creates the database and the secret" eval 'rc_is 0 && out_has "initialized" &&
+	[ -f "$DB" ] && out_has "created the secret" && [ "$(stat -c %a "$T/secret")" = 600 ]'
+cp "$T/secret" "$T/secret.first"
 ctl init
-check "init again finds it up to date" eval 'rc_is 0 && out_has "up to date"'
+check "init again finds it up to date and keeps the secret" eval 'rc_is 0 &&
+	out_has "up to date" && out_lacks "secret" && cmp -s "$T/secret" "$T/secret.first"'
 
 # ---- reps ----
 ctl user add ann@our.test --name "Ann Example" --tz Europe/Berlin \
@@ -364,7 +367,7 @@ check "a bad --since is named" eval 'rc_is 1 && err_has "yesterday"'
 SCHED=$B/scheduler/cadenced
 if [ -x "$SCHED" ] && "$SCHED" --help 2>&1 | grep -q -- "--once"; then
 	printf 'Database %s\nDomain cadence.our.test\nSecretFile %s\n' \
-		"$T/tasks.db" "$T/secret" >"$T/tasks.conf"
+		"$T/tasks.db" "$T/tasks.secret" >"$T/tasks.conf"
 	tctl() {
 		"$CTL" -c "$T/tasks.conf" --now "$NOW" "$@" >"$T/out" 2>"$T/err"
 		rc=$?

@@ -6,7 +6,8 @@
  * Guarantees: addresses, aliases and domains are stored lower-case; an
  * upsert (row, properties, aliases) is one transaction; an alias belongs
  * to one contact only, and saying otherwise is an error, not a silent
- * move. Property keys are lower-case.
+ * move; an upsert of a known alias updates the contact it belongs to.
+ * Property keys are lower-case.
  */
 #include "config.h"
 
@@ -105,6 +106,10 @@ int store_contact_upsert(struct store *st, struct contact *c, cad_time_t now, in
 		return -1;
 	}
 	rc = find_id(st, sql_find, email, &id, err);
+	/* A known alias is the same person: update them, do not add a twin
+	 * that could be enrolled a second time. */
+	if (rc == STORE_NOTFOUND)
+		rc = find_id(st, sql_alias_owner, email, &id, err);
 	if (rc < 0)
 		goto fail;
 	s = store_stmt(st, rc == 0 ? sql_update : sql_insert, err);

@@ -566,9 +566,16 @@ static void test_contact_upsert_get(void **state)
 	assert_string_equal(got.aliases[0], "ann.archer@acme.test");
 	contact_free(&got);
 
-	/* By alias. */
+	/* By alias; an upsert of the alias updates the same person. */
+	memset(&c, 0, sizeof(c));
+	c.email = xstrdup("Ann.Archer@acme.test");
+	c.company = xstrdup("Acme Inc.");
+	assert_int_equal(store_contact_upsert(f->st, &c, T0 + 2, &created, &err), 0);
+	assert_int_equal(created, 0);
+	contact_free(&c);
 	assert_int_equal(store_contact_get(f->st, "ann.archer@acme.test", &got, &err), 0);
 	assert_string_equal(got.email, "ann@acme.test");
+	assert_string_equal(got.company, "Acme Inc.");
 	/* An alias cannot belong to two contacts. */
 	memset(&c, 0, sizeof(c));
 	c.email = xstrdup("bob@sub.acme.test");

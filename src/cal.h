@@ -106,8 +106,8 @@ int cal_utc_offset(const struct cal_zone *z, cad_time_t t);
 /* ---- follow-up days and the sending window ---- */
 struct cal_rules {
 	enum seq_days days;               /* business, weekdays or every day */
-	const struct holiday *holidays;   /* sorted by date (holiday_sort order); */
-	size_t nholidays;                 /* only the sequence's calendars (holiday_select) */
+	const struct holiday *holidays;   /* the sequence's calendars' dates, sorted by */
+	size_t nholidays;                 /* date (holiday_select, store_holidays_get) */
 	int window_start;                 /* minutes after local midnight, 0..1440 */
 	int window_end;
 	const struct cal_zone *zone;      /* the recipient's zone (cal_zone_choose) */

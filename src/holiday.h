@@ -88,8 +88,9 @@ int holiday_load_file(const char *calendar, const char *path, int year_from, int
 void holiday_select(const struct holiday *all, size_t n, const char *names,
                     struct holiday_list *out);
 
-/* The holiday on date ("YYYY-MM-DD") in an array sorted by date (as
- * holiday_select returns it), or NULL. Binary search. */
+/* A holiday on date ("YYYY-MM-DD") in an array sorted by date (as
+ * holiday_select returns it; several entries per date are fine), or NULL.
+ * Binary search. */
 const struct holiday *holiday_find(const struct holiday *v, size_t n, const char *date);
 
 #endif

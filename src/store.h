@@ -78,11 +78,13 @@ int store_events(struct store *st, const struct event_filter *f,
 void store_events_free(struct event *ev, size_t n);
 
 /* ---- reps ---- */
-/* Adds a rep (u->id filled). An existing active address is an error; a
- * deleted rep of that address is brought back with the new fields. */
+/* Adds a rep (u->id filled). An existing address (active or disabled) is
+ * an error; a deleted rep of that address is brought back, same id, with
+ * the new fields. */
 int store_user_add(struct store *st, struct user *u, const char *actor, cad_time_t now,
 		   struct cad_err *err);
-/* Updates every field of the rep with u->id (email included). */
+/* Updates every field of the rep with u->id (email included); turning
+ * active off does what store_user_disable() does. */
 int store_user_update(struct store *st, const struct user *u, const char *actor,
 		      cad_time_t now, struct cad_err *err);
 int store_user_get(struct store *st, const char *email, struct user *out, struct cad_err *err);
@@ -116,8 +118,9 @@ int store_sequence_delete(struct store *st, const char *name, const char *actor,
 			  cad_time_t now, int *unenrolled, struct cad_err *err);
 
 /* ---- contacts ---- */
-/* Inserts or updates by address: given non-NULL fields replace the stored
- * ones, properties are merged. c->id filled; *created tells which. */
+/* Inserts or updates by address (or known alias): given non-NULL fields
+ * replace the stored ones, properties are merged, c->aliases are added.
+ * c->id filled; *created tells which. */
 int store_contact_upsert(struct store *st, struct contact *c, cad_time_t now, int *created,
 			 struct cad_err *err);
 /* By address or by any known alias; with properties and aliases. */
@@ -188,7 +191,9 @@ enum store_scope {
 /* Each is one transaction writing one event per enrollment changed; *count
  * (may be NULL) says how many changed. Pausing takes active enrollments
  * (until = 0: until resumed); resuming takes paused ones and makes their
- * step due at max(next_due, now); unenrolling takes active and paused. */
+ * step due at max(next_due, now); unenrolling takes active and paused and
+ * skips their open tasks. A reason NULL or "" reads "paused by hand" /
+ * "unenrolled by hand". */
 int store_pause(struct store *st, enum store_scope scope, const char *key, const char *reason,
 		cad_time_t until, const char *actor, cad_time_t now, int *count, struct cad_err *err);
 int store_resume(struct store *st, enum store_scope scope, const char *key, const char *actor,

@@ -370,6 +370,13 @@ static int msg_parse(struct cls_msg *m, const char *buf, size_t len)
 	if (!ws.have_plain && ws.html.len > 0)
 		html_to_text(ws.html.s, ws.html.len, &m->text);
 	sbuf_free(&ws.html);
+	if (m->text.len == 0 && m->dsn.len == 0 && m->calendar.len == 0) {
+		/* MIME structure the parser could not use (a boundary lost to a
+		 * broken fold, say): the raw body is the best text there is */
+		const char *body = strstr(buf, "\n\n");
+		if (body != NULL)
+			add_capped(&m->text, body + 2, len - (size_t)(body + 2 - buf));
+	}
 	if (m->orig_message_id == NULL && m->orig.len > 0)
 		m->orig_message_id = message_id_in_headers(m->orig.s, m->orig.len);
 	return 0;

@@ -116,8 +116,7 @@ static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *
 		name[nl_name] = '\0';
 		i = field_value(s, n, (size_t)(colon - s) + 1, &val);
 		char *t = cad_trim(val.s);
-		int is_final = strcasecmp(name, "Final-Recipient") == 0 ||
-		    strcasecmp(name, "X-Actual-Recipient") == 0;
+		int is_final = strcasecmp(name, "Final-Recipient") == 0;
 		int is_orig = strcasecmp(name, "Original-Recipient") == 0;
 		if ((is_final && cur.final) || (is_orig && cur.orig)) {
 			if (*nrecs < CLS_MAX_RCPTS) {
@@ -128,8 +127,6 @@ static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *
 			}
 			memset(&cur, 0, sizeof(cur));
 		}
-		if (is_final && strcasecmp(name, "X-Actual-Recipient") == 0 && cur.final)
-			continue;
 		if (is_final)
 			set_field(&cur.final, t, strlen(t));
 		else if (is_orig)
@@ -163,7 +160,7 @@ static size_t notice_end(const char *s, size_t n)
 		"headers of the original message", "original message headers",
 		"----- original message -----", "------ original message ------",
 		"message headers follow", "included is a copy of", "the original message was:",
-		"returned message follows", "------ failed message", "unsent message below",
+		"returned message follows", "------ failed message", "message text follows", "unsent message below",
 		"original text follows", "header of the original message",
 		"content-type: message/rfc822", "rfc822-headers", "the first part of the message",
 		"for reference, here is", NULL
@@ -232,6 +229,9 @@ static int line_names_recipient(const char *l, size_t ll)
 	while (i < ll && (l[i] == ' ' || l[i] == '\t' || l[i] == '*' || l[i] == '-' ||
 	    l[i] == '>' || l[i] == '#'))
 		i++;
+	if (ll >= 3 && (memcmp(l, "<<<", 3) == 0 || memcmp(l, ">>>", 3) == 0) &&
+	    cls_memcasestr(l, ll, "rcpt to") == NULL)
+		return 1;                               /* an SMTP transcript line */
 	if (i < ll && l[i] == '<')
 		return 2;                               /* "<addr>:" qmail, Yahoo */
 	const char *at = memchr(l, '@', ll);
@@ -323,7 +323,8 @@ static const char *const bounce_subjects[] = {
 	"unzustellbar", "nicht zustellbar", "onbestelbaar", "no se puede entregar",
 	"non recapitabile", "não entregue", "mail error", "email bounce", "bounced mail",
 	"returned to sender", "delayed mail", "delivery delayed", "message delayed",
-	"delivery status", "mail could not be delivered", "メールエラー", NULL
+	"delivery status", "mail could not be delivered", "mail failed",
+	"returning to sender", "メールエラー", NULL
 };
 
 static const char *const failure_phrases[] = {
@@ -340,7 +341,16 @@ static const char *const failure_phrases[] = {
 	"not delivered", "delivery of the message", "could not send", "has been delayed",
 	"still being retried", "will be retried", "not yet been delivered",
 	"no such mailbox", "mailbox unavailable", "quota", "not a member",
-	"undeliverable", "transient", "delayed", "error", NULL
+	"undeliverable", "transient", "delayed", "error", "not a member", "loop alert",
+	"duplicated message-id", "no valid recipients", "failed addresses", "unknown host",
+	"failed", NULL
+};
+
+/* Words only a delivery notice uses (a forwarded or quoted one included). */
+static const char *const notice_phrases[] = {
+	"permanent fatal errors", "following address(es) failed", "could not be delivered to the following",
+	"delivery to the following recipient", "was not delivered to", "failed addresses follow",
+	"following addresses had permanent", "transcript of session follows", NULL
 };
 
 static int any(const char *s, size_t n, const char *const *list)
@@ -358,6 +368,27 @@ static int sender_is_daemon(const struct cls_msg *m)
 	const char *raw = cls_header(m, "From");
 	if (raw == NULL)
 		return 0;
+	/* a message with two From fields: any of them may be the daemon */
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m->gm));
+	int nh = g_mime_header_list_get_count(hl);
+	for (int i = 0, seen = 0; i < nh && i < 200; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		if (strcasecmp(g_mime_header_get_name(h), "From") != 0)
+			continue;
+		const char *val = g_mime_header_get_value(h);
+		if (seen++ > 0 && val && (cls_strcasestr(val, "mailer-daemon") ||
+		    cls_strcasestr(val, "postmaster")))
+			return 1;
+	}
+	/* mailing-list managers answer for their lists (fml, Majordomo) */
+	if (m->from) {
+		const char *at = strchr(m->from, '@');
+		size_t ll = at ? (size_t)(at - m->from) : strlen(m->from);
+		if ((ll > 6 && strncmp(m->from + ll - 6, "-admin", 6) == 0) ||
+		    (ll > 6 && strncmp(m->from + ll - 6, "-owner", 6) == 0) ||
+		    strncmp(m->from, "owner-", 6) == 0)
+			return 1;
+	}
 	if (m->from == NULL && (strstr(raw, "<>") || cls_strcasestr(raw, "daemon")))
 		return 1;
 	if (m->from && local_is(m->from, daemon_locals))
@@ -410,29 +441,89 @@ static void fill_rcpt(struct cls_rcpt *r, const char *action, const char *status
 	const char *text = r->diagnostic ? r->diagnostic : context;
 	if (r->status == NULL && text && cls_find_status(text, strlen(text), st, sizeof(st)))
 		r->status = xstrdup(st);
-	/* a generic x.0.0 in the Status field, a precise one in the diagnostic */
-	if (r->status && strcmp(r->status + 1, ".0.0") == 0 && r->diagnostic &&
-	    cls_find_status(r->diagnostic, strlen(r->diagnostic), st, sizeof(st)) &&
+	/* a generic x.0.0 in the Status field, a precise one in the words */
+	if (r->status && strcmp(r->status + 1, ".0.0") == 0 && text &&
+	    cls_find_status(text, strlen(text), st, sizeof(st)) &&
 	    st[0] == r->status[0]) {
 		free(r->status);
 		r->status = xstrdup(st);
 	}
 	if (r->smtp_code == 0 && text)
 		r->smtp_code = cls_find_smtp_code(text, strlen(text));
+	/* RFC 3464 actions; anything else (sendmail's "deliverable", a missing
+	 * field) is read from the status class */
+	if (r->action != NULL && strcmp(r->action, "failed") != 0 &&
+	    strcmp(r->action, "delayed") != 0 && strcmp(r->action, "delivered") != 0 &&
+	    strcmp(r->action, "relayed") != 0 && strcmp(r->action, "expanded") != 0) {
+		free(r->action);
+		r->action = NULL;
+	}
 	if (r->action == NULL)
-		r->action = xstrdup(r->status && r->status[0] == '4' ? "delayed" : "failed");
+		r->action = xstrdup(r->status && r->status[0] == '4' ? "delayed" :
+		    r->status && r->status[0] == '2' ? "delivered" : "failed");
 	/* the words to judge by: the diagnostic first, the notice around the
 	 * address when the diagnostic says nothing we know */
 	r->reason = cls_reason(r->status, r->smtp_code, r->diagnostic, context, r->action);
 	r->hard = cls_reason_is_hard(r->reason, r->status);
 }
 
-/* The notice text after the address at line `from`, up to `to`, one line. */
+/* The notice text from the line naming an address, up to `to` or the
+ * first blank line after it (where the MTAs end a recipient's block). */
 static char *context_of(const char *s, size_t from, size_t to)
 {
 	if (to > from + 2 * DIAG_MAX)
 		to = from + 2 * DIAG_MAX;
+	const char *nl = memchr(s + from, '\n', to - from);
+	int content = 0;    /* a non-blank line seen after the address's line */
+	/* "554 <addr>... 550 Host unknown": the line says it all, unless the
+	 * next line continues it (indented) */
+	if (nl != NULL) {
+		char st[16];
+		size_t l1 = (size_t)(nl - s) - from;
+		if ((cls_find_smtp_code(s + from, l1) || cls_find_status(s + from, l1, st, sizeof(st))) &&
+		    (size_t)(nl - s) + 1 < to && nl[1] != ' ' && nl[1] != '\t')
+			to = (size_t)(nl - s);
+	}
+	while (nl != NULL && (size_t)(nl - s) + 1 < to) {
+		const char *l = nl + 1;
+		size_t k = 0;
+		while (l + k < s + to && (l[k] == ' ' || l[k] == '\t'))
+			k++;
+		if (l + k < s + to && l[k] == '\n') {
+			/* a paragraph break ends the block once it said something
+			 * with a code in it (Gmail writes several paragraphs) */
+			char st[16];
+			size_t sofar = (size_t)(l - s) - from;
+			if (content && (cls_find_smtp_code(s + from, sofar) ||
+			    cls_find_status(s + from, sofar, st, sizeof(st)))) {
+				to = (size_t)(l - s);
+				break;
+			}
+		} else {
+			content = 1;
+		}
+		nl = memchr(l, '\n', to - (size_t)(l - s));
+	}
 	return cls_one_line(s + from, to - from, DIAG_MAX);
+}
+
+/* Where a notice says the list of failed recipients starts, or 0. */
+static size_t list_start(const char *s, size_t n)
+{
+	static const char *const marks[] = {
+		"following recipient", "following address", "following destination",
+		"failed addresses follow", "following user", NULL
+	};
+	const char *best = NULL;
+	for (int i = 0; marks[i]; i++) {
+		const char *p = cls_memcasestr(s, n, marks[i]);
+		if (p != NULL && (best == NULL || p < best))
+			best = p;
+	}
+	if (best == NULL)
+		return 0;
+	const char *nl = memchr(best, '\n', n - (size_t)(best - s));
+	return nl ? (size_t)(nl - s) + 1 : 0;
 }
 
 static char *orig_from_addr(const struct cls_msg *m, const char *s, size_t n, size_t cut)
@@ -458,7 +549,13 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	const char *xfr = cls_header(m, "X-Failed-Recipients");
 	char *notice = cls_one_line(s, cut, 4 * DIAG_MAX);
 	struct hit hits[CLS_MAX_RCPTS];
-	size_t nh = find_hits(m, s, cut, ofrom, hits, CLS_MAX_RCPTS);
+	size_t from = list_start(s, cut);
+	size_t nh = find_hits(m, s + from, cut - from, ofrom, hits, CLS_MAX_RCPTS);
+	if (nh == 0 && from > 0)
+		nh = find_hits(m, s, cut, ofrom, hits, CLS_MAX_RCPTS);
+	else
+		for (size_t k = 0; k < nh; k++)
+			hits[k].line += from;
 
 	if (xfr != NULL) {
 		/* authoritative list; the text gives each one's context */
@@ -494,7 +591,8 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 				break;
 			char *ctx = context_of(s, hits[k].line, k + 1 < nh ? hits[k + 1].line : cut);
 			/* too little said next to the address: judge by the whole notice */
-			if (strlen(ctx) < 40 || cls_find_status(ctx, strlen(ctx), (char[16]){0}, 16) == 0) {
+			if (strlen(ctx) < 40 || (cls_find_status(ctx, strlen(ctx), (char[16]){0}, 16) == 0 &&
+			    cls_find_smtp_code(ctx, strlen(ctx)) == 0)) {
 				free(ctx);
 				ctx = xasprintf("%s", notice);
 			}
@@ -580,6 +678,36 @@ static void decide(struct verdict *v, int delay_hint)
 		v->cls = CLS_BOUNCE;
 }
 
+/* The notice's block about one DSN recipient: from where it names the
+ * address to a blank line or to where it names another recipient. */
+static char *near_text(const char *s, size_t n, const char *addr,
+    const struct dsn_rec *recs, size_t nrecs)
+{
+	const char *p = cls_memcasestr(s, n, addr);
+	if (p == NULL)
+		return NULL;
+	const char *ls = p;
+	while (ls > s && ls[-1] != '\n')
+		ls--;
+	size_t from = (size_t)(ls - s), to = n;
+	for (size_t i = 0; i < nrecs; i++) {
+		const char *other = recs[i].final ? recs[i].final : recs[i].orig;
+		char *oa = other ? addr_of_field(other) : NULL;
+		if (oa && strcmp(oa, addr) != 0) {
+			const char *q = cls_memcasestr(p, n - (size_t)(p - s), oa);
+			if (q && (size_t)(q - s) < to) {
+				while (q > p && q[-1] != '\n')
+					q--;
+				to = (size_t)(q - s);
+			}
+		}
+		free(oa);
+	}
+	if (to <= from)
+		return NULL;
+	return context_of(s, from, to);
+}
+
 /* DSN fields written into the text itself (a report whose MIME structure
  * was lost, or an MTA that inlines them): from the first field line on. */
 static void inline_dsn(struct cls_msg *m)
@@ -620,15 +748,19 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 			struct cls_rcpt *r = a ? cls_add_rcpt(v, a) : NULL;
 			if (r != NULL && r->reason == NULL) {
 				/* the notice's words near the address help a bare status */
-				const char *near = cls_strcasestr(notice, a);
-				char *ctx = near ? cls_one_line(near, strlen(near), DIAG_MAX) : NULL;
+				char *ctx = near_text(m->text.s, cut, a, recs, nrecs);
+				/* the whole notice speaks for a lone recipient only */
+				char st[16];
+				int useful = ctx && (cls_find_smtp_code(ctx, strlen(ctx)) ||
+				    cls_find_status(ctx, strlen(ctx), st, sizeof(st)));
 				fill_rcpt(r, recs[i].action, recs[i].status, recs[i].diag,
-				    ctx && strlen(ctx) > 40 ? ctx : notice);
+				    useful ? ctx : nrecs == 1 ? notice : ctx);
 				free(ctx);
 			}
 			free(a);
-			rec_free(&recs[i]);
 		}
+		for (size_t i = 0; i < nrecs; i++)
+			rec_free(&recs[i]);
 		free(recs);
 		free(notice);
 		if (v->nrcpts > 0) {
@@ -653,7 +785,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 	    (strncmp(m->from, "no-reply@", 9) == 0 || strncmp(m->from, "noreply@", 8) == 0))
 		daemon = 1;
 	if (!(report || xfr || (daemon && (subj_b || words)) || (subj_b && words && null_rp) ||
-	    (subj_b && words && (m->orig.len > 0 || cut < m->text.len))))
+	    (subj_b && words && (returned || any(m->text.s, m->text.len, notice_phrases)))))
 		return 0;
 	int delay = is_delay_notice(m, m->text.s, cut);
 	text_recipients(m, v, delay ? "delayed" : "failed");

@@ -50,7 +50,7 @@ static const char *const p_suspend[] = {
 	"account has been suspended", "temporarily disabled", "inactive account",
 	"mailbox currently suspended", "has been disabled", "is no longer in use",
 	"account expired", "account locked", "temporary locked", "temporarily locked",
-	"inactive email address", "inactive mailbox", NULL
+	"inactive email address", "inactive mailbox", "mailbox is frozen", NULL
 };
 static const char *const p_hasmoved[] = {
 	"has been moved", "has moved", "address has changed", "no longer at this address",
@@ -69,7 +69,7 @@ static const char *const p_userunknown[] = {
 	"recipient unknown", "unknown address", "address unknown", "invalid recipient",
 	"invalid mailbox", "invalid address", "does not exist", "doesn't exist",
 	"not exist", "no mailbox", "unknown local part", "unknown local-part",
-	"unrouteable address", "addressee unknown", "not a valid mailbox",
+	"addressee unknown", "not a valid mailbox",
 	"is not a valid user", "user doesn't have", "not our customer",
 	"no account by that name", "unknown or illegal alias", "bad destination mailbox",
 	"recipient address rejected: user", "unknown mailbox", "mailbox unavailable",
@@ -79,15 +79,20 @@ static const char *const p_userunknown[] = {
 	"invalid-recipient", "not a known user", "no such person", "undeliverable address",
 	"destination address rejected", "mailbox does not", "not recognized as a valid",
 	"dosn't exist", "not recognized", "invalid final delivery userid",
-	"possibly incorrect", "wasn't found", "was not found", "unknown recipient", "address is not valid", "is not a recognized", NULL
+	"possibly incorrect", "address couldn't be found", "address not found",
+	"check if address is correct", "wasn't found", "was not found", "unknown recipient", "address is not valid", "is not a recognized", NULL
 };
 /* What particular providers write when the mailbox does not exist, said
  * by the recipient's own system, so it holds whatever the SMTP stage was:
- * Yahoo, Orange/Wanadoo, Exchange 2003, Lotus Domino, Ipswitch IMail. */
+ * Yahoo, Orange/Wanadoo, Exchange 2003, Lotus Domino, Ipswitch IMail,
+ * Gmail, Trend Micro InterScan, and sendmail's local delivery agent. */
 static const char *const p_userunknown_definite[] = {
 	"this user doesn't have a", "adresse destinataire invalide",
 	"recipient name is not recognized", "not listed in domino directory",
 	"not listed in public name & address book", "invalid final delivery userid",
+	"?p=nosuchuser", "the email account that you tried to reach does not exist",
+	"** address not found **", "mail.local: unknown user",
+	"please check if address is correct",
 	NULL
 };
 /* user-unknown words that cannot be about a domain */
@@ -114,11 +119,11 @@ static const char *const p_hostunknown[] = {
 	"nxdomain", "no such domain", "unknown domain", "domain is not", "illegal host",
 	"no route to domain", "domain lookup failed", "name server", "mx records",
 	"hostname lookup failure", "host name lookup failure", "domain has no",
-	"recipient domain", "domain may not exist", NULL
+	"domain may not exist", "domain is not reachable", "unrouteable address", NULL
 };
 static const char *const p_dnsfail[] = {
 	"malformed or unexpected name server reply", "server failure", "servfail",
-	"timed out", "temporary failure in name resolution", "try again", NULL
+	"timed out", "temporary failure in name resolution", "host not found, try again", NULL
 };
 static const char *const p_spam[] = {
 	"spam", "junk mail", "unsolicited", "bulk mail", "content rejected",
@@ -129,7 +134,7 @@ static const char *const p_virus[] = {
 };
 static const char *const p_toomanyconn[] = {
 	"too many connections", "too many concurrent", "connection limit",
-	"too many sessions", NULL
+	"too many sessions", "too many recipients", NULL
 };
 static const char *const p_requireptr[] = {
 	"reverse dns", "reverse lookup", "ptr record", "no ptr", "rdns",
@@ -144,7 +149,7 @@ static const char *const p_blocked[] = {
 	"blocked", "blacklist", "block list", "blocklist", "listed in", "rbl",
 	"spamhaus", "spamcop", "poor reputation", "bad reputation", "access denied",
 	"client host rejected", "connection refused", "not allowed", "banned",
-	"dnsbl", "has been temporarily rate limited", "reputation", NULL
+	"dnsbl", "has been temporarily rate limited", "reputation", "invalid ip", NULL
 };
 static const char *const p_policy[] = {
 	"policy", "not compliant", "rfc 5322", "rfc5322", "header error",
@@ -152,7 +157,7 @@ static const char *const p_policy[] = {
 };
 static const char *const p_security[] = {
 	"authentication required", "must use tls", "encryption required",
-	"starttls", "security", NULL
+	"starttls", "security policy", "security reasons", NULL
 };
 static const char *const p_expired[] = {
 	"retry timeout exceeded", "retry time", "delivery time expired",
@@ -177,6 +182,7 @@ static const char *const p_mailererror[] = {
 };
 static const char *const p_notaccept[] = {
 	"does not accept mail", "doesn't accept mail", "not accepting mail",
+	"indicated no smtp service", "no smtp service",
 	"null mx", "accepts no mail", "does not receive mail", NULL
 };
 static const char *const p_systemfull[] = {
@@ -212,7 +218,7 @@ static const char *smtp_command(const char *t)
 		return "RCPT";
 	if (cls_strcasestr(t, "rcpt to") || cls_strcasestr(t, "rcpt_to") ||
 	    cls_strcasestr(t, ">>> rcpt") || cls_strcasestr(t, "after rcpt") ||
-	    cls_strcasestr(t, "rcpt command"))
+	    cls_strcasestr(t, "rcpt command") || cls_strcasestr(t, "smtp:rcpt"))
 		return "RCPT";
 	if (cls_strcasestr(t, "mail from") || cls_strcasestr(t, ">>> mail"))
 		return "MAIL";
@@ -228,7 +234,8 @@ static const char *status_reason(const char *st, const char *action)
 	static const struct { const char *sub; const char *reason; } map[] = {
 		{ "1.0", "userunknown" }, { "1.1", "userunknown" }, { "1.2", "hostunknown" }, { "1.3", "userunknown" },
 		{ "1.4", "userunknown" }, { "1.6", "hasmoved" }, { "1.7", "rejected" },
-		{ "1.8", "rejected" }, { "1.10", "userunknown" }, { "2.0", "filtered" },
+		{ "1.8", "rejected" }, { "1.10", "userunknown" },
+		{ "1.351", "userunknown" },  /* Exchange Online: unknown recipient */ { "2.0", "filtered" },
 		{ "2.1", "filtered" }, { "2.2", "mailboxfull" }, { "2.3", "exceedlimit" },
 		{ "2.4", "systemerror" }, { "3.0", "systemerror" }, { "3.1", "systemfull" },
 		{ "3.2", "notaccept" }, { "3.3", "systemerror" }, { "3.4", "mesgtoobig" },
@@ -292,6 +299,13 @@ static const char *reason_of(const char *status, const char *text, const char *c
 	/* the sender's address or system was refused, not the recipient's */
 	if (status && (strcmp(status + 1, ".1.7") == 0 || strcmp(status + 1, ".1.8") == 0))
 		return "rejected";
+	if (strcmp(cmd, "MAIL") == 0 && !match(text, p_mailboxfull) && !match(text, p_blocked))
+		return "rejected";
+	/* a DNS lookup that failed for now */
+	if (temporary && (cls_strcasestr(text, "dns error") || match(text, p_dnsfail)))
+		return "networkerror";
+	if (cls_strcasestr(text, "on hold"))
+		return "onhold";
 	if (match(text, p_mesgtoobig) && !match(text, p_mailboxfull))
 		return "mesgtoobig";
 	if (match(text, p_exceedlimit))
@@ -328,9 +342,7 @@ static const char *reason_of(const char *status, const char *text, const char *c
 		return "filtered";
 	/* user-unknown words with a status that does not say so, not said at
 	 * RCPT time: the message was refused after it was sent (a filter) */
-	if (match(text, p_userunknown) &&
-	    (strcmp(cmd, "DATA") == 0 || (st_reason && strcmp(st_reason, "filtered") == 0) ||
-	     (status != NULL && strcmp(status + 1, ".0.0") == 0)))
+	if (match(text, p_userunknown) && !match(text, p_blocked) && !match(text, p_spam))
 		return "filtered";
 	if (match(text, p_userunknown) && !match(text, p_blocked) && !match(text, p_spam))
 		return "userunknown";
@@ -376,6 +388,9 @@ static const char *reason_of(const char *status, const char *text, const char *c
 		return "systemerror";
 	if (st_reason)
 		return st_reason;
+	/* refused at RCPT time, permanently, without a word why: the address */
+	if (strcmp(cmd, "RCPT") == 0 && (status == NULL || status[0] == '5'))
+		return "userunknown";
 	return "undefined";
 }
 

@@ -536,6 +536,15 @@ struct verdict *classify_message(const char *raw, size_t len)
 		v->rule = "imip-other";
 		goto done;
 	}
+	/* Apple Mail's unsubscribe button sends a message marked so (and
+	 * Auto-Submitted): the reader's request, made by the client */
+	const char *au = cls_header(&m, "X-Apple-Unsubscribe");
+	if (au != NULL && cls_strcasestr(au, "true")) {
+		v->cls = CLS_UNSUBSCRIBE;
+		v->rule = "apple-unsubscribe";
+		v->feedback_type = xstrdup("opt-out");
+		goto done;
+	}
 	/* 5-6 */
 	if (cls_auto(&m, v) || cls_unsubscribe(&m, v))
 		goto done;

@@ -3,7 +3,8 @@
  * provider tells us its user marked our mail as spam (or asked to be taken
  * off: Feedback-Type: opt-out). Reads Feedback-Type and the original
  * recipient (Original-Rcpt-To, else Removal-Recipient, else the To of the
- * attached original message).
+ * attached original message). Also Microsoft's JMRP reports (the reported
+ * message attached, X-HmXmrOriginalRecipient in it).
  */
 #include "config.h"
 
@@ -30,6 +31,18 @@ static char *block_field(const char *s, size_t n, const char *name)
 int cls_arf(struct cls_msg *m, struct verdict *v)
 {
 	int ct = m->content_type && strstr(m->content_type, "feedback-report") != NULL;
+	/* Microsoft's Junk Mail Reporting Program predates ARF: the reported
+	 * message comes back attached, marked with X-HmXmrOriginalRecipient */
+	char *jmrp = m->orig.len ? block_field(m->orig.s, m->orig.len, "X-HmXmrOriginalRecipient") : NULL;
+	if (jmrp != NULL && m->feedback.len == 0) {
+		v->cls = CLS_COMPLAINT;
+		v->rule = "jmrp";
+		v->feedback_type = xstrdup("abuse");
+		v->arf_rcpt = cls_addr_extract(jmrp, strlen(jmrp));
+		free(jmrp);
+		return 1;
+	}
+	free(jmrp);
 	if (m->feedback.len == 0 && !ct)
 		return 0;
 	char *ft = block_field(m->feedback.s, m->feedback.len, "Feedback-Type");

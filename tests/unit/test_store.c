@@ -217,6 +217,51 @@ static void test_migrate_v1_with_data(void **state)
 	store_close(st);
 }
 
+/* A migration that fails half-way leaves the file at its old version. */
+static void test_migrate_failure_atomic(void **state)
+{
+	struct fx *f = *state;
+	struct store *st;
+	struct cad_err err;
+	struct user u;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char p[128];
+
+	snprintf(p, sizeof(p), "%s/old.db", f->dir);
+	assert_int_equal(store_open_version(&st, p, STORE_CREATE, 1, &err), 0);
+	add_user(st, "old@rep.test");
+	store_close(st);
+	/* Something in the way of version 2's second statement. */
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE INDEX sent_messages_state ON users (email)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(&st, p, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "upgrading"));
+	assert_non_null(strstr(err.msg, "version 2"));
+	/* Still version 1, no holidays table, data intact. */
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master"
+					    " WHERE name = 'holidays'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX sent_messages_state", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open_version(&st, p, 0, 1, &err), 0);
+	assert_int_equal(store_schema_version(st), 1);
+	store_close(st);
+	/* With the obstacle gone, the upgrade goes through. */
+	assert_int_equal(store_open(&st, p, 0, &err), 0);
+	assert_int_equal(store_schema_version(st), store_schema_current());
+	assert_int_equal(store_user_get(st, "old@rep.test", &u, &err), 0);
+	user_free(&u);
+	store_close(st);
+}
+
 static unsigned char *slurp(const char *p, size_t *len)
 {
 	FILE *fp = fopen(p, "rb");
@@ -810,6 +855,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_fresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_failure_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_refused_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_nested_rollback, setup, teardown),

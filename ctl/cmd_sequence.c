@@ -274,7 +274,7 @@ static int seq_lint_cmd(struct ctl *c, int argc, char **argv)
 	struct lint_item *items = NULL;
 	size_t n = 0, i;
 	int nfail, nwarn = 0;
-	const char *arg;
+	const char *arg, *db;
 	json_t *o, *arr;
 	int r = one_name(c, argc, argv, USAGE_LINT);
 
@@ -286,12 +286,14 @@ static int seq_lint_cmd(struct ctl *c, int argc, char **argv)
 		if (seq_parse_file(arg, &s, &err) != 0)
 			return ctl_fail(c, "%s", err.msg);
 		/* Facts from the store when there is one; a file alone lints too. */
-		if (ctl_conf(c) == 0) {
-			const char *db = c->db_path ? c->db_path : c->conf.database;
-			if (db != NULL && access(db, F_OK) == 0 && ctl_store(c, 0) != 0) {
-				sequence_free(&s);
-				return CTL_FAIL;
-			}
+		if (ctl_conf(c) != 0) {
+			sequence_free(&s);
+			return CTL_FAIL;
+		}
+		db = c->db_path ? c->db_path : c->conf.database;
+		if (db != NULL && access(db, F_OK) == 0 && ctl_store(c, 0) != 0) {
+			sequence_free(&s);
+			return CTL_FAIL;
 		}
 	} else {
 		if (ctl_store(c, 0) != 0)

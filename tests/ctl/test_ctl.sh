@@ -207,6 +207,12 @@ check "suppress list --json" py '[(s["pattern"], s["type"], s["kind"]) for s in 
 ctl sequence lint "$F/small.seq"
 check "lint of a file passes once suppressions exist" \
 	eval 'rc_is 0 && grep -q "^ *pass *suppressions" "$T/out"'
+for f in "$S"/contrib/sequences/*.seq; do
+	[ -f "$f" ] || continue
+	ctl --json sequence lint "$f"
+	check "the shipped $(basename "$f") lints without a failure" \
+		py 'd["fail"] == 0 and all(i["level"] != "fail" for i in d["items"])'
+done
 ctl --json sequence lint "$TOKENS"
 check "lint warns about a token without fallback" \
 	py 'any(i["level"] == "warn" and "contact.title" in i["detail"] for i in d["items"])'

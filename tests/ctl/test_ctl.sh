@@ -247,10 +247,21 @@ ctl enroll --sequence "$CALLS" --as cid@our.test carol@prospect.test
 check "an active contact is refused naming the sequence and the rep" eval 'rc_is 1 &&
 	err_has "carol@prospect.test" && err_has "$SMALL" && err_has "ann@our.test"'
 printf 'email,firstname\nhugo@newco.test,Hugo\n' >"$T/hugo.csv"
-ctl contact import "$T/hugo.csv"
+"$CTL" -c "$CONF" --now "$NOW" --json contact import - <"$T/hugo.csv" >"$T/out" 2>"$T/err"
+rc=$?
+check "contact import from standard input, --json" py 'd == {"file": "-", "imported": 1,
+	"updated": 0, "rejected": 0}'
+
 ctl enroll --sequence "$TOKENS" --as ann@our.test hugo@newco.test
 check "a token without value or fallback is refused and named" \
 	eval 'rc_is 1 && err_has "hugo@newco.test" && err_has "{{contact.title}}"'
+ctl --json enroll --sequence "$SMALL" --as ann@our.test frank@rival.test lena@fine.test
+check "enroll --json lists who was enrolled and who was refused, and why" py '
+	[e["contact"] for e in d["enrolled"]] == ["lena@fine.test"] and
+	d["refused"][0]["contact"] == "frank@rival.test" and
+	"competitor" in d["refused"][0]["reason"] and d["bulk"] is False'
+ctl unenroll --contact lena@fine.test --reason "test contact"
+check "unenroll the extra contact" rc_is 0
 ctl enroll --sequence "$SMALL" --as nobody@our.test hugo@newco.test
 check "an unknown rep" eval 'rc_is 1 && err_has "nobody@our.test: no such rep"'
 ctl enroll --sequence "No – Such – Thing" --as ann@our.test hugo@newco.test
@@ -286,7 +297,7 @@ ctl status carol@prospect.test
 check "status of a contact" eval 'rc_is 0 && out_lines 2 && out_has "active" &&
 	out_has "1 email" && out_has "$NOW"'
 ctl --json status
-check "status --json lists every enrollment" py 'len(d) == 6'
+check "status --json lists every enrollment" py 'len(d) == 7'
 check "status --json: carol's enrollment" py '[e for e in d if e["contact"] == "carol@prospect.test"
 	and e["sequence"] == sys.argv[2] and e["user"] == "ann@our.test" and e["state"] == "active"
 	and e["currentStep"] == 0 and e["nextStep"] == {"index": 1, "kind": "email",

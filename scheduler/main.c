@@ -26,6 +26,7 @@
 #include "cadenced.h"
 #include "secret.h"
 #include "store.h"
+#include "submit.h"
 #include "util.h"
 
 static volatile sig_atomic_t got_stop;
@@ -141,6 +142,10 @@ int main(int argc, char **argv)
 	s.stop = &got_stop;
 	s.batch = 500;
 	cad_log_open("cadenced", !(foreground || once || check), verbose);
+	if (submit_global_init(&err) < 0) {
+		fprintf(stderr, "cadenced: %s\n", err.msg);
+		return 1;
+	}
 	if (sched_load(&s, conf_path, &err) < 0) {
 		fprintf(stderr, "cadenced: %s\n", err.msg);
 		return 1;

@@ -220,10 +220,12 @@ void suppression_free(struct suppression *s);
 #define EV_UNSUPPRESSED    "unsuppressed"
 #define EV_API_CALL        "api_call"
 #define EV_USER_ADDED      "user_added"
+#define EV_USER_UPDATED    "user_updated"
 #define EV_USER_DISABLED   "user_disabled"
 #define EV_USER_DELETED    "user_deleted"
 #define EV_SEQ_IMPORTED    "sequence_imported"
 #define EV_SEQ_DELETED     "sequence_deleted"
+#define EV_HOLIDAYS        "holidays_imported"
 
 struct event {
 	int64_t id;

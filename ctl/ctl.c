@@ -140,10 +140,15 @@ int ctl_getopt(struct ctl *c, int argc, char **argv, const char *shortopts,
 		return '?';
 	}
 	if (ch == '?') {
-		if (optopt != 0)
-			ctl_fail(c, "unknown option '-%c'", optopt);
+		/* A long option (unknown, or given a value it does not take)
+		 * is named as typed; a short one by its letter. */
+		const char *arg = optind > 0 ? argv[optind - 1] : "";
+		if (strncmp(arg, "--", 2) == 0 && optopt != 0 && strchr(arg, '=') != NULL)
+			ctl_fail(c, "option '%s' takes no value", arg);
+		else if (strncmp(arg, "--", 2) == 0 || optopt == 0)
+			ctl_fail(c, "unknown option '%s'", arg);
 		else
-			ctl_fail(c, "unknown option '%s'", argv[optind - 1]);
+			ctl_fail(c, "unknown option '-%c'", optopt);
 		scan_argv = NULL;
 		return '?';
 	}

@@ -297,6 +297,7 @@ int authres_parse(const char *value, struct authres *out, struct cad_err *err)
 			continue;
 		}
 		if (saw_none) {
+			free(method);
 			fail(&c, "\"none\" must stand alone");
 			goto bad;
 		}

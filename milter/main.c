@@ -7,7 +7,8 @@
  *      checked here, so -n catches a bad key as well as a bad line);
  *   2. with -n: report and exit;
  *   3. register with libmilter and open the socket, removing a stale unix
- *      socket left by a crash (smfi_opensocket(1)), while still root;
+ *      socket left by a crash (smfi_opensocket(1)), while still root, and
+ *      hand a unix socket to UserID (mode 0660);
  *   4. detach (unless -f), then write the pidfile (the detached pid);
  *   5. drop privileges to UserID (verified by daemon.c);
  *   6. block SIGUSR1 in every thread and start the thread that waits for
@@ -18,11 +19,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -66,6 +70,51 @@ static void *reload_thread(void *arg)
 			cad_log(CAD_LOG_NOTICE, "configuration reloaded");
 	}
 	return NULL;
+}
+
+/* A unix socket is made by root before the privilege drop; hand it to the
+ * UserID user and group (mode 0660), so that the MTA, put in that group,
+ * can connect and the milter can remove it at exit. */
+static int socket_handover(const char *spec, const char *userid, struct cad_err *err)
+{
+	const char *path = NULL;
+	char *user, *group;
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+	if (strncmp(spec, "local:", 6) == 0)
+		path = spec + 6;
+	else if (strncmp(spec, "unix:", 5) == 0)
+		path = spec + 5;
+	else if (spec[0] == '/')
+		path = spec;
+	if (path == NULL || userid == NULL || *userid == '\0' || geteuid() != 0)
+		return 0;
+	user = xstrdup(userid);
+	group = strchr(user, ':');
+	if (group != NULL)
+		*group++ = '\0';
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		cad_err_set(err, "UserID: no user \"%s\"", user);
+		free(user);
+		return -1;
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (group != NULL) {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			cad_err_set(err, "UserID: no group \"%s\"", group);
+			free(user);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	free(user);
+	if (chown(path, uid, gid) != 0 || chmod(path, 0660) != 0)
+		return cad_err_set(err, "%s: %s", path, strerror(errno));
+	return 0;
 }
 
 static struct spf_checker *make_spf(const char *zonefile, struct cad_err *err)
@@ -148,6 +197,10 @@ int main(int argc, char **argv)
 		cad_log(CAD_LOG_ERR, "cannot open socket \"%s\" (in use, or bad path?)",
 			mc->conf.socket);
 		return EX_UNAVAILABLE;
+	}
+	if (socket_handover(mc->conf.socket, mc->conf.user_id, &err) != 0) {
+		cad_log(CAD_LOG_ERR, "%s", err.msg);
+		return EX_NOPERM;
 	}
 	if (!foreground && daemon_detach(&err) != 0) {
 		cad_log(CAD_LOG_ERR, "%s", err.msg);

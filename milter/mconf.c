@@ -18,7 +18,8 @@ struct mconf *mconf_build(const char *path, struct cad_err *err)
 	struct mconf *mc = xcalloc(1, sizeof(*mc));
 	mc->path = xstrdup(path);
 	dkim_tables_init(&mc->dkim);
-	conf_defaults(&mc->conf);
+	/* conf_load() fills every key itself (defaults first): calling
+	 * conf_defaults() before it would leak the first set of defaults */
 	if (conf_load(path, &mc->conf, err) != 0)
 		goto fail;
 	if (netlist_parse(&mc->internal, mc->conf.internal_hosts, mc->conf.ninternal_hosts,

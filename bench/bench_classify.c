@@ -1,0 +1,113 @@
+/*
+ * bench_classify.c - classifier throughput: messages per second over every
+ * file of a corpus directory (recursively), on one core, and the peak
+ * resident memory of the process. Files are read into memory first, so
+ * the figure is the classifier's alone, not the disk's.
+ *
+ *   bench/bench_classify [DIR] [ROUNDS]     (default ../shared/corpus, 5)
+ *
+ * A benchmark, never a test: it prints numbers and asserts nothing.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "classify.h"
+#include "util.h"
+
+struct msg {
+	char *data;
+	size_t len;
+};
+
+static struct msg *msgs;
+static size_t nmsgs;
+
+static void load(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (d == NULL || depth > 8) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p = xasprintf("%s/%s", dir, e->d_name);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			load(p, depth + 1);
+		} else if (stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    strcmp(e->d_name, "EXPECTED.tsv") != 0 && strcmp(e->d_name, "SOURCE.txt") != 0 &&
+		    strcmp(e->d_name, "README.md") != 0) {
+			FILE *f = fopen(p, "rb");
+			if (f != NULL) {
+				struct sbuf b;
+				char buf[65536];
+				size_t n;
+				sbuf_init(&b);
+				while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+					sbuf_add(&b, buf, n);
+				fclose(f);
+				msgs = xrealloc(msgs, (nmsgs + 1) * sizeof(*msgs));
+				msgs[nmsgs].len = b.len;
+				msgs[nmsgs].data = sbuf_detach(&b);
+				nmsgs++;
+			}
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "../shared/corpus";
+	int rounds = argc > 2 ? atoi(argv[2]) : 5;
+	size_t bytes = 0;
+
+	if (rounds < 1)
+		rounds = 1;
+	load(dir, 0);
+	if (nmsgs == 0) {
+		fprintf(stderr, "bench_classify: no messages under %s\n", dir);
+		return 1;
+	}
+	for (size_t i = 0; i < nmsgs; i++)
+		bytes += msgs[i].len;
+	/* one warm-up round (GMime's one-time initialisation, caches) */
+	for (size_t i = 0; i < nmsgs; i++)
+		verdict_free(classify_message(msgs[i].data, msgs[i].len));
+	double t0 = now_s();
+	for (int r = 0; r < rounds; r++)
+		for (size_t i = 0; i < nmsgs; i++)
+			verdict_free(classify_message(msgs[i].data, msgs[i].len));
+	double dt = now_s() - t0;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("messages: %zu (%.1f MiB) x %d rounds in %.3f s\n", nmsgs,
+	    (double)bytes / 1048576.0, rounds, dt);
+	printf("throughput: %.0f messages/s, %.1f MiB/s (one core)\n",
+	    (double)nmsgs * rounds / dt, (double)bytes * rounds / 1048576.0 / dt);
+	printf("peak RSS: %.1f MiB (corpus held in memory: %.1f MiB)\n",
+	    (double)ru.ru_maxrss / 1024.0, (double)bytes / 1048576.0);
+	for (size_t i = 0; i < nmsgs; i++)
+		free(msgs[i].data);
+	free(msgs);
+	return 0;
+}

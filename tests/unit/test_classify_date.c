@@ -1,0 +1,98 @@
+/*
+ * test_classify_date.c - out-of-office replies and the return date they
+ * state, in English, German, French, Spanish, Dutch, Italian and
+ * Portuguese, in the usual written forms; a date without a year takes the
+ * message's year (the next one when it would lie before the message).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "util.h"
+
+struct ooo_case {
+	const char *subject;
+	const char *body;
+	const char *want;   /* "" when no date may be read */
+};
+
+static const struct ooo_case cases[] = {
+	{ "Automatic reply: Quick question",
+	  "I am out of the office until March 15, 2026 with limited access to email.", "2026-03-15" },
+	{ "Out of Office", "I'm away and will be back on Monday, 9th March.", "2026-03-09" },
+	{ "Out of Office", "I will return on 2026-03-02.", "2026-03-02" },
+	{ "Out of Office", "I am on leave until 03/15/2026.", "2026-03-15" },
+	{ "Abwesenheitsnotiz: Quick question",
+	  "Ich bin bis zum 15.03.2026 nicht im Büro und habe keinen Zugriff auf E-Mails.", "2026-03-15" },
+	{ "Automatische Antwort", "Ich bin ab dem 16. März wieder im Büro.", "2026-03-16" },
+	{ "Réponse automatique : Quick question",
+	  "Je suis absent jusqu'au 15 mars 2026 inclus.", "2026-03-15" },
+	{ "Absence du bureau", "De retour le 2 avril.", "2026-04-02" },
+	{ "Respuesta automática: Quick question",
+	  "Estaré fuera de la oficina hasta el 15 de marzo de 2026.", "2026-03-15" },
+	{ "Automatisch antwoord: Quick question",
+	  "Ik ben afwezig tot en met 15 maart 2026.", "2026-03-15" },
+	{ "Risposta automatica: Quick question",
+	  "Sono fuori sede fino al 15/03/2026.", "2026-03-15" },
+	{ "Resposta automática: Quick question",
+	  "Estou ausente até 15 de março de 2026.", "2026-03-15" },
+	{ "Out of Office", "I am travelling with limited access to email.", "" },
+};
+
+static void test_return_dates(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < CAD_ARRAY_LEN(cases); i++) {
+		char *m = xasprintf("From: Ann <ann@buyer.test>\nTo: rep@seller.test\n"
+		    "Date: Mon, 2 Mar 2026 09:00:00 +0100\nSubject: %s\n"
+		    "Content-Type: text/plain; charset=UTF-8\n\n%s\n", cases[i].subject, cases[i].body);
+		struct verdict *v = classify_message(m, strlen(m));
+		if (v->cls != CLS_AUTOREPLY)
+			fail_msg("case %zu (%s): class %s", i, cases[i].subject, cls_class_name(v->cls));
+		if (strcmp(v->return_date, cases[i].want) != 0)
+			fail_msg("case %zu: return date '%s', want '%s'", i, v->return_date, cases[i].want);
+		verdict_free(v);
+		free(m);
+	}
+}
+
+static void test_year_rolls_over(void **state)
+{
+	(void)state;
+	const char *m = "From: ann@buyer.test\nDate: Tue, 22 Dec 2026 09:00:00 +0100\n"
+	    "Subject: Out of Office\nAuto-Submitted: auto-replied\n\n"
+	    "Back on 5 January.\n";
+	struct verdict *v = classify_message(m, strlen(m));
+	assert_int_equal(v->cls, CLS_AUTOREPLY);
+	assert_string_equal(v->return_date, "2027-01-05");
+	verdict_free(v);
+}
+
+static void test_rfc3834_kind(void **state)
+{
+	(void)state;
+	const char *m = "From: ann@buyer.test\nSubject: Re: Quick question\n"
+	    "Auto-Submitted: auto-replied\n\nThanks for your mail.\n";
+	struct verdict *v = classify_message(m, strlen(m));
+	assert_int_equal(v->cls, CLS_AUTOREPLY);
+	assert_string_equal(v->auto_kind, "auto-replied");
+	assert_string_equal(v->return_date, "");
+	verdict_free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_return_dates),
+		cmocka_unit_test(test_year_rolls_over),
+		cmocka_unit_test(test_rfc3834_kind),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -126,8 +126,9 @@ mt() {
 	name=$1
 	script=$2
 	shift 2
-	if env MILTER_SOCK="local:$tmp/$name.sock" MILTER_TESTS="$here" "$@" \
-		"$MILTERTEST" -s "$here/$script" >"$tmp/mt.out" 2>&1; then
+	if env MILTER_SOCK="local:$tmp/$name.sock" MILTER_TESTS="$here" \
+		MILTER_SCRIPT="$here/$script" "$@" \
+		"$MILTERTEST" -s "$here/runner.lua" >"$tmp/mt.out" 2>&1; then
 		return 0
 	fi
 	cat "$tmp/mt.out"
@@ -156,6 +157,11 @@ fi
 # ---- the main instance ----
 start main
 if mt main t-negotiate.lua; then ok "negotiation"; else fail "negotiation"; fi
+if mt main t-oldmta.lua; then
+	ok "an MTA offering no protocol options: every step answered, mail signed"
+else
+	fail "MTA without protocol options"
+fi
 
 if mt main t-sign.lua SIGNED_OUT="$tmp/signed-rsa.eml" SIGN_ALG=rsa-sha256 &&
 	"$VERIFY" "$tmp/dns-keys.txt" "$tmp/signed-rsa.eml" example.com >"$tmp/verify.out"; then

@@ -169,6 +169,8 @@ int ctl_conf(struct ctl *c)
 	if (path == NULL) {
 		conf_defaults(&c->conf);
 	} else if (conf_load(path, &c->conf, &err) != 0) {
+		/* conf_load leaves the defaults in place of a bad file. */
+		conf_free(&c->conf);
 		ctl_fail(c, "%s", err.msg);
 		return -1;
 	}

@@ -46,11 +46,19 @@ bad() {
 	sed 's/^/  stderr: /' "$T/err"
 }
 
-# check DESCRIPTION COMMAND...: the command (a test) must succeed.
+# check DESCRIPTION COMMAND...: the command (a test) must succeed, and the
+# run before it must not have drawn a sanitizer report (under
+# --enable-sanitizers a leak or undefined behaviour fails the check).
 check() {
 	d=$1
 	shift
-	if "$@"; then ok; else bad "$d"; fi
+	if grep -qE "Sanitizer|runtime error:" "$T/err"; then
+		bad "$d (sanitizer report)"
+	elif "$@"; then
+		ok
+	else
+		bad "$d"
+	fi
 }
 
 rc_is() { [ "$rc" -eq "$1" ]; }

@@ -75,6 +75,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		{ "enrolledAt", "ENROLLED", NULL, 0 },
 		{ "updatedAt", "UPDATED", NULL, 0 },
 		{ "enrolledBy", "BY", NULL, 0 },
+		{ "pausedUntil", "UNTIL", NULL, 0 },
 		{ "reason", "REASON", NULL, 0 },
 	};
 	struct enr_filter f;

@@ -102,7 +102,7 @@ void verdict_free(struct verdict *v)
 
 static void add_capped(struct sbuf *b, const char *s, size_t n)
 {
-	if (b->len >= CLS_MAX_TEXT)
+	if (s == NULL || n == 0 || b->len >= CLS_MAX_TEXT)
 		return;
 	if (n > CLS_MAX_TEXT - b->len)
 		n = CLS_MAX_TEXT - b->len;

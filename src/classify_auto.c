@@ -131,13 +131,14 @@ int cls_auto(struct cls_msg *m, struct verdict *v)
 	if (m->subject)
 		sbuf_addf(&t, "%s\n", m->subject);
 	sbuf_add(&t, m->text.s, m->text.len < 8192 ? m->text.len : 8192);
-	if (cls_return_date(t.s, t.len, year, v->return_date) && year > 0) {
+	int had_year = 0;
+	if (cls_return_date(t.s, t.len, year, v->return_date, &had_year) && !had_year &&
+	    year > 0 && year < 9999) {
 		/* a date without a year that lies before the message: next year */
 		int rm = atoi(v->return_date + 5), rd = atoi(v->return_date + 8);
-		if (atoi(v->return_date) == year && (rm < mon || (rm == mon && rd < day)) &&
-		    strstr(t.s, v->return_date) == NULL) {
-			char y[5];
-			snprintf(y, sizeof(y), "%04d", (year + 1) % 10000);
+		if (rm < mon || (rm == mon && rd < day)) {
+			char y[16];
+			snprintf(y, sizeof(y), "%04d", year + 1);
 			memcpy(v->return_date, y, 4);
 		}
 	}

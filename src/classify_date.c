@@ -144,21 +144,27 @@ static int emit(int y, int m, int d, char out[11])
 }
 
 /* The first date in tokens t[0..k). */
-static int date_in(const struct tok *t, size_t k, int ref_year, char out[11])
+static int date_in(const struct tok *t, size_t k, int ref_year, char out[11], int *had_year)
 {
+	*had_year = 1;
 	for (size_t i = 0; i < k; i++) {
 		/* 2026-03-15 */
 		if (t[i].num && t[i].n == 4 && i + 2 < k && sep_is(&t[i], &t[i + 1], '-') &&
-		    sep_is(&t[i + 1], &t[i + 2], '-'))
+		    sep_is(&t[i + 1], &t[i + 2], '-')) {
+			*had_year = 1;
 			return emit(num(&t[i]), num(&t[i + 1]), num(&t[i + 2]), out);
+		}
 		/* 15.03.2026, 15/03/26, 15-3-2026, 15.3. */
 		if (t[i].num && t[i].n <= 2 && i + 1 < k && t[i + 1].num && t[i + 1].n <= 2) {
 			char sep = t[i].s[t[i].n];
 			if ((sep == '.' || sep == '/' || sep == '-') && sep_is(&t[i], &t[i + 1], sep)) {
 				int a = num(&t[i]), b = num(&t[i + 1]);
 				int y = ref_year;
-				if (i + 2 < k && sep_is(&t[i + 1], &t[i + 2], sep))
+				*had_year = 0;
+				if (i + 2 < k && sep_is(&t[i + 1], &t[i + 2], sep)) {
 					y = year_of(&t[i + 2]);
+					*had_year = 1;
+				}
 				int d = a, mo = b;
 				if (b > 12 && a <= 12)
 					d = b, mo = a;   /* 03/15/2026 */
@@ -175,10 +181,13 @@ static int date_in(const struct tok *t, size_t k, int ref_year, char out[11])
 			if (j < k && month_of(&t[j])) {
 				int y = ref_year;
 				size_t yj = j + 1;
+				*had_year = 0;
 				if (yj < k && !t[yj].num && t[yj].n <= 2)
 					yj++;   /* "de" 2026 */
-				if (yj < k && t[yj].num && t[yj].n == 4)
+				if (yj < k && t[yj].num && t[yj].n == 4) {
 					y = year_of(&t[yj]);
+					*had_year = 1;
+				}
 				if (y > 0 && emit(y, month_of(&t[j]), num(&t[i]), out))
 					return 1;
 			}
@@ -187,10 +196,13 @@ static int date_in(const struct tok *t, size_t k, int ref_year, char out[11])
 		if (month_of(&t[i]) && i + 1 < k && t[i + 1].num && t[i + 1].n <= 2) {
 			int y = ref_year;
 			size_t yj = i + 2;
+			*had_year = 0;
 			if (yj < k && !t[yj].num && t[yj].n <= 2)
 				yj++;
-			if (yj < k && t[yj].num && t[yj].n == 4)
+			if (yj < k && t[yj].num && t[yj].n == 4) {
 				y = year_of(&t[yj]);
+				*had_year = 1;
+			}
 			if (y > 0 && emit(y, month_of(&t[i]), num(&t[i + 1]), out))
 				return 1;
 		}
@@ -198,8 +210,12 @@ static int date_in(const struct tok *t, size_t k, int ref_year, char out[11])
 	return 0;
 }
 
-int cls_return_date(const char *text, size_t n, int ref_year, char out[11])
+int cls_return_date(const char *text, size_t n, int ref_year, char out[11], int *had_year)
 {
+	int dummy;
+	if (had_year == NULL)
+		had_year = &dummy;
+	*had_year = 0;
 	out[0] = '\0';
 	if (text == NULL)
 		return 0;
@@ -224,7 +240,7 @@ int cls_return_date(const char *text, size_t n, int ref_year, char out[11])
 			wn = 80;
 		struct tok t[24];
 		size_t k = tokenize(w, wn, t, CAD_ARRAY_LEN(t));
-		if (date_in(t, k, ref_year, out)) {
+		if (date_in(t, k, ref_year, out, had_year)) {
 			best = first;
 			break;
 		}

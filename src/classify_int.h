@@ -70,8 +70,9 @@ int cls_arf(struct cls_msg *m, struct verdict *v);
 int cls_auto(struct cls_msg *m, struct verdict *v);
 int cls_unsubscribe(struct cls_msg *m, struct verdict *v);
 /* classify_date.c: a return date stated in an auto-reply ("YYYY-MM-DD"),
- * year taken from the text or, when absent, from ref_year. */
-int cls_return_date(const char *text, size_t n, int ref_year, char out[11]);
+ * year taken from the text or, when absent, from ref_year (*had_year says
+ * which; had_year may be NULL). */
+int cls_return_date(const char *text, size_t n, int ref_year, char out[11], int *had_year);
 
 /* verdict helpers (classify.c) */
 struct cls_rcpt *cls_add_rcpt(struct verdict *v, const char *addr);

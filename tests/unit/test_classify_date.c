@@ -73,6 +73,13 @@ static void test_year_rolls_over(void **state)
 	assert_int_equal(v->cls, CLS_AUTOREPLY);
 	assert_string_equal(v->return_date, "2027-01-05");
 	verdict_free(v);
+	/* a year written out is kept as written */
+	m = "From: ann@buyer.test\nDate: Tue, 22 Dec 2026 09:00:00 +0100\n"
+	    "Subject: Out of Office\nAuto-Submitted: auto-replied\n\n"
+	    "Back on 05.01.2026.\n";
+	v = classify_message(m, strlen(m));
+	assert_string_equal(v->return_date, "2026-01-05");
+	verdict_free(v);
 }
 
 static void test_rfc3834_kind(void **state)

@@ -11,6 +11,7 @@
 #   pf_listen DIR PORT NAME [-o key=value ...]         # one more smtpd on 127.0.0.1:PORT
 #   pf_route  DIR DOMAIN PORT                          # relay DOMAIN to 127.0.0.1:PORT
 #   pf_set    DIR key=value ...                        # postconf -e for this instance
+#   pf_nochroot DIR                                    # run every service unchrooted
 #   pf_start DIR / pf_stop DIR / pf_flush DIR / pf_wait_queue DIR SECONDS
 #   pf_maildir DIR ADDRESS                             # path of that mailbox's Maildir
 #   pf_free_port                                       # a free loopback TCP port
@@ -95,6 +96,26 @@ pf_create() {
 }
 
 pf_set() { pf_postconf "$1" -e "${@:2}"; }
+
+# Debian's master.cf.proto chroots most services (chroot column "y") into
+# the queue directory. A private instance has no copy of /etc there, and a
+# milter socket would need one path for chrooted services (cleanup, for
+# non_smtpd_milters) and another for the others: turn chroot off.
+pf_nochroot() {
+	awk 'BEGIN { OFS = "" }
+	     /^[^#[:space:]]/ && NF >= 8 {
+		n = split($0, f, /[[:space:]]+/)
+		if (f[5] != "n") {
+			f[5] = "n"
+			line = f[1]
+			for (i = 2; i <= n; i++) line = line "  " f[i]
+			print line
+			next
+		}
+	     }
+	     { print }' "$1/etc/master.cf" > "$1/etc/master.cf.new" &&
+		mv "$1/etc/master.cf.new" "$1/etc/master.cf"
+}
 
 pf_listen() {
 	local dir=$1 port=$2 name=$3

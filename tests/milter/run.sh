@@ -266,6 +266,17 @@ else
 	fail "release at MAIL FROM"
 fi
 
+# ---- HeaderLimit: mail beyond it is accepted unsigned, the reason logged ----
+write_conf small "HeaderLimit 1024"
+start small
+if mt small t-pass.lua PASS_FROM="Ada Rep <ada@example.com>" PASS_CLIENT=10.1.2.3 PASS_PAD=20 &&
+	grep -q "PASS1: limit failure on person mail: headers exceed HeaderLimit (1024 bytes).*accepting it unchanged" \
+		"$tmp/small.log"; then
+	ok "headers beyond HeaderLimit: accepted unchanged (not signed), reason logged"
+else
+	fail "HeaderLimit"
+fi
+
 # ---- a crashed milter leaves its socket and pidfile: the next one starts ----
 write_conf stale
 start stale
@@ -318,7 +329,7 @@ fi
 # ---- stop main too; a sanitizer build reports leaks and errors at exit ----
 kill "$pid_main"
 wait "$pid_main" 2>/dev/null
-for n in main broken stale inet; do
+for n in main broken small stale inet; do
 	if grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/$n.log"; then
 		fail "sanitizer report in the log of milter $n"
 	fi

@@ -2,7 +2,8 @@
 -- untouched, as early as the milter can tell.
 --   env: PASS_FROM (From header), PASS_CLIENT (client address),
 --        PASS_AUTH (SMTP AUTH user or unset),
---        PASS_AT ("mail" or "eoh": where the milter must let go)
+--        PASS_AT ("mail" or "eoh": where the milter must let go),
+--        PASS_PAD (add this many 60-byte headers, to go past HeaderLimit)
 local lib = dofile(os.getenv("MILTER_TESTS") .. "/lib.lua")
 local from = os.getenv("PASS_FROM") or "Pat Person <pat@example.org>"
 local at = os.getenv("PASS_AT") or "eoh"
@@ -17,11 +18,15 @@ if at == "mail" then
 	return
 end
 lib.check("MAIL", r, SMFIR_CONTINUE)
-lib.check("EOH", lib.headers(conn, {
+local headers = {
 	{ "From", from },
 	{ "To", "Ada Rep <ada@example.com>" },
 	{ "Subject", "Re: Quick question" },
 	{ "Date", "Tue, 01 Dec 2026 10:00:00 +0000" },
 	{ "Message-ID", "<reply-1@example.org>" },
-}), SMFIR_ACCEPT)
+}
+for i = 1, tonumber(os.getenv("PASS_PAD") or "0") do
+	table.insert(headers, { "X-Pad-" .. i, string.rep("x", 50) })
+end
+lib.check("EOH", lib.headers(conn, headers), SMFIR_ACCEPT)
 mt.disconnect(conn)

@@ -1,0 +1,109 @@
+/* test_milter_mconf.c - unit tests for milter/mconf.c: building the
+ * running configuration, and reload while messages hold the old one. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mconf.h"
+#include "util.h"
+
+static char dir[] = "/tmp/test_milter_mconf.XXXXXX";
+static char *conf_path;
+
+static void write_conf(const char *text)
+{
+	FILE *f = fopen(conf_path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	conf_path = xasprintf("%s/cadence.conf", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(conf_path);
+	rmdir(dir);
+	free(conf_path);
+	return 0;
+}
+
+static void test_build_errors(void **state)
+{
+	struct cad_err err = { "" };
+	(void)state;
+	write_conf("InternalHosts 10.0.0.0/8\nNoSuchKey 1\n");
+	assert_null(mconf_build(conf_path, &err));
+	assert_non_null(strstr(err.msg, "cadence.conf:2"));
+	write_conf("KeyTable /nonexistent/keytable\n");
+	assert_null(mconf_build(conf_path, &err));
+	assert_non_null(strstr(err.msg, "SigningTable is not"));
+	write_conf("SigningTable /nonexistent/signingtable\n");
+	assert_null(mconf_build(conf_path, &err));
+	assert_non_null(strstr(err.msg, "KeyTable is not"));
+	write_conf("KeyTable /nonexistent/kt\nSigningTable /nonexistent/st\n");
+	assert_null(mconf_build(conf_path, &err));
+	assert_non_null(strstr(err.msg, "/nonexistent/kt"));
+}
+
+static void test_reload_keeps_messages_consistent(void **state)
+{
+	struct cad_err err = { "" };
+	struct mconf *mc, *held, *now;
+	(void)state;
+	write_conf("InternalHosts 10.0.0.0/8\nHeaderLimit 2k\n");
+	mc = mconf_build(conf_path, &err);
+	assert_non_null(mc);
+	assert_true(netlist_match(&mc->internal, "10.1.1.1"));
+	mconf_install(mc);
+
+	held = mconf_acquire();            /* a message in progress */
+	assert_ptr_equal(held, mc);
+
+	/* a bad file is refused and the running configuration stays */
+	write_conf("InternalHosts nonsense\n");
+	assert_int_equal(mconf_reload(&err), -1);
+	now = mconf_acquire();
+	assert_ptr_equal(now, mc);
+	mconf_release(now);
+
+	/* a good one replaces it for the next message only */
+	write_conf("InternalHosts 192.0.2.0/24\nHeaderLimit 4k\n");
+	assert_int_equal(mconf_reload(&err), 0);
+	now = mconf_acquire();
+	assert_ptr_not_equal(now, held);
+	assert_true(netlist_match(&now->internal, "192.0.2.1"));
+	assert_int_equal(now->conf.header_limit, 4096);
+	/* the message in progress still sees its own, intact */
+	assert_true(netlist_match(&held->internal, "10.1.1.1"));
+	assert_int_equal(held->conf.header_limit, 2048);
+	mconf_release(held);               /* the old one is freed here (ASan checks) */
+	mconf_release(now);
+	mconf_shutdown();
+	assert_null(mconf_acquire());
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build_errors),
+		cmocka_unit_test(test_reload_keeps_messages_consistent),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -190,8 +190,10 @@ void spf_checker_free(struct spf_checker *c)
 	free(c);
 }
 
-static enum spf_res map_result(SPF_result_t r, SPF_errcode_t e)
+enum spf_res spf_map_libspf2(int result, int errcode)
 {
+	SPF_result_t r = (SPF_result_t)result;
+	SPF_errcode_t e = (SPF_errcode_t)errcode;
 	switch (r) {
 	case SPF_RESULT_PASS: return SPF_RES_PASS;
 	case SPF_RESULT_FAIL: return SPF_RES_FAIL;
@@ -292,9 +294,9 @@ enum spf_res spf_check(struct spf_checker *c, const char *ip, const char *helo,
 		SPF_errcode_t e = SPF_request_query_mailfrom(req, &r);
 		resp = r;
 		if (resp == NULL) {
-			res = map_result(SPF_RESULT_INVALID, e);
+			res = spf_map_libspf2(SPF_RESULT_INVALID, e);
 		} else {
-			res = map_result(SPF_response_result(resp),
+			res = spf_map_libspf2(SPF_response_result(resp),
 					 e != SPF_E_SUCCESS ? e : SPF_response_errcode(resp));
 			if (why != NULL) {
 				const char *cmt = SPF_response_get_header_comment(resp);

@@ -48,6 +48,9 @@ void spf_checker_free(struct spf_checker *c);
 enum spf_res spf_check(struct spf_checker *c, const char *ip, const char *helo,
 		       const char *mailfrom, struct sbuf *why);
 
+/* libspf2's (SPF_result_t, SPF_errcode_t) as a result; exposed for tests. */
+enum spf_res spf_map_libspf2(int result, int errcode);
+
 /* "pass", "fail", ... as in Authentication-Results. */
 const char *spf_res_name(enum spf_res r);
 /* The reverse (case-insensitive); -1 when s is not a result name. */

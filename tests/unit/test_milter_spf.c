@@ -10,6 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netinet/in.h>
+#include <spf2/spf.h>
+
 #include "spf.h"
 #include "util.h"
 
@@ -143,6 +148,26 @@ static void test_zone_errors(void **state)
 	assert_non_null(strstr(err.msg, "z.txt:1:"));
 }
 
+static void test_invalid_mapping(void **state)
+{
+	(void)state;
+	/* the results libspf2 states are taken as they are */
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_PASS, SPF_E_SUCCESS), SPF_RES_PASS);
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_PERMERROR, SPF_E_SYNTAX), SPF_RES_PERMERROR);
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_TEMPERROR, SPF_E_DNS_ERROR), SPF_RES_TEMPERROR);
+	/* INVALID: transient causes are temperror ... */
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_INVALID, SPF_E_DNS_ERROR), SPF_RES_TEMPERROR);
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_INVALID, SPF_E_NO_MEMORY), SPF_RES_TEMPERROR);
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_INVALID, SPF_E_INTERNAL_ERROR),
+			 SPF_RES_TEMPERROR);
+	/* ... a wrong record or request is permerror */
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_INVALID, SPF_E_SYNTAX), SPF_RES_PERMERROR);
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_INVALID, SPF_E_INVALID_IP4), SPF_RES_PERMERROR);
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_INVALID, SPF_E_MULTIPLE_RECORDS),
+			 SPF_RES_PERMERROR);
+	assert_int_equal(spf_map_libspf2(SPF_RESULT_INVALID, SPF_E_BIG_DNS), SPF_RES_PERMERROR);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -163,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_null_sender_uses_helo),
 		cmocka_unit_test(test_why),
 		cmocka_unit_test(test_zone_errors),
+		cmocka_unit_test(test_invalid_mapping),
 		cmocka_unit_test(test_names),
 	};
 	cad_log_open("test_milter_spf", 0, 0);

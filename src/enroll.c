@@ -2,13 +2,17 @@
  * enroll.c - the enrollment service: in one store transaction, read the
  * facts enroll_rule_check() needs (rep, contact, sequence with steps,
  * suppression match, the contact's running enrollment, the rep's
- * enrollments in the last 24 hours), let the rule decide, and record the
+ * enrollments in the last 24 hours, the projection of the rep's scheduled
+ * emails on the days this enrollment would send: enroll_project.c), let
+ * the rule decide, and record the
  * outcome: the enrollment (step 1, due now, active) or an "enroll_refused"
  * event carrying the reason.
  *
  * Guarantees: -1 only when the store fails (nothing is then written); a
  * refusal is a normal outcome (0, res->ok = 0), so that a bulk caller goes
- * on with the next contact.
+ * on with the next contact. Each call is its own transaction, so in a bulk
+ * enrollment the contacts enrolled before count in the next one's
+ * projection.
  */
 #include "config.h"
 
@@ -27,6 +31,7 @@ struct facts_store {
 	struct enrollment current;
 	struct user current_rep;
 	struct sequence current_seq;
+	struct enroll_projection proj;
 };
 
 static void facts_free(struct facts_store *fs)
@@ -38,6 +43,7 @@ static void facts_free(struct facts_store *fs)
 	enrollment_free(&fs->current);
 	user_free(&fs->current_rep);
 	sequence_free(&fs->current_seq);
+	enroll_projection_free(&fs->proj);
 }
 
 /* Maps a look-up's result: 0 found (1 returned), STORE_NOTFOUND (0), -1. */
@@ -85,6 +91,14 @@ static int gather(struct store *st, const struct enroll_request *rq, cad_time_t 
 	if (f->rep && store_enrollments_since(st, f->rep->id, now - DAY_SECONDS,
 					      &f->enrolled_24h, err) < 0)
 		return -1;
+	/* Only when the cheaper checks leave the question open. */
+	if (f->rep && f->rep->active && f->contact && f->seq && f->seq->active && !f->supp &&
+	    !f->current && f->enrolled_24h < f->rep->enroll_cap_day) {
+		if (enroll_project(st, f->rep, f->contact, f->seq, now, &fs->proj, err) < 0)
+			return -1;
+		f->days = fs->proj.days;
+		f->ndays = fs->proj.ndays;
+	}
 	return 0;
 }
 

@@ -9,8 +9,13 @@
  * address or domain on the suppression list (naming the entry and its
  * kind); a contact already active or paused in a sequence (naming the
  * sequence and the rep); a rep whose daily new-enrollment cap is reached
- * ("N of M in the last 24 hours"); a template token with no value and no
- * fallback for this contact (naming the step and the token).
+ * ("N of M in the last 24 hours"); a day that would carry more automated
+ * emails than the rep's rolling 24-hour cap (user.send_cap_24h; 0 reads as
+ * the default 500, as cadenced reads it), counting the emails already
+ * scheduled that day by the rep's other active enrollments ("refused:
+ * 2026-12-03 would carry 520 emails (500 already scheduled + 20 from this
+ * enrollment), over the daily cap of 500"); a template token with no value
+ * and no fallback for this contact (naming the step and the token).
  *
  * Guarantees: enroll_rule_check() is pure (no clock, no SQL, no I/O).
  * enroll_one() is one transaction: the facts are read and the enrollment
@@ -23,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "limits.h"
 #include "model.h"
 #include "store.h"
 #include "util.h"
@@ -41,6 +47,11 @@ struct enroll_facts {
 	const char *current_sequence;
 	const char *current_rep;
 	int enrolled_24h;                    /* the rep's new enrollments, last 24 h */
+	/* The projection (enroll_project): the rep's local days this
+	 * enrollment's emails land on, with the emails already scheduled
+	 * each day. NULL / 0: nothing to check. */
+	const struct limits_day *days;
+	size_t ndays;
 };
 
 /* 1 = enroll, 0 = refused with the reason in why (always NUL-terminated). */
@@ -62,6 +73,21 @@ struct enroll_result {
 
 /* 0 with res->ok = 1 (enrolled, step 1 due at now) or res->ok = 0 (refused,
  * recorded as an "enroll_refused" event); -1 only on a store error. */
+/* The projection behind enroll_facts.days, for enrolling contact c in seq
+ * as rep at now (see enroll_project.c for how it is counted and bounded).
+ * out->days is in date order; out->counted says how many of the rep's
+ * active enrollments were looked at. -1 only on a store error; calendar
+ * problems (a bad zone) never refuse here: the scheduler reports them. */
+struct enroll_projection {
+	struct limits_day *days;
+	size_t ndays;
+	size_t counted;
+};
+int enroll_project(struct store *st, const struct user *rep, const struct contact *c,
+		   const struct sequence *seq, cad_time_t now, struct enroll_projection *out,
+		   struct cad_err *err);
+void enroll_projection_free(struct enroll_projection *p);
+
 int enroll_one(struct store *st, const struct enroll_request *rq, cad_time_t now,
 	       struct enroll_result *res, struct cad_err *err);
 

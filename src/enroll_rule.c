@@ -64,6 +64,19 @@ int enroll_rule_check(const struct enroll_facts *f, char *why, size_t whylen)
 		return refuse(why, whylen, "rep %s has reached the daily new-enrollment cap "
 			      "(%d of %d in the last 24 hours)", f->rep->email, f->enrolled_24h,
 			      f->rep->enroll_cap_day);
+	if (f->ndays > 0) {
+		struct sbuf sb;
+		int ok;
+		sbuf_init(&sb);
+		ok = limits_enroll_ok(f->days, f->ndays, f->rep->send_cap_24h > 0
+				      ? f->rep->send_cap_24h : USER_DEFAULT_SEND_CAP,
+				      f->enrolled_24h, 1, f->rep->enroll_cap_day, &sb);
+		if (!ok)
+			refuse(why, whylen, "%s", sb.s);
+		sbuf_free(&sb);
+		if (!ok)
+			return 0;
+	}
 	ctx.contact = f->contact;
 	ctx.sender = f->rep;
 	if (tmpl_check_sequence(f->seq, &ctx, &err) != 0)

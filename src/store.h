@@ -160,6 +160,21 @@ int store_enrollment_current(struct store *st, int64_t contact_id, struct enroll
 int store_enrollments_since(struct store *st, int64_t user_id, cad_time_t since, int *count,
 			    struct cad_err *err);
 
+/* A rep's running schedule, for the new-enrollment projection (enroll.h):
+ * each active enrollment of the rep whose current step is due before
+ * `before` or waits on a task (next_due 0), with the contact's zone. */
+struct enr_sched {
+	int64_t id;
+	int64_t sequence_id;
+	int step;                /* the next step to run (1-based) */
+	cad_time_t next_due;     /* 0 = waiting on a task */
+	char *contact_tz;        /* NULL when the contact has none */
+};
+/* Sorted by sequence, then enrollment; one query through the rep's index. */
+int store_user_schedule(struct store *st, int64_t user_id, cad_time_t before,
+			struct enr_sched **out, size_t *n, struct cad_err *err);
+void store_enr_scheds_free(struct enr_sched *v, size_t n);
+
 /* An enrollment with the names a person wants to see beside it. */
 struct enrollment_view {
 	struct enrollment e;

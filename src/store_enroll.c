@@ -1,7 +1,7 @@
 /*
  * store_enroll.c - enrollments: recording a new one, reading one, the
- * contact's current one, a rep's recent count, and filtered listings with
- * the names a person wants beside them.
+ * contact's current one, a rep's recent count and running schedule, and
+ * filtered listings with the names a person wants beside them.
  *
  * Guarantees: at most one running (active or paused) enrollment per
  * contact, enforced by a partial unique index, so that even two writers
@@ -160,6 +160,55 @@ int store_enrollments_since(struct store *st, int64_t user_id, cad_time_t since,
 	if (rc != SQLITE_ROW)
 		return store_dberr(st, "counting enrollments", err);
 	return 0;
+}
+
+static const char sql_schedule[] =
+	"SELECT e.id, e.sequence_id, e.step, e.next_due, c.tz FROM enrollments e"
+	" JOIN contacts c ON c.id = e.contact_id"
+	" WHERE e.user_id = ?1 AND e.state = 'active'"
+	" AND (e.next_due IS NULL OR e.next_due < ?2)"
+	" ORDER BY e.sequence_id, e.id";
+
+int store_user_schedule(struct store *st, int64_t user_id, cad_time_t before,
+			struct enr_sched **out, size_t *n, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_schedule, err);
+	struct enr_sched *v = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, user_id);
+	store_bind_int64(s, 2, before);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct enr_sched *x;
+		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
+		x = &v[cnt++];
+		x->id = store_col_int64(s, 0);
+		x->sequence_id = store_col_int64(s, 1);
+		x->step = store_col_int(s, 2);
+		x->next_due = store_col_int64(s, 3);
+		x->contact_tz = store_col_text(s, 4);
+	}
+	store_stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		store_enr_scheds_free(v, cnt);
+		return store_dberr(st, "reading a rep's schedule", err);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+void store_enr_scheds_free(struct enr_sched *v, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		free(v[i].contact_tz);
+	free(v);
 }
 
 void store_read_enr_view(sqlite3_stmt *s, struct enrollment_view *w)

@@ -1,0 +1,174 @@
+/*
+ * store_fixture.c - the shared fixture of the store and enrollment unit
+ * tests (see store_fixture.h).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_fixture.h"
+
+int sfx_init(struct sfx *f, const char *name)
+{
+	struct cad_err err;
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/cadence-%.24s-XXXXXX", name);
+	if (mkdtemp(f->dir) == NULL) {
+		perror(f->dir);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/cadence.db", f->dir);
+	if (store_open(&f->st, f->path, STORE_CREATE, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		rmdir(f->dir);
+		return -1;
+	}
+	return 0;
+}
+
+void sfx_fini(struct sfx *f)
+{
+	struct dirent *d;
+	DIR *dir;
+	char p[384];
+
+	if (f->st)
+		store_close(f->st);
+	f->st = NULL;
+	dir = opendir(f->dir);
+	if (dir == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
+		unlink(p);
+	}
+	closedir(dir);
+	rmdir(f->dir);
+}
+
+struct sfx *sfx_open(const char *name)
+{
+	struct sfx *f = xcalloc(1, sizeof(*f));
+	if (sfx_init(f, name) < 0) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void sfx_close(struct sfx *f)
+{
+	if (f == NULL)
+		return;
+	sfx_fini(f);
+	free(f);
+}
+
+int64_t sfx_user(struct sfx *f, const char *email, const char *tz, int send_cap,
+		 int enroll_cap)
+{
+	struct user u;
+	struct cad_err err;
+	memset(&u, 0, sizeof(u));
+	u.email = (char *)email;
+	u.name = (char *)"Ada Lovelace";
+	u.tz = (char *)tz;
+	u.send_cap_24h = send_cap;
+	u.enroll_cap_day = enroll_cap;
+	u.active = 1;
+	if (store_user_add(f->st, &u, "cli:test", SFX_T0, &err) != 0)
+		fail_msg("adding rep %s: %s", email, err.msg);
+	assert_true(u.id > 0);
+	return u.id;
+}
+
+int64_t sfx_contact(struct sfx *f, const char *email, const char *tz)
+{
+	struct contact c;
+	struct cad_err err;
+	int created;
+	int64_t id;
+	memset(&c, 0, sizeof(c));
+	c.email = xstrdup(email);
+	c.tz = tz ? xstrdup(tz) : NULL;
+	if (store_contact_upsert(f->st, &c, SFX_T0, &created, &err) != 0)
+		fail_msg("adding contact %s: %s", email, err.msg);
+	id = c.id;
+	contact_free(&c);
+	return id;
+}
+
+int64_t sfx_contact_id(struct sfx *f, const char *email)
+{
+	struct contact c;
+	struct cad_err err;
+	int64_t id;
+	assert_int_equal(store_contact_get(f->st, email, &c, &err), 0);
+	id = c.id;
+	contact_free(&c);
+	return id;
+}
+
+int64_t sfx_sequence(struct sfx *f, const char *name, enum seq_days days, int window_start,
+		     int window_end, const struct step *steps, size_t nsteps)
+{
+	struct sequence q;
+	struct cad_err err;
+	memset(&q, 0, sizeof(q));
+	q.name = (char *)name;
+	q.days = days;
+	q.window_start = window_start;
+	q.window_end = window_end;
+	q.active = 1;
+	q.steps = (struct step *)steps;
+	q.nsteps = nsteps;
+	if (store_sequence_import(f->st, &q, "cli:test", SFX_T0, &err) != 0)
+		fail_msg("importing sequence %s: %s", name, err.msg);
+	return q.id;
+}
+
+int64_t sfx_enroll(struct sfx *f, int64_t contact, int64_t seq, int64_t rep, cad_time_t due)
+{
+	struct enrollment e;
+	struct cad_err err;
+	int64_t id;
+	memset(&e, 0, sizeof(e));
+	e.contact_id = contact;
+	e.sequence_id = seq;
+	e.user_id = rep;
+	e.state = ENR_ACTIVE;
+	e.step = 1;
+	e.next_due = due;
+	if (store_enrollment_insert(f->st, &e, "cli:test", SFX_T0, &err) != 0)
+		fail_msg("enrolling contact %lld: %s", (long long)contact, err.msg);
+	assert_true(e.id > 0);
+	assert_string_equal(e.enrolled_by, "cli:test");
+	id = e.id;
+	enrollment_free(&e);
+	return id;
+}
+
+size_t sfx_count_events(struct sfx *f, const char *type, int64_t enr)
+{
+	struct event_filter ef;
+	struct event *ev;
+	struct cad_err err;
+	size_t n;
+	memset(&ef, 0, sizeof(ef));
+	ef.type = type;
+	ef.enrollment_id = enr;
+	assert_int_equal(store_events(f->st, &ef, &ev, &n, &err), 0);
+	store_events_free(ev, n);
+	return n;
+}

@@ -1,0 +1,50 @@
+/*
+ * store_fixture.h - what the store and enrollment unit tests share: a
+ * fresh SQLite store in its own mkdtemp directory (removed with every file
+ * in it afterwards), and helpers that add a rep, a contact, a sequence and
+ * an enrollment, asserting (cmocka) that the store took them.
+ *
+ * Times: the helpers write at SFX_T0 unless given a time.
+ */
+#ifndef CADENCE_STORE_FIXTURE_H
+#define CADENCE_STORE_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define SFX_T0 1795000000
+
+struct sfx {
+	char dir[64];
+	char path[96];
+	struct store *st;
+	int64_t rep, seq;   /* for a test's own use */
+};
+
+/* Makes /tmp/cadence-<name>-XXXXXX and opens (creates) cadence.db in it.
+ * 0, or -1 with the reason on stderr (for a cmocka setup). */
+int sfx_init(struct sfx *f, const char *name);
+/* Closes the store and removes the directory with every file in it. */
+void sfx_fini(struct sfx *f);
+/* Heap-allocated forms, for setup/teardown state. */
+struct sfx *sfx_open(const char *name);
+void sfx_close(struct sfx *f);
+
+/* An active rep with the given zone (may be NULL) and caps; returns its id. */
+int64_t sfx_user(struct sfx *f, const char *email, const char *tz, int send_cap,
+		 int enroll_cap);
+/* Upserts a contact (zone may be NULL); returns its id. */
+int64_t sfx_contact(struct sfx *f, const char *email, const char *tz);
+/* The id of a known contact. */
+int64_t sfx_contact_id(struct sfx *f, const char *email);
+/* An active sequence with the given rules and steps (copied by the store). */
+int64_t sfx_sequence(struct sfx *f, const char *name, enum seq_days days, int window_start,
+		     int window_end, const struct step *steps, size_t nsteps);
+/* An active enrollment at step 1 due at due, by "cli:test" at SFX_T0. */
+int64_t sfx_enroll(struct sfx *f, int64_t contact, int64_t seq, int64_t rep, cad_time_t due);
+/* How many events of type (and of enrollment enr, when not 0). */
+size_t sfx_count_events(struct sfx *f, const char *type, int64_t enr);
+
+#endif

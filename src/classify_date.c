@@ -221,7 +221,9 @@ int cls_return_date(const char *text, size_t n, int ref_year, char out[11], int 
 		return 0;
 	const char *best = NULL;
 	/* the earliest trigger in the text that is followed by a date */
-	for (size_t pos = 0; pos < n; ) {
+	/* bounded: the first few "until" words are where a responder says it */
+	int tries = 0;
+	for (size_t pos = 0; pos < n && tries++ < 32; ) {
 		const char *first = NULL;
 		size_t flen = 0;
 		for (int i = 0; triggers[i]; i++) {

@@ -280,11 +280,16 @@ static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
 					if (at == NULL)
 						break;
 					size_t st = (size_t)(at - s);
-					while (st > p && !isspace((unsigned char)s[st - 1]) &&
+					/* an addr-spec's local part is at most 64 octets */
+					while (st > p && (size_t)(at - s) - st < 72 &&
+					    !isspace((unsigned char)s[st - 1]) &&
 					    s[st - 1] != '<' && s[st - 1] != '(' && s[st - 1] != ':' &&
 					    s[st - 1] != '"' && s[st - 1] != '\'' && s[st - 1] != '[')
 						st--;
-					char *a = cls_addr_extract(s + st, e - st);
+					/* a window around this '@' only: scanning on to the
+					 * end of the line for each '@' would be quadratic */
+					size_t wend = (size_t)(at - s) + 256 < e ? (size_t)(at - s) + 256 : e;
+					char *a = cls_addr_extract(s + st, wend - st);
 					size_t adv = (size_t)(at - s) + 1;
 					if (a != NULL && !(strength == 2 ? (m->from && strcmp(a, m->from) == 0) :
 					    excluded(m, a, orig_from)) &&
@@ -690,7 +695,8 @@ static char *near_text(const char *s, size_t n, const char *addr,
 	while (ls > s && ls[-1] != '\n')
 		ls--;
 	size_t from = (size_t)(ls - s), to = n;
-	for (size_t i = 0; i < nrecs; i++) {
+	/* bounded: the next few recipients are enough to end this block */
+	for (size_t i = 0; i < nrecs && i < 16; i++) {
 		const char *other = recs[i].final ? recs[i].final : recs[i].orig;
 		char *oa = other ? addr_of_field(other) : NULL;
 		if (oa && strcmp(oa, addr) != 0) {

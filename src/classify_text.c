@@ -166,7 +166,7 @@ char *cls_one_line(const char *s, size_t n, size_t max)
 /* Reply and forward prefixes of the usual clients, in several languages. */
 static const char *const reply_prefixes[] = {
 	"re", "aw", "antw", "antwort", "sv", "vs", "r", "rif", "réf", "ref",
-	"rép", "rv", "odp", "ynt", "res", "atb", "sv", "vá", "回复", "答复", NULL
+	"rép", "odp", "ynt", "res", "atb", "vá", "回复", "答复", NULL
 };
 static const char *const fwd_prefixes[] = {
 	"fwd", "fw", "wg", "tr", "enc", "i", "doorst", "rv", "vs", "fs", NULL

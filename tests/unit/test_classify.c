@@ -342,6 +342,18 @@ static void test_hostile_input(void **state)
 	v = classify_message(b.s, b.len);
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_true(v->nrcpts <= CLS_MAX_RCPTS);
+	verdict_free(v);
+
+	/* one long line of '@' in a notice: the address scan stays linear */
+	sbuf_reset(&b);
+	sbuf_adds(&b, "From: MAILER-DAEMON@mx.test\nSubject: failure notice\n\n"
+	    "I wasn't able to deliver your message to the following addresses.\n<");
+	for (int i = 0; i < 100000; i++)
+		sbuf_adds(&b, "a@");
+	sbuf_adds(&b, "x.test>:\n550 5.1.1 user unknown\n");
+	v = classify_message(b.s, b.len);
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_true(v->nrcpts <= CLS_MAX_RCPTS);
 	assert_true(v->nrcpts > 0);
 	verdict_free(v);
 	sbuf_free(&b);

@@ -1,0 +1,254 @@
+/*
+ * inbound.h - what cadence does with a message from outside: match it to
+ * enrollments, decide what the sequences' policies say, carry it out.
+ * (DESIGN.md "In"; the milter calls this with the classifier's verdict.)
+ *
+ * Three steps, three files:
+ * - matching (inbound_match.c, reads the store): In-Reply-To/References
+ *   against cadence's Message-IDs, the bounce's original Message-ID and the
+ *   VERP token of the envelope recipient, then the sender's address and its
+ *   aliases, then (company-scope sequences only, never free-mail domains)
+ *   the sender's organizational domain. Every id is verified with the site
+ *   secret before the store is asked: a forged id costs no SQL.
+ * - policy (inbound_policy.c, pure: no store, no clock): the verdict and
+ *   the matched enrollments with their sequences' settings become a list
+ *   of actions.
+ * - apply (inbound_apply.c): each action is one store transaction together
+ *   with its event; an action already applied for the same inbound
+ *   Message-ID is skipped (the same reply seen twice unenrolls once).
+ *
+ * Trust: a signal acts only when it is authenticated: SPF/DKIM/DMARC pass
+ * as the milter established it (inbound_msg.auth), or for bounces and
+ * unsubscribe mail a Message-ID or token that cadence really sent. Anything
+ * else is recorded as "unverified" and changes nothing (unless
+ * inbound_config.act_on_unverified).
+ */
+#ifndef CADENCE_INBOUND_H
+#define CADENCE_INBOUND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cal.h"
+#include "classify.h"
+#include "holiday.h"
+#include "model.h"
+#include "secret.h"
+#include "store.h"
+
+/* Event types written here that model.h does not name (yet). */
+#define INBOUND_EV_UNVERIFIED   "inbound_unverified"  /* a signal we do not act on */
+#define INBOUND_EV_DELAYED      "delivery_delayed"    /* a DSN delay warning */
+#define INBOUND_EV_MEETING_RESP "meeting_response"    /* declined / tentative */
+
+#define INBOUND_MAX_MATCHES 500     /* enrollments one message may concern */
+#define INBOUND_MAX_THREAD_IDS 32   /* References entries looked at (newest first) */
+#define INBOUND_OOO_MAX_DAYS 120    /* a later return date pauses this long */
+
+/* ---- cadence's own addresses ---- */
+struct inbound_addrs {
+	const char *domain;          /* Domain (cadence.conf) */
+	const char *enroll_prefix;   /* "enroll" */
+	const char *unsub_prefix;    /* "unsubscribe" */
+	const char *bounce_prefix;   /* "bounces" (VERP) */
+};
+
+enum inbound_own {
+	OWN_NONE = 0,   /* not one of cadence's addresses */
+	OWN_ENROLL,     /* enroll+SEQUENCE@Domain */
+	OWN_UNSUB,      /* unsubscribe+TOKEN@Domain */
+	OWN_BOUNCE      /* bounces+TOKEN@Domain */
+};
+const char *inbound_own_name(enum inbound_own k);   /* "none", "enroll", ... */
+
+struct inbound_own_addr {
+	enum inbound_own kind;
+	char arg[256];      /* ENROLL: the sequence name as written (lower-cased);
+			     * UNSUB/BOUNCE: the token's canonical text when valid */
+	int token_valid;    /* UNSUB/BOUNCE: 1 when the token verifies */
+};
+/* Is rcpt ("<a@b>", "a@b", "Name <a@b>") one of cadence's own addresses?
+ * Compares the domain (case-insensitive) and "prefix+" (case-insensitive);
+ * the milter consumes such a recipient whatever its token's verdict (a
+ * forged token is still addressed to nobody else). Returns out->kind. */
+enum inbound_own inbound_own_address(const struct inbound_addrs *a,
+				     const struct cad_secret *secret, const char *rcpt,
+				     struct inbound_own_addr *out);
+
+/* The addr-spec of "<a@b>", "a@b", "Name <a@b>" (an RCPT TO argument or
+ * an address header), lower-cased; NULL when there is none or it is longer
+ * than TOKEN_INPUT_MAX. Caller frees. */
+char *inbound_addr_spec(const char *s);
+
+/* ---- the message ---- */
+enum inbound_auth {
+	INB_AUTH_NONE = 0,   /* nothing established (no SPF record, no A-R) */
+	INB_AUTH_PASS,       /* SPF, DKIM or DMARC pass for the From/envelope domain */
+	INB_AUTH_FAIL        /* failed, softfail, temperror... */
+};
+
+struct inbound_msg {
+	const struct verdict *v;     /* the classifier's verdict (required) */
+	const char *env_from;        /* MAIL FROM without <>, "" = null sender */
+	const char *const *rcpts;    /* envelope recipients (RCPT TO) */
+	size_t nrcpts;
+	const char *from;            /* From addr-spec; NULL: v->from */
+	enum inbound_auth auth;
+	const char *auth_detail;     /* "spf=pass dkim=none", for the record; may be NULL */
+	const char *queue_id;        /* for the record; may be NULL */
+	cad_time_t now;
+};
+
+struct inbound_config {
+	int act_on_unverified;       /* default 0 */
+	int soft_bounce_threshold;   /* pause at the Nth soft bounce; default 3 */
+	int ooo_default_days;        /* pause when no return date is read; default 7 */
+	struct inbound_addrs addrs;  /* cadence's own addresses (VERP / unsubscribe) */
+	const char *actor;           /* event actor; default "milter" */
+};
+void inbound_config_init(struct inbound_config *c);
+
+/* ---- matching ---- */
+enum inbound_via {
+	VIA_THREAD,        /* In-Reply-To / References named our message */
+	VIA_ORIG_MSGID,    /* a bounce / report named our message as the original */
+	VIA_VERP,          /* bounces+TOKEN@Domain as envelope recipient */
+	VIA_UNSUB_ADDR,    /* unsubscribe+TOKEN@Domain as envelope recipient */
+	VIA_SENDER,        /* From is the contact's address or a known alias */
+	VIA_RCPT,          /* a bounce / ARF named the contact's address (unproven) */
+	VIA_COMPANY        /* a colleague at the org domain, company-scope sequence */
+};
+const char *inbound_via_name(enum inbound_via v);   /* "thread", "verp", ... */
+
+/* One enrollment concerned, with what the policy needs to know of it. */
+struct inbound_target {
+	struct enrollment e;
+	char *contact_email;
+	char *contact_tz;
+	char *sequence_name;
+	enum seq_scope scope;
+	enum seq_ooo ooo;
+	int stop_on_reply;
+	int stop_on_meeting;
+	enum inbound_via via;
+	int proven;               /* matched by an id/token cadence really sent */
+	char *our_msgid;          /* that message, when matched by one */
+	int soft_bounces;         /* soft bounces recorded for it before this one */
+	/* The contact's calendar (for the out-of-office resume day). */
+	struct holiday_list hol;
+	struct cal_rules rules;
+	int have_rules;           /* 0: no usable zone (rules not filled) */
+};
+
+struct inbound_matches {
+	struct inbound_target *v;
+	size_t n, cap;
+	int forged;               /* ids shaped like ours whose MAC failed */
+	int unsub_addr;           /* a valid unsubscribe+TOKEN address was a recipient */
+	char *sender;             /* From (or MAIL FROM), lower-cased; may be NULL */
+	int64_t alias_contact;    /* != 0: link sender as an alias of this contact */
+	char *company;            /* org domain looked at for company scope, or NULL */
+};
+/* Finds the enrollments m concerns (in the order of inbound.h's header).
+ * A contact with no current enrollment is matched through its last one
+ * only when an id named it. 0 (possibly n == 0), -1 on a store error. */
+int inbound_match(struct store *st, const struct cad_secret *secret,
+		  const struct inbound_msg *m, const struct inbound_config *cfg,
+		  struct inbound_matches *out, struct cad_err *err);
+void inbound_matches_free(struct inbound_matches *mm);
+
+/* ---- policy (pure) ---- */
+enum inbound_act {
+	INB_ACT_RECORD,          /* an event only */
+	INB_ACT_UNENROLL,        /* one enrollment (enrollment_id) */
+	INB_ACT_UNENROLL_ALL,    /* every enrollment of the contact (address) */
+	INB_ACT_UNSUBSCRIBE,     /* unsub.h: unenroll everywhere + suppress (address) */
+	INB_ACT_PAUSE,           /* one enrollment until `until` (0: until resumed) */
+	INB_ACT_SUPPRESS,        /* address, kind supp */
+	INB_ACT_ADD_ALIAS,       /* address becomes an alias of contact_id */
+	INB_ACT_COMPLETE_TASK    /* task_id done, enrollment moves on at until */
+};
+const char *inbound_act_name(enum inbound_act a);
+
+struct inbound_action {
+	enum inbound_act kind;
+	const char *event;        /* event type written with it (EV_* / INBOUND_EV_*) */
+	int64_t enrollment_id, contact_id, sequence_id, user_id;
+	char *address;            /* UNENROLL_ALL, UNSUBSCRIBE, SUPPRESS, ADD_ALIAS */
+	enum supp_kind supp;      /* SUPPRESS */
+	cad_time_t until;         /* PAUSE; COMPLETE_TASK: next step due */
+	int64_t task_id;          /* COMPLETE_TASK */
+	char *reason;             /* unenroll / pause reason, suppression note */
+	char *detail;             /* the event's detail: what was seen */
+	char *company;            /* UNENROLL of a colleague: the org domain */
+	char *label;              /* "ann@acme.test from Cold (enrollment 12)", for the summary */
+};
+
+struct inbound_plan {
+	struct inbound_action *v;
+	size_t n, cap;
+	int trusted;              /* the signal was authenticated */
+	const char *why;          /* one word for the summary: "replied", "bounced", ... */
+};
+void inbound_plan_free(struct inbound_plan *p);
+
+/* What the policy needs besides the targets. */
+struct inbound_facts {
+	const struct verdict *v;
+	enum inbound_auth auth;
+	const char *auth_detail;
+	const char *sender;        /* lower-cased From, may be NULL */
+	const char *company;       /* org domain of the company match, may be NULL */
+	int64_t alias_contact;     /* != 0: sender is a new address on that contact's thread */
+	int forged;
+	int unsub_addr;            /* sent to a valid unsubscribe+TOKEN address */
+	cad_time_t now;
+};
+/* Pure: the actions for v over targets[0..n). 0, or -1 with err (a bad
+ * calendar rule: the caller falls back to recording). */
+int inbound_policy(const struct inbound_facts *f, const struct inbound_target *targets,
+		   size_t n, const struct inbound_config *cfg, struct inbound_plan *out,
+		   struct cad_err *err);
+
+/* ---- apply ---- */
+struct inbound_result {
+	enum cls_class cls;
+	size_t matched;           /* enrollments concerned */
+	size_t applied;           /* actions carried out */
+	size_t duplicates;        /* actions skipped: already done for this message */
+	int trusted;
+	int consumed;             /* the message was addressed only to cadence (milter may discard) */
+	char *summary;            /* one log line, printable; never NULL after the call */
+};
+void inbound_result_free(struct inbound_result *r);
+
+/* Carries out plan; res counts and summary are updated. Each action is one
+ * transaction with its event; a failing action is rolled back alone and
+ * reported (-1 with err after trying the others). */
+int inbound_apply(struct store *st, const struct inbound_plan *plan, const char *msgid,
+		  const struct inbound_config *cfg, cad_time_t now, struct inbound_result *res,
+		  struct cad_err *err);
+
+/* The milter's one entry point: match, plan, apply. res->summary says what
+ * happened ("replied: unenrolled ann@acme.test from Cold (enrollment 12)",
+ * "not ours"). 0, or -1 with err on a store error (the milter then accepts
+ * the message and logs err: fail open). */
+int inbound_handle(struct store *st, const struct cad_secret *secret,
+		   const struct inbound_msg *m, const struct inbound_config *cfg,
+		   struct inbound_result *res, struct cad_err *err);
+
+/* A rep's own mail to enrolled contacts: completes each open manual-email
+ * task of those recipients assigned to that rep (the enrollment moves on by
+ * its calendar). rep: the From / authenticated address; rcpts: envelope
+ * recipients. *completed (may be NULL) counts the tasks closed. */
+int inbound_rep_mail(struct store *st, const char *rep, const char *const *rcpts,
+		     size_t nrcpts, const char *msgid, const struct inbound_config *cfg,
+		     cad_time_t now, int *completed, struct inbound_result *res,
+		     struct cad_err *err);
+
+/* The open manual-email tasks of rep for those recipients (ids in *ids,
+ * caller frees; matched by contact address or alias). */
+int inbound_rep_tasks(struct store *st, const char *rep, const char *const *rcpts,
+		      size_t nrcpts, int64_t **ids, size_t *n, struct cad_err *err);
+
+#endif

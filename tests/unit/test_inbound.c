@@ -1,0 +1,907 @@
+/* test_inbound.c - the inbound walk end to end below the milter: real
+ * messages (written here, as MTAs and clients write them) go through the
+ * real classifier, then inbound_handle() against a real SQLite store built
+ * through the store API, with real Message-IDs and VERP / unsubscribe
+ * tokens made with a site secret. Checks the enrollment state, the events
+ * and the suppressions afterwards. Also cadence's own addresses, the
+ * free-mail list, and a rep's own mail completing a manual-email task. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "freemail.h"
+#include "inbound.h"
+#include "msgid.h"
+#include "store.h"
+#include "store_ledger.h"
+
+#define DOMAIN "cadence.test"
+
+struct fx {
+	char dir[64];
+	char path[96];
+	struct store *st;
+	struct cad_secret secret;
+	struct inbound_config cfg;
+	int64_t rep, cold, company, nooo, manual;
+	cad_time_t now;
+};
+
+struct sent {
+	char *msgid;        /* token@cadence.test */
+	char verp[128];     /* bounces+TOKEN@cadence.test */
+	char unsub[128];    /* unsubscribe+TOKEN@cadence.test */
+};
+
+static void sent_free(struct sent *s)
+{
+	free(s->msgid);
+}
+
+static int64_t add_seq(struct fx *f, const char *name, enum seq_scope scope, enum seq_ooo ooo,
+		       enum step_kind first)
+{
+	struct sequence q;
+	struct step steps[2];
+	struct cad_err err;
+	memset(steps, 0, sizeof(steps));
+	steps[0].kind = first;
+	steps[0].wait = 1;
+	steps[0].subject = (char *)"Quick question";
+	steps[0].body = (char *)"Hi {{contact.firstname}}";
+	steps[1].kind = STEP_EMAIL;
+	steps[1].delay_days = 2;
+	steps[1].subject = (char *)"Following up";
+	steps[1].body = (char *)"Any thoughts?";
+	memset(&q, 0, sizeof(q));
+	q.name = (char *)name;
+	q.active = 1;
+	q.days = SEQ_DAYS_BUSINESS;
+	q.window_start = 8 * 60;
+	q.window_end = 17 * 60;
+	q.tz = (char *)"Europe/Berlin";
+	q.holidays = (char *)"de";
+	q.scope = scope;
+	q.ooo = ooo;
+	q.unenroll_on_reply = 1;
+	q.unenroll_on_meeting = 1;
+	q.steps = steps;
+	q.nsteps = 2;
+	assert_int_equal(store_sequence_import(f->st, &q, "cli:test", f->now, &err), 0);
+	return q.id;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	static const char key[] = "inbound-test-secret-0123456789abcdef0123456789";
+	struct cad_err err;
+	struct user u;
+	struct holiday_list hl;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/cadence-inbound-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/cadence.db", f->dir);
+	if (store_open(&f->st, f->path, STORE_CREATE, &err) != 0)
+		return -1;
+	if (secret_set(&f->secret, key, sizeof(key) - 1, &err) != 0)
+		return -1;
+	inbound_config_init(&f->cfg);
+	f->cfg.addrs.domain = DOMAIN;
+	assert_int_equal(cad_time_parse("2026-11-23T10:00:00Z", &f->now), 0);   /* a Monday */
+	memset(&u, 0, sizeof(u));
+	u.email = (char *)"rep@us.test";
+	u.tz = (char *)"Europe/Berlin";
+	u.active = 1;
+	u.send_cap_24h = 500;
+	u.enroll_cap_day = 80;
+	if (store_user_add(f->st, &u, "cli:test", f->now, &err) != 0)
+		return -1;
+	f->rep = u.id;
+	holiday_list_init(&hl);
+	holiday_list_add(&hl, "de", "2026-12-24", "Heiligabend");
+	holiday_list_add(&hl, "de", "2026-12-25", "1. Weihnachtstag");
+	holiday_list_add(&hl, "de", "2026-12-26", "2. Weihnachtstag");
+	if (store_holidays_replace(f->st, "de", &hl, "cli:test", f->now, &err) != 0)
+		return -1;
+	holiday_list_free(&hl);
+	f->cold = add_seq(f, "Cold", SEQ_SCOPE_CONTACT, SEQ_OOO_PAUSE, STEP_EMAIL);
+	f->company = add_seq(f, "Company", SEQ_SCOPE_COMPANY, SEQ_OOO_PAUSE, STEP_EMAIL);
+	f->nooo = add_seq(f, "NoOOO", SEQ_SCOPE_CONTACT, SEQ_OOO_IGNORE, STEP_EMAIL);
+	f->manual = add_seq(f, "Manual", SEQ_SCOPE_CONTACT, SEQ_OOO_PAUSE, STEP_MANUAL_EMAIL);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+	store_close(f->st);
+	secret_free(&f->secret);
+	snprintf(p, sizeof(p), "%s/cadence.db", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/cadence.db-wal", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/cadence.db-shm", f->dir);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t contact(struct fx *f, const char *email)
+{
+	struct contact c;
+	struct cad_err err;
+	int created;
+	int64_t id;
+	memset(&c, 0, sizeof(c));
+	c.email = xstrdup(email);
+	assert_int_equal(store_contact_upsert(f->st, &c, f->now, &created, &err), 0);
+	id = c.id;
+	contact_free(&c);
+	return id;
+}
+
+static int64_t enroll(struct fx *f, const char *email, int64_t seq)
+{
+	struct enrollment e;
+	struct cad_err err;
+	int64_t id;
+	memset(&e, 0, sizeof(e));
+	e.contact_id = contact(f, email);
+	e.sequence_id = seq;
+	e.user_id = f->rep;
+	e.state = ENR_ACTIVE;
+	e.step = 1;
+	e.next_due = f->now - 3 * 86400;
+	assert_int_equal(store_enrollment_insert(f->st, &e, "cli:test", f->now - 4 * 86400, &err),
+			 0);
+	id = e.id;
+	enrollment_free(&e);
+	return id;
+}
+
+/* Step 1 of enrollment enr as cadenced sends it: prepared, then sent. */
+static struct sent send_step(struct fx *f, int64_t enr)
+{
+	unsigned char nonce[TOKEN_NONCE_BYTES];
+	char utok[TOKEN_BUFSZ], vtok[TOKEN_BUFSZ];
+	struct sent_msg m;
+	struct sent s;
+	struct cad_err err;
+	int existing;
+	char *a;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(token_nonce_random(nonce, &err), 0);
+	s.msgid = msgid_make(&f->secret, nonce, DOMAIN);
+	assert_non_null(s.msgid);
+	assert_int_equal(token_make(TOKEN_UNSUB, &f->secret, nonce, utok), 0);
+	assert_int_equal(token_make(TOKEN_VERP, &f->secret, nonce, vtok), 0);
+	a = token_address("bounces", vtok, DOMAIN);
+	snprintf(s.verp, sizeof(s.verp), "%s", a);
+	free(a);
+	a = token_address("unsubscribe", utok, DOMAIN);
+	snprintf(s.unsub, sizeof(s.unsub), "%s", a);
+	free(a);
+	memset(&m, 0, sizeof(m));
+	m.enrollment_id = enr;
+	m.step = 1;
+	m.message_id = xstrdup(s.msgid);
+	m.token = xstrdup(utok);
+	m.subject = xstrdup("Quick question");
+	assert_int_equal(store_msg_prepare(f->st, &m, f->now - 3 * 86400, &existing, &err), 0);
+	assert_int_equal(store_msg_sent(f->st, m.id, "250 2.0.0 Ok: queued", "4AbCdE",
+					f->now + 86400, "cadenced", f->now - 3 * 86400, &err), 0);
+	sent_msg_free(&m);
+	return s;
+}
+
+static struct enrollment get_enr(struct fx *f, int64_t id)
+{
+	struct enrollment e;
+	struct cad_err err;
+	assert_int_equal(store_enrollment_get(f->st, id, &e, &err), 0);
+	return e;
+}
+
+static enum enr_state state_of(struct fx *f, int64_t id)
+{
+	struct enrollment e = get_enr(f, id);
+	enum enr_state s = e.state;
+	enrollment_free(&e);
+	return s;
+}
+
+static size_t count_events(struct fx *f, int64_t enr, const char *type)
+{
+	struct event_filter ef;
+	struct event *ev;
+	struct cad_err err;
+	size_t n;
+	memset(&ef, 0, sizeof(ef));
+	ef.type = type;
+	ef.enrollment_id = enr;
+	assert_int_equal(store_events(f->st, &ef, &ev, &n, &err), 0);
+	store_events_free(ev, n);
+	return n;
+}
+
+/* 1 when address is suppressed with that kind. */
+static int suppressed(struct fx *f, const char *addr, enum supp_kind kind)
+{
+	struct suppression m;
+	struct cad_err err;
+	int rc;
+	memset(&m, 0, sizeof(m));
+	rc = store_suppressed(f->st, addr, &m, &err);
+	assert_true(rc >= 0);
+	rc = rc == 1 && m.kind == kind;
+	suppression_free(&m);
+	return rc;
+}
+
+/* Classifies raw and hands it to inbound_handle() as the milter would. */
+static int handle(struct fx *f, const char *raw, const char *rcpt, enum inbound_auth auth,
+		  enum cls_class want, struct inbound_result *res)
+{
+	struct verdict *v = classify_message(raw, strlen(raw));
+	struct inbound_msg m;
+	struct cad_err err;
+	const char *rcpts[1];
+	int rc;
+
+	if (v->cls != want)
+		fprintf(stderr, "verdict: %s\n", verdict_to_line(v));
+	assert_int_equal(v->cls, want);
+	memset(&m, 0, sizeof(m));
+	rcpts[0] = rcpt;
+	m.v = v;
+	m.env_from = v->from ? v->from : "";
+	m.rcpts = rcpts;
+	m.nrcpts = 1;
+	m.auth = auth;
+	m.auth_detail = auth == INB_AUTH_PASS ? "spf=pass" : "spf=fail";
+	m.now = f->now;
+	rc = inbound_handle(f->st, &f->secret, &m, &f->cfg, res, &err);
+	if (rc != 0)
+		fprintf(stderr, "inbound_handle: %s\n", err.msg);
+	assert_non_null(res->summary);
+	if (getenv("INBOUND_TEST_VERBOSE"))
+		fprintf(stderr, "  %s\n", res->summary);
+	verdict_free(v);
+	return rc;
+}
+
+static char *reply_msg(const char *from, const char *irt, const char *msgid, const char *subject)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_addf(&b, "From: Someone <%s>\nTo: Rep <rep@us.test>\nSubject: %s\n"
+		  "Date: Mon, 23 Nov 2026 10:59:00 +0100\nMessage-ID: <%s>\n", from, subject, msgid);
+	if (irt)
+		sbuf_addf(&b, "In-Reply-To: <%s>\nReferences: <%s>\n", irt, irt);
+	sbuf_adds(&b, "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n"
+		  "Thanks for reaching out - yes, let's talk next week.\n\nBest,\nAnn\n\n"
+		  "> Hi Ann, would you have 15 minutes for a quick question?\n");
+	return sbuf_detach(&b);
+}
+
+static void test_reply_in_reply_to(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char *raw = reply_msg("ann@acme.test", s.msgid, "r1@mail.acme.test", "Re: Quick question");
+	struct enrollment en;
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(res.matched, 1);
+	assert_true(res.trusted);
+	assert_non_null(strstr(res.summary, "replied: unenrolled ann@acme.test from Cold"));
+	en = get_enr(f, e);
+	assert_int_equal(en.state, ENR_UNENROLLED);
+	assert_string_equal(en.reason, "replied");
+	enrollment_free(&en);
+	assert_int_equal(count_events(f, e, EV_REPLIED), 1);
+	assert_int_equal(count_events(f, e, EV_UNENROLLED), 1);
+	inbound_result_free(&res);
+
+	/* Idempotence: the same reply again (a second MX, a redelivery). */
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(res.applied, 0);
+	assert_int_equal(res.duplicates, 1);
+	assert_int_equal(count_events(f, e, EV_REPLIED), 1);
+	assert_int_equal(count_events(f, e, EV_UNENROLLED), 1);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+static void test_reply_by_sender(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	/* A client that drops threading headers, and a capitalized address. */
+	char *raw = reply_msg("Ann@ACME.test", NULL, "r2@mail.acme.test", "Re: Quick question");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(res.matched, 1);
+	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+static void test_alias_reply(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct contact c;
+	struct cad_err err;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char *raw = reply_msg("ann.example@posteo.de", s.msgid, "r3@posteo.de",
+			      "Re: Quick question");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_non_null(strstr(res.summary, "linked alias ann.example@posteo.de"));
+	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_contact_get(f->st, "ann.example@posteo.de", &c, &err), 0);
+	assert_string_equal(c.email, "ann@acme.test");
+	contact_free(&c);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+static void test_company_reply(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct enrollment en;
+	int64_t ann = enroll(f, "ann@acme.test", f->cold);
+	int64_t bob = enroll(f, "bob@acme.test", f->company);
+	int64_t cat = enroll(f, "cat@eu.acme.test", f->company);
+	int64_t gus = enroll(f, "gus@gmail.com", f->company);
+	int64_t hal = enroll(f, "hal@gmail.com", f->company);
+	struct sent sb = send_step(f, bob), sg = send_step(f, gus);
+	char *raw = reply_msg("bob@acme.test", sb.msgid, "r4@acme.test", "Re: Quick question");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(state_of(f, bob), ENR_UNENROLLED);
+	en = get_enr(f, cat);
+	assert_int_equal(en.state, ENR_UNENROLLED);
+	assert_string_equal(en.reason, "replied (bob@acme.test)");
+	enrollment_free(&en);
+	/* Ann's sequence stops only on her own reply. */
+	assert_int_equal(state_of(f, ann), ENR_ACTIVE);
+	assert_non_null(strstr(res.summary, "[company acme.test]"));
+	inbound_result_free(&res);
+	free(raw);
+
+	/* Free-mail: gus's reply says nothing about hal. */
+	raw = reply_msg("gus@gmail.com", sg.msgid, "r5@mail.gmail.com", "Re: Quick question");
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(state_of(f, gus), ENR_UNENROLLED);
+	assert_int_equal(state_of(f, hal), ENR_ACTIVE);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&sb);
+	sent_free(&sg);
+}
+
+/* A colleague who is not a contact writes without threading headers. */
+static void test_company_unknown_colleague(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t bob = enroll(f, "bob@acme.test", f->company);
+	char *raw = reply_msg("dora@acme.test", NULL, "r6@acme.test", "Re: Quick question");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(state_of(f, bob), ENR_UNENROLLED);
+	inbound_result_free(&res);
+	free(raw);
+}
+
+static char *ooo_msg(const char *from, const char *irt, const char *text)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_addf(&b, "From: %s\nTo: rep@us.test\nSubject: Abwesenheitsnotiz: Quick question\n"
+		  "Date: Mon, 23 Nov 2026 11:00:00 +0100\nMessage-ID: <ooo-%s>\n"
+		  "In-Reply-To: <%s>\nAuto-Submitted: auto-replied\nX-Auto-Response-Suppress: All\n"
+		  "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n"
+		  "Content-Transfer-Encoding: 8bit\n\n%s\n", from, irt, irt, text);
+	return sbuf_detach(&b);
+}
+
+static void test_ooo_german_return_date(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct enrollment en;
+	cad_time_t want;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char *raw = ooo_msg("ann@acme.test", s.msgid,
+			    "Vielen Dank für Ihre Nachricht. Ich bin bis zum 23.12.2026 nicht im "
+			    "Büro und habe keinen Zugriff auf meine E-Mails.\n\nMit freundlichen "
+			    "Grüßen\nAnn Example");
+
+	/* Auto-replies go to the envelope sender: our VERP address. */
+	assert_int_equal(handle(f, raw, s.verp, INB_AUTH_NONE, CLS_AUTOREPLY, &res), 0);
+	/* Back on Wednesday 23 December; 24-26 are holidays of the sequence's
+	 * "de" calendar, 27 a Sunday: resume Monday 28 December, 08:00 Berlin. */
+	assert_int_equal(cad_time_parse("2026-12-28T07:00:00Z", &want), 0);
+	en = get_enr(f, e);
+	assert_int_equal(en.state, ENR_PAUSED);
+	assert_int_equal(en.paused_until, want);
+	assert_string_equal(en.reason, "out of office until 2026-12-23");
+	enrollment_free(&en);
+	assert_int_equal(count_events(f, e, EV_AUTO_REPLY), 1);
+	assert_int_equal(count_events(f, e, EV_UNENROLLED), 0);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+static void test_ooo_default_and_ignore(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct enrollment en;
+	cad_time_t want;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	int64_t d = enroll(f, "dan@other.test", f->nooo);
+	struct sent s = send_step(f, e), sd = send_step(f, d);
+	char *raw = ooo_msg("ann@acme.test", s.msgid,
+			    "I am currently out of the office with limited access to email.");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_AUTOREPLY, &res), 0);
+	/* No date: 7 days, then the next window opening (Mon 30 Nov 10:00 UTC
+	 * is 11:00 in Berlin, inside the window). */
+	assert_int_equal(cad_time_parse("2026-11-30T10:00:00Z", &want), 0);
+	en = get_enr(f, e);
+	assert_int_equal(en.state, ENR_PAUSED);
+	assert_int_equal(en.paused_until, want);
+	enrollment_free(&en);
+	inbound_result_free(&res);
+	free(raw);
+
+	/* The NoOOO sequence ignores out-of-office: recorded only. */
+	raw = ooo_msg("dan@other.test", sd.msgid, "I am out of the office until 2026-12-01.");
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_AUTOREPLY, &res), 0);
+	assert_int_equal(state_of(f, d), ENR_ACTIVE);
+	assert_int_equal(count_events(f, d, EV_AUTO_REPLY), 1);
+	assert_int_equal(count_events(f, d, EV_PAUSED), 0);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+	sent_free(&sd);
+}
+
+static char *dsn_msg(const char *to, const char *rcpt, const char *status, const char *diag,
+		     const char *orig_id, const char *dsn_id)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_addf(&b,
+		  "From: MAILER-DAEMON@mx.acme.test (Mail Delivery System)\n"
+		  "To: %s\nSubject: Undelivered Mail Returned to Sender\n"
+		  "Date: Mon, 23 Nov 2026 10:01:00 +0100 (CET)\nMessage-ID: <%s>\n"
+		  "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
+		  "Content-Type: multipart/report; report-type=delivery-status;\n"
+		  "\tboundary=\"BOUNDARY.1\"\n\n"
+		  "This is a MIME-encapsulated message.\n\n--BOUNDARY.1\n"
+		  "Content-Description: Notification\nContent-Type: text/plain; charset=us-ascii\n\n"
+		  "This is the mail system at host mx.acme.test.\n\n"
+		  "I'm sorry to have to inform you that your message could not\n"
+		  "be delivered to one or more recipients. It's attached below.\n\n"
+		  "<%s>: host mx.acme.test[192.0.2.25] said: %s\n\n"
+		  "--BOUNDARY.1\nContent-Description: Delivery report\n"
+		  "Content-Type: message/delivery-status\n\n"
+		  "Reporting-MTA: dns; mx.acme.test\nArrival-Date: Mon, 23 Nov 2026 10:00:58 +0100\n\n"
+		  "Final-Recipient: rfc822; %s\nOriginal-Recipient: rfc822;%s\nAction: failed\n"
+		  "Status: %s\nRemote-MTA: dns; mx.acme.test\nDiagnostic-Code: smtp; %s\n\n"
+		  "--BOUNDARY.1\nContent-Description: Undelivered Message Headers\n"
+		  "Content-Type: text/rfc822-headers\n\n"
+		  "From: Rep <rep@us.test>\nTo: %s\nSubject: Quick question\nMessage-ID: <%s>\n"
+		  "Date: Mon, 23 Nov 2026 10:00:57 +0100\n\n--BOUNDARY.1--\n",
+		  to, dsn_id, rcpt, diag, rcpt, rcpt, status, diag, rcpt, orig_id);
+	return sbuf_detach(&b);
+}
+
+static void test_hard_bounce(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct enrollment en;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char *raw = dsn_msg(s.verp, "ann@acme.test", "5.1.1",
+			    "550 5.1.1 <ann@acme.test>: Recipient address rejected: User unknown "
+			    "in local recipient table", s.msgid, "dsn1@mx.acme.test");
+
+	/* No SPF needed: the VERP token and the Message-ID are the proof. */
+	assert_int_equal(handle(f, raw, s.verp, INB_AUTH_NONE, CLS_BOUNCE, &res), 0);
+	assert_true(res.trusted);
+	assert_true(res.consumed);
+	en = get_enr(f, e);
+	assert_int_equal(en.state, ENR_UNENROLLED);
+	assert_string_equal(en.reason, "bounced: 5.1.1 user unknown");
+	enrollment_free(&en);
+	assert_true(suppressed(f, "ann@acme.test", SUPP_BOUNCED));
+	assert_int_equal(count_events(f, e, EV_BOUNCED), 1);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+/* The DSN reaches the rep (no VERP): the original Message-ID proves it. */
+static void test_hard_bounce_by_orig_msgid(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char *raw = dsn_msg("rep@us.test", "ann@acme.test", "5.1.1",
+			    "550 5.1.1 <ann@acme.test>: Recipient address rejected: User unknown "
+			    "in local recipient table", s.msgid, "dsn2@mx.acme.test");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_FAIL, CLS_BOUNCE, &res), 0);
+	assert_false(res.consumed);
+	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
+	assert_true(suppressed(f, "ann@acme.test", SUPP_BOUNCED));
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+static void test_soft_bounces_pause_at_three(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct enrollment en;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char id[64];
+
+	for (int i = 1; i <= 3; i++) {
+		char *raw;
+		snprintf(id, sizeof(id), "soft%d@mx.acme.test", i);
+		raw = dsn_msg(s.verp, "ann@acme.test", "5.2.2",
+			      "552 5.2.2 <ann@acme.test>: Mailbox full, quota exceeded", s.msgid, id);
+		assert_int_equal(handle(f, raw, s.verp, INB_AUTH_NONE, CLS_BOUNCE, &res), 0);
+		assert_int_equal(state_of(f, e), i < 3 ? ENR_ACTIVE : ENR_PAUSED);
+		inbound_result_free(&res);
+		free(raw);
+	}
+	en = get_enr(f, e);
+	assert_non_null(strstr(en.reason, "3 soft bounces"));
+	enrollment_free(&en);
+	assert_int_equal(count_events(f, e, EV_BOUNCED), 3);
+	assert_false(suppressed(f, "ann@acme.test", SUPP_BOUNCED));
+	sent_free(&s);
+}
+
+/* Shaped like ours, wrong MAC: looked up nowhere, acted on never. */
+static void test_forged_ids(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char forged[128], fverp[128];
+	char *raw, *p;
+
+	snprintf(forged, sizeof(forged), "%s", s.msgid);
+	p = strchr(forged, '.') + 1;    /* first MAC character */
+	*p = *p == 'a' ? 'b' : 'a';
+	snprintf(fverp, sizeof(fverp), "%s", s.verp);
+	p = strchr(fverp, '.') + 1;
+	*p = *p == 'a' ? 'b' : 'a';
+
+	/* A stranger's "reply" to a forged id. */
+	raw = reply_msg("mallory@evil.test", forged, "f1@evil.test", "Re: Quick question");
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(res.matched, 0);
+	assert_non_null(strstr(res.summary, "forged"));
+	inbound_result_free(&res);
+	free(raw);
+
+	/* A forged bounce: forged VERP and id, the real contact's address. */
+	raw = dsn_msg(fverp, "ann@acme.test", "5.1.1", "550 5.1.1 User unknown", forged,
+		      "f2@evil.test");
+	assert_int_equal(handle(f, raw, fverp, INB_AUTH_PASS, CLS_BOUNCE, &res), 0);
+	assert_false(res.trusted);
+	assert_int_equal(state_of(f, e), ENR_ACTIVE);
+	assert_false(suppressed(f, "ann@acme.test", SUPP_BOUNCED));
+	assert_int_equal(count_events(f, e, INBOUND_EV_UNVERIFIED), 1);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+static void test_unauthenticated_reply(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char *raw = reply_msg("ann@acme.test", s.msgid, "u1@evil.test", "Re: Quick question");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_FAIL, CLS_REPLY, &res), 0);
+	assert_false(res.trusted);
+	assert_int_equal(state_of(f, e), ENR_ACTIVE);
+	assert_int_equal(count_events(f, e, INBOUND_EV_UNVERIFIED), 1);
+	assert_int_equal(count_events(f, e, EV_REPLIED), 0);
+	assert_non_null(strstr(res.summary, "unverified"));
+	inbound_result_free(&res);
+
+	/* The site may choose to act on unverified signals. */
+	f->cfg.act_on_unverified = 1;
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_FAIL, CLS_REPLY, &res), 0);
+	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
+	f->cfg.act_on_unverified = 0;
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+static void test_unsubscribe_address(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	struct sbuf b;
+	char *raw;
+
+	sbuf_init(&b);
+	sbuf_addf(&b, "From: ann@acme.test\nTo: %s\nSubject: unsubscribe\n"
+		  "Message-ID: <unsub1@acme.test>\nDate: Mon, 23 Nov 2026 11:00:00 +0100\n"
+		  "MIME-Version: 1.0\nContent-Type: text/plain\n\nunsubscribe\n", s.unsub);
+	raw = sbuf_detach(&b);
+	/* The token is the proof: no SPF needed. */
+	assert_int_equal(handle(f, raw, s.unsub, INB_AUTH_NONE, CLS_UNSUBSCRIBE, &res), 0);
+	assert_true(res.consumed);
+	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
+	assert_true(suppressed(f, "ann@acme.test", SUPP_UNSUBSCRIBED));
+	assert_int_equal(count_events(f, e, EV_UNSUBSCRIBED), 1);
+	inbound_result_free(&res);
+	/* Twice: nothing more. */
+	assert_int_equal(handle(f, raw, s.unsub, INB_AUTH_NONE, CLS_UNSUBSCRIBE, &res), 0);
+	assert_int_equal(count_events(f, e, EV_UNSUBSCRIBED), 1);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+static void test_arf_opt_out_and_abuse(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	int64_t d = enroll(f, "dan@other.test", f->nooo);
+	struct sent s = send_step(f, e), sd = send_step(f, d);
+	const char *kinds[2] = { "opt-out", "abuse" };
+	const char *rcpt[2] = { "ann@acme.test", "dan@other.test" };
+	const char *ids[2] = { s.msgid, sd.msgid };
+
+	for (int i = 0; i < 2; i++) {
+		struct sbuf b;
+		char *raw;
+		sbuf_init(&b);
+		sbuf_addf(&b,
+			  "From: Feedback Loop <fbl@isp.test>\nTo: abuse@us.test\n"
+			  "Subject: FW: Quick question\nMessage-ID: <arf%d@isp.test>\n"
+			  "Date: Mon, 23 Nov 2026 11:00:00 +0000\nMIME-Version: 1.0\n"
+			  "Content-Type: multipart/report; report-type=feedback-report;\n"
+			  "\tboundary=\"part1_13d.2e68ed54_boundary\"\n\n"
+			  "--part1_13d.2e68ed54_boundary\nContent-Type: text/plain; charset=\"US-ASCII\"\n\n"
+			  "This is an email abuse report for an email message received from IP\n"
+			  "192.0.2.1 on Mon, 23 Nov 2026 10:00:00 +0000.\n\n"
+			  "--part1_13d.2e68ed54_boundary\nContent-Type: message/feedback-report\n\n"
+			  "Feedback-Type: %s\nUser-Agent: SomeGenerator/1.0\nVersion: 1\n"
+			  "Original-Mail-From: <rep@us.test>\nOriginal-Rcpt-To: <%s>\n"
+			  "Arrival-Date: Mon, 23 Nov 2026 10:00:00 +0000\nSource-IP: 192.0.2.1\n\n"
+			  "--part1_13d.2e68ed54_boundary\nContent-Type: message/rfc822\n"
+			  "Content-Disposition: inline\n\n"
+			  "From: Rep <rep@us.test>\nTo: <%s>\nSubject: Quick question\n"
+			  "Message-ID: <%s>\nDate: Mon, 23 Nov 2026 10:00:00 +0000\n\nHi there\n\n"
+			  "--part1_13d.2e68ed54_boundary--\n", i, kinds[i], rcpt[i], rcpt[i], ids[i]);
+		raw = sbuf_detach(&b);
+		assert_int_equal(handle(f, raw, "abuse@us.test", INB_AUTH_PASS, CLS_COMPLAINT, &res),
+				 0);
+		inbound_result_free(&res);
+		free(raw);
+	}
+	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
+	assert_true(suppressed(f, "ann@acme.test", SUPP_UNSUBSCRIBED));
+	assert_int_equal(count_events(f, e, EV_UNSUBSCRIBED), 1);
+	assert_int_equal(state_of(f, d), ENR_UNENROLLED);
+	assert_true(suppressed(f, "dan@other.test", SUPP_COMPLAINT));
+	assert_int_equal(count_events(f, d, EV_COMPLAINT), 1);
+	sent_free(&s);
+	sent_free(&sd);
+}
+
+static char *imip_msg(const char *from, const char *partstat, const char *id)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_addf(&b,
+		  "From: %s\nTo: rep@us.test\nSubject: %s: Intro call\nMessage-ID: <%s>\n"
+		  "Date: Mon, 23 Nov 2026 11:00:00 +0100\nMIME-Version: 1.0\n"
+		  "Content-Type: text/calendar; method=REPLY; charset=UTF-8\n\n"
+		  "BEGIN:VCALENDAR\r\nPRODID:-//Example Corp//Calendar 1.0//EN\r\nVERSION:2.0\r\n"
+		  "METHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:intro-%s\r\nDTSTAMP:20261123T100000Z\r\n"
+		  "DTSTART:20261125T140000Z\r\nDTEND:20261125T143000Z\r\n"
+		  "ORGANIZER:mailto:rep@us.test\r\nATTENDEE;PARTSTAT=%s:mailto:%s\r\n"
+		  "SUMMARY:Intro call\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+		  from, partstat[0] == 'A' ? "Accepted" : "Declined", id, id, partstat, from);
+	return sbuf_detach(&b);
+}
+
+static void test_meeting(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct enrollment en;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	int64_t d = enroll(f, "dan@other.test", f->nooo);
+	char *raw = imip_msg("dan@other.test", "DECLINED", "m1@other.test");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_MEETING, &res), 0);
+	assert_int_equal(state_of(f, d), ENR_ACTIVE);
+	assert_int_equal(count_events(f, d, INBOUND_EV_MEETING_RESP), 1);
+	inbound_result_free(&res);
+	free(raw);
+
+	raw = imip_msg("ann@acme.test", "ACCEPTED", "m2@acme.test");
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_MEETING, &res), 0);
+	en = get_enr(f, e);
+	assert_int_equal(en.state, ENR_UNENROLLED);
+	assert_string_equal(en.reason, "meeting booked");
+	enrollment_free(&en);
+	assert_int_equal(count_events(f, e, EV_MEETING), 1);
+	inbound_result_free(&res);
+	free(raw);
+}
+
+static void test_rep_mail_completes_task(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct cad_err err;
+	struct task t;
+	struct enrollment en;
+	struct task_view *tv;
+	size_t n;
+	int done = -1;
+	int64_t e = enroll(f, "eve@acme.test", f->manual);
+	const char *rcpts[2] = { "<someone@else.test>", "<Eve@Acme.test>" };
+
+	memset(&t, 0, sizeof(t));
+	t.enrollment_id = e;
+	t.user_id = f->rep;
+	t.step = 1;
+	t.kind = STEP_MANUAL_EMAIL;
+	t.due_at = f->now;
+	t.note = (char *)"Write to Eve";
+	assert_int_equal(store_task_step(f->st, &t, 1, 0, "cadenced", f->now - 3600, &err), 0);
+	/* Another rep writing to Eve completes nothing. */
+	assert_int_equal(inbound_rep_mail(f->st, "other@us.test", rcpts, 2, "rm0@us.test", &f->cfg,
+					  f->now, &done, &res, &err), 0);
+	assert_int_equal(done, 0);
+	inbound_result_free(&res);
+	assert_int_equal(inbound_rep_mail(f->st, "Rep <rep@us.test>", rcpts, 2, "rm1@us.test",
+					  &f->cfg, f->now, &done, &res, &err), 0);
+	assert_int_equal(done, 1);
+	assert_non_null(strstr(res.summary, "completed task"));
+	inbound_result_free(&res);
+	assert_int_equal(store_tasks(f->st, "rep@us.test", TASK_OPEN, &tv, &n, &err), 0);
+	assert_int_equal(n, 0);
+	store_task_views_free(tv, n);
+	en = get_enr(f, e);
+	assert_int_equal(en.step, 2);
+	assert_true(en.next_due > f->now);   /* two business days later, in the window */
+	enrollment_free(&en);
+}
+
+static void test_own_addresses(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_own_addr o;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char bad[128], *p;
+
+	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret,
+					     "<enroll+Cold@Cadence.test>", &o), OWN_ENROLL);
+	assert_string_equal(o.arg, "cold");
+	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret, s.unsub, &o), OWN_UNSUB);
+	assert_true(o.token_valid);
+	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret, s.verp, &o), OWN_BOUNCE);
+	assert_true(o.token_valid);
+	snprintf(bad, sizeof(bad), "%s", s.verp);
+	p = strchr(bad, '.') + 1;
+	*p = *p == 'a' ? 'b' : 'a';
+	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret, bad, &o), OWN_BOUNCE);
+	assert_false(o.token_valid);
+	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret, "rep@us.test", &o),
+			 OWN_NONE);
+	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret, "enroll+x@other.test", &o),
+			 OWN_NONE);
+	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret, "enroll@cadence.test", &o),
+			 OWN_NONE);
+	sent_free(&s);
+}
+
+static void test_freemail(void **state)
+{
+	char *o;
+	(void)state;
+	assert_true(freemail_is("gmail.com"));
+	assert_true(freemail_is("GoogleMail.com"));
+	assert_true(freemail_is("hotmail.co.uk"));
+	assert_true(freemail_is("yahoo.co.jp"));
+	assert_true(freemail_is("gmx.de"));
+	assert_true(freemail_is("yandex.ru"));
+	assert_false(freemail_is("acme.test"));
+	assert_false(freemail_is("co.uk"));
+	assert_false(freemail_is(""));
+	o = freemail_org_domain("mail.EU.acme.co.uk");
+	assert_string_equal(o, "acme.co.uk");
+	free(o);
+	o = freemail_org_domain("eu.acme.test.");
+	assert_string_equal(o, "acme.test");
+	free(o);
+	assert_null(freemail_org_domain("co.uk"));
+	assert_null(freemail_org_domain("localhost"));
+	assert_null(freemail_org_domain("[192.0.2.1]"));
+	assert_null(freemail_org_domain("a..b"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_reply_in_reply_to, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_by_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alias_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_company_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_company_unknown_colleague, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_german_return_date, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_default_and_ignore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hard_bounce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hard_bounce_by_orig_msgid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_soft_bounces_pause_at_three, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unauthenticated_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsubscribe_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arf_opt_out_and_abuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meeting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rep_mail_completes_task, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_addresses, setup, teardown),
+		cmocka_unit_test(test_freemail),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -204,6 +204,12 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	m->env_from = xstrndup(from, n > 0 && from[n - 1] == '>' ? n - 1 : n);
 	m->outbound = m->auth_authen != NULL || netlist_match(&m->mc->internal, m->client_addr);
 
+	cad_log(CAD_LOG_DEBUG, "%s: %s mail from client %s via %s%s%s", m->qid,
+		m->outbound ? "outbound" : "inbound",
+		m->client_addr != NULL ? m->client_addr : "(unknown)",
+		m->daemon_name != NULL ? m->daemon_name : "(unknown daemon)",
+		m->auth_authen != NULL ? ", authenticated" : "",
+		m->outbound && m->auth_authen == NULL ? ", an InternalHosts client" : "");
 	if (m->outbound) {
 		if (!m->mc->conf.sign_all || m->mc->dkim.nentries == 0 || !cn->addhdrs) {
 			cad_log(CAD_LOG_DEBUG, "%s: outbound, nothing to sign", m->qid);

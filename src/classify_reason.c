@@ -10,9 +10,16 @@
  * The phrase lists are what the large MTAs and providers write (learned
  * from Sisimai's reason modules and real bounces); they are matched
  * case-blind. Order matters and follows Sisimai's: a full or disabled
- * mailbox wins over a generic "mailbox unavailable", and "user unknown"
- * counts as a dead address only when it was said in reply to RCPT TO (or
- * with status x.1.1): said after DATA it is a content filter's rejection.
+ * mailbox wins over a generic "mailbox unavailable"; the sender's own
+ * refusal (x.1.7, x.1.8, an error to MAIL FROM) is "rejected".
+ *
+ * A hard bounce suppresses an address for good, so "user unknown" makes
+ * an address dead only on evidence: a status that says so (x.1.1, x.1.0,
+ * x.1.10, Exchange's x.1.351), a refusal in reply to RCPT TO, or the words
+ * a provider uses only for a missing mailbox. The same words said after
+ * DATA, or with no status and no SMTP stage, are a filter's refusal
+ * ("filtered", soft), as Sisimai rules too. A temporary status (4.x.x) is
+ * never hard: a DNS failure then is "networkerror", not "hostunknown".
  */
 #include "config.h"
 
@@ -344,8 +351,6 @@ static const char *reason_of(const char *status, const char *text, const char *c
 	 * RCPT time: the message was refused after it was sent (a filter) */
 	if (match(text, p_userunknown) && !match(text, p_blocked) && !match(text, p_spam))
 		return "filtered";
-	if (match(text, p_userunknown) && !match(text, p_blocked) && !match(text, p_spam))
-		return "userunknown";
 	/* a DNS answer that failed, or a temporary status, is not a dead domain */
 	if ((st_reason && strcmp(st_reason, "hostunknown") == 0) || match(text, p_hostunknown)) {
 		if (temporary || match(text, p_dnsfail))

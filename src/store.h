@@ -151,6 +151,14 @@ int store_suppressed(struct store *st, const char *address, struct suppression *
  * the decision (see enroll.h); this only records it. */
 int store_enrollment_insert(struct store *st, struct enrollment *e, const char *actor,
 			    cad_time_t now, struct cad_err *err);
+/* Inserts e[0..n-1] (ids filled) with their "enrolled" events in one
+ * transaction: all or nothing (on error every id is 0 again). For loading
+ * many decided enrollments at once (benchmarks, migrations): it applies
+ * no rule; enroll_one() is how a person's request is decided. The same
+ * can be had by calling store_enrollment_insert() between store_begin()
+ * and store_commit(), which this does. */
+int store_enrollment_insert_many(struct store *st, struct enrollment *e, size_t n,
+				 const char *actor, cad_time_t now, struct cad_err *err);
 int store_enrollment_get(struct store *st, int64_t id, struct enrollment *out,
 			 struct cad_err *err);
 /* The contact's active or paused enrollment, if any (there is at most one). */

@@ -100,6 +100,27 @@ fail:
 	return -1;
 }
 
+int store_enrollment_insert_many(struct store *st, struct enrollment *e, size_t n,
+				 const char *actor, cad_time_t now, struct cad_err *err)
+{
+	size_t i, j;
+	if (store_begin(st, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (store_enrollment_insert(st, &e[i], actor, now, err) < 0) {
+			cad_err_prefix(err, "enrollment %zu of %zu", i + 1, n);
+			goto fail;
+		}
+	if (store_commit(st, err) == 0)
+		return 0;
+	i = n;
+fail:
+	store_rollback(st);
+	for (j = 0; j < i; j++)
+		e[j].id = 0;
+	return -1;
+}
+
 static const char sql_get[] = "SELECT " ENR_COLS " FROM enrollments e WHERE e.id = ?";
 static const char sql_current[] =
 	"SELECT " ENR_COLS " FROM enrollments e"

@@ -234,6 +234,49 @@ static void test_insert_one_running(void **state)
 	assert_int_equal(store_enrollment_get(f->st, 999, &e, &err), STORE_NOTFOUND);
 }
 
+/* Many at once: one transaction, all or nothing, one event each. */
+static void test_insert_many(void **state)
+{
+	struct fx *f = *state;
+	struct enrollment e[2];
+	struct cad_err err;
+	size_t i;
+
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < 2; i++) {
+		e[i].sequence_id = f->seq1;
+		e[i].user_id = f->rep1;
+		e[i].state = ENR_ACTIVE;
+		e[i].step = 1;
+		e[i].next_due = T0;
+		e[i].bulk = 1;
+	}
+	e[0].contact_id = f->ann;
+	e[1].contact_id = f->bob;
+	assert_int_equal(store_enrollment_insert_many(f->st, e, 2, "bench", T0, &err), 0);
+	assert_true(e[0].id > 0 && e[1].id > e[0].id);
+	assert_int_equal(count_events(f->st, EV_ENROLLED, 0), 2);
+	for (i = 0; i < 2; i++)
+		enrollment_free(&e[i]);
+	/* cat is new, but ann is already running: nothing is written. */
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < 2; i++) {
+		e[i].sequence_id = f->seq1;
+		e[i].user_id = f->rep1;
+		e[i].state = ENR_ACTIVE;
+		e[i].step = 1;
+	}
+	e[0].contact_id = f->cat;
+	e[1].contact_id = f->ann;
+	assert_int_equal(store_enrollment_insert_many(f->st, e, 2, "bench", T0, &err), -1);
+	assert_non_null(strstr(err.msg, "enrollment 2 of 2"));
+	assert_int_equal(e[0].id, 0);
+	assert_int_equal(count_events(f->st, EV_ENROLLED, 0), 2);
+	assert_int_equal(store_enrollment_current(f->st, f->cat, &e[1], &err), STORE_NOTFOUND);
+	for (i = 0; i < 2; i++)
+		enrollment_free(&e[i]);
+}
+
 static void test_since_and_views(void **state)
 {
 	struct fx *f = *state;
@@ -585,6 +628,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_insert_one_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_since_and_views, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume_scopes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rep_off_unenrolls, setup, teardown),

@@ -1,0 +1,402 @@
+/* test_inbound_policy.c - the pure inbound policy (inbound_policy()) to
+ * its edges: verdicts and targets built here, no store, an explicit now.
+ * Auto-replies never unenroll; return dates land on the next business day
+ * in the contact's zone (weekend, holiday), capped, or ignored when past;
+ * soft bounces count to the threshold; trust (SPF for people, ids and
+ * tokens for bounces); sequences that do not stop; stopped enrollments;
+ * colleagues; meetings; complaints; the unsubscribe address. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cal.h"
+#include "classify.h"
+#include "inbound.h"
+
+static cad_time_t at(const char *s)
+{
+	cad_time_t t;
+	assert_int_equal(cad_time_parse(s, &t), 0);
+	return t;
+}
+
+struct pfx {
+	struct verdict v;
+	struct cls_rcpt rcpt;
+	struct inbound_target t[2];
+	struct inbound_facts f;
+	struct inbound_config cfg;
+	struct inbound_plan plan;
+	struct holiday hol[1];
+};
+
+/* One active enrollment of ann@acme.test in "Cold" (contact scope, pauses
+ * on out-of-office, stops on replies and meetings), Berlin business days
+ * 08:00-17:00 with 2027-01-06 as a holiday; now is Monday 2026-11-23. */
+static struct pfx *fixture(enum cls_class cls)
+{
+	struct pfx *p = calloc(1, sizeof(*p));
+	struct cad_err err;
+	struct inbound_target *t = &p->t[0];
+
+	p->v.cls = cls;
+	p->v.rule = "test";
+	p->v.message_id = (char *)"in1@acme.test";
+	p->v.from = (char *)"ann@acme.test";
+	t->e.id = 12;
+	t->e.contact_id = 3;
+	t->e.sequence_id = 4;
+	t->e.user_id = 5;
+	t->e.state = ENR_ACTIVE;
+	t->contact_email = (char *)"ann@acme.test";
+	t->sequence_name = (char *)"Cold";
+	t->scope = SEQ_SCOPE_CONTACT;
+	t->ooo = SEQ_OOO_PAUSE;
+	t->stop_on_reply = 1;
+	t->stop_on_meeting = 1;
+	t->via = VIA_THREAD;
+	t->proven = 1;
+	t->our_msgid = (char *)"tok@cadence.test";
+	p->hol[0].calendar = (char *)"de";
+	snprintf(p->hol[0].date, sizeof(p->hol[0].date), "2027-01-06");
+	p->hol[0].name = (char *)"Heilige Drei Könige";
+	t->rules.days = SEQ_DAYS_BUSINESS;
+	t->rules.holidays = p->hol;
+	t->rules.nholidays = 1;
+	t->rules.window_start = 8 * 60;
+	t->rules.window_end = 17 * 60;
+	t->rules.zone = cal_zone_get("Europe/Berlin", &err);
+	assert_non_null(t->rules.zone);
+	t->have_rules = 1;
+	p->f.v = &p->v;
+	p->f.auth = INB_AUTH_PASS;
+	p->f.sender = "ann@acme.test";
+	p->f.now = at("2026-11-23T10:00:00Z");
+	inbound_config_init(&p->cfg);
+	return p;
+}
+
+static void run(struct pfx *p, size_t n)
+{
+	struct cad_err err;
+	assert_int_equal(inbound_policy(&p->f, p->t, n, &p->cfg, &p->plan, &err), 0);
+}
+
+static void done(struct pfx *p)
+{
+	inbound_plan_free(&p->plan);
+	free(p);
+}
+
+static void test_autoreply_never_unenrolls(void **state)
+{
+	(void)state;
+	for (int ooo = 0; ooo < 2; ooo++) {
+		struct pfx *p = fixture(CLS_AUTOREPLY);
+		p->t[0].ooo = ooo ? SEQ_OOO_IGNORE : SEQ_OOO_PAUSE;
+		p->v.auto_kind = "vacation";
+		run(p, 1);
+		assert_int_equal(p->plan.n, 1);
+		assert_int_equal(p->plan.v[0].kind, ooo ? INB_ACT_RECORD : INB_ACT_PAUSE);
+		assert_string_equal(p->plan.v[0].event, EV_AUTO_REPLY);
+		done(p);
+	}
+}
+
+static void test_ooo_return_dates(void **state)
+{
+	static const struct {
+		const char *ret, *until, *reason;
+	} cases[] = {
+		/* Friday: resume Monday at the window's opening (08:00 CET). */
+		{ "2027-01-01", "2027-01-04T07:00:00Z", "out of office until 2027-01-01" },
+		/* Tuesday before a Wednesday holiday: resume Thursday. */
+		{ "2027-01-05", "2027-01-07T07:00:00Z", "out of office until 2027-01-05" },
+		/* Summer time: 08:00 CEST is 06:00 UTC... but beyond the cap of
+		 * INBOUND_OOO_MAX_DAYS (120) from now: capped. */
+		{ "2027-07-01", "2027-03-23T10:00:00Z", "out of office until 2027-07-01" },
+	};
+	(void)state;
+	for (size_t i = 0; i < CAD_ARRAY_LEN(cases); i++) {
+		struct pfx *p = fixture(CLS_AUTOREPLY);
+		snprintf(p->v.return_date, sizeof(p->v.return_date), "%s", cases[i].ret);
+		run(p, 1);
+		assert_int_equal(p->plan.n, 1);
+		assert_int_equal(p->plan.v[0].kind, INB_ACT_PAUSE);
+		assert_int_equal(p->plan.v[0].until, at(cases[i].until));
+		assert_string_equal(p->plan.v[0].reason, cases[i].reason);
+		assert_non_null(strstr(p->plan.v[0].detail, "return="));
+		assert_non_null(strstr(p->plan.v[0].detail, " msgid=<in1@acme.test>"));
+		done(p);
+	}
+}
+
+static void test_ooo_past_default_and_no_zone(void **state)
+{
+	struct pfx *p = fixture(CLS_AUTOREPLY);
+	(void)state;
+	/* A return date already past: nothing to pause. */
+	snprintf(p->v.return_date, sizeof(p->v.return_date), "2026-11-20");
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	done(p);
+
+	/* No date, configured 3 days: Thursday 10:00 UTC, in the window. */
+	p = fixture(CLS_AUTOREPLY);
+	p->cfg.ooo_default_days = 3;
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_PAUSE);
+	assert_int_equal(p->plan.v[0].until, at("2026-11-26T10:00:00Z"));
+	done(p);
+
+	/* No usable zone: the day after the return date, 00:00 UTC. */
+	p = fixture(CLS_AUTOREPLY);
+	p->t[0].have_rules = 0;
+	snprintf(p->v.return_date, sizeof(p->v.return_date), "2026-12-01");
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].until, at("2026-12-02T00:00:00Z"));
+	done(p);
+
+	/* Already paused: recorded, the pause is not extended. */
+	p = fixture(CLS_AUTOREPLY);
+	p->t[0].e.state = ENR_PAUSED;
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	done(p);
+}
+
+static void test_soft_bounce_threshold(void **state)
+{
+	(void)state;
+	for (int prior = 0; prior < 4; prior++) {
+		struct pfx *p = fixture(CLS_BOUNCE);
+		p->rcpt.address = (char *)"ann@acme.test";
+		p->rcpt.status = (char *)"4.2.2";
+		p->rcpt.reason = "mailboxfull";
+		p->v.rcpts = &p->rcpt;
+		p->v.nrcpts = 1;
+		p->t[0].via = VIA_VERP;
+		p->t[0].soft_bounces = prior;
+		p->f.auth = INB_AUTH_NONE;
+		run(p, 1);
+		assert_int_equal(p->plan.n, 1);
+		assert_int_equal(p->plan.v[0].kind, prior >= 2 ? INB_ACT_PAUSE : INB_ACT_RECORD);
+		assert_string_equal(p->plan.v[0].event, EV_BOUNCED);
+		assert_true(strncmp(p->plan.v[0].detail, "soft ", 5) == 0);
+		if (prior >= 2)
+			assert_non_null(strstr(p->plan.v[0].reason, "4.2.2 mailbox full"));
+		done(p);
+	}
+	{
+		struct pfx *p = fixture(CLS_BOUNCE);
+		p->cfg.soft_bounce_threshold = 5;
+		p->t[0].soft_bounces = 3;
+		run(p, 1);
+		assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+		done(p);
+	}
+}
+
+static void test_hard_bounce_trust(void **state)
+{
+	struct pfx *p = fixture(CLS_BOUNCE);
+	(void)state;
+	/* The DSN names a forwarding target: that address is suppressed. */
+	p->rcpt.address = (char *)"ann.fwd@elsewhere.test";
+	p->rcpt.status = (char *)"5.1.1";
+	p->rcpt.reason = "userunknown";
+	p->rcpt.hard = 1;
+	p->v.rcpts = &p->rcpt;
+	p->v.nrcpts = 1;
+	p->t[0].via = VIA_ORIG_MSGID;
+	p->f.auth = INB_AUTH_FAIL;   /* SPF does not matter for a proven bounce */
+	run(p, 1);
+	assert_int_equal(p->plan.n, 2);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_UNENROLL);
+	assert_string_equal(p->plan.v[0].reason, "bounced: 5.1.1 user unknown");
+	assert_int_equal(p->plan.v[1].kind, INB_ACT_SUPPRESS);
+	assert_int_equal(p->plan.v[1].supp, SUPP_BOUNCED);
+	assert_string_equal(p->plan.v[1].address, "ann.fwd@elsewhere.test");
+	done(p);
+
+	/* Matched only by the recipient's address: SPF pass proves nothing. */
+	p = fixture(CLS_BOUNCE);
+	p->rcpt.address = (char *)"ann@acme.test";
+	p->rcpt.hard = 1;
+	p->v.rcpts = &p->rcpt;
+	p->v.nrcpts = 1;
+	p->t[0].via = VIA_RCPT;
+	p->t[0].proven = 0;
+	run(p, 1);
+	assert_int_equal(p->plan.n, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	assert_string_equal(p->plan.v[0].event, INBOUND_EV_UNVERIFIED);
+	assert_false(p->plan.trusted);
+	assert_string_equal(p->plan.why, "unverified");
+	done(p);
+}
+
+static void test_reply_cases(void **state)
+{
+	struct pfx *p = fixture(CLS_REPLY);
+	(void)state;
+	/* The sequence does not stop on replies: recorded. */
+	p->t[0].stop_on_reply = 0;
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	assert_string_equal(p->plan.v[0].event, EV_REPLIED);
+	done(p);
+
+	/* Already finished: recorded. */
+	p = fixture(CLS_REPLY);
+	p->t[0].e.state = ENR_FINISHED;
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	done(p);
+
+	/* Unverified: recorded as such, the alias is not linked. */
+	p = fixture(CLS_REPLY);
+	p->f.auth = INB_AUTH_NONE;
+	p->f.alias_contact = 3;
+	p->f.sender = "ann.private@posteo.de";
+	run(p, 1);
+	assert_int_equal(p->plan.n, 1);
+	assert_string_equal(p->plan.v[0].event, INBOUND_EV_UNVERIFIED);
+	done(p);
+
+	/* A new address, verified, plus a colleague in a company sequence. */
+	p = fixture(CLS_REPLY);
+	p->f.alias_contact = 3;
+	p->f.sender = "ann.private@posteo.de";
+	p->f.company = "acme.test";
+	p->t[1] = p->t[0];
+	p->t[1].e.id = 13;
+	p->t[1].e.contact_id = 7;
+	p->t[1].contact_email = (char *)"bob@acme.test";
+	p->t[1].via = VIA_COMPANY;
+	p->t[1].proven = 0;
+	p->t[1].scope = SEQ_SCOPE_COMPANY;
+	run(p, 2);
+	assert_int_equal(p->plan.n, 3);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_ADD_ALIAS);
+	assert_string_equal(p->plan.v[0].address, "ann.private@posteo.de");
+	assert_int_equal(p->plan.v[0].contact_id, 3);
+	assert_int_equal(p->plan.v[1].kind, INB_ACT_UNENROLL);
+	assert_string_equal(p->plan.v[1].reason, "replied");
+	assert_int_equal(p->plan.v[2].kind, INB_ACT_UNENROLL);
+	assert_string_equal(p->plan.v[2].reason, "replied (ann.private@posteo.de)");
+	assert_string_equal(p->plan.v[2].company, "acme.test");
+	done(p);
+}
+
+static void test_meeting_and_complaint(void **state)
+{
+	static const struct {
+		const char *method, *partstat;
+		enum inbound_act act;
+		const char *event;
+	} m[] = {
+		{ "REPLY", "ACCEPTED", INB_ACT_UNENROLL, EV_MEETING },
+		{ "REPLY", "DECLINED", INB_ACT_RECORD, INBOUND_EV_MEETING_RESP },
+		{ "REPLY", "TENTATIVE", INB_ACT_RECORD, INBOUND_EV_MEETING_RESP },
+		{ "REQUEST", "ACCEPTED", INB_ACT_RECORD, INBOUND_EV_MEETING_RESP },
+	};
+	struct pfx *p;
+	(void)state;
+	for (size_t i = 0; i < CAD_ARRAY_LEN(m); i++) {
+		p = fixture(CLS_MEETING);
+		p->v.method = (char *)m[i].method;
+		p->v.partstat = (char *)m[i].partstat;
+		run(p, 1);
+		assert_int_equal(p->plan.n, 1);
+		assert_int_equal(p->plan.v[0].kind, m[i].act);
+		assert_string_equal(p->plan.v[0].event, m[i].event);
+		if (m[i].act == INB_ACT_UNENROLL)
+			assert_string_equal(p->plan.v[0].reason, "meeting booked");
+		done(p);
+	}
+
+	p = fixture(CLS_COMPLAINT);
+	p->v.feedback_type = (char *)"abuse";
+	p->v.arf_rcpt = (char *)"<Ann@Acme.test>";
+	run(p, 1);
+	assert_int_equal(p->plan.n, 2);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_UNENROLL_ALL);
+	assert_string_equal(p->plan.v[0].event, EV_COMPLAINT);
+	assert_int_equal(p->plan.v[1].kind, INB_ACT_SUPPRESS);
+	assert_int_equal(p->plan.v[1].supp, SUPP_COMPLAINT);
+	assert_string_equal(p->plan.v[1].address, "ann@acme.test");
+	done(p);
+
+	p = fixture(CLS_COMPLAINT);
+	p->v.feedback_type = (char *)"opt-out";
+	run(p, 1);
+	assert_int_equal(p->plan.n, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_UNSUBSCRIBE);
+	assert_string_equal(p->plan.v[0].reason, "arf");
+	done(p);
+}
+
+static void test_unsubscribe_address(void **state)
+{
+	struct pfx *p = fixture(CLS_REPLY);
+	(void)state;
+	/* A person writes "please stop" to the unsubscribe address. */
+	p->f.unsub_addr = 1;
+	p->f.auth = INB_AUTH_NONE;
+	p->t[0].via = VIA_UNSUB_ADDR;
+	run(p, 1);
+	assert_int_equal(p->plan.n, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_UNSUBSCRIBE);
+	assert_string_equal(p->plan.v[0].event, EV_UNSUBSCRIBED);
+	assert_string_equal(p->plan.v[0].reason, "mail");
+	assert_string_equal(p->plan.why, "unsubscribed");
+	done(p);
+
+	/* An out-of-office sent there is an out-of-office. */
+	p = fixture(CLS_AUTOREPLY);
+	p->f.unsub_addr = 1;
+	p->t[0].via = VIA_UNSUB_ADDR;
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_PAUSE);
+	done(p);
+}
+
+static void test_nothing_matched(void **state)
+{
+	struct pfx *p = fixture(CLS_OTHER);
+	(void)state;
+	run(p, 1);
+	assert_int_equal(p->plan.n, 0);
+	done(p);
+	p = fixture(CLS_REPLY);
+	run(p, 0);
+	assert_int_equal(p->plan.n, 0);
+	assert_false(p->plan.trusted);
+	done(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_autoreply_never_unenrolls),
+		cmocka_unit_test(test_ooo_return_dates),
+		cmocka_unit_test(test_ooo_past_default_and_no_zone),
+		cmocka_unit_test(test_soft_bounce_threshold),
+		cmocka_unit_test(test_hard_bounce_trust),
+		cmocka_unit_test(test_reply_cases),
+		cmocka_unit_test(test_meeting_and_complaint),
+		cmocka_unit_test(test_unsubscribe_address),
+		cmocka_unit_test(test_nothing_matched),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	cal_zone_cache_free();
+	return rc;
+}

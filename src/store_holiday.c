@@ -17,8 +17,6 @@
 #include "store_int.h"
 #include "store_ledger.h"
 
-#define EV_HOLIDAYS_IMPORTED "holidays_imported"
-
 /* A real Gregorian date written YYYY-MM-DD. */
 static int date_valid(const char *d)
 {
@@ -78,7 +76,7 @@ int store_holidays_replace(struct store *st, const char *calendar, const struct 
 	}
 	snprintf(detail, sizeof(detail), "calendar %s: %zu date%s", calendar, l->n,
 		 l->n == 1 ? "" : "s");
-	if (store_event_put(st, now, EV_HOLIDAYS_IMPORTED, 0, 0, 0, 0, actor, detail, err) < 0)
+	if (store_event_put(st, now, EV_HOLIDAYS, 0, 0, 0, 0, actor, detail, err) < 0)
 		goto fail;
 	return store_commit(st, err);
 fail:

@@ -266,7 +266,7 @@ int store_user_update(struct store *st, const struct user *u, const char *actor,
 		    store_event_put(st, now, EV_USER_DISABLED, 0, 0, 0, u->id, actor, NULL, err) < 0)
 			goto fail;
 	}
-	if (store_event_put(st, now, "user_updated", 0, 0, 0, u->id, actor, NULL, err) < 0)
+	if (store_event_put(st, now, EV_USER_UPDATED, 0, 0, 0, u->id, actor, NULL, err) < 0)
 		goto fail;
 	user_free(&old);
 	free(email);

@@ -17,7 +17,8 @@ lib.check("MAIL", lib.begin(conn, { qid = "SIGN1", from = "<ada@example.com>",
 local headers = {
 	{ "From", from },
 	{ "To", "Contact <contact@example.org>" },
-	{ "Subject", "Quick question about your  roadmap" },
+	-- folded as Postfix passes it (LF only inside the value)
+	{ "Subject", "Quick question about\n\tyour  roadmap" },
 	{ "Date", "Tue, 01 Dec 2026 09:00:00 +0000" },
 	{ "Message-ID", "<t-sign-1@example.com>" },
 	{ "MIME-Version", "1.0" },
@@ -45,7 +46,9 @@ if string.find(sig, "a=" .. alg, 1, true) == nil then error("not " .. alg .. ": 
 -- the signed message, as the MTA would write it (signature first)
 local f = assert(io.open(os.getenv("SIGNED_OUT"), "wb"))
 f:write("DKIM-Signature: " .. string.gsub(sig, "\r?\n", "\r\n") .. "\r\n")
-for _, h in ipairs(headers) do f:write(h[1] .. ": " .. h[2] .. "\r\n") end
+for _, h in ipairs(headers) do
+	f:write(h[1] .. ": " .. string.gsub(h[2], "\r?\n", "\r\n") .. "\r\n")
+end
 f:write("\r\n" .. body)
 f:close()
 mt.disconnect(conn)

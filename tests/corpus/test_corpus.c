@@ -302,6 +302,8 @@ int main(void)
 			printf("%12ld", matrix[e][c]);
 		printf("\n");
 	}
+	printf("note: mail written by a person is a reply for cadence even when it is a new\n"
+	    "message (its reply_evidence field says \"none\"); the corpus calls those other.\n");
 	printf("\nper class (delay counted as bounce, complaint as other):\n");
 	printf("%-12s %8s %8s %8s %10s %8s\n", "class", "files", "tp", "fp", "precision", "recall");
 	for (int e = 0; e < NEXP; e++)

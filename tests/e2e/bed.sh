@@ -15,6 +15,10 @@
 #     127.0.0.1:BED_P_MX   mail from outside      milter, default_action=accept
 #     127.0.0.1:BED_P_SUB  the reps' submission   milter, default_action=accept
 #     127.0.0.1:BED_P_CAD  cadenced's submission  milter, default_action=tempfail
+#     127.0.0.1:BED_P_SLOW the same, but it holds each client 3 s before
+#                          answering RCPT (Postfix's "sleep" restriction):
+#                          a step in flight while a reply arrives (the gate
+#                          scenario); BED_CONF_SLOW points cadenced at it
 #     non_smtpd_milters + internal_mail_filter_classes=bounce: Postfix's own
 #     DSNs pass the milter. acme.test, globex.test go to the outside world by
 #     transport map; cadence's own domain (cadence.our.test) goes to discard:.
@@ -38,7 +42,7 @@
 # any cadenced and removes the directory unless E2E_KEEP=1.
 #
 # Needs root (Postfix's master runs as root). Needs bash, python3, openssl,
-# swaks (for the scenarios), ss.
+# swaks, ss.
 
 BED_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/pflib.sh
@@ -104,7 +108,7 @@ bed_need() {
 # Distinct free ports (pf_free_port looks at what listens now only).
 bed_ports() {
 	local used="" p n
-	for n in MX SUB CAD OUT HTTP; do
+	for n in MX SUB CAD SLOW OUT HTTP; do
 		while :; do
 			p=$(pf_free_port) || return 1
 			case " $used " in *" $p "*) continue ;; esac
@@ -149,6 +153,9 @@ PublicURL       https://127.0.0.1:$BED_P_HTTP/
 SendSpacing     0
 SendJitter      0
 EOF
+	sed "s|^SubmitURL .*|SubmitURL       smtp://127.0.0.1:$BED_P_SLOW|" "$BED_CONF" \
+		> "$BED_DIR/cadence-slow.conf"
+	BED_CONF_SLOW=$BED_DIR/cadence-slow.conf
 	# PublicURL is https (RFC 8058 one-click needs it; a site puts its TLS
 	# proxy in front of cadenced's plain HTTP listener): the scenarios POST
 	# to the same path on http://127.0.0.1:BED_P_HTTP, playing that proxy.
@@ -205,6 +212,11 @@ bed_up() {
 		-o milter_macro_daemon_name=CADENCE \
 		-o "smtpd_client_restrictions=permit_mynetworks,reject" \
 		-o "smtpd_relay_restrictions=permit_mynetworks,reject"
+	pf_listen "$BED_ORG" "$BED_P_SLOW" org/cadence-slow \
+		-o "smtpd_milters=$sock" -o milter_default_action=tempfail \
+		-o milter_macro_daemon_name=CADENCE \
+		-o "smtpd_client_restrictions=sleep 3,permit_mynetworks,reject" \
+		-o "smtpd_relay_restrictions=permit_mynetworks,reject"
 	pf_route "$BED_ORG" acme.test "$BED_P_OUT"
 	pf_route "$BED_ORG" globex.test "$BED_P_OUT"
 	echo "cadence.our.test discard:" >> "$BED_ORG/etc/transport"
@@ -223,6 +235,7 @@ bed_up() {
 	pf_start "$BED_ORG" || return 1
 	pf_start "$BED_OUT" || return 1
 	bed_wait_port "$BED_P_MX" && bed_wait_port "$BED_P_SUB" && bed_wait_port "$BED_P_CAD" \
+		&& bed_wait_port "$BED_P_SLOW" \
 		&& bed_wait_port "$BED_P_OUT" || { bed_fail "a Postfix listener did not come up"; return 1; }
 	bed_say "bed up in $BED_DIR: our.test mx :$BED_P_MX, submission :$BED_P_SUB, cadenced's port :$BED_P_CAD; acme.test/globex.test :$BED_P_OUT"
 }
@@ -387,6 +400,35 @@ bed_pass() {
 	*) bed_say "cadenced pass: ${line:-$out}" ;;
 	esac
 	return 0
+}
+
+# bed_daemon_start: cadenced as a daemon (foreground, real clock), for its
+# one-click unsubscribe listener; bed_daemon_stop ends it (SIGTERM).
+bed_daemon_start() {
+	[ -z "$BED_DAEMON_PID" ] || return 0
+	"$BED_CADENCED" -c "$BED_CONF" -f >> "$BED_DIR/cadenced.log" 2>&1 &
+	BED_DAEMON_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		if bed_py "$BED_MAILCHECK" http GET "http://127.0.0.1:$BED_P_HTTP/healthz" > /dev/null 2>&1; then
+			bed_say "cadenced started as a daemon (pid $BED_DAEMON_PID, one-click on :$BED_P_HTTP)"
+			return 0
+		fi
+		kill -0 "$BED_DAEMON_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	bed_fail "cadenced did not start"
+	tail -n 5 "$BED_DIR/cadenced.log" >&2
+	BED_DAEMON_PID=""
+	return 1
+}
+
+bed_daemon_stop() {
+	[ -n "$BED_DAEMON_PID" ] || return 0
+	kill -TERM "$BED_DAEMON_PID" 2>/dev/null
+	wait "$BED_DAEMON_PID" 2>/dev/null
+	BED_DAEMON_PID=""
+	bed_say "cadenced daemon stopped"
 }
 
 # bed_sent_count: "N" from the last pass's "N sent".

@@ -12,6 +12,9 @@
                                         X-Original-To, Received) are removed
                                         from FILE and line ends are LF
   mailcheck.py body FILE                the decoded text body
+  mailcheck.py fill TEMPLATE K=V...     TEMPLATE with each @K@ replaced by V
+  mailcheck.py http METHOD URL [BODY]   one HTTP request (loopback only);
+                                        prints the status code, exit 0 on 2xx
   mailcheck.py json EXPR                evaluate the Python expression EXPR
                                         with d = the JSON document on
                                         standard input; print the result
@@ -113,6 +116,37 @@ def jsonexpr(expr):
         print(r)
 
 
+def fill(path, pairs):
+    with open(path, "rb") as f:
+        t = f.read()
+    for p in pairs:
+        k, v = p.split("=", 1)
+        t = t.replace(b"@" + k.encode() + b"@", v.encode())
+    sys.stdout.buffer.write(t)
+
+
+def http(method, url, body):
+    import urllib.error
+    import urllib.request
+    if not url.startswith("http://127.0.0.1:"):
+        sys.stderr.write("mailcheck: http: loopback URLs only\n")
+        return 2
+    data = body.encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            print(r.status)
+            return 0 if 200 <= r.status < 300 else 1
+    except urllib.error.HTTPError as e:
+        print(e.code)
+        return 1
+    except OSError as e:
+        print("error: %s" % e)
+        return 1
+
+
 def main(argv):
     if len(argv) >= 4 and argv[1] in ("header", "raw-header"):
         header(argv[2], argv[3], argv[1] == "raw-header")
@@ -120,6 +154,10 @@ def main(argv):
         localtime(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "same":
         return same(argv[2], argv[3])
+    elif len(argv) >= 3 and argv[1] == "fill":
+        fill(argv[2], argv[3:])
+    elif len(argv) in (4, 5) and argv[1] == "http":
+        return http(argv[2], argv[3], argv[4] if len(argv) == 5 else None)
     elif len(argv) == 3 and argv[1] == "json":
         jsonexpr(argv[2])
     elif len(argv) == 3 and argv[1] == "body":

@@ -231,23 +231,95 @@ static int set_ip(SPF_request_t *req, const char *ip)
 	return -1;
 }
 
+int spf_guarded(void (*fn)(void *), void *arg)
+{
+	sigjmp_buf jb;
+	sigjmp_buf *volatile outer = spf_trap;   /* guards may nest */
+	if (sigsetjmp(jb, 0) != 0) {
+		spf_trap = outer;
+		return -1;
+	}
+	spf_trap = &jb;
+	fn(arg);
+	spf_trap = outer;
+	return 0;
+}
+
+/* One check, run under spf_guarded(): everything libspf2 allocates is
+ * reachable from here so that a normal return frees it all. */
+struct check_job {
+	struct spf_checker *c;
+	const char *ip, *helo, *from;
+	struct sbuf *why;
+	enum spf_res res;
+};
+
+static void why_add(struct sbuf *why, const char *s)
+{
+	if (why != NULL)
+		sbuf_adds(why, s);
+}
+
+static void check_job(void *arg)
+{
+	struct check_job *j = arg;
+	SPF_request_t *req = SPF_request_new(j->c->server);
+	SPF_response_t *resp = NULL;
+	SPF_errcode_t e;
+	j->res = SPF_RES_TEMPERROR;
+	if (req == NULL) {
+		why_add(j->why, "out of memory");
+		return;
+	}
+	if (set_ip(req, j->ip) != 0) {
+		j->res = SPF_RES_PERMERROR;
+		why_add(j->why, "bad client address");
+		goto out;
+	}
+	if (j->helo != NULL && *j->helo != '\0')
+		SPF_request_set_helo_dom(req, j->helo);
+	if (SPF_request_set_env_from(req, j->from) != 0) {
+		/* an envelope sender libspf2 cannot parse: the request is wrong */
+		j->res = SPF_RES_PERMERROR;
+		why_add(j->why, "unusable envelope sender");
+		goto out;
+	}
+	e = SPF_request_query_mailfrom(req, &resp);
+	if (resp == NULL) {
+		j->res = spf_map_libspf2(SPF_RESULT_INVALID, e);
+		why_add(j->why, SPF_strerror(e));
+		goto out;
+	}
+	j->res = spf_map_libspf2(SPF_response_result(resp),
+				 e != SPF_E_SUCCESS ? e : SPF_response_errcode(resp));
+	if (j->why != NULL) {
+		const char *cmt = SPF_response_get_header_comment(resp);
+		if (cmt != NULL)
+			cad_printable(j->why, cmt, 200);
+		if (e != SPF_E_SUCCESS) {
+			sbuf_adds(j->why, cmt != NULL ? " (" : "(");
+			sbuf_adds(j->why, SPF_strerror(e));
+			sbuf_adds(j->why, ")");
+		}
+	}
+out:
+	if (resp != NULL)
+		SPF_response_free(resp);
+	SPF_request_free(req);
+}
+
 enum spf_res spf_check(struct spf_checker *c, const char *ip, const char *helo,
 		       const char *mailfrom, struct sbuf *why)
 {
-	SPF_request_t *volatile req = NULL;
-	SPF_response_t *volatile resp = NULL;
-	char *volatile from = NULL;
-	volatile enum spf_res res = SPF_RES_TEMPERROR;
-	sigjmp_buf jb;
+	struct check_job j;
+	char *from;
 
 	if (c == NULL || atomic_load(&c->retired)) {
-		if (why != NULL)
-			sbuf_adds(why, "SPF checker unavailable");
+		why_add(why, "SPF checker unavailable");
 		return SPF_RES_TEMPERROR;
 	}
 	if (ip == NULL || *ip == '\0') {
-		if (why != NULL)
-			sbuf_adds(why, "no client address");
+		why_add(why, "no client address");
 		return SPF_RES_NONE;
 	}
 	if (mailfrom != NULL && *mailfrom != '\0')
@@ -255,69 +327,24 @@ enum spf_res spf_check(struct spf_checker *c, const char *ip, const char *helo,
 	else if (helo != NULL && *helo != '\0')
 		from = xasprintf("postmaster@%s", helo);   /* RFC 7208 2.4 */
 	else {
-		if (why != NULL)
-			sbuf_adds(why, "null sender and no HELO name");
+		why_add(why, "null sender and no HELO name");
 		return SPF_RES_NONE;
 	}
-
-	if (sigsetjmp(jb, 0) != 0) {
-		/* libspf2 hit an internal error (logged by spf_fatal). */
-		spf_trap = NULL;
+	j.c = c;
+	j.ip = ip;
+	j.helo = helo;
+	j.from = from;
+	j.why = why;
+	j.res = SPF_RES_TEMPERROR;
+	if (spf_guarded(check_job, &j) != 0) {
+		/* libspf2 hit an internal error (logged by spf_fatal) */
 		atomic_store(&c->retired, 1);
 		cad_log(CAD_LOG_ERR, "SPF disabled until restart after a libspf2 internal error");
-		if (why != NULL)
-			sbuf_adds(why, "libspf2 internal error");
-		free(from);
-		return SPF_RES_TEMPERROR;
+		why_add(why, "libspf2 internal error");
+		j.res = SPF_RES_TEMPERROR;
 	}
-	spf_trap = &jb;
-	req = SPF_request_new(c->server);
-	if (req == NULL)
-		goto out;
-	if (set_ip(req, ip) != 0) {
-		res = SPF_RES_PERMERROR;
-		if (why != NULL)
-			sbuf_addf(why, "bad client address");
-		goto out;
-	}
-	if (helo != NULL && *helo != '\0')
-		SPF_request_set_helo_dom(req, helo);
-	if (SPF_request_set_env_from(req, from) != 0) {
-		/* an envelope sender libspf2 cannot parse: the request is wrong */
-		res = SPF_RES_PERMERROR;
-		if (why != NULL)
-			sbuf_addf(why, "unusable envelope sender");
-		goto out;
-	}
-	{
-		SPF_response_t *r = NULL;
-		SPF_errcode_t e = SPF_request_query_mailfrom(req, &r);
-		resp = r;
-		if (resp == NULL) {
-			res = spf_map_libspf2(SPF_RESULT_INVALID, e);
-		} else {
-			res = spf_map_libspf2(SPF_response_result(resp),
-					 e != SPF_E_SUCCESS ? e : SPF_response_errcode(resp));
-			if (why != NULL) {
-				const char *cmt = SPF_response_get_header_comment(resp);
-				if (cmt != NULL)
-					cad_printable(why, cmt, 200);
-				if (e != SPF_E_SUCCESS) {
-					sbuf_adds(why, cmt != NULL ? " (" : "(");
-					sbuf_adds(why, SPF_strerror(e));
-					sbuf_adds(why, ")");
-				}
-			}
-		}
-	}
-out:
-	if (resp != NULL)
-		SPF_response_free(resp);
-	if (req != NULL)
-		SPF_request_free(req);
-	spf_trap = NULL;
 	free(from);
-	return res;
+	return j.res;
 }
 
 static const char *const res_names[] = {

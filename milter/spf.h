@@ -48,6 +48,12 @@ void spf_checker_free(struct spf_checker *c);
 enum spf_res spf_check(struct spf_checker *c, const char *ip, const char *helo,
 		       const char *mailfrom, struct sbuf *why);
 
+/* Runs fn(arg) so that a fatal libspf2 error inside it (SPF_error())
+ * returns here instead of aborting the process: 0 when fn returned, -1
+ * when libspf2 gave up (the error is logged). Every call into libspf2
+ * after set-up goes through it. */
+int spf_guarded(void (*fn)(void *), void *arg);
+
 /* libspf2's (SPF_result_t, SPF_errcode_t) as a result; exposed for tests. */
 enum spf_res spf_map_libspf2(int result, int errcode);
 

@@ -168,6 +168,40 @@ static void test_invalid_mapping(void **state)
 	assert_int_equal(spf_map_libspf2(SPF_RESULT_INVALID, SPF_E_BIG_DNS), SPF_RES_PERMERROR);
 }
 
+static void boom(void *arg)
+{
+	(*(int *)arg)++;
+	SPF_errorx(__FILE__, __LINE__, "%s", "simulated libspf2 internal error");
+}
+
+static void calm(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static void nested(void *arg)
+{
+	int *n = arg;
+	/* an inner guard catches its own error and the outer one is intact */
+	if (spf_guarded(boom, n) == -1)
+		(*n) += 10;
+}
+
+static void test_fatal_error_is_contained(void **state)
+{
+	int n = 0;
+	(void)state;
+	/* libspf2 would abort() after SPF_error(): the guard returns instead */
+	assert_int_equal(spf_guarded(boom, &n), -1);
+	assert_int_equal(n, 1);
+	assert_int_equal(spf_guarded(calm, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(spf_guarded(nested, &n), 0);
+	assert_int_equal(n, 13);
+	/* and checking goes on */
+	assert_int_equal(check("192.0.2.1", "ann@pass.example"), SPF_RES_PASS);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -189,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_why),
 		cmocka_unit_test(test_zone_errors),
 		cmocka_unit_test(test_invalid_mapping),
+		cmocka_unit_test(test_fatal_error_is_contained),
 		cmocka_unit_test(test_names),
 	};
 	cad_log_open("test_milter_spf", 0, 0);

@@ -881,6 +881,141 @@ static void test_freemail(void **state)
 	assert_null(freemail_org_domain("a..b"));
 }
 
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	struct sbuf b;
+	char buf[8192];
+	size_t n;
+	if (fp == NULL)
+		return NULL;
+	sbuf_init(&b);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		sbuf_add(&b, buf, n);
+	fclose(fp);
+	*len = b.len;
+	return sbuf_detach(&b);
+}
+
+/* Real bounces and auto-replies from the shared corpus, as they arrive at
+ * the VERP address of a message we sent to the bounced recipient (or the
+ * auto-replying person): a hard bounce of that address unenrolls and
+ * suppresses, a soft one is recorded, an auto-reply pauses and never
+ * unenrolls. Skipped without $CADENCE_CORPUS. */
+static void test_corpus(void **state)
+{
+	struct fx *f = *state;
+	const char *dir = getenv("CADENCE_CORPUS");
+	char path[1024], line[2048], last[1024] = "";
+	size_t hard = 0, soft = 0, ooo = 0, other = 0;
+	FILE *tsv;
+
+	if (dir == NULL || *dir == '\0')
+		skip();
+	snprintf(path, sizeof(path), "%s/EXPECTED.tsv", dir);
+	tsv = fopen(path, "r");
+	if (tsv == NULL)
+		skip();
+	while (fgets(line, sizeof(line), tsv) != NULL) {
+		char *col[6] = { NULL }, *p = line, *raw, *who = NULL;
+		struct verdict *v;
+		struct inbound_msg m;
+		struct inbound_result res;
+		struct cad_err err;
+		const char *rcpts[1];
+		struct sent s;
+		int64_t e;
+		size_t len, i, k = 0;
+		int want_hard = -1;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		while (k < 6 && p != NULL) {
+			col[k++] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = '\0';
+		}
+		if (k < 5 || (strcmp(col[2], "bounce") != 0 && strcmp(col[2], "autoreply") != 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, col[0], col[1]);
+		if (strcmp(path, last) == 0)
+			continue;   /* one row per bounced recipient: the first one */
+		snprintf(last, sizeof(last), "%s", path);
+		raw = slurp(path, &len);
+		if (raw == NULL)
+			continue;
+		v = classify_message(raw, len);
+		free(raw);
+		if (v->cls == CLS_BOUNCE && cad_addr_valid(col[4])) {
+			who = xstrdup(col[4]);
+			cad_addr_normalize(who);
+			/* The recipient of that name decides; when the DSN names
+			 * another (a forwarding target), any dead one does. */
+			want_hard = -1;
+			for (i = 0; i < v->nrcpts; i++)
+				if (v->rcpts[i].address && strcmp(v->rcpts[i].address, who) == 0)
+					want_hard = v->rcpts[i].hard;
+			for (i = 0; want_hard < 0 && i < v->nrcpts; i++)
+				if (v->rcpts[i].hard)
+					want_hard = 2;
+			if (want_hard < 0)
+				want_hard = 0;
+		} else if (v->cls == CLS_AUTOREPLY && v->from && cad_addr_valid(v->from)) {
+			who = xstrdup(v->from);
+		} else {
+			other++;
+			verdict_free(v);
+			continue;
+		}
+		e = enroll(f, who, f->cold);
+		s = send_step(f, e);
+		memset(&m, 0, sizeof(m));
+		rcpts[0] = s.verp;
+		m.v = v;
+		m.env_from = "";
+		m.rcpts = rcpts;
+		m.nrcpts = 1;
+		m.auth = INB_AUTH_NONE;
+		m.now = f->now;
+		if (inbound_handle(f->st, &f->secret, &m, &f->cfg, &res, &err) != 0)
+			fail_msg("%s: %s", path, err.msg);
+		if (v->cls == CLS_AUTOREPLY) {
+			/* A return date already past (old mail, "May 5th" read in
+			 * the year of its Date:) is recorded only. */
+			int past = v->return_date[0] && strcmp(v->return_date, "2026-11-23") < 0;
+			if (state_of(f, e) != (past ? ENR_ACTIVE : ENR_PAUSED) ||
+			    count_events(f, e, EV_AUTO_REPLY) != 1)
+				fail_msg("%s: auto-reply not handled: %s", path, res.summary);
+			ooo++;
+		} else if (want_hard == 2) {
+			if (state_of(f, e) != ENR_UNENROLLED)
+				fail_msg("%s: hard bounce not applied: %s", path, res.summary);
+			hard++;
+		} else if (want_hard == 1) {
+			if (state_of(f, e) != ENR_UNENROLLED || !suppressed(f, who, SUPP_BOUNCED))
+				fail_msg("%s: hard bounce not applied: %s", path, res.summary);
+			hard++;
+		} else {
+			if (state_of(f, e) != ENR_ACTIVE || count_events(f, e, EV_BOUNCED) != 1)
+				fail_msg("%s: soft bounce not recorded only: %s", path, res.summary);
+			soft++;
+		}
+		/* Make room for the next file's enrollment of the same person. */
+		assert_true(store_unenroll(f->st, SCOPE_CONTACT, who, "test", "cli:test", f->now,
+					   NULL, &err) >= 0);
+		inbound_result_free(&res);
+		sent_free(&s);
+		verdict_free(v);
+		free(who);
+	}
+	fclose(tsv);
+	printf("corpus: %zu hard bounces applied, %zu soft recorded, %zu auto-replies handled, "
+	       "%zu others skipped\n", hard, soft, ooo, other);
+	assert_true(hard > 50);
+	assert_true(soft > 50);
+	assert_true(ooo > 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -902,6 +1037,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rep_mail_completes_task, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_addresses, setup, teardown),
 		cmocka_unit_test(test_freemail),
+		cmocka_unit_test_setup_teardown(test_corpus, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,6 +40,7 @@
 #define INBOUND_EV_UNVERIFIED   "inbound_unverified"  /* a signal we do not act on */
 #define INBOUND_EV_DELAYED      "delivery_delayed"    /* a DSN delay warning */
 #define INBOUND_EV_MEETING_RESP "meeting_response"    /* declined / tentative */
+#define INBOUND_EV_ALIAS_ADDED  "alias_added"         /* a new address on our thread */
 
 #define INBOUND_MAX_MATCHES 500     /* enrollments one message may concern */
 #define INBOUND_MAX_THREAD_IDS 32   /* References entries looked at (newest first) */
@@ -63,7 +64,7 @@ const char *inbound_own_name(enum inbound_own k);   /* "none", "enroll", ... */
 
 struct inbound_own_addr {
 	enum inbound_own kind;
-	char arg[256];      /* ENROLL: the sequence name as written (lower-cased);
+	char arg[256];      /* ENROLL: the sequence name as written (case kept);
 			     * UNSUB/BOUNCE: the token's canonical text when valid */
 	int token_valid;    /* UNSUB/BOUNCE: 1 when the token verifies */
 };

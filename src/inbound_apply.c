@@ -75,10 +75,10 @@ static int do_action(struct store *st, const struct inbound_action *a,
 				    err);
 		break;
 	case INB_ACT_UNENROLL_ALL:
+		/* An unknown address is STORE_NOTFOUND: the action fails (the
+		 * store has rolled back), it is not silently done. */
 		rc = store_unenroll(st, SCOPE_CONTACT, a->address, a->reason, cfg->actor, now,
 				    changed, err);
-		if (rc == STORE_NOTFOUND)
-			rc = 0;
 		break;
 	case INB_ACT_PAUSE:
 		rc = store_pause(st, SCOPE_ENROLLMENT, key, a->reason, a->until, cfg->actor, now,

@@ -26,7 +26,8 @@ const char *inbound_own_name(enum inbound_own k)
 	return "?";
 }
 
-char *inbound_addr_spec(const char *s)
+/* The addr-spec as written (case kept), or NULL. */
+static char *addr_spec_raw(const char *s)
 {
 	const char *b, *e, *lt;
 	char *a;
@@ -54,7 +55,14 @@ char *inbound_addr_spec(const char *s)
 		free(a);
 		return NULL;
 	}
-	cad_addr_normalize(a);
+	return a;
+}
+
+char *inbound_addr_spec(const char *s)
+{
+	char *a = addr_spec_raw(s);
+	if (a != NULL)
+		cad_addr_normalize(a);
 	return a;
 }
 
@@ -83,7 +91,7 @@ enum inbound_own inbound_own_address(const struct inbound_addrs *a,
 	memset(out, 0, sizeof(*out));
 	if (a == NULL || a->domain == NULL || *a->domain == '\0')
 		return OWN_NONE;
-	addr = inbound_addr_spec(rcpt);
+	addr = addr_spec_raw(rcpt);   /* the sequence name keeps its case */
 	if (addr == NULL)
 		return OWN_NONE;
 	dom = cad_addr_domain(addr);

@@ -241,6 +241,10 @@ static int trusted(const struct inbound_facts *f, const struct inbound_target *t
 		return 1;
 	if (f->v->cls == CLS_BOUNCE || f->v->cls == CLS_DELAY)
 		return t->proven;   /* SPF of a mailer-daemon says nothing */
+	/* A feedback report that quotes the Message-ID of a message we sent
+	 * is about our mail, whoever relayed it. */
+	if (f->v->cls == CLS_COMPLAINT && t->proven)
+		return 1;
 	return f->auth == INB_AUTH_PASS;
 }
 
@@ -506,8 +510,11 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 		case CLS_REPLY:
 			if (f->alias_contact == t->e.contact_id && f->sender &&
 			    !planned(out, INB_ACT_ADD_ALIAS, f->sender)) {
-				struct inbound_action *a = push(out, INB_ACT_ADD_ALIAS, NULL, t);
+				struct inbound_action *a = push(out, INB_ACT_ADD_ALIAS,
+								INBOUND_EV_ALIAS_ADDED, t);
 				a->address = xstrdup(f->sender);
+				a->detail = detail(f, t, "new address %s on our thread linked to %s",
+						   f->sender, t->contact_email ? t->contact_email : "?");
 			}
 			on_reply(out, f, t);
 			break;

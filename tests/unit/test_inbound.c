@@ -366,6 +366,7 @@ static void test_alias_reply(void **state)
 	assert_int_equal(store_contact_get(f->st, "ann.example@posteo.de", &c, &err), 0);
 	assert_string_equal(c.email, "ann@acme.test");
 	contact_free(&c);
+	assert_int_equal(count_events(f, e, INBOUND_EV_ALIAS_ADDED), 1);
 	inbound_result_free(&res);
 	free(raw);
 	sent_free(&s);
@@ -837,7 +838,7 @@ static void test_own_addresses(void **state)
 
 	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret,
 					     "<enroll+Cold@Cadence.test>", &o), OWN_ENROLL);
-	assert_string_equal(o.arg, "cold");
+	assert_string_equal(o.arg, "Cold");
 	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret, s.unsub, &o), OWN_UNSUB);
 	assert_true(o.token_valid);
 	assert_int_equal(inbound_own_address(&f->cfg.addrs, &f->secret, s.verp, &o), OWN_BOUNCE);

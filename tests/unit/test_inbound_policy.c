@@ -335,6 +335,24 @@ static void test_meeting_and_complaint(void **state)
 	assert_string_equal(p->plan.v[1].address, "ann@acme.test");
 	done(p);
 
+	/* A report quoting our Message-ID needs no SPF; one that only names
+	 * the recipient does. */
+	p = fixture(CLS_COMPLAINT);
+	p->v.feedback_type = (char *)"abuse";
+	p->t[0].via = VIA_ORIG_MSGID;
+	p->f.auth = INB_AUTH_FAIL;
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_UNENROLL_ALL);
+	done(p);
+	p = fixture(CLS_COMPLAINT);
+	p->t[0].via = VIA_RCPT;
+	p->t[0].proven = 0;
+	p->f.auth = INB_AUTH_FAIL;
+	run(p, 1);
+	assert_int_equal(p->plan.n, 1);
+	assert_string_equal(p->plan.v[0].event, INBOUND_EV_UNVERIFIED);
+	done(p);
+
 	p = fixture(CLS_COMPLAINT);
 	p->v.feedback_type = (char *)"opt-out";
 	run(p, 1);

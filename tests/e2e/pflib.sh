@@ -38,7 +38,12 @@ pf_create() {
 	[ "$(id -u)" = 0 ] || { pf_die "Postfix instances need root (run the tests as root)"; return 1; }
 	mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/mail" || return 1
 	chmod 755 "$dir" "$dir/mail"
-	cp /etc/postfix/master.cf.proto "$dir/etc/master.cf" 2>/dev/null || cp /etc/postfix/master.cf "$dir/etc/master.cf"
+	# Debian ships the template as /usr/share/postfix/master.cf.dist; a
+	# machine whose Postfix was installed with "No configuration" may have
+	# no /etc/postfix/master.cf.
+	cp /etc/postfix/master.cf.proto "$dir/etc/master.cf" 2>/dev/null ||
+		cp /usr/share/postfix/master.cf.dist "$dir/etc/master.cf" 2>/dev/null ||
+		cp /etc/postfix/master.cf "$dir/etc/master.cf" || return 1
 	# Keep only the services a loopback instance needs: no default smtpd on :25.
 	sed -i -e '/^smtp[[:space:]]\+inet/s/^/#/' "$dir/etc/master.cf"
 	grep -q '^postlog' "$dir/etc/master.cf" || \

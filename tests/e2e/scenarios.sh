@@ -145,7 +145,7 @@ e2e_watch_report() {
 		for f in $(bed_mails "$a"); do
 			grep -qxF "$f" "$BED_DIR/seen" 2>/dev/null && continue
 			echo "$f" >> "$BED_DIR/seen"
-			bed_say "  -> $a: \"$(bed_hdr "$f" Subject)\" (their time: $(bed_py "$BED_MAILCHECK" localtime "$f" "$z"))"
+			bed_say "  -> $a: \"$(bed_hdr "$f" Subject)\" (dated $(bed_py "$BED_MAILCHECK" localtime "$f" "$z") in the recipient's zone)"
 		done
 	done
 }
@@ -390,7 +390,8 @@ scen_4() {
 	msg=$BED_DIR/s4-ooo.eml
 	e2e_mail out-of-office "$msg" FROM="$a" FROMNAME="Xia Chen" TO="$rep" TONAME="Fay Example" \
 		SUBJECT="$(bed_hdr "$f1" Subject)" INREPLYTO="$(bed_hdr "$f1" Message-Id | tr -d '<>')" \
-		MSGID="e2e-s4-ooo@globex.test" DATE="$(e2e_rfc2822 2027-01-26T10:00:05Z)"
+		MSGID="e2e-s4-ooo@globex.test" DATE="$(e2e_rfc2822 2027-01-26T10:00:05Z)" \
+		RETURN="Monday, February 1, 2027" FROMDOMAIN=globex.test
 	BED_SIM=2027-01-26T10:00:05Z
 	e2e_from_outside "$msg" "$a" "$rep" && bed_say "$a's mailbox answers: out of the office until Monday, February 1"
 	e2e_check "xia is paused (not unenrolled)" e2e_wait_state "$a" paused

@@ -318,6 +318,25 @@ static void test_reply_in_reply_to(void **state)
 	enrollment_free(&en);
 	assert_int_equal(count_events(f, e, EV_REPLIED), 1);
 	assert_int_equal(count_events(f, e, EV_UNENROLLED), 1);
+	{
+		/* The event says what was seen. */
+		struct event_filter ef;
+		struct event *ev;
+		struct cad_err err;
+		size_t n;
+		memset(&ef, 0, sizeof(ef));
+		ef.type = EV_REPLIED;
+		ef.enrollment_id = e;
+		assert_int_equal(store_events(f->st, &ef, &ev, &n, &err), 0);
+		assert_int_equal(n, 1);
+		if (getenv("INBOUND_TEST_VERBOSE"))
+			fprintf(stderr, "  event: %s\n", ev[0].detail);
+		assert_non_null(strstr(ev[0].detail, " from=ann@acme.test via=thread ours=<"));
+		assert_non_null(strstr(ev[0].detail, s.msgid));
+		assert_non_null(strstr(ev[0].detail, " auth=pass (spf=pass) msgid=<r1@mail.acme.test>"));
+		assert_string_equal(ev[0].actor, "milter");
+		store_events_free(ev, n);
+	}
 	inbound_result_free(&res);
 
 	/* Idempotence: the same reply again (a second MX, a redelivery). */

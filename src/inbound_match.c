@@ -332,14 +332,6 @@ static char *company_domain(const struct inbound_matches *mm)
 	return org;
 }
 
-static int any_company_scope(const struct inbound_matches *mm)
-{
-	for (size_t i = 0; i < mm->n; i++)
-		if (mm->v[i].scope == SEQ_SCOPE_COMPANY)
-			return 1;
-	return 0;
-}
-
 int inbound_match(struct store *st, const struct cad_secret *secret,
 		  const struct inbound_msg *m, const struct inbound_config *cfg,
 		  struct inbound_matches *out, struct cad_err *err)
@@ -410,10 +402,10 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 			}
 	}
 
-	/* 3. The company, for replies and meetings: when the sender is not a
-	 * known person, or a matched sequence stops the whole company. */
-	if ((v->cls == CLS_REPLY || v->cls == CLS_MEETING) &&
-	    (out->n == 0 || any_company_scope(out))) {
+	/* 3. The company, for replies and meetings: a company-scope sequence
+	 * stops on a reply from anyone at the company, whatever the sender's
+	 * own sequence (if any) says. */
+	if (v->cls == CLS_REPLY || v->cls == CLS_MEETING) {
 		out->company = company_domain(out);
 		if (out->company && by_company(&x, out->company, err) < 0)
 			return -1;

@@ -427,6 +427,31 @@ static void test_company_reply(void **state)
 	sent_free(&sg);
 }
 
+/* A contact in a contact-scope sequence replies: a colleague's
+ * company-scope sequence stops too. */
+static void test_company_reply_from_other_sequence(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct enrollment en;
+	int64_t ann = enroll(f, "ann@acme.test", f->cold);
+	int64_t bob = enroll(f, "bob@acme.test", f->company);
+	int64_t dan = enroll(f, "dan@other.test", f->company);
+	struct sent s = send_step(f, ann);
+	char *raw = reply_msg("ann@acme.test", s.msgid, "r7@acme.test", "Re: Quick question");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(state_of(f, ann), ENR_UNENROLLED);
+	en = get_enr(f, bob);
+	assert_int_equal(en.state, ENR_UNENROLLED);
+	assert_string_equal(en.reason, "replied (ann@acme.test)");
+	enrollment_free(&en);
+	assert_int_equal(state_of(f, dan), ENR_ACTIVE);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
 /* A colleague who is not a contact writes without threading headers. */
 static void test_company_unknown_colleague(void **state)
 {
@@ -1043,6 +1068,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reply_by_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alias_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_company_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_company_reply_from_other_sequence, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_company_unknown_colleague, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_german_return_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_default_and_ignore, setup, teardown),

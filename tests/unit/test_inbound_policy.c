@@ -19,6 +19,7 @@
 #include "cal.h"
 #include "classify.h"
 #include "inbound.h"
+#include "msgid.h"
 
 static cad_time_t at(const char *s)
 {
@@ -401,6 +402,49 @@ static void test_nothing_matched(void **state)
 	done(p);
 }
 
+static void test_addr_spec(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} c[] = {
+		{ "<Ann@Acme.TEST>", "ann@acme.test" },
+		{ "Ann Example <ann@acme.test>", "ann@acme.test" },
+		{ "  ann@acme.test \r\n", "ann@acme.test" },
+		{ "\"x <y@z>\" <real@acme.test>", "real@acme.test" },
+		{ "<>", NULL },
+		{ "", NULL },
+		{ "no-at-sign", NULL },
+		{ "<ann@acme.test", NULL },
+		{ "<a b@acme.test>", NULL },
+	};
+	struct inbound_addrs a = { "cadence.test", "enroll", "unsubscribe", "bounces" };
+	struct inbound_own_addr o;
+	char *big;
+	(void)state;
+	for (size_t i = 0; i < CAD_ARRAY_LEN(c); i++) {
+		char *r = inbound_addr_spec(c[i].in);
+		if (c[i].out == NULL)
+			assert_null(r);
+		else
+			assert_string_equal(r, c[i].out);
+		free(r);
+	}
+	assert_null(inbound_addr_spec(NULL));
+	big = malloc(TOKEN_INPUT_MAX + 10);
+	memset(big, 'a', TOKEN_INPUT_MAX + 9);
+	big[TOKEN_INPUT_MAX + 9] = '\0';
+	big[5] = '@';
+	assert_null(inbound_addr_spec(big));
+	assert_int_equal(inbound_own_address(&a, NULL, big, &o), OWN_NONE);
+	free(big);
+	/* Without the secret a token cannot verify, but the address is ours. */
+	assert_int_equal(inbound_own_address(&a, NULL, "<bounces+zzz@cadence.test>", &o),
+			 OWN_BOUNCE);
+	assert_false(o.token_valid);
+	assert_int_equal(inbound_own_address(&a, NULL, "unsubscribe+@cadence.test", &o), OWN_NONE);
+	assert_int_equal(inbound_own_address(NULL, NULL, "enroll+x@cadence.test", &o), OWN_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_meeting_and_complaint),
 		cmocka_unit_test(test_unsubscribe_address),
 		cmocka_unit_test(test_nothing_matched),
+		cmocka_unit_test(test_addr_spec),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	cal_zone_cache_free();

@@ -22,6 +22,9 @@
  * unsubscribe mail a Message-ID or token that cadence really sent. Anything
  * else is recorded as "unverified" and changes nothing (unless
  * inbound_config.act_on_unverified).
+ *
+ * Threads: no global state; the functions are safe in several threads as
+ * long as each uses its own struct store (store.h).
  */
 #ifndef CADENCE_INBOUND_H
 #define CADENCE_INBOUND_H
@@ -151,8 +154,9 @@ struct inbound_matches {
 	char *company;            /* org domain looked at for company scope, or NULL */
 };
 /* Finds the enrollments m concerns (in the order of inbound.h's header).
- * A contact with no current enrollment is matched through its last one
- * only when an id named it. 0 (possibly n == 0), -1 on a store error. */
+ * An enrollment that has stopped (finished, unenrolled) is matched only
+ * when an id or token names one of its messages; the policy then only
+ * records. 0 (possibly n == 0), -1 on a store error. */
 int inbound_match(struct store *st, const struct cad_secret *secret,
 		  const struct inbound_msg *m, const struct inbound_config *cfg,
 		  struct inbound_matches *out, struct cad_err *err);

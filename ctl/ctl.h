@@ -97,5 +97,6 @@ int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_events(struct ctl *c, int argc, char **argv);
 int cmd_suppress(struct ctl *c, int argc, char **argv);
 int cmd_task(struct ctl *c, int argc, char **argv);
+int cmd_holiday(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -56,6 +56,7 @@ static const struct ctl_cmd commands[] = {
 	{ "events", cmd_events, "show the event log" },
 	{ "suppress", cmd_suppress, "manage the suppression list" },
 	{ "task", cmd_task, "list, complete or skip tasks" },
+	{ "holiday", cmd_holiday, "import and list holiday calendars" },
 	{ "classify", run_classify, "classify messages as the milter would" },
 };
 

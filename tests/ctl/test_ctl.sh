@@ -4,9 +4,10 @@
 # Runs the built binary ($CADENCE_BUILDDIR/ctl/cadencectl) against a fresh
 # SQLite file in a temporary directory, with a fixed --now so that every
 # time it prints is known, and asserts outputs and exit codes: init, config,
-# reps, sequences (a broken file refused whole), suppression, a contacts CSV
-# with bad rows, enrollment with each refusal, status (and its JSON),
-# pause/resume/unenroll, events, tasks, and disabling a rep or deleting a
+# reps, sequences (a broken file refused whole), holiday calendars (a broken
+# file refused whole), suppression, a contacts CSV with bad rows, enrollment
+# with each refusal, status (and its JSON), pause/resume/unenroll, events,
+# tasks (one completed the day before a holiday), and disabling a rep or deleting a
 # sequence unenrolling their contacts. Needs python3 for the JSON checks.
 set -u
 
@@ -191,6 +192,66 @@ check "sequence show of an unknown name" eval 'rc_is 1 && err_has "no such seque
 ctl sequence lint "$SMALL"
 check "lint fails while the suppression list is empty" \
 	eval 'rc_is 1 && grep -q "^ *fail *suppressions" "$T/out"'
+
+# ---- holiday calendars ----
+US_HOL=$S/contrib/holidays/us-federal-2026-2027.txt
+DE_HOL=$S/contrib/holidays/de-2026-2027.ics
+ctl holiday list
+check "no calendar imported yet: the ones sequences name have no dates" \
+	eval 'rc_is 0 && out_lacks "2026-"'
+ctl holiday import us "$US_HOL"
+check "holiday import of a plain list prints how many dates" eval 'rc_is 0 &&
+	out_has "imported 23 dates into calendar us (2026-01-01 to 2027-12-31; it had 0)"'
+ctl --json holiday import DE "$DE_HOL" --years 2026-2027
+check "holiday import of an iCalendar file (name lower-cased), --json" py 'd["calendar"] == "de"
+	and d["dates"] == 18 and d["replaced"] == 0 and d["first"] == "2026-01-01" and
+	d["last"] == "2027-12-26"'
+ctl holiday import us "$US_HOL"
+check "importing again replaces the calendar" \
+	eval 'rc_is 0 && out_has "imported 23 dates" && out_has "it had 23"'
+ctl holiday list
+check "holiday list shows both calendars" eval 'rc_is 0 && grep -q "^de  *18 " "$T/out" &&
+	grep -q "^us  *23 " "$T/out"'
+ctl --json holiday list
+check "holiday list --json: counts, range, the sequences honouring a calendar" py '
+	[(x["calendar"], x["dates"], x["first"], x["last"]) for x in d
+	 if x["calendar"] in ("us", "de")] == [("de", 18, "2026-01-01", "2027-12-26"),
+	 ("us", 23, "2026-01-01", "2027-12-31")] and
+	all(x["importedAt"] == sys.argv[2] for x in d if x["calendar"] in ("us", "de"))' "$NOW"
+ctl holiday list us
+check "holiday list NAME shows its dates" eval 'rc_is 0 && out_lines 24 &&
+	grep -q "^2026-11-26  Thu  Thanksgiving Day" "$T/out"'
+ctl --json holiday list de
+check "holiday list NAME --json" py 'len(d) == 18 and d[0] == {"calendar": "de",
+	"date": "2026-01-01", "weekday": "Thu", "name": "Neujahr"} and
+	{"calendar": "de", "date": "2027-03-26", "weekday": "Fri", "name": "Karfreitag"} in d'
+ctl holiday list fr
+check "holiday list of an unknown calendar" eval 'rc_is 1 && err_has "calendar fr: no dates"'
+ctl --json holiday list us
+cp "$T/out" "$T/hol.before"
+{ cat "$US_HOL"; echo "2027-02-30 Not a day"; } >"$T/broken-hol.txt"
+ctl holiday import us "$T/broken-hol.txt"
+check "a broken holiday file is refused with its file:line" \
+	eval 'rc_is 1 && err_has "broken-hol.txt:28:" && err_has "2027-02-30" && out_lines 0'
+ctl --json holiday list us
+check "... and the calendar is unchanged" cmp -s "$T/out" "$T/hol.before"
+sed 's/^DTSTART;VALUE=DATE:20260403/DTSTART:20260403T090000Z/' "$DE_HOL" >"$T/broken.ics"
+ctl holiday import de "$T/broken.ics"
+check "a broken iCalendar file is refused, naming the line of the event" \
+	eval 'rc_is 1 && err_has "broken.ics:16:" && err_has "Karfreitag" && err_has "DTSTART"'
+printf '# nothing\n' >"$T/empty-hol.txt"
+ctl holiday import us "$T/empty-hol.txt"
+check "a file without dates does not empty a calendar" eval 'rc_is 1 && err_has "no dates"'
+ctl --json holiday list us
+check "... which is unchanged" cmp -s "$T/out" "$T/hol.before"
+ctl holiday import "u s" "$US_HOL"
+check "a bad calendar name is named" eval 'rc_is 1 && err_has "u s"'
+ctl holiday import us "$US_HOL" --years 2026-3000
+check "a bad --years is named" eval 'rc_is 1 && err_has "--years"'
+ctl holiday import us
+check "holiday import without a file is a usage error" eval 'rc_is 2'
+ctl --json events --type holidays_imported
+check "imports are events" py 'len(d) == 3 and d[1]["detail"] == "calendar de: 18 dates"'
 
 # ---- suppression ----
 ctl suppress add acme-customer.test --kind customer --note "signed in 2025"
@@ -433,6 +494,37 @@ if [ -x "$SCHED" ] && "$SCHED" --help 2>&1 | grep -q -- "--once"; then
 	check "task list --state skipped" py 'len(d) == 1 and d[0]["contact"] == "oldie@fresh.test"'
 	tctl --json events --type task_completed
 	check "the completion is an event" py 'len(d) == 1 and d[0]["contact"] == "newbie@fresh.test"'
+
+	# A call completed on Thursday 24 December: the email a business day
+	# later is due on Friday in a sequence without calendars, on Monday 28
+	# in one honouring the us calendar (Christmas Day on the Friday).
+	HOLS='Champions – Holidays – AE Team'
+	NOW=2026-12-24T14:00:00Z
+	tctl holiday import us "$S/contrib/holidays/us-federal-2026-2027.txt"
+	tctl sequence import "$F/holidays.seq"
+	tctl enroll --sequence "$HOLS" --as ann@our.test holly@fresh.test
+	tctl enroll --sequence "$CALLS" --as ann@our.test noel@fresh.test
+	check "enrollments in a sequence honouring us and de" eval 'rc_is 0 && out_has "1 enrolled"'
+	"$SCHED" -c "$T/tasks.conf" --once --now "$NOW" >"$T/out" 2>"$T/err"
+	rc=$?
+	check "cadenced --once creates their calls" rc_is 0
+	tctl --json task list --state open
+	hid=$(python3 -c 'import json,sys; print([t["id"] for t in json.load(open(sys.argv[1]))
+		if t["contact"] == "holly@fresh.test"][0])' "$T/out")
+	nid=$(python3 -c 'import json,sys; print([t["id"] for t in json.load(open(sys.argv[1]))
+		if t["contact"] == "noel@fresh.test"][0])' "$T/out")
+	NOW=2026-12-24T15:00:00Z
+	tctl task complete "$hid"
+	check "complete the call the day before Christmas" eval 'rc_is 0 && err_empty'
+	tctl task complete "$nid"
+	check "complete the other call" eval 'rc_is 0 && err_empty'
+	tctl --json status holly@fresh.test
+	check "the next step skips the holiday and the weekend" py 'd[0]["nextStep"] ==
+		{"index": 2, "kind": "email", "due": "2026-12-28T15:00:00Z"}'
+	tctl --json status noel@fresh.test
+	check "without the calendar it is due on the holiday" py 'd[0]["nextStep"] ==
+		{"index": 2, "kind": "email", "due": "2026-12-25T15:00:00Z"}'
+	NOW=2026-12-01T10:00:00Z
 else
 	echo "ctl: cadenced --once not available: task steps not exercised"
 fi

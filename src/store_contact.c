@@ -36,19 +36,9 @@ static int find_id(struct store *st, const char *sql, const char *key, int64_t *
 		   struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql, err);
-	int rc;
-	if (s == NULL)
-		return -1;
-	store_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = store_col_int64(s, 0);
-	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return STORE_NOTFOUND;
-	return store_dberr(st, "looking up a contact", err);
+	if (s)
+		store_bind_text(s, 1, key);
+	return store_one_id(st, s, id, "looking up a contact", err);
 }
 
 /* Adds alias to contact_id inside the caller's transaction. */
@@ -192,36 +182,27 @@ static const char sql_props[] =
 static const char sql_aliases[] =
 	"SELECT alias FROM contact_aliases WHERE contact_id = ? ORDER BY alias";
 
+static void read_prop(sqlite3_stmt *s, void *out)
+{
+	struct prop *p = out;
+	p->key = store_col_text(s, 0);
+	p->value = store_col_text(s, 1);
+}
+
+/* On error what was read stays in c, for contact_free(). */
 static int load_extras(struct store *st, struct contact *c, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_props, err);
-	size_t cap = 0;
-	int rc;
-	if (s == NULL)
+	if (s)
+		store_bind_int64(s, 1, c->id);
+	if (store_all_rows(st, s, read_prop, sizeof(*c->props), (void **)&c->props, &c->nprops,
+			   "reading properties", err) < 0)
 		return -1;
-	store_bind_int64(s, 1, c->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&c->props, &cap, c->nprops + 1, sizeof(*c->props));
-		c->props[c->nprops].key = store_col_text(s, 0);
-		c->props[c->nprops].value = store_col_text(s, 1);
-		c->nprops++;
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE)
-		return store_dberr(st, "reading properties", err);
 	s = store_stmt(st, sql_aliases, err);
-	if (s == NULL)
-		return -1;
-	cap = 0;
-	store_bind_int64(s, 1, c->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&c->aliases, &cap, c->naliases + 1, sizeof(*c->aliases));
-		c->aliases[c->naliases++] = store_col_text(s, 0);
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE)
-		return store_dberr(st, "reading aliases", err);
-	return 0;
+	if (s)
+		store_bind_int64(s, 1, c->id);
+	return store_all_rows(st, s, store_read_text, sizeof(*c->aliases), (void **)&c->aliases,
+			      &c->naliases, "reading aliases", err);
 }
 
 int store_contact_get_id(struct store *st, int64_t id, struct contact *out, struct cad_err *err)
@@ -286,9 +267,6 @@ int store_contacts_at_domain(struct store *st, const char *domain, int64_t **ids
 	struct sbuf pat;
 	char *d;
 	const char *p;
-	size_t cap = 0, cnt = 0;
-	int64_t *v = NULL;
-	int rc;
 
 	*ids = NULL;
 	*n = 0;
@@ -309,16 +287,11 @@ int store_contacts_at_domain(struct store *st, const char *domain, int64_t **ids
 	store_bind_text(s, 2, pat.s);
 	free(d);
 	sbuf_free(&pat);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		v[cnt++] = store_col_int64(s, 0);
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return store_dberr(st, "listing a domain's contacts", err);
-	}
-	*ids = v;
-	*n = cnt;
-	return 0;
+	if (store_all_rows(st, s, store_read_id, sizeof(**ids), (void **)ids, n,
+			   "listing a domain's contacts", err) == 0)
+		return 0;
+	free(*ids);
+	*ids = NULL;
+	*n = 0;
+	return -1;
 }

@@ -294,3 +294,61 @@ void store_grow(void **arr, size_t *cap, size_t need, size_t sz)
 	memset((char *)*arr + *cap * sz, 0, (ncap - *cap) * sz);
 	*cap = ncap;
 }
+
+int store_one_row(struct store *st, sqlite3_stmt *s, store_row_fn read, void *out,
+		  const char *what, struct cad_err *err)
+{
+	int rc;
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		read(s, out);
+	else if (rc != SQLITE_DONE)
+		store_dberr(st, what, err);
+	store_stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
+}
+
+void store_read_id(sqlite3_stmt *s, void *out)
+{
+	*(int64_t *)out = store_col_int64(s, 0);
+}
+
+void store_read_text(sqlite3_stmt *s, void *out)
+{
+	*(char **)out = store_col_text(s, 0);
+}
+
+int store_one_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what,
+		 struct cad_err *err)
+{
+	return store_one_row(st, s, store_read_id, id, what, err);
+}
+
+int store_all_rows(struct store *st, sqlite3_stmt *s, store_row_fn read, size_t sz,
+		   void **out, size_t *n, const char *what, struct cad_err *err)
+{
+	unsigned char *v = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_grow((void **)&v, &cap, cnt + 1, sz);
+		memset(v + cnt * sz, 0, sz);
+		read(s, v + cnt * sz);
+		cnt++;
+	}
+	if (rc != SQLITE_DONE)
+		store_dberr(st, what, err);
+	store_stmt_done(s);
+	*out = v;
+	*n = cnt;
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -20,8 +20,9 @@
 #define ENR_COLS "e.id, e.contact_id, e.sequence_id, e.user_id, e.state, e.step, e.next_due," \
 	" e.reason, e.paused_until, e.enrolled_at, e.updated_at, e.enrolled_by, e.bulk"
 
-static void read_enr(sqlite3_stmt *s, struct enrollment *e)
+static void read_enr(sqlite3_stmt *s, void *out)
 {
+	struct enrollment *e = out;
 	enum enr_state st = ENR_ACTIVE;
 	memset(e, 0, sizeof(*e));
 	e->id = store_col_int64(s, 0);
@@ -130,20 +131,10 @@ static int get_one(struct store *st, const char *sql, int64_t key, struct enroll
 		   struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql, err);
-	int rc;
 	memset(out, 0, sizeof(*out));
-	if (s == NULL)
-		return -1;
-	store_bind_int64(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		read_enr(s, out);
-	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return STORE_NOTFOUND;
-	return store_dberr(st, "reading an enrollment", err);
+	if (s)
+		store_bind_int64(s, 1, key);
+	return store_one_row(st, s, read_enr, out, "reading an enrollment", err);
 }
 
 int store_enrollment_get(struct store *st, int64_t id, struct enrollment *out,
@@ -190,38 +181,31 @@ static const char sql_schedule[] =
 	" AND (e.next_due IS NULL OR e.next_due < ?2)"
 	" ORDER BY e.sequence_id, e.id";
 
+static void read_sched(sqlite3_stmt *s, void *out)
+{
+	struct enr_sched *x = out;
+	x->id = store_col_int64(s, 0);
+	x->sequence_id = store_col_int64(s, 1);
+	x->step = store_col_int(s, 2);
+	x->next_due = store_col_int64(s, 3);
+	x->contact_tz = store_col_text(s, 4);
+}
+
 int store_user_schedule(struct store *st, int64_t user_id, cad_time_t before,
 			struct enr_sched **out, size_t *n, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_schedule, err);
-	struct enr_sched *v = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc;
-
+	if (s) {
+		store_bind_int64(s, 1, user_id);
+		store_bind_int64(s, 2, before);
+	}
+	if (store_all_rows(st, s, read_sched, sizeof(**out), (void **)out, n,
+			   "reading a rep's schedule", err) == 0)
+		return 0;
+	store_enr_scheds_free(*out, *n);
 	*out = NULL;
 	*n = 0;
-	if (s == NULL)
-		return -1;
-	store_bind_int64(s, 1, user_id);
-	store_bind_int64(s, 2, before);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct enr_sched *x;
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		x = &v[cnt++];
-		x->id = store_col_int64(s, 0);
-		x->sequence_id = store_col_int64(s, 1);
-		x->step = store_col_int(s, 2);
-		x->next_due = store_col_int64(s, 3);
-		x->contact_tz = store_col_text(s, 4);
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		store_enr_scheds_free(v, cnt);
-		return store_dberr(st, "reading a rep's schedule", err);
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
+	return -1;
 }
 
 void store_enr_scheds_free(struct enr_sched *v, size_t n)
@@ -232,8 +216,9 @@ void store_enr_scheds_free(struct enr_sched *v, size_t n)
 	free(v);
 }
 
-void store_read_enr_view(sqlite3_stmt *s, struct enrollment_view *w)
+void store_read_enr_view(sqlite3_stmt *s, void *out)
 {
+	struct enrollment_view *w = out;
 	enum step_kind k = STEP_EMAIL;
 	memset(w, 0, sizeof(*w));
 	read_enr(s, &w->e);
@@ -260,37 +245,26 @@ int store_enrollments(struct store *st, const struct enr_filter *f,
 		      struct enrollment_view **out, size_t *n, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_views, err);
-	struct enrollment_view *v = NULL;
-	size_t cap = 0, cnt = 0;
-	char *contact, *user;
-	int rc;
+	char *contact = store_lower(f ? f->contact : NULL);
+	char *user = store_lower(f ? f->user : NULL);
 
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	contact = store_lower(f ? f->contact : NULL);
-	user = store_lower(f ? f->user : NULL);
-	store_bind_id(s, 1, f ? f->id : 0);
-	store_bind_text(s, 2, contact);
-	store_bind_text(s, 3, f ? f->sequence : NULL);
-	store_bind_text(s, 4, user);
-	store_bind_text(s, 5, (f && f->state >= 0) ? enr_state_name((enum enr_state)f->state)
-						   : NULL);
+	if (s) {
+		store_bind_id(s, 1, f ? f->id : 0);
+		store_bind_text(s, 2, contact);
+		store_bind_text(s, 3, f ? f->sequence : NULL);
+		store_bind_text(s, 4, user);
+		store_bind_text(s, 5, (f && f->state >= 0)
+				       ? enr_state_name((enum enr_state)f->state) : NULL);
+	}
 	free(contact);
 	free(user);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		store_read_enr_view(s, &v[cnt++]);
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		store_enrollment_views_free(v, cnt);
-		return store_dberr(st, "listing enrollments", err);
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
+	if (store_all_rows(st, s, store_read_enr_view, sizeof(**out), (void **)out, n,
+			   "listing enrollments", err) == 0)
+		return 0;
+	store_enrollment_views_free(*out, *n);
+	*out = NULL;
+	*n = 0;
+	return -1;
 }
 
 void store_enrollment_views_free(struct enrollment_view *v, size_t n)

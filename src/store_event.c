@@ -68,59 +68,49 @@ static const char sql_events[] =
 	" ORDER BY ev.id DESC LIMIT ?8) AS recent"
 	" ORDER BY id";
 
+static void read_event(sqlite3_stmt *s, void *out)
+{
+	struct event *e = out;
+	e->id = store_col_int64(s, 0);
+	e->at = store_col_int64(s, 1);
+	e->type = store_col_text(s, 2);
+	e->enrollment_id = store_col_int64(s, 3);
+	e->contact_id = store_col_int64(s, 4);
+	e->sequence_id = store_col_int64(s, 5);
+	e->user_id = store_col_int64(s, 6);
+	e->actor = store_col_text(s, 7);
+	e->detail = store_col_text(s, 8);
+	e->contact_email = store_col_text(s, 9);
+	e->sequence_name = store_col_text(s, 10);
+	e->user_email = store_col_text(s, 11);
+}
+
 int store_events(struct store *st, const struct event_filter *f, struct event **out, size_t *n,
 		 struct cad_err *err)
 {
-	sqlite3_stmt *s;
-	struct event *v = NULL;
-	size_t cap = 0, cnt = 0;
-	char *contact, *user;
-	int rc;
+	sqlite3_stmt *s = store_stmt(st, sql_events, err);
+	char *contact = store_lower(f ? f->contact : NULL);
+	char *user = store_lower(f ? f->user : NULL);
 
-	*out = NULL;
-	*n = 0;
-	s = store_stmt(st, sql_events, err);
-	if (s == NULL)
-		return -1;
-	contact = store_lower(f ? f->contact : NULL);
-	user = store_lower(f ? f->user : NULL);
-	store_bind_text(s, 1, contact);
-	store_bind_text(s, 2, f ? f->sequence : NULL);
-	store_bind_text(s, 3, user);
-	store_bind_text(s, 4, f ? f->type : NULL);
-	store_bind_id(s, 5, f ? f->enrollment_id : 0);
-	store_bind_time(s, 6, f ? f->since : 0);
-	store_bind_time(s, 7, f ? f->until : 0);
-	store_bind_int64(s, 8, (f && f->limit) ? (int64_t)f->limit : -1);
+	if (s) {
+		store_bind_text(s, 1, contact);
+		store_bind_text(s, 2, f ? f->sequence : NULL);
+		store_bind_text(s, 3, user);
+		store_bind_text(s, 4, f ? f->type : NULL);
+		store_bind_id(s, 5, f ? f->enrollment_id : 0);
+		store_bind_time(s, 6, f ? f->since : 0);
+		store_bind_time(s, 7, f ? f->until : 0);
+		store_bind_int64(s, 8, (f && f->limit) ? (int64_t)f->limit : -1);
+	}
 	free(contact);
 	free(user);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct event *e;
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		e = &v[cnt++];
-		e->id = store_col_int64(s, 0);
-		e->at = store_col_int64(s, 1);
-		e->type = store_col_text(s, 2);
-		e->enrollment_id = store_col_int64(s, 3);
-		e->contact_id = store_col_int64(s, 4);
-		e->sequence_id = store_col_int64(s, 5);
-		e->user_id = store_col_int64(s, 6);
-		e->actor = store_col_text(s, 7);
-		e->detail = store_col_text(s, 8);
-		e->contact_email = store_col_text(s, 9);
-		e->sequence_name = store_col_text(s, 10);
-		e->user_email = store_col_text(s, 11);
-	}
-	if (rc != SQLITE_DONE) {
-		store_dberr(st, "listing events", err);
-		store_stmt_done(s);
-		store_events_free(v, cnt);
-		return -1;
-	}
-	store_stmt_done(s);
-	*out = v;
-	*n = cnt;
-	return 0;
+	if (store_all_rows(st, s, read_event, sizeof(**out), (void **)out, n, "listing events",
+			   err) == 0)
+		return 0;
+	store_events_free(*out, *n);
+	*out = NULL;
+	*n = 0;
+	return -1;
 }
 
 void store_events_free(struct event *ev, size_t n)

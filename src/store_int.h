@@ -61,6 +61,28 @@ char *store_col_text(sqlite3_stmt *s, int i);                  /* heap copy or N
 int64_t store_col_int64(sqlite3_stmt *s, int i);               /* NULL reads 0 */
 int store_col_int(sqlite3_stmt *s, int i);
 
+/* ---- reading rows ---- */
+/* Fills out (one element of the caller's type) from s's current row. */
+typedef void (*store_row_fn)(sqlite3_stmt *s, void *out);
+/* Steps s (bound; NULL = store_stmt() failed, err already set) for one
+ * row: read(s, out) and 0 when there is one, STORE_NOTFOUND when there is
+ * none (err untouched: the caller says what was not found), -1 with
+ * "store: what: ..." on error. s is done afterwards. */
+int store_one_row(struct store *st, sqlite3_stmt *s, store_row_fn read, void *out,
+		  const char *what, struct cad_err *err);
+/* Row readers of one column: an int64_t (an id, a time), a heap string. */
+void store_read_id(sqlite3_stmt *s, void *out);
+void store_read_text(sqlite3_stmt *s, void *out);
+/* store_one_row() for a one-column id (SELECT id FROM ... WHERE key = ?). */
+int store_one_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what,
+		 struct cad_err *err);
+/* Steps s (bound, or NULL as above) to the end, each row read into a new
+ * zeroed element (of size sz) of the array *out, *n of them. 0, or -1
+ * with err, when *out and *n still hold the rows read so far, for the
+ * caller to free with its own *_free. s is done afterwards. */
+int store_all_rows(struct store *st, sqlite3_stmt *s, store_row_fn read, size_t sz,
+		   void **out, size_t *n, const char *what, struct cad_err *err);
+
 /* ---- helpers used across entities ---- */
 /* Appends one event row; for use inside a transaction. */
 int store_event_put(struct store *st, cad_time_t at, const char *type, int64_t enrollment_id,
@@ -102,6 +124,6 @@ int store_enr_move(struct store *st, int64_t enr, int from_step, cad_time_t next
 	" JOIN sequences q ON q.id = e.sequence_id" \
 	" JOIN users u ON u.id = e.user_id" \
 	" LEFT JOIN steps p ON p.sequence_id = e.sequence_id AND p.idx = e.step"
-void store_read_enr_view(sqlite3_stmt *s, struct enrollment_view *w);
+void store_read_enr_view(sqlite3_stmt *s, void *out);   /* a store_row_fn */
 
 #endif

@@ -37,8 +37,9 @@ static enum msg_state msg_state_of(const char *s)
 #define MSG_COLS "m.id, m.enrollment_id, m.step, m.message_id, m.token, m.subject, m.state," \
 	" m.queue_id, m.smtp_reply, m.created_at, m.submitted_at, m.witnessed_at"
 
-static void read_msg(sqlite3_stmt *s, struct sent_msg *m)
+static void read_msg(sqlite3_stmt *s, void *out)
 {
+	struct sent_msg *m = out;
 	memset(m, 0, sizeof(*m));
 	m->id = store_col_int64(s, 0);
 	m->enrollment_id = store_col_int64(s, 1);
@@ -62,15 +63,7 @@ static const char sql_by_step[] =
 /* Runs a one-row look-up already bound: 0, STORE_NOTFOUND or -1. */
 static int get_msg(struct store *st, sqlite3_stmt *s, struct sent_msg *out, struct cad_err *err)
 {
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		read_msg(s, out);
-	else if (rc != SQLITE_DONE)
-		store_dberr(st, "reading the send ledger", err);
-	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
+	return store_one_row(st, s, read_msg, out, "reading the send ledger", err);
 }
 
 /* A Message-ID as given in a header may keep its angle brackets. */
@@ -507,28 +500,13 @@ static const char sql_pending[] =
 
 int store_msgs_pending(struct store *st, struct sent_msg **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_pending, err);
-	struct sent_msg *v = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc;
+	if (store_all_rows(st, store_stmt(st, sql_pending, err), read_msg, sizeof(**out),
+			   (void **)out, n, "listing pending messages", err) == 0)
+		return 0;
+	store_msgs_free(*out, *n);
 	*out = NULL;
 	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		read_msg(s, &v[cnt++]);
-	}
-	if (rc != SQLITE_DONE)
-		store_dberr(st, "listing pending messages", err);
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		store_msgs_free(v, cnt);
-		return -1;
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
+	return -1;
 }
 
 void store_msgs_free(struct sent_msg *m, size_t n)

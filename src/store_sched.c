@@ -25,29 +25,17 @@ int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_
 	      size_t *n, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_due, err);
-	struct enrollment_view *v = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc;
+	if (s) {
+		store_bind_int64(s, 1, now);
+		store_bind_int64(s, 2, limit ? (int64_t)limit : -1);
+	}
+	if (store_all_rows(st, s, store_read_enr_view, sizeof(**out), (void **)out, n,
+			   "listing due enrollments", err) == 0)
+		return 0;
+	store_enrollment_views_free(*out, *n);
 	*out = NULL;
 	*n = 0;
-	if (s == NULL)
-		return -1;
-	store_bind_int64(s, 1, now);
-	store_bind_int64(s, 2, limit ? (int64_t)limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		store_read_enr_view(s, &v[cnt++]);
-	}
-	if (rc != SQLITE_DONE)
-		store_dberr(st, "listing due enrollments", err);
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		store_enrollment_views_free(v, cnt);
-		return -1;
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
+	return -1;
 }
 
 static const char sql_defer[] =
@@ -132,29 +120,17 @@ int store_user_sends_since(struct store *st, int64_t user_id, cad_time_t since,
 			   cad_time_t **times, size_t *n, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_user_sends, err);
-	cad_time_t *v = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc;
+	if (s) {
+		store_bind_int64(s, 1, user_id);
+		store_bind_int64(s, 2, since);
+	}
+	if (store_all_rows(st, s, store_read_id, sizeof(**times), (void **)times, n,
+			   "listing a rep's sends", err) == 0)
+		return 0;
+	free(*times);
 	*times = NULL;
 	*n = 0;
-	if (s == NULL)
-		return -1;
-	store_bind_int64(s, 1, user_id);
-	store_bind_int64(s, 2, since);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		v[cnt++] = store_col_int64(s, 0);
-	}
-	if (rc != SQLITE_DONE)
-		store_dberr(st, "listing a rep's sends", err);
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return -1;
-	}
-	*times = v;
-	*n = cnt;
-	return 0;
+	return -1;
 }
 
 static const char sql_domain_sends[] =

@@ -140,22 +140,17 @@ static int skip_tasks(struct store *st, const struct target *x, const char *reas
 		      const char *actor, cad_time_t now, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_open_tasks, err);
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0, i;
+	int64_t *ids;
+	size_t n, i;
 	char *detail;
 	int rc;
 
-	if (s == NULL)
-		return -1;
-	store_bind_int64(s, 1, x->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&ids, &cap, n + 1, sizeof(*ids));
-		ids[n++] = store_col_int64(s, 0);
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
+	if (s)
+		store_bind_int64(s, 1, x->id);
+	if (store_all_rows(st, s, store_read_id, sizeof(*ids), (void **)&ids, &n,
+			   "listing open tasks", err) < 0) {
 		free(ids);
-		return store_dberr(st, "listing open tasks", err);
+		return -1;
 	}
 	for (rc = 0, i = 0; rc == 0 && i < n; i++) {
 		s = store_stmt(st, sql_skip_task, err);

@@ -33,8 +33,9 @@ static int name_index(const char *const *names, size_t n, const char *s)
 	return 0;
 }
 
-static void read_seq(sqlite3_stmt *s, struct sequence *q)
+static void read_seq(sqlite3_stmt *s, void *out)
 {
+	struct sequence *q = out;
 	char *t;
 	enum seq_days d = SEQ_DAYS_BUSINESS;
 	memset(q, 0, sizeof(*q));
@@ -68,36 +69,30 @@ static const char sql_steps[] =
 	"SELECT idx, kind, delay_days, delay_minutes, wait, thread_step, subject, body, line"
 	" FROM steps WHERE sequence_id = ? ORDER BY idx";
 
+static void read_step(sqlite3_stmt *s, void *out)
+{
+	struct step *p = out;
+	enum step_kind k = STEP_TASK;
+	p->index = store_col_int(s, 0);
+	step_kind_parse((const char *)sqlite3_column_text(s, 1), &k);
+	p->kind = k;
+	p->delay_days = store_col_int(s, 2);
+	p->delay_minutes = store_col_int(s, 3);
+	p->wait = store_col_int(s, 4);
+	p->thread_step = store_col_int(s, 5);
+	p->subject = store_col_text(s, 6);
+	p->body = store_col_text(s, 7);
+	p->line = store_col_int(s, 8);
+}
+
+/* On error the steps read so far stay in q, for sequence_free(). */
 static int load_steps(struct store *st, struct sequence *q, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_steps, err);
-	size_t cap = 0, cnt = 0;
-	int rc;
-	if (s == NULL)
-		return -1;
-	q->steps = NULL;
-	store_bind_int64(s, 1, q->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct step *p;
-		enum step_kind k = STEP_TASK;
-		store_grow((void **)&q->steps, &cap, cnt + 1, sizeof(*q->steps));
-		p = &q->steps[cnt++];
-		p->index = store_col_int(s, 0);
-		step_kind_parse((const char *)sqlite3_column_text(s, 1), &k);
-		p->kind = k;
-		p->delay_days = store_col_int(s, 2);
-		p->delay_minutes = store_col_int(s, 3);
-		p->wait = store_col_int(s, 4);
-		p->thread_step = store_col_int(s, 5);
-		p->subject = store_col_text(s, 6);
-		p->body = store_col_text(s, 7);
-		p->line = store_col_int(s, 8);
-	}
-	store_stmt_done(s);
-	q->nsteps = cnt;
-	if (rc != SQLITE_DONE)
-		return store_dberr(st, "reading steps", err);
-	return 0;
+	if (s)
+		store_bind_int64(s, 1, q->id);
+	return store_all_rows(st, s, read_step, sizeof(*q->steps), (void **)&q->steps,
+			      &q->nsteps, "reading steps", err);
 }
 
 static int get_by(struct store *st, const char *sql, const char *name, int64_t id,
@@ -106,20 +101,13 @@ static int get_by(struct store *st, const char *sql, const char *name, int64_t i
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 	memset(out, 0, sizeof(*out));
-	if (s == NULL)
-		return -1;
-	if (name)
+	if (s && name)
 		store_bind_text(s, 1, name);
-	else
+	else if (s)
 		store_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		read_seq(s, out);
-	store_stmt_done(s);
-	if (rc == SQLITE_DONE)
-		return STORE_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return store_dberr(st, "reading a sequence", err);
+	rc = store_one_row(st, s, read_seq, out, "reading a sequence", err);
+	if (rc != 0)
+		return rc;
 	if (load_steps(st, out, err) < 0) {
 		sequence_free(out);
 		return -1;
@@ -159,26 +147,13 @@ static const char sql_list[] =
 
 int store_sequence_list(struct store *st, struct sequence **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_list, err);
-	struct sequence *v = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc;
+	if (store_all_rows(st, store_stmt(st, sql_list, err), read_seq, sizeof(**out),
+			   (void **)out, n, "listing sequences", err) == 0)
+		return 0;
+	store_sequences_free(*out, *n);
 	*out = NULL;
 	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		read_seq(s, &v[cnt++]);
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		store_sequences_free(v, cnt);
-		return store_dberr(st, "listing sequences", err);
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
+	return -1;
 }
 
 void store_sequences_free(struct sequence *s, size_t n)
@@ -212,19 +187,9 @@ static const char sql_add_step[] =
 static int find_seq(struct store *st, const char *name, int64_t *id, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_find, err);
-	int rc;
-	if (s == NULL)
-		return -1;
-	store_bind_text(s, 1, name);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = store_col_int64(s, 0);
-	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return STORE_NOTFOUND;
-	return store_dberr(st, "looking up a sequence", err);
+	if (s)
+		store_bind_text(s, 1, name);
+	return store_one_id(st, s, id, "looking up a sequence", err);
 }
 
 static int put_steps(struct store *st, const struct sequence *q, int64_t id,

@@ -19,8 +19,9 @@
 
 #define SUPP_COLS "id, pattern, is_domain, kind, note, created_at"
 
-static void read_supp(sqlite3_stmt *s, struct suppression *p)
+static void read_supp(sqlite3_stmt *s, void *out)
 {
+	struct suppression *p = out;
 	enum supp_kind k = SUPP_MANUAL;
 	memset(p, 0, sizeof(*p));
 	p->id = store_col_int64(s, 0);
@@ -185,26 +186,13 @@ static const char sql_list[] = "SELECT " SUPP_COLS " FROM suppressions ORDER BY 
 int store_suppress_list(struct store *st, struct suppression **out, size_t *n,
 			struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_list, err);
-	struct suppression *v = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc;
+	if (store_all_rows(st, store_stmt(st, sql_list, err), read_supp, sizeof(**out),
+			   (void **)out, n, "listing suppressions", err) == 0)
+		return 0;
+	store_suppressions_free(*out, *n);
 	*out = NULL;
 	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		read_supp(s, &v[cnt++]);
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		store_suppressions_free(v, cnt);
-		return store_dberr(st, "listing suppressions", err);
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
+	return -1;
 }
 
 void store_suppressions_free(struct suppression *s, size_t n)

@@ -103,54 +103,47 @@ static const char sql_views[] =
 	" WHERE (?1 IS NULL OR u.email = ?1) AND (?2 IS NULL OR t.state = ?2)"
 	" ORDER BY t.due_at, t.id";
 
+static void read_task_view(sqlite3_stmt *s, void *out)
+{
+	struct task_view *w = out;
+	const char *ts = (const char *)sqlite3_column_text(s, 5);
+	enum step_kind k = STEP_TASK;
+	w->t.id = store_col_int64(s, 0);
+	w->t.enrollment_id = store_col_int64(s, 1);
+	w->t.user_id = store_col_int64(s, 2);
+	w->t.step = store_col_int(s, 3);
+	step_kind_parse((const char *)sqlite3_column_text(s, 4), &k);
+	w->t.kind = k;
+	w->t.state = ts && strcmp(ts, "done") == 0      ? TASK_DONE
+		     : ts && strcmp(ts, "skipped") == 0 ? TASK_SKIPPED
+							  : TASK_OPEN;
+	w->t.due_at = store_col_int64(s, 6);
+	w->t.note = store_col_text(s, 7);
+	w->t.created_at = store_col_int64(s, 8);
+	w->t.closed_at = store_col_int64(s, 9);
+	w->contact_email = store_col_text(s, 10);
+	w->sequence_name = store_col_text(s, 11);
+	w->user_email = store_col_text(s, 12);
+}
+
 int store_tasks(struct store *st, const char *user, int state, struct task_view **out,
 		size_t *n, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_views, err);
-	struct task_view *v = NULL;
-	size_t cap = 0, cnt = 0;
-	char *u;
-	int rc;
+	char *u = store_lower(user);
 
+	if (s) {
+		store_bind_text(s, 1, u);
+		store_bind_text(s, 2, state >= 0 ? task_state_name((enum task_state)state) : NULL);
+	}
+	free(u);
+	if (store_all_rows(st, s, read_task_view, sizeof(**out), (void **)out, n,
+			   "listing tasks", err) == 0)
+		return 0;
+	store_task_views_free(*out, *n);
 	*out = NULL;
 	*n = 0;
-	if (s == NULL)
-		return -1;
-	u = store_lower(user);
-	store_bind_text(s, 1, u);
-	free(u);
-	store_bind_text(s, 2, state >= 0 ? task_state_name((enum task_state)state) : NULL);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct task_view *w;
-		const char *ts = (const char *)sqlite3_column_text(s, 5);
-		enum step_kind k = STEP_TASK;
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		w = &v[cnt++];
-		w->t.id = store_col_int64(s, 0);
-		w->t.enrollment_id = store_col_int64(s, 1);
-		w->t.user_id = store_col_int64(s, 2);
-		w->t.step = store_col_int(s, 3);
-		step_kind_parse((const char *)sqlite3_column_text(s, 4), &k);
-		w->t.kind = k;
-		w->t.state = ts && strcmp(ts, "done") == 0	 ? TASK_DONE
-			     : ts && strcmp(ts, "skipped") == 0 ? TASK_SKIPPED
-								  : TASK_OPEN;
-		w->t.due_at = store_col_int64(s, 6);
-		w->t.note = store_col_text(s, 7);
-		w->t.created_at = store_col_int64(s, 8);
-		w->t.closed_at = store_col_int64(s, 9);
-		w->contact_email = store_col_text(s, 10);
-		w->sequence_name = store_col_text(s, 11);
-		w->user_email = store_col_text(s, 12);
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		store_task_views_free(v, cnt);
-		return store_dberr(st, "listing tasks", err);
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
+	return -1;
 }
 
 void store_task_views_free(struct task_view *v, size_t n)

@@ -19,8 +19,9 @@
 #define USER_COLS "id, email, name, tz, signature, meeting_link, send_cap_24h," \
 	" enroll_cap_day, active, digest, created_at"
 
-static void read_user(sqlite3_stmt *s, struct user *u)
+static void read_user(sqlite3_stmt *s, void *out)
 {
+	struct user *u = out;
 	memset(u, 0, sizeof(*u));
 	u->id = store_col_int64(s, 0);
 	u->email = store_col_text(s, 1);
@@ -146,28 +147,17 @@ static const char sql_get_id[] = "SELECT " USER_COLS " FROM users WHERE id = ?";
 
 static int get_one(struct store *st, sqlite3_stmt *s, struct user *out, struct cad_err *err)
 {
-	int rc = sqlite3_step(s);
 	memset(out, 0, sizeof(*out));
-	if (rc == SQLITE_ROW)
-		read_user(s, out);
-	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return STORE_NOTFOUND;
-	return store_dberr(st, "reading a rep", err);
+	return store_one_row(st, s, read_user, out, "reading a rep", err);
 }
 
 int store_user_get(struct store *st, const char *email, struct user *out, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_get_email, err);
-	char *e;
+	char *e = store_lower(email);
 	int rc;
-	memset(out, 0, sizeof(*out));
-	if (s == NULL)
-		return -1;
-	e = store_lower(email);
-	store_bind_text(s, 1, e);
+	if (s)
+		store_bind_text(s, 1, e);
 	free(e);
 	rc = get_one(st, s, out, err);
 	if (rc == STORE_NOTFOUND)
@@ -179,10 +169,8 @@ int store_user_get_id(struct store *st, int64_t id, struct user *out, struct cad
 {
 	sqlite3_stmt *s = store_stmt(st, sql_get_id, err);
 	int rc;
-	memset(out, 0, sizeof(*out));
-	if (s == NULL)
-		return -1;
-	store_bind_int64(s, 1, id);
+	if (s)
+		store_bind_int64(s, 1, id);
 	rc = get_one(st, s, out, err);
 	if (rc == STORE_NOTFOUND)
 		cad_err_set(err, "no rep with id %lld", (long long)id);
@@ -194,26 +182,13 @@ static const char sql_list[] =
 
 int store_user_list(struct store *st, struct user **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_list, err);
-	struct user *v = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc;
+	if (store_all_rows(st, store_stmt(st, sql_list, err), read_user, sizeof(**out),
+			   (void **)out, n, "listing reps", err) == 0)
+		return 0;
+	store_users_free(*out, *n);
 	*out = NULL;
 	*n = 0;
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sizeof(*v));
-		read_user(s, &v[cnt++]);
-	}
-	store_stmt_done(s);
-	if (rc != SQLITE_DONE) {
-		store_users_free(v, cnt);
-		return store_dberr(st, "listing reps", err);
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
+	return -1;
 }
 
 void store_users_free(struct user *u, size_t n)

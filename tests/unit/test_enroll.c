@@ -16,8 +16,9 @@
 
 #include "enroll.h"
 #include "store.h"
+#include "store_fixture.h"
 
-#define T0 1795000000
+#define T0 SFX_T0
 
 /* ---- the pure rule ---- */
 
@@ -200,42 +201,20 @@ static void test_rule_tokens(void **state)
 
 /* ---- the service, against a store ---- */
 
-struct fx {
-	char dir[64];
-	char path[96];
-	struct store *st;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct sfx *f = sfx_open("enroll");
 	struct cad_err err;
-	struct user u;
-	struct sequence q;
 	struct step steps[2];
-	struct contact c;
 	const char *who[] = { "ann@acme.test", "bob@acme.test", "cat@acme.test",
 			      "dan@other.test", "eve@comp.test" };
 	size_t i;
-	int created;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cadence-enroll-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (f == NULL)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/cadence.db", f->dir);
-	if (store_open(&f->st, f->path, STORE_CREATE, &err) != 0)
-		return -1;
-	memset(&u, 0, sizeof(u));
-	u.email = (char *)"rep@us.test";
-	u.name = (char *)"Ada Lovelace";
-	u.active = 1;
-	u.enroll_cap_day = 3;
-	u.send_cap_24h = 500;
-	if (store_user_add(f->st, &u, "cli:test", T0, &err) != 0)
-		return -1;
-	u.email = (char *)"off@us.test";
-	if (store_user_add(f->st, &u, "cli:test", T0, &err) != 0 ||
-	    store_user_disable(f->st, "off@us.test", "cli:test", T0, NULL, &err) != 0)
+	sfx_user(f, "rep@us.test", NULL, 500, 3);
+	sfx_user(f, "off@us.test", NULL, 500, 3);
+	if (store_user_disable(f->st, "off@us.test", "cli:test", T0, NULL, &err) != 0)
 		return -1;
 	memset(steps, 0, sizeof(steps));
 	steps[0].kind = STEP_EMAIL;
@@ -243,45 +222,19 @@ static int setup(void **state)
 	steps[0].body = (char *)"{{sender.name}}";
 	steps[1].kind = STEP_CALL;
 	steps[1].body = (char *)"Call";
-	memset(&q, 0, sizeof(q));
-	q.name = (char *)"Cold";
-	q.active = 1;
-	q.steps = steps;
-	q.nsteps = 2;
-	if (store_sequence_import(f->st, &q, "cli:test", T0, &err) != 0)
-		return -1;
-	q.name = (char *)"Personal";
+	sfx_sequence(f, "Cold", SEQ_DAYS_BUSINESS, 0, 0, steps, 2);
 	steps[0].subject = (char *)"Hi {{contact.firstname}}";
-	if (store_sequence_import(f->st, &q, "cli:test", T0, &err) != 0)
-		return -1;
-	q.name = (char *)"Empty";
-	q.nsteps = 0;
-	if (store_sequence_import(f->st, &q, "cli:test", T0, &err) != 0)
-		return -1;
-	for (i = 0; i < CAD_ARRAY_LEN(who); i++) {
-		memset(&c, 0, sizeof(c));
-		c.email = xstrdup(who[i]);
-		if (store_contact_upsert(f->st, &c, T0, &created, &err) != 0)
-			return -1;
-		contact_free(&c);
-	}
+	sfx_sequence(f, "Personal", SEQ_DAYS_BUSINESS, 0, 0, steps, 2);
+	sfx_sequence(f, "Empty", SEQ_DAYS_BUSINESS, 0, 0, steps, 0);
+	for (i = 0; i < CAD_ARRAY_LEN(who); i++)
+		sfx_contact(f, who[i], NULL);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[160];
-	store_close(f->st);
-	snprintf(p, sizeof(p), "%s/cadence.db", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/cadence.db-wal", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/cadence.db-shm", f->dir);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
+	sfx_close(*state);
 	return 0;
 }
 
@@ -318,7 +271,7 @@ static char *last_refusal(struct store *st)
 
 static void test_enroll_one_happy(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct enroll_result res;
 	struct enrollment e;
 	struct cad_err err;
@@ -335,7 +288,7 @@ static void test_enroll_one_happy(void **state)
 	assert_null(last_refusal(f->st));
 }
 
-static void expect_refusal(struct fx *f, const char *contact, const char *seq, const char *rep,
+static void expect_refusal(struct sfx *f, const char *contact, const char *seq, const char *rep,
 			   const char *want)
 {
 	struct enroll_result res;
@@ -353,7 +306,7 @@ static void expect_refusal(struct fx *f, const char *contact, const char *seq, c
 
 static void test_enroll_one_refusals(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct suppression s;
 	struct cad_err err;
 	struct enroll_result res;
@@ -389,7 +342,7 @@ static void test_enroll_one_refusals(void **state)
  * first's enrollment and refuses a second one. */
 static void test_enroll_two_handles(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct enroll_result res;
 	struct store *st2;
 	struct cad_err err;

@@ -19,52 +19,21 @@
 #include "holiday.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_fixture.h"
 #include "store_ledger.h"
 
-#define T0 1795000000   /* 2026-11-18T..Z, an arbitrary fixed "now" */
-
-struct fx {
-	char dir[64];
-	char path[96];
-	struct store *st;
-};
+#define T0 SFX_T0   /* 2026-11-18T..Z, an arbitrary fixed "now" */
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct cad_err err;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cadence-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/cadence.db", f->dir);
-	if (store_open(&f->st, f->path, STORE_CREATE, &err) != 0) {
-		fprintf(stderr, "%s\n", err.msg);
-		return -1;
-	}
+	struct sfx *f = sfx_open("store");
 	*state = f;
-	return 0;
-}
-
-static void rm_store_files(const char *dir)
-{
-	static const char *const names[] = { "cadence.db", "cadence.db-wal", "cadence.db-shm",
-					     "old.db", "old.db-wal", "old.db-shm", "new.db",
-					     "new.db-wal", "new.db-shm" };
-	char p[160];
-	size_t i;
-	for (i = 0; i < CAD_ARRAY_LEN(names); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	return f ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	store_close(f->st);
-	rm_store_files(f->dir);
-	free(f);
+	sfx_close(*state);
 	return 0;
 }
 
@@ -121,7 +90,7 @@ static void fill_seq(struct sequence *q, const char *name, size_t nsteps)
 
 static void test_open_fresh(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct store *st2;
 	struct cad_err err;
 	assert_int_equal(store_schema_version(f->st), store_schema_current());
@@ -147,7 +116,7 @@ static void test_open_fresh(void **state)
 
 static void test_open_missing(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct store *st2;
 	struct cad_err err;
 	char p[128];
@@ -161,7 +130,7 @@ static void test_open_missing(void **state)
 
 static void test_migrate_v1_with_data(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct store *st;
 	struct cad_err err;
 	struct sequence q, got;
@@ -220,7 +189,7 @@ static void test_migrate_v1_with_data(void **state)
 /* A migration that fails half-way leaves the file at its old version. */
 static void test_migrate_failure_atomic(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct store *st;
 	struct cad_err err;
 	struct user u;
@@ -280,7 +249,7 @@ static unsigned char *slurp(const char *p, size_t *len)
 
 static void test_newer_refused_unchanged(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct store *st;
 	struct cad_err err;
 	sqlite3 *db;
@@ -315,7 +284,7 @@ static void test_newer_refused_unchanged(void **state)
 
 static void test_not_a_store(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct store *st;
 	struct cad_err err;
 	sqlite3 *db;
@@ -333,7 +302,7 @@ static void test_not_a_store(void **state)
 
 static void test_tx_nested_rollback(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct cad_err err;
 	struct user u;
 	assert_int_equal(store_begin(f->st, &err), 0);
@@ -359,7 +328,7 @@ static void test_tx_nested_rollback(void **state)
 
 static void test_user_crud(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct cad_err err;
 	struct user u, *list;
 	struct event *ev;
@@ -427,7 +396,7 @@ static void test_user_crud(void **state)
 
 static void test_user_disable_delete(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct cad_err err;
 	struct user u, *list;
 	size_t n;
@@ -468,7 +437,7 @@ static void test_user_disable_delete(void **state)
 
 static void test_seq_import_get_list(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct cad_err err;
 	struct sequence q, got, *list;
 	char idbuf[32];
@@ -532,7 +501,7 @@ static void test_seq_import_get_list(void **state)
 
 static void test_seq_import_atomic(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct cad_err err;
 	struct sequence q, got, *list;
 	struct event *ev;
@@ -571,7 +540,7 @@ static void test_seq_import_atomic(void **state)
 
 static void test_contact_upsert_get(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct cad_err err;
 	struct contact c, got;
 	int created = -1;
@@ -669,7 +638,7 @@ static void add_supp(struct store *st, const char *pattern, enum supp_kind k)
 
 static void test_suppression(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct cad_err err;
 	struct suppression m, *list, s;
 	size_t n;
@@ -727,7 +696,7 @@ static void test_suppression(void **state)
 
 static void test_holidays(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct cad_err err;
 	struct holiday_list l, got;
 	struct event_filter ef;
@@ -791,7 +760,7 @@ static void test_holidays(void **state)
 
 static void test_events_filter(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct cad_err err;
 	struct event e, *ev;
 	struct event_filter ef;

@@ -17,53 +17,26 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_fixture.h"
 #include "store_ledger.h"
 
-#define T0 1795000000
+#define T0 SFX_T0
 
 struct fx {
-	char dir[64];
-	char path[96];
-	struct store *st;
+	struct sfx x;
 	int64_t rep, seq, c1, c2, c3;
 };
 
-static int64_t contact(struct store *st, const char *email)
-{
-	struct contact c;
-	struct cad_err err;
-	int created;
-	int64_t id;
-	memset(&c, 0, sizeof(c));
-	c.email = xstrdup(email);
-	assert_int_equal(store_contact_upsert(st, &c, T0, &created, &err), 0);
-	id = c.id;
-	contact_free(&c);
-	return id;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct cad_err err;
-	struct user u;
-	struct sequence q;
+	struct fx *f = xcalloc(1, sizeof(*f));
 	struct step steps[3];
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cadence-ledger-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (sfx_init(&f->x, "ledger") < 0) {
+		free(f);
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/cadence.db", f->dir);
-	if (store_open(&f->st, f->path, STORE_CREATE, &err) != 0)
-		return -1;
-	memset(&u, 0, sizeof(u));
-	u.email = (char *)"rep@us.test";
-	u.active = 1;
-	u.send_cap_24h = 500;
-	u.enroll_cap_day = 80;
-	if (store_user_add(f->st, &u, "cli:test", T0, &err) != 0)
-		return -1;
-	f->rep = u.id;
+	}
+	f->rep = sfx_user(&f->x, "rep@us.test", NULL, 500, 80);
 	memset(steps, 0, sizeof(steps));
 	steps[0].kind = STEP_EMAIL;
 	steps[0].subject = (char *)"Hi";
@@ -73,17 +46,10 @@ static int setup(void **state)
 	steps[2].kind = STEP_EMAIL;
 	steps[2].subject = (char *)"Bye";
 	steps[2].body = (char *)"Three";
-	memset(&q, 0, sizeof(q));
-	q.name = (char *)"Cold";
-	q.active = 1;
-	q.steps = steps;
-	q.nsteps = 3;
-	if (store_sequence_import(f->st, &q, "cli:test", T0, &err) != 0)
-		return -1;
-	f->seq = q.id;
-	f->c1 = contact(f->st, "ann@acme.test");
-	f->c2 = contact(f->st, "bob@acme.test");
-	f->c3 = contact(f->st, "cat@other.test");
+	f->seq = sfx_sequence(&f->x, "Cold", SEQ_DAYS_BUSINESS, 0, 0, steps, 3);
+	f->c1 = sfx_contact(&f->x, "ann@acme.test", NULL);
+	f->c2 = sfx_contact(&f->x, "bob@acme.test", NULL);
+	f->c3 = sfx_contact(&f->x, "cat@other.test", NULL);
 	*state = f;
 	return 0;
 }
@@ -91,35 +57,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
-	store_close(f->st);
-	snprintf(p, sizeof(p), "%s/cadence.db", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/cadence.db-wal", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/cadence.db-shm", f->dir);
-	unlink(p);
-	rmdir(f->dir);
+	sfx_fini(&f->x);
 	free(f);
 	return 0;
 }
 
 static int64_t enroll(struct fx *f, int64_t contact_id, cad_time_t due)
 {
-	struct enrollment e;
-	struct cad_err err;
-	int64_t id;
-	memset(&e, 0, sizeof(e));
-	e.contact_id = contact_id;
-	e.sequence_id = f->seq;
-	e.user_id = f->rep;
-	e.state = ENR_ACTIVE;
-	e.step = 1;
-	e.next_due = due;
-	assert_int_equal(store_enrollment_insert(f->st, &e, "cli:test", T0, &err), 0);
-	id = e.id;
-	enrollment_free(&e);
-	return id;
+	return sfx_enroll(&f->x, contact_id, f->seq, f->rep, due);
 }
 
 static int64_t prepare(struct fx *f, int64_t enr, int step, const char *msgid)
@@ -134,7 +79,7 @@ static int64_t prepare(struct fx *f, int64_t enr, int step, const char *msgid)
 	m.message_id = xstrdup(msgid);
 	m.token = xasprintf("tok-%s", msgid);
 	m.subject = xstrdup("Hi");
-	assert_int_equal(store_msg_prepare(f->st, &m, T0 + 1, &existing, &err), 0);
+	assert_int_equal(store_msg_prepare(f->x.st, &m, T0 + 1, &existing, &err), 0);
 	assert_int_equal(existing, 0);
 	assert_int_equal(m.state, MSG_PREPARED);
 	id = m.id;
@@ -146,21 +91,8 @@ static struct enrollment get_enr(struct fx *f, int64_t id)
 {
 	struct enrollment e;
 	struct cad_err err;
-	assert_int_equal(store_enrollment_get(f->st, id, &e, &err), 0);
+	assert_int_equal(store_enrollment_get(f->x.st, id, &e, &err), 0);
 	return e;
-}
-
-static size_t count_events(struct store *st, const char *type)
-{
-	struct event_filter ef;
-	struct event *ev;
-	struct cad_err err;
-	size_t n;
-	memset(&ef, 0, sizeof(ef));
-	ef.type = type;
-	assert_int_equal(store_events(st, &ef, &ev, &n, &err), 0);
-	store_events_free(ev, n);
-	return n;
 }
 
 static void test_due_defer_advance(void **state)
@@ -174,7 +106,7 @@ static void test_due_defer_advance(void **state)
 	int64_t b = enroll(f, f->c2, T0 + 10);
 	int64_t c = enroll(f, f->c3, T0 + 500);
 
-	assert_int_equal(store_due(f->st, T0 + 100, 0, &v, &n, &err), 0);
+	assert_int_equal(store_due(f->x.st, T0 + 100, 0, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(v[0].e.id, b);
 	assert_int_equal(v[1].e.id, a);
@@ -183,33 +115,33 @@ static void test_due_defer_advance(void **state)
 	assert_int_equal(v[1].nsteps, 3);
 	assert_int_equal(v[1].next_kind, STEP_EMAIL);
 	store_enrollment_views_free(v, n);
-	assert_int_equal(store_due(f->st, T0 + 1000, 1, &v, &n, &err), 0);
+	assert_int_equal(store_due(f->x.st, T0 + 1000, 1, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].e.id, b);
 	store_enrollment_views_free(v, n);
 
 	/* Paused and deferred-without-time ones are not due. */
-	assert_int_equal(store_pause(f->st, SCOPE_ENROLLMENT, "2", "ooo", 0, "cli:test", T0, NULL,
+	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, "2", "ooo", 0, "cli:test", T0, NULL,
 				     &err), 0);
-	before = count_events(f->st, NULL);
-	assert_int_equal(store_enrollment_defer(f->st, a, 0, &err), 0);
-	assert_int_equal(store_enrollment_defer(f->st, c, T0 + 2000, &err), 0);
-	assert_int_equal(count_events(f->st, NULL), before);
-	assert_int_equal(store_due(f->st, T0 + 1000, 0, &v, &n, &err), 0);
+	before = sfx_count_events(&f->x, NULL, 0);
+	assert_int_equal(store_enrollment_defer(f->x.st, a, 0, &err), 0);
+	assert_int_equal(store_enrollment_defer(f->x.st, c, T0 + 2000, &err), 0);
+	assert_int_equal(sfx_count_events(&f->x, NULL, 0), before);
+	assert_int_equal(store_due(f->x.st, T0 + 1000, 0, &v, &n, &err), 0);
 	assert_int_equal(n, 0);
 	store_enrollment_views_free(v, n);
-	assert_int_equal(store_due(f->st, T0 + 2000, 0, &v, &n, &err), 0);
+	assert_int_equal(store_due(f->x.st, T0 + 2000, 0, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].e.id, c);
 	store_enrollment_views_free(v, n);
 
 	/* Advance moves only from the current step. */
-	assert_int_equal(store_enrollment_advance(f->st, c, 2, T0 + 1, "step_skipped", "x",
+	assert_int_equal(store_enrollment_advance(f->x.st, c, 2, T0 + 1, "step_skipped", "x",
 						  "cadenced", T0, &err), 0);
 	e = get_enr(f, c);
 	assert_int_equal(e.step, 1);
 	enrollment_free(&e);
-	assert_int_equal(store_enrollment_advance(f->st, c, 1, T0 + 3000, EV_STEP_SCHEDULED,
+	assert_int_equal(store_enrollment_advance(f->x.st, c, 1, T0 + 3000, EV_STEP_SCHEDULED,
 						  "step 1 is a task that does not wait",
 						  "cadenced", T0, &err), 0);
 	e = get_enr(f, c);
@@ -217,16 +149,16 @@ static void test_due_defer_advance(void **state)
 	assert_int_equal(e.next_due, T0 + 3000);
 	enrollment_free(&e);
 	/* Past the last step: finished, with the caller's event. */
-	assert_int_equal(store_enrollment_advance(f->st, c, 2, 0, EV_STEP_SCHEDULED, NULL,
+	assert_int_equal(store_enrollment_advance(f->x.st, c, 2, 0, EV_STEP_SCHEDULED, NULL,
 						  "cadenced", T0, &err), 0);
-	assert_int_equal(store_enrollment_advance(f->st, c, 3, 0, EV_FINISHED, "no steps left",
+	assert_int_equal(store_enrollment_advance(f->x.st, c, 3, 0, EV_FINISHED, "no steps left",
 						  "cadenced", T0, &err), 0);
 	e = get_enr(f, c);
 	assert_int_equal(e.state, ENR_FINISHED);
 	assert_int_equal(e.next_due, 0);
 	enrollment_free(&e);
-	assert_int_equal(count_events(f->st, EV_FINISHED), 1);
-	assert_int_equal(store_enrollment_advance(f->st, 999, 1, 0, EV_FINISHED, NULL, "cadenced",
+	assert_int_equal(sfx_count_events(&f->x, EV_FINISHED, 0), 1);
+	assert_int_equal(store_enrollment_advance(f->x.st, 999, 1, 0, EV_FINISHED, NULL, "cadenced",
 						  T0, &err), STORE_NOTFOUND);
 }
 
@@ -245,28 +177,28 @@ static void test_prepare_and_lookups(void **state)
 	m.step = 1;
 	m.message_id = xstrdup("other@cadence.test");
 	m.token = xstrdup("tok-other");
-	assert_int_equal(store_msg_prepare(f->st, &m, T0 + 50, &existing, &err), 0);
+	assert_int_equal(store_msg_prepare(f->x.st, &m, T0 + 50, &existing, &err), 0);
 	assert_int_equal(existing, 1);
 	assert_int_equal(m.id, id);
 	assert_string_equal(m.message_id, "abc.1@cadence.test");
 	assert_int_equal(m.created_at, T0 + 1);
 	sent_msg_free(&m);
 
-	assert_int_equal(store_msg_get(f->st, "<abc.1@cadence.test>", &m, &err), 0);
+	assert_int_equal(store_msg_get(f->x.st, "<abc.1@cadence.test>", &m, &err), 0);
 	assert_int_equal(m.id, id);
 	assert_string_equal(m.token, "tok-abc.1@cadence.test");
 	assert_string_equal(m.subject, "Hi");
 	sent_msg_free(&m);
-	assert_int_equal(store_msg_get_token(f->st, "tok-abc.1@cadence.test", &m, &err), 0);
+	assert_int_equal(store_msg_get_token(f->x.st, "tok-abc.1@cadence.test", &m, &err), 0);
 	assert_int_equal(m.id, id);
 	sent_msg_free(&m);
-	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
 	assert_int_equal(m.id, id);
 	sent_msg_free(&m);
-	assert_int_equal(store_msg_for_step(f->st, a, 2, &m, &err), STORE_NOTFOUND);
+	assert_int_equal(store_msg_for_step(f->x.st, a, 2, &m, &err), STORE_NOTFOUND);
 	assert_int_equal(m.id, 0);
-	assert_int_equal(store_msg_get(f->st, "nope@x.test", &m, &err), STORE_NOTFOUND);
-	assert_int_equal(store_msg_get_token(f->st, "nope", &m, &err), STORE_NOTFOUND);
+	assert_int_equal(store_msg_get(f->x.st, "nope@x.test", &m, &err), STORE_NOTFOUND);
+	assert_int_equal(store_msg_get_token(f->x.st, "nope", &m, &err), STORE_NOTFOUND);
 
 	/* A reused Message-ID for another step is refused. */
 	memset(&m, 0, sizeof(m));
@@ -274,10 +206,10 @@ static void test_prepare_and_lookups(void **state)
 	m.step = 3;
 	m.message_id = xstrdup("abc.1@cadence.test");
 	m.token = xstrdup("tok-new");
-	assert_int_equal(store_msg_prepare(f->st, &m, T0, &existing, &err), -1);
+	assert_int_equal(store_msg_prepare(f->x.st, &m, T0, &existing, &err), -1);
 	free(m.message_id);
 	m.message_id = NULL;
-	assert_int_equal(store_msg_prepare(f->st, &m, T0, &existing, &err), -1);
+	assert_int_equal(store_msg_prepare(f->x.st, &m, T0, &existing, &err), -1);
 	sent_msg_free(&m);
 }
 
@@ -294,48 +226,48 @@ static void test_gate_and_sent(void **state)
 	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
 	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
 
-	assert_int_equal(store_msg_gate(f->st, "<x@elsewhere.test>", "Q0", T0, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "<x@elsewhere.test>", "Q0", T0, &gv, why,
 					sizeof(why), &err), 0);
 	assert_int_equal(gv, GATE_UNKNOWN);
 
 	/* Accepted once, with the queue id... */
-	assert_int_equal(store_msg_gate(f->st, "<a1@cadence.test>", "4Xy1", T0 + 2, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "<a1@cadence.test>", "4Xy1", T0 + 2, &gv, why,
 					sizeof(why), &err), 0);
 	assert_int_equal(gv, GATE_ACCEPT);
-	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
 	assert_int_equal(m.state, MSG_WITNESSED);
 	assert_string_equal(m.queue_id, "4Xy1");
 	assert_int_equal(m.witnessed_at, T0 + 2);
 	sent_msg_free(&m);
 	/* ...never twice. */
-	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "4Xy2", T0 + 3, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "4Xy2", T0 + 3, &gv, why,
 					sizeof(why), &err), 0);
 	assert_int_equal(gv, GATE_REJECT);
 	assert_non_null(strstr(why, "already sent as 4Xy1"));
-	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
 	assert_int_equal(m.state, MSG_WITNESSED);
 	sent_msg_free(&m);
 
 	/* A reply stopped b a second ago: the gate refuses its message. */
-	assert_int_equal(store_unenroll(f->st, SCOPE_CONTACT, "bob@acme.test", "replied", "milter",
+	assert_int_equal(store_unenroll(f->x.st, SCOPE_CONTACT, "bob@acme.test", "replied", "milter",
 					T0 + 4, NULL, &err), 0);
-	assert_int_equal(store_msg_gate(f->st, "b1@cadence.test", "4Xy3", T0 + 5, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "b1@cadence.test", "4Xy3", T0 + 5, &gv, why,
 					sizeof(why), &err), 0);
 	assert_int_equal(gv, GATE_REJECT);
 	assert_non_null(strstr(why, "is unenrolled (replied)"));
-	assert_int_equal(store_msg_for_step(f->st, b, 1, &m, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, b, 1, &m, &err), 0);
 	assert_int_equal(m.state, MSG_REJECTED);
 	sent_msg_free(&m);
-	assert_int_equal(count_events(f->st, EV_GATE_REJECTED), 2);
-	assert_int_equal(count_events(f->st, EV_STEP_WITNESSED), 1);
+	assert_int_equal(sfx_count_events(&f->x, EV_GATE_REJECTED, 0), 2);
+	assert_int_equal(sfx_count_events(&f->x, EV_STEP_WITNESSED, 0), 1);
 	/* A rejected message can never be marked sent. */
-	assert_int_equal(store_msg_sent(f->st, mb, "250 ok", "Q", T0 + 100, "cadenced", T0 + 6,
+	assert_int_equal(store_msg_sent(f->x.st, mb, "250 ok", "Q", T0 + 100, "cadenced", T0 + 6,
 					&err), -1);
 
 	/* The 250 arrives: a stays witnessed and moves to step 2. */
-	assert_int_equal(store_msg_sent(f->st, ma, "250 2.0.0 Ok: queued as 4Xy1", "4Xy1",
+	assert_int_equal(store_msg_sent(f->x.st, ma, "250 2.0.0 Ok: queued as 4Xy1", "4Xy1",
 					T0 + 86400, "cadenced", T0 + 6, &err), 0);
-	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
 	assert_int_equal(m.state, MSG_WITNESSED);
 	assert_int_equal(m.submitted_at, T0 + 6);
 	assert_string_equal(m.smtp_reply, "250 2.0.0 Ok: queued as 4Xy1");
@@ -345,14 +277,14 @@ static void test_gate_and_sent(void **state)
 	assert_int_equal(e.next_due, T0 + 86400);
 	enrollment_free(&e);
 	/* A second report moves nothing. */
-	assert_int_equal(store_msg_sent(f->st, ma, "250 again", "4Xy1", T0 + 99999, "cadenced",
+	assert_int_equal(store_msg_sent(f->x.st, ma, "250 again", "4Xy1", T0 + 99999, "cadenced",
 					T0 + 7, &err), 0);
 	e = get_enr(f, a);
 	assert_int_equal(e.step, 2);
 	assert_int_equal(e.next_due, T0 + 86400);
 	enrollment_free(&e);
-	assert_int_equal(count_events(f->st, EV_STEP_SENT), 1);
-	assert_int_equal(store_msg_sent(f->st, 999, "250", NULL, 0, "cadenced", T0, &err),
+	assert_int_equal(sfx_count_events(&f->x, EV_STEP_SENT, 0), 1);
+	assert_int_equal(store_msg_sent(f->x.st, 999, "250", NULL, 0, "cadenced", T0, &err),
 			 STORE_NOTFOUND);
 }
 
@@ -370,11 +302,11 @@ static void test_retry_failed(void **state)
 	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
 
 	/* 4xx after DATA: the witness is forgotten, the step is retried later. */
-	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
 					sizeof(why), &err), 0);
-	assert_int_equal(store_msg_retry(f->st, ma, "451 4.3.0 try later", T0 + 600, T0 + 3, &err),
+	assert_int_equal(store_msg_retry(f->x.st, ma, "451 4.3.0 try later", T0 + 600, T0 + 3, &err),
 			 0);
-	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
 	assert_int_equal(m.state, MSG_PREPARED);
 	assert_null(m.queue_id);
 	assert_int_equal(m.witnessed_at, 0);
@@ -386,23 +318,23 @@ static void test_retry_failed(void **state)
 	assert_int_equal(e.next_due, T0 + 600);
 	enrollment_free(&e);
 	/* The resend (same Message-ID) passes the gate again. */
-	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q2", T0 + 601, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q2", T0 + 601, &gv, why,
 					sizeof(why), &err), 0);
 	assert_int_equal(gv, GATE_ACCEPT);
 
 	/* 5xx: failed, and the enrollment is paused with the reply. */
-	assert_int_equal(store_msg_failed(f->st, mb, "550 5.1.1 no such user", "cadenced", T0 + 4,
+	assert_int_equal(store_msg_failed(f->x.st, mb, "550 5.1.1 no such user", "cadenced", T0 + 4,
 					  &err), 0);
-	assert_int_equal(store_msg_for_step(f->st, b, 1, &m, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, b, 1, &m, &err), 0);
 	assert_int_equal(m.state, MSG_FAILED);
 	sent_msg_free(&m);
 	e = get_enr(f, b);
 	assert_int_equal(e.state, ENR_PAUSED);
 	assert_non_null(strstr(e.reason, "550 5.1.1 no such user"));
 	enrollment_free(&e);
-	assert_int_equal(store_msg_retry(f->st, mb, "451", T0, T0, &err), -1);
-	assert_int_equal(count_events(f->st, EV_STEP_FAILED), 2);
-	assert_int_equal(count_events(f->st, EV_PAUSED), 1);
+	assert_int_equal(store_msg_retry(f->x.st, mb, "451", T0, T0, &err), -1);
+	assert_int_equal(sfx_count_events(&f->x, EV_STEP_FAILED, 0), 2);
+	assert_int_equal(sfx_count_events(&f->x, EV_PAUSED, 0), 1);
 }
 
 static void test_resume_rearms(void **state)
@@ -416,33 +348,33 @@ static void test_resume_rearms(void **state)
 	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
 
 	/* An out-of-office paused a while the message was on its way. */
-	assert_int_equal(store_pause(f->st, SCOPE_ENROLLMENT, "1", "out of office", T0 + 900,
+	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, "1", "out of office", T0 + 900,
 				     "milter", T0 + 1, NULL, &err), 0);
-	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
 					sizeof(why), &err), 0);
 	assert_int_equal(gv, GATE_REJECT);
 	assert_non_null(strstr(why, "paused (out of office)"));
-	assert_int_equal(store_msg_failed(f->st, ma, "550 5.7.1 gate: enrollment paused",
+	assert_int_equal(store_msg_failed(f->x.st, ma, "550 5.7.1 gate: enrollment paused",
 					  "cadenced", T0 + 3, &err), 0);
 	/* Resumed: the step's message is armed again, and passes once. */
-	assert_int_equal(store_resume(f->st, SCOPE_ENROLLMENT, "1", "cadenced", T0 + 900, NULL,
+	assert_int_equal(store_resume(f->x.st, SCOPE_ENROLLMENT, "1", "cadenced", T0 + 900, NULL,
 				      &err), 0);
-	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
 	assert_int_equal(m.id, ma);
 	assert_int_equal(m.state, MSG_PREPARED);
 	sent_msg_free(&m);
-	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q2", T0 + 901, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q2", T0 + 901, &gv, why,
 					sizeof(why), &err), 0);
 	assert_int_equal(gv, GATE_ACCEPT);
 	/* A message that left is never re-armed. */
-	assert_int_equal(store_pause(f->st, SCOPE_ENROLLMENT, "1", "manual", 0, "cli:test",
+	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, "1", "manual", 0, "cli:test",
 				     T0 + 902, NULL, &err), 0);
-	assert_int_equal(store_resume(f->st, SCOPE_ENROLLMENT, "1", "cli:test", T0 + 903, NULL,
+	assert_int_equal(store_resume(f->x.st, SCOPE_ENROLLMENT, "1", "cli:test", T0 + 903, NULL,
 				      &err), 0);
-	assert_int_equal(store_msg_for_step(f->st, a, 1, &m, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
 	assert_int_equal(m.state, MSG_WITNESSED);
 	sent_msg_free(&m);
-	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q3", T0 + 904, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q3", T0 + 904, &gv, why,
 					sizeof(why), &err), 0);
 	assert_int_equal(gv, GATE_REJECT);
 }
@@ -465,12 +397,12 @@ static void test_pending_after_crash(void **state)
 	prepare(f, c, 1, "c1@cadence.test");
 	/* a was handed to the MTA and witnessed, then cadenced died; b was
 	 * only recorded; c's contact has unsubscribed meanwhile. */
-	assert_int_equal(store_msg_gate(f->st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
 					sizeof(why), &err), 0);
-	assert_int_equal(store_unenroll(f->st, SCOPE_ENROLLMENT, "3", "unsubscribed", "milter",
+	assert_int_equal(store_unenroll(f->x.st, SCOPE_ENROLLMENT, "3", "unsubscribed", "milter",
 					T0 + 3, NULL, &err), 0);
 
-	assert_int_equal(store_msgs_pending(f->st, &p, &n, &err), 0);
+	assert_int_equal(store_msgs_pending(f->x.st, &p, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(p[0].id, ma);
 	assert_int_equal(p[0].state, MSG_WITNESSED);
@@ -479,12 +411,12 @@ static void test_pending_after_crash(void **state)
 	store_msgs_free(p, n);
 
 	/* Finishing a's step 3 without sending empties its place in the list. */
-	assert_int_equal(store_msg_sent(f->st, ma, "witnessed by the MTA before a restart", "Q1",
+	assert_int_equal(store_msg_sent(f->x.st, ma, "witnessed by the MTA before a restart", "Q1",
 					T0 + 100, "cadenced", T0 + 10, &err), 0);
 	e = get_enr(f, a);
 	assert_int_equal(e.step, 2);
 	enrollment_free(&e);
-	assert_int_equal(store_msgs_pending(f->st, &p, &n, &err), 0);
+	assert_int_equal(store_msgs_pending(f->x.st, &p, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(p[0].id, mb);
 	store_msgs_free(p, n);
@@ -501,8 +433,8 @@ static void test_task_step(void **state)
 	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
 	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
 
-	assert_int_equal(store_msg_sent(f->st, ma, "250", NULL, T0 + 10, "cadenced", T0, &err), 0);
-	assert_int_equal(store_msg_sent(f->st, mb, "250", NULL, T0 + 10, "cadenced", T0, &err), 0);
+	assert_int_equal(store_msg_sent(f->x.st, ma, "250", NULL, T0 + 10, "cadenced", T0, &err), 0);
+	assert_int_equal(store_msg_sent(f->x.st, mb, "250", NULL, T0 + 10, "cadenced", T0, &err), 0);
 
 	/* A call that waits: the task opens, the step leaves the due list. */
 	memset(&t, 0, sizeof(t));
@@ -510,14 +442,14 @@ static void test_task_step(void **state)
 	t.step = 2;
 	t.kind = STEP_CALL;
 	t.due_at = T0 + 10;
-	assert_int_equal(store_task_step(f->st, &t, 1, 0, "cadenced", T0 + 10, &err), 0);
+	assert_int_equal(store_task_step(f->x.st, &t, 1, 0, "cadenced", T0 + 10, &err), 0);
 	assert_true(t.id > 0);
 	assert_int_equal(t.user_id, f->rep);
 	e = get_enr(f, a);
 	assert_int_equal(e.step, 2);
 	assert_int_equal(e.next_due, 0);
 	enrollment_free(&e);
-	assert_int_equal(store_task_close(f->st, t.id, TASK_DONE, T0 + 500, "cli:rep", T0 + 20,
+	assert_int_equal(store_task_close(f->x.st, t.id, TASK_DONE, T0 + 500, "cli:rep", T0 + 20,
 					  &err), 0);
 	e = get_enr(f, a);
 	assert_int_equal(e.step, 3);
@@ -529,17 +461,17 @@ static void test_task_step(void **state)
 	t.enrollment_id = b;
 	t.step = 2;
 	t.kind = STEP_CALL;
-	assert_int_equal(store_task_step(f->st, &t, 0, T0 + 700, "cadenced", T0 + 10, &err), 0);
+	assert_int_equal(store_task_step(f->x.st, &t, 0, T0 + 700, "cadenced", T0 + 10, &err), 0);
 	e = get_enr(f, b);
 	assert_int_equal(e.step, 3);
 	assert_int_equal(e.next_due, T0 + 700);
 	enrollment_free(&e);
-	assert_int_equal(count_events(f->st, EV_TASK_CREATED), 2);
+	assert_int_equal(sfx_count_events(&f->x, EV_TASK_CREATED, 0), 2);
 
 	memset(&t, 0, sizeof(t));
 	t.enrollment_id = 999;
 	t.step = 1;
-	assert_int_equal(store_task_step(f->st, &t, 1, 0, "cadenced", T0, &err), STORE_NOTFOUND);
+	assert_int_equal(store_task_step(f->x.st, &t, 1, 0, "cadenced", T0, &err), STORE_NOTFOUND);
 }
 
 static void test_send_counts(void **state)
@@ -558,22 +490,22 @@ static void test_send_counts(void **state)
 
 	prepare(f, b, 1, "b1@cadence.test");
 	prepare(f, c, 1, "c1@cadence.test");
-	assert_int_equal(store_msg_sent(f->st, ma, "250", NULL, T0 + 10, "cadenced", T0 + 100,
+	assert_int_equal(store_msg_sent(f->x.st, ma, "250", NULL, T0 + 10, "cadenced", T0 + 100,
 					&err), 0);
-	assert_int_equal(store_msg_gate(f->st, "b1@cadence.test", "Q", T0 + 50, &gv, why,
+	assert_int_equal(store_msg_gate(f->x.st, "b1@cadence.test", "Q", T0 + 50, &gv, why,
 					sizeof(why), &err), 0);
 	/* c is only prepared: not a send. */
-	assert_int_equal(store_user_sends_since(f->st, f->rep, T0, &times, &n, &err), 0);
+	assert_int_equal(store_user_sends_since(f->x.st, f->rep, T0, &times, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(times[0], T0 + 50);
 	assert_int_equal(times[1], T0 + 100);
 	free(times);
-	assert_int_equal(store_user_sends_since(f->st, f->rep, T0 + 60, &times, &n, &err), 0);
+	assert_int_equal(store_user_sends_since(f->x.st, f->rep, T0 + 60, &times, &n, &err), 0);
 	assert_int_equal(n, 1);
 	free(times);
-	assert_int_equal(store_domain_sends_since(f->st, "ACME.test", T0, &cnt, &err), 0);
+	assert_int_equal(store_domain_sends_since(f->x.st, "ACME.test", T0, &cnt, &err), 0);
 	assert_int_equal(cnt, 2);
-	assert_int_equal(store_domain_sends_since(f->st, "other.test", T0, &cnt, &err), 0);
+	assert_int_equal(store_domain_sends_since(f->x.st, "other.test", T0, &cnt, &err), 0);
 	assert_int_equal(cnt, 0);
 }
 

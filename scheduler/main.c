@@ -63,7 +63,7 @@ static int sched_load(struct sched *s, const char *conf_path, struct cad_err *er
 	struct cad_conf conf;
 	struct cad_secret secret = { 0 };
 	struct store *st = NULL;
-	conf_defaults(&conf);
+	/* conf_load() starts from the defaults itself (and overwrites conf). */
 	if (conf_load(conf_path, &conf, err) < 0) {
 		conf_free(&conf);
 		return -1;
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	s.actor = "cadenced";
 	s.stop = &got_stop;
 	s.batch = 500;
-	cad_log_open("cadenced", !(foreground || once || check), verbose);
+	cad_log_open("cadenced", 0, verbose);
 	if (submit_global_init(&err) < 0) {
 		fprintf(stderr, "cadenced: %s\n", err.msg);
 		return 1;
@@ -154,6 +154,8 @@ int main(int argc, char **argv)
 		printf("cadenced: %s: configuration, secret and store OK\n", conf_path);
 		goto out;
 	}
+	/* -f and --once log to stderr; a detached daemon follows Syslog. */
+	cad_log_open("cadenced", s.conf.syslog && !(foreground || once), verbose);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;

@@ -34,6 +34,9 @@
 #include "submit.h"
 #include "tmpl.h"
 
+/* How far ahead a pass looks for the next wake-up. */
+#define SCHED_HORIZON ((cad_time_t)366 * 86400)
+
 /* What the pass loads once per sequence and per rep. */
 struct seq_entry {
 	struct sequence seq;
@@ -315,8 +318,13 @@ static int do_email_step(struct sched *s, const struct enrollment_view *v, struc
 	}
 	if (existing && m.state != MSG_PREPARED) {
 		/* submitted/failed/rejected yet still due: the store moved on in
-		 * another way; never send it again. */
-		rc = store_enrollment_defer(s->store, v->e.id, 0, err);
+		 * another way; never send it again, and say so (parking it with
+		 * no due time would leave it active and silent for ever). */
+		char *why = xasprintf("step %d: its message is already %s; not sent again",
+				      v->e.step, msg_state_name(m.state));
+		rc = pause_with(s, v->e.id, why, now, err);
+		free(why);
+		stats->failed++;
 		goto out;
 	}
 
@@ -562,5 +570,16 @@ int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struc
 	if (due)
 		store_enrollment_views_free(due, n);
 	cache_free(&cache);
+	/* When the daemon should wake: the earliest future due time (through
+	 * the same index); 0 (its default poll) when that is not later. */
+	if (rc == 0 && !*s->stop) {
+		due = NULL;
+		n = 0;
+		if (store_due(s->store, now + SCHED_HORIZON, 1, &due, &n, err) < 0)
+			return -1;
+		if (n == 1 && due[0].e.next_due > now)
+			stats->next_wake = due[0].e.next_due;
+		store_enrollment_views_free(due, n);
+	}
 	return rc;
 }

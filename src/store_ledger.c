@@ -337,60 +337,79 @@ fail:
 
 /* A witnessed message stays witnessed (the stronger fact); others become
  * submitted. The first queue id known is kept. */
-static const char sql_sent[] =
-	"UPDATE sent_messages SET state = CASE WHEN state = 'witnessed' THEN 'witnessed'"
-	" ELSE 'submitted' END, smtp_reply = ?, queue_id = COALESCE(queue_id, ?),"
-	" submitted_at = ? WHERE id = ?";
+/* What the three reports after submission (sent, retry, failed) are given. */
+struct report {
+	const char *smtp_reply, *queue_id, *actor;
+	cad_time_t next_due, retry_at, now;
+};
 
-int store_msg_sent(struct store *st, int64_t msg_id, const char *smtp_reply,
-		   const char *queue_id, cad_time_t next_due, const char *actor, cad_time_t now,
-		   struct cad_err *err)
+/* One report's change to message c, inside the transaction; *detail (freed
+ * by the caller) is the event detail it wrote. 0 = commit, -1 = roll back. */
+typedef int (*report_fn)(struct store *st, const struct msg_ctx *c, const struct report *r,
+			 char **detail, struct cad_err *err);
+
+/* In one transaction: read message msg_id with its enrollment (STORE_NOTFOUND
+ * when unknown), apply change, commit, or roll everything back. */
+static int report_tx(struct store *st, int64_t msg_id, report_fn change, const struct report *r,
+		     struct cad_err *err)
 {
 	struct msg_ctx c;
-	sqlite3_stmt *s;
 	char *detail = NULL;
 	int rc;
 
 	if (store_begin(st, err) < 0)
 		return -1;
 	rc = read_ctx(st, sql_ctx_by_id, NULL, msg_id, &c, err);
-	if (rc != 0)
-		goto fail;
-	rc = -1;
-	if (c.m.state == MSG_SUBMITTED || (c.m.state == MSG_WITNESSED && c.m.submitted_at)) {
-		/* Reported before: nothing moves twice. */
-		ctx_free(&c);
-		return store_commit(st, err);
+	if (rc == 0)
+		rc = change(st, &c, r, &detail, err) < 0 ? -1 : 0;
+	free(detail);
+	ctx_free(&c);
+	if (rc != 0) {
+		store_rollback(st);
+		return rc;
 	}
-	if (c.m.state == MSG_FAILED || c.m.state == MSG_REJECTED) {
-		cad_err_set(err, "message %lld was %s; it cannot be sent", (long long)msg_id,
-			    msg_states[c.m.state]);
-		goto fail;
-	}
+	return store_commit(st, err);
+}
+
+static const char sql_sent[] =
+	"UPDATE sent_messages SET state = CASE WHEN state = 'witnessed' THEN 'witnessed'"
+	" ELSE 'submitted' END, smtp_reply = ?, queue_id = COALESCE(queue_id, ?),"
+	" submitted_at = ? WHERE id = ?";
+
+static int sent_change(struct store *st, const struct msg_ctx *c, const struct report *r,
+		       char **detail, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+
+	if (c->m.state == MSG_SUBMITTED || (c->m.state == MSG_WITNESSED && c->m.submitted_at))
+		return 0;   /* reported before: nothing moves twice */
+	if (c->m.state == MSG_FAILED || c->m.state == MSG_REJECTED)
+		return cad_err_set(err, "message %lld was %s; it cannot be sent",
+				   (long long)c->m.id, msg_states[c->m.state]);
 	s = store_stmt(st, sql_sent, err);
 	if (s == NULL)
-		goto fail;
-	store_bind_text(s, 1, smtp_reply);
-	store_bind_text(s, 2, queue_id);
-	store_bind_int64(s, 3, now);
-	store_bind_int64(s, 4, msg_id);
+		return -1;
+	store_bind_text(s, 1, r->smtp_reply);
+	store_bind_text(s, 2, r->queue_id);
+	store_bind_int64(s, 3, r->now);
+	store_bind_int64(s, 4, c->m.id);
 	if (store_exec_stmt(st, s, "marking a message sent", err) < 0)
-		goto fail;
-	detail = xasprintf("step %d%s%s%s%s", c.m.step, queue_id ? ", queue id " : "",
-			   queue_id ? queue_id : "", smtp_reply ? ": " : "",
-			   smtp_reply ? smtp_reply : "");
-	if (ctx_event(st, &c, EV_STEP_SENT, actor, now, detail, err) < 0 ||
-	    store_enr_move(st, c.m.enrollment_id, c.m.step, next_due, NULL, NULL, actor, now,
-			   NULL, err) < 0)
-		goto fail;
-	free(detail);
-	ctx_free(&c);
-	return store_commit(st, err);
-fail:
-	free(detail);
-	ctx_free(&c);
-	store_rollback(st);
-	return rc > 0 ? rc : -1;
+		return -1;
+	*detail = xasprintf("step %d%s%s%s%s", c->m.step, r->queue_id ? ", queue id " : "",
+			    r->queue_id ? r->queue_id : "", r->smtp_reply ? ": " : "",
+			    r->smtp_reply ? r->smtp_reply : "");
+	if (ctx_event(st, c, EV_STEP_SENT, r->actor, r->now, *detail, err) < 0)
+		return -1;
+	return store_enr_move(st, c->m.enrollment_id, c->m.step, r->next_due, NULL, NULL,
+			      r->actor, r->now, NULL, err) < 0 ? -1 : 0;
+}
+
+int store_msg_sent(struct store *st, int64_t msg_id, const char *smtp_reply,
+		   const char *queue_id, cad_time_t next_due, const char *actor, cad_time_t now,
+		   struct cad_err *err)
+{
+	struct report r = { smtp_reply, queue_id, actor, next_due, 0, now };
+	return report_tx(st, msg_id, sent_change, &r, err);
 }
 
 static const char sql_retry[] =
@@ -400,97 +419,75 @@ static const char sql_defer_step[] =
 	"UPDATE enrollments SET next_due = ?1, updated_at = ?2"
 	" WHERE id = ?3 AND step = ?4 AND state = 'active'";
 
-int store_msg_retry(struct store *st, int64_t msg_id, const char *smtp_reply,
-		    cad_time_t retry_at, cad_time_t now, struct cad_err *err)
+static int retry_change(struct store *st, const struct msg_ctx *c, const struct report *r,
+			char **detail, struct cad_err *err)
 {
 	char tbuf[CAD_TIME_BUFSZ];
-	struct msg_ctx c;
 	sqlite3_stmt *s;
-	char *detail = NULL;
-	int rc;
 
-	if (store_begin(st, err) < 0)
-		return -1;
-	rc = read_ctx(st, sql_ctx_by_id, NULL, msg_id, &c, err);
-	if (rc != 0)
-		goto fail;
-	rc = -1;
-	if (c.m.state != MSG_PREPARED && c.m.state != MSG_WITNESSED) {
-		cad_err_set(err, "message %lld is %s; it cannot be retried", (long long)msg_id,
-			    msg_states[c.m.state]);
-		goto fail;
-	}
+	if (c->m.state != MSG_PREPARED && c->m.state != MSG_WITNESSED)
+		return cad_err_set(err, "message %lld is %s; it cannot be retried",
+				   (long long)c->m.id, msg_states[c->m.state]);
 	/* The MTA did not queue it: any witness was of a copy that is gone. */
 	s = store_stmt(st, sql_retry, err);
 	if (s == NULL)
-		goto fail;
-	store_bind_text(s, 1, smtp_reply);
-	store_bind_int64(s, 2, msg_id);
+		return -1;
+	store_bind_text(s, 1, r->smtp_reply);
+	store_bind_int64(s, 2, c->m.id);
 	if (store_exec_stmt(st, s, "marking a message for retry", err) < 0)
-		goto fail;
+		return -1;
 	s = store_stmt(st, sql_defer_step, err);
 	if (s == NULL)
-		goto fail;
-	store_bind_time(s, 1, retry_at);
-	store_bind_int64(s, 2, now);
-	store_bind_int64(s, 3, c.m.enrollment_id);
-	store_bind_int64(s, 4, c.m.step);
+		return -1;
+	store_bind_time(s, 1, r->retry_at);
+	store_bind_int64(s, 2, r->now);
+	store_bind_int64(s, 3, c->m.enrollment_id);
+	store_bind_int64(s, 4, c->m.step);
 	if (store_exec_stmt(st, s, "deferring a step", err) < 0)
-		goto fail;
-	detail = xasprintf("step %d: temporary failure, retry at %s: %s", c.m.step,
-			   cad_time_format(retry_at, tbuf, sizeof(tbuf)),
-			   smtp_reply ? smtp_reply : "no reply");
-	if (ctx_event(st, &c, EV_STEP_FAILED, "cadenced", now, detail, err) < 0)
-		goto fail;
-	free(detail);
-	ctx_free(&c);
-	return store_commit(st, err);
-fail:
-	free(detail);
-	ctx_free(&c);
-	store_rollback(st);
-	return rc > 0 ? rc : -1;
+		return -1;
+	*detail = xasprintf("step %d: temporary failure, retry at %s: %s", c->m.step,
+			    cad_time_format(r->retry_at, tbuf, sizeof(tbuf)),
+			    r->smtp_reply ? r->smtp_reply : "no reply");
+	return ctx_event(st, c, EV_STEP_FAILED, "cadenced", r->now, *detail, err);
+}
+
+int store_msg_retry(struct store *st, int64_t msg_id, const char *smtp_reply,
+		    cad_time_t retry_at, cad_time_t now, struct cad_err *err)
+{
+	struct report r = { smtp_reply, NULL, "cadenced", 0, retry_at, now };
+	return report_tx(st, msg_id, retry_change, &r, err);
 }
 
 static const char sql_failed[] =
 	"UPDATE sent_messages SET state = 'failed', smtp_reply = ? WHERE id = ?";
 
+static int failed_change(struct store *st, const struct msg_ctx *c, const struct report *r,
+			 char **detail, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_failed, err);
+	char key[32];
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, r->smtp_reply);
+	store_bind_int64(s, 2, c->m.id);
+	if (store_exec_stmt(st, s, "marking a message failed", err) < 0)
+		return -1;
+	*detail = xasprintf("step %d failed: %s", c->m.step,
+			    r->smtp_reply ? r->smtp_reply : "no reply");
+	if (ctx_event(st, c, EV_STEP_FAILED, r->actor, r->now, *detail, err) < 0)
+		return -1;
+	/* A permanent failure needs a person: pause with the reply. */
+	snprintf(key, sizeof(key), "%lld", (long long)c->m.enrollment_id);
+	return store_pause(st, SCOPE_ENROLLMENT, key, *detail, 0, r->actor, r->now, NULL, err)
+		       != 0 ? -1 : 0;
+}
+
 int store_msg_failed(struct store *st, int64_t msg_id, const char *smtp_reply,
 		     const char *actor, cad_time_t now, struct cad_err *err)
 {
-	struct msg_ctx c;
-	sqlite3_stmt *s;
-	char *detail = NULL, key[32];
-	int rc;
-
-	if (store_begin(st, err) < 0)
-		return -1;
-	rc = read_ctx(st, sql_ctx_by_id, NULL, msg_id, &c, err);
-	if (rc != 0)
-		goto fail;
-	rc = -1;
-	s = store_stmt(st, sql_failed, err);
-	if (s == NULL)
-		goto fail;
-	store_bind_text(s, 1, smtp_reply);
-	store_bind_int64(s, 2, msg_id);
-	if (store_exec_stmt(st, s, "marking a message failed", err) < 0)
-		goto fail;
-	detail = xasprintf("step %d failed: %s", c.m.step, smtp_reply ? smtp_reply : "no reply");
-	if (ctx_event(st, &c, EV_STEP_FAILED, actor, now, detail, err) < 0)
-		goto fail;
-	/* A permanent failure needs a person: pause with the reply. */
-	snprintf(key, sizeof(key), "%lld", (long long)c.m.enrollment_id);
-	if (store_pause(st, SCOPE_ENROLLMENT, key, detail, 0, actor, now, NULL, err) != 0)
-		goto fail;
-	free(detail);
-	ctx_free(&c);
-	return store_commit(st, err);
-fail:
-	free(detail);
-	ctx_free(&c);
-	store_rollback(st);
-	return rc > 0 ? rc : -1;
+	struct report r = { smtp_reply, NULL, actor, 0, 0, now };
+	return report_tx(st, msg_id, failed_change, &r, err);
 }
 
 static const char sql_pending[] =

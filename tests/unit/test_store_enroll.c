@@ -93,6 +93,15 @@ static enum enr_state state_of(struct store *st, int64_t id, struct enrollment *
 	return s;
 }
 
+/* Enrollment id is in state with reason. */
+static void expect_state(struct fx *f, int64_t id, enum enr_state want, const char *reason)
+{
+	struct enrollment e;
+	assert_int_equal(state_of(f->x.st, id, &e), want);
+	assert_string_equal(e.reason, reason);
+	enrollment_free(&e);
+}
+
 static void test_insert_one_running(void **state)
 {
 	struct fx *f = *state;
@@ -344,7 +353,6 @@ static void test_rep_off_unenrolls(void **state)
 {
 	struct fx *f = *state;
 	struct cad_err err;
-	struct enrollment e;
 	struct event_filter ef;
 	struct event *ev;
 	size_t n;
@@ -359,12 +367,8 @@ static void test_rep_off_unenrolls(void **state)
 	assert_int_equal(store_user_disable(f->x.st, "rep1@us.test", "cli:admin", T0 + 1, &cnt, &err),
 			 0);
 	assert_int_equal(cnt, 2);
-	assert_int_equal(state_of(f->x.st, a, &e), ENR_UNENROLLED);
-	assert_string_equal(e.reason, "rep disabled");
-	enrollment_free(&e);
-	assert_int_equal(state_of(f->x.st, b, &e), ENR_UNENROLLED);
-	assert_string_equal(e.reason, "rep disabled");
-	enrollment_free(&e);
+	expect_state(f, a, ENR_UNENROLLED, "rep disabled");
+	expect_state(f, b, ENR_UNENROLLED, "rep disabled");
 	assert_int_equal(state_of(f->x.st, c, NULL), ENR_ACTIVE);
 	assert_int_equal(sfx_count_events(&f->x, EV_UNENROLLED, 0), 2);
 	memset(&ef, 0, sizeof(ef));
@@ -378,9 +382,7 @@ static void test_rep_off_unenrolls(void **state)
 	assert_int_equal(store_user_delete(f->x.st, "rep2@us.test", "cli:admin", T0 + 2, &cnt, &err),
 			 0);
 	assert_int_equal(cnt, 2);
-	assert_int_equal(state_of(f->x.st, c, &e), ENR_UNENROLLED);
-	assert_string_equal(e.reason, "rep deleted");
-	enrollment_free(&e);
+	expect_state(f, c, ENR_UNENROLLED, "rep deleted");
 	assert_int_equal(state_of(f->x.st, d, NULL), ENR_UNENROLLED);
 	assert_int_equal(sfx_count_events(&f->x, EV_USER_DELETED, 0), 1);
 	/* The deleted rep's events still name them. */
@@ -396,7 +398,6 @@ static void test_seq_delete_unenrolls(void **state)
 {
 	struct fx *f = *state;
 	struct cad_err err;
-	struct enrollment e;
 	struct sequence q;
 	int cnt = -1;
 	int64_t a = sfx_enroll(&f->x, f->ann, f->seq1, f->rep1, T0);
@@ -404,9 +405,7 @@ static void test_seq_delete_unenrolls(void **state)
 
 	assert_int_equal(store_sequence_delete(f->x.st, "Cold", "cli:test", T0 + 1, &cnt, &err), 0);
 	assert_int_equal(cnt, 1);
-	assert_int_equal(state_of(f->x.st, a, &e), ENR_UNENROLLED);
-	assert_string_equal(e.reason, "sequence deleted");
-	enrollment_free(&e);
+	expect_state(f, a, ENR_UNENROLLED, "sequence deleted");
 	assert_int_equal(state_of(f->x.st, d, NULL), ENR_ACTIVE);
 	assert_int_equal(sfx_count_events(&f->x, EV_SEQ_DELETED, 0), 1);
 	assert_int_equal(sfx_count_events(&f->x, EV_UNENROLLED, a), 1);

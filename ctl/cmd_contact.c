@@ -85,7 +85,7 @@ static int contact_show(struct ctl *c, int argc, char **argv)
 		return ctl_usage_error(c, USAGE_SHOW, "needs exactly one ADDRESS");
 	if (ctl_parse_addr(c, "address", c->pos[0], &addr) != 0)
 		return CTL_FAIL;
-	if (ctl_store(c, 0) != 0) {
+	if (ctl_store(c, STORE_READONLY) != 0) {
 		free(addr);
 		return CTL_FAIL;
 	}

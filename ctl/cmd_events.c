@@ -83,7 +83,7 @@ int cmd_events(struct ctl *c, int argc, char **argv)
 	}
 	f.contact = contact;
 	f.user = user;
-	if (ctl_store(c, 0) != 0)
+	if (ctl_store(c, STORE_READONLY) != 0)
 		goto out;
 	if (store_events(c->st, &f, &ev, &n, &err) != 0) {
 		ctl_fail(c, "%s", err.msg);

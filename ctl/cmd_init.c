@@ -44,6 +44,11 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 		if (existed && store_open(&old, path, STORE_READONLY, &err) == 0) {
 			before = store_schema_version(old);
 			store_close(old);
+		} else if (existed) {
+			/* A read-only open refuses an older file, naming its
+			 * version; any other refusal is reported by the
+			 * read-write open below. */
+			before = ctl_older_schema(err.msg);
 		}
 	}
 	if (ctl_store(c, STORE_CREATE) != 0)
@@ -75,7 +80,7 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 		out_result(c, o, "initialized %s (schema version %d)", path,
 			   store_schema_version(c->st));
 	else if (before != store_schema_version(c->st))
-		out_result(c, o, "upgraded %s from schema version %d to %d", path, before,
+		out_result(c, o, "upgraded %s from version %d to %d", path, before,
 			   store_schema_version(c->st));
 	else
 		out_result(c, o, "%s is up to date (schema version %d)", path,

@@ -164,7 +164,7 @@ static int seq_list(struct ctl *c, int argc, char **argv)
 	}
 	if (c->npos != 0)
 		return ctl_usage_error(c, USAGE_LIST, "takes no arguments");
-	if (ctl_store(c, 0) != 0)
+	if (ctl_store(c, STORE_READONLY) != 0)
 		return CTL_FAIL;
 	if (store_sequence_list(c->st, &seqs, &n, &err) != 0)
 		return ctl_fail(c, "%s", err.msg);
@@ -240,7 +240,7 @@ static int seq_show(struct ctl *c, int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? CTL_OK : -r;
-	if (ctl_store(c, 0) != 0 || get_sequence(c, c->pos[0], &s) != 0)
+	if (ctl_store(c, STORE_READONLY) != 0 || get_sequence(c, c->pos[0], &s) != 0)
 		return CTL_FAIL;
 	out_record(c, sequence_json(&s, 1), cols, CAD_ARRAY_LEN(cols));
 	sequence_free(&s);
@@ -291,12 +291,12 @@ static int seq_lint_cmd(struct ctl *c, int argc, char **argv)
 			return CTL_FAIL;
 		}
 		db = c->db_path ? c->db_path : c->conf.database;
-		if (db != NULL && access(db, F_OK) == 0 && ctl_store(c, 0) != 0) {
+		if (db != NULL && access(db, F_OK) == 0 && ctl_store(c, STORE_READONLY) != 0) {
 			sequence_free(&s);
 			return CTL_FAIL;
 		}
 	} else {
-		if (ctl_store(c, 0) != 0)
+		if (ctl_store(c, STORE_READONLY) != 0)
 			return CTL_FAIL;
 		if (get_sequence(c, arg, &s) != 0)
 			return CTL_FAIL;

@@ -121,7 +121,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		goto out;
 	f.contact = contact;
 	f.user = user;
-	if (ctl_store(c, 0) != 0)
+	if (ctl_store(c, STORE_READONLY) != 0)
 		goto out;
 	if (store_enrollments(c->st, &f, &v, &n, &err) != 0) {
 		ctl_fail(c, "%s", err.msg);

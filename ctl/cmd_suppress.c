@@ -186,7 +186,7 @@ static int supp_list(struct ctl *c, int argc, char **argv)
 	}
 	if (c->npos != 0)
 		return ctl_usage_error(c, USAGE_LIST, "takes no arguments");
-	if (ctl_store(c, 0) != 0)
+	if (ctl_store(c, STORE_READONLY) != 0)
 		return CTL_FAIL;
 	if (store_suppress_list(c->st, &s, &n, &err) != 0)
 		return ctl_fail(c, "%s", err.msg);

@@ -103,7 +103,7 @@ static int task_list(struct ctl *c, int argc, char **argv)
 		rc = ctl_usage_error(c, USAGE_LIST, "takes no positional arguments");
 		goto out;
 	}
-	if (ctl_store(c, 0) != 0)
+	if (ctl_store(c, STORE_READONLY) != 0)
 		goto out;
 	if (store_tasks(c->st, user, state, &v, &n, &err) != 0) {
 		ctl_fail(c, "%s", err.msg);

@@ -161,7 +161,7 @@ static int user_list(struct ctl *c, int argc, char **argv)
 	}
 	if (c->npos != 0)
 		return ctl_usage_error(c, USAGE_LIST, "takes no arguments");
-	if (ctl_store(c, 0) != 0)
+	if (ctl_store(c, STORE_READONLY) != 0)
 		return CTL_FAIL;
 	if (store_user_list(c->st, &users, &n, &err) != 0)
 		return ctl_fail(c, "%s", err.msg);
@@ -212,7 +212,7 @@ static int user_show(struct ctl *c, int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? CTL_OK : -r;
-	if (ctl_store(c, 0) != 0) {
+	if (ctl_store(c, STORE_READONLY) != 0) {
 		free(addr);
 		return CTL_FAIL;
 	}

@@ -198,10 +198,30 @@ int ctl_store(struct ctl *c, int flags)
 	}
 	if (store_open(&c->st, path, flags, &err) != 0) {
 		c->st = NULL;
-		ctl_fail(c, "%s", err.msg);
+		if ((flags & STORE_READONLY) && ctl_older_schema(err.msg) >= 0)
+			ctl_fail(c, "%s (run 'cadencectl init')", err.msg);
+		else
+			ctl_fail(c, "%s", err.msg);
 		return -1;
 	}
 	return 0;
+}
+
+int ctl_older_schema(const char *msg)
+{
+	/* store_open()'s refusal reads "store: PATH: schema version N is
+	 * older than this cadence's (version M); ...". PATH may contain
+	 * anything, so the last occurrence is the one. */
+	static const char key[] = "schema version ";
+	const char *p = NULL, *q;
+	int v, used = 0;
+
+	for (q = msg; (q = strstr(q, key)) != NULL; q += sizeof(key) - 1)
+		p = q;
+	if (p == NULL || sscanf(p + sizeof(key) - 1, "%d is older than%n", &v, &used) != 1 ||
+	    used == 0 || v < 0)
+		return -1;
+	return v;
 }
 
 /* ---- argument checks ---- */

@@ -57,8 +57,16 @@ int ctl_help(const char *usage);
  * exists, else the built-in defaults. */
 int ctl_conf(struct ctl *c);
 /* Opens the store (once): -d, else the Database key. Without
- * STORE_CREATE, a missing file is an error that says to run init. */
+ * STORE_CREATE, a missing file is an error that says to run init.
+ * Commands that only read pass STORE_READONLY: they never upgrade a file
+ * (one of an older schema is refused, saying to run init) and never take
+ * the write lock the daemons need. */
 int ctl_store(struct ctl *c, int flags);
+/* The schema version N when msg is the store's refusal to open a file of
+ * an older version read-only, else -1. The store has no call that reads a
+ * file's version without upgrading it, so "init" learns the version it
+ * upgrades from this way (see cmd_init.c). */
+int ctl_older_schema(const char *msg);
 
 /* Runs the sub-command named argv[1] of a command group ("user add"). */
 int ctl_dispatch_group(struct ctl *c, const char *group, const struct ctl_sub *subs,

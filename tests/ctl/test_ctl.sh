@@ -129,6 +129,42 @@ cp "$T/secret" "$T/secret.first"
 ctl init
 check "init again finds it up to date and keeps the secret" eval 'rc_is 0 &&
 	out_has "up to date" && out_lacks "secret" && cmp -s "$T/secret" "$T/secret.first"'
+# Make the file a version-1 store again (version 2 added the holidays
+# table and three indexes, see src/store_schema.c) to see init upgrade it
+# and the read-only commands refuse to.
+schema_v1() {
+	python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for sql in ("DROP TABLE holidays", "DROP INDEX sent_messages_state", "DROP INDEX events_type",
+            "DROP INDEX events_user", "DELETE FROM schema_version WHERE version > 1"):
+    db.execute(sql)
+db.commit()' "$1"
+}
+schema_version() {
+	python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT MAX(version) FROM schema_version").fetchone()[0])' "$1"
+}
+CUR=$(schema_version "$DB")
+schema_v1 "$DB"
+ctl user list
+check "a read-only command does not upgrade an older file, and says to run init" \
+	eval 'rc_is 1 && err_has "schema version 1 is older" && err_has "cadencectl init" &&
+	[ "$(schema_version "$DB")" = 1 ]'
+for cmd in "status" "events" "task list" "sequence list" "sequence show x" "sequence lint x" \
+	"suppress list" "user show ann@our.test" "contact show a@b.test" "holiday list"; do
+	# shellcheck disable=SC2086
+	ctl $cmd
+	check "$cmd opens the store read-only" eval 'rc_is 1 && err_has "is older" &&
+		[ "$(schema_version "$DB")" = 1 ]'
+done
+ctl init
+check "init upgrades it and says from which version" \
+	eval 'rc_is 0 && out_has "upgraded $DB from version 1 to $CUR" &&
+	[ "$(schema_version "$DB")" = "$CUR" ]'
+schema_v1 "$DB"
+ctl --json init
+check "init --json gives both versions" py 'd["previousVersion"] == 1 and
+	d["schemaVersion"] == int(sys.argv[2])' "$CUR"
 
 # ---- reps ----
 ctl user add ann@our.test --name "Ann Example" --tz Europe/Berlin \

@@ -6,7 +6,8 @@
  * the rep's cap ("80 today + yesterday's + the day before's").
  *
  * How: the new enrollment's steps are projected from now with cal_project()
- * (its sequence's rules, the contact's zone); the days are the rep's local
+ * (its sequence's rules, the contact's zone; step 1 due now, as
+ * enroll_one() records it); the days are the rep's local
  * dates its email steps land on. Then every active enrollment of the rep
  * whose current step is due before the end of the last such day is
  * projected the same way from its next_due (or from now, if that is
@@ -114,14 +115,15 @@ static long project(struct proj *p, const struct cal_rules *r, const struct sequ
 }
 
 /* The new enrollment's days: one limits_day per local date its email
- * steps land on, in date order (dues only grow), with "added". */
+ * steps land on, in date order (dues only grow), with "added". Step 1 is
+ * due at now whatever its delay, as enroll_one() records it. */
 static int new_days(struct proj *p, const struct user *rep, const struct contact *c,
 		    const struct sequence *q, const struct holiday_list *hol, cad_time_t now)
 {
 	struct cal_rules r;
 	long n, i;
 	rules_of(q, hol, zone_or_utc(c->tz, q->tz, rep->tz), &r);
-	n = project(p, &r, q, 0, 0, now);
+	n = project(p, &r, q, 0, 1, now);
 	for (i = 0; i < n; i++) {
 		int64_t d;
 		long k;

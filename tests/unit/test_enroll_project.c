@@ -223,6 +223,14 @@ static void test_no_schedule(void **state)
 		assert_int_equal(p.days[i].added, 1);
 	}
 	enroll_projection_free(&p);
+	/* Step 1 is due at once (enroll_one records next_due = now), whatever
+	 * delay it states; the later steps follow from it. */
+	q.steps[0].delay_days = 5;
+	assert_int_equal(enroll_project(f->st, &u, &c, &q, day_start(0), &p, &err), 0);
+	assert_int_equal(p.ndays, 3);
+	assert_string_equal(p.days[0].date, "2026-12-01");
+	assert_string_equal(p.days[1].date, "2026-12-02");
+	enroll_projection_free(&p);
 	sequence_free(&q);
 	contact_free(&c);
 	user_free(&u);

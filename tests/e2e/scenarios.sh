@@ -62,11 +62,14 @@ e2e_milter_has() {
 
 # e2e_world: the sequences, once per bed.
 e2e_world() {
+	# The sequence says "holidays = us": the calendar shipped in contrib.
+	bed_ctl holiday import us "$BED_SRCDIR/contrib/holidays/us-federal-2026-2027.txt" > /dev/null ||
+		return 1
 	bed_ctl sequence import "$E2E_SEQ_FILE" > /dev/null || return 1
 	sed -e "s/^name *=.*/name = $E2E_SEQ_CO/" -e 's/^scope *=.*/scope = company/' \
 		"$E2E_SEQ_FILE" > "$BED_DIR/company.seq"
 	bed_ctl sequence import "$BED_DIR/company.seq" > /dev/null || return 1
-	bed_say "sequences imported: \"$E2E_SEQ\" (and a company-scope copy)"
+	bed_say "US federal holidays imported; sequences imported: \"$E2E_SEQ\" (and a company-scope copy)"
 }
 
 # e2e_rep TIME ADDRESS "NAME" ZONE
@@ -234,20 +237,24 @@ e2e_refused() {
 }
 
 # ---- scenario 1: a sequence on a real mail system ----
-# Three contacts at two companies in three zones, enrolled on a Wednesday.
-# Expected (worked out by hand from the sequence: step 1 at once inside
-# 08:00-18:00 in the contact's zone; step 2 a call one business day later,
-# which falls due in the rep's working hours (New York) and which she makes
-# then; step 3 two business days after the call, moved into the window):
-#   pat (New York): step 1 Wed 08:00, call Thu 08:00 NY, step 3 Mon 08:00
-#   lee (Berlin):   step 1 Wed 14:00, call Thu 08:00 NY, step 3 Mon 14:00
-#   kim (Tokyo):    22:00 at enrollment: step 1 Thu 08:00; the call falls
-#                   due Fri 08:00 Tokyo = Thu 18:00 NY, when the rep's day
-#                   is over: she calls Fri 08:00 NY = Fri 22:00 Tokyo; two
-#                   business days later is Tue 22:00, outside the window:
-#                   step 3 Wed 08:00
+# Three contacts at two companies in three zones, enrolled on the Wednesday
+# before Christmas (the sequence counts business days with the US federal
+# calendar: Fri 25 Dec 2026 is a holiday). Expected, worked out by hand
+# from the sequence (step 1 at once inside 08:00-18:00 in the contact's
+# zone; step 2 a call one business day later, which falls due in the rep's
+# working hours in New York and which she makes then; step 3 two business
+# days after the call, moved into the contact's window):
+#   pat (New York): step 1 Wed 23 08:00; call Thu 24 08:00; +2 business
+#                   days skips the holiday and the weekend: Tue 29 08:00
+#   lee (Berlin):   step 1 Wed 23 14:00; call Thu 24 08:00 NY (14:00
+#                   Berlin); step 3 Tue 29 14:00
+#   kim (Tokyo):    22:00 at enrollment: step 1 Thu 24 08:00; the call is
+#                   due Mon 28 08:00 Tokyo (Fri 25 is a holiday), which is
+#                   Sun 18:00 in New York: the rep calls Mon 08:00 NY (Mon
+#                   22:00 Tokyo); two business days later is Wed 30 22:00,
+#                   outside the window: step 3 Thu 31 08:00
 scen_1() {
-	local t0=2026-12-09T13:00:00Z a z want1 want3 f1 f3 id1 n
+	local t0=2026-12-23T13:00:00Z a z want1 want3 f1 f3 id1 n
 	e2e_rep "$t0" ann@our.test "Ann Example" America/New_York
 	e2e_contacts "$t0" \
 		"pat@acme.test,Pat,Jones,Acme,America/New_York,demo" \
@@ -255,12 +262,12 @@ scen_1() {
 		"kim@globex.test,Kim,Sato,Globex,Asia/Tokyo,demo" || return 1
 	e2e_enroll "$t0" "$E2E_SEQ" ann@our.test pat@acme.test lee@acme.test kim@globex.test || return 1
 	E2E_WATCH="pat@acme.test=America/New_York lee@acme.test=Europe/Berlin kim@globex.test=Asia/Tokyo"
-	bed_say "the clock runs hourly from Wed 13:00Z to Wed 00:00Z a week later; ann makes her calls when due"
-	e2e_clock "$t0" 2026-12-16T00:00:00Z 60 ann@our.test || return 1
+	bed_say "the clock runs hourly from Wed 23 Dec 13:00Z to Thu 31 Dec 00:00Z; ann makes her calls when due"
+	e2e_clock "$t0" 2026-12-31T00:00:00Z 60 ann@our.test || return 1
 
-	for a in "pat@acme.test|America/New_York|Wed 2026-12-09 08:00|Mon 2026-12-14 08:00" \
-		 "lee@acme.test|Europe/Berlin|Wed 2026-12-09 14:00|Mon 2026-12-14 14:00" \
-		 "kim@globex.test|Asia/Tokyo|Thu 2026-12-10 08:00|Wed 2026-12-16 08:00"; do
+	for a in "pat@acme.test|America/New_York|Wed 2026-12-23 08:00|Tue 2026-12-29 08:00" \
+		 "lee@acme.test|Europe/Berlin|Wed 2026-12-23 14:00|Tue 2026-12-29 14:00" \
+		 "kim@globex.test|Asia/Tokyo|Thu 2026-12-24 08:00|Thu 2026-12-31 08:00"; do
 		IFS='|' read -r a z want1 want3 <<< "$a"
 		bed_say "checking $a ($z)"
 		n=$(bed_count "$a")
@@ -286,7 +293,7 @@ scen_1() {
 		e2e_eq "$a: enrollment (state, step)" "$(e2e_state "$a" | cut -d' ' -f1-2)" "active 3"
 		e2e_eq "$a: step_sent events" "$(e2e_events "$a" step_sent)" 2
 	done
-	e2e_finish ann@our.test 2026-12-16T00:00:00Z
+	e2e_finish ann@our.test 2026-12-31T00:00:00Z
 	e2e_result
 }
 
@@ -669,7 +676,7 @@ scen_10() {
 
 e2e_title() {
 	case $1 in
-	1) echo "three contacts, two companies: step 1 DKIM-signed with List-Unsubscribe, step 3 threaded on the right business day in each zone" ;;
+	1) echo "three contacts, two companies, three zones, over Christmas: step 1 DKIM-signed with List-Unsubscribe, step 3 threaded on the right business day in each zone" ;;
 	2) echo "a reply unenrolls (company scope stops the colleague); the rep gets it byte for byte" ;;
 	3) echo "a step in flight when the reply arrives is rejected by the milter's gate" ;;
 	4) echo "out-of-office with a return date pauses, then resumes the business day after" ;;

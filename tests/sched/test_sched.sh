@@ -269,6 +269,22 @@ EOF
 }
 PLAIN='Plain – Test – QA Team'
 
+# ------------------------------------------------------------------- -n
+scenario check
+"$CAD" -n -c "$CONF" >"$T/out" 2>"$T/err"
+rc=$?
+check "-n: a good set-up is OK (exit 0)" eval '[ "$rc" -eq 0 ] && grep -q "secret and store OK" "$T/out"'
+chmod 0644 "$D/secret"
+"$CAD" -n -c "$CONF" >"$T/out" 2>"$T/err"
+rc=$?
+check "-n: a secret readable by others is refused, naming it (exit 1)" \
+	eval '[ "$rc" -eq 1 ] && grep -q "$D/secret" "$T/err"'
+chmod 0600 "$D/secret"
+"$CAD" -n -c "$CONF" --now=yesterday >"$T/out" 2>"$T/err"
+rc=$?
+check "--now: not a time exits 2" [ "$rc" -eq 2 ]
+sink_stop
+
 # ---------------------------------------------------------------- headers
 # Step 1 to a contact with a non-ASCII name, step 2 in its thread, step 3
 # a new thread; VERP on.
@@ -747,6 +763,19 @@ check "a forged token: 404 for GET and POST" \
 	eval '[ "$(http GET "/u/$FORGED")" = 404 ] && [ "$(http POST "/u/$FORGED" "List-Unsubscribe=One-Click")" = 404 ]'
 check "a Message-ID token is not an unsubscribe token: 404" \
 	eval '[ "$(http GET "/u/$(hdr "$D/got/w1.un@prospect.test" Message-ID | sed "s/^<//;s/@.*//")")" = 404 ]'
+# SIGHUP: reloads; a bad file is refused and the old configuration kept.
+kill -HUP "$DPID"
+for i in $(seq 1 50); do grep -q "configuration reloaded" "$D/daemon.log" && break; sleep 0.2; done
+check "SIGHUP: configuration reloaded" grep -q "configuration reloaded" "$D/daemon.log"
+cp "$CONF" "$D/good.conf"
+echo "NoSuchKey yes" >>"$CONF"
+kill -HUP "$DPID"
+for i in $(seq 1 50); do grep -q "reload failed" "$D/daemon.log" && break; sleep 0.2; done
+check "SIGHUP with a bad file: refused, naming the line" \
+	eval 'grep "reload failed" "$D/daemon.log" | grep -q "cadence.conf:[0-9]"'
+check "SIGHUP with a bad file: still serving" \
+	eval 'kill -0 "$DPID" && [ "$(http GET /healthz)" = 200 ]'
+cp "$D/good.conf" "$CONF"
 kill -TERM "$DPID"
 DRC=""
 for i in $(seq 1 100); do

@@ -679,6 +679,86 @@ check "token: a task for the rep names the token" \
 	eval 'grep tok@prospect.test "$T/out" | grep -q contact.title'
 sink_stop
 
+# ------------------------------------------------------------------ tasks
+# An email, a call the sequence waits for, a LinkedIn step that does not
+# wait, then an email in the first email's thread. The rep is in Berlin,
+# the contact in New York: a task is due in the rep's window.
+scenario tasks
+cat >"$D/tasks.seq" <<'EOF2'
+[sequence]
+name = Tasks – Test – QA Team
+owner = qa@our.test
+days = business
+window = 08:00-18:00
+timezone = recipient
+
+[step 1]
+type = email
+delay = 0
+template = <<END
+Subject: About your shipments
+
+Hi {{contact.firstname|there}}.
+END
+
+[step 2]
+type = call
+delay = 1d
+wait = yes
+note = Call {{contact.firstname|them}} about the email.
+
+[step 3]
+type = linkedin
+delay = 0
+wait = no
+note = Connect with {{contact.firstname|them}}.
+
+[step 4]
+type = email
+delay = 1d
+thread = 1
+template = <<END
+Subject: Re: About your shipments
+
+Following up.
+END
+EOF2
+printf 'email,firstname,timezone,linkedin\nbob@prospect.test,Bob,America/New_York,https://www.linkedin.com/in/bob-example\n' >"$D/c.csv"
+ctl user add ann@our.test --name "Ann Example" --tz Europe/Berlin
+ctl sequence import "$D/tasks.seq"
+ctl contact import "$D/c.csv"
+ctl enroll --sequence 'Tasks – Test – QA Team' --as ann@our.test bob@prospect.test
+run_pass "$NOW"
+check "tasks: step 1 sent" [ "$(collect e1)" -eq 1 ]
+# 20:00Z: 15:00 in New York (the contact's window is open), 21:00 in Berlin.
+run_pass 2026-12-02T20:00:00Z
+check "tasks: the call step sends nothing" [ "$(collect e2)" -eq 0 ]
+task_field() {
+	"$CTL" -c "$CONF" --json task list 2>>"$T/err" | python3 -c 'import json, sys
+d = [t for t in json.load(sys.stdin) if t["kind"] == sys.argv[1]]
+print(d[-1][sys.argv[2]] if d else "")' "$1" "$2"
+}
+check "tasks: a call task for the rep, due at 08:00 Berlin (got $(task_field call dueAt))" \
+	[ "$(task_field call dueAt)" = 2026-12-03T07:00:00Z -a "$(task_field call user)" = ann@our.test ]
+check "tasks: its note is rendered" [ "$(task_field call note)" = "Call Bob about the email." ]
+check "tasks: the enrollment waits for the task (no due time)" \
+	[ "$(status_field bob@prospect.test nextDue)" = "" -a "$(status_field bob@prospect.test state)" = active ]
+NOW=2026-12-03T14:00:00Z
+ctl task complete "$(task_field call id)"
+check "tasks: completing the task schedules step 3" [ -n "$(status_field bob@prospect.test nextDue)" ]
+run_pass "$(status_field bob@prospect.test nextDue)"
+check "tasks: a LinkedIn task carrying the profile URL" \
+	eval 'case "$(task_field linkedin note)" in *"https://www.linkedin.com/in/bob-example"*) true ;; *) false ;; esac'
+check "tasks: a step that does not wait moves on to step 4" \
+	[ "$(status_field bob@prospect.test currentStep)" = 3 -a -n "$(status_field bob@prospect.test nextDue)" ]
+run_pass "$(status_field bob@prospect.test nextDue)"
+collect e3 >/dev/null
+check "tasks: step 4 replies in step 1's thread across the task steps" \
+	py "$D/got/e3.bob@prospect.test" '" ".join(r["In-Reply-To"].split()) == args[0] and str(m["Subject"]) == "Re: About your shipments"' \
+	"$(hdr "$D/got/e1.bob@prospect.test" Message-ID)"
+NOW=2026-12-01T14:00:00Z
+sink_stop
+
 # ---------------------------------- one-click unsubscribe, daemon, SIGTERM
 HPORT=$(free_port)
 scenario unsub "HttpListen 127.0.0.1:$HPORT" "SchedulerPidFile $T/unsub/cadenced.pid"

@@ -40,10 +40,10 @@
 #include "store.h"
 
 /* Event types written here that model.h does not name (yet). */
-#define INBOUND_EV_UNVERIFIED   "inbound_unverified"  /* a signal we do not act on */
-#define INBOUND_EV_DELAYED      "delivery_delayed"    /* a DSN delay warning */
-#define INBOUND_EV_MEETING_RESP "meeting_response"    /* declined / tentative */
-#define INBOUND_EV_ALIAS_ADDED  "alias_added"         /* a new address on our thread */
+#define INBOUND_EV_UNVERIFIED   EV_UNVERIFIED
+#define INBOUND_EV_DELAYED      EV_DELAYED
+#define INBOUND_EV_MEETING_RESP EV_MEETING_RESP
+#define INBOUND_EV_ALIAS_ADDED  EV_ALIAS_ADDED
 
 #define INBOUND_MAX_MATCHES 500     /* enrollments one message may concern */
 #define INBOUND_MAX_THREAD_IDS 32   /* References entries looked at (newest first) */

@@ -209,6 +209,10 @@ void suppression_free(struct suppression *s);
 #define EV_UNSUBSCRIBED    "unsubscribed"
 #define EV_MEETING         "meeting_booked"
 #define EV_COMPLAINT       "complaint"
+#define EV_UNVERIFIED      "inbound_unverified"   /* a signal not acted upon */
+#define EV_DELAYED         "delivery_delayed"     /* a DSN delay warning */
+#define EV_MEETING_RESP    "meeting_response"     /* declined / tentative */
+#define EV_ALIAS_ADDED     "alias_added"          /* a new address on our thread */
 #define EV_PAUSED          "paused"
 #define EV_RESUMED         "resumed"
 #define EV_UNENROLLED      "unenrolled"

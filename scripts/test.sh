@@ -59,14 +59,23 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 stage "fuzz: libFuzzer targets (clang)"
 mkdir -p "$out/fuzz"
 if (cd "$out/fuzz" && CC=clang "$top/configure" -q --enable-fuzzing --enable-sanitizers && make -s -j"$jobs"); then
+	corpus=${CADENCE_CORPUS:-$top/../shared/corpus}
 	for t in "$out"/fuzz/tests/fuzz/fuzz_*; do
 		[ -x "$t" ] || continue
+		case "$t" in *.o) continue ;; esac
 		secs=${FUZZ_SECONDS:-60}
-		case "$t" in *fuzz_classify) ;; *) secs=$((secs / 3 + 1)) ;; esac
-		if "$top/tests/fuzz/run-fuzz.sh" "$t" "$secs"; then
-			pass=$((pass + 1))
+		# Seeds: real inputs of each parser's kind, where the tree has them.
+		case "$t" in
+		*fuzz_classify) set -- ; [ -d "$corpus" ] && set -- "$corpus" ;;
+		*fuzz_seq) secs=$((secs / 3 + 1)); set -- "$top/contrib/sequences" ;;
+		*fuzz_holiday) secs=$((secs / 3 + 1)); set -- "$top/contrib/holidays" ;;
+		*fuzz_csv) secs=$((secs / 3 + 1)); set -- "$top/tests/ctl" ;;
+		*) secs=$((secs / 3 + 1)); set -- ;;
+		esac
+		if (cd "$out/fuzz" && "$top/tests/fuzz/run-fuzz.sh" "$t" "$secs" "$@" >"$t.log" 2>&1); then
+			pass=$((pass + 1)); echo "fuzz: $(basename "$t"): $(grep -E '^Done [0-9]+ runs' "$t.log" | tail -n1)"
 		else
-			fail=$((fail + 1)); status=1
+			fail=$((fail + 1)); status=1; echo "fuzz: $(basename "$t") FAILED"; tail -n 40 "$t.log"
 		fi
 	done
 else

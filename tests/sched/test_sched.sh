@@ -9,7 +9,7 @@
 #   checked here in Python with the secret, not through cadence's code, no
 #   header but the expected ones), List-Unsubscribe and -Post, the VERP
 #   envelope sender, threading, RFC 2047, the window in the recipient's
-#   zone, weekends and holidays, 4xx retried with the same Message-ID, 5xx
+#   zone, weekends and holidays (cadencectl holiday import), 4xx retried with the same Message-ID, 5xx
 #   pausing with the reply, the rolling 24-hour cap, spacing, the bulk
 #   throttle, a token that cannot be filled at send time, the one-click
 #   unsubscribe over HTTP, and a clean exit on SIGTERM.
@@ -23,7 +23,6 @@ S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 CTL=$B/ctl/cadencectl
 CAD=$B/scheduler/cadenced
 SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-: "$S"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "sched: SKIP: needs root (smtp-sink runs as the postfix user)"
@@ -429,8 +428,8 @@ check "zones: Kolkata sent at 08:00 local" [ -e "$D/got/z3.in@prospect.test" ]
 sink_stop
 
 # --------------------------------------------------- weekends and holidays
-# cadencectl has no command to import a holiday calendar (cadence-sequence(5)
-# says it has); the fixture writes one date into the store's holidays table.
+# A holiday calendar "qa" (a plain list, imported with cadencectl) makes
+# Wednesday 2026-12-02 a holiday.
 scenario holidays
 cat >"$D/hol.seq" <<'EOF'
 [sequence]
@@ -439,7 +438,7 @@ owner = qa@our.test
 days = business
 window = 08:00-18:00
 timezone = America/New_York
-holidays = qa
+holidays = qa, us
 
 [step 1]
 type = email
@@ -461,24 +460,20 @@ END
 EOF
 ctl user add ann@our.test --name "Ann Example" --tz Europe/Berlin
 ctl sequence import "$D/hol.seq"
-HOLS=0
-if command -v sqlite3 >/dev/null 2>&1 &&
-   sqlite3 "$D/cadence.db" "INSERT INTO holidays (calendar, date, name) VALUES ('qa', '2026-12-02', 'QA Day')"; then
-	HOLS=1
-else
-	echo "sched: note: sqlite3 missing, the holiday check is left out"
-fi
+printf '# QA holidays\n2026-12-02 QA Day\n' >"$D/qa.txt"
+ctl holiday import qa "$D/qa.txt"
+check "holidays: the calendar imports" [ "$rc" -eq 0 ]
+ctl holiday import us "$S/contrib/holidays/us-federal-2026-2027.txt"
+check "holidays: the shipped US federal calendar imports" [ "$rc" -eq 0 ]
 # tue: Tuesday; fri: Friday; sat: Saturday. No zone: the sequence's (New York).
 NOW=2026-12-01T14:00:00Z ctl enroll --sequence 'Holiday – Test – QA Team' --as ann@our.test tue@prospect.test
 run_pass 2026-12-01T14:00:00Z
 collect h1 >/dev/null
 check "holidays: Tuesday's step 1 sent" [ -e "$D/got/h1.tue@prospect.test" ]
-if [ "$HOLS" = 1 ]; then
-	check "holidays: step 2 skips Wednesday's holiday (due Thursday, got $(status_field tue@prospect.test nextDue))" \
-		[ "$(status_field tue@prospect.test nextDue)" = 2026-12-03T14:00:00Z ]
-	run_pass 2026-12-02T15:00:00Z
-	check "holidays: nothing on the holiday" [ "$(collect h2)" -eq 0 ]
-fi
+check "holidays: step 2 skips Wednesday's holiday (due Thursday, got $(status_field tue@prospect.test nextDue))" \
+	[ "$(status_field tue@prospect.test nextDue)" = 2026-12-03T14:00:00Z ]
+run_pass 2026-12-02T15:00:00Z
+check "holidays: nothing on the holiday" [ "$(collect h2)" -eq 0 ]
 NOW=2026-12-04T15:00:00Z
 ctl enroll --sequence 'Holiday – Test – QA Team' --as ann@our.test fri@prospect.test
 run_pass 2026-12-04T15:00:00Z
@@ -486,6 +481,14 @@ collect h3 >/dev/null
 check "weekend: Friday's step 1 sent" [ -e "$D/got/h3.fri@prospect.test" ]
 check "weekend: step 2 due on Monday, not Saturday (got $(status_field fri@prospect.test nextDue))" \
 	[ "$(status_field fri@prospect.test nextDue)" = 2026-12-07T15:00:00Z ]
+# Christmas 2026 is a Friday: Thursday's step 2 waits for Monday.
+NOW=2026-12-24T15:00:00Z
+ctl enroll --sequence 'Holiday – Test – QA Team' --as ann@our.test thu@prospect.test
+run_pass 2026-12-24T15:00:00Z
+collect h6 >/dev/null
+check "holidays: Thursday 24 December's step 1 sent" [ -e "$D/got/h6.thu@prospect.test" ]
+check "holidays: step 2 skips Christmas (a Friday) and the weekend (got $(status_field thu@prospect.test nextDue))" \
+	[ "$(status_field thu@prospect.test nextDue)" = 2026-12-28T15:00:00Z ]
 NOW=2026-12-05T15:00:00Z
 ctl enroll --sequence 'Holiday – Test – QA Team' --as ann@our.test sat@prospect.test
 run_pass 2026-12-05T15:00:00Z

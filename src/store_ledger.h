@@ -31,6 +31,12 @@
  * found through the (state, next_due) index (never a scan). */
 int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_view **out,
 	      size_t *n, struct cad_err *err);
+/* Resumes every paused enrollment whose pause had an end (paused_until,
+ * e.g. the business day after an out-of-office return date) that has come:
+ * as store_resume() does for one, with its "resumed" event. cadenced calls
+ * it at the start of each pass. */
+int store_resume_due(struct store *st, const char *actor, cad_time_t now, int *count,
+		     struct cad_err *err);
 /* Moves an active enrollment's current step to next_due (a window, a
  * limit or a retry deferred it). No event: deferrals would flood the log. */
 int store_enrollment_defer(struct store *st, int64_t enrollment_id, cad_time_t next_due,

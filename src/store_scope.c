@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "store_ledger.h"
 
 enum scope_op { OP_PAUSE, OP_RESUME, OP_UNENROLL };
 
@@ -40,6 +41,9 @@ static const char sql_by_id[] = TARGET_COLS " WHERE id = ?1" TARGET_STATES;
 static const char sql_by_seq[] = TARGET_COLS " WHERE sequence_id = ?1" TARGET_STATES;
 static const char sql_by_user[] = TARGET_COLS " WHERE user_id = ?1" TARGET_STATES;
 static const char sql_by_contact[] = TARGET_COLS " WHERE contact_id = ?1" TARGET_STATES;
+/* Pauses with an end (an out-of-office return date) that has come. */
+static const char sql_pause_over[] = TARGET_COLS
+	" WHERE paused_until IS NOT NULL AND paused_until <= ?1" TARGET_STATES;
 
 /* Appends the enrollments that sql selects for key in the op's states. */
 static int collect(struct store *st, const char *sql, int64_t key, enum scope_op op,
@@ -293,6 +297,32 @@ int store_unenroll(struct store *st, enum store_scope scope, const char *key, co
 		   const char *actor, cad_time_t now, int *count, struct cad_err *err)
 {
 	return scope_change(st, OP_UNENROLL, scope, key, reason, 0, actor, now, count, err);
+}
+
+int store_resume_due(struct store *st, const char *actor, cad_time_t now, int *count,
+		     struct cad_err *err)
+{
+	struct targets t = { NULL, 0, 0 };
+	int rc;
+
+	if (count)
+		*count = 0;
+	if (store_begin(st, err) < 0)
+		return -1;
+	rc = collect(st, sql_pause_over, now, OP_RESUME, &t, err);
+	if (rc == 0)
+		rc = apply_all(st, OP_RESUME, &t, NULL, 0, actor, now, err);
+	if (rc != 0) {
+		store_rollback(st);
+		free(t.v);
+		return -1;
+	}
+	free(t.v);
+	if (store_commit(st, err) < 0)
+		return -1;
+	if (count)
+		*count = (int)t.n;
+	return 0;
 }
 
 /* For store_user.c and store_seq.c, inside their transactions. */

@@ -162,6 +162,41 @@ static void test_due_defer_advance(void **state)
 						  T0, &err), STORE_NOTFOUND);
 }
 
+/* An out-of-office pause with an end resumes by itself once the end has
+ * come; a pause without an end waits for a person. */
+static void test_resume_due(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct enrollment e;
+	int n = -1;
+	int64_t a = enroll(f, f->c1, T0);
+	int64_t b = enroll(f, f->c2, T0);
+	char key[32];
+
+	snprintf(key, sizeof(key), "%lld", (long long)a);
+	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, key, "out of office", T0 + 500,
+				     "milter", T0, NULL, &err), 0);
+	snprintf(key, sizeof(key), "%lld", (long long)b);
+	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, key, "by hand", 0, "cli:test", T0,
+				     NULL, &err), 0);
+	assert_int_equal(store_resume_due(f->x.st, "cadenced", T0 + 499, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_resume_due(f->x.st, "cadenced", T0 + 500, &n, &err), 0);
+	assert_int_equal(n, 1);
+	e = get_enr(f, a);
+	assert_int_equal(e.state, ENR_ACTIVE);
+	assert_true(e.next_due >= T0 + 500);
+	enrollment_free(&e);
+	e = get_enr(f, b);
+	assert_int_equal(e.state, ENR_PAUSED);
+	enrollment_free(&e);
+	assert_int_equal(sfx_count_events(&f->x, EV_RESUMED, a), 1);
+	/* Nothing left to resume: a second call changes nothing. */
+	assert_int_equal(store_resume_due(f->x.st, "cadenced", T0 + 9999, &n, &err), 0);
+	assert_int_equal(n, 0);
+}
+
 static void test_prepare_and_lookups(void **state)
 {
 	struct fx *f = *state;
@@ -513,6 +548,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_due_defer_advance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_and_lookups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_and_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_failed, setup, teardown),

@@ -215,7 +215,7 @@ bed_up() {
 	pf_listen "$BED_ORG" "$BED_P_SLOW" org/cadence-slow \
 		-o "smtpd_milters=$sock" -o milter_default_action=tempfail \
 		-o milter_macro_daemon_name=CADENCE \
-		-o "smtpd_client_restrictions=sleep 3,permit_mynetworks,reject" \
+		-o "{ smtpd_client_restrictions = sleep 3, permit_mynetworks, reject }" \
 		-o "smtpd_relay_restrictions=permit_mynetworks,reject"
 	pf_route "$BED_ORG" acme.test "$BED_P_OUT"
 	pf_route "$BED_ORG" globex.test "$BED_P_OUT"

@@ -205,7 +205,10 @@ e2e_mail() {
 # to the outside world's Postfix, which relays it to the organization's MX
 # from 127.0.0.2 (inbound for the milter; SPF passes in the test zone).
 e2e_from_outside() {
-	bed_swaks "$BED_P_OUT" --from "$2" --to "$3" --data "$1"
+	# swaks ends DATA with CRLF "." CRLF after the text; a file whose last
+	# line is "." is sent as it is, its final line end included.
+	{ cat "$1"; echo "."; } > "$1.smtp"
+	bed_swaks "$BED_P_OUT" --from "$2" --to "$3" --data "@$1.smtp"
 }
 
 # e2e_wait_state ADDRESS STATE [SECONDS]: until the contact's enrollment

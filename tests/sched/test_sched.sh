@@ -557,6 +557,57 @@ run_pass 2026-12-01T15:00:00Z
 check "5xx: a paused enrollment is not retried" [ "$(collect t5)" -eq 0 ]
 sink_stop
 
+# ------------------------------------------------------ killed mid-send
+# The MTA accepts the connection and never answers: cadenced is killed
+# (SIGKILL) while the message is recorded but not sent. The next pass, a
+# while later, sends it once, as recorded (the first attempt's Date).
+scenario crash
+plain_seq "$D/plain.seq" "$PLAIN"
+ctl user add ann@our.test --name "Ann Example" --tz America/New_York
+ctl sequence import "$D/plain.seq"
+ctl enroll --sequence "$PLAIN" --as ann@our.test crash@prospect.test
+MUTE_PORT=$(free_port)
+: >"$D/accepted"
+# Accepts every connection, says nothing, notes each accept in a file.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+    with open(sys.argv[2], "a") as f: f.write("accepted\n")' "$MUTE_PORT" "$D/accepted" &
+MUTE_PID=$!
+PIDS="$PIDS $MUTE_PID"
+wait_port "$MUTE_PORT"
+# wait_port's own connection is the first accept.
+for i in $(seq 1 50); do [ -s "$D/accepted" ] && break; sleep 0.1; done
+ACC0=$(wc -l <"$D/accepted")
+sed -i "s|^SubmitURL .*|SubmitURL smtp://127.0.0.1:$MUTE_PORT|" "$CONF"
+"$CAD" -c "$CONF" --once --now="$NOW" >"$D/crash.log" 2>&1 &
+CPID=$!
+PIDS="$PIDS $CPID"
+for i in $(seq 1 100); do [ "$(wc -l <"$D/accepted")" -gt "$ACC0" ] && break; sleep 0.1; done
+sleep 0.3
+KILLED=0
+kill -KILL "$CPID" 2>/dev/null && KILLED=1
+wait "$CPID" 2>/dev/null
+kill "$MUTE_PID" 2>/dev/null; wait "$MUTE_PID" 2>/dev/null
+check "crash: cadenced was killed inside the SMTP transaction" \
+	[ "$KILLED" = 1 -a "$(wc -l <"$D/accepted")" -gt "$ACC0" ]
+check "crash: the step is still due (not marked sent)" \
+	[ "$(status_field crash@prospect.test currentStep)" = 0 -a "$(status_field crash@prospect.test state)" = active ]
+conf_submit
+run_pass 2026-12-01T14:10:00Z
+collect c1 >/dev/null
+check "crash: sent after the restart" [ -e "$D/got/c1.crash@prospect.test" ]
+check "crash: as recorded before the kill (Date of the first attempt)" \
+	py "$D/got/c1.crash@prospect.test" '" ".join(r["Date"].split()) == "Tue, 01 Dec 2026 09:00:00 -0500" and msgid_ok(r["Message-ID"], args[0])' "$D/secret"
+run_pass 2026-12-01T14:20:00Z
+check "crash: not sent again" [ "$(collect c2)" -eq 0 ]
+ctl events --contact crash@prospect.test --type step_sent
+check "crash: one step_sent event" [ "$(grep -c step_sent "$T/out")" -eq 1 ]
+sink_stop
+
 # ------------------------------------------------------------- 24 h cap
 # A rep with a cap of 2: c1 and c2 are sent on Tuesday at 14:00Z; c3,
 # enrolled on Wednesday at 13:00Z (within Wednesday's own projection),

@@ -10,9 +10,11 @@
 #   header but the expected ones), List-Unsubscribe and -Post, the VERP
 #   envelope sender, threading, RFC 2047, the window in the recipient's
 #   zone, weekends and holidays (cadencectl holiday import), 4xx retried with the same Message-ID, 5xx
-#   pausing with the reply, the rolling 24-hour cap, spacing, the bulk
-#   throttle, a token that cannot be filled at send time, the one-click
-#   unsubscribe over HTTP, and a clean exit on SIGTERM.
+#   pausing with the reply, a SIGKILL inside the SMTP transaction (sent
+#   once afterwards, as recorded), the rolling 24-hour cap, spacing, the
+#   bulk throttle, a token that cannot be filled at send time, task steps,
+#   the one-click unsubscribe over HTTP, -n, SIGHUP, and SIGTERM (pidfile
+#   removed), in the foreground and detached.
 # Time is fixed with --now, so no assertion depends on the clock's speed.
 # Needs root (smtp-sink drops to the postfix user), smtp-sink and python3;
 # skips (77) without them. curl is used when present, else Python's urllib.

@@ -214,12 +214,12 @@ e2e_from_outside() {
 # e2e_wait_state ADDRESS STATE [SECONDS]: until the contact's enrollment
 # is in STATE (the milter acts while Postfix delivers).
 e2e_wait_state() {
-	local i
-	for i in $(seq 1 $((${3:-15} * 5))); do
+	local end=$(($(date +%s) + ${3:-10}))
+	while :; do
 		[ "$(e2e_state "$1" state)" = "$2" ] && return 0
+		[ "$(date +%s)" -ge "$end" ] && return 1
 		sleep 0.2
 	done
-	return 1
 }
 
 # e2e_step1 ADDRESS: the first message delivered to ADDRESS (step 1).

@@ -542,6 +542,16 @@ int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struc
 	int64_t last_id = -1;
 
 	memset(&cache, 0, sizeof(cache));
+	/* Pauses with an end (pause --until, an out-of-office return date)
+	 * that has come end first, so that their steps are due in this pass. */
+	{
+		int resumed = 0;
+		if (store_resume_due(s->store, s->actor, now, &resumed, err) < 0)
+			return -1;
+		if (resumed > 0)
+			cad_log(CAD_LOG_INFO, "resumed %d enrollment%s whose pause ended", resumed,
+				resumed == 1 ? "" : "s");
+	}
 	/* Each query returns what is still due; handled items move on (sent,
 	 * deferred, paused), so the loop ends when nothing due is left. An
 	 * item that is due again at once (the store failed to move it) ends

@@ -610,6 +610,23 @@ ctl events --contact crash@prospect.test --type step_sent
 check "crash: one step_sent event" [ "$(grep -c step_sent "$T/out")" -eq 1 ]
 sink_stop
 
+# ------------------------------------------------------- pause --until
+scenario pause
+plain_seq "$D/plain.seq" "$PLAIN"
+ctl user add ann@our.test --name "Ann Example" --tz America/New_York
+ctl sequence import "$D/plain.seq"
+ctl enroll --sequence "$PLAIN" --as ann@our.test later@prospect.test
+ctl pause "$(status_field later@prospect.test id)" --until 2026-12-01T15:00:00Z --reason "back at 10"
+check "pause: paused until 15:00Z" [ "$rc" -eq 0 -a "$(status_field later@prospect.test state)" = paused ]
+run_pass "$NOW"
+check "pause: nothing sent while paused" [ "$(collect q1)" -eq 0 ]
+run_pass 2026-12-01T15:00:00Z
+check "pause: cadenced resumes it when the pause ends and sends the step" \
+	[ "$(collect q2)" -eq 1 -a "$(status_field later@prospect.test state)" = finished ]
+ctl events --contact later@prospect.test --type resumed
+check "pause: a resumed event" grep -q resumed "$T/out"
+sink_stop
+
 # ------------------------------------------------------------- 24 h cap
 # A rep with a cap of 2: c1 and c2 are sent on Tuesday at 14:00Z; c3,
 # enrolled on Wednesday at 13:00Z (within Wednesday's own projection),

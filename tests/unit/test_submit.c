@@ -199,6 +199,12 @@ static size_t read_dumps(char **out, size_t max)
 		assert_true(n < max);
 		path = xasprintf("%s/%s", sink.dir, de->d_name);
 		f = fopen(path, "r");
+		if (f == NULL && errno == ENOENT) {
+			/* smtp-sink removes the dump of an aborted transaction
+			 * (a refused RCPT): it may vanish between readdir and open. */
+			free(path);
+			continue;
+		}
 		assert_non_null(f);
 		sbuf_init(&b);
 		while ((got = fread(buf, 1, sizeof(buf), f)) > 0)

@@ -59,6 +59,40 @@ static const char page_head[] =
 	"<meta name=\"viewport\" content=\"width=device-width\"><title>Unsubscribe</title>"
 	"</head><body style=\"font-family:sans-serif;max-width:32em;margin:3em auto\">";
 
+/* The unsubscribe and its "unsubscribed" event, in one transaction (the
+ * milter's path writes that event itself, with the message it came in). */
+static int unsub_record(struct store *st, const char *addr, const char *masked, cad_time_t now,
+			int *n, struct cad_err *err)
+{
+	struct event ev;
+	char *detail;
+	int rc;
+
+	if (store_begin(st, err) < 0)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	detail = xasprintf("one-click unsubscribe (RFC 8058) for %s", masked);
+	ev.at = now;
+	ev.type = (char *)EV_UNSUBSCRIBED;
+	ev.actor = (char *)"http";
+	ev.detail = detail;
+	rc = unsub_apply(st, addr, "one-click", "http", now, n, err);
+	if (rc == 0) {
+		struct contact c;
+		memset(&c, 0, sizeof(c));
+		if (store_contact_get(st, addr, &c, err) == 0)   /* so `events --contact` finds it */
+			ev.contact_id = c.id;
+		contact_free(&c);
+		rc = store_event_add(st, &ev, err);
+	}
+	free(detail);
+	if (rc < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, err);
+}
+
 static enum MHD_Result handle_unsub(struct http_srv *srv, struct MHD_Connection *conn,
 				    const char *method, const char *token, struct http_req *rq)
 {
@@ -88,7 +122,7 @@ static enum MHD_Result handle_unsub(struct http_srv *srv, struct MHD_Connection 
 			    "Expected the body List-Unsubscribe=One-Click (RFC 8058).\n");
 	} else {
 		int n = 0;
-		if (unsub_apply(srv->store, addr, "one-click", "http", cad_now(), &n, &err) < 0) {
+		if (unsub_record(srv->store, addr, masked, cad_now(), &n, &err) < 0) {
 			cad_log(CAD_LOG_ERR, "unsubscribe %s: %s", masked, err.msg);
 			ret = reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
 				    "Temporarily unavailable, please try again later.\n");

@@ -29,6 +29,7 @@
 #include "holiday.h"
 #include "limits.h"
 #include "msgid.h"
+#include "rules.h"
 #include "cadenced.h"
 #include "store_ledger.h"
 #include "submit.h"
@@ -86,7 +87,7 @@ static struct seq_entry *cache_seq(struct sched *s, struct pass_cache *c, int64_
 	holiday_list_init(&e->hol);
 	if (store_sequence_get_id(s->store, id, &e->seq, err) != 0)
 		return NULL;
-	if (store_holidays_get(s->store, e->seq.holidays, &e->hol, err) < 0) {
+	if (rules_holidays(s->store, &e->seq, &e->hol, err) < 0) {
 		sequence_free(&e->seq);
 		return NULL;
 	}
@@ -107,7 +108,9 @@ static struct rep_entry *cache_rep(struct sched *s, struct pass_cache *c, int64_
 	memset(e, 0, sizeof(*e));
 	if (store_user_get_id(s->store, id, &e->user, err) != 0)
 		return NULL;
-	if (store_user_sends_since(s->store, id, now - LIMITS_DAY, &e->sends, &e->nsends, err) < 0) {
+	if (store_user_sends_since(s->store, id, now - LIMITS_DAY, &e->sends, &e->nsends, err) < 0
+	    || store_user_bulk_sends_since(s->store, id, now - 3600, &e->bulk, &e->nbulk, err) < 0) {
+		free(e->sends);
 		user_free(&e->user);
 		return NULL;
 	}
@@ -226,6 +229,9 @@ static int thread_to(struct sched *s, const struct enrollment_view *v, const str
 	}
 	return 0;
 }
+
+/* How long a step is retried on 4xx replies (Postfix's maximal_queue_lifetime). */
+#define SCHED_RETRY_LIFETIME (5 * 86400)
 
 /* Backoff for a 4xx: grows with the age of the message, 1 min to 1 h. */
 static cad_time_t retry_delay(const struct sent_msg *m, cad_time_t now)
@@ -398,6 +404,17 @@ static int do_email_step(struct sched *s, const struct enrollment_view *v, struc
 		}
 		break;
 	case SUBMIT_TEMPFAIL:
+		if (m.created_at > 0 && now - m.created_at > SCHED_RETRY_LIFETIME) {
+			/* As an MTA gives up on a queue file: the step fails and the
+			 * enrollment pauses, with the last reply, for a person to see. */
+			char *why = xasprintf("gave up after %d days of temporary failures: %s",
+					      SCHED_RETRY_LIFETIME / 86400,
+					      res.reply ? res.reply : "");
+			rc = store_msg_failed(s->store, m.id, why, s->actor, now, err);
+			free(why);
+			stats->failed++;
+			break;
+		}
 		rc = store_msg_retry(s->store, m.id, res.reply, now + retry_delay(&m, now), now, err);
 		stats->retried++;
 		break;
@@ -448,14 +465,7 @@ static int do_one(struct sched *s, struct pass_cache *c, const struct enrollment
 	}
 	step = &se->seq.steps[v->e.step - 1];
 
-	memset(&r, 0, sizeof(r));
-	r.days = se->seq.days;
-	r.holidays = se->hol.v;
-	r.nholidays = se->hol.n;
-	r.window_start = se->seq.window_start;
-	r.window_end = se->seq.window_end;
-	r.zone = cal_zone_choose(ct.tz, se->seq.tz, rep->user.tz, &rerr);
-	if (r.zone == NULL || cal_rules_check(&r, &rerr) < 0) {
+	if (rules_build(&se->seq, ct.tz, rep->user.tz, &se->hol, &r, &rerr) < 0) {
 		rc = pause_with(s, v->e.id, rerr.msg, now, err);
 		stats->failed++;
 		goto out;

@@ -89,6 +89,9 @@ void store_msgs_free(struct sent_msg *m, size_t n);
  * first: the input of the rolling cap and spacing rules. */
 int store_user_sends_since(struct store *st, int64_t user_id, cad_time_t since,
 			   cad_time_t **times, size_t *n, struct cad_err *err);
+/* The same for first steps of bulk enrollments only (the bulk throttle). */
+int store_user_bulk_sends_since(struct store *st, int64_t user_id, cad_time_t since,
+				cad_time_t **times, size_t *n, struct cad_err *err);
 /* Count of messages to a recipient domain since t (the daily domain cap). */
 int store_domain_sends_since(struct store *st, const char *domain, cad_time_t since, int *count,
 			     struct cad_err *err);
@@ -109,5 +112,23 @@ int store_holidays_replace(struct store *st, const char *calendar, const struct 
  * by date; an unknown calendar name is not an error (it has no dates). */
 int store_holidays_get(struct store *st, const char *calendars, struct holiday_list *out,
 		       struct cad_err *err);
+
+/* ---- a step sent from outside cadence (store_external.c) ---- */
+/* A rep's own message counts as step `step` of enrollment_id (enroll by
+ * address: the rep wrote to the contact and Bcc'd enroll+SEQ@Domain). In
+ * one transaction: a ledger row for that step with the rep's Message-ID
+ * (state witnessed, with the MTA's queue id; token is a fresh unique
+ * token the caller made, as for any ledger row), the event "step_sent"
+ * (detail saying it came from the rep's own mail), and the enrollment
+ * moved past the step, due at next_due (or finished after the last step).
+ * One message may enroll several recipients: when message_id is already
+ * in the ledger, the enrollment moves on all the same and *recorded is 0
+ * (no second row: Message-IDs are unique there). Refused (-1, nothing
+ * written) when the enrollment is not active on that step or the step
+ * already has a ledger row (cadenced prepared it first). */
+int store_msg_external(struct store *st, int64_t enrollment_id, int step,
+		       const char *message_id, const char *token, const char *subject,
+		       const char *queue_id, cad_time_t next_due, const char *actor,
+		       cad_time_t now, int *recorded, struct cad_err *err);
 
 #endif

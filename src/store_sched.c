@@ -116,10 +116,18 @@ static const char sql_user_sends[] =
 	" WHERE e.user_id = ?1 AND m.state IN ('submitted','witnessed')"
 	" AND COALESCE(m.submitted_at, m.witnessed_at) >= ?2 ORDER BY t";
 
-int store_user_sends_since(struct store *st, int64_t user_id, cad_time_t since,
-			   cad_time_t **times, size_t *n, struct cad_err *err)
+/* First steps of bulk enrollments only: the input of the bulk throttle. */
+static const char sql_user_bulk_sends[] =
+	"SELECT COALESCE(m.submitted_at, m.witnessed_at) AS t"
+	" FROM sent_messages m JOIN enrollments e ON e.id = m.enrollment_id"
+	" WHERE e.user_id = ?1 AND e.bulk = 1 AND m.step = 1"
+	" AND m.state IN ('submitted','witnessed')"
+	" AND COALESCE(m.submitted_at, m.witnessed_at) >= ?2 ORDER BY t";
+
+static int send_times(struct store *st, const char *sql, int64_t user_id, cad_time_t since,
+		      cad_time_t **times, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_user_sends, err);
+	sqlite3_stmt *s = store_stmt(st, sql, err);
 	if (s) {
 		store_bind_int64(s, 1, user_id);
 		store_bind_int64(s, 2, since);
@@ -131,6 +139,18 @@ int store_user_sends_since(struct store *st, int64_t user_id, cad_time_t since,
 	*times = NULL;
 	*n = 0;
 	return -1;
+}
+
+int store_user_sends_since(struct store *st, int64_t user_id, cad_time_t since,
+			   cad_time_t **times, size_t *n, struct cad_err *err)
+{
+	return send_times(st, sql_user_sends, user_id, since, times, n, err);
+}
+
+int store_user_bulk_sends_since(struct store *st, int64_t user_id, cad_time_t since,
+				cad_time_t **times, size_t *n, struct cad_err *err)
+{
+	return send_times(st, sql_user_bulk_sends, user_id, since, times, n, err);
 }
 
 static const char sql_domain_sends[] =

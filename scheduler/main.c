@@ -181,6 +181,7 @@ int main(int argc, char **argv)
 			goto fail;
 		cad_log(CAD_LOG_INFO, "listening for one-click unsubscribe on %s", s.conf.http_listen);
 	}
+	daemon_ready(NULL);
 
 	do {
 		struct sched_stats st;
@@ -218,6 +219,7 @@ int main(int argc, char **argv)
 	cad_log(CAD_LOG_INFO, "exiting");
 	goto out;
 fail:
+	daemon_ready(err.msg);
 	cad_log(CAD_LOG_ERR, "%s", err.msg);
 	fprintf(stderr, "cadenced: %s\n", err.msg);
 	rc = 1;

@@ -116,14 +116,45 @@ out:
 	return rc;
 }
 
+/* The child's end of the readiness pipe, until daemon_ready(). */
+static int ready_fd = -1;
+
 int daemon_detach(struct cad_err *err)
 {
-	pid_t pid = fork();
-	int fd;
+	int fds[2], fd;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return cad_err_set(err, "pipe: %s", strerror(errno));
+	pid = fork();
 	if (pid < 0)
 		return cad_err_set(err, "fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		/* The parent stays until the daemon says it is serving (or why
+		 * not), so that an init script or a person sees start-up errors
+		 * and the exit status tells the truth. */
+		char buf[600];
+		size_t len = 0;
+		ssize_t n;
+		close(fds[1]);
+		while (len < sizeof(buf) - 1
+		       && ((n = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0
+			   || (n < 0 && errno == EINTR)))
+			if (n > 0)
+				len += (size_t)n;
+		buf[len] = '\0';
+		if (len == 0) {
+			fprintf(stderr, "daemon exited during start-up\n");
+			_exit(1);
+		}
+		if (strcmp(buf, "ok") == 0)
+			_exit(0);
+		fprintf(stderr, "%s\n", buf);
+		_exit(1);
+	}
+	close(fds[0]);
+	ready_fd = fds[1];
+	fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
 	if (setsid() < 0)
 		return cad_err_set(err, "setsid: %s", strerror(errno));
 	fd = open("/dev/null", O_RDWR);
@@ -135,4 +166,17 @@ int daemon_detach(struct cad_err *err)
 			close(fd);
 	}
 	return 0;
+}
+
+void daemon_ready(const char *error)
+{
+	const char *msg = error && *error ? error : "ok";
+	ssize_t n;
+	if (ready_fd < 0)
+		return;
+	do
+		n = write(ready_fd, msg, strlen(msg));
+	while (n < 0 && errno == EINTR);
+	close(ready_fd);
+	ready_fd = -1;
 }

@@ -17,7 +17,12 @@ int daemon_pidfile_write(const char *path, struct cad_err *err);
 void daemon_pidfile_remove(const char *path);
 /* spec: "user" or "user:group". Does nothing when not running as root. */
 int daemon_drop_privileges(const char *spec, struct cad_err *err);
-/* fork + setsid + stdio to /dev/null. */
+/* fork + setsid + stdio to /dev/null. The parent waits until the child
+ * calls daemon_ready(): with NULL it exits 0; with a message it prints it
+ * and exits 1; if the child dies first it exits 1. */
 int daemon_detach(struct cad_err *err);
+/* Tells the waiting parent that start-up finished (error NULL) or failed
+ * (error says why). Harmless when not detached or called twice. */
+void daemon_ready(const char *error);
 
 #endif

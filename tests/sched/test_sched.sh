@@ -955,6 +955,10 @@ sed -i '/^HttpListen/d' "$CONF"
 for i in $(seq 1 50); do [ -s "$D/cadenced.pid" ] && break; sleep 0.1; done
 BGPID=$(cat "$D/cadenced.pid" 2>/dev/null)
 check "background: detached with a pidfile" eval '[ -n "$BGPID" ] && kill -0 "$BGPID" 2>/dev/null'
+# A second instance: the starting command waits for the daemon's verdict.
+"$CAD" -c "$CONF" 2>"$T/err2"
+check "background: a second instance exits 1" [ $? -eq 1 ]
+check "background: ... and says why" grep -q "already running" "$T/err2"
 if [ -n "$BGPID" ]; then
 	kill -TERM "$BGPID"
 	for i in $(seq 1 100); do kill -0 "$BGPID" 2>/dev/null || break; sleep 0.1; done

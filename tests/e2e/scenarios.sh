@@ -374,7 +374,9 @@ scen_3() {
 	e2e_check "zoe is unenrolled by her reply" e2e_wait_state "$a" unenrolled 10
 	wait "$pid"
 	bed_say "cadenced's pass: $(sed -n 's/.*pass at [^:]*:[0-9:]*Z*: //p' "$BED_DIR/cadenced.log" | tail -n1)"
-	e2e_check "Postfix logged the milter's reject of step 3" grep -q "cadence-slow/.*milter-reject: END-OF-MESSAGE" "$BED_ORG/maillog"
+	e2e_check "Postfix logged the milter's reject of step 3" \
+		grep -q "milter-reject: END-OF-MESSAGE .* 5\.[0-9.]* .*to=<$a>" "$BED_ORG/maillog"
+	bed_say "  Postfix: $(grep "milter-reject: END-OF-MESSAGE .*to=<$a>" "$BED_ORG/maillog" | sed 's/.*milter-reject: //; s/; from=.*//' | tail -n1)"
 	bed_settle 20
 	sleep 1
 	e2e_eq "messages at zoe (step 3 never arrived)" "$(bed_count "$a")" 1
@@ -472,7 +474,8 @@ scen_6a() {
 	bed_say "$a's mail client POSTs List-Unsubscribe=One-Click to the link: HTTP $code"
 	bed_daemon_stop
 	e2e_eq "HTTP status of the one-click POST" "$code" 200
-	e2e_eq "enrollment (state, reason)" "$(e2e_state "$a" | cut -d' ' -f1,3-)" "unenrolled unsubscribed"
+	e2e_eq "enrollment state" "$(e2e_state "$a" state)" unenrolled
+	e2e_check "the reason says unsubscribed" grep -q "^unsubscribed" <<< "$(e2e_state "$a" reason)"
 	e2e_check "the address is suppressed" e2e_suppressed "$a"
 	e2e_check "enrolling the address again is refused (suppressed)" e2e_refused 2027-03-03T10:00:00Z "$a"
 	bed_say "  cadencectl said: $(head -n1 "$BED_DIR/refused.out")"
@@ -504,7 +507,7 @@ scen_6b() {
 	BED_SIM=2027-03-16T10:30:00Z
 	e2e_from_outside "$msg" "$a" "$to" && bed_say "$a's mail client mails $to"
 	e2e_check "una is unenrolled (unsubscribed)" e2e_wait_state "$a" unenrolled
-	e2e_eq "reason" "$(e2e_state "$a" reason)" unsubscribed
+	e2e_check "the reason says unsubscribed" grep -q "^unsubscribed" <<< "$(e2e_state "$a" reason)"
 	e2e_check "the address is suppressed" e2e_suppressed "$a"
 	e2e_check "enrolling the address again is refused (suppressed)" e2e_refused 2027-03-17T10:00:00Z "$a"
 	bed_settle 20
@@ -514,9 +517,9 @@ scen_6b() {
 }
 
 # ---- scenario 7: enroll by address ----
-# hal writes abe from his mail client and copies the enroll address; abe
-# gets the mail without it; the enrollment exists, hal's message was step 1
-# and the next email step threads to it.
+# hal writes abe from his mail client with the enroll address in Bcc; abe
+# gets the mail with no header naming it; the enrollment exists, hal's
+# message was step 1 and the next email step threads to it.
 scen_7() {
 	e2e_milter_has enroll_one ||
 		{ e2e_skip "cadence-milter does not enroll by address yet (it does not call enroll_one)"; return; }
@@ -527,11 +530,12 @@ scen_7() {
 	e2e_rep "$t0" "$rep" "Hal Example" UTC
 	enr="enroll+$seqn@cadence.our.test"
 	BED_SIM=""
+	# Bcc, as a mail client sends it: the address is in the envelope only.
 	bed_swaks "$BED_P_SUB" --from "$rep" --to "$a,$enr" \
-		--header "From: Hal Example <$rep>" --header "To: Abe Stone <$a>" --header "Cc: $enr" \
+		--header "From: Hal Example <$rep>" --header "To: Abe Stone <$a>" \
 		--header "Subject: Following up on our call" --header "Message-Id: <e2e-s7-hal@our.test>" \
 		--body "Hi Abe, thanks for the call today. Hal" &&
-		bed_say "$rep writes $a from his mail client, with $enr in Cc"
+		bed_say "$rep writes $a from his mail client, with $enr in Bcc"
 	e2e_check "abe got hal's message" bed_wait_mail "$a" 1 15
 	f=$(e2e_step1 "$a")
 	e2e_check "no header of abe's copy names the enroll address" bash -c "! grep -qi 'enroll+' '$f'"

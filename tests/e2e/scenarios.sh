@@ -109,6 +109,12 @@ e2e_state() {
 		"(lambda e: (str(e.get('${2:-state}')) if '${2:-}' else '%s %s %s' % (e['state'], e['currentStep'], e.get('reason') or '-')) if e else 'none')((d if isinstance(d, list) else d.get('enrollments', []))[-1] if (d if isinstance(d, list) else d.get('enrollments', [])) else None)"
 }
 
+# e2e_state_text ADDRESS: "active", "paused until T", "unenrolled (reason)".
+e2e_state_text() {
+	bed_ctl --json status "$1" 2>/dev/null | bed_json \
+		"(lambda e: 'not enrolled' if e is None else e['state'] + (' until %s' % e['pausedUntil'] if e.get('pausedUntil') else '') + (' (%s)' % e['reason'] if e.get('reason') and e['state'] != 'active' else ''))((d if isinstance(d, list) else d.get('enrollments', [None]))[-1] if (d if isinstance(d, list) else d.get('enrollments', [])) else None)"
+}
+
 # e2e_events ADDRESS TYPE: how many events of TYPE the contact has.
 e2e_events() {
 	bed_ctl --json events --contact "$1" --type "$2" 2>/dev/null | bed_json \

@@ -63,6 +63,8 @@ fi
 bed_py() { "$BED_PYTHON" "$@"; }
 
 BED_DIR=""
+BED_ORG=""
+BED_OUT=""
 BED_SIM=""
 BED_T0=""
 BED_MILTER_PID=""
@@ -288,8 +290,9 @@ bed_down() {
 		wait "$BED_DAEMON_PID" 2>/dev/null
 		BED_DAEMON_PID=""
 	fi
-	pf_stop "$BED_OUT"
-	pf_stop "$BED_ORG"
+	# Only our own instances (never "$x/etc" with x empty: that is /etc).
+	[ -n "${BED_OUT:-}" ] && [ "${BED_OUT#"$BED_DIR"/}" != "$BED_OUT" ] && pf_stop "$BED_OUT"
+	[ -n "${BED_ORG:-}" ] && [ "${BED_ORG#"$BED_DIR"/}" != "$BED_ORG" ] && pf_stop "$BED_ORG"
 	bed_milter_stop > /dev/null
 	if [ "${E2E_KEEP:-0}" = 1 ]; then
 		echo "e2e: bed kept in $BED_DIR (E2E_KEEP=1)"

@@ -149,7 +149,8 @@ pf_start() {
 }
 
 pf_stop() {
-	[ -d "$1/etc" ] || return 0
+	# An empty DIR would name the machine's own /etc/postfix's parent: never.
+	[ -n "$1" ] && [ -d "$1/etc" ] || return 0
 	postfix -c "$1/etc" stop >/dev/null 2>&1 || true
 	local pid
 	pid=$(cat "$1/queue/pid/master.pid" 2>/dev/null | tr -d ' ')

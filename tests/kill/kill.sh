@@ -376,19 +376,23 @@ notfin = sum(1 for e in st if e.get("state") != "finished")
 ev = ctl("events", "--type", "step_sent", "--limit", "100000")
 c = Counter((e.get("contact"), e.get("detail", "").split(",")[0].split(":")[0]) for e in ev)
 twice = sum(v - 1 for v in c.values() if v > 1)
-fail = len(ctl("events", "--type", "step_failed", "--limit", "100000"))
+# A 4xx (say the milter's store was busy) is retried: store_msg_retry's
+# step_failed event says "temporary failure"; any other is a failure.
+fev = ctl("events", "--type", "step_failed", "--limit", "100000")
+retry = sum(1 for e in fev if "temporary failure" in (e.get("detail") or ""))
+fail = len(fev) - retry
 rej = len(ctl("events", "--type", "gate_rejected", "--limit", "100000"))
 wit = len(ctl("events", "--type", "step_witnessed", "--limit", "100000"))
 # store_msg_sent's reply text when a restart finds the witness (pass.c).
 recon = sum(1 for e in ev if "witnessed by the MTA before a restart" in (e.get("detail") or ""))
-print(len(st), notfin, len(ev), twice, fail, rej, wit, recon)
+print(len(st), notfin, len(ev), twice, fail, rej, wit, recon, retry)
 EOF
-read -r s_enr s_notfin s_sent s_twice s_fail s_rej s_wit reconciled <"$T/store" || { cat "$T/store"; s_enr=-1; }
+read -r s_enr s_notfin s_sent s_twice s_fail s_rej s_wit reconciled s_retry <"$T/store" || { cat "$T/store"; s_enr=-1; }
 want=$((ncontacts * KILL_STEPS))
 echo "$NAME: $kills kills in $rounds rounds ($exited passes ended before their kill) in ${t_rounds}s, each ${startup_ms}+0..${KILL_MAXMS} ms after the start; $refills time(s) $KILL_BATCH more contacts enrolled when the work ran out: by then $sent_rounds messages were with the MTA and ${left} of $ncontacts enrollments still active"
 echo "$NAME: kills with a message in flight: $k_prep recorded but not reported; $k_wit witnessed by the milter but not reported (the 250-to-commit window)"
 echo "$NAME: after $final final pass(es): received $total of $want; duplicates $dups; losses $lost; strays $stray; Message-IDs $nids distinct, $iddup received twice; unparsed $unparsed; reconciled from witness $reconciled"
-echo "$NAME: store: $s_enr enrollments, $s_notfin not finished; $s_sent step_sent events ($s_twice twice), $s_fail step_failed, $s_rej gate_rejected, $s_wit step_witnessed"
+echo "$NAME: store: $s_enr enrollments, $s_notfin not finished; $s_sent step_sent events ($s_twice twice), $s_fail step_failed, $s_retry 4xx retried, $s_rej gate_rejected, $s_wit step_witnessed"
 
 [ "$KILL_MILTER" = 1 ] && check "every due step received ($total of $want)" [ "$total" = "$want" ]
 check "no step lost ($lost)" [ "$lost" = 0 ]

@@ -92,6 +92,14 @@ void msg_end(struct conn_ctx *c)
 	free(m->daemon_name);
 	free(m->env_from);
 	free(m->from_addr);
+	for (size_t i = 0; i < m->nrcpts; i++)
+		free(m->rcpts[i]);
+	free(m->rcpts);
+	for (size_t i = 0; i < m->nown; i++)
+		free(m->own[i].rcpt);
+	free(m->own);
+	free(m->msgid);
+	free(m->auth_detail);
 	mconf_release(m->mc);
 	free(m);
 }
@@ -150,4 +158,27 @@ int msg_add_body(struct msg_ctx *m, const void *p, size_t n)
 	if (n > 0)
 		sbuf_add(&m->body, p, n);
 	return m->body_truncated || m->body.len >= limit;
+}
+
+void msg_add_rcpt(struct msg_ctx *m, const char *rcpt)
+{
+	if (m->nrcpts >= MILTER_MAX_RCPTS) {
+		m->rcpt_overflow = 1;
+		return;
+	}
+	if (m->nrcpts == m->caprcpts) {
+		m->caprcpts = m->caprcpts ? m->caprcpts * 2 : 8;
+		m->rcpts = xrealloc(m->rcpts, m->caprcpts * sizeof(*m->rcpts));
+	}
+	m->rcpts[m->nrcpts++] = xstrdup(rcpt);
+}
+
+void msg_add_own(struct msg_ctx *m, const char *rcpt, const struct inbound_own_addr *own)
+{
+	/* bounded by the recipients the MTA accepts; kept even beyond
+	 * MILTER_MAX_RCPTS so that every own address is removed */
+	m->own = xrealloc(m->own, (m->nown + 1) * sizeof(*m->own));
+	m->own[m->nown].rcpt = xstrdup(rcpt);
+	m->own[m->nown].own = *own;
+	m->nown++;
 }

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "inbound.h"
 #include "mconf.h"
 #include "policy.h"
 #include "store.h"
@@ -38,6 +39,7 @@ struct msg_ctx {
 	char *daemon_name;        /* {daemon_name} */
 	char *env_from;           /* envelope sender without <>, "" for the null sender */
 	int outbound;             /* from InternalHosts or an authenticated user */
+	int null_sender;          /* MAIL FROM:<> (a DSN, an auto-reply, a report) */
 	enum mail_class cls;      /* MAIL_PERSON unless recognised as sequence mail */
 
 	struct msg_hdr *hdrs;
@@ -51,6 +53,27 @@ struct msg_ctx {
 
 	char *from_addr;          /* the From header's address, normalized */
 	struct dkim_signer *signer;
+
+	/* envelope recipients, as RCPT gave them (at most MILTER_MAX_RCPTS) */
+	char **rcpts;
+	size_t nrcpts, caprcpts;
+	int rcpt_overflow;        /* more recipients than kept */
+	int rcpt_internal;        /* one is at an InternalDomains domain */
+	int rcpt_external;        /* one is elsewhere (not cadence's own either) */
+	/* which of them are cadence's own addresses (consumed at EOM) */
+	struct own_rcpt {
+		char *rcpt;                  /* as RCPT gave it, for smfi_delrcpt */
+		struct inbound_own_addr own;
+	} *own;
+	size_t nown;
+
+	char *msgid;              /* the Message-ID header value, or NULL */
+	/* what the end of message does (decided at EOH) */
+	int do_inbound;           /* classify and hand to inbound_handle() */
+	int do_enroll;            /* enroll by address (an enroll+SEQ recipient) */
+	int do_rep;               /* the rep's mail may complete manual-email tasks */
+	enum inbound_auth auth;   /* inbound: what the signal's authentication says */
+	char *auth_detail;        /* "spf=pass dkim=none dmarc=none" */
 };
 
 struct conn_ctx {
@@ -60,6 +83,8 @@ struct conn_ctx {
 	int nr_helo;              /* ... nor to HELO */
 	int skip;                 /* SMFIS_SKIP is allowed in the body callback */
 	int addhdrs;              /* headers may be inserted (signing) */
+	int nr_rcpt;              /* no reply to RCPT */
+	int delrcpt;              /* recipients may be removed (cadence's own) */
 
 	char *helo;
 	struct store *store;      /* NULL until needed; reopened when the path changes */
@@ -84,5 +109,9 @@ int msg_add_header(struct msg_ctx *m, const char *name, const char *value);
 const char *msg_header(const struct msg_ctx *m, const char *name, size_t n);
 /* Keeps up to BodyLimit bytes; returns 1 once the cap is reached. */
 int msg_add_body(struct msg_ctx *m, const void *p, size_t n);
+/* Keeps an envelope recipient (sets rcpt_overflow beyond the cap). */
+void msg_add_rcpt(struct msg_ctx *m, const char *rcpt);
+/* Remembers that rcpt is one of cadence's own addresses. */
+void msg_add_own(struct msg_ctx *m, const char *rcpt, const struct inbound_own_addr *own);
 
 #endif

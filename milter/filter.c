@@ -40,23 +40,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gmime/gmime.h>
 #include <libmilter/mfapi.h>
 
+#include "act.h"
 #include "authres.h"
 #include "ctx.h"
 #include "dkim_sign.h"
 #include "filter.h"
 #include "policy.h"
+#include "msgid.h"
 #include "spf.h"
 #include "store.h"
+#include "store_ledger.h"
 
 static struct spf_checker *spf;
 
 void filter_set_spf(struct spf_checker *c)
 {
 	spf = c;
+}
+
+/* The time the end of message acts at (the gate's witness, inbound events). */
+static cad_time_t filter_now(void)
+{
+	return cad_now();
 }
 
 static struct conn_ctx *conn_of(SMFICTX *ctx)
@@ -146,14 +156,14 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct conn_ctx *cn = conn_new();
-	const unsigned long no_steps = SMFIP_NOCONNECT | SMFIP_NORCPT | SMFIP_NOUNKNOWN |
-				       SMFIP_NODATA;
-	const unsigned long opts = SMFIP_NR_HDR | SMFIP_NR_HELO | SMFIP_SKIP | SMFIP_HDR_LEADSPC;
+	const unsigned long no_steps = SMFIP_NOCONNECT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	const unsigned long opts = SMFIP_NR_HDR | SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_SKIP |
+				   SMFIP_HDR_LEADSPC;
 	(void)f2;
 	(void)f3;
 	conn_free(smfi_getpriv(ctx));
 	smfi_setpriv(ctx, cn);
-	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_SETSYMLIST);
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_SETSYMLIST);
 	*pf1 = f1 & (no_steps | opts);
 	*pf2 = 0;
 	*pf3 = 0;
@@ -161,6 +171,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	cn->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	cn->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
 	cn->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
+	cn->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
+	cn->delrcpt = (*pf0 & SMFIF_DELRCPT) != 0;
 	cn->skip = (*pf1 & SMFIP_SKIP) != 0;
 	if (!cn->addhdrs)
 		cad_log(CAD_LOG_WARN, "the MTA does not let filters add headers: "
@@ -170,6 +182,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		 * assign it after MAIL FROM (Sendmail) */
 		if (smfi_setsymlist(ctx, SMFIM_ENVFROM,
 				    "i {auth_authen} {daemon_name} {client_addr}") != MI_SUCCESS ||
+		    smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i") != MI_SUCCESS ||
 		    smfi_setsymlist(ctx, SMFIM_EOH, "i") != MI_SUCCESS ||
 		    smfi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS)
 			cad_log(CAD_LOG_WARN, "smfi_setsymlist failed: the MTA's default macros apply");
@@ -183,6 +196,16 @@ static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 	if (helo != NULL)
 		conn_set_helo(cn, helo);
 	return cn->nr_helo ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* 1 when addr (normalized) is at one of InternalDomains. */
+static int internal_domain(const struct mconf *mc, const char *addr)
+{
+	const char *d = cad_addr_domain(addr);
+	for (size_t i = 0; d != NULL && i < mc->conf.ninternal_domains; i++)
+		if (cad_strcaseeq(d, mc->conf.internal_domains[i]))
+			return 1;
+	return 0;
 }
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
@@ -202,21 +225,44 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 		from++;
 	n = strlen(from);
 	m->env_from = xstrndup(from, n > 0 && from[n - 1] == '>' ? n - 1 : n);
+	m->null_sender = *m->env_from == '\0';
 	m->outbound = m->auth_authen != NULL || netlist_match(&m->mc->internal, m->client_addr);
 
-	cad_log(CAD_LOG_DEBUG, "%s: %s mail from client %s via %s%s%s", m->qid,
+	cad_log(CAD_LOG_DEBUG, "%s: %s mail from client %s via %s%s%s%s", m->qid,
 		m->outbound ? "outbound" : "inbound",
 		m->client_addr != NULL ? m->client_addr : "(unknown)",
 		m->daemon_name != NULL ? m->daemon_name : "(unknown daemon)",
 		m->auth_authen != NULL ? ", authenticated" : "",
-		m->outbound && m->auth_authen == NULL ? ", an InternalHosts client" : "");
-	if (m->outbound) {
-		if (!m->mc->conf.sign_all || m->mc->dkim.nentries == 0 || !cn->addhdrs) {
-			cad_log(CAD_LOG_DEBUG, "%s: outbound, nothing to sign", m->qid);
-			return done(cn, SMFIS_ACCEPT);
+		m->outbound && m->auth_authen == NULL ? ", an InternalHosts client" : "",
+		m->null_sender ? ", null sender" : "");
+	/* Outbound mail is looked at up to its headers: only its Message-ID
+	 * tells sequence mail (which the gate must see) from a rep's. */
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn_ctx *cn = conn_of(ctx);
+	struct msg_ctx *m = cn->msg;
+	struct inbound_own_addr own;
+	if (m != NULL && m->mc != NULL && argv != NULL && argv[0] != NULL) {
+		msg_add_rcpt(m, argv[0]);
+		if (inbound_own_address(&m->mc->icfg.addrs, &m->mc->secret, argv[0], &own) !=
+		    OWN_NONE) {
+			msg_add_own(m, argv[0], &own);
+			cad_log(CAD_LOG_DEBUG, "%s: recipient %zu is cadence's %s address%s", m->qid,
+				m->nrcpts, inbound_own_name(own.kind),
+				own.kind != OWN_ENROLL && !own.token_valid ? " (token not valid)" : "");
+		} else {
+			char *a = inbound_addr_spec(argv[0]);
+			if (a != NULL && internal_domain(m->mc, a))
+				m->rcpt_internal = 1;
+			else
+				m->rcpt_external = 1;
+			free(a);
 		}
 	}
-	return SMFIS_CONTINUE;
+	return cn->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
@@ -228,19 +274,11 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 	return cn->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
+/* Starts the DKIM signer and replays the kept headers into it. */
+static sfsistat start_signer(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m,
+			     const struct dkim_key *key)
 {
-	const struct dkim_key *key;
 	struct cad_err err = { "" };
-	if (m->from_addr == NULL) {
-		cad_log(CAD_LOG_INFO, "%s: not signed: no single readable From address", m->qid);
-		return done(cn, SMFIS_ACCEPT);
-	}
-	key = dkim_tables_lookup(&m->mc->dkim, m->from_addr);
-	if (key == NULL) {
-		log_addr(CAD_LOG_DEBUG, m, "not signed: no SigningTable entry for", m->from_addr);
-		return done(cn, SMFIS_ACCEPT);
-	}
 	m->signer = dkim_signer_new(key, m->qid, &err);
 	if (m->signer == NULL)
 		return failure(ctx, cn, FAIL_SIGN, err.msg);
@@ -253,32 +291,127 @@ static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 	return SMFIS_CONTINUE;
 }
 
-static sfsistat inbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
+/* Recipients other than cadence's own that are outside the organization. */
+static int rcpts_outside(const struct msg_ctx *m)
 {
+	return m->rcpt_external || m->rcpt_overflow;
+}
+
+static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
+{
+	const struct dkim_key *key = NULL;
 	struct cad_err err = { "" };
-	struct store *st;
-	struct contact ct;
+	enum token_verdict tv = TOKEN_MALFORMED;
+	int sign;
+
+	if (m->msgid != NULL)
+		tv = msgid_verify(&m->mc->secret, m->msgid, NULL);
+	if (tv == TOKEN_VALID) {
+		/* From here on every failure fails closed (policy.c). */
+		m->cls = MAIL_SEQUENCE;
+		cad_log(CAD_LOG_DEBUG, "%s: sequence mail (its Message-ID verifies)", m->qid);
+	}
+	if (m->from_addr != NULL)
+		key = dkim_tables_lookup(&m->mc->dkim, m->from_addr);
+	sign = key != NULL && cn->addhdrs && (m->cls == MAIL_SEQUENCE || m->mc->conf.sign_all);
+	if (m->from_addr == NULL)
+		cad_log(m->cls == MAIL_SEQUENCE ? CAD_LOG_WARN : CAD_LOG_INFO,
+			"%s: not signed: no single readable From address", m->qid);
+	else if (key == NULL && (m->cls == MAIL_SEQUENCE || m->mc->conf.sign_all))
+		log_addr(m->cls == MAIL_SEQUENCE ? CAD_LOG_WARN : CAD_LOG_DEBUG, m,
+			 "not signed: no SigningTable entry for", m->from_addr);
+
+	if (m->cls != MAIL_SEQUENCE) {
+		for (size_t i = 0; i < m->nown; i++) {
+			if (m->own[i].own.kind == OWN_ENROLL)
+				m->do_enroll = 1;
+			else
+				m->do_inbound = 1;   /* a rep forwards to the unsubscribe address */
+		}
+		if (m->do_inbound)
+			m->want_body = 1;
+		/* The rep's own mail to a contact with an open manual-email task
+		 * completes it: one look-up, only for mail leaving the house. */
+		if (m->from_addr != NULL && rcpts_outside(m)) {
+			struct store *st = conn_store(cn, &err);
+			int64_t *ids = NULL;
+			size_t n = 0;
+			if (st == NULL || inbound_rep_tasks(st, m->from_addr,
+							    (const char *const *)m->rcpts,
+							    m->nrcpts, &ids, &n, &err) != 0)
+				cad_log(CAD_LOG_WARN, "%s: looking up the rep's tasks failed: %s "
+					"(the message is not affected)", m->qid, err.msg);
+			m->do_rep = n > 0;
+			free(ids);
+		}
+		if (!sign && !m->do_enroll && !m->do_inbound && !m->do_rep && m->nown == 0) {
+			cad_log(CAD_LOG_DEBUG, "%s: outbound, nothing to do", m->qid);
+			return done(cn, SMFIS_ACCEPT);
+		}
+	}
+	if (sign)
+		return start_signer(ctx, cn, m, key);
+	return SMFIS_CONTINUE;
+}
+
+/* 1 when In-Reply-To or References names a Message-ID that verifies as
+ * cadence's (no SQL: the MAC decides). */
+static int threads_to_us(const struct msg_ctx *m)
+{
+	static const char *const names[] = { "In-Reply-To", "References" };
+	size_t seen = 0;
+	for (size_t k = 0; k < 2; k++) {
+		const char *h = msg_header(m, names[k], 0);
+		while (h != NULL && seen < INBOUND_MAX_THREAD_IDS) {
+			const char *lt = strchr(h, '<'), *gt;
+			if (lt == NULL || (gt = strchr(lt, '>')) == NULL)
+				break;
+			if ((size_t)(gt - lt) < TOKEN_INPUT_MAX) {
+				char *id = xstrndup(lt, (size_t)(gt - lt + 1));
+				int ours = msgid_verify(&m->mc->secret, id, NULL) == TOKEN_VALID;
+				free(id);
+				if (ours)
+					return 1;
+			}
+			seen++;
+			h = gt + 1;
+		}
+	}
+	return 0;
+}
+
+/* Headers that mark machine mail the inbound code reads: auto-replies,
+ * reports (DSN, ARF), calendar replies. */
+static const char *machine_header(const struct msg_ctx *m)
+{
+	const char *h = msg_header(m, "Auto-Submitted", 0);
+	if (h != NULL) {
+		while (*h == ' ' || *h == '\t')
+			h++;
+		if (strncasecmp(h, "no", 2) != 0 || (h[2] != '\0' && h[2] != ' ' && h[2] != ';'))
+			return "Auto-Submitted";
+	}
+	h = msg_header(m, "Content-Type", 0);
+	if (h != NULL) {
+		while (*h == ' ' || *h == '\t')
+			h++;
+		if (strncasecmp(h, "multipart/report", 16) == 0)
+			return "multipart/report";
+		if (strncasecmp(h, "text/calendar", 13) == 0)
+			return "text/calendar";
+	}
+	return NULL;
+}
+
+/* The signal's authentication: trusted Authentication-Results first, else
+ * SPF (libspf2 over the client address, HELO and envelope sender). */
+static void authenticate(struct conn_ctx *cn, struct msg_ctx *m, int contact)
+{
 	struct authres_verdict v;
 	enum spf_res spf_res;
-	struct sbuf why;
+	struct sbuf why, a;
 	const char *h;
-	int rc;
 
-	if (m->from_addr == NULL)
-		return done(cn, SMFIS_ACCEPT);
-	st = conn_store(cn, &err);
-	if (st == NULL)
-		return failure(ctx, cn, FAIL_STORE, err.msg);
-	memset(&ct, 0, sizeof(ct));
-	rc = store_contact_get(st, m->from_addr, &ct, &err);
-	if (rc < 0)
-		return failure(ctx, cn, FAIL_STORE, err.msg);
-	if (rc == STORE_NOTFOUND) {
-		log_addr(CAD_LOG_DEBUG, m, "inbound, not from a contact:", m->from_addr);
-		return done(cn, SMFIS_ACCEPT);
-	}
-
-	/* A contact wrote: authenticate the signal before anything acts on it. */
 	memset(&v, 0, sizeof(v));
 	for (size_t i = 0; (h = msg_header(m, "Authentication-Results", i)) != NULL; i++) {
 		struct authres ar;
@@ -289,7 +422,8 @@ static sfsistat inbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m
 			continue;
 		}
 		authres_apply(&ar, m->mc->conf.trusted_authserv_ids,
-			      m->mc->conf.ntrusted_authserv_ids, cad_addr_domain(m->from_addr), &v);
+			      m->mc->conf.ntrusted_authserv_ids,
+			      m->from_addr != NULL ? cad_addr_domain(m->from_addr) : NULL, &v);
 		authres_free(&ar);
 	}
 	sbuf_init(&why);
@@ -299,18 +433,74 @@ static sfsistat inbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m
 	} else {
 		spf_res = spf_check(spf, m->client_addr, cn->helo, m->env_from, &why);
 	}
-	{
-		struct sbuf a;
-		sbuf_init(&a);
-		cad_printable(&a, m->from_addr, 200);
-		cad_log(CAD_LOG_INFO, "%s: inbound from contact <%s>: spf=%s (%s) dkim=%s dmarc=%s",
-			m->qid, a.s, (int)spf_res >= 0 ? spf_res_name(spf_res) : "unknown", why.s,
-			ar_verdict_name(v.dkim), ar_verdict_name(v.dmarc));
-		sbuf_free(&a);
-	}
+	if (spf_res == SPF_RES_PASS || v.dkim == AR_PASS || v.dmarc == AR_PASS)
+		m->auth = INB_AUTH_PASS;
+	else if (spf_res == SPF_RES_FAIL || spf_res == SPF_RES_SOFTFAIL ||
+		 spf_res == SPF_RES_TEMPERROR || spf_res == SPF_RES_PERMERROR ||
+		 v.dkim == AR_FAIL || v.dmarc == AR_FAIL)
+		m->auth = INB_AUTH_FAIL;
+	else
+		m->auth = INB_AUTH_NONE;
+	m->auth_detail = xasprintf("spf=%s dkim=%s dmarc=%s",
+				   (int)spf_res >= 0 ? spf_res_name(spf_res) : "unknown",
+				   ar_verdict_name(v.dkim), ar_verdict_name(v.dmarc));
+	sbuf_init(&a);
+	cad_printable(&a, m->from_addr != NULL ? m->from_addr : m->env_from, 200);
+	cad_log(CAD_LOG_INFO, "%s: inbound from %s<%s>: spf=%s (%s) dkim=%s dmarc=%s", m->qid,
+		contact ? "contact " : "", a.s, (int)spf_res >= 0 ? spf_res_name(spf_res) : "unknown",
+		why.s, ar_verdict_name(v.dkim), ar_verdict_name(v.dmarc));
+	sbuf_free(&a);
 	sbuf_free(&why);
-	contact_free(&ct);
-	return done(cn, SMFIS_ACCEPT);
+}
+
+/* Inbound mail (and any null-sender mail: Postfix's own DSNs reach the
+ * milter from the inside): the body is kept only when it can matter. */
+static sfsistat inbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
+{
+	struct cad_err err = { "" };
+	const char *why = NULL;
+	int contact = 0;
+
+	if (m->nown > 0)
+		why = "a recipient is cadence's own address";
+	else if (m->null_sender)
+		why = "null sender (a delivery report)";
+	else if (m->mc->conf.ninternal_domains > 0 && m->nrcpts > 0 && !m->rcpt_internal &&
+		 !m->rcpt_overflow) {
+		cad_log(CAD_LOG_DEBUG, "%s: inbound, not to the organization", m->qid);
+		return done(cn, SMFIS_ACCEPT);
+	} else if (threads_to_us(m)) {
+		why = "threads to a cadence message";
+	} else {
+		why = machine_header(m);
+	}
+	/* the one look-up, only when nothing else made the message worth reading */
+	if (why == NULL && m->from_addr != NULL) {
+		struct store *st = conn_store(cn, &err);
+		struct contact ct;
+		int rc;
+		if (st == NULL)
+			return failure(ctx, cn, FAIL_STORE, err.msg);
+		memset(&ct, 0, sizeof(ct));
+		rc = store_contact_get(st, m->from_addr, &ct, &err);
+		if (rc < 0)
+			return failure(ctx, cn, FAIL_STORE, err.msg);
+		contact_free(&ct);
+		if (rc == 0) {
+			contact = 1;
+			if (why == NULL)
+				why = "from a contact";
+		}
+	}
+	if (why == NULL) {
+		log_addr(CAD_LOG_DEBUG, m, "inbound, nothing of cadence's: from", m->from_addr);
+		return done(cn, SMFIS_ACCEPT);
+	}
+	cad_log(CAD_LOG_DEBUG, "%s: inbound, reading it: %s", m->qid, why);
+	authenticate(cn, m, contact);
+	m->do_inbound = 1;
+	m->want_body = 1;
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat cb_eoh(SMFICTX *ctx)
@@ -330,7 +520,13 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	from = msg_header(m, "From", 0);
 	if (from != NULL && msg_header(m, "From", 1) == NULL)
 		m->from_addr = from_address(from);
-	if (m->outbound)
+	if (msg_header(m, "Message-ID", 1) == NULL && msg_header(m, "Message-ID", 0) != NULL)
+		m->msgid = act_bare_msgid(msg_header(m, "Message-ID", 0));
+	/* Null-sender mail from the inside is Postfix's own DSNs: inbound
+	 * handling; but a verifying Message-ID always meets the gate. */
+	if (m->outbound && (!m->null_sender ||
+			    (m->msgid != NULL &&
+			     msgid_verify(&m->mc->secret, m->msgid, NULL) == TOKEN_VALID)))
 		return outbound_eoh(ctx, cn, m);
 	return inbound_eoh(ctx, cn, m);
 }
@@ -351,18 +547,98 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	return SMFIS_CONTINUE;
 }
 
+/* A reply text for smfi_setreply: printable, no '%' (libmilter formats it). */
+static char *reply_text(const char *prefix, const char *why)
+{
+	struct sbuf b;
+	char *s;
+	sbuf_init(&b);
+	sbuf_adds(&b, prefix);
+	cad_printable(&b, why != NULL ? why : "", 300);
+	s = sbuf_detach(&b);
+	for (char *p = s; *p; p++)
+		if (*p == '%' || *p == '\\')
+			*p = '?';
+	return s;
+}
+
+/* The gate (DESIGN.md "the milter is the last gate"): sequence mail leaves
+ * only while its enrollment is active, once, witnessed with the queue id.
+ * SMFIS_CONTINUE when it may go on. */
+static sfsistat gate(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
+{
+	struct cad_err err = { "" };
+	enum gate_verdict verdict = GATE_UNKNOWN;
+	char why[512];
+	struct store *st = conn_store(cn, &err);
+	char *text;
+
+	if (st == NULL)
+		return failure(ctx, cn, FAIL_STORE, err.msg);
+	if (store_msg_gate(st, m->msgid, m->qid, now, &verdict, why, sizeof(why), &err) != 0)
+		return failure(ctx, cn, FAIL_STORE, err.msg);
+	if (verdict == GATE_ACCEPT) {
+		cad_log(CAD_LOG_INFO, "%s: sequence mail witnessed <%s>", m->qid, m->msgid);
+		return SMFIS_CONTINUE;
+	}
+	/* A verifying Message-ID without a ledger row was made with our
+	 * secret but never recorded: forged, or another site's store. */
+	text = reply_text("cadence: ", verdict == GATE_REJECT ? why
+				       : "a sequence message this site never recorded");
+	cad_log(CAD_LOG_NOTICE, "%s: sequence mail <%s> rejected: %s", m->qid, m->msgid, text + 9);
+	if (smfi_setreply(ctx, "550", "5.7.1", text) != MI_SUCCESS)
+		cad_log(CAD_LOG_WARN, "%s: smfi_setreply failed", m->qid);
+	free(text);
+	return done(cn, SMFIS_REJECT);
+}
+
+/* Removes cadence's own recipients; SMFIS_DISCARD when none other is left. */
+static sfsistat consume_own(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
+{
+	if (m->nown == 0)
+		return done(cn, SMFIS_CONTINUE);
+	if (m->nown >= m->nrcpts && !m->rcpt_overflow) {
+		cad_log(CAD_LOG_INFO, "%s: addressed only to cadence: discarded after reading it",
+			m->qid);
+		return done(cn, SMFIS_DISCARD);
+	}
+	if (!cn->delrcpt) {
+		cad_log(CAD_LOG_WARN, "%s: the MTA does not let filters remove recipients: "
+			"cadence's own recipients stay", m->qid);
+		return done(cn, SMFIS_CONTINUE);
+	}
+	for (size_t i = 0; i < m->nown; i++) {
+		if (smfi_delrcpt(ctx, m->own[i].rcpt) != MI_SUCCESS)
+			cad_log(CAD_LOG_WARN, "%s: smfi_delrcpt failed", m->qid);
+		else
+			cad_log(CAD_LOG_INFO, "%s: cadence's %s address removed from the recipients",
+				m->qid, inbound_own_name(m->own[i].own.kind));
+	}
+	return done(cn, SMFIS_CONTINUE);
+}
+
 static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct conn_ctx *cn = conn_of(ctx);
 	struct msg_ctx *m = cn->msg;
 	struct cad_err err = { "" };
+	cad_time_t now = filter_now();
 	char *sig = NULL;
 	if (m == NULL)
 		return SMFIS_CONTINUE;
 	refresh_qid(ctx, m);
-	if (m->signer != NULL) {
-		if (dkim_signer_finish(m->signer, &sig, &err) != 0)
-			return failure(ctx, cn, FAIL_SIGN, err.msg);
+	/* The signature is made before the gate so that nothing can fail
+	 * between the witness and the answer but the header insertion. */
+	if (m->signer != NULL && dkim_signer_finish(m->signer, &sig, &err) != 0)
+		return failure(ctx, cn, FAIL_SIGN, err.msg);
+	if (m->cls == MAIL_SEQUENCE) {
+		sfsistat r = gate(ctx, cn, m, now);
+		if (r != SMFIS_CONTINUE) {
+			free(sig);
+			return r;
+		}
+	}
+	if (sig != NULL) {
 		/* index 1: below the MTA's own Received header, as OpenDKIM does */
 		if (smfi_insheader(ctx, 1, DKIM_SIGNATURE_HEADER, sig) != MI_SUCCESS) {
 			free(sig);
@@ -377,7 +653,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
 									 : "rsa-sha256");
 		}
 	}
-	return done(cn, SMFIS_CONTINUE);
+	if (m->do_inbound)
+		act_inbound(cn, m, now);
+	if (m->do_enroll)
+		act_enroll(cn, m, now);
+	if (m->do_rep)
+		act_rep_mail(cn, m, now);
+	return consume_own(ctx, cn, m);
 }
 
 static sfsistat cb_abort(SMFICTX *ctx)
@@ -398,11 +680,11 @@ static sfsistat cb_close(SMFICTX *ctx)
 struct smfiDesc filter_desc = {
 	.xxfi_name = "cadence-milter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_SETSYMLIST,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_SETSYMLIST,
 	.xxfi_connect = NULL,
 	.xxfi_helo = cb_helo,
 	.xxfi_envfrom = cb_envfrom,
-	.xxfi_envrcpt = NULL,
+	.xxfi_envrcpt = cb_envrcpt,
 	.xxfi_header = cb_header,
 	.xxfi_eoh = cb_eoh,
 	.xxfi_body = cb_body,

@@ -22,6 +22,20 @@ struct mconf *mconf_build(const char *path, struct cad_err *err)
 	 * conf_defaults() before it would leak the first set of defaults */
 	if (conf_load(path, &mc->conf, err) != 0)
 		goto fail;
+	if (mc->conf.secret_file == NULL || *mc->conf.secret_file == '\0') {
+		cad_err_set(err, "%s: SecretFile is not set (cadencectl init makes one)", path);
+		goto fail;
+	}
+	if (secret_load(mc->conf.secret_file, &mc->secret, err) != 0) {
+		cad_err_prefix(err, "%s: SecretFile", path);
+		goto fail;
+	}
+	inbound_config_init(&mc->icfg);
+	mc->icfg.addrs.domain = mc->conf.domain;
+	mc->icfg.addrs.enroll_prefix = mc->conf.enroll_prefix;
+	mc->icfg.addrs.unsub_prefix = mc->conf.unsubscribe_prefix;
+	mc->icfg.addrs.bounce_prefix = mc->conf.bounce_prefix;
+	mc->icfg.actor = "milter";
 	if (netlist_parse(&mc->internal, mc->conf.internal_hosts, mc->conf.ninternal_hosts,
 			  err) != 0) {
 		cad_err_prefix(err, "%s", path);
@@ -50,6 +64,7 @@ void mconf_destroy(struct mconf *mc)
 	if (mc == NULL)
 		return;
 	conf_free(&mc->conf);
+	secret_free(&mc->secret);
 	dkim_tables_free(&mc->dkim);
 	netlist_free(&mc->internal);
 	free(mc->path);

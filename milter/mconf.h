@@ -1,6 +1,7 @@
 /*
  * mconf.h - the milter's running configuration: cadence.conf plus what is
- * built from it (DKIM tables with their keys loaded, InternalHosts).
+ * built from it (DKIM tables with their keys loaded, InternalHosts, the
+ * site secret, the inbound settings).
  *
  * A configuration is immutable once built and reference-counted. Each
  * message takes a reference when it starts and drops it when it ends, so a
@@ -14,10 +15,13 @@
 
 #include "conf.h"
 #include "dkim_keys.h"
+#include "inbound.h"
 #include "netlist.h"
+#include "secret.h"
 #include "util.h"
 
 #define MILTER_MAX_HEADERS 1000   /* header count cap per message */
+#define MILTER_MAX_RCPTS 1000     /* envelope recipients kept per message */
 
 struct mconf {
 	int refs;                 /* guarded by the mconf lock */
@@ -25,6 +29,11 @@ struct mconf {
 	struct cad_conf conf;
 	struct dkim_tables dkim;  /* empty when KeyTable is not set */
 	struct netlist internal;
+	/* The site secret (SecretFile): without it sequence mail cannot be
+	 * told from a person's, so a configuration without one is refused. */
+	struct cad_secret secret;
+	/* The inbound code's settings; its strings point into conf. */
+	struct inbound_config icfg;
 };
 
 /* Reads path and builds everything (keys loaded and checked). */

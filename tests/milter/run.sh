@@ -73,8 +73,14 @@ EOT
 cat >"$tmp/zone" <<EOT
 # the SPF test zone (documentation addresses only)
 example.org   TXT "v=spf1 ip4:192.0.2.0/24 -all"
+acme.example  TXT "v=spf1 ip4:192.0.2.0/24 -all"
 EOT
-"$MKSTORE" "$tmp/cadence.db" contact@example.org || exit 99
+# the store: the site secret, the rep ada@example.com, sequences Cold,
+# Company and Manual (tests/milter/mkstore.c), one contact
+D=cadence.example.com
+ms() { "$MKSTORE" "$tmp/cadence.db" "$@"; }
+ms init "$tmp/secret" ada@example.com || exit 99
+ms contact@example.org || exit 99
 
 # write_conf NAME ["Key value"...]: a configuration for one milter
 # instance; a given key replaces the default line of that key (cadence.conf
@@ -86,6 +92,9 @@ write_conf() {
 		echo "Socket local:$tmp/$name.sock"
 		echo "MilterPidFile $tmp/$name.pid"
 		echo "Database $tmp/cadence.db"
+		echo "SecretFile $tmp/secret"
+		echo "Domain $D"
+		echo "InternalDomains example.com"
 		echo "KeyTable $tmp/keytable"
 		echo "SigningTable $tmp/signingtable"
 		echo "InternalHosts 127.0.0.1, ::1, 10.0.0.0/8"
@@ -219,6 +228,416 @@ else
 	fail "contact trusted Authentication-Results"
 fi
 
+# ---- sequence mail, inbound mail, cadence's own addresses ----
+# send NAME FILE [VAR=value...]: one message through milter NAME (t-msg.lua)
+send() {
+	name=$1
+	file=$2
+	shift 2
+	mt "$name" t-msg.lua MSG_FILE="$file" "$@"
+}
+# seqmsg FILE MSGID TO: a sequence email as cadenced composes it
+seqmsg() {
+	cat >"$1" <<EOT
+From: Ada Rep <ada@example.com>
+To: <$3>
+Subject: Quick question
+Date: Tue, 01 Dec 2026 09:00:00 +0000
+Message-ID: <$2>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+List-Unsubscribe: <mailto:unsubscribe@$D>
+
+Hi there,
+
+Would you have ten minutes this week?
+
+Ada
+EOT
+}
+# reply FILE FROM INREPLYTO: a person's reply from a mail client
+reply() {
+	cat >"$1" <<EOT
+From: Someone <$2>
+To: Ada Rep <ada@example.com>
+Subject: Re: Quick question
+Date: Tue, 01 Dec 2026 11:12:00 +0000
+Message-ID: <reply-$$-$(date +%N)@example.org>
+In-Reply-To: <$3>
+References: <$3>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+Thanks for reaching out - yes, let's talk next week.
+
+Best,
+Cody
+
+> Hi there,
+> Would you have ten minutes this week?
+EOT
+}
+expect_eq() {   # what got want
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got \"$2\", expected \"$3\""; fi
+}
+
+write_conf seq "SignAllOutbound no"
+start seq
+
+# the gate accepts: witnessed with the queue id, signed (SignAllOutbound
+# no signs sequence mail only), the signature verifies
+enr=$(ms enroll gate1@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D")
+id1=$1
+seqmsg "$tmp/seq1.eml" "$id1" gate1@example.org
+if send seq "$tmp/seq1.eml" MSG_QID=GATE1 MSG_CLIENT=10.1.2.3 MSG_ENVFROM="bounces+x@$D" \
+	MSG_RCPTS=gate1@example.org EXPECT_SIGN=yes SIGNED_OUT="$tmp/seq1-signed.eml" &&
+	"$VERIFY" "$tmp/dns-keys.txt" "$tmp/seq1-signed.eml" example.com >"$tmp/verify.out"; then
+	ok "gate: sequence mail accepted and signed (SignAllOutbound no), the signature verifies"
+else
+	cat "$tmp/verify.out" 2>/dev/null
+	fail "gate accept"
+fi
+expect_eq "gate: the witness is recorded with the queue id" "$(ms msg "$id1")" "witnessed GATE1"
+expect_eq "gate: one step_witnessed event" "$(ms events step_witnessed "$enr")" 1
+# the same message again (a resend after it left): refused
+if send seq "$tmp/seq1.eml" MSG_QID=GATE1B MSG_CLIENT=10.1.2.3 MSG_RCPTS=gate1@example.org \
+	EXPECT_EOM=replycode &&
+	grep -q "GATE1B: sequence mail <$id1> rejected: step 1 of enrollment $enr was already sent as GATE1" \
+		"$tmp/seq.log"; then
+	ok "gate: a message already witnessed is rejected (never twice)"
+else
+	fail "gate: second pass"
+fi
+# a rep's own mail through the same instance: not signed, released at EOH
+if mt seq t-pass.lua PASS_FROM="Ada Rep <ada@example.com>" PASS_CLIENT=10.1.2.3; then
+	ok "SignAllOutbound no: a rep's own mail is not signed, released at EOH"
+else
+	fail "person mail with SignAllOutbound no"
+fi
+
+# the gate rejects after an unenroll
+enr=$(ms enroll gate2@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D")
+id2=$1
+ms unenroll "$enr" || fail "unenroll (test setup)"
+seqmsg "$tmp/seq2.eml" "$id2" gate2@example.org
+if send seq "$tmp/seq2.eml" MSG_QID=GATE2 MSG_CLIENT=10.1.2.3 MSG_RCPTS=gate2@example.org \
+	EXPECT_EOM=replycode &&
+	grep -q "GATE2: sequence mail <$id2> rejected: enrollment $enr is unenrolled" "$tmp/seq.log"; then
+	ok "gate: sequence mail of an unenrolled contact is rejected (550 5.7.1, reason logged)"
+else
+	fail "gate reject after unenroll"
+fi
+expect_eq "gate: the ledger says rejected" "$(ms msg "$id2" | cut -d' ' -f1)" rejected
+
+# a Message-ID made with our secret that the ledger never recorded
+idf=$("$MKSTORE" "$tmp/cadence.db" forge "$tmp/secret" "$D")
+seqmsg "$tmp/forged.eml" "$idf" gate3@example.org
+if send seq "$tmp/forged.eml" MSG_QID=FORGED1 MSG_CLIENT=10.1.2.3 MSG_RCPTS=gate3@example.org \
+	EXPECT_EOM=replycode &&
+	grep -q "FORGED1: sequence mail <$idf> rejected: a sequence message this site never recorded" \
+		"$tmp/seq.log"; then
+	ok "gate: a verifying Message-ID with no ledger row is rejected"
+else
+	fail "forged Message-ID"
+fi
+
+# ---- inbound ----
+# a reply (SPF pass) unenrolls; the reply is delivered untouched
+enr=$(ms enroll reply1@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D" sent)
+reply "$tmp/reply1.eml" reply1@example.org "$1"
+if send seq "$tmp/reply1.eml" MSG_QID=REPLY1 MSG_ENVFROM=reply1@example.org \
+	MSG_RCPTS=ada@example.com EXPECT_UNTOUCHED=yes; then
+	ok "reply: delivered untouched"
+else
+	fail "reply delivery"
+fi
+expect_eq "reply: the contact is unenrolled" "$(ms state "$enr")" "unenrolled 2 replied"
+expect_eq "reply: a replied event" "$(ms events replied "$enr")" 1
+grep -q "REPLY1: inbound reply (.*): replied: unenrolled reply1@example.org from Cold" \
+	"$tmp/seq.log" && ok "reply: the summary is logged with the queue id" ||
+	fail "reply: no summary line"
+
+# the same reply without authentication (SPF fail): recorded, nothing changes
+enr=$(ms enroll unauth@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D" sent)
+reply "$tmp/unauth.eml" unauth@example.org "$1"
+send seq "$tmp/unauth.eml" MSG_QID=UNAUTH1 MSG_ENVFROM=unauth@example.org \
+	MSG_CLIENT=198.51.100.7 MSG_RCPTS=ada@example.com EXPECT_UNTOUCHED=yes ||
+	fail "unauthenticated reply delivery"
+expect_eq "unauthenticated reply: the enrollment stays active" "$(ms state "$enr" | cut -d' ' -f1)" active
+expect_eq "unauthenticated reply: recorded as unverified" "$(ms events inbound_unverified "$enr")" 1
+
+# a reply on our thread from a new address: linked as an alias, unenrolled
+enr=$(ms enroll alias1@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D" sent)
+reply "$tmp/alias.eml" cody.private@example.org "$1"
+send seq "$tmp/alias.eml" MSG_QID=ALIAS1 MSG_ENVFROM=cody.private@example.org \
+	MSG_RCPTS=ada@example.com EXPECT_UNTOUCHED=yes || fail "alias reply delivery"
+expect_eq "alias reply: unenrolled" "$(ms state "$enr" | cut -d' ' -f1)" unenrolled
+expect_eq "alias reply: the new address is an alias" "$(ms events alias_added)" 1
+
+# company scope: wes replies, yan (same company) stops too
+enrw=$(ms enroll wes@acme.example Company ada@example.com)
+enry=$(ms enroll yan@acme.example Company ada@example.com)
+set -- $(ms prepare "$enrw" 1 "$tmp/secret" "$D" sent)
+ms prepare "$enry" 1 "$tmp/secret" "$D" sent >/dev/null
+reply "$tmp/company.eml" wes@acme.example "$1"
+send seq "$tmp/company.eml" MSG_QID=COMPANY1 MSG_ENVFROM=wes@acme.example \
+	MSG_RCPTS=ada@example.com EXPECT_UNTOUCHED=yes || fail "company reply delivery"
+expect_eq "company reply: wes unenrolled" "$(ms state "$enrw" | cut -d' ' -f1)" unenrolled
+expect_eq "company reply: yan (same company) unenrolled" "$(ms state "$enry" | cut -d' ' -f1)" unenrolled
+
+# an out-of-office reply (to the VERP address) pauses until the return date
+enr=$(ms enroll ooo@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D" sent)
+cat >"$tmp/ooo.eml" <<EOT
+From: Olga Out <ooo@example.org>
+To: Ada Rep <ada@example.com>
+Subject: Automatic reply: Quick question
+Date: Tue, 01 Dec 2026 09:01:00 +0000
+Message-ID: <ooo-1@example.org>
+In-Reply-To: <$1>
+Auto-Submitted: auto-replied
+X-Auto-Response-Suppress: All
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+Thank you for your message. I am out of the office until 2026-12-14 with
+limited access to email.
+
+Olga
+EOT
+if send seq "$tmp/ooo.eml" MSG_QID=OOO1 MSG_ENVFROM= MSG_RCPTS="$2" EXPECT_EOM=discard; then
+	ok "out-of-office to the VERP address: read, then discarded (addressed only to cadence)"
+else
+	fail "out-of-office delivery"
+fi
+expect_eq "out-of-office: paused" "$(ms state "$enr" | cut -d' ' -f1)" paused
+expect_eq "out-of-office: an auto_reply event, no unenroll" \
+	"$(ms events auto_reply "$enr") $(ms events unenrolled "$enr")" "1 0"
+
+# a hard bounce: Postfix's own DSN (null sender, from the inside, the
+# non_smtpd_milters path) to the VERP address names our Message-ID
+enr=$(ms enroll bounce1@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D" sent)
+cat >"$tmp/dsn.eml" <<EOT
+Received: by mail.example.com (Postfix) id 4ZxYw1abcd; Tue,  1 Dec 2026 09:00:05 +0000 (UTC)
+Date: Tue,  1 Dec 2026 09:00:05 +0000 (UTC)
+From: MAILER-DAEMON@mail.example.com (Mail Delivery System)
+Subject: Undelivered Mail Returned to Sender
+To: $2
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+	boundary="4ZxYw1abcd.1764579605/mail.example.com"
+Content-Transfer-Encoding: 8bit
+Message-Id: <20261201090005.4ZxYw1abcd@mail.example.com>
+
+This is a MIME-encapsulated message.
+
+--4ZxYw1abcd.1764579605/mail.example.com
+Content-Description: Notification
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+This is the mail system at host mail.example.com.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+                   The mail system
+
+<bounce1@example.org>: host mx.example.org[192.0.2.25] said: 550 5.1.1
+    <bounce1@example.org>: Recipient address rejected: User unknown in local
+    recipient table (in reply to RCPT TO command)
+
+--4ZxYw1abcd.1764579605/mail.example.com
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.example.com
+X-Postfix-Queue-ID: 4ZxYw1abcd
+X-Postfix-Sender: rfc822; $2
+Arrival-Date: Tue,  1 Dec 2026 09:00:02 +0000 (UTC)
+
+Final-Recipient: rfc822; bounce1@example.org
+Original-Recipient: rfc822;bounce1@example.org
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; mx.example.org
+Diagnostic-Code: smtp; 550 5.1.1 <bounce1@example.org>: Recipient address
+    rejected: User unknown in local recipient table
+
+--4ZxYw1abcd.1764579605/mail.example.com
+Content-Description: Undelivered Message Headers
+Content-Type: text/rfc822-headers
+Content-Transfer-Encoding: 8bit
+
+From: Ada Rep <ada@example.com>
+To: <bounce1@example.org>
+Subject: Quick question
+Date: Tue, 01 Dec 2026 09:00:00 +0000
+Message-ID: <$1>
+
+--4ZxYw1abcd.1764579605/mail.example.com--
+EOT
+if send seq "$tmp/dsn.eml" MSG_QID=DSN1 MSG_ENVFROM= MSG_CLIENT=127.0.0.1 MSG_HELO=localhost \
+	MSG_RCPTS="$2" EXPECT_EOM=discard; then
+	ok "bounce: Postfix's DSN to the VERP address is read, then discarded"
+else
+	fail "bounce delivery"
+fi
+expect_eq "bounce: unenrolled" "$(ms state "$enr")" "unenrolled 2 bounced: 5.1.1 user unknown"
+expect_eq "bounce: the address is suppressed" "$(ms suppressed bounce1@example.org)" bounced
+
+# mail to the unsubscribe address: unsubscribed, the message consumed
+enr=$(ms enroll unsub1@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D" sent)
+unsub=$3
+cat >"$tmp/unsub.eml" <<EOT
+From: Una Sub <unsub1@example.org>
+To: $unsub
+Subject: unsubscribe
+Date: Tue, 01 Dec 2026 10:00:00 +0000
+Message-ID: <unsub-1@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+unsubscribe
+EOT
+if send seq "$tmp/unsub.eml" MSG_QID=UNSUB1 MSG_ENVFROM=unsub1@example.org \
+	MSG_RCPTS="$unsub" EXPECT_EOM=discard; then
+	ok "unsubscribe by mail: the message is discarded (addressed only to cadence)"
+else
+	fail "unsubscribe discard"
+fi
+expect_eq "unsubscribe by mail: unenrolled" "$(ms state "$enr" | cut -d' ' -f1)" unenrolled
+expect_eq "unsubscribe by mail: suppressed" "$(ms suppressed unsub1@example.org)" unsubscribed
+# with a person among the recipients: only cadence's address is removed
+if send seq "$tmp/unsub.eml" MSG_QID=UNSUB2 MSG_ENVFROM=unsub1@example.org \
+	MSG_RCPTS="ada@example.com $unsub" EXPECT_DEL="$unsub"; then
+	ok "unsubscribe by mail with another recipient: only cadence's address is removed"
+else
+	fail "unsubscribe recipient removal"
+fi
+
+# a meeting accepted (iMIP REPLY) stops the sequence
+enr=$(ms enroll meet1@example.org Cold ada@example.com)
+ms prepare "$enr" 1 "$tmp/secret" "$D" sent >/dev/null
+cat >"$tmp/meet.eml" <<EOT
+From: Mia Meet <meet1@example.org>
+To: Ada Rep <ada@example.com>
+Subject: Accepted: Intro call
+Message-ID: <meet-1@example.org>
+Date: Tue, 01 Dec 2026 12:00:00 +0000
+MIME-Version: 1.0
+Content-Type: text/calendar; method=REPLY; charset=UTF-8
+
+BEGIN:VCALENDAR
+PRODID:-//Example Corp//Calendar 1.0//EN
+VERSION:2.0
+METHOD:REPLY
+BEGIN:VEVENT
+UID:intro-call-1@example.com
+DTSTAMP:20261201T120000Z
+DTSTART:20261203T140000Z
+DTEND:20261203T143000Z
+ORGANIZER:mailto:ada@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:meet1@example.org
+SUMMARY:Intro call
+END:VEVENT
+END:VCALENDAR
+EOT
+send seq "$tmp/meet.eml" MSG_QID=MEET1 MSG_ENVFROM=meet1@example.org \
+	MSG_RCPTS=ada@example.com EXPECT_UNTOUCHED=yes || fail "meeting delivery"
+expect_eq "meeting accepted: unenrolled, meeting booked" "$(ms state "$enr")" \
+	"unenrolled 2 meeting booked"
+
+# ---- a rep's outbound mail ----
+# enroll by address: Bcc enroll+Cold@D; the rep's message is step 1
+cat >"$tmp/enroll.eml" <<EOT
+From: Ada Rep <ada@example.com>
+To: Nina New <nina@example.org>
+Subject: Met you at the conference
+Date: Tue, 01 Dec 2026 13:00:00 +0000
+Message-ID: <rep-enroll-1@example.com>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Hi Nina, great to meet you yesterday.
+EOT
+if send seq "$tmp/enroll.eml" MSG_QID=ENROLL1 MSG_CLIENT=10.1.2.3 MSG_ENVFROM=ada@example.com \
+	MSG_RCPTS="nina@example.org enroll+Cold@$D" EXPECT_DEL="enroll+Cold@$D" EXPECT_SIGN=no; then
+	ok "enroll by address: the enroll address is removed, the message goes on"
+else
+	fail "enroll by address"
+fi
+expect_eq "enroll by address: enrolled in Cold, the rep's message was step 1" \
+	"$(ms enrolled nina@example.org)" "Cold active 2"
+expect_eq "enroll by address: the rep's message is in the ledger" \
+	"$(ms msg rep-enroll-1@example.com)" "witnessed ENROLL1"
+# a contact already enrolled: refused with the reason, recorded
+send seq "$tmp/enroll.eml" MSG_QID=ENROLL2 MSG_CLIENT=10.1.2.3 MSG_ENVFROM=ada@example.com \
+	MSG_RCPTS="nina@example.org enroll+Cold@$D" EXPECT_DEL="enroll+Cold@$D" ||
+	fail "enroll by address, second time"
+if grep -q "ENROLL2: enrolling <nina@example.org> in Cold refused: .*already" "$tmp/seq.log" &&
+	[ "$(ms events enroll_refused)" -ge 1 ]; then
+	ok "enroll by address: an enrolled contact is refused, an enroll_refused event recorded"
+else
+	fail "enroll refusal"
+fi
+
+# the rep writes to a contact with an open manual-email task: done
+enr=$(ms enroll task1@example.org Manual ada@example.com)
+ms task "$enr" || fail "task (test setup)"
+cat >"$tmp/repmail.eml" <<EOT
+From: Ada Rep <ada@example.com>
+To: Tom Task <task1@example.org>
+Subject: Following up personally
+Date: Tue, 01 Dec 2026 14:00:00 +0000
+Message-ID: <rep-task-1@example.com>
+
+Hi Tom, a personal note.
+EOT
+send seq "$tmp/repmail.eml" MSG_QID=REPMAIL1 MSG_CLIENT=10.1.2.3 MSG_ENVFROM=ada@example.com \
+	MSG_RCPTS=task1@example.org EXPECT_UNTOUCHED=yes || fail "rep mail delivery"
+expect_eq "rep mail: the manual-email task is completed" "$(ms taskstate "$enr")" 0
+expect_eq "rep mail: the enrollment moved to step 2" "$(ms state "$enr" | cut -d' ' -f1-2)" "active 2"
+
+# ---- the store unavailable ----
+write_conf nostore "Database $tmp/no/such/dir/cadence.db" "SignAllOutbound no"
+start nostore
+enr=$(ms enroll gate4@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D" sent)
+seqmsg "$tmp/seq4.eml" "$1" gate4@example.org
+if send nostore "$tmp/seq4.eml" MSG_QID=NOSTORE1 MSG_CLIENT=10.1.2.3 MSG_RCPTS=gate4@example.org \
+	EXPECT_EOM=replycode &&
+	grep -q "NOSTORE1: store failure on sequence mail: .*tempfailing it" "$tmp/nostore.log"; then
+	ok "store unavailable: sequence mail is tempfailed (fails closed)"
+else
+	fail "tempfail without a store"
+fi
+reply "$tmp/reply4.eml" gate4@example.org "$1"
+if send nostore "$tmp/reply4.eml" MSG_QID=NOSTORE2 MSG_ENVFROM=gate4@example.org \
+	MSG_RCPTS=ada@example.com EXPECT_UNTOUCHED=yes &&
+	grep -q "NOSTORE2: inbound: opening the store failed: .*accepted unchanged (fail open)" \
+		"$tmp/nostore.log"; then
+	ok "store unavailable: a reply on our thread is accepted unchanged (fails open)"
+else
+	fail "fail open on inbound without a store"
+fi
+# -n refuses a configuration whose secret cannot be read
+write_conf nosecret "SecretFile $tmp/no-such-secret"
+out=$("$MILTER" -n -c "$tmp/nosecret.conf" 2>&1)
+if [ $? -ne 0 ] && echo "$out" | grep -q "SecretFile.*no-such-secret"; then
+	ok "-n refuses a configuration without a readable secret"
+else
+	fail "-n with a missing secret: $out"
+fi
+
 # ---- reload on SIGUSR1: a new SigningTable applies to the next message ----
 : >"$tmp/signingtable-empty"
 sed "s|^SigningTable .*|SigningTable $tmp/signingtable-empty|" "$tmp/main.conf" >"$tmp/main.conf.new"
@@ -230,8 +649,8 @@ while ! grep -q "configuration reloaded" "$tmp/main.log" && [ $i -lt 100 ]; do
 	sleep 0.05
 done
 if grep -q "configuration reloaded" "$tmp/main.log" &&
-	mt main t-pass.lua PASS_FROM="Ada Rep <ada@example.com>" PASS_CLIENT=10.1.2.3 PASS_AT=mail; then
-	ok "SIGUSR1 reloads the configuration (no signing entries left: released at MAIL FROM)"
+	mt main t-pass.lua PASS_FROM="Ada Rep <ada@example.com>" PASS_CLIENT=10.1.2.3 PASS_AT=eoh; then
+	ok "SIGUSR1 reloads the configuration (no signing entries left: released at EOH)"
 else
 	fail "SIGUSR1 reload"
 fi
@@ -260,10 +679,10 @@ if mt broken t-pass.lua PASS_FROM="Cody Contact <contact@example.org>" PASS_CLIE
 else
 	fail "fail open on a broken store"
 fi
-if mt broken t-pass.lua PASS_FROM="Ada Rep <ada@example.com>" PASS_CLIENT=10.1.2.3 PASS_AT=mail; then
-	ok "SignAllOutbound no: outbound mail is released at MAIL FROM"
+if mt broken t-pass.lua PASS_FROM="Ada Rep <ada@example.com>" PASS_CLIENT=10.1.2.3 PASS_AT=eoh; then
+	ok "SignAllOutbound no: a rep's outbound mail is released at the end of headers"
 else
-	fail "release at MAIL FROM"
+	fail "release at EOH"
 fi
 
 # ---- HeaderLimit: mail beyond it is accepted unsigned, the reason logged ----
@@ -327,9 +746,11 @@ else
 fi
 
 # ---- stop main too; a sanitizer build reports leaks and errors at exit ----
-kill "$pid_main"
-wait "$pid_main" 2>/dev/null
-for n in main broken small stale inet; do
+for p in "$pid_main" "$pid_seq" "$pid_nostore"; do
+	kill "$p"
+	wait "$p" 2>/dev/null
+done
+for n in main broken small stale inet seq nostore; do
 	if grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/$n.log"; then
 		fail "sanitizer report in the log of milter $n"
 	fi
@@ -340,7 +761,7 @@ fi
 
 if [ "$failures" -ne 0 ]; then
 	echo "$failures milter test(s) failed"
-	for n in main broken; do
+	for n in main broken seq nostore; do
 		echo "--- $n.log"
 		cat "$tmp/$n.log"
 	done

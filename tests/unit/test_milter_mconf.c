@@ -15,25 +15,35 @@
 
 #include "ctx.h"
 #include "mconf.h"
+#include "secret.h"
 #include "util.h"
 
 static char dir[] = "/tmp/test_milter_mconf.XXXXXX";
-static char *conf_path;
+static char *conf_path, *secret_path;
 
+/* text, then the SecretFile line every configuration needs (last, so
+ * that line numbers in text stay as written) */
 static void write_conf(const char *text)
 {
 	FILE *f = fopen(conf_path, "w");
 	assert_non_null(f);
 	fputs(text, f);
+	fprintf(f, "SecretFile %s\n", secret_path);
 	fclose(f);
 }
 
 static int setup(void **state)
 {
+	struct cad_err err = { "" };
 	(void)state;
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	conf_path = xasprintf("%s/cadence.conf", dir);
+	secret_path = xasprintf("%s/secret", dir);
+	if (secret_generate(secret_path, 0, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -41,8 +51,10 @@ static int teardown(void **state)
 {
 	(void)state;
 	unlink(conf_path);
+	unlink(secret_path);
 	rmdir(dir);
 	free(conf_path);
+	free(secret_path);
 	return 0;
 }
 
@@ -62,6 +74,16 @@ static void test_build_errors(void **state)
 	write_conf("KeyTable /nonexistent/kt\nSigningTable /nonexistent/st\n");
 	assert_null(mconf_build(conf_path, &err));
 	assert_non_null(strstr(err.msg, "/nonexistent/kt"));
+	/* no readable site secret: sequence mail could not be recognised */
+	{
+		FILE *f = fopen(conf_path, "w");
+		assert_non_null(f);
+		fprintf(f, "SecretFile %s/none\n", dir);
+		fclose(f);
+		assert_null(mconf_build(conf_path, &err));
+		assert_non_null(strstr(err.msg, "SecretFile"));
+		assert_non_null(strstr(err.msg, "/none"));
+	}
 }
 
 static void test_reload_keeps_messages_consistent(void **state)
@@ -159,6 +181,13 @@ static void test_ctx_count_cap(void **state)
 		assert_int_equal(msg_add_header(m, "X", "y"), 0);
 	assert_int_equal(msg_add_header(m, "X", "y"), -1);
 	assert_true(m->hdr_overflow);
+	/* recipients: kept up to MILTER_MAX_RCPTS, then counted as overflow */
+	for (i = 0; i < MILTER_MAX_RCPTS; i++)
+		msg_add_rcpt(m, "<r@example.org>");
+	assert_false(m->rcpt_overflow);
+	msg_add_rcpt(m, "<r@example.org>");
+	assert_true(m->rcpt_overflow);
+	assert_int_equal(m->nrcpts, MILTER_MAX_RCPTS);
 	conn_free(c);                /* ends the message too */
 	mconf_shutdown();
 }

@@ -1,0 +1,33 @@
+/*
+ * act.h - what the milter does at the end of a message once filter.c has
+ * decided a message concerns cadence: hand inbound mail to the inbound
+ * code, enroll by address, let a rep's own mail complete tasks.
+ *
+ * Every function here acts on a person's mail, so none of them may stop
+ * it: a failure is logged (queue id first) and the message goes on
+ * unchanged (DESIGN.md rule 1). They use the connection's store handle
+ * (one per libmilter connection, so one thread at a time).
+ */
+#ifndef CADENCE_MILTER_ACT_H
+#define CADENCE_MILTER_ACT_H
+
+#include "ctx.h"
+
+/* The message as bytes (kept headers, a blank line, the kept body), as
+ * the classifier takes it. */
+void act_raw_message(const struct msg_ctx *m, int leadspc, struct sbuf *out);
+/* Classifies the message and hands it to inbound_handle(); logs the
+ * summary prefixed with the queue id. */
+void act_inbound(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now);
+/* enroll+SEQ@Domain recipients: enrolls every other external recipient in
+ * SEQ as the rep of the From address; the rep's message is their step 1. */
+void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now);
+/* The rep's own mail to enrolled contacts completes their open
+ * manual-email tasks. */
+void act_rep_mail(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now);
+
+/* The Message-ID without angle brackets and surrounding space (caller
+ * frees); NULL when value is NULL or empty. */
+char *act_bare_msgid(const char *value);
+
+#endif

@@ -20,15 +20,10 @@ static int contact_import(struct ctl *c, int argc, char **argv)
 {
 	struct ctlcsv_result res;
 	json_t *o;
-	int ch;
+	int r = ctl_plain_args(c, argc, argv, USAGE_IMPORT, 1, 1, "needs exactly one FILE.csv");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_IMPORT);
-		return CTL_USAGE;
-	}
-	if (c->npos != 1)
-		return ctl_usage_error(c, USAGE_IMPORT, "needs exactly one FILE.csv");
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, 0) != 0)
 		return CTL_FAIL;
 	if (ctlcsv_import(c, c->pos[0], NULL, NULL, &res) != 0)
@@ -74,15 +69,10 @@ static int contact_show(struct ctl *c, int argc, char **argv)
 	size_t n = 0, i;
 	char *addr = NULL;
 	json_t *o, *props, *aliases, *enrs;
-	int ch, r;
+	int r = ctl_plain_args(c, argc, argv, USAGE_SHOW, 1, 1, "needs exactly one ADDRESS");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_SHOW);
-		return CTL_USAGE;
-	}
-	if (c->npos != 1)
-		return ctl_usage_error(c, USAGE_SHOW, "needs exactly one ADDRESS");
+	if (r != CTL_GO)
+		return r;
 	if (ctl_parse_addr(c, "address", c->pos[0], &addr) != 0)
 		return CTL_FAIL;
 	if (ctl_store(c, STORE_READONLY) != 0) {

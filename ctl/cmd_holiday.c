@@ -319,15 +319,10 @@ out:
 static int hol_list(struct ctl *c, int argc, char **argv)
 {
 	char *name = NULL;
-	int ch, rc;
+	int rc = ctl_plain_args(c, argc, argv, USAGE_LIST, 0, 1, "takes at most one calendar NAME");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_LIST);
-		return CTL_USAGE;
-	}
-	if (c->npos > 1)
-		return ctl_usage_error(c, USAGE_LIST, "takes at most one calendar NAME");
+	if (rc != CTL_GO)
+		return rc;
 	if (c->npos == 1 && parse_calname(c, c->pos[0], &name) != 0)
 		return CTL_FAIL;
 	if (ctl_store(c, STORE_READONLY) != 0) {

@@ -22,17 +22,13 @@
 
 int cmd_init(struct ctl *c, int argc, char **argv)
 {
-	int ch, before = -1, existed = 0, made_secret = 0;
+	int before = -1, existed = 0, made_secret = 0;
 	json_t *o;
 	const char *path, *secret;
+	int r = ctl_plain_args(c, argc, argv, USAGE_INIT, 0, 0, "takes no arguments");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_INIT);
-		return ctl_usage_error(c, USAGE_INIT, "bad option");
-	}
-	if (c->npos != 0)
-		return ctl_usage_error(c, USAGE_INIT, "takes no arguments");
+	if (r != CTL_GO)
+		return r;
 	if (ctl_conf(c) != 0)
 		return CTL_FAIL;
 	path = c->db_path ? c->db_path : c->conf.database;
@@ -90,18 +86,13 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 
 static int config_check(struct ctl *c, int argc, char **argv)
 {
-	int ch;
 	struct sbuf dump;
 	json_t *o;
 	char *line, *save = NULL;
+	int r = ctl_plain_args(c, argc, argv, USAGE_CHECK, 0, 0, "takes no arguments");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_CHECK);
-		return ctl_usage_error(c, USAGE_CHECK, "bad option");
-	}
-	if (c->npos != 0)
-		return ctl_usage_error(c, USAGE_CHECK, "takes no arguments");
+	if (r != CTL_GO)
+		return r;
 	if (ctl_conf(c) != 0)
 		return CTL_FAIL;
 	if (c->db_path != NULL) {

@@ -84,15 +84,11 @@ static int seq_import(struct ctl *c, int argc, char **argv)
 {
 	struct cad_err err;
 	json_t *rows;
-	int ch, i, failed = 0;
+	int i, failed = 0;
+	int r = ctl_plain_args(c, argc, argv, USAGE_IMPORT, 1, argc, "needs at least one FILE");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_IMPORT);
-		return CTL_USAGE;
-	}
-	if (c->npos < 1)
-		return ctl_usage_error(c, USAGE_IMPORT, "needs at least one FILE");
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, 0) != 0)
 		return CTL_FAIL;
 	rows = json_array();
@@ -155,15 +151,10 @@ static int seq_list(struct ctl *c, int argc, char **argv)
 	size_t n, i;
 	struct cad_err err;
 	json_t *rows;
-	int ch;
+	int r = ctl_plain_args(c, argc, argv, USAGE_LIST, 0, 0, "takes no arguments");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_LIST);
-		return CTL_USAGE;
-	}
-	if (c->npos != 0)
-		return ctl_usage_error(c, USAGE_LIST, "takes no arguments");
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, STORE_READONLY) != 0)
 		return CTL_FAIL;
 	if (store_sequence_list(c->st, &seqs, &n, &err) != 0)
@@ -174,21 +165,6 @@ static int seq_list(struct ctl *c, int argc, char **argv)
 	store_sequences_free(seqs, n);
 	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
 	return CTL_OK;
-}
-
-/* The one NAME argument of show/delete. */
-static int one_name(struct ctl *c, int argc, char **argv, const char *usage)
-{
-	int ch;
-
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(usage), 1;
-		return -CTL_USAGE;
-	}
-	if (c->npos != 1)
-		return -ctl_usage_error(c, usage, "needs exactly one NAME");
-	return 0;
 }
 
 static int get_sequence(struct ctl *c, const char *name, struct sequence *s)
@@ -236,10 +212,10 @@ static int seq_show(struct ctl *c, int argc, char **argv)
 		{ "steps", "Steps", step_cols, CAD_ARRAY_LEN(step_cols) },
 	};
 	struct sequence s;
-	int r = one_name(c, argc, argv, USAGE_SHOW);
+	int r = ctl_plain_args(c, argc, argv, USAGE_SHOW, 1, 1, "needs exactly one NAME");
 
-	if (r != 0)
-		return r > 0 ? CTL_OK : -r;
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, STORE_READONLY) != 0 || get_sequence(c, c->pos[0], &s) != 0)
 		return CTL_FAIL;
 	out_record(c, sequence_json(&s, 1), cols, CAD_ARRAY_LEN(cols));
@@ -276,10 +252,10 @@ static int seq_lint_cmd(struct ctl *c, int argc, char **argv)
 	int nfail, nwarn = 0;
 	const char *arg, *db;
 	json_t *o, *arr;
-	int r = one_name(c, argc, argv, USAGE_LINT);
+	int r = ctl_plain_args(c, argc, argv, USAGE_LINT, 1, 1, "needs exactly one NAME");
 
-	if (r != 0)
-		return r > 0 ? CTL_OK : -r;
+	if (r != CTL_GO)
+		return r;
 	arg = c->pos[0];
 	memset(&facts, 0, sizeof(facts));
 	if (is_file(arg)) {
@@ -340,10 +316,10 @@ static int seq_delete(struct ctl *c, int argc, char **argv)
 	struct cad_err err;
 	int count = 0;
 	json_t *o;
-	int r = one_name(c, argc, argv, USAGE_DELETE);
+	int r = ctl_plain_args(c, argc, argv, USAGE_DELETE, 1, 1, "needs exactly one NAME");
 
-	if (r != 0)
-		return r > 0 ? CTL_OK : -r;
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, 0) != 0 || get_sequence(c, c->pos[0], &s) != 0)
 		return CTL_FAIL;
 	if (store_sequence_delete(c->st, s.name, c->actor, c->now, &count, &err) != 0) {

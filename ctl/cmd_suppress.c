@@ -134,16 +134,13 @@ static int supp_remove(struct ctl *c, int argc, char **argv)
 {
 	struct cad_err err;
 	char *pattern = NULL;
-	int ch, is_domain, r;
+	int is_domain;
 	json_t *o;
+	int r = ctl_plain_args(c, argc, argv, USAGE_REMOVE, 1, 1,
+			       "needs exactly one ADDRESS or DOMAIN");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_REMOVE);
-		return CTL_USAGE;
-	}
-	if (c->npos != 1)
-		return ctl_usage_error(c, USAGE_REMOVE, "needs exactly one ADDRESS or DOMAIN");
+	if (r != CTL_GO)
+		return r;
 	if (parse_pattern(c, c->pos[0], &pattern, &is_domain) != 0)
 		return CTL_FAIL;
 	if (ctl_store(c, 0) != 0) {
@@ -177,15 +174,10 @@ static int supp_list(struct ctl *c, int argc, char **argv)
 	size_t n, i;
 	struct cad_err err;
 	json_t *rows;
-	int ch;
+	int r = ctl_plain_args(c, argc, argv, USAGE_LIST, 0, 0, "takes no arguments");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_LIST);
-		return CTL_USAGE;
-	}
-	if (c->npos != 0)
-		return ctl_usage_error(c, USAGE_LIST, "takes no arguments");
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, STORE_READONLY) != 0)
 		return CTL_FAIL;
 	if (store_suppress_list(c->st, &s, &n, &err) != 0)

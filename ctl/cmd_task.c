@@ -128,16 +128,12 @@ static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 	struct cad_err err;
 	int64_t id;
 	cad_time_t next_due;
-	int ch, rc = CTL_FAIL;
+	int rc = ctl_plain_args(c, argc, argv, usage, 1, 1, "needs exactly one task ID");
 	json_t *o;
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(usage);
-		return CTL_USAGE;
-	}
-	if (c->npos != 1)
-		return ctl_usage_error(c, usage, "needs exactly one task ID");
+	if (rc != CTL_GO)
+		return rc;
+	rc = CTL_FAIL;
 	if (ctl_parse_id(c, "task", c->pos[0], &id) != 0)
 		return CTL_FAIL;
 	if (ctl_store(c, 0) != 0)

@@ -152,15 +152,10 @@ static int user_list(struct ctl *c, int argc, char **argv)
 	size_t n, i;
 	struct cad_err err;
 	json_t *rows;
-	int ch;
+	int r = ctl_plain_args(c, argc, argv, USAGE_LIST, 0, 0, "takes no arguments");
 
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(USAGE_LIST);
-		return CTL_USAGE;
-	}
-	if (c->npos != 0)
-		return ctl_usage_error(c, USAGE_LIST, "takes no arguments");
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, STORE_READONLY) != 0)
 		return CTL_FAIL;
 	if (store_user_list(c->st, &users, &n, &err) != 0)
@@ -173,21 +168,31 @@ static int user_list(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
-/* Parses the one ADDRESS argument of show/disable/delete. */
+/* The one ADDRESS argument of show/disable/enable/delete: CTL_GO with
+ * *addr set (the caller frees it), else the exit code to return. */
 static int one_address(struct ctl *c, int argc, char **argv, const char *usage, char **addr)
 {
-	int ch;
+	int r = ctl_plain_args(c, argc, argv, usage, 1, 1, "needs exactly one ADDRESS");
 
 	*addr = NULL;
-	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
-		if (ch == 'h')
-			return ctl_help(usage), 1;
-		return -CTL_USAGE;
-	}
-	if (c->npos != 1)
-		return -ctl_usage_error(c, usage, "needs exactly one ADDRESS");
+	if (r != CTL_GO)
+		return r;
 	if (ctl_parse_addr(c, "address", c->pos[0], addr) != 0)
-		return -CTL_FAIL;
+		return CTL_FAIL;
+	return CTL_GO;
+}
+
+/* Reads the rep at addr into *u; a missing rep is an error naming the
+ * address. 0, or -1 after the message. */
+static int get_user(struct ctl *c, const char *addr, struct user *u)
+{
+	struct cad_err err;
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	r = store_user_get(c->st, addr, u, &err);
+	if (r != 0)
+		return ctl_fail(c, "%s: %s", addr, r == STORE_NOTFOUND ? "no such rep" : err.msg), -1;
 	return 0;
 }
 
@@ -206,20 +211,16 @@ static int user_show(struct ctl *c, int argc, char **argv)
 		{ "signature", "Signature", NULL, 0 },
 	};
 	struct user u;
-	struct cad_err err;
 	char *addr;
 	int r = one_address(c, argc, argv, USAGE_SHOW, &addr);
 
-	if (r != 0)
-		return r > 0 ? CTL_OK : -r;
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, STORE_READONLY) != 0) {
 		free(addr);
 		return CTL_FAIL;
 	}
-	memset(&u, 0, sizeof(u));
-	r = store_user_get(c->st, addr, &u, &err);
-	if (r != 0) {
-		ctl_fail(c, "%s: %s", addr, r == STORE_NOTFOUND ? "no such rep" : err.msg);
+	if (get_user(c, addr, &u) != 0) {
 		free(addr);
 		return CTL_FAIL;
 	}
@@ -238,16 +239,13 @@ static int user_disable_or_delete(struct ctl *c, int argc, char **argv, int dele
 	json_t *o;
 	int r = one_address(c, argc, argv, delete ? USAGE_DELETE : USAGE_DISABLE, &addr);
 
-	if (r != 0)
-		return r > 0 ? CTL_OK : -r;
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, 0) != 0) {
 		free(addr);
 		return CTL_FAIL;
 	}
-	memset(&u, 0, sizeof(u));
-	r = store_user_get(c->st, addr, &u, &err);
-	if (r != 0) {
-		ctl_fail(c, "%s: %s", addr, r == STORE_NOTFOUND ? "no such rep" : err.msg);
+	if (get_user(c, addr, &u) != 0) {
 		free(addr);
 		return CTL_FAIL;
 	}
@@ -287,16 +285,13 @@ static int user_enable(struct ctl *c, int argc, char **argv)
 	json_t *o;
 	int r = one_address(c, argc, argv, USAGE_ENABLE, &addr);
 
-	if (r != 0)
-		return r > 0 ? CTL_OK : -r;
+	if (r != CTL_GO)
+		return r;
 	if (ctl_store(c, 0) != 0) {
 		free(addr);
 		return CTL_FAIL;
 	}
-	memset(&u, 0, sizeof(u));
-	r = store_user_get(c->st, addr, &u, &err);
-	if (r != 0) {
-		ctl_fail(c, "%s: %s", addr, r == STORE_NOTFOUND ? "no such rep" : err.msg);
+	if (get_user(c, addr, &u) != 0) {
 		free(addr);
 		return CTL_FAIL;
 	}

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +152,21 @@ int ctl_getopt(struct ctl *c, int argc, char **argv, const char *shortopts,
 		return '?';
 	}
 	return ch;
+}
+
+int ctl_plain_args(struct ctl *c, int argc, char **argv, const char *usage, int min, int max,
+		   const char *what)
+{
+	int ch;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", NULL)) != -1) {
+		if (ch == 'h')
+			return ctl_help(usage);
+		return CTL_USAGE;   /* ctl_getopt named the option */
+	}
+	if (c->npos < min || c->npos > max)
+		return ctl_usage_error(c, usage, "%s", what);
+	return CTL_GO;
 }
 
 /* ---- configuration and store ---- */

@@ -81,6 +81,16 @@ int ctl_dispatch_group(struct ctl *c, const char *group, const struct ctl_sub *s
 int ctl_getopt(struct ctl *c, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
 
+/* For a command with no options of its own: scans argv as ctl_getopt
+ * does (--help, --json), then checks that it got between min and max
+ * positional arguments, else a usage error whose text is `what` ("needs
+ * exactly one ADDRESS"). Returns CTL_GO when the command should go on
+ * with c->pos, else the exit code to return: CTL_OK after --help,
+ * CTL_USAGE after a usage error. */
+#define CTL_GO (-1)
+int ctl_plain_args(struct ctl *c, int argc, char **argv, const char *usage, int min, int max,
+		   const char *what);
+
 /* Argument checks; each prints the error naming the argument and returns -1. */
 int ctl_parse_addr(const struct ctl *c, const char *what, const char *arg, char **out);
 int ctl_parse_time(const struct ctl *c, const char *what, const char *arg, cad_time_t *out);

@@ -101,6 +101,18 @@ ctl frobnicate
 check "an unknown command exits 2" eval 'rc_is 2 && err_has "unknown command '"'"'frobnicate'"'"'"'
 ctl user add ann@our.test --name Ann --colour blue
 check "an unknown option is named" eval 'rc_is 2 && err_has "unknown option '"'"'--colour'"'"'"'
+ctl user show --help
+check "user show --help prints its usage" eval 'rc_is 0 && out_has "usage: cadencectl user show ADDRESS"'
+ctl user show
+check "a missing argument exits 2 naming it, with the usage" eval 'rc_is 2 &&
+	err_has "user show: needs exactly one ADDRESS" && err_has "usage: cadencectl user show ADDRESS"'
+ctl sequence import
+check "sequence import without a FILE exits 2" eval 'rc_is 2 && err_has "needs at least one FILE"'
+ctl init --bogus
+check "init: an unknown option is named once" eval 'rc_is 2 &&
+	err_has "unknown option '"'"'--bogus'"'"'" && [ "$(wc -l <"$T/err")" -eq 1 ]'
+ctl holiday list us de
+check "holiday list takes at most one NAME" eval 'rc_is 2 && err_has "at most one calendar NAME"'
 
 # ---- classify (reads no database) ----
 ctl classify "$F/ooo.eml"

@@ -123,8 +123,7 @@ out:
 static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 {
 	const char *usage = to == TASK_DONE ? USAGE_COMPLETE : USAGE_SKIP;
-	struct task_view *v = NULL, *t = NULL;
-	size_t n = 0, i;
+	struct task_view *t = NULL;
 	struct cad_err err;
 	int64_t id;
 	cad_time_t next_due;
@@ -133,20 +132,16 @@ static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 
 	if (rc != CTL_GO)
 		return rc;
-	rc = CTL_FAIL;
 	if (ctl_parse_id(c, "task", c->pos[0], &id) != 0)
 		return CTL_FAIL;
 	if (ctl_store(c, 0) != 0)
 		return CTL_FAIL;
-	if (store_tasks(c->st, NULL, -1, &v, &n, &err) != 0)
+	rc = store_task_get(c->st, id, &t, &err);
+	if (rc == STORE_NOTFOUND)
+		return ctl_fail(c, "task %" PRId64 ": not found", id);
+	if (rc != 0)
 		return ctl_fail(c, "%s", err.msg);
-	for (i = 0; i < n; i++)
-		if (v[i].t.id == id)
-			t = &v[i];
-	if (t == NULL) {
-		ctl_fail(c, "task %" PRId64 ": not found", id);
-		goto out;
-	}
+	rc = CTL_FAIL;
 	if (t->t.state != TASK_OPEN) {
 		ctl_fail(c, "task %" PRId64 ": already %s", id, task_state_name(t->t.state));
 		goto out;
@@ -165,7 +160,7 @@ static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 		   t->contact_email ? t->contact_email : "-");
 	rc = CTL_OK;
 out:
-	store_task_views_free(v, n);
+	store_task_views_free(t, 1);
 	return rc;
 }
 

@@ -237,6 +237,9 @@ struct task_view {
 int store_tasks(struct store *st, const char *user, int state, struct task_view **out,
 		size_t *n, struct cad_err *err);
 void store_task_views_free(struct task_view *v, size_t n);
+/* One task by id, as a one-element array for store_task_views_free(*out, 1):
+ * 0, STORE_NOTFOUND (err names the id) or -1. */
+int store_task_get(struct store *st, int64_t id, struct task_view **out, struct cad_err *err);
 /* Completes or skips an open task. When its enrollment waits on that step,
  * the enrollment moves to the next step, due at next_due (the caller
  * computed it with the calendar rules), or finishes after the last step. */

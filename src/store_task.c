@@ -101,6 +101,7 @@ static const char sql_views[] =
 	" JOIN sequences q ON q.id = e.sequence_id"
 	" JOIN users u ON u.id = t.user_id"
 	" WHERE (?1 IS NULL OR u.email = ?1) AND (?2 IS NULL OR t.state = ?2)"
+	"  AND (?3 IS NULL OR t.id = ?3)"
 	" ORDER BY t.due_at, t.id";
 
 static void read_task_view(sqlite3_stmt *s, void *out)
@@ -144,6 +145,32 @@ int store_tasks(struct store *st, const char *user, int state, struct task_view 
 	*out = NULL;
 	*n = 0;
 	return -1;
+}
+
+int store_task_get(struct store *st, int64_t id, struct task_view **out, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_views, err);
+	size_t n = 0;
+
+	*out = NULL;
+	if (s) {
+		store_bind_text(s, 1, NULL);
+		store_bind_text(s, 2, NULL);
+		store_bind_int64(s, 3, id);
+	}
+	if (store_all_rows(st, s, read_task_view, sizeof(**out), (void **)out, &n,
+			   "reading a task", err) != 0) {
+		store_task_views_free(*out, n);
+		*out = NULL;
+		return -1;
+	}
+	if (n == 0) {     /* t.id is the primary key: one row or none */
+		free(*out);
+		*out = NULL;
+		cad_err_set(err, "no task %lld", (long long)id);
+		return STORE_NOTFOUND;
+	}
+	return 0;
 }
 
 void store_task_views_free(struct task_view *v, size_t n)

@@ -526,6 +526,19 @@ static void test_tasks(void **state)
 	assert_int_equal(n, 6);
 	store_task_views_free(v, n);
 
+	/* One task by id, with its contact, sequence and rep; an unknown id. */
+	assert_int_equal(store_task_get(f->x.st, t1, &v, &err), 0);
+	assert_int_equal(v[0].t.id, t1);
+	assert_int_equal(v[0].t.state, TASK_SKIPPED);
+	assert_int_equal(v[0].t.enrollment_id, b);
+	assert_string_equal(v[0].contact_email, "bob@acme.test");
+	assert_string_equal(v[0].user_email, "rep2@us.test");
+	assert_non_null(v[0].sequence_name);
+	store_task_views_free(v, 1);
+	assert_int_equal(store_task_get(f->x.st, 424242, &v, &err), STORE_NOTFOUND);
+	assert_null(v);
+	assert_non_null(strstr(err.msg, "424242"));
+
 	/* A task for an unknown enrollment. */
 	{
 		struct task t;

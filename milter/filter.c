@@ -1,6 +1,6 @@
 /*
  * filter.c - cadence-milter's libmilter callbacks: negotiate, HELO, MAIL
- * FROM, headers, end of headers, body, end of message, abort, close.
+ * FROM, RCPT, headers, end of headers, body, end of message, abort, close.
  *
  * The milter is on the path of every message the organization sends or
  * receives (DESIGN.md rule 6), so it takes as little of the protocol as it
@@ -8,28 +8,64 @@
  *
  *   step (negotiated)      what is decided there
  *   -------------------    ------------------------------------------------
- *   negotiate              no CONNECT, RCPT, DATA or unknown-command
- *                          callbacks; no replies to HELO or to each header
+ *   negotiate              no CONNECT, DATA or unknown-command callbacks;
+ *                          no replies to HELO, RCPT or each header
  *                          (SMFIP_NR_*); SMFIP_SKIP; header values with
- *                          their leading space; only the macros i,
- *                          {auth_authen}, {daemon_name}, {client_addr}
+ *                          their leading space; actions: add a header
+ *                          (DKIM-Signature), remove a recipient (cadence's
+ *                          own); only the macros i, {auth_authen},
+ *                          {daemon_name}, {client_addr}
  *   HELO                   the HELO name is kept (SPF of the null sender)
- *   MAIL FROM              outbound (InternalHosts or SMTP AUTH) and
- *                          nothing to sign (SignAllOutbound off or no
- *                          SigningTable): ACCEPT
+ *   MAIL FROM              outbound = InternalHosts client or SMTP AUTH
+ *                          (cadenced submits from an InternalHosts address);
+ *                          the null sender is noted. Nothing is released
+ *                          here: only the Message-ID tells sequence mail.
+ *   RCPT                   each recipient kept (MILTER_MAX_RCPTS); cadence's
+ *                          own addresses (enroll+SEQ, unsubscribe+TOKEN,
+ *                          bounces+TOKEN @Domain: inbound_own_address, no
+ *                          SQL) remembered; internal/external noted
  *   headers                kept, within HeaderLimit and MILTER_MAX_HEADERS
- *   end of headers         outbound and the From address has no signing
- *                          entry (or the From header is missing, repeated
- *                          or unreadable): ACCEPT; otherwise the headers
- *                          are replayed into the DKIM signer
- *                          inbound and the From address is not a contact
- *                          in the store: ACCEPT; a contact: its
+ *   end of headers         OUTBOUND (not the null sender, unless its
+ *                          Message-ID verifies):
+ *                          - Message-ID verifies with the site secret
+ *                            (msgid_verify, no SQL): SEQUENCE mail,
+ *                            m->cls = MAIL_SEQUENCE (failures now fail
+ *                            closed); signed when the From has a
+ *                            SigningTable entry; the gate runs at EOM
+ *                          - otherwise a rep's mail: signed only with
+ *                            SignAllOutbound; an enroll+SEQ recipient sets
+ *                            do_enroll; another own recipient do_inbound;
+ *                            external recipients: one look-up of the rep's
+ *                            open manual-email tasks (do_rep); none of
+ *                            these: ACCEPT
+ *                          INBOUND (and the null sender from inside:
+ *                          Postfix's own DSNs, non_smtpd_milters): the
+ *                          body is wanted (do_inbound, want_body) only
+ *                          when it can matter: an own recipient, the null
+ *                          sender, In-Reply-To/References verifying as
+ *                          ours, Auto-Submitted, multipart/report or
+ *                          text/calendar, else a From the store knows as a
+ *                          contact (the one look-up); mail to no
+ *                          InternalDomains recipient, or none of these:
+ *                          ACCEPT. When wanted, the signal's
  *                          authentication is read (trusted
- *                          Authentication-Results, SPF) and logged: ACCEPT
- *                          (the inbound policy is the next step here)
+ *                          Authentication-Results, else SPF) and logged.
  *   body                   streamed into the signer; kept up to BodyLimit
  *                          only when wanted; SKIP when neither
- *   end of message         the DKIM-Signature is inserted at index 1
+ *   end of message         1. the signature is computed;
+ *                          2. sequence mail meets the gate
+ *                             (store_msg_gate with the queue id, one
+ *                             transaction): ACCEPT witnesses it; REJECT
+ *                             (stopped, already sent) and UNKNOWN (a
+ *                             verifying id the ledger never recorded) are
+ *                             answered 550 5.7.1 with the reason;
+ *                          3. the DKIM-Signature is inserted at index 1;
+ *                          4. do_inbound: classify_message +
+ *                             inbound_handle; do_enroll: enroll_one per
+ *                             external recipient + store_msg_external;
+ *                             do_rep: inbound_rep_mail (act.c, fail open);
+ *                          5. own recipients are removed (smfi_delrcpt);
+ *                             DISCARD when no other recipient remains.
  *
  * Failures go through the policy table (policy.c): a person's mail is
  * accepted unchanged and the reason logged; sequence mail is tempfailed.
@@ -63,10 +99,35 @@ void filter_set_spf(struct spf_checker *c)
 	spf = c;
 }
 
-/* The time the end of message acts at (the gate's witness, inbound events). */
+static const char *clock_file;
+
+void filter_set_clock_file(const char *path)
+{
+	clock_file = path;
+}
+
+/* The time the end of message acts at (the gate's witness, inbound
+ * events): the clock, or (testing, -t) the time written in the clock file,
+ * so that a test bed running cadenced with --now keeps one timeline. */
 static cad_time_t filter_now(void)
 {
-	return cad_now();
+	char buf[64];
+	cad_time_t t;
+	FILE *f;
+	size_t n;
+	if (clock_file == NULL || (f = fopen(clock_file, "r")) == NULL)
+		return cad_now();
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	if (cad_time_parse(buf, &t) != 0) {
+		cad_log(CAD_LOG_WARN, "%s: not a time (YYYY-MM-DDTHH:MM:SSZ): using the clock",
+			clock_file);
+		return cad_now();
+	}
+	return t;
 }
 
 static struct conn_ctx *conn_of(SMFICTX *ctx)

@@ -13,5 +13,9 @@ extern struct smfiDesc filter_desc;
 
 /* The process's SPF checker (owned by main). */
 void filter_set_spf(struct spf_checker *c);
+/* Testing (-t): the time is read from this file (one ISO 8601 UTC time,
+ * as cadencectl --now takes it) at each message that acts; the clock when
+ * it is missing. NULL: the clock. */
+void filter_set_clock_file(const char *path);
 
 #endif

@@ -44,10 +44,11 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cadence-milter [-fnv] [-c cadence.conf] [-Z spf-zone-file]\n"
+		"usage: cadence-milter [-fnv] [-c cadence.conf] [-t clock-file] [-Z spf-zone-file]\n"
 		"  -c FILE  configuration file (default %s)\n"
 		"  -f       stay in the foreground\n"
 		"  -n       check the configuration (and load the DKIM keys), then exit\n"
+		"  -t FILE  read the current time from FILE at each message (testing)\n"
 		"  -v       verbose (debug) logging\n"
 		"  -Z FILE  answer SPF queries from this zone file instead of DNS (testing)\n",
 		CONF_DEFAULT_PATH);
@@ -143,11 +144,12 @@ int main(int argc, char **argv)
 	sigset_t others;
 	pthread_t reloader;
 
-	while ((opt = getopt(argc, argv, "c:fhnvZ:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fhnt:vZ:")) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'f': foreground = 1; break;
 		case 'n': check_only = 1; break;
+		case 't': filter_set_clock_file(optarg); break;
 		case 'v': verbose = 1; break;
 		case 'Z': zonefile = optarg; break;
 		case 'h': usage(stdout); return 0;

@@ -19,11 +19,13 @@
  *   mkstore DB task ENR                   an open manual-email task on step 1
  *   mkstore DB unenroll ENR               unenrolls by hand
  *   mkstore DB state ENR                  "STATE STEP REASON"
+ *   mkstore DB due ENR                    when its next step is due (UTC)
  *   mkstore DB msg MSGID                  "STATE QUEUE-ID"
  *   mkstore DB events TYPE [ENR]          how many events of that type
  *   mkstore DB suppressed ADDR            the suppression kind, or "no"
  *   mkstore DB enrolled ADDR              "SEQUENCE STATE STEP" of the
  *                                         contact's running enrollment, or "none"
+ *   mkstore DB enrolled-id ADDR           that enrollment's id
  *   mkstore DB taskstate ENR              open tasks of the enrollment
  */
 #include "config.h"
@@ -234,6 +236,17 @@ static int cmd_state(struct store *st, char **argv, struct cad_err *err)
 	return 0;
 }
 
+static int cmd_due(struct store *st, char **argv, struct cad_err *err)
+{
+	struct enrollment e;
+	char buf[CAD_TIME_BUFSZ];
+	if (store_enrollment_get(st, strtoll(argv[0], NULL, 10), &e, err) != 0)
+		return -1;
+	printf("%s\n", e.next_due ? cad_time_format(e.next_due, buf, sizeof(buf)) : "-");
+	enrollment_free(&e);
+	return 0;
+}
+
 static int cmd_msg(struct store *st, char **argv, struct cad_err *err)
 {
 	struct sent_msg m;
@@ -278,7 +291,7 @@ static int cmd_suppressed(struct store *st, char **argv, struct cad_err *err)
 	return 0;
 }
 
-static int cmd_enrolled(struct store *st, char **argv, struct cad_err *err)
+static int cmd_enrolled(struct store *st, char **argv, int id_only, struct cad_err *err)
 {
 	struct contact c;
 	struct enrollment e;
@@ -300,6 +313,11 @@ static int cmd_enrolled(struct store *st, char **argv, struct cad_err *err)
 	}
 	if (rc != 0)
 		return -1;
+	if (id_only) {
+		printf("%lld\n", (long long)e.id);
+		enrollment_free(&e);
+		return 0;
+	}
 	if (store_sequence_get_id(st, e.sequence_id, &q, err) != 0) {
 		enrollment_free(&e);
 		return -1;
@@ -355,6 +373,8 @@ int main(int argc, char **argv)
 					    "cli:test", now, NULL, &err);
 	} else if (strcmp(cmd, "state") == 0) {
 		NEED(1) rc = cmd_state(st, argv + 3, &err);
+	} else if (strcmp(cmd, "due") == 0) {
+		NEED(1) rc = cmd_due(st, argv + 3, &err);
 	} else if (strcmp(cmd, "msg") == 0) {
 		NEED(1) rc = cmd_msg(st, argv + 3, &err);
 	} else if (strcmp(cmd, "events") == 0) {
@@ -362,7 +382,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "suppressed") == 0) {
 		NEED(1) rc = cmd_suppressed(st, argv + 3, &err);
 	} else if (strcmp(cmd, "enrolled") == 0) {
-		NEED(1) rc = cmd_enrolled(st, argv + 3, &err);
+		NEED(1) rc = cmd_enrolled(st, argv + 3, 0, &err);
+	} else if (strcmp(cmd, "enrolled-id") == 0) {
+		NEED(1) rc = cmd_enrolled(st, argv + 3, 1, &err);
 	} else if (strcmp(cmd, "taskstate") == 0) {
 		NEED(1) rc = cmd_taskstate(st, argv + 3, &err);
 	} else {

@@ -107,7 +107,8 @@ write_conf() {
 		>"$tmp/$name.conf"
 }
 
-# start NAME: starts a milter on $tmp/NAME.conf and waits until it listens.
+# start NAME: starts a milter on $tmp/NAME.conf and waits until it listens
+# (with MILTER_ARGS added to its command line).
 # Under a sanitizer build, a known leak of libopendkim is suppressed (full
 # stacks are needed to attribute it; see lsan.supp).
 start() {
@@ -115,7 +116,7 @@ start() {
 	: >"$tmp/$name.log"
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
 	LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/lsan.supp" \
-	"$MILTER" -f -v -c "$tmp/$name.conf" -Z "$tmp/zone" >>"$tmp/$name.log" 2>&1 &
+	"$MILTER" -f -v -c "$tmp/$name.conf" -Z "$tmp/zone" ${MILTER_ARGS:-} >>"$tmp/$name.log" 2>&1 &
 	pid=$!
 	pids="$pids $pid"
 	eval "pid_$name=$pid"
@@ -281,8 +282,11 @@ expect_eq() {   # what got want
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got \"$2\", expected \"$3\""; fi
 }
 
+# the seq instance reads the time from a clock file (-t), as a test bed
+# running cadenced with --now would have it
+echo "2026-12-01T13:00:00Z" >"$tmp/clock"
 write_conf seq "SignAllOutbound no"
-start seq
+MILTER_ARGS="-t $tmp/clock" start seq
 
 # the gate accepts: witnessed with the queue id, signed (SignAllOutbound
 # no signs sequence mail only), the signature verifies
@@ -577,6 +581,8 @@ else
 fi
 expect_eq "enroll by address: enrolled in Cold, the rep's message was step 1" \
 	"$(ms enrolled nina@example.org)" "Cold active 2"
+expect_eq "enroll by address: step 2 is due two days after the rep's message (clock file)" \
+	"$(ms due "$(ms enrolled-id nina@example.org)")" "2026-12-03T13:00:00Z"
 expect_eq "enroll by address: the rep's message is in the ledger" \
 	"$(ms msg rep-enroll-1@example.com)" "witnessed ENROLL1"
 # a contact already enrolled: refused with the reason, recorded

@@ -71,8 +71,6 @@ struct enroll_result {
 	char why[512];          /* when refused: the reason */
 };
 
-/* 0 with res->ok = 1 (enrolled, step 1 due at now) or res->ok = 0 (refused,
- * recorded as an "enroll_refused" event); -1 only on a store error. */
 /* The projection behind enroll_facts.days, for enrolling contact c in seq
  * as rep at now (see enroll_project.c for how it is counted and bounded).
  * out->days is in date order; out->counted says how many of the rep's
@@ -88,6 +86,8 @@ int enroll_project(struct store *st, const struct user *rep, const struct contac
 		   struct cad_err *err);
 void enroll_projection_free(struct enroll_projection *p);
 
+/* 0 with res->ok = 1 (enrolled, step 1 due at now) or res->ok = 0 (refused,
+ * recorded as an "enroll_refused" event); -1 only on a store error. */
 int enroll_one(struct store *st, const struct enroll_request *rq, cad_time_t now,
 	       struct enroll_result *res, struct cad_err *err);
 

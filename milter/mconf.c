@@ -36,6 +36,9 @@ struct mconf *mconf_build(const char *path, struct cad_err *err)
 	mc->icfg.addrs.unsub_prefix = mc->conf.unsubscribe_prefix;
 	mc->icfg.addrs.bounce_prefix = mc->conf.bounce_prefix;
 	mc->icfg.actor = "milter";
+	mc->icfg.act_on_unverified = mc->conf.act_on_unverified;
+	mc->icfg.soft_bounce_threshold = mc->conf.soft_bounce_threshold;
+	mc->icfg.ooo_default_days = mc->conf.ooo_default_days;
 	if (netlist_parse(&mc->internal, mc->conf.internal_hosts, mc->conf.ninternal_hosts,
 			  err) != 0) {
 		cad_err_prefix(err, "%s", path);

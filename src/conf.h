@@ -40,6 +40,9 @@ struct cad_conf {
 	int sign_all;              /* SignAllOutbound: sign all mail of signed domains */
 	size_t header_limit;       /* HeaderLimit: bytes of headers kept per message */
 	size_t body_limit;         /* BodyLimit: bytes of body kept per message */
+	int act_on_unverified;     /* ActOnUnverified: act on unauthenticated signals */
+	int soft_bounce_threshold; /* SoftBounceThreshold: pause at the Nth soft bounce */
+	int ooo_default_days;      /* OOODefaultDays: out-of-office pause without a date */
 	/* scheduler */
 	char *scheduler_pid_file;  /* SchedulerPidFile */
 	char *submit_url;          /* SubmitURL: smtp://127.0.0.1:10026 */

@@ -264,6 +264,9 @@ const struct conf_key conf_keys[] = {
 	{ "SignAllOutbound", CONF_BOOL, OFF(sign_all), 0, "no", NOLIM, NULL },
 	{ "HeaderLimit", CONF_SIZE, OFF(header_limit), 0, "64k", 1024, 16LL << 20, NULL },
 	{ "BodyLimit", CONF_SIZE, OFF(body_limit), 0, "1m", 0, 1LL << 30, NULL },
+	{ "ActOnUnverified", CONF_BOOL, OFF(act_on_unverified), 0, "no", NOLIM, NULL },
+	{ "SoftBounceThreshold", CONF_INT, OFF(soft_bounce_threshold), 0, "3", 1, 100, NULL },
+	{ "OOODefaultDays", CONF_INT, OFF(ooo_default_days), 0, "7", 1, 120, NULL },
 	/* scheduler */
 	{ "SchedulerPidFile", CONF_PATH, OFF(scheduler_pid_file), 0, "/run/cadence/cadenced.pid",
 	  NOLIM, NULL },

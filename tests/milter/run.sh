@@ -374,6 +374,18 @@ send seq "$tmp/unauth.eml" MSG_QID=UNAUTH1 MSG_ENVFROM=unauth@example.org \
 expect_eq "unauthenticated reply: the enrollment stays active" "$(ms state "$enr" | cut -d' ' -f1)" active
 expect_eq "unauthenticated reply: recorded as unverified" "$(ms events inbound_unverified "$enr")" 1
 
+# ActOnUnverified yes: the same unauthenticated reply acts
+write_conf trusting "SignAllOutbound no" "ActOnUnverified yes"
+start trusting
+enr=$(ms enroll unauth2@example.org Cold ada@example.com)
+set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D" sent)
+reply "$tmp/unauth2.eml" unauth2@example.org "$1"
+send trusting "$tmp/unauth2.eml" MSG_QID=UNAUTH2 MSG_ENVFROM=unauth2@example.org \
+	MSG_CLIENT=198.51.100.7 MSG_RCPTS=ada@example.com EXPECT_UNTOUCHED=yes ||
+	fail "ActOnUnverified reply delivery"
+expect_eq "ActOnUnverified yes: an unauthenticated reply unenrolls" \
+	"$(ms state "$enr" | cut -d' ' -f1)" unenrolled
+
 # a reply on our thread from a new address: linked as an alias, unenrolled
 enr=$(ms enroll alias1@example.org Cold ada@example.com)
 set -- $(ms prepare "$enr" 1 "$tmp/secret" "$D" sent)
@@ -752,11 +764,11 @@ else
 fi
 
 # ---- stop main too; a sanitizer build reports leaks and errors at exit ----
-for p in "$pid_main" "$pid_seq" "$pid_nostore"; do
+for p in "$pid_main" "$pid_seq" "$pid_nostore" "$pid_trusting"; do
 	kill "$p"
 	wait "$p" 2>/dev/null
 done
-for n in main broken small stale inet seq nostore; do
+for n in main broken small stale inet seq nostore trusting; do
 	if grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/$n.log"; then
 		fail "sanitizer report in the log of milter $n"
 	fi

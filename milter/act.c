@@ -144,8 +144,7 @@ static cad_time_t next_due(struct store *st, int64_t enr, size_t next, cad_time_
 	return due;
 }
 
-/* 1 when addr's domain is one of InternalDomains. */
-static int internal_addr(const struct mconf *mc, const char *addr)
+int act_internal_domain(const struct mconf *mc, const char *addr)
 {
 	const char *d = cad_addr_domain(addr);
 	for (size_t i = 0; d != NULL && i < mc->conf.ninternal_domains; i++)
@@ -236,7 +235,7 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 						&own) != OWN_NONE)
 				continue;
 			addr = inbound_addr_spec(m->rcpts[i]);
-			if (addr == NULL || internal_addr(m->mc, addr)) {
+			if (addr == NULL || act_internal_domain(m->mc, addr)) {
 				free(addr);
 				continue;
 			}

@@ -259,16 +259,6 @@ static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 	return cn->nr_helo ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-/* 1 when addr (normalized) is at one of InternalDomains. */
-static int internal_domain(const struct mconf *mc, const char *addr)
-{
-	const char *d = cad_addr_domain(addr);
-	for (size_t i = 0; d != NULL && i < mc->conf.ninternal_domains; i++)
-		if (cad_strcaseeq(d, mc->conf.internal_domains[i]))
-			return 1;
-	return 0;
-}
-
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn_ctx *cn = conn_of(ctx);
@@ -316,7 +306,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 				own.kind != OWN_ENROLL && !own.token_valid ? " (token not valid)" : "");
 		} else {
 			char *a = inbound_addr_spec(argv[0]);
-			if (a != NULL && internal_domain(m->mc, a))
+			if (a != NULL && act_internal_domain(m->mc, a))
 				m->rcpt_internal = 1;
 			else
 				m->rcpt_external = 1;

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,26 +36,28 @@ static int read_all(FILE *f, struct sbuf *b)
 	return ferror(f) ? -1 : 0;
 }
 
+/* One line: {"file": name, then every field of the verdict}. A name
+ * that is not valid UTF-8 is shown as cad_printable() makes it. */
 static void print_json(const char *name, const struct verdict *v)
 {
-	char *j = verdict_to_json(v);
-	struct sbuf q;
-	sbuf_init(&q);
-	/* put "file" first: {"file":"...", ...} */
-	sbuf_adds(&q, "{\"file\":\"");
-	for (const char *p = name; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\')
-			sbuf_addf(&q, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			sbuf_addf(&q, "\\u%04x", c);
-		else
-			sbuf_addc(&q, (char)c);
+	char *j = verdict_to_json(v), *line;
+	json_t *o = json_object(), *fields = json_loads(j, 0, NULL), *file = json_string(name);
+
+	if (file == NULL) {
+		struct sbuf b;
+		sbuf_init(&b);
+		cad_printable(&b, name, 4096);
+		file = json_string(b.s);
+		sbuf_free(&b);
 	}
-	sbuf_adds(&q, "\",");
-	sbuf_adds(&q, j + 1);
-	printf("%s\n", q.s);
-	sbuf_free(&q);
+	json_object_set_new(o, "file", file);
+	if (fields != NULL)
+		json_object_update(o, fields);
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	printf("%s\n", line ? line : "{}");
+	free(line);
+	json_decref(fields);
+	json_decref(o);
 	free(j);
 }
 

@@ -119,6 +119,13 @@ ctl classify "$F/ooo.eml"
 check "classify an out-of-office reply" eval 'rc_is 0 && out_has "autoreply"'
 ctl --json classify "$F/ooo.eml"
 check "classify --json (global option handed on)" py 'd["class"] == "autoreply"'
+cp "$F/ooo.eml" "$T/café.eml"
+ctl classify --json "$T/café.eml"
+check "classify --json: a UTF-8 file name stays itself" py 'd["file"] == sys.argv[2]' "$T/café.eml"
+cp "$F/ooo.eml" "$T/$(printf 'bad\377.eml')"
+ctl classify --json "$T/$(printf 'bad\377.eml')"
+check "classify --json: a file name that is not UTF-8 is shown escaped" \
+	py 'd["file"].endswith("bad\\xff.eml") and d["class"] == "autoreply"'
 
 # ---- config and init ----
 ctl user list

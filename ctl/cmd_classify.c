@@ -18,12 +18,10 @@
 
 #include "classify.h"
 #include "cmd_classify.h"
+#include "ctl.h"
 #include "util.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: cadencectl classify [--json] FILE...|-\n");
-}
+#define USAGE "classify [--json] FILE...|-"
 
 static int read_all(FILE *f, struct sbuf *b)
 {
@@ -31,7 +29,7 @@ static int read_all(FILE *f, struct sbuf *b)
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b->len < CLS_MAX_INPUT)
-			sbuf_add(b, chunk, n);
+			sbuf_add(b, chunk, n < CLS_MAX_INPUT - b->len ? n : CLS_MAX_INPUT - b->len);
 	}
 	return ferror(f) ? -1 : 0;
 }
@@ -61,63 +59,49 @@ static void print_json(const char *name, const struct verdict *v)
 	free(j);
 }
 
-int cmd_classify(int argc, char **argv)
+int cmd_classify(struct ctl *c, int argc, char **argv)
 {
-	int json = 0, rc = 0, first = 1;
+	int rc = ctl_plain_args(c, argc, argv, USAGE, 1, argc, "needs a FILE (or - for standard input)");
 
-	for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
-		if (strcmp(argv[first], "--json") == 0) {
-			json = 1;
-		} else if (strcmp(argv[first], "--") == 0) {
-			first++;
-			break;
-		} else if (strcmp(argv[first], "-h") == 0 || strcmp(argv[first], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "cadencectl classify: unknown option %s\n", argv[first]);
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (first >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	for (int i = first; i < argc; i++) {
-		const char *name = argv[i];
+	if (rc != CTL_GO)
+		return rc;
+	rc = CTL_OK;
+	for (int i = 0; i < c->npos; i++) {
+		const char *name = c->pos[i];
 		int is_stdin = strcmp(name, "-") == 0;
 		FILE *f = is_stdin ? stdin : fopen(name, "rb");
-		struct sbuf b;
+		struct sbuf b, safe;
 
+		sbuf_init(&safe);
+		cad_printable(&safe, name, 512);
 		if (f == NULL) {
-			fprintf(stderr, "cadencectl classify: %s: %s\n", name, strerror(errno));
-			rc = 1;
+			ctl_fail(c, "%s: %s", safe.s, strerror(errno));
+			sbuf_free(&safe);
+			rc = CTL_FAIL;
 			continue;
 		}
 		sbuf_init(&b);
 		int err = read_all(f, &b);
+		int saved = errno;
 		if (!is_stdin)
 			fclose(f);
 		if (err < 0) {
-			fprintf(stderr, "cadencectl classify: %s: read error\n", name);
+			ctl_fail(c, "%s: %s", safe.s, strerror(saved));
 			sbuf_free(&b);
-			rc = 1;
+			sbuf_free(&safe);
+			rc = CTL_FAIL;
 			continue;
 		}
 		struct verdict *v = classify_message(b.s, b.len);
 		sbuf_free(&b);
-		if (json) {
-			print_json(is_stdin ? "-" : name, v);
+		if (c->json) {
+			print_json(name, v);
 		} else {
 			char *line = verdict_to_line(v);
-			struct sbuf safe;
-			sbuf_init(&safe);
-			cad_printable(&safe, name, 512);
 			printf("%s: %s\n", safe.s, line);
-			sbuf_free(&safe);
 			free(line);
 		}
+		sbuf_free(&safe);
 		verdict_free(v);
 	}
 	return rc;

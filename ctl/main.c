@@ -23,25 +23,6 @@ struct ctl_cmd {
 	const char *summary;
 };
 
-/* classify (ctl/cmd_classify.c) parses its own options; a global --json
- * is handed on to it. */
-static int run_classify(struct ctl *c, int argc, char **argv)
-{
-	char **av;
-	int i, n = 0, rc;
-
-	if (!c->json)
-		return cmd_classify(argc, argv);
-	av = xcalloc((size_t)argc + 2, sizeof(*av));
-	av[n++] = argv[0];
-	av[n++] = (char *)"--json";
-	for (i = 1; i < argc; i++)
-		av[n++] = argv[i];
-	rc = cmd_classify(n, av);
-	free(av);
-	return rc;
-}
-
 static const struct ctl_cmd commands[] = {
 	{ "init", cmd_init, "create or upgrade the database" },
 	{ "config", cmd_config, "check the configuration and print the effective settings" },
@@ -57,7 +38,7 @@ static const struct ctl_cmd commands[] = {
 	{ "suppress", cmd_suppress, "manage the suppression list" },
 	{ "task", cmd_task, "list, complete or skip tasks" },
 	{ "holiday", cmd_holiday, "import and list holiday calendars" },
-	{ "classify", run_classify, "classify messages as the milter would" },
+	{ "classify", cmd_classify, "classify messages as the milter would" },
 };
 
 static void usage(FILE *fp)

@@ -119,6 +119,11 @@ ctl classify "$F/ooo.eml"
 check "classify an out-of-office reply" eval 'rc_is 0 && out_has "autoreply"'
 ctl --json classify "$F/ooo.eml"
 check "classify --json (global option handed on)" py 'd["class"] == "autoreply"'
+ctl classify "$T/missing.eml" "$F/ooo.eml"
+check "classify: an unreadable file is named, the next one classified" eval 'rc_is 1 &&
+	err_has "cadencectl: classify: $T/missing.eml: No such file" && out_has "ooo.eml: autoreply"'
+ctl classify
+check "classify without a FILE exits 2" eval 'rc_is 2 && err_has "usage: cadencectl classify"'
 cp "$F/ooo.eml" "$T/café.eml"
 ctl classify --json "$T/café.eml"
 check "classify --json: a UTF-8 file name stays itself" py 'd["file"] == sys.argv[2]' "$T/café.eml"

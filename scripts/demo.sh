@@ -80,9 +80,12 @@ Simulated: the clock (each "cadenced --once --now=TIME" is one pass of the
            scheduler at TIME: a week goes by in seconds); the contacts' answers
            (this script sends them through the outside world's MTA as their
            mail clients would); the rep's phone calls (marked done when due).
-           cadence-milter acts on mail as it passes, on the real clock: its
-           events carry today's date, the scheduler's the simulated one.
 EOF
+if "$BED_MILTER" -h 2>/dev/null | grep -q -- "-t FILE"; then
+	echo "           cadence-milter reads the same simulated clock (-t FILE)."
+else
+	echo "           cadence-milter acts on the real clock: its events carry today's date."
+fi
 if [ $has_inbound = 0 ]; then
 	cat <<EOF
 Note:      this build's cadence-milter signs outbound mail but does not act on
@@ -101,7 +104,7 @@ e2e_world > /dev/null || exit 1
 bed_say "sequence \"$E2E_SEQ\" imported: 5 touches over 7 business days, window 08:00-18:00 in the contact's zone"
 
 t0=2026-12-07T14:00:00Z
-BED_SIM=$t0
+bed_clock "$t0"
 e2e_rep "$t0" ann@our.test "Ann Example" America/New_York
 bed_say "rep ann@our.test added (Ann Example, New York)"
 bed_ctl --now "$t0" contact import "$top/contrib/demo/contacts.csv" > /dev/null
@@ -118,7 +121,7 @@ fi
 
 # Lee's out-of-office, through acme.test's MTA, seconds after step 1.
 f1=$(e2e_step1 lee@acme.test)
-BED_SIM=2026-12-07T14:00:05Z
+bed_clock 2026-12-07T14:00:05Z
 if [ -n "$f1" ]; then
 	e2e_mail out-of-office "$BED_DIR/ooo.eml" FROM=lee@acme.test FROMNAME="Lee Berg" FROMDOMAIN=acme.test \
 		TO=ann@our.test TONAME="Ann Example" SUBJECT="$(bed_hdr "$f1" Subject)" \
@@ -136,7 +139,7 @@ e2e_clock 2026-12-07T15:00:00Z 2026-12-09T15:00:00Z 60 ann@our.test
 
 # Pat's reply, from Thunderbird, through acme.test's MTA.
 f1=$(e2e_step1 pat@acme.test)
-BED_SIM=2026-12-09T15:30:00Z
+bed_clock 2026-12-09T15:30:00Z
 if [ -n "$f1" ]; then
 	e2e_mail reply "$BED_DIR/reply.eml" FROM=pat@acme.test FROMNAME="Pat Jones" TO=ann@our.test \
 		TONAME="Ann Example" SUBJECT="$(bed_hdr "$f1" Subject)" \
@@ -152,7 +155,7 @@ fi
 
 bed_say "a week of business days goes by"
 e2e_clock 2026-12-09T16:00:00Z 2026-12-15T23:00:00Z 60 ann@our.test
-BED_SIM=""
+bed_clock ""
 
 say "the mailboxes"
 for a in pat@acme.test lee@acme.test ann@our.test; do

@@ -84,6 +84,20 @@ bed_say() {
 	printf '%4d.%01ds  %-20s %s\n' $((el / 1000)) $(((el % 1000) / 100)) "$sim" "$*"
 }
 
+# bed_clock TIME: the bed's simulated time from now on ("" = the real
+# clock). cadenced and cadencectl get it as --now; cadence-milter (when it
+# has -t) reads it from BED_CLOCK at each message, so that what it records
+# (a reply, a pause until a return date) is on the same timeline.
+bed_clock() {
+	BED_SIM=$1
+	[ -n "$BED_DIR" ] || return 0
+	if [ -n "$1" ]; then
+		echo "$1" > "$BED_CLOCK.new" && chmod 644 "$BED_CLOCK.new" && mv "$BED_CLOCK.new" "$BED_CLOCK"
+	else
+		rm -f "$BED_CLOCK"
+	fi
+}
+
 # bed_simfmt 2026-12-07T13:00:00Z -> "Mon 12-07 13:00Z"
 bed_simfmt() { date -u -d "$1" '+%a %m-%d %H:%MZ' 2>/dev/null || echo "$1"; }
 
@@ -175,6 +189,7 @@ bed_up() {
 	chmod 755 "$BED_DIR"
 	BED_ORG=$BED_DIR/org
 	BED_OUT=$BED_DIR/world
+	BED_CLOCK=$BED_DIR/run/clock
 	bed_ports || return 1
 	mkdir -p "$BED_DIR/state" "$BED_DIR/run"
 	chown postfix:postfix "$BED_DIR/state" "$BED_DIR/run"
@@ -253,7 +268,10 @@ bed_wait_port() {
 
 bed_milter_start() {
 	[ -z "$BED_MILTER_PID" ] || return 0
-	"$BED_MILTER" -f -c "$BED_CONF" -Z "$BED_DIR/spf.zone" >> "$BED_DIR/milter.log" 2>&1 &
+	local clock=""
+	"$BED_MILTER" -h 2>/dev/null | grep -q -- "-t FILE" && clock="-t $BED_CLOCK"
+	# shellcheck disable=SC2086
+	"$BED_MILTER" -f -c "$BED_CONF" -Z "$BED_DIR/spf.zone" $clock >> "$BED_DIR/milter.log" 2>&1 &
 	BED_MILTER_PID=$!
 	local i
 	for i in $(seq 1 100); do
@@ -388,7 +406,7 @@ bed_ctl() { "$BED_CTL" -c "$BED_CONF" "$@"; }
 # bed_pass TIME: one cadenced pass as of TIME; its summary on the timeline.
 bed_pass() {
 	local out rc line
-	BED_SIM=$1
+	bed_clock "$1"
 	out=$("$BED_CADENCED" -c "$BED_CONF" --once --now="$1" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >> "$BED_DIR/cadenced.log"

@@ -19,10 +19,14 @@
 pf_die() { echo "pflib: $*" >&2; return 1; }
 
 pf_free_port() {
-	# Random ports in a high range, checked against what is listening now.
-	local p i
+	# Random ports below the kernel's ephemeral range (so that no outgoing
+	# connection of the bed takes a port that a listener started later,
+	# such as cadenced's HTTP, needs), checked against what listens now.
+	local p i lo=32768 hi
+	read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+	[ "$lo" -gt 12000 ] || lo=32768
 	for i in $(seq 1 200); do
-		p=$(( (RANDOM % 20000) + 30000 ))
+		p=$(( (RANDOM % (lo - 11000)) + 10000 ))
 		if ! ss -Htln "sport = :$p" 2>/dev/null | grep -q .; then
 			echo "$p"
 			return 0

@@ -58,13 +58,13 @@ for n in $wanted; do
 		failed=$((failed + 1))
 		continue
 	fi
-	BED_SIM=""
+	bed_clock ""
 	E2E_FAILS=0
 	E2E_SKIP_REASON=""
 	bed_say "==== scenario $n: $(e2e_title "$n")"
 	scen_"$n"
 	rc=$?
-	BED_SIM=""
+	bed_clock ""
 	case $rc in
 	0) passed=$((passed + 1)); line="PASS  scenario $n: $(e2e_title "$n")" ;;
 	77) skipped=$((skipped + 1)); line="SKIP  scenario $n: $(e2e_title "$n") -- $E2E_SKIP_REASON" ;;

@@ -93,7 +93,7 @@ e2e_contacts() {
 e2e_enroll() {
 	local t=$1 seq=$2 rep=$3
 	shift 3
-	BED_SIM=$t
+	bed_clock "$t"
 	if bed_ctl --now "$t" enroll --sequence "$seq" --as "$rep" "$@" > /dev/null; then
 		bed_say "$rep enrolls $* in \"$seq\""
 	else
@@ -328,7 +328,7 @@ scen_2() {
 		SUBJECT="$(bed_hdr "$f1" Subject)" INREPLYTO="$(bed_hdr "$f1" Message-Id | tr -d '<>')" \
 		MSGID="3f9a2c1e-7d4b-4b7e-9a51-e2e0reply@acme.test" \
 		DATE="$(e2e_rfc2822 2027-01-12T15:12:00Z)" QDATE="12/01/2027 14:00"
-	BED_SIM=2027-01-12T15:12:00Z
+	bed_clock 2027-01-12T15:12:00Z
 	e2e_from_outside "$sent" wes@acme.test "$rep" && bed_say "wes@acme.test replies from Thunderbird (via acme.test's MTA)"
 	e2e_check "the reply reached the rep" bed_wait_mail "$rep" 1 15
 	got=$(bed_mails "$rep" | head -n1)
@@ -364,7 +364,7 @@ scen_3() {
 	e2e_clock "$t0" 2027-01-22T13:00:00Z 60 "$rep"
 	f1=$(e2e_step1 "$a")
 	[ -n "$f1" ] || { e2e_bad "step 1 not delivered"; return 1; }
-	BED_SIM=2027-01-22T14:00:00Z
+	bed_clock 2027-01-22T14:00:00Z
 	bed_say "cadenced submits step 3 through the slow port (held 3 s at RCPT)"
 	"$BED_CADENCED" -c "$BED_CONF_SLOW" --once --now=2027-01-22T14:00:00Z >> "$BED_DIR/cadenced.log" 2>&1 &
 	pid=$!
@@ -412,7 +412,7 @@ scen_4() {
 		SUBJECT="$(bed_hdr "$f1" Subject)" INREPLYTO="$(bed_hdr "$f1" Message-Id | tr -d '<>')" \
 		MSGID="e2e-s4-ooo@globex.test" DATE="$(e2e_rfc2822 2027-01-26T10:00:05Z)" \
 		RETURN="Monday, February 1, 2027" FROMDOMAIN=globex.test
-	BED_SIM=2027-01-26T10:00:05Z
+	bed_clock 2027-01-26T10:00:05Z
 	e2e_from_outside "$msg" "$a" "$rep" && bed_say "$a's mailbox answers: out of the office until Monday, February 1"
 	e2e_check "xia is paused (not unenrolled)" e2e_wait_state "$a" paused
 	e2e_check "paused until the business day after the return date (2027-02-02)" \
@@ -510,7 +510,7 @@ scen_6b() {
 	msg=$BED_DIR/s6b-unsub.eml
 	e2e_mail unsubscribe "$msg" FROM="$a" FROMNAME="Una Lind" TO="$to" \
 		MSGID="e2e-s6b@acme.test" DATE="$(e2e_rfc2822 2027-03-16T10:30:00Z)"
-	BED_SIM=2027-03-16T10:30:00Z
+	bed_clock 2027-03-16T10:30:00Z
 	e2e_from_outside "$msg" "$a" "$to" && bed_say "$a's mail client mails $to"
 	e2e_check "una is unenrolled (unsubscribed)" e2e_wait_state "$a" unenrolled
 	e2e_check "the reason says unsubscribed" grep -q "^unsubscribed" <<< "$(e2e_state "$a" reason)"
@@ -535,7 +535,7 @@ scen_7() {
 	bed_ctl sequence import "$BED_DIR/enroll.seq" > /dev/null || return 1
 	e2e_rep "$t0" "$rep" "Hal Example" UTC
 	enr="enroll+$seqn@cadence.our.test"
-	BED_SIM=""
+	bed_clock ""
 	# Bcc, as a mail client sends it: the address is in the envelope only.
 	bed_swaks "$BED_P_SUB" --from "$rep" --to "$a,$enr" \
 		--header "From: Hal Example <$rep>" --header "To: Abe Stone <$a>" \
@@ -574,7 +574,7 @@ scen_8() {
 	msg=$BED_DIR/s8-accept.eml
 	e2e_mail meeting-accepted "$msg" FROM="$a" FROMNAME="Bea Moss" TO="$rep" TONAME="Jo Example" \
 		MSGID="e2e-s8-accept@globex.test" DATE="$(e2e_rfc2822 2027-01-12T10:00:00Z)"
-	BED_SIM=2027-01-12T10:00:00Z
+	bed_clock 2027-01-12T10:00:00Z
 	e2e_from_outside "$msg" "$a" "$rep" && bed_say "$a accepts the rep's invitation (iMIP REPLY, PARTSTAT=ACCEPTED)"
 	e2e_check "bea is unenrolled" e2e_wait_state "$a" unenrolled
 	e2e_eq "reason" "$(e2e_state "$a" reason)" "meeting booked"
@@ -602,7 +602,7 @@ scen_9() {
 	e2e_contacts "$t0" $k || return 1
 	# shellcheck disable=SC2086
 	e2e_enroll "$t0" "$E2E_SEQ" "$rep" $list || return 1
-	BED_SIM=$t0
+	bed_clock "$t0"
 	for i in $(seq 1 40); do
 		before=$(grep -c "postfix-org/cadence/smtpd.*: client=" "$BED_ORG/maillog")
 		"$BED_CADENCED" -c "$BED_CONF" --once --now="$t0" >> "$BED_DIR/cadenced.log" 2>&1 &

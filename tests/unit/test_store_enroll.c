@@ -27,29 +27,22 @@ struct fx {
 	int64_t ann, bob, cat, dan;   /* ann, bob at acme.test; cat at eu.acme.test */
 };
 
-static int64_t add_seq(struct store *st, const char *name, size_t nsteps)
+/* A business-days sequence, window 08:00-18:00, of nsteps steps that
+ * all wait: emails, but step 2 a call. */
+static int64_t add_seq(struct sfx *x, const char *name, size_t nsteps)
 {
-	struct sequence q;
-	struct cad_err err;
+	struct step steps[8];
 	size_t i;
-	int64_t id;
-	memset(&q, 0, sizeof(q));
-	q.name = xstrdup(name);
-	q.active = 1;
-	q.window_start = 480;
-	q.window_end = 1080;
-	q.steps = xcalloc(nsteps, sizeof(*q.steps));
-	q.nsteps = nsteps;
+
+	assert_true(nsteps <= CAD_ARRAY_LEN(steps));
+	memset(steps, 0, sizeof(steps));
 	for (i = 0; i < nsteps; i++) {
-		q.steps[i].kind = i == 1 ? STEP_CALL : STEP_EMAIL;
-		q.steps[i].wait = 1;
-		q.steps[i].subject = i == 1 ? NULL : xstrdup("Hi");
-		q.steps[i].body = xstrdup("Text");
+		steps[i].kind = i == 1 ? STEP_CALL : STEP_EMAIL;
+		steps[i].wait = 1;
+		steps[i].subject = i == 1 ? NULL : (char *)"Hi";
+		steps[i].body = (char *)"Text";
 	}
-	assert_int_equal(store_sequence_import(st, &q, "cli:test", T0, &err), 0);
-	id = q.id;
-	sequence_free(&q);
-	return id;
+	return sfx_sequence(x, name, SEQ_DAYS_BUSINESS, 480, 1080, steps, nsteps);
 }
 
 static int setup(void **state)
@@ -61,8 +54,8 @@ static int setup(void **state)
 	}
 	f->rep1 = sfx_user(&f->x, "rep1@us.test", NULL, 500, 80);
 	f->rep2 = sfx_user(&f->x, "rep2@us.test", NULL, 500, 80);
-	f->seq1 = add_seq(f->x.st, "Cold", 3);
-	f->seq2 = add_seq(f->x.st, "Warm", 2);
+	f->seq1 = add_seq(&f->x, "Cold", 3);
+	f->seq2 = add_seq(&f->x, "Warm", 2);
 	f->ann = sfx_contact(&f->x, "ann@acme.test", NULL);
 	f->bob = sfx_contact(&f->x, "bob@acme.test", NULL);
 	f->cat = sfx_contact(&f->x, "cat@eu.acme.test", NULL);
@@ -417,7 +410,7 @@ static void test_seq_delete_unenrolls(void **state)
 	assert_int_equal(store_sequence_delete(f->x.st, "Cold", "cli:test", T0 + 1, &cnt, &err),
 			 STORE_NOTFOUND);
 	/* Importing it again brings it back under the same id. */
-	assert_int_equal(add_seq(f->x.st, "Cold", 2), f->seq1);
+	assert_int_equal(add_seq(&f->x, "Cold", 2), f->seq1);
 }
 
 static int64_t add_task(struct store *st, int64_t enr, int step, enum step_kind k)

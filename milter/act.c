@@ -261,13 +261,22 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 			sbuf_init(&ps);
 			cad_printable(&pa, addr, 200);
 			cad_printable(&ps, seq, 200);
-			if (enroll_one(st, &rq, now, &res, &err) != 0) {
+			/* One transaction for the enrollment and its step 1: cadenced
+			 * must never see the enrollment due before the rep's message
+			 * is recorded as that step (it would send step 1 again). */
+			if (store_begin(st, &err) != 0 || enroll_one(st, &rq, now, &res, &err) != 0) {
+				store_rollback(st);
 				log_fail_open(m, "enroll", err.msg);
 			} else if (res.ok) {
-				cad_log(CAD_LOG_INFO, "%s: enrolled <%s> in %s as %s (enrollment %lld)",
-					m->qid, pa.s, ps.s, actor, (long long)res.enrollment_id);
 				record_step1(st, m, res.enrollment_id, actor, now);
+				if (store_commit(st, &err) != 0)
+					log_fail_open(m, "enroll: committing", err.msg);
+				else
+					cad_log(CAD_LOG_INFO, "%s: enrolled <%s> in %s as %s (enrollment %lld)",
+						m->qid, pa.s, ps.s, actor, (long long)res.enrollment_id);
 			} else {
+				if (store_commit(st, &err) != 0)   /* the enroll_refused event */
+					log_fail_open(m, "enroll: committing", err.msg);
 				struct sbuf w;
 				sbuf_init(&w);
 				cad_printable(&w, res.why, 400);

@@ -418,10 +418,27 @@ static int do_email_step(struct sched *s, const struct enrollment_view *v, struc
 		rc = store_msg_retry(s->store, m.id, res.reply, now + retry_delay(&m, now), now, err);
 		stats->retried++;
 		break;
-	case SUBMIT_PERMFAIL:
-		rc = store_msg_failed(s->store, m.id, res.reply, s->actor, now, err);
-		stats->failed++;
+	case SUBMIT_PERMFAIL: {
+		/* The milter refuses a second copy of a message it already
+		 * witnessed (a resend racing the first copy after a crash): that
+		 * message was delivered once, so the step is sent, not failed. */
+		struct sent_msg cur;
+		memset(&cur, 0, sizeof(cur));
+		if (store_msg_get(s->store, m.message_id, &cur, err) < 0)
+			break;
+		if (cur.state == MSG_WITNESSED) {
+			if (next_due_after(&se->seq, v->e.step, r, now, &next, err) == 0)
+				rc = store_msg_sent(s->store, m.id, "witnessed; a second copy was refused",
+						    cur.queue_id, next, s->actor, now, err);
+			if (rc == 0)
+				stats->reconciled++;
+		} else {
+			rc = store_msg_failed(s->store, m.id, res.reply, s->actor, now, err);
+			stats->failed++;
+		}
+		sent_msg_free(&cur);
 		break;
+	}
 	}
 out:
 	submit_result_free(&res);
@@ -550,6 +567,7 @@ int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struc
 	size_t n = 0, i;
 	int rc = 0;
 	int64_t last_id = -1;
+	int last_step = -1;
 
 	memset(&cache, 0, sizeof(cache));
 	/* Pauses with an end (pause --until, an out-of-office return date)
@@ -571,9 +589,13 @@ int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struc
 			rc = -1;
 			break;
 		}
-		if (n == 0 || due[0].e.id == last_id)
+		/* The same enrollment on the same step first again means the
+		 * store did not move it: stop rather than spin. (The same id on
+		 * a later step is progress: a step with no delay is due at once.) */
+		if (n == 0 || (due[0].e.id == last_id && due[0].e.step == last_step))
 			break;
 		last_id = due[0].e.id;
+		last_step = due[0].e.step;
 		for (i = 0; i < n && !*s->stop; i++) {
 			if (do_one(s, &cache, &due[i], now, stats, err) < 0) {
 				cad_log(CAD_LOG_ERR, "enrollment %lld: %s", (long long)due[i].e.id,

@@ -32,6 +32,8 @@ struct user {
 };
 #define USER_DEFAULT_SEND_CAP 500
 #define USER_DEFAULT_ENROLL_CAP 80
+#define USER_NAME_MAX 256      /* bytes; the From: display name */
+#define USER_LINK_MAX 2048     /* bytes of the meeting link */
 void user_free(struct user *u);
 
 /* ---- sequences ---- */

@@ -2,7 +2,9 @@
  * store_user.c - reps: adding, updating, looking up, listing, disabling
  * and deleting them.
  *
- * Guarantees: addresses are stored lower-case and validated; a deleted rep
+ * Guarantees: addresses are stored lower-case and validated; the name and
+ * the meeting link are one line of UTF-8 without control characters (the
+ * name becomes the From: display name of every email); a deleted rep
  * keeps its row (flagged deleted, hidden from look-ups by address and from
  * lists) so that events keep naming them; disabling or deleting a rep
  * unenrolls their running enrollments in the same transaction, one event
@@ -10,6 +12,7 @@
  */
 #include "config.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,31 @@ static void bind_user_fields(sqlite3_stmt *s, const struct user *u, const char *
 	store_bind_int64(s, 9, u->digest ? 1 : 0);
 }
 
+/* A value that goes into a header or a link: one line of UTF-8 without
+ * control characters, at most max bytes. (compose.c refuses anything else
+ * in a From: display name; refusing it here, when the rep is added, beats
+ * every send failing later.) */
+static int check_line(const char *email, const char *field, const char *v, size_t max,
+		      struct cad_err *err)
+{
+	size_t n;
+	const unsigned char *p;
+
+	if (v == NULL)
+		return 0;
+	n = strnlen(v, max + 1);
+	if (n > max)
+		return cad_err_set(err, "rep %s: %s longer than %zu bytes", email, field, max);
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return cad_err_set(err, "rep %s: %s contains %s", email, field,
+					   *p == '\n' || *p == '\r' ? "a line break"
+								: "a control character");
+	if (!g_utf8_validate(v, (gssize)n, NULL))
+		return cad_err_set(err, "rep %s: %s is not valid UTF-8", email, field);
+	return 0;
+}
+
 static int check_user(const struct user *u, struct cad_err *err)
 {
 	if (u->email == NULL || !cad_addr_valid(u->email))
@@ -58,6 +86,9 @@ static int check_user(const struct user *u, struct cad_err *err)
 				   u->email ? u->email : "");
 	if (u->send_cap_24h < 0 || u->enroll_cap_day < 0)
 		return cad_err_set(err, "rep %s: caps cannot be negative", u->email);
+	if (check_line(u->email, "name", u->name, USER_NAME_MAX, err) < 0 ||
+	    check_line(u->email, "meeting link", u->meeting_link, USER_LINK_MAX, err) < 0)
+		return -1;
 	return 0;
 }
 

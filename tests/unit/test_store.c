@@ -346,7 +346,7 @@ static void test_user_crud(void **state)
 
 	/* Duplicate. */
 	{
-		struct user d;
+		struct user d, d2;
 		memset(&d, 0, sizeof(d));
 		d.email = (char *)"REP@example.test";
 		d.active = 1;
@@ -355,6 +355,24 @@ static void test_user_crud(void **state)
 		d.email = (char *)"not-an-address";
 		assert_int_equal(store_user_add(f->st, &d, "cli:test", T0, &err), -1);
 		assert_non_null(strstr(err.msg, "not a valid address"));
+		/* The name becomes a From: display name: one line of UTF-8
+		 * without control characters, or the rep is refused. */
+		d.email = (char *)"new@example.test";
+		d.name = (char *)"Ada\nBcc: x@evil.test";
+		assert_int_equal(store_user_add(f->st, &d, "cli:test", T0, &err), -1);
+		assert_non_null(strstr(err.msg, "name contains a line break"));
+		d.name = (char *)"Ada \033[31mred";
+		assert_int_equal(store_user_add(f->st, &d, "cli:test", T0, &err), -1);
+		assert_non_null(strstr(err.msg, "name contains a control character"));
+		d.name = (char *)"Ada \xff";
+		assert_int_equal(store_user_add(f->st, &d, "cli:test", T0, &err), -1);
+		assert_non_null(strstr(err.msg, "name is not valid UTF-8"));
+		d.name = (char *)"Ada";
+		d.meeting_link = (char *)"https://cal.test/ada\r\n";
+		assert_int_equal(store_user_add(f->st, &d, "cli:test", T0, &err), -1);
+		assert_non_null(strstr(err.msg, "meeting link contains a line break"));
+		assert_int_equal(store_user_get(f->st, "new@example.test", &d2, &err),
+				 STORE_NOTFOUND);
 	}
 
 	/* Update. */

@@ -4,9 +4,10 @@
  *
  * Guarantees: a command reports a failure as one line on stderr,
  * "cadencectl: <command>: <what>: <why>", and returns CTL_FAIL (1); a bad
- * invocation prints the same kind of line and returns CTL_USAGE (2). The
- * clock is read once, in main, unless --now replaced it, so that every
- * event of one invocation carries the same time.
+ * invocation prints the same kind of line (followed by the command's
+ * "usage:" line when the arguments, not an option, were wrong) and returns
+ * CTL_USAGE (2). The clock is read once, in main, unless --now replaced
+ * it, so that every event of one invocation carries the same time.
  */
 #ifndef CADENCE_CTL_H
 #define CADENCE_CTL_H

@@ -173,7 +173,26 @@ static const char *const mig_v2[] = {
 	NULL
 };
 
-static const char *const *const migrations[] = { mig_v1, mig_v2 };
+/* v3: mail cadence writes to a rep itself (a refused enrollment, the
+ * morning task digest), kept until cadenced has handed it to the MTA. */
+static const char *const mig_v3[] = {
+	"CREATE TABLE notices ("
+	" id INTEGER PRIMARY KEY,"
+	" user_id BIGINT NOT NULL REFERENCES users(id),"
+	" kind TEXT NOT NULL CHECK (kind IN ('enroll_refused','digest')),"
+	" created_at BIGINT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" sent_at BIGINT,"
+	" reply TEXT)",
+	/* A pass asks for the unsent ones, oldest first. */
+	"CREATE INDEX notices_pending ON notices (created_at) WHERE sent_at IS NULL",
+	/* The digest rule asks for a rep's last digest. */
+	"CREATE INDEX notices_user ON notices (user_id, kind, created_at)",
+	NULL
+};
+
+static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3 };
 
 int store_schema_current(void)
 {

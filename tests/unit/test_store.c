@@ -186,6 +186,76 @@ static void test_migrate_v1_with_data(void **state)
 	store_close(st);
 }
 
+/* A version 2 file (before notices) upgrades to the current version, and
+ * the notices the upgrade added work: added, listed pending, marked sent
+ * once; the digest query sees the reps with the digest on and their last
+ * digest. */
+static void test_migrate_v2_notices(void **state)
+{
+	struct sfx *f = *state;
+	struct store *st;
+	struct cad_err err;
+	struct notice *v;
+	struct digest_rep *d;
+	struct user u;
+	size_t n;
+	int64_t rep, other, id1, id2;
+	char p[128];
+
+	snprintf(p, sizeof(p), "%s/v2.db", f->dir);
+	assert_int_equal(store_open_version(&st, p, STORE_CREATE, 2, &err), 0);
+	assert_int_equal(store_schema_version(st), 2);
+	rep = add_user(st, "v2@rep.test");
+	other = add_user(st, "other@rep.test");
+	/* v2 has no notices table. */
+	assert_int_equal(store_notice_add(st, rep, NOTICE_ENROLL_REFUSED, "s", "b", T0, NULL,
+					  &err), -1);
+	store_close(st);
+
+	assert_int_equal(store_open(&st, p, 0, &err), 0);
+	assert_int_equal(store_schema_version(st), store_schema_current());
+	assert_true(store_schema_current() >= 3);
+	assert_int_equal(store_notice_add(st, rep, NOTICE_ENROLL_REFUSED,
+					  "cadence: could not enroll a@b.test in X",
+					  "already enrolled", T0, &id1, &err), 0);
+	assert_int_equal(store_notice_add(st, other, NOTICE_DIGEST, "digest", "tasks", T0 + 1,
+					  &id2, &err), 0);
+	assert_int_equal(store_notice_add(st, rep, NOTICE_DIGEST, "x", NULL, T0, NULL, &err), -1);
+	assert_int_equal(store_notices_pending(st, 10, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].id, id1);
+	assert_int_equal(v[0].kind, NOTICE_ENROLL_REFUSED);
+	assert_string_equal(v[0].user_email, "v2@rep.test");
+	assert_string_equal(v[0].user_name, "Ada Lovelace");
+	assert_string_equal(v[0].body, "already enrolled");
+	assert_int_equal(v[0].sent_at, 0);
+	assert_int_equal(v[1].kind, NOTICE_DIGEST);
+	store_notices_free(v, n);
+	assert_int_equal(store_notices_pending(st, 1, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	store_notices_free(v, n);
+	assert_int_equal(store_notice_sent(st, id1, "250 2.0.0 Ok", T0 + 5, &err), 0);
+	assert_int_equal(store_notices_pending(st, 10, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id2);
+	store_notices_free(v, n);
+
+	/* Digest: only reps with it on; the last digest's time. */
+	assert_int_equal(store_digest_due(st, &d, &n, &err), 0);
+	assert_int_equal(n, 0);
+	store_digest_reps_free(d, n);
+	assert_int_equal(store_user_get(st, "other@rep.test", &u, &err), 0);
+	u.digest = 1;
+	assert_int_equal(store_user_update(st, &u, "cli:test", T0 + 2, &err), 0);
+	user_free(&u);
+	assert_int_equal(store_digest_due(st, &d, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(d[0].user.id, other);
+	assert_int_equal(d[0].last_digest, T0 + 1);
+	store_digest_reps_free(d, n);
+	store_close(st);
+}
+
 /* A migration that fails half-way leaves the file at its old version. */
 static void test_migrate_failure_atomic(void **state)
 {
@@ -842,6 +912,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_fresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v2_notices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_failure_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_refused_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_store, setup, teardown),

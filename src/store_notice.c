@@ -1,0 +1,165 @@
+/*
+ * store_notice.c - notices: mail cadence itself writes to a rep (an
+ * enrollment by address that was refused, the morning task digest), kept
+ * pending until cadenced has handed them to the MTA.
+ *
+ * Guarantees: a notice is one row, written in the caller's transaction
+ * when there is one (the milter writes a refusal and its notice together);
+ * a notice is marked sent once and never changes afterwards; pending
+ * notices are found through the partial index on sent_at IS NULL.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "store_ledger.h"
+
+const char *notice_kind_name(enum notice_kind k)
+{
+	return k == NOTICE_DIGEST ? "digest" : "enroll_refused";
+}
+
+static const char sql_add[] =
+	"INSERT INTO notices (user_id, kind, created_at, subject, body) VALUES (?, ?, ?, ?, ?)";
+static const char sql_pending[] =
+	"SELECT n.id, n.user_id, n.kind, n.created_at, n.subject, n.body, n.sent_at,"
+	" u.email, u.name, u.tz"
+	" FROM notices n JOIN users u ON u.id = n.user_id"
+	" WHERE n.sent_at IS NULL AND u.deleted = 0"
+	" ORDER BY n.created_at, n.id LIMIT ?";
+static const char sql_sent[] =
+	"UPDATE notices SET sent_at = ?, reply = ? WHERE id = ? AND sent_at IS NULL";
+static const char sql_digest_due[] =
+	"SELECT u.id, u.email, u.name, u.tz, u.signature, u.meeting_link, u.send_cap_24h,"
+	" u.enroll_cap_day, u.active, u.digest, u.created_at,"
+	" (SELECT MAX(n.created_at) FROM notices n"
+	"  WHERE n.user_id = u.id AND n.kind = 'digest')"
+	" FROM users u WHERE u.digest = 1 AND u.active = 1 AND u.deleted = 0"
+	" ORDER BY u.id";
+
+int store_notice_add(struct store *st, int64_t user_id, enum notice_kind kind,
+		     const char *subject, const char *body, cad_time_t now, int64_t *id,
+		     struct cad_err *err)
+{
+	sqlite3_stmt *s;
+
+	if (user_id <= 0 || subject == NULL || body == NULL)
+		return cad_err_set(err, "store: a notice needs a rep, a subject and a body");
+	s = store_stmt(st, sql_add, err);
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, user_id);
+	store_bind_text(s, 2, notice_kind_name(kind));
+	store_bind_int64(s, 3, now);
+	store_bind_text(s, 4, subject);
+	store_bind_text(s, 5, body);
+	if (store_exec_stmt(st, s, "adding a notice", err) < 0)
+		return -1;
+	if (id)
+		*id = (int64_t)sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void read_notice(sqlite3_stmt *s, void *out)
+{
+	struct notice *v = out;
+	char *kind;
+	v->id = store_col_int64(s, 0);
+	v->user_id = store_col_int64(s, 1);
+	kind = store_col_text(s, 2);
+	v->kind = kind && strcmp(kind, "digest") == 0 ? NOTICE_DIGEST : NOTICE_ENROLL_REFUSED;
+	free(kind);
+	v->created_at = store_col_int64(s, 3);
+	v->subject = store_col_text(s, 4);
+	v->body = store_col_text(s, 5);
+	v->sent_at = store_col_int64(s, 6);
+	v->user_email = store_col_text(s, 7);
+	v->user_name = store_col_text(s, 8);
+	v->user_tz = store_col_text(s, 9);
+}
+
+void store_notices_free(struct notice *v, size_t n)
+{
+	size_t i;
+	for (i = 0; v && i < n; i++) {
+		free(v[i].subject);
+		free(v[i].body);
+		free(v[i].user_email);
+		free(v[i].user_name);
+		free(v[i].user_tz);
+	}
+	free(v);
+}
+
+int store_notices_pending(struct store *st, size_t limit, struct notice **out, size_t *n,
+			  struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_pending, err);
+
+	*out = NULL;
+	*n = 0;
+	if (s)
+		store_bind_int64(s, 1, (int64_t)limit);
+	if (store_all_rows(st, s, read_notice, sizeof(**out), (void **)out, n,
+			   "listing pending notices", err) == 0)
+		return 0;
+	store_notices_free(*out, *n);
+	*out = NULL;
+	*n = 0;
+	return -1;
+}
+
+int store_notice_sent(struct store *st, int64_t id, const char *reply, cad_time_t now,
+		      struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_sent, err);
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, now);
+	store_bind_text(s, 2, reply);
+	store_bind_int64(s, 3, id);
+	return store_exec_stmt(st, s, "marking a notice sent", err);
+}
+
+static void read_digest_rep(sqlite3_stmt *s, void *out)
+{
+	struct digest_rep *r = out;
+	struct user *u = &r->user;
+	u->id = store_col_int64(s, 0);
+	u->email = store_col_text(s, 1);
+	u->name = store_col_text(s, 2);
+	u->tz = store_col_text(s, 3);
+	u->signature = store_col_text(s, 4);
+	u->meeting_link = store_col_text(s, 5);
+	u->send_cap_24h = store_col_int(s, 6);
+	u->enroll_cap_day = store_col_int(s, 7);
+	u->active = store_col_int(s, 8);
+	u->digest = store_col_int(s, 9);
+	u->created_at = store_col_int64(s, 10);
+	r->last_digest = store_col_int64(s, 11);
+}
+
+void store_digest_reps_free(struct digest_rep *v, size_t n)
+{
+	size_t i;
+	for (i = 0; v && i < n; i++)
+		user_free(&v[i].user);
+	free(v);
+}
+
+int store_digest_due(struct store *st, struct digest_rep **out, size_t *n, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_digest_due, err);
+
+	*out = NULL;
+	*n = 0;
+	if (store_all_rows(st, s, read_digest_rep, sizeof(**out), (void **)out, n,
+			   "listing the reps due a digest", err) == 0)
+		return 0;
+	store_digest_reps_free(*out, *n);
+	*out = NULL;
+	*n = 0;
+	return -1;
+}

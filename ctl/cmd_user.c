@@ -1,5 +1,6 @@
 /*
- * cmd_user.c - "cadencectl user add|list|show|disable|delete": the reps.
+ * cmd_user.c - "cadencectl user add|list|show|disable|enable|delete|digest":
+ * the reps.
  *
  * Disabling or deleting a rep unenrolls their active and paused
  * enrollments (the store does it in one transaction with its events);
@@ -16,12 +17,33 @@
 #include "tz.h"
 
 #define USAGE_ADD "user add ADDRESS --name NAME [--tz ZONE] [--signature TEXT | " \
-	"--signature-file FILE] [--meeting-link URL] [--send-cap N] [--enroll-cap N]"
+	"--signature-file FILE] [--meeting-link URL] [--send-cap N] [--enroll-cap N] " \
+	"[--digest yes|no]"
 #define USAGE_LIST "user list"
 #define USAGE_SHOW "user show ADDRESS"
 #define USAGE_DISABLE "user disable ADDRESS"
 #define USAGE_DELETE "user delete ADDRESS"
 #define USAGE_ENABLE "user enable ADDRESS"
+#define USAGE_DIGEST "user digest ADDRESS yes|no"
+
+/* "yes" / "no" (the daily task digest switch) into *on; -1 after the
+ * message naming what. */
+static int parse_yes_no(const struct ctl *c, const char *what, const char *arg, int *on)
+{
+	if (strcmp(arg, "yes") == 0)
+		*on = 1;
+	else if (strcmp(arg, "no") == 0)
+		*on = 0;
+	else {
+		struct sbuf b;
+		sbuf_init(&b);
+		cad_printable(&b, arg, 100);
+		ctl_fail(c, "%s '%s': say yes or no", what, b.s);
+		sbuf_free(&b);
+		return -1;
+	}
+	return 0;
+}
 
 /* A signature is a few lines of text, not a document. */
 #define SIGNATURE_MAX (16 * 1024)
@@ -39,6 +61,7 @@ static json_t *user_json(const struct user *u)
 	out_set(o, "sendCap24h", json_integer(u->send_cap_24h));
 	out_set(o, "enrollCapDay", json_integer(u->enroll_cap_day));
 	out_set(o, "active", json_boolean(u->active));
+	out_set(o, "digest", json_boolean(u->digest));
 	out_set(o, "createdAt", out_time(u->created_at));
 	return o;
 }
@@ -53,6 +76,7 @@ static int user_add(struct ctl *c, int argc, char **argv)
 		{ "meeting-link", required_argument, NULL, 'm' },
 		{ "send-cap", required_argument, NULL, 'C' },
 		{ "enroll-cap", required_argument, NULL, 'E' },
+		{ "digest", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct user u;
@@ -95,6 +119,10 @@ static int user_add(struct ctl *c, int argc, char **argv)
 			if (ctl_parse_int(c, "--enroll-cap", optarg, 0, 1000000, &v) != 0)
 				goto out;
 			u.enroll_cap_day = (int)v;
+			break;
+		case 'D':
+			if (parse_yes_no(c, "--digest", optarg, &u.digest) != 0)
+				goto out;
 			break;
 		default: rc = CTL_USAGE; goto out;
 		}
@@ -207,6 +235,7 @@ static int user_show(struct ctl *c, int argc, char **argv)
 		{ "sendCap24h", "Send cap (24h)", NULL, 0 },
 		{ "enrollCapDay", "Enroll cap (day)", NULL, 0 },
 		{ "active", "Active", NULL, 0 },
+		{ "digest", "Task digest", NULL, 0 },
 		{ "createdAt", "Created", NULL, 0 },
 		{ "signature", "Signature", NULL, 0 },
 	};
@@ -313,6 +342,39 @@ static int user_enable(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* Turns a rep's daily task digest on or off. */
+static int user_digest(struct ctl *c, int argc, char **argv)
+{
+	struct user u;
+	struct cad_err err;
+	char *addr;
+	json_t *o;
+	int on;
+	int r = ctl_plain_args(c, argc, argv, USAGE_DIGEST, 2, 2, "needs ADDRESS and yes or no");
+
+	if (r != CTL_GO)
+		return r;
+	if (parse_yes_no(c, "digest", c->pos[1], &on) != 0)
+		return CTL_FAIL;
+	if (ctl_parse_addr(c, "address", c->pos[0], &addr) != 0)
+		return CTL_FAIL;
+	if (ctl_store(c, 0) != 0 || get_user(c, addr, &u) != 0) {
+		free(addr);
+		return CTL_FAIL;
+	}
+	free(addr);
+	u.digest = on;
+	if (store_user_update(c->st, &u, c->actor, c->now, &err) != 0) {
+		ctl_fail(c, "%s: %s", u.email, err.msg);
+		user_free(&u);
+		return CTL_FAIL;
+	}
+	o = user_json(&u);
+	out_result(c, o, "%s: daily task digest %s", u.email, on ? "on" : "off");
+	user_free(&u);
+	return CTL_OK;
+}
+
 int cmd_user(struct ctl *c, int argc, char **argv)
 {
 	static const struct ctl_sub subs[] = {
@@ -322,6 +384,7 @@ int cmd_user(struct ctl *c, int argc, char **argv)
 		{ "disable", user_disable, USAGE_DISABLE },
 		{ "enable", user_enable, USAGE_ENABLE },
 		{ "delete", user_delete, USAGE_DELETE },
+		{ "digest", user_digest, USAGE_DIGEST },
 	};
 	return ctl_dispatch_group(c, "user", subs, CAD_ARRAY_LEN(subs), argc, argv);
 }

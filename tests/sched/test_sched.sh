@@ -966,6 +966,58 @@ if [ -n "$BGPID" ]; then
 	check "background: pidfile removed" [ ! -e "$D/cadenced.pid" ]
 fi
 
+# ------------------------------------------------------------------ digest
+# A rep with --digest yes and two open call tasks: no digest on Saturday,
+# none before 07:00 in the rep's zone on Monday, one at the morning pass
+# (from cadence@Domain, listing both tasks), not a second later that day;
+# turned off with "user digest ADDRESS no", none the next morning.
+scenario digest
+cat >"$D/calls.seq" <<'EOF2'
+[sequence]
+name = Calls
+owner = qa@our.test
+days = every
+window = 08:00-18:00
+timezone = recipient
+
+[step 1]
+type = call
+delay = 0
+wait = yes
+note = Call {{contact.firstname|them}}.
+EOF2
+printf 'email,firstname,timezone\ncarl@prospect.test,Carl,Europe/Berlin\ndora@prospect.test,Dora,Europe/Berlin\n' >"$D/c.csv"
+NOW=2026-11-28T10:00:00Z     # a Saturday, 11:00 in Berlin
+ctl user add ann@our.test --name "Ann Example" --tz Europe/Berlin --digest yes
+check "digest: user add --digest yes" eval 'rc_ok=$rc; "$CTL" -c "$CONF" --json user show ann@our.test 2>>"$T/err" | python3 -c "import json, sys; sys.exit(0 if json.load(sys.stdin)[\"digest\"] is True else 1)" && [ "$rc_ok" -eq 0 ]'
+ctl user add bob@our.test --name "Bob Example" --tz Europe/Berlin --digest maybe
+check "digest: --digest takes yes or no" eval '[ "$rc" -ne 0 ] && grep -q "yes or no" "$T/err"'
+ctl sequence import "$D/calls.seq"
+ctl contact import "$D/c.csv"
+ctl enroll --sequence Calls --as ann@our.test carl@prospect.test dora@prospect.test
+run_pass "$NOW"
+check "digest: two call tasks made on Saturday" \
+	[ "$("$CTL" -c "$CONF" --json task list 2>>"$T/err" | python3 -c 'import json, sys; print(len([t for t in json.load(sys.stdin) if t["state"] == "open"]))')" = 2 ]
+check "digest: none on a Saturday" [ "$(collect sat)" -eq 0 ]
+run_pass 2026-11-30T05:30:00Z     # Monday 06:30 in Berlin
+check "digest: none before 07:00 in the rep's zone" [ "$(collect early)" -eq 0 ]
+run_pass 2026-11-30T06:30:00Z     # Monday 07:30 in Berlin
+check "digest: one at the Monday morning pass" \
+	[ "$(collect mon)" -eq 1 -a -e "$D/got/mon.ann@our.test" ]
+check "digest: from cadence@Domain to the rep, plain text, today's date and count" \
+	py "$D/got/mon.ann@our.test" 'env["from"] == "<cadence@cadence.our.test>" and m["From"].addresses[0].addr_spec == "cadence@cadence.our.test" and m["To"].addresses[0].addr_spec == "ann@our.test" and str(m["Subject"]) == "cadence: your tasks for 2026-11-30 (2)" and m.get_content_type() == "text/plain"'
+check "digest: lists both tasks with kind, contact, sequence, note, overdue" \
+	py "$D/got/mon.ann@our.test" 'all(x in m.get_content() for x in ("call carl@prospect.test, sequence Calls", "call dora@prospect.test, sequence Calls", "Call Carl.", "Call Dora.", "overdue since 2026-11-28"))'
+run_pass 2026-11-30T15:00:00Z
+check "digest: not a second one the same day" [ "$(collect later)" -eq 0 ]
+NOW=2026-11-30T16:00:00Z
+ctl user digest ann@our.test no
+check "digest: user digest ADDRESS no" [ "$rc" -eq 0 ]
+run_pass 2026-12-01T06:30:00Z
+check "digest: none once turned off" [ "$(collect tue)" -eq 0 ]
+NOW=2026-12-01T14:00:00Z
+sink_stop
+
 # Under --enable-sanitizers a report goes to the daemons' stderr.
 check "no sanitizer report in cadenced's logs" \
 	eval '! cat "$T"/*/cadenced.log "$T"/*/daemon.log 2>/dev/null | grep -q -e "Sanitizer" -e "runtime error"'

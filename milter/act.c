@@ -199,6 +199,7 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 	struct cad_err err = { "" };
 	struct store *st;
 	struct user rep;
+	int64_t rep_id;
 	char *actor;
 	int rc;
 
@@ -214,6 +215,7 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 	}
 	memset(&rep, 0, sizeof(rep));
 	rc = store_user_get(st, m->from_addr, &rep, &err);
+	rep_id = rc == 0 ? rep.id : 0;
 	user_free(&rep);
 	if (rc < 0) {
 		log_fail_open(m, "enroll: reading the rep", err.msg);
@@ -275,6 +277,27 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 					cad_log(CAD_LOG_INFO, "%s: enrolled <%s> in %s as %s (enrollment %lld)",
 						m->qid, pa.s, ps.s, actor, (long long)res.enrollment_id);
 			} else {
+				/* The rep hears why by mail (cadenced sends the notice):
+				 * written with the enroll_refused event, in its transaction. */
+				if (rep_id > 0) {
+					char *subj = xasprintf("cadence: could not enroll %s in %s",
+							       pa.s, ps.s);
+					char *body = xasprintf(
+						"You asked cadence to enroll %s in the sequence %s\n"
+						"(by sending your message to its enroll address), but it\n"
+						"was refused:\n\n  %s\n\n"
+						"Your own message was delivered as you sent it; only the\n"
+						"enrollment did not happen. If the reason can be fixed (the\n"
+						"contact finished an earlier sequence, your daily enrollment\n"
+						"cap frees up tomorrow), enroll the contact again later, or\n"
+						"ask your cadence administrator.\n", pa.s, ps.s, res.why);
+					if (store_notice_add(st, rep_id, NOTICE_ENROLL_REFUSED, subj, body,
+							     now, NULL, &err) != 0)
+						log_fail_open(m, "enroll: noting the refusal for the rep",
+							      err.msg);
+					free(subj);
+					free(body);
+				}
 				if (store_commit(st, &err) != 0)   /* the enroll_refused event */
 					log_fail_open(m, "enroll: committing", err.msg);
 				struct sbuf w;

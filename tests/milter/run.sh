@@ -607,6 +607,69 @@ if grep -q "ENROLL2: enrolling <nina@example.org> in Cold refused: .*already" "$
 else
 	fail "enroll refusal"
 fi
+# ... and reported to the rep by mail: a pending notice written with the
+# refusal, which a real cadenced pass (on a copy of the store, against
+# Postfix's smtp-sink when this runs as root) sends from cadence@D
+if command -v python3 >/dev/null 2>&1; then
+	# notices DB: "kind|subject|sent" of the rep's notices, one a line
+	notices() {
+		python3 - "$1" <<'EOT'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for k, s, b, t in db.execute("SELECT n.kind, n.subject, n.body, n.sent_at FROM notices n"
+                             " JOIN users u ON u.id = n.user_id"
+                             " WHERE u.email = 'ada@example.com' ORDER BY n.id"):
+    print("%s|%s|%s|%s" % (k, s, "already" in b and "enroll" in b, "sent" if t else "pending"))
+EOT
+	}
+	expect_eq "enroll refusal: a notice for the rep, with the reason, pending" \
+		"$(notices "$tmp/cadence.db")" \
+		"enroll_refused|cadence: could not enroll nina@example.org in Cold|True|pending"
+	SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+	CAD=$builddir/scheduler/cadenced
+	if [ "$(id -u)" = 0 ] && [ -x "$SINK" ] && id postfix >/dev/null 2>&1 && [ -x "$CAD" ]; then
+		nd=$tmp/notice
+		mkdir -p "$nd/sink"
+		chmod 755 "$tmp" "$nd"
+		chown postfix "$nd/sink"
+		python3 -c 'import sqlite3, sys
+src = sqlite3.connect(sys.argv[1]); dst = sqlite3.connect(sys.argv[2]); src.backup(dst); dst.close()' \
+			"$tmp/cadence.db" "$nd/cadence.db"
+		port=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+		"$SINK" -u postfix -d "$nd/sink/%M%S." "127.0.0.1:$port" 10 >"$nd/sink.log" 2>&1 &
+		sinkpid=$!
+		pids="$pids $sinkpid"
+		i=0
+		until python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>/dev/null ||
+			[ $i -gt 50 ]; do
+			i=$((i + 1))
+			sleep 0.1
+		done
+		printf '%s\n' "Database $nd/cadence.db" "SecretFile $tmp/secret" "Domain $D" \
+			"InternalDomains example.com" "SubmitURL smtp://127.0.0.1:$port" \
+			"SendJitter 0" "SendSpacing 0" "Syslog no" >"$nd/cadence.conf"
+		"$CAD" -c "$nd/cadence.conf" --once --now=2026-12-01T14:00:00Z >"$nd/cadenced.log" 2>&1 ||
+			fail "enroll refusal: cadenced pass: $(cat "$nd/cadenced.log")"
+		kill "$sinkpid" 2>/dev/null
+		wait "$sinkpid" 2>/dev/null
+		if grep -l "^Subject: cadence: could not enroll nina@example.org in Cold" "$nd"/sink/* 2>/dev/null |
+			xargs -r grep -l "^X-Rcpt-Args: <ada@example.com>" |
+			xargs -r grep -l "^X-Mail-Args: <cadence@$D>" | grep -q .; then
+			ok "enroll refusal: cadenced mails the notice from cadence@$D to the rep"
+		else
+			fail "enroll refusal: no notice mail from cadenced ($(cat "$nd/cadenced.log"))"
+		fi
+		expect_eq "enroll refusal: the notice is marked sent" "$(notices "$nd/cadence.db")" \
+			"enroll_refused|cadence: could not enroll nina@example.org in Cold|True|sent"
+		if grep -q -e "Sanitizer" -e "runtime error" "$nd/cadenced.log"; then
+			fail "enroll refusal: sanitizer report from cadenced"
+		fi
+	else
+		echo "skip: mailing the notice needs root, smtp-sink and cadenced"
+	fi
+fi
 
 # the rep writes to a contact with an open manual-email task: done
 enr=$(ms enroll task1@example.org Manual ada@example.com)

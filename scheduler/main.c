@@ -144,10 +144,12 @@ int main(int argc, char **argv)
 	cad_log_open("cadenced", 0, verbose);
 	if (submit_global_init(&err) < 0) {
 		fprintf(stderr, "cadenced: %s\n", err.msg);
+		conf_free(&s.conf);
 		return 1;
 	}
 	if (sched_load(&s, conf_path, &err) < 0) {
 		fprintf(stderr, "cadenced: %s\n", err.msg);
+		conf_free(&s.conf);
 		return 1;
 	}
 	if (check) {

@@ -83,6 +83,7 @@ void msg_end(struct conn_ctx *c)
 	for (size_t i = 0; i < m->nhdrs; i++) {
 		free(m->hdrs[i].name);
 		free(m->hdrs[i].value);
+		free(m->hdrs[i].new_value);
 	}
 	free(m->hdrs);
 	sbuf_free(&m->body);
@@ -134,6 +135,8 @@ int msg_add_header(struct msg_ctx *m, const char *name, const char *value)
 	}
 	m->hdrs[m->nhdrs].name = xstrdup(name);
 	m->hdrs[m->nhdrs].value = xstrdup(value);
+	m->hdrs[m->nhdrs].rewrite = 0;
+	m->hdrs[m->nhdrs].new_value = NULL;
 	m->nhdrs++;
 	m->hdr_bytes += add;
 	return 0;

@@ -29,6 +29,11 @@ struct dkim_signer;
 struct msg_hdr {
 	char *name;
 	char *value;      /* as the MTA passed it (leading space kept with HDR_LEADSPC) */
+	/* set at EOH when the MTA is to rewrite this header at EOM (To/Cc
+	 * without cadence's own addresses, hdr_strip.h); the signer sees
+	 * new_value (NULL: the header is deleted) */
+	int rewrite;
+	char *new_value;
 };
 
 struct msg_ctx {
@@ -85,6 +90,7 @@ struct conn_ctx {
 	int addhdrs;              /* headers may be inserted (signing) */
 	int nr_rcpt;              /* no reply to RCPT */
 	int delrcpt;              /* recipients may be removed (cadence's own) */
+	int chghdrs;              /* headers may be changed (To/Cc without cadence's) */
 
 	char *helo;
 	struct store *store;      /* NULL until needed; reopened when the path changes */

@@ -13,8 +13,9 @@
  *                          (SMFIP_NR_*); SMFIP_SKIP; header values with
  *                          their leading space; actions: add a header
  *                          (DKIM-Signature), remove a recipient (cadence's
- *                          own); only the macros i, {auth_authen},
- *                          {daemon_name}, {client_addr}
+ *                          own), change a header (To/Cc without cadence's
+ *                          own addresses); only the macros i,
+ *                          {auth_authen}, {daemon_name}, {client_addr}
  *   HELO                   the HELO name is kept (SPF of the null sender)
  *   MAIL FROM              outbound = InternalHosts client or SMTP AUTH
  *                          (cadenced submits from an InternalHosts address);
@@ -35,6 +36,12 @@
  *                          - otherwise a rep's mail: signed only with
  *                            SignAllOutbound; an enroll+SEQ recipient sets
  *                            do_enroll; another own recipient do_inbound;
+ *                            when own recipients will be removed (not the
+ *                            whole message discarded), each To and Cc
+ *                            naming one of cadence's addresses gets its
+ *                            new value (hdr_strip_own) BEFORE the signer
+ *                            sees the headers, so that the signature
+ *                            covers the headers that leave;
  *                            external recipients: one look-up of the rep's
  *                            open manual-email tasks (do_rep); none of
  *                            these: ACCEPT
@@ -65,7 +72,10 @@
  *                             external recipient + store_msg_external;
  *                             do_rep: inbound_rep_mail (act.c, fail open);
  *                          5. own recipients are removed (smfi_delrcpt);
- *                             DISCARD when no other recipient remains.
+ *                             DISCARD when no other recipient remains;
+ *                             the To/Cc rewrites decided at EOH are
+ *                             applied (smfi_chgheader; NULL deletes a
+ *                             header left empty), last occurrence first.
  *
  * Failures go through the policy table (policy.c): a person's mail is
  * accepted unchanged and the reason logged; sequence mail is tempfailed.
@@ -86,6 +96,7 @@
 #include "ctx.h"
 #include "dkim_sign.h"
 #include "filter.h"
+#include "hdr_strip.h"
 #include "policy.h"
 #include "msgid.h"
 #include "spf.h"
@@ -224,7 +235,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	(void)f3;
 	conn_free(smfi_getpriv(ctx));
 	smfi_setpriv(ctx, cn);
-	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_SETSYMLIST);
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_SETSYMLIST);
 	*pf1 = f1 & (no_steps | opts);
 	*pf2 = 0;
 	*pf3 = 0;
@@ -234,6 +245,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	cn->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
 	cn->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
 	cn->delrcpt = (*pf0 & SMFIF_DELRCPT) != 0;
+	cn->chghdrs = (*pf0 & SMFIF_CHGHDRS) != 0;
 	cn->skip = (*pf1 & SMFIP_SKIP) != 0;
 	if (!cn->addhdrs)
 		cad_log(CAD_LOG_WARN, "the MTA does not let filters add headers: "
@@ -333,10 +345,14 @@ static sfsistat start_signer(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 	m->signer = dkim_signer_new(key, m->qid, &err);
 	if (m->signer == NULL)
 		return failure(ctx, cn, FAIL_SIGN, err.msg);
-	for (size_t i = 0; i < m->nhdrs; i++)
-		if (dkim_signer_header(m->signer, m->hdrs[i].name, m->hdrs[i].value,
-				       cn->leadspc, &err) != 0)
+	for (size_t i = 0; i < m->nhdrs; i++) {
+		/* the headers as they will leave: a To/Cc rewritten at EOM is
+		 * signed with its new value, a deleted one not at all */
+		const char *v = m->hdrs[i].rewrite ? m->hdrs[i].new_value : m->hdrs[i].value;
+		if (v != NULL &&
+		    dkim_signer_header(m->signer, m->hdrs[i].name, v, cn->leadspc, &err) != 0)
 			return failure(ctx, cn, FAIL_SIGN, err.msg);
+	}
 	if (dkim_signer_eoh(m->signer, &err) != 0)
 		return failure(ctx, cn, FAIL_SIGN, err.msg);
 	return SMFIS_CONTINUE;
@@ -346,6 +362,33 @@ static sfsistat start_signer(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 static int rcpts_outside(const struct msg_ctx *m)
 {
 	return m->rcpt_external || m->rcpt_overflow;
+}
+
+/* A rep who puts cadence's address in To or Cc must not show it to the
+ * contact: when own recipients will be removed at EOM (the MTA lets us,
+ * and someone else remains), each To and Cc that names one of cadence's
+ * addresses is marked for rewriting without them. Decided here, before
+ * the signer replays the headers. */
+static void plan_rewrites(const struct conn_ctx *cn, struct msg_ctx *m)
+{
+	if (m->nown == 0 || !cn->delrcpt || (m->nown >= m->nrcpts && !m->rcpt_overflow))
+		return;
+	for (size_t i = 0; i < m->nhdrs; i++) {
+		struct msg_hdr *h = &m->hdrs[i];
+		char *nv = NULL;
+		if (!cad_strcaseeq(h->name, "To") && !cad_strcaseeq(h->name, "Cc"))
+			continue;
+		if (hdr_strip_own(h->value, &m->mc->icfg.addrs, &m->mc->secret, &nv, NULL) != 1)
+			continue;
+		if (!cn->chghdrs) {
+			free(nv);
+			cad_log(CAD_LOG_WARN, "%s: the MTA does not let filters change headers: "
+				"cadence's address stays visible in %s", m->qid, h->name);
+			continue;
+		}
+		h->rewrite = 1;
+		h->new_value = nv;
+	}
 }
 
 static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
@@ -381,6 +424,7 @@ static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 		}
 		if (m->do_inbound)
 			m->want_body = 1;
+		plan_rewrites(cn, m);
 		/* The rep's own mail to a contact with an open manual-email task
 		 * completes it: one look-up, only for mail leaving the house. */
 		if (m->from_addr != NULL && rcpts_outside(m)) {
@@ -643,7 +687,32 @@ static sfsistat gate(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m, cad_t
 	return done(cn, SMFIS_REJECT);
 }
 
-/* Removes cadence's own recipients; SMFIS_DISCARD when none other is left. */
+/* Applies the To/Cc rewrites decided at EOH (plan_rewrites), the last
+ * occurrence first so that the index of an earlier one never moves. */
+static void rewrite_headers(SMFICTX *ctx, struct msg_ctx *m)
+{
+	for (size_t i = m->nhdrs; i-- > 0;) {
+		struct msg_hdr *h = &m->hdrs[i];
+		int index = 1;   /* 1-based among the headers of that name */
+		if (!h->rewrite)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (cad_strcaseeq(m->hdrs[j].name, h->name))
+				index++;
+		if (smfi_chgheader(ctx, h->name, index, h->new_value) != MI_SUCCESS)
+			cad_log(CAD_LOG_WARN, "%s: smfi_chgheader(%s) failed: cadence's address "
+				"stays visible there", m->qid, h->name);
+		else if (h->new_value == NULL)
+			cad_log(CAD_LOG_INFO, "%s: %s header removed (it named only cadence's "
+				"addresses)", m->qid, h->name);
+		else
+			cad_log(CAD_LOG_INFO, "%s: %s header rewritten without cadence's address",
+				m->qid, h->name);
+	}
+}
+
+/* Removes cadence's own recipients (and names, rewrite_headers);
+ * SMFIS_DISCARD when none other is left. */
 static sfsistat consume_own(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
 {
 	if (m->nown == 0)
@@ -665,6 +734,7 @@ static sfsistat consume_own(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m
 			cad_log(CAD_LOG_INFO, "%s: cadence's %s address removed from the recipients",
 				m->qid, inbound_own_name(m->own[i].own.kind));
 	}
+	rewrite_headers(ctx, m);
 	return done(cn, SMFIS_CONTINUE);
 }
 
@@ -731,7 +801,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 struct smfiDesc filter_desc = {
 	.xxfi_name = "cadence-milter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_SETSYMLIST,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
 	.xxfi_connect = NULL,
 	.xxfi_helo = cb_helo,
 	.xxfi_envfrom = cb_envfrom,

@@ -671,6 +671,86 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>
 	fi
 fi
 
+# enroll by address in Cc or To: the contact must not see cadence's
+# address, so the header is rewritten without it (every other address,
+# display name and fold kept as written) or deleted when nothing is left
+cat >"$tmp/enroll-cc.eml" <<EOT
+From: Ada Rep <ada@example.com>
+To: Omar Owl <omar@example.org>
+Cc: "Sales, EU" <eu@example.com>, Enroll <enroll+Cold@$D>
+Subject: Following up on the demo
+Date: Tue, 01 Dec 2026 13:05:00 +0000
+Message-ID: <rep-enroll-cc@example.com>
+
+Hi Omar, thanks for your time today.
+EOT
+if send seq "$tmp/enroll-cc.eml" MSG_QID=ENROLLCC MSG_CLIENT=10.1.2.3 MSG_ENVFROM=ada@example.com \
+	MSG_RCPTS="omar@example.org eu@example.com enroll+Cold@$D" EXPECT_DEL="enroll+Cold@$D" \
+	EXPECT_CC='"Sales, EU" <eu@example.com>' &&
+	grep -q "ENROLLCC: Cc header rewritten without cadence's address" "$tmp/seq.log"; then
+	ok "enroll address in Cc: the Cc header is rewritten without it, the other Cc kept"
+else
+	fail "enroll address in Cc"
+fi
+expect_eq "enroll address in Cc: the contact is enrolled" "$(ms enrolled omar@example.org)" \
+	"Cold active 2"
+# in a folded To with another recipient
+cat >"$tmp/enroll-to.eml" <<EOT
+From: Ada Rep <ada@example.com>
+To: Pia Pike <pia@example.org>,
+	enroll+Cold@$D
+Subject: Hello from Example
+Date: Tue, 01 Dec 2026 13:10:00 +0000
+Message-ID: <rep-enroll-to@example.com>
+
+Hi Pia.
+EOT
+if send seq "$tmp/enroll-to.eml" MSG_QID=ENROLLTO MSG_CLIENT=10.1.2.3 MSG_ENVFROM=ada@example.com \
+	MSG_RCPTS="pia@example.org enroll+Cold@$D" EXPECT_DEL="enroll+Cold@$D" \
+	EXPECT_TO="Pia Pike <pia@example.org>"; then
+	ok "enroll address in a folded To with another recipient: To rewritten without it"
+else
+	fail "enroll address in To"
+fi
+expect_eq "enroll address in To: the contact is enrolled" "$(ms enrolled pia@example.org)" \
+	"Cold active 2"
+# signed (SignAllOutbound yes): the enroll address alone in Cc (Cc
+# deleted) and next to the contact in To (To changed); the signature
+# covers the headers as they leave, so it verifies on the rewritten
+# message and not on the original one
+cat >"$tmp/enroll-sig.eml" <<EOT
+From: Ada Rep <ada@example.com>
+To: Quinn Quay <quinn@example.org>, <enroll+Cold@$D>
+Cc: enroll+Cold@$D
+Subject: Nice to meet you
+Date: Tue, 01 Dec 2026 13:15:00 +0000
+Message-ID: <rep-enroll-sig@example.com>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Hi Quinn, nice to meet you.
+EOT
+if send main "$tmp/enroll-sig.eml" MSG_QID=ENROLLSIG MSG_CLIENT=10.1.2.3 MSG_ENVFROM=ada@example.com \
+	MSG_RCPTS="quinn@example.org enroll+Cold@$D" EXPECT_DEL="enroll+Cold@$D" \
+	EXPECT_TO="Quinn Quay <quinn@example.org>" EXPECT_CC=- \
+	EXPECT_SIGN=yes SIGNED_OUT="$tmp/enroll-sig-signed.eml" &&
+	grep -q "ENROLLSIG: Cc header removed" "$tmp/main.log" &&
+	"$VERIFY" "$tmp/dns-keys.txt" "$tmp/enroll-sig-signed.eml" example.com >"$tmp/verify.out"; then
+	ok "enroll address alone in Cc: Cc deleted, To rewritten; the DKIM signature verifies on the rewritten message"
+else
+	cat "$tmp/verify.out" 2>/dev/null
+	fail "enroll address with signing"
+fi
+sed "s|^To: Quinn Quay <quinn@example.org>|To: Quinn Quay <quinn@example.org>, <enroll+Cold@$D>|" \
+	"$tmp/enroll-sig-signed.eml" >"$tmp/enroll-sig-orig.eml"
+if [ -s "$tmp/enroll-sig-signed.eml" ] &&
+	! cmp -s "$tmp/enroll-sig-signed.eml" "$tmp/enroll-sig-orig.eml" &&
+	! "$VERIFY" "$tmp/dns-keys.txt" "$tmp/enroll-sig-orig.eml" example.com >/dev/null; then
+	ok "the signature does not verify on the original To (it was made over the rewritten one)"
+else
+	fail "the signature verifies on the original To"
+fi
+
 # the rep writes to a contact with an open manual-email task: done
 enr=$(ms enroll task1@example.org Manual ada@example.com)
 ms task "$enr" || fail "task (test setup)"

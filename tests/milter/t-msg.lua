@@ -13,7 +13,11 @@
 --                     "replycode" (a reject or tempfail with a text)
 --        EXPECT_DEL   recipients the milter must remove, space-separated
 --        EXPECT_SIGN  "yes": a DKIM-Signature must be inserted; "no": none
---        SIGNED_OUT   write the message with its signature here
+--        SIGNED_OUT   write the message with its signature here (and with
+--                     the header changes below applied)
+--        EXPECT_TO, EXPECT_CC  the To / Cc header's new value after the
+--                     milter changed it ("-": deleted); when neither is
+--                     set, no header may be changed or deleted
 local lib = dofile(os.getenv("MILTER_TESTS") .. "/lib.lua")
 
 local function words(s)
@@ -82,6 +86,25 @@ if os.getenv("EXPECT_DEL") == nil then
 		end
 	end
 end
+-- header changes: cadence's own addresses taken out of To and Cc
+local chg = {}
+for _, n in ipairs({ "To", "Cc" }) do
+	local v = os.getenv("EXPECT_" .. string.upper(n))
+	if v ~= nil then
+		chg[string.lower(n)] = v
+		if v == "-" then
+			if not mt.eom_check(conn, MT_HDRDELETE, n) then error(n .. " was not deleted") end
+		elseif not mt.eom_check(conn, MT_HDRCHANGE, n, " " .. v) then
+			-- the value keeps its leading space (SMFIP_HDR_LEADSPC: the
+			-- milter got " value" and gives back " new value")
+			error(n .. " was not changed to \"" .. v .. "\"")
+		end
+	end
+end
+if next(chg) == nil then
+	if mt.eom_check(conn, MT_HDRCHANGE) then error("a header was changed") end
+	if mt.eom_check(conn, MT_HDRDELETE) then error("a header was deleted") end
+end
 local sign = os.getenv("EXPECT_SIGN")
 if sign == "yes" then
 	if not mt.eom_check(conn, MT_HDRINSERT, "DKIM-Signature") then
@@ -92,7 +115,10 @@ if sign == "yes" then
 		local o = assert(io.open(os.getenv("SIGNED_OUT"), "wb"))
 		o:write("DKIM-Signature: " .. string.gsub(sig, "\r?\n", "\r\n") .. "\r\n")
 		for _, h in ipairs(headers) do
-			o:write(h[1] .. ": " .. string.gsub(h[2], "\r?\n", "\r\n") .. "\r\n")
+			local v = chg[string.lower(h[1])] or h[2]
+			if v ~= "-" then
+				o:write(h[1] .. ": " .. string.gsub(v, "\r?\n", "\r\n") .. "\r\n")
+			end
 		end
 		o:write("\r\n" .. bodytext)
 		o:close()

@@ -2,7 +2,8 @@
 -- Offered everything (miltertest's defaults), it must negotiate away
 -- CONNECT, DATA and unknown commands, ask for no replies to headers, HELO
 -- and RCPT, allow SKIP, and ask only for the actions it uses: adding a
--- header (DKIM-Signature) and removing a recipient (cadence's own).
+-- header (DKIM-Signature), removing a recipient (cadence's own) and
+-- changing a header (To/Cc without cadence's own addresses).
 local lib = dofile(os.getenv("MILTER_TESTS") .. "/lib.lua")
 mt.echo("*** negotiation")
 
@@ -20,8 +21,8 @@ for name, opt in pairs({ NOHELO = SMFIP_NOHELO, NOMAIL = SMFIP_NOMAIL, NORCPT = 
 end
 if not mt.test_action(conn, SMFIF_ADDHDRS) then error("SMFIF_ADDHDRS not requested") end
 if not mt.test_action(conn, SMFIF_DELRCPT) then error("SMFIF_DELRCPT not requested") end
-for name, act in pairs({ CHGBODY = SMFIF_CHGBODY, CHGHDRS = SMFIF_CHGHDRS,
-			 ADDRCPT = SMFIF_ADDRCPT,
+if not mt.test_action(conn, SMFIF_CHGHDRS) then error("SMFIF_CHGHDRS not requested") end
+for name, act in pairs({ CHGBODY = SMFIF_CHGBODY, ADDRCPT = SMFIF_ADDRCPT,
 			 QUARANTINE = SMFIF_QUARANTINE }) do
 	if mt.test_action(conn, act) then error("action SMFIF_" .. name .. " requested but unused") end
 end

@@ -554,6 +554,20 @@ static int do_one(struct sched *s, struct pass_cache *c, const struct enrollment
 		}
 	}
 
+	/* The recipient domain's daily cap, over all reps (DomainDailyCap). */
+	if (s->conf.domain_daily_cap > 0 && cad_addr_domain(ct.email) != NULL) {
+		int sent_to_domain = 0;
+		/* As in limits.c, a send exactly 24 h old no longer counts. */
+		if (store_domain_sends_since(s->store, cad_addr_domain(ct.email), now - LIMITS_DAY + 1,
+					     &sent_to_domain, err) < 0)
+			goto out;
+		if (sent_to_domain >= s->conf.domain_daily_cap) {
+			rc = store_enrollment_defer(s->store, v->e.id, now + 3600, err);
+			stats->deferred++;
+			goto out;
+		}
+	}
+
 	rc = do_email_step(s, v, se, step, &ct, rep, &r, now, stats, err);
 out:
 	contact_free(&ct);

@@ -50,6 +50,7 @@ struct cad_conf {
 	char *public_url;          /* PublicURL: base of one-click unsubscribe links */
 	int spacing_seconds;       /* SendSpacing: minimum seconds between a rep's sends */
 	int spacing_jitter;        /* SendJitter: extra random seconds, 0..N */
+	int domain_daily_cap;      /* DomainDailyCap: sends per recipient domain per 24 h (0 = none) */
 	int verp;                  /* VERP: yes/no */
 };
 

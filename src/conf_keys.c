@@ -276,6 +276,7 @@ const struct conf_key conf_keys[] = {
 	{ "PublicURL", CONF_STRING, OFF(public_url), 0, NULL, NOLIM, check_http_url },
 	{ "SendSpacing", CONF_INT, OFF(spacing_seconds), 0, "60", 0, 86400, NULL },
 	{ "SendJitter", CONF_INT, OFF(spacing_jitter), 0, "30", 0, 86400, NULL },
+	{ "DomainDailyCap", CONF_INT, OFF(domain_daily_cap), 0, "0", 0, 1000000, NULL },
 	{ "VERP", CONF_BOOL, OFF(verp), 0, "yes", NOLIM, NULL },
 };
 const size_t conf_nkeys = CAD_ARRAY_LEN(conf_keys);

@@ -655,6 +655,31 @@ check "cap: sent exactly 24 h after the first sends" [ -e "$D/got/k4.c3@prospect
 NOW=2026-12-01T14:00:00Z
 sink_stop
 
+# ------------------------------------------------------ domain daily cap
+# DomainDailyCap 1: two contacts at one domain (two reps): one is sent, the
+# other waits an hour at a time and goes out once 24 h have passed; a
+# contact at another domain is not held.
+scenario domaincap "DomainDailyCap 1"
+plain_seq "$D/plain.seq" "$PLAIN"
+ctl user add dana@our.test --name "Dana Example" --tz America/New_York
+ctl user add eli@our.test --name "Eli Example" --tz America/New_York
+ctl sequence import "$D/plain.seq"
+ctl enroll --sequence "$PLAIN" --as dana@our.test d1@capped.test o1@other.test
+ctl enroll --sequence "$PLAIN" --as eli@our.test d2@capped.test
+run_pass "$NOW"
+collect dc1 >/dev/null
+check "domaincap: one message to capped.test, the other domain not held" \
+	[ -e "$D/got/dc1.o1@other.test" -a "$(ls "$D/got" | grep -c '^dc1\..*@capped.test$')" -eq 1 ]
+held=d2@capped.test; [ -e "$D/got/dc1.d2@capped.test" ] && held=d1@capped.test
+check "domaincap: the held one waits an hour, active (got $(status_field $held nextDue))" \
+	[ "$(status_field $held state)" = active -a "$(status_field $held nextDue)" = 2026-12-01T15:00:00Z ]
+run_pass 2026-12-02T13:00:00Z
+check "domaincap: still held 23 h later" [ "$(collect dc2)" -eq 0 ]
+run_pass 2026-12-02T14:00:00Z
+collect dc3 >/dev/null
+check "domaincap: sent once 24 h have passed" [ -e "$D/got/dc3.$held" ]
+sink_stop
+
 # -------------------------------------------------------------- spacing
 scenario spacing "SendSpacing 60"
 plain_seq "$D/plain.seq" "$PLAIN"

@@ -279,6 +279,9 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 			} else {
 				/* The rep hears why by mail (cadenced sends the notice):
 				 * written with the enroll_refused event, in its transaction. */
+				struct sbuf pw;
+				sbuf_init(&pw);
+				cad_printable(&pw, res.why, 400);   /* it quotes the address */
 				if (rep_id > 0) {
 					char *subj = xasprintf("cadence: could not enroll %s in %s",
 							       pa.s, ps.s);
@@ -287,10 +290,10 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 						"(by sending your message to its enroll address), but it\n"
 						"was refused:\n\n  %s\n\n"
 						"Your own message was delivered as you sent it; only the\n"
-						"enrollment did not happen. If the reason can be fixed (the\n"
-						"contact finished an earlier sequence, your daily enrollment\n"
-						"cap frees up tomorrow), enroll the contact again later, or\n"
-						"ask your cadence administrator.\n", pa.s, ps.s, res.why);
+						"enrollment did not happen. If the reason passes (the contact's\n"
+						"current sequence ends, your daily enrollment cap frees up\n"
+						"tomorrow), enroll the contact again then; otherwise\n"
+						"ask your cadence administrator.\n", pa.s, ps.s, pw.s);
 					if (store_notice_add(st, rep_id, NOTICE_ENROLL_REFUSED, subj, body,
 							     now, NULL, &err) != 0)
 						log_fail_open(m, "enroll: noting the refusal for the rep",
@@ -298,6 +301,7 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 					free(subj);
 					free(body);
 				}
+				sbuf_free(&pw);
 				if (store_commit(st, &err) != 0)   /* the enroll_refused event */
 					log_fail_open(m, "enroll: committing", err.msg);
 				struct sbuf w;

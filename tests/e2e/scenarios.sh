@@ -536,15 +536,23 @@ scen_7() {
 	e2e_rep "$t0" "$rep" "Hal Example" UTC
 	enr="enroll+$seqn@cadence.our.test"
 	bed_clock ""
-	# Bcc, as a mail client sends it: the address is in the envelope only.
+	# In Cc, visible to the contact as the mail client sends it: the milter
+	# removes the recipient and rewrites the headers (here the Cc goes,
+	# as it named only cadence) before it signs.
 	bed_swaks "$BED_P_SUB" --from "$rep" --to "$a,$enr" \
 		--header "From: Hal Example <$rep>" --header "To: Abe Stone <$a>" \
+		--header "Cc: \"Sales, Enrollment\" <$enr>" \
 		--header "Subject: Following up on our call" --header "Message-Id: <e2e-s7-hal@our.test>" \
 		--body "Hi Abe, thanks for the call today. Hal" &&
-		bed_say "$rep writes $a from his mail client, with $enr in Bcc"
+		bed_say "$rep writes $a from his mail client, with $enr in Cc"
 	e2e_check "abe got hal's message" bed_wait_mail "$a" 1 15
 	f=$(e2e_step1 "$a")
 	e2e_check "no header of abe's copy names the enroll address" bash -c "! grep -qi 'enroll+' '$f'"
+	e2e_eq "abe's copy has no Cc header (it named only the enroll address)" "$(bed_hdr "$f" Cc | wc -l)" 0
+	e2e_eq "abe's copy keeps its To header" "$(bed_hdr "$f" To)" "Abe Stone <$a>"
+	# signed only with SignAllOutbound yes (the bed without a gate)
+	[ "$(bed_hdr "$f" DKIM-Signature | wc -l)" = 0 ] ||
+		e2e_check "abe's copy is DKIM-valid for our.test (signed after the rewrite)" bed_dkim "$f"
 	e2e_check "abe is enrolled" e2e_wait_state "$a" active
 	e2e_eq "the rep's message counts as step 1" "$(e2e_state "$a" currentStep)" 1
 	E2E_WATCH="$a=UTC"
@@ -698,7 +706,7 @@ e2e_title() {
 	5) echo "a mailbox that does not exist: Postfix's own DSN, hard bounce, suppressed" ;;
 	6a) echo "unsubscribe by one-click POST: unenrolled, suppressed, refused later" ;;
 	6b) echo "unsubscribe by mail to the mailto: address: consumed, unenrolled, suppressed" ;;
-	7) echo "enroll by address from the rep's mail client (swaks)" ;;
+	7) echo "enroll by address from the rep's mail client (swaks), the enroll address in Cc" ;;
 	8) echo "a meeting acceptance (iMIP REPLY) unenrolls with \"meeting booked\"" ;;
 	9) echo "cadenced killed with SIGKILL mid-batch and restarted: no duplicate, none lost" ;;
 	10) echo "milter down: people's mail flows, sequence mail waits and leaves signed once" ;;

@@ -27,7 +27,7 @@
 #include "cal.h"
 #include "compose.h"
 #include "holiday.h"
-#include "limits.h"
+#include "ratelimit.h"
 #include "msgid.h"
 #include "rules.h"
 #include "cadenced.h"
@@ -557,7 +557,7 @@ static int do_one(struct sched *s, struct pass_cache *c, const struct enrollment
 	/* The recipient domain's daily cap, over all reps (DomainDailyCap). */
 	if (s->conf.domain_daily_cap > 0 && cad_addr_domain(ct.email) != NULL) {
 		int sent_to_domain = 0;
-		/* As in limits.c, a send exactly 24 h old no longer counts. */
+		/* As in ratelimit.c, a send exactly 24 h old no longer counts. */
 		if (store_domain_sends_since(s->store, cad_addr_domain(ct.email), now - LIMITS_DAY + 1,
 					     &sent_to_domain, err) < 0)
 			goto out;

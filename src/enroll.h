@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "ratelimit.h"
 #include "model.h"
 #include "store.h"
 #include "util.h"

@@ -1,4 +1,4 @@
-/* test_limits.c - unit tests for limits.c: rolling-window edges, spacing
+/* test_limits.c - unit tests for ratelimit.c: rolling-window edges, spacing
  * with jitter, the bulk throttle, per-domain caps, planning a batch of due
  * items without dropping any, and the stacked-enrollments projection. */
 #include "config.h"
@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "limits.h"
+#include "ratelimit.h"
 
 static cad_time_t T(const char *iso)
 {

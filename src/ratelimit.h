@@ -1,5 +1,5 @@
 /*
- * limits.h - the mailbox limits: rolling send caps, spacing between sends,
+ * ratelimit.h - the mailbox limits: rolling send caps, spacing between sends,
  * the bulk-enrollment throttle, per-domain caps and the new-enrollment
  * projection. Pure functions over plain arrays: the caller reads the send
  * history from the store and passes `now` (and the jitter's random draw).
@@ -11,8 +11,8 @@
  * Nothing is dropped: limits_plan() says which due items may go now and, for
  * every other item, the instant to try again (always later than now).
  */
-#ifndef CADENCE_LIMITS_H
-#define CADENCE_LIMITS_H
+#ifndef CADENCE_RATELIMIT_H
+#define CADENCE_RATELIMIT_H
 
 #include <stddef.h>
 #include <stdint.h>

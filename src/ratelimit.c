@@ -1,9 +1,9 @@
 /*
- * limits.c - the mailbox limits (see limits.h): rolling caps, spacing, the
+ * ratelimit.c - the mailbox limits (see ratelimit.h): rolling caps, spacing, the
  * bulk throttle, per-domain caps, planning a batch of due items, and the
  * new-enrollment projection. Pure: no clock, no store.
  */
-#include "limits.h"
+#include "ratelimit.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -581,31 +581,6 @@ out:
 /* The digest goes out from this local time on an open day. */
 #define DIGEST_HOUR 7
 
-/* Pure: whether rep's digest is due at now in zone z, given the creation
- * time of their last digest (0 = never): on a weekday of the rep's zone,
- * from DIGEST_HOUR local time, once per local day. *dayno gets the local
- * date. */
-static int digest_due_at(const struct cal_zone *z, cad_time_t last, cad_time_t now,
-			 int64_t *dayno)
-{
-	struct cal_rules r;
-	struct cal_tm lt, lastt;
-
-	memset(&r, 0, sizeof(r));
-	r.days = SEQ_DAYS_WEEKDAYS;
-	r.zone = z;
-	cal_to_local(z, now, &lt);
-	*dayno = lt.dayno;
-	if (!cal_day_open(&r, lt.dayno) || lt.hour < DIGEST_HOUR)
-		return 0;
-	if (last > 0) {
-		cal_to_local(z, last, &lastt);
-		if (lastt.dayno >= lt.dayno)
-			return 0;
-	}
-	return 1;
-}
-
 /* The digest's text: the rep's open tasks due by the end of the local
  * day (or without a due time), oldest due first as the store lists them.
  * *count gets how many; nothing is appended when there are none. */
@@ -662,7 +637,7 @@ static void digest_text(const struct user *u, const struct cal_zone *z, int64_t 
 }
 
 /* Writes today's digest for each rep who asked for one and is due it (see
- * digest_due_at), when they have tasks. -1 only on a store error. */
+ * cal_daily_due), when they have tasks. -1 only on a store error. */
 static int sched_digests(struct sched *s, cad_time_t now, struct cad_err *err)
 {
 	struct digest_rep *reps = NULL;
@@ -685,7 +660,7 @@ static int sched_digests(struct sched *s, cad_time_t now, struct cad_err *err)
 			cad_log(CAD_LOG_WARN, "digest for %s: %s", u->email, zerr.msg);
 			continue;
 		}
-		if (!digest_due_at(z, reps[i].last_digest, now, &dayno))
+		if (!cal_daily_due(z, reps[i].last_digest, now, DIGEST_HOUR, &dayno))
 			continue;
 		if (store_tasks(s->store, u->email, TASK_OPEN, &tasks, &nt, err) < 0) {
 			rc = -1;

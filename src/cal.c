@@ -465,3 +465,24 @@ int cal_project(const struct cal_rules *r, cad_time_t start, const struct step *
 	}
 	return 0;
 }
+
+int cal_daily_due(const struct cal_zone *z, cad_time_t last, cad_time_t now, int hour,
+                  int64_t *dayno)
+{
+	struct cal_rules r;
+	struct cal_tm lt, lastt;
+
+	memset(&r, 0, sizeof(r));
+	r.days = SEQ_DAYS_WEEKDAYS;
+	r.zone = z;
+	cal_to_local(z, now, &lt);
+	*dayno = lt.dayno;
+	if (!cal_day_open(&r, lt.dayno) || lt.hour < hour)
+		return 0;
+	if (last > 0) {
+		cal_to_local(z, last, &lastt);
+		if (lastt.dayno >= lt.dayno)
+			return 0;
+	}
+	return 1;
+}

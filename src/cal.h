@@ -148,6 +148,13 @@ int cal_next_open(const struct cal_rules *r, cad_time_t t, cad_time_t *out,
 int cal_next_due(const struct cal_rules *r, cad_time_t prev, int delay_days,
                  int delay_minutes, cad_time_t *out, struct cad_err *err);
 
+/* A once-a-day moment on weekdays in zone z (the reps' morning digest):
+ * 1 when at instant now it is a weekday in z, at or after hour:00 local
+ * time, and last (the previous occurrence, 0 = never) was on an earlier
+ * local date. *dayno gets now's local date either way. */
+int cal_daily_due(const struct cal_zone *z, cad_time_t last, cad_time_t now, int hour,
+                  int64_t *dayno);
+
 /* When an enrollment paused by an out-of-office reply resumes: the opening
  * of the window on the first open day after the local date return_day. */
 int cal_resume_after(const struct cal_rules *r, int64_t return_day, cad_time_t *out,

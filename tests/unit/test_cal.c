@@ -598,6 +598,30 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The reps' morning digest: weekdays from 07:00 in the rep's zone, once a day. */
+static void test_daily_due(void **state)
+{
+	const struct cal_zone *z = cal_zone_get("Europe/Berlin", NULL);
+	int64_t day;
+	(void)state;
+	assert_non_null(z);
+	/* Saturday 2026-11-28 10:00 Berlin: closed. */
+	assert_int_equal(cal_daily_due(z, 0, T("2026-11-28T09:00:00Z"), 7, &day), 0);
+	/* Monday 06:30 Berlin (05:30Z): too early; 07:00 sharp: due. */
+	assert_int_equal(cal_daily_due(z, 0, T("2026-11-30T05:30:00Z"), 7, &day), 0);
+	assert_int_equal(cal_daily_due(z, 0, T("2026-11-30T06:00:00Z"), 7, &day), 1);
+	assert_int_equal(day, cal_day_from_ymd(2026, 11, 30));
+	/* Once a day: sent at 07:30 Monday, not again Monday 16:00... */
+	assert_int_equal(cal_daily_due(z, T("2026-11-30T06:30:00Z"), T("2026-11-30T15:00:00Z"), 7,
+				       &day), 0);
+	/* ...but Tuesday, even though less than 24 h have passed. */
+	assert_int_equal(cal_daily_due(z, T("2026-11-30T06:30:00Z"), T("2026-12-01T06:05:00Z"), 7,
+				       &day), 1);
+	/* 23:30Z Monday is already Tuesday 00:30 in Berlin: before 07:00. */
+	assert_int_equal(cal_daily_due(z, T("2026-11-30T06:30:00Z"), T("2026-11-30T23:30:00Z"), 7,
+				       &day), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_no_open_day),
 		cmocka_unit_test(test_project),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_daily_due),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

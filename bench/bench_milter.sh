@@ -179,8 +179,10 @@ cadconf cad-inet-sign "inet:$P_CAD_SIGN@127.0.0.1" yes
 	chown postfix:postfix "$T/state"/* &&
 	"$CTL" -c "$T/cad-unix-not.conf" user add ann@our.test --name "Ann Example" --tz UTC
 } >>"$T/setup.log" 2>&1 || die "cannot make the store"
+declare -A MPID
 for c in cad-unix-not cad-inet-not cad-unix-sign cad-inet-sign; do
 	"$MILTER" -f -c "$T/$c.conf" >>"$T/$c.log" 2>&1 &
+	MPID[$c]=$!
 	PIDS="$PIDS $!"
 done
 wait_sock "$T/run/cad-not.sock" && wait_sock "$T/run/cad-sign.sock" &&
@@ -209,6 +211,7 @@ if [ -n "$OPENDKIM" ]; then
 	dkimconf dkim-inet "inet:$P_DKIM@127.0.0.1"
 	for c in dkim-unix dkim-inet; do
 		"$OPENDKIM" -f -x "$T/$c.conf" >>"$T/$c.log" 2>&1 &
+		MPID[$c]=$!
 		PIDS="$PIDS $!"
 	done
 	wait_sock "$T/run/dkim.sock" && wait_port "$P_DKIM" || die "opendkim did not start"
@@ -315,20 +318,33 @@ bad=$(grep -c 'Sanitizer\|runtime error:\|fatal\|panic' "$T"/cad-*.log 2>/dev/nu
 grep -q 'milter.*\(reject\|tempfail\)\|status=deferred\|status=bounced' "$PF/maillog" &&
 	say "WARNING: Postfix's log has deferred, bounced or milter-refused mail: $(grep -c 'status=deferred\|status=bounced' "$PF/maillog") line(s)"
 
+# CPU time (user + system, all threads) of each milter process over the
+# check's message and all rounds: less at the mercy of a loaded machine
+# than the rates.
+: >"$T/cpu"
+tck=$(getconf CLK_TCK)
+for c in $CONFIGS; do
+	[ -n "${MPID[$c]:-}" ] && [ -r "/proc/${MPID[$c]}/stat" ] || continue
+	# Fields 14 and 15 (utime, stime), counted after the ")" of the name.
+	awk -v c="$c" -v tck="$tck" -v n=$((BENCH_ROUNDS * BENCH_MSGS + 1)) '{
+		sub(/^.*\) /, ""); printf "%s %.3f\n", c, ($12 + $13) / tck * 1000 / n }' "/proc/${MPID[$c]}/stat" >>"$T/cpu"
+done
+
 # ---- the summary: median msgs/s, median of each round's ratio to none ----
 echo
-printf '%-14s %12s %18s  %s\n' configuration "messages/s" "ratio to none" "rounds (messages/s)"
-awk -v order="$CONFIGS" '
+printf '%-14s %10s %14s %14s  %s\n' configuration "messages/s" "ratio to none" "milter CPU ms" "rounds (messages/s)"
+awk -v order="$CONFIGS" -v cpuf="$T/cpu" '
 function median(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 	return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
 }
 { rate[$1, $2] = $3; if ($1 > nr) nr = $1 }
 END {
+	while ((getline l < cpuf) > 0) { split(l, f, " "); cpu[f[1]] = f[2] }
 	nc = split(order, cs, " ")
 	for (k = 1; k <= nc; k++) {
 		c = cs[k]; list = ""
 		for (r = 1; r <= nr; r++) { v[r] = rate[r, c]; q[r] = rate[r, c] / rate[r, "none"]; list = list " " rate[r, c] }
-		printf "%-14s %12.0f %18.2f  %s\n", c, median(v, nr), median(q, nr), list
+		printf "%-14s %10.0f %14.2f %14s  %s\n", c, median(v, nr), median(q, nr), (c in cpu) ? cpu[c] : "-", list
 	}
 }' "$T/results"

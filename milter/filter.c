@@ -67,7 +67,10 @@
  *                             verifying id the ledger never recorded) are
  *                             answered 550 5.7.1 with the reason;
  *                          3. the DKIM-Signature is inserted at index 1;
- *                          4. do_inbound: classify_message +
+ *                          4. do_inbound: DKIM verification of the kept
+ *                             headers and body (dkim_verify_in.c: an
+ *                             aligned valid signature authenticates),
+ *                             classify_message +
  *                             inbound_handle; do_enroll: enroll_one per
  *                             external recipient + store_msg_external;
  *                             do_rep: inbound_rep_mail (act.c, fail open);
@@ -95,6 +98,7 @@
 #include "authres.h"
 #include "ctx.h"
 #include "dkim_sign.h"
+#include "dkim_verify_in.h"
 #include "filter.h"
 #include "hdr_strip.h"
 #include "policy.h"
@@ -774,8 +778,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
 									 : "rsa-sha256");
 		}
 	}
-	if (m->do_inbound)
+	if (m->do_inbound) {
+		dkimv_apply(m, cn->leadspc);   /* DKIM may authenticate what SPF did not */
 		act_inbound(cn, m, now);
+	}
 	if (m->do_enroll)
 		act_enroll(cn, m, now);
 	if (m->do_rep)

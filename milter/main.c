@@ -36,6 +36,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "dkim_sign.h"
+#include "dkim_verify_in.h"
 #include "filter.h"
 #include "mconf.h"
 #include "spf.h"
@@ -45,12 +46,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cadence-milter [-fnv] [-c cadence.conf] [-t clock-file] [-Z spf-zone-file]\n"
+		"                     [-K dkim-key-file]\n"
 		"  -c FILE  configuration file (default %s)\n"
 		"  -f       stay in the foreground\n"
 		"  -n       check the configuration (and load the DKIM keys), then exit\n"
 		"  -t FILE  read the current time from FILE at each message (testing)\n"
 		"  -v       verbose (debug) logging\n"
-		"  -Z FILE  answer SPF queries from this zone file instead of DNS (testing)\n",
+		"  -Z FILE  answer SPF queries from this zone file instead of DNS (testing)\n"
+		"  -K FILE  read DKIM verification keys from this file instead of DNS (testing)\n",
 		CONF_DEFAULT_PATH);
 }
 
@@ -135,6 +138,7 @@ int main(int argc, char **argv)
 {
 	const char *path = CONF_DEFAULT_PATH;
 	const char *zonefile = NULL;
+	const char *keyfile = NULL;
 	int check_only = 0, foreground = 0, verbose = 0, opt, rc;
 	struct cad_err err = { "" };
 	struct mconf *mc;
@@ -144,7 +148,7 @@ int main(int argc, char **argv)
 	sigset_t others;
 	pthread_t reloader;
 
-	while ((opt = getopt(argc, argv, "c:fhnt:vZ:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fhK:nt:vZ:")) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'f': foreground = 1; break;
@@ -152,6 +156,7 @@ int main(int argc, char **argv)
 		case 't': filter_set_clock_file(optarg); break;
 		case 'v': verbose = 1; break;
 		case 'Z': zonefile = optarg; break;
+		case 'K': keyfile = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EX_USAGE;
 		}
@@ -162,7 +167,7 @@ int main(int argc, char **argv)
 	}
 	cad_log_open("cadence-milter", 0, verbose);
 	g_mime_init();
-	if (dkim_sign_init(&err) != 0) {
+	if (dkim_sign_init(&err) != 0 || dkimv_init(keyfile, &err) != 0) {
 		cad_log(CAD_LOG_ERR, "%s", err.msg);
 		return EX_SOFTWARE;
 	}
@@ -177,6 +182,7 @@ int main(int argc, char **argv)
 		       mc->dkim.nentries == 1 ? "y" : "ies");
 		mconf_destroy(mc);
 		dkim_sign_shutdown();
+		dkimv_shutdown();
 		return 0;
 	}
 	spf = make_spf(zonefile, &err);
@@ -253,5 +259,6 @@ int main(int argc, char **argv)
 	filter_set_spf(NULL);
 	spf_checker_free(spf);
 	dkim_sign_shutdown();
+	dkimv_shutdown();
 	return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
 }

@@ -374,6 +374,63 @@ send seq "$tmp/unauth.eml" MSG_QID=UNAUTH1 MSG_ENVFROM=unauth@example.org \
 expect_eq "unauthenticated reply: the enrollment stays active" "$(ms state "$enr" | cut -d' ' -f1)" active
 expect_eq "unauthenticated reply: recorded as unverified" "$(ms events inbound_unverified "$enr")" 1
 
+# ---- DKIM verification of inbound mail (-K: keys from a file, no DNS) ----
+# The contact's domain signs its reply: a second milter instance ("orgsign")
+# holds example.org's key and signs the reply as example.org's own MTA
+# would. The reply then reaches the reading instance from 198.51.100.7,
+# which example.org's SPF fails: only the DKIM signature authenticates it.
+openssl genrsa -out "$tmp/org.key" 2048 2>/dev/null || exit 99
+echo "org1._domainkey.example.org v=DKIM1; k=rsa; p=$(openssl pkey -in "$tmp/org.key" -pubout -outform der 2>/dev/null | base64 | tr -d '\n')" \
+	>>"$tmp/dns-keys.txt"
+echo "org example.org:org1:$tmp/org.key" >"$tmp/keytable-org"
+echo "*@example.org org" >"$tmp/signingtable-org"
+write_conf orgsign "KeyTable $tmp/keytable-org" "SigningTable $tmp/signingtable-org"
+start orgsign
+write_conf dkimv "SignAllOutbound no"
+MILTER_ARGS="-t $tmp/clock -K $tmp/dns-keys.txt" start dkimv
+# orgsign_reply ADDR QID FILE: a reply from ADDR on its enrollment's thread,
+# signed for example.org; prints the enrollment
+orgsign_reply() {
+	e=$(ms enroll "$1" Cold ada@example.com)
+	set -- "$@" $(ms prepare "$e" 1 "$tmp/secret" "$D" sent)
+	reply "$tmp/$2.eml" "$1" "$4"
+	send orgsign "$tmp/$2.eml" MSG_QID="SIGN$2" MSG_CLIENT=10.1.2.3 MSG_ENVFROM="$1" \
+		MSG_RCPTS=ada@example.com EXPECT_SIGN=yes SIGNED_OUT="$3" >&2 ||
+		fail "signing $1's reply for example.org (test set-up)"
+	# as received (t-msg.lua reads LF line ends)
+	tr -d '\r' <"$3" >"$3.lf" && mv "$3.lf" "$3"
+	echo "$e"
+}
+enr=$(orgsign_reply dkim1@example.org DKIM1 "$tmp/dkim1-signed.eml")
+if send dkimv "$tmp/dkim1-signed.eml" MSG_QID=DKIM1 MSG_ENVFROM=dkim1@example.org \
+	MSG_CLIENT=198.51.100.7 MSG_RCPTS=ada@example.com EXPECT_UNTOUCHED=yes &&
+	grep -q "DKIM1: inbound from <dkim1@example.org>: spf=fail" "$tmp/dkimv.log" &&
+	grep -q "DKIM1: DKIM: a valid signature of d=example.org, aligned with the From domain" \
+		"$tmp/dkimv.log"; then
+	ok "DKIM: a reply signed by the contact's domain verifies (SPF fails), delivered untouched"
+else
+	fail "DKIM-signed reply"
+fi
+expect_eq "DKIM: the signed reply (SPF fail) is acted upon: unenrolled" "$(ms state "$enr")" \
+	"unenrolled 2 replied"
+expect_eq "DKIM: the signed reply is not recorded as unverified" \
+	"$(ms events inbound_unverified "$enr")" 0
+# the same with a broken signature (the body changed after signing)
+enr=$(orgsign_reply dkim2@example.org DKIM2 "$tmp/dkim2-signed.eml")
+sed 's/next week/tomorrow/' "$tmp/dkim2-signed.eml" >"$tmp/dkim2-broken.eml"
+if send dkimv "$tmp/dkim2-broken.eml" MSG_QID=DKIM2 MSG_ENVFROM=dkim2@example.org \
+	MSG_CLIENT=198.51.100.7 MSG_RCPTS=ada@example.com EXPECT_UNTOUCHED=yes &&
+	grep -q "DKIM2: DKIM: no valid aligned signature (d=example.org body hash mismatch)" \
+		"$tmp/dkimv.log"; then
+	ok "DKIM: a broken signature does not verify; the reply is delivered untouched"
+else
+	fail "broken DKIM signature"
+fi
+expect_eq "DKIM: a broken signature (SPF fail): the enrollment stays active" \
+	"$(ms state "$enr" | cut -d' ' -f1)" active
+expect_eq "DKIM: a broken signature: recorded as unverified" \
+	"$(ms events inbound_unverified "$enr")" 1
+
 # ActOnUnverified yes: the same unauthenticated reply acts
 write_conf trusting "SignAllOutbound no" "ActOnUnverified yes"
 start trusting
@@ -907,11 +964,11 @@ else
 fi
 
 # ---- stop main too; a sanitizer build reports leaks and errors at exit ----
-for p in "$pid_main" "$pid_seq" "$pid_nostore" "$pid_trusting"; do
+for p in "$pid_main" "$pid_seq" "$pid_nostore" "$pid_trusting" "$pid_orgsign" "$pid_dkimv"; do
 	kill "$p"
 	wait "$p" 2>/dev/null
 done
-for n in main broken small stale inet seq nostore trusting; do
+for n in main broken small stale inet seq nostore trusting orgsign dkimv; do
 	if grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/$n.log"; then
 		fail "sanitizer report in the log of milter $n"
 	fi

@@ -1,0 +1,38 @@
+/*
+ * dkim_verify_in.h - DKIM verification of inbound mail the milter reads
+ * (libopendkim), as one more way to authenticate a signal.
+ *
+ * Guarantees: never fails a message. Any error (libopendkim set-up, a
+ * key that cannot be fetched, a body beyond BodyLimit) gives "no DKIM
+ * result" and is logged; at most DKIMV_MAX_SIGS signatures are looked at
+ * (the others are ignored before any key is fetched).
+ */
+#ifndef CADENCE_MILTER_DKIM_VERIFY_IN_H
+#define CADENCE_MILTER_DKIM_VERIFY_IN_H
+
+#include "ctx.h"
+#include "util.h"
+
+#define DKIMV_MAX_SIGS 5
+/* seconds libopendkim waits for one key query */
+#define DKIMV_QUERY_TIMEOUT 5
+
+/* Starts the verifying library. keyfile NULL: keys from DNS (production);
+ * otherwise libopendkim's file query method reads "selector._domainkey.d
+ * TXT-data" lines from it (tests, cadence-milter -K). 0, or -1 with err. */
+int dkimv_init(const char *keyfile, struct cad_err *err);
+void dkimv_shutdown(void);
+
+/* 1 when d (a signature's d= domain) is aligned with the From domain
+ * from_domain: the same, or a parent of it with at least one dot
+ * (relaxed alignment, never a bare top-level domain). Case-insensitive. */
+int dkimv_aligned(const char *d, const char *from_domain);
+
+/* Verifies the DKIM signatures of m's kept headers and body. A valid
+ * signature aligned with the From domain makes m->auth INB_AUTH_PASS and
+ * notes "dkim=pass (d=...)" in m->auth_detail; otherwise m->auth stays as
+ * SPF and Authentication-Results left it. leadspc: header values keep
+ * their leading space (conn_ctx.leadspc). */
+void dkimv_apply(struct msg_ctx *m, int leadspc);
+
+#endif

@@ -1,0 +1,41 @@
+/* test_milter_dkimv.c - unit tests for milter/dkim_verify_in.c: the
+ * relaxed alignment of a signature's d= domain with the From domain. (The
+ * verification itself is tested end to end in tests/milter/run.sh, with
+ * signatures made by libopendkim and keys from a file.) */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dkim_verify_in.h"
+
+static void test_aligned(void **state)
+{
+	(void)state;
+	assert_int_equal(dkimv_aligned("example.org", "example.org"), 1);
+	assert_int_equal(dkimv_aligned("Example.ORG", "example.org"), 1);
+	/* a parent of the From domain */
+	assert_int_equal(dkimv_aligned("example.org", "mail.example.org"), 1);
+	assert_int_equal(dkimv_aligned("example.org", "a.b.example.org"), 1);
+	/* never a bare top-level domain */
+	assert_int_equal(dkimv_aligned("org", "example.org"), 0);
+	/* a subdomain of the From domain, or another domain: not aligned */
+	assert_int_equal(dkimv_aligned("mail.example.org", "example.org"), 0);
+	assert_int_equal(dkimv_aligned("example.org", "badexample.org"), 0);
+	assert_int_equal(dkimv_aligned("ample.org", "example.org"), 0);
+	assert_int_equal(dkimv_aligned("example.org", "example.org.evil.example"), 0);
+	assert_int_equal(dkimv_aligned("", "example.org"), 0);
+	assert_int_equal(dkimv_aligned(NULL, "example.org"), 0);
+	assert_int_equal(dkimv_aligned("example.org", NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_aligned),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

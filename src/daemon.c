@@ -127,8 +127,12 @@ int daemon_detach(struct cad_err *err)
 	if (pipe(fds) < 0)
 		return cad_err_set(err, "pipe: %s", strerror(errno));
 	pid = fork();
-	if (pid < 0)
-		return cad_err_set(err, "fork: %s", strerror(errno));
+	if (pid < 0) {
+		int e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return cad_err_set(err, "fork: %s", strerror(e));
+	}
 	if (pid > 0) {
 		/* The parent stays until the daemon says it is serving (or why
 		 * not), so that an init script or a person sees start-up errors

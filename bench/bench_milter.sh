@@ -297,7 +297,6 @@ t_start=$(date +%s)
 for r in $(seq 1 "$BENCH_ROUNDS"); do
 	# Rotate the order so that no configuration always runs first or last.
 	order=""
-	i=0
 	for c in $CONFIGS; do order="$order $c"; done
 	shift_by=$(((r - 1) % nconf))
 	set -- $order

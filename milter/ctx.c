@@ -8,6 +8,7 @@
 
 #include "ctx.h"
 #include "dkim_sign.h"
+#include "storepool.h"
 
 struct conn_ctx *conn_new(void)
 {
@@ -19,8 +20,7 @@ void conn_free(struct conn_ctx *c)
 	if (c == NULL)
 		return;
 	msg_end(c);
-	if (c->store != NULL)
-		store_close(c->store);
+	storepool_put(c->store, c->store_path);   /* kept for the next connection */
 	free(c->store_path);
 	free(c->helo);
 	free(c);
@@ -52,10 +52,9 @@ struct store *conn_store(struct conn_ctx *c, struct cad_err *err)
 		free(c->store_path);
 		c->store_path = NULL;
 	}
-	if (store_open(&c->store, path, 0, err) != 0) {
-		c->store = NULL;
+	c->store = storepool_get(path, err);
+	if (c->store == NULL)
 		return NULL;
-	}
 	c->store_path = xstrdup(path);
 	return c->store;
 }

@@ -39,6 +39,7 @@
 #include "dkim_verify_in.h"
 #include "filter.h"
 #include "mconf.h"
+#include "storepool.h"
 #include "spf.h"
 #include "util.h"
 
@@ -255,6 +256,7 @@ int main(int argc, char **argv)
 	if (pidfile != NULL)
 		daemon_pidfile_remove(pidfile);
 	free(pidfile);
+	storepool_drain();
 	mconf_shutdown();
 	filter_set_spf(NULL);
 	spf_checker_free(spf);

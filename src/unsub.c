@@ -66,14 +66,12 @@ int unsub_token_address(struct store *st, const struct cad_secret *secret, const
 	/* A bare token (the one-click URL's) or an address holding one (mail
 	 * to unsubscribe+TOKEN@Domain); token_extract() wants an address. */
 	if (strchr(token, '@') == NULL) {
-		size_t i, len = strlen(token);
+		size_t len = strlen(token);
 		if (len != TOKEN_CHARS
 		    || token_verify(TOKEN_UNSUB, secret, token, len, NULL) != TOKEN_VALID)
 			return STORE_NOTFOUND;
-		for (i = 0; i < len; i++)   /* the canonical form is lower-case */
-			tok[i] = (char)(token[i] >= 'A' && token[i] <= 'Z' ? token[i] - 'A' + 'a'
-					: token[i]);
-		tok[len] = '\0';
+		memcpy(tok, token, len + 1);
+		cad_strlower(tok);   /* the canonical form is lower-case */
 	} else if (token_extract(TOKEN_UNSUB, secret, token, tok, NULL) != TOKEN_VALID) {
 		return STORE_NOTFOUND;
 	}

@@ -45,6 +45,7 @@ struct seq_entry {
 };
 struct rep_entry {
 	struct user user;
+	const struct cal_zone *zone;   /* the rep's own zone, or NULL (none or invalid) */
 	cad_time_t *sends;     /* the last 24 h of sends, grown as the pass sends */
 	size_t nsends;
 	cad_time_t *bulk;      /* sends of bulk first steps */
@@ -108,6 +109,10 @@ static struct rep_entry *cache_rep(struct sched *s, struct pass_cache *c, int64_
 	memset(e, 0, sizeof(*e));
 	if (store_user_get_id(s->store, id, &e->user, err) != 0)
 		return NULL;
+	{
+		struct cad_err zerr;
+		e->zone = cal_zone_choose(e->user.tz, NULL, NULL, &zerr);
+	}
 	if (store_user_sends_since(s->store, id, now - LIMITS_DAY, &e->sends, &e->nsends, err) < 0
 	    || store_user_bulk_sends_since(s->store, id, now - 3600, &e->bulk, &e->nbulk, err) < 0) {
 		free(e->sends);
@@ -172,7 +177,7 @@ static int do_task_step(struct sched *s, const struct enrollment_view *v, struct
 	int rc;
 
 	/* Due when the rep's own window opens (their zone, the sequence's hours). */
-	rr.zone = cal_zone_choose(rep->user.tz, NULL, NULL, &terr);
+	rr.zone = rep->zone;
 	if (rr.zone == NULL || cal_next_open(&rr, now, &due, &terr) < 0)
 		due = now;
 	sbuf_init(&note);
@@ -347,13 +352,7 @@ static int do_email_step(struct sched *s, const struct enrollment_view *v, struc
 	in.subject = m.subject ? m.subject : subject;
 	in.body = body.s;
 	in.date = m.created_at ? m.created_at : now;
-	in.tz_offset_minutes = 0;
-	{
-		struct cad_err zerr;
-		const struct cal_zone *rz = cal_zone_choose(rep->user.tz, NULL, NULL, &zerr);
-		if (rz != NULL)
-			in.tz_offset_minutes = cal_utc_offset(rz, in.date) / 60;
-	}
+	in.tz_offset_minutes = rep->zone ? cal_utc_offset(rep->zone, in.date) / 60 : 0;
 	in.message_id = m.message_id;
 	if (parent.message_id) {
 		in.in_reply_to = parent.message_id;

@@ -1,6 +1,6 @@
 /*
  * cmd_classify.c - `cadencectl classify [--json] FILE...|-`: runs the inbound
- * classifier (src/classify.h) on each file, or on standard input for "-",
+ * classifier (src/classify/classify.h) on each file, or on standard input for "-",
  * and prints one verdict per message: "FILE: class details (rule name)",
  * or with --json one JSON object per line with every field plus "file".
  *

@@ -155,7 +155,7 @@ check "init again finds it up to date and keeps the secret" eval 'rc_is 0 &&
 	out_has "up to date" && out_lacks "secret" && cmp -s "$T/secret" "$T/secret.first"'
 # Make the file a version-1 store again (version 2 added the holidays
 # table and three indexes, version 3 the notices table, see
-# src/store_schema.c) to see init upgrade it
+# src/store/store_schema.c) to see init upgrade it
 # and the read-only commands refuse to.
 schema_v1() {
 	python3 -c 'import sqlite3, sys

@@ -152,6 +152,22 @@ static int next_due_after(const struct sequence *seq, int step, const struct cal
 	return cal_next_due(r, from, nx->delay_days, nx->delay_minutes, due, err);
 }
 
+/* When a witnessed message was sent, for counting the next step's delay:
+ * the milter's witness time (the MTA took it then, not when a restart
+ * noticed), kept within [record created, now]. The witness is stamped by
+ * another process, possibly on another host: a clock ahead of the pass's
+ * must not push the sequence into the future (nothing would be due until
+ * that clock's time), nor one behind make it earlier than the record. */
+static cad_time_t witness_time(const struct sent_msg *m, cad_time_t now)
+{
+	cad_time_t t = m->witnessed_at;
+	if (t <= 0 || t > now)
+		return now;
+	if (m->created_at > 0 && t < m->created_at)
+		return m->created_at;
+	return t;
+}
+
 /* The names a task or a message is addressed with. */
 static char *contact_display(const struct contact *c)
 {
@@ -318,8 +334,7 @@ static int do_email_step(struct sched *s, const struct enrollment_view *v, struc
 	}
 	if (existing && m.state == MSG_WITNESSED) {
 		/* The MTA has it already (we crashed after handing it over). */
-		if (next_due_after(&se->seq, v->e.step, r, m.witnessed_at ? m.witnessed_at : now,
-				   &next, err) < 0)
+		if (next_due_after(&se->seq, v->e.step, r, witness_time(&m, now), &next, err) < 0)
 			goto out;
 		rc = store_msg_sent(s->store, m.id, "witnessed by the MTA before a restart",
 				    m.queue_id, next, s->actor, now, err);

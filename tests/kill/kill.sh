@@ -167,6 +167,11 @@ SendJitter      0
 EOF
 
 ctl() { "$CTL" -c "$CONF" --now "$T0" "$@"; }
+# One clock for the whole bed: cadenced gets --now, the milter (-t) reads
+# the same time from CLOCK at each message, so the witness it stamps is on
+# the passes' timeline (the next step counts from it).
+CLOCK=$T/clock
+set_clock() { echo "$1" >"$CLOCK.new" && chmod 644 "$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"; }
 T0=2026-12-01T14:00:00Z          # a Tuesday, 09:00 in New York
 T0S=$(date -u -d "$T0" +%s)
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
@@ -205,7 +210,8 @@ enroll_batch "$KILL_CONTACTS" "$T0"
 SINK_PID=$!
 wait_port "$P_SINK" || die "smtp-sink did not start"
 if [ "$KILL_MILTER" = 1 ]; then
-	"$MILTER" -f -c "$CONF" >>"$T/milter.log" 2>&1 &
+	set_clock "$T0"
+	"$MILTER" -f -c "$CONF" -t "$CLOCK" >>"$T/milter.log" 2>&1 &
 	MILTER_PID=$!
 	for i in $(seq 1 100); do
 		[ -S "$T/run/milter.sock" ] && break
@@ -274,6 +280,7 @@ while [ "$kills" -lt "$KILL_ROUNDS" ] && [ "$rounds" -lt "$max_rounds" ]; do
 		enroll_batch "$KILL_BATCH" "$now"
 		refills=$((refills + 1))
 	fi
+	set_clock "$now"
 	echo "=== round $rounds ($now)" >>"$T/cadenced.log"
 	"$CAD" -c "$CONF" --once --now="$now" >>"$T/cadenced.log" 2>&1 &
 	CPID=$!
@@ -312,6 +319,7 @@ while [ "$final" -lt "$KILL_FINAL_PASSES" ]; do
 	final=$((final + 1))
 	end=$((end + 120))
 	echo "=== final pass $final" >>"$T/cadenced.log"
+	set_clock "$(iso "$end")"
 	"$CAD" -c "$CONF" --once --now="$(iso "$end")" >>"$T/cadenced.log" 2>&1 ||
 		bad "final pass $final exited $?"
 	n=$(ctl --json status --state active | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')

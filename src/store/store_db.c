@@ -10,17 +10,29 @@
  * nest by counting; the outermost one is BEGIN IMMEDIATE, so that two
  * writers never deadlock upgrading a read lock; a rollback at any depth
  * dooms the whole outermost transaction.
+ *
+ * Permissions: the store holds contacts' personal data and every
+ * unsubscribe token, so it is never world-readable. A store this code
+ * creates is made 0640 (owner read-write, the service group reads) before
+ * SQLite opens it, whatever the umask; SQLite gives the -wal and -shm files
+ * it creates the main file's mode (and, as root, its owner). An existing
+ * store, -wal or -shm with any "other" permission bit loses those bits at
+ * open when the caller owns the file (or is root); otherwise it is left as
+ * it is (cadencectl doctor reports it).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_int.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_FILE_MODE 0640
 
 static int exec_plain(struct store *st, const char *sql, const char *what, struct cad_err *err)
 {
@@ -29,6 +41,50 @@ static int exec_plain(struct store *st, const char *sql, const char *what, struc
 		cad_err_set(err, "store: %s: %s", what, msg ? msg : sqlite3_errmsg(st->db));
 		sqlite3_free(msg);
 		return -1;
+	}
+	return 0;
+}
+
+/* ---- file permissions ---- */
+
+/* Removes the "other" bits of an existing file we own (or as root). A file
+ * that does not exist, or that is not ours, is left alone. */
+static void perm_tighten(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 0007) == 0)
+		return;
+	if (sb.st_uid != geteuid() && geteuid() != 0)
+		return;
+	(void)chmod(path, sb.st_mode & 07770);
+}
+
+/* Creates the store file 0640 (exactly: the umask could only narrow it,
+ * fchmod makes it so) unless it exists; then tightens the store, its
+ * -wal and -shm. In-memory stores have no file. */
+static int perm_prepare(const char *path, int create, struct cad_err *err)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	size_t i;
+
+	if (strcmp(path, ":memory:") == 0)
+		return 0;
+	if (create) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
+		if (fd >= 0) {
+			int rc = fchmod(fd, STORE_FILE_MODE);
+			close(fd);
+			if (rc < 0)
+				return cad_err_set(err, "store: %s: chmod: %s", path, strerror(errno));
+			return 0;
+		}
+		if (errno != EEXIST)
+			return cad_err_set(err, "store: %s: %s", path, strerror(errno));
+	}
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		char *p = xasprintf("%s%s", path, sfx[i]);
+		perm_tighten(p);
+		free(p);
 	}
 	return 0;
 }
@@ -46,6 +102,8 @@ int store_open_version(struct store **out, const char *path, int flags, int targ
 	if (!(flags & STORE_CREATE) && stat(path, &sb) < 0)
 		return cad_err_set(err, "store: %s: %s (create it with \"cadencectl init\")", path,
 				   strerror(errno));
+	if (perm_prepare(path, (flags & STORE_CREATE) && !(flags & STORE_READONLY), err) < 0)
+		return -1;
 	if (flags & STORE_READONLY)
 		oflags = SQLITE_OPEN_READONLY;
 	else

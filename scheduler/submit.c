@@ -352,6 +352,12 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	if (code == 0)
 		code = cap.last_code;
+	/* libcurl reports the last code it read (354 after DATA) even when the
+	 * reply that would decide never came: no reply to the stage still
+	 * waiting is code 0, as submit.h promises (the ledger tells "the
+	 * connection dropped after the final dot" from "4xx to the dot" by it). */
+	if (rc != CURLE_OK && cap.stage != cap.last_stage)
+		code = 0;
 	res->code = (int)code;
 	/* The stage that decided: the one a failing reply answered, or, when
 	 * no reply came (timeout, lost connection), the one still waiting. */

@@ -19,10 +19,13 @@
  *   anything is sent; libcurl dot-stuffs the data.
  * - reply is the server's deciding reply, made printable and bounded; it
  *   says which command it answered ("RCPT: 550 5.1.1 ...").
- * - A TEMPFAIL with stage SUBMIT_STAGE_END_OF_DATA is ambiguous: the data
- *   was sent and the server's answer was lost, so the MTA may have queued
- *   the message. Resend it with the same Message-ID; the milter's witness
- *   tells whether it already left (see DESIGN.md).
+ * - code is the code of the deciding reply, and 0 when that reply never
+ *   came (connection refused, lost or timed out while waiting), never the
+ *   code of an earlier reply (libcurl's 354).
+ * - A TEMPFAIL with stage SUBMIT_STAGE_END_OF_DATA and code 0 is ambiguous:
+ *   the data was sent and the server's answer was lost, so the MTA may have
+ *   queued the message (RFC 1047). Resend it with the same Message-ID; the
+ *   milter's witness tells whether it already left (src/rules/ledger.h).
  */
 #ifndef CADENCE_SUBMIT_H
 #define CADENCE_SUBMIT_H

@@ -407,8 +407,88 @@ static void test_end_of_data_timeout(void **state)
 	submit_one(&r, &opts);
 	assert_int_equal(r.status, SUBMIT_TEMPFAIL);
 	assert_int_equal(r.stage, SUBMIT_STAGE_END_OF_DATA);
+	/* No reply came: code 0 (not the 354 libcurl last read), as promised. */
+	assert_int_equal(r.code, 0);
 	assert_non_null(r.reply);
-	assert_non_null(strstr(r.reply, "354"));
+	assert_non_null(strstr(r.reply, "end of data: "));
+	submit_result_free(&r);
+}
+
+/*
+ * A fake server in python3 that speaks SMTP up to the final "." and then
+ * closes the connection without a reply (RFC 1047's window: the MTA may
+ * have the message). Started under timeout(1), listening on sink.port.
+ */
+static const char fake_py[] =
+	"import socket,sys\n"
+	"s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+	"s.bind(('127.0.0.1',int(sys.argv[1]))); s.listen(1)\n"
+	"def serve(c):\n"
+	"    f=c.makefile('rb')\n"
+	"    say=lambda t: c.sendall(t.encode()+b'\\r\\n')\n"
+	"    say('220 fake ESMTP')\n"
+	"    while True:\n"
+	"        l=f.readline()\n"
+	"        if not l: return\n"
+	"        v=l[:4].upper()\n"
+	"        if v in (b'EHLO',b'HELO'): say('250 fake')\n"
+	"        elif v==b'DATA':\n"
+	"            say('354 go ahead')\n"
+	"            while f.readline() not in (b'.\\r\\n',b''): pass\n"
+	"            return\n"
+	"        else: say('250 2.0.0 Ok')\n"
+	"while True:\n"
+	"    c,_=s.accept()\n"
+	"    try: serve(c)\n"
+	"    except OSError: pass\n"
+	"    c.close()\n";
+
+static int setup_fake_drop(void **state)
+{
+	char port[16];
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int i;
+	(void)state;
+	sink.dir[0] = '\0';
+	sink.port = free_port();
+	snprintf(port, sizeof(port), "%d", sink.port);
+	snprintf(sink.url, sizeof(sink.url), "smtp://127.0.0.1:%d", sink.port);
+	sink.pid = fork();
+	if (sink.pid < 0)
+		return -1;
+	if (sink.pid == 0) {
+#ifdef __linux__
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+		execlp("timeout", "timeout", "30", "python3", "-c", fake_py, port, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 250; i++) {
+		if (can_connect(sink.port))
+			return 0;
+		if (waitpid(sink.pid, NULL, WNOHANG) == sink.pid) {
+			sink.pid = 0;
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	sink_stop(NULL);
+	return -1;
+}
+
+static void test_end_of_data_dropped(void **state)
+{
+	struct submit_result r;
+	(void)state;
+	/* The connection closes after the final dot, no reply read: the
+	 * ambiguous stage, with code 0 (not 354). */
+	submit_one(&r, NULL);
+	assert_int_equal(r.status, SUBMIT_TEMPFAIL);
+	assert_int_equal(r.stage, SUBMIT_STAGE_END_OF_DATA);
+	assert_int_equal(r.code, 0);
+	assert_non_null(r.reply);
+	assert_null(strstr(r.reply, "354"));
+	assert_null(r.queue_id);
 	submit_result_free(&r);
 }
 
@@ -507,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_greeting_5xx_is_temporary, setup_greeting_5xx,
 		    sink_stop),
 		cmocka_unit_test_setup_teardown(test_end_of_data_timeout, setup_eod_stall, sink_stop),
+		cmocka_unit_test_setup_teardown(test_end_of_data_dropped, setup_fake_drop, sink_stop),
 	};
 	struct cad_err err;
 

@@ -6,11 +6,21 @@
  *
  * An existing secret is never replaced: every Message-ID and unsubscribe
  * link already sent was made with it.
+ *
+ * Run as root, init gives what it creates to the service user (UserID,
+ * else the user "cadence" when it exists): the secret (mode 0600, the
+ * daemons refuse one that group or others can read) and the store file,
+ * so that daemons running as that user can read the one and write the
+ * other. It says so, and says when there is no such user.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -19,6 +29,57 @@
 
 #define USAGE_INIT "init"
 #define USAGE_CHECK "config check"
+
+/* Root only: the user the daemons run as (UserID's user and group, else
+ * "cadence" when it exists). 0 and *pw set, or -1 (no such user). */
+static int service_user(const struct ctl *c, uid_t *uid, gid_t *gid, char **name)
+{
+	const char *spec = c->conf.user_id;
+	char *user = xstrdup(spec != NULL && *spec ? spec : "cadence");
+	char *group = strchr(user, ':');
+	struct passwd *pw;
+	if (group != NULL)
+		*group++ = '\0';
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		free(user);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (group != NULL) {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			free(user);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	*name = user;
+	return 0;
+}
+
+/* Gives path to the service user when run as root; warns when it cannot. */
+static void give_to_service(const struct ctl *c, const char *path)
+{
+	uid_t uid;
+	gid_t gid;
+	char *name = NULL;
+	if (path == NULL || *path == '\0' || geteuid() != 0 || access(path, F_OK) != 0)
+		return;
+	if (service_user(c, &uid, &gid, &name) != 0) {
+		if (c->conf.user_id != NULL && *c->conf.user_id)
+			fprintf(stderr, "cadencectl: init: warning: UserID %s: no such user or "
+				"group; %s stays root's\n", c->conf.user_id, path);
+		return;
+	}
+	if (chown(path, uid, gid) != 0)
+		fprintf(stderr, "cadencectl: init: warning: cannot give %s to %s: %s\n", path,
+			name, strerror(errno));
+	else if (!c->json)
+		printf("%s belongs to %s\n", path, name);
+	free(name);
+}
 
 int cmd_init(struct ctl *c, int argc, char **argv)
 {
@@ -66,6 +127,15 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 	out_set(o, "secretCreated", json_boolean(made_secret));
 	if (made_secret && !c->json)
 		printf("created the secret %s\n", secret);
+	if (made_secret)
+		give_to_service(c, secret);
+	if (before < 0 && !existed && path != NULL) {
+		/* The store holds contacts' addresses: not for others to read. */
+		struct stat sb;
+		if (stat(path, &sb) == 0)
+			(void)chmod(path, sb.st_mode & 0770);
+		give_to_service(c, path);
+	}
 	out_set(o, "database", out_str(path));
 	out_set(o, "schemaVersion", json_integer(store_schema_version(c->st)));
 	out_set(o, "previousVersion", before >= 0 ? json_integer(before) : json_null());

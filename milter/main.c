@@ -5,14 +5,19 @@
  * Order of start-up (why it is this order):
  *   1. read and build the configuration (KeyTable keys are loaded and
  *      checked here, so -n catches a bad key as well as a bad line);
- *   2. with -n: report and exit;
+ *   2. with -n: report and exit; run as root with UserID set, the check
+ *      runs as that user (privileges dropped first), so that a secret, a
+ *      key or a socket directory the service cannot use fails here as it
+ *      would under the unit, not only when started;
  *   3. register with libmilter and open the socket, removing a stale unix
  *      socket left by a crash (smfi_opensocket(1)), while still root, and
  *      hand a unix socket to UserID (mode 0660);
  *   4. detach (unless -f), then write the pidfile (the detached pid);
  *   5. drop privileges to UserID (verified by daemon.c);
  *   6. block SIGUSR1 in every thread and start the thread that waits for
- *      it, then hand over to smfi_main(), which owns HUP, TERM and INT.
+ *      it, tell the waiting parent (detached: daemon_ready) that the
+ *      socket is open, then hand over to smfi_main(), which owns HUP,
+ *      TERM and INT. A detached start fails with the reason on stderr.
  * The store is not opened here: a missing or broken database must not stop
  * mail (the milter fails open), so each connection opens it when needed.
  */
@@ -41,6 +46,7 @@
 #include "mconf.h"
 #include "storepool.h"
 #include "spf.h"
+#include "store.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -122,6 +128,60 @@ static int socket_handover(const char *spec, const char *userid, struct cad_err 
 	return 0;
 }
 
+/* -n run as root: becomes UserID first (when set), so that the check sees
+ * the files with the service's rights. Sets *as to the user checked as. */
+static int check_as_service(const char *path, char **as, struct cad_err *err)
+{
+	struct cad_conf conf;
+	int rc = 0;
+	*as = NULL;
+	if (geteuid() != 0)
+		return 0;
+	if (conf_load(path, &conf, err) != 0) {
+		conf_free(&conf);
+		return -1;
+	}
+	if (conf.user_id != NULL && *conf.user_id != '\0') {
+		rc = daemon_drop_privileges(conf.user_id, err);
+		if (rc == 0)
+			*as = xstrdup(conf.user_id);
+	}
+	conf_free(&conf);
+	return rc;
+}
+
+/* -n, after the configuration loaded: the directory of a unix socket is
+ * writable and the store opens (read-only), for the user running this. */
+static int check_runtime(const struct mconf *mc, struct cad_err *err)
+{
+	const char *spec = mc->conf.socket, *path = NULL;
+	struct store *st = NULL;
+	if (strncmp(spec, "local:", 6) == 0)
+		path = spec + 6;
+	else if (strncmp(spec, "unix:", 5) == 0)
+		path = spec + 5;
+	else if (spec[0] == '/')
+		path = spec;
+	if (path != NULL) {
+		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+		if (slash != NULL)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (access(dir, W_OK | X_OK) != 0) {
+			cad_err_set(err, "Socket %s: cannot create it in %s: %s", spec, dir,
+				    strerror(errno));
+			free(dir);
+			return -1;
+		}
+		free(dir);
+	}
+	if (store_open(&st, mc->conf.database, STORE_READONLY, err) != 0) {
+		cad_err_prefix(err, "Database %s", mc->conf.database);
+		return -1;
+	}
+	store_close(st);
+	return 0;
+}
+
 static struct spf_checker *make_spf(const char *zonefile, struct cad_err *err)
 {
 	char *text = NULL;
@@ -144,7 +204,7 @@ int main(int argc, char **argv)
 	struct cad_err err = { "" };
 	struct mconf *mc;
 	struct spf_checker *spf;
-	char *pidfile = NULL;
+	char *pidfile = NULL, *check_user = NULL;
 	static sigset_t usr1;
 	sigset_t others;
 	pthread_t reloader;
@@ -172,19 +232,34 @@ int main(int argc, char **argv)
 		cad_log(CAD_LOG_ERR, "%s", err.msg);
 		return EX_SOFTWARE;
 	}
-	mc = mconf_build(path, &err);
-	if (mc == NULL) {
+	if (check_only && check_as_service(path, &check_user, &err) != 0) {
 		cad_log(CAD_LOG_ERR, "%s", err.msg);
 		return EX_CONFIG;
 	}
+	mc = mconf_build(path, &err);
+	if (mc == NULL) {
+		cad_log(CAD_LOG_ERR, "%s", err.msg);
+		free(check_user);
+		return EX_CONFIG;
+	}
 	if (check_only) {
-		printf("%s: OK (%zu DKIM key%s, %zu signing entr%s)\n", path, mc->dkim.nkeys,
-		       mc->dkim.nkeys == 1 ? "" : "s", mc->dkim.nentries,
-		       mc->dkim.nentries == 1 ? "y" : "ies");
+		rc = check_runtime(mc, &err);
+		if (rc != 0)
+			cad_log(CAD_LOG_ERR, "%s", err.msg);
+		else if (check_user == NULL && geteuid() == 0)
+			printf("%s: OK as root (no UserID: run the check as the service user, "
+			       "e.g. runuser -u cadence -- cadence-milter -n, to see its rights)\n",
+			       path);
+		else
+			printf("%s: OK as %s (%zu DKIM key%s, %zu signing entr%s)\n", path,
+			       check_user != NULL ? check_user : "this user", mc->dkim.nkeys,
+			       mc->dkim.nkeys == 1 ? "" : "s", mc->dkim.nentries,
+			       mc->dkim.nentries == 1 ? "y" : "ies");
+		free(check_user);
 		mconf_destroy(mc);
 		dkim_sign_shutdown();
 		dkimv_shutdown();
-		return 0;
+		return rc == 0 ? 0 : EX_CONFIG;
 	}
 	spf = make_spf(zonefile, &err);
 	if (spf == NULL) {
@@ -216,11 +291,13 @@ int main(int argc, char **argv)
 		return EX_OSERR;
 	}
 	if (pidfile != NULL && daemon_pidfile_write(pidfile, &err) != 0) {
+		daemon_ready(err.msg);
 		cad_log(CAD_LOG_ERR, "%s", err.msg);
 		return EX_CANTCREAT;
 	}
 	if (mc->conf.user_id != NULL && *mc->conf.user_id != '\0' &&
 	    daemon_drop_privileges(mc->conf.user_id, &err) != 0) {
+		daemon_ready(err.msg);
 		cad_log(CAD_LOG_ERR, "%s", err.msg);
 		if (pidfile != NULL)
 			daemon_pidfile_remove(pidfile);
@@ -243,10 +320,14 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &others, NULL);
 	if ((errno = pthread_create(&reloader, NULL, reload_thread, &usr1)) != 0) {
 		cad_log(CAD_LOG_ERR, "cannot start the reload thread: %s", strerror(errno));
+		daemon_ready("cannot start the reload thread");
 		return EX_OSERR;
 	}
 	pthread_sigmask(SIG_UNBLOCK, &others, NULL);
 	cad_log(CAD_LOG_NOTICE, "cadence-milter %s started on %s", PACKAGE_VERSION, mc->conf.socket);
+	/* The socket is bound and listening (smfi_opensocket): connections
+	 * wait in its backlog until smfi_main() accepts them. */
+	daemon_ready(NULL);
 
 	rc = smfi_main();
 

@@ -4,7 +4,8 @@
  *   cadenced [-c cadence.conf] [-f] [-v] [-n] [--once] [--now=TIME]
  *
  * -n checks the configuration (and that the secret and the store open) and
- * exits. --once runs exactly one pass and exits; --now runs it as of TIME
+ * exits; run as root with UserID set, it checks as that user (privileges
+ * dropped first), with the rights the service will have. --once runs exactly one pass and exits; --now runs it as of TIME
  * (ISO 8601), so tests and demos can run weeks of a sequence in seconds.
  * SIGTERM/SIGINT let the message in flight finish, then exit; SIGHUP
  * reloads the configuration between passes.
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
 	const char *conf_path = CONF_DEFAULT_PATH;
 	int foreground = 0, verbose = 0, check = 0, once = 0, c;
 	int have_now = 0;
+	char *check_user = NULL;
 	cad_time_t fixed_now = 0;
 	struct sched s;
 	struct cad_err err = { "" };
@@ -147,13 +149,37 @@ int main(int argc, char **argv)
 		conf_free(&s.conf);
 		return 1;
 	}
+	if (check && geteuid() == 0) {
+		/* Check with the service's rights: become UserID first. */
+		struct cad_conf pre;
+		int r = conf_load(conf_path, &pre, &err);
+		if (r == 0 && pre.user_id != NULL && *pre.user_id != '\0') {
+			r = daemon_drop_privileges(pre.user_id, &err);
+			if (r == 0)
+				check_user = xstrdup(pre.user_id);
+		}
+		conf_free(&pre);
+		if (r != 0) {
+			fprintf(stderr, "cadenced: %s\n", err.msg);
+			conf_free(&s.conf);
+			return 1;
+		}
+	}
 	if (sched_load(&s, conf_path, &err) < 0) {
 		fprintf(stderr, "cadenced: %s\n", err.msg);
 		conf_free(&s.conf);
+		free(check_user);
 		return 1;
 	}
 	if (check) {
-		printf("cadenced: %s: configuration, secret and store OK\n", conf_path);
+		if (check_user == NULL && geteuid() == 0)
+			printf("cadenced: %s: configuration, secret and store OK as root (no UserID: "
+			       "run the check as the service user, e.g. runuser -u cadence -- "
+			       "cadenced -n, to see its rights)\n", conf_path);
+		else
+			printf("cadenced: %s: configuration, secret and store OK as %s\n",
+			       conf_path, check_user != NULL ? check_user : "this user");
+		free(check_user);
 		goto out;
 	}
 	/* -f and --once log to stderr; a detached daemon follows Syslog. */
@@ -179,7 +205,7 @@ int main(int argc, char **argv)
 		goto fail;
 	/* The one-click unsubscribe URL; not for a single --once pass. */
 	if (!once && s.conf.http_listen && *s.conf.http_listen) {
-		if (http_start(&http, s.conf.http_listen, s.conf.database, &s.secret, &err) < 0)
+		if (http_start(&http, &s.conf, &s.secret, &err) < 0)
 			goto fail;
 		cad_log(CAD_LOG_INFO, "listening for one-click unsubscribe on %s", s.conf.http_listen);
 	}

@@ -413,7 +413,8 @@ static int do_email_step(struct sched *s, const struct enrollment_view *v, struc
 			times_add(&rep->sends, &rep->nsends, now);
 			if (v->e.bulk && v->e.step == 1)
 				times_add(&rep->bulk, &rep->nbulk, now);
-			cad_log(CAD_LOG_INFO, "sent step %d of enrollment %lld to %s: %s", v->e.step,
+			cad_log(CAD_LOG_INFO, "%s: sent step %d of enrollment %lld to %s: %s",
+				res.queue_id ? res.queue_id : "NOQUEUE", v->e.step,
 				(long long)v->e.id, ct->email, res.reply ? res.reply : "");
 		}
 		break;
@@ -424,11 +425,16 @@ static int do_email_step(struct sched *s, const struct enrollment_view *v, struc
 			char *why = xasprintf("gave up after %d days of temporary failures: %s",
 					      SCHED_RETRY_LIFETIME / 86400,
 					      res.reply ? res.reply : "");
+			cad_log(CAD_LOG_ERR, "step %d of enrollment %lld to %s failed: %s", v->e.step,
+				(long long)v->e.id, ct->email, why);
 			rc = store_msg_failed(s->store, m.id, why, s->actor, now, err);
 			free(why);
 			stats->failed++;
 			break;
 		}
+		cad_log(CAD_LOG_WARN, "step %d of enrollment %lld to %s: temporary failure, "
+			"trying again later: %s", v->e.step, (long long)v->e.id, ct->email,
+			res.reply ? res.reply : "");
 		rc = store_msg_retry(s->store, m.id, res.reply, now + retry_delay(&m, now), now, err);
 		stats->retried++;
 		break;

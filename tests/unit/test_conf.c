@@ -48,7 +48,7 @@ static void test_defaults(void **state)
 	(void)state;
 	conf_defaults(&c);
 	assert_string_equal(c.database, CONF_DEFAULT_DATABASE);
-	assert_string_equal(c.socket, "local:/run/cadence/milter.sock");
+	assert_string_equal(c.socket, "local:/var/spool/postfix/cadence/milter.sock");
 	assert_string_equal(c.submit_url, "smtp://127.0.0.1:10026");
 	assert_string_equal(c.http_listen, "127.0.0.1:8025");
 	assert_string_equal(c.enroll_prefix, "enroll");
@@ -151,7 +151,7 @@ static void test_every_type(void **state)
 	conf_free(&c);
 	/* An empty file is all defaults. */
 	assert_int_equal(load("", &c, &err), 0);
-	assert_string_equal(c.socket, "local:/run/cadence/milter.sock");
+	assert_string_equal(c.socket, "local:/var/spool/postfix/cadence/milter.sock");
 	conf_free(&c);
 }
 
@@ -295,7 +295,7 @@ static void test_dump_roundtrip(void **state)
 	conf_defaults(&c);
 	sbuf_init(&d);
 	conf_dump(&c, &d);
-	assert_non_null(strstr(d.s, "\nSocket local:/run/cadence/milter.sock\n"));
+	assert_non_null(strstr(d.s, "\nSocket local:/var/spool/postfix/cadence/milter.sock\n"));
 	assert_non_null(strstr(d.s, "\nHeaderLimit 64k\n"));
 	assert_non_null(strstr(d.s, "\nBodyLimit 1m\n"));
 	assert_non_null(strstr(d.s, "\n# Domain (not set)\n"));

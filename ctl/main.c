@@ -34,6 +34,7 @@ static const struct ctl_cmd commands[] = {
 	{ "pause", cmd_pause, "pause enrollments" },
 	{ "resume", cmd_resume, "resume paused enrollments" },
 	{ "status", cmd_status, "show enrollments and their next step" },
+	{ "why", cmd_why, "say why an enrollment's next step has not gone yet" },
 	{ "events", cmd_events, "show the event log" },
 	{ "suppress", cmd_suppress, "manage the suppression list" },
 	{ "task", cmd_task, "list, complete or skip tasks" },

@@ -245,5 +245,9 @@ int store_task_get(struct store *st, int64_t id, struct task_view **out, struct 
  * computed it with the calendar rules), or finishes after the last step. */
 int store_task_close(struct store *st, int64_t task_id, enum task_state state,
 		     cad_time_t next_due, const char *actor, cad_time_t now, struct cad_err *err);
+/* The open task of an enrollment's step (the newest if several): 0,
+ * STORE_NOTFOUND or -1. out is the caller's to task_free(). */
+int store_task_open_step(struct store *st, int64_t enrollment_id, int step, struct task *out,
+			 struct cad_err *err);
 
 #endif

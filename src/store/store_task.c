@@ -267,3 +267,45 @@ fail:
 	store_rollback(st);
 	return rc > 0 ? rc : -1;
 }
+
+static const char sql_open_step[] =
+	"SELECT id, kind, due_at, created_at, note FROM tasks"
+	" WHERE enrollment_id = ?1 AND step = ?2 AND state = 'open'"
+	" ORDER BY id DESC LIMIT 1";
+
+int store_task_open_step(struct store *st, int64_t enrollment_id, int step, struct task *out,
+			 struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_open_step, err);
+	enum step_kind k = STEP_TASK;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, enrollment_id);
+	store_bind_int64(s, 2, step);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = store_col_int64(s, 0);
+		step_kind_parse((const char *)sqlite3_column_text(s, 1), &k);
+		out->kind = k;
+		out->due_at = store_col_int64(s, 2);
+		out->created_at = store_col_int64(s, 3);
+		out->note = store_col_text(s, 4);
+		out->enrollment_id = enrollment_id;
+		out->step = step;
+		out->state = TASK_OPEN;
+	} else if (rc != SQLITE_DONE) {
+		store_dberr(st, "reading an open task", err);
+	}
+	store_stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		cad_err_set(err, "no open task for step %d of enrollment %lld", step,
+			    (long long)enrollment_id);
+		return STORE_NOTFOUND;
+	}
+	return -1;
+}

@@ -1,8 +1,12 @@
 /*
- * cmd_classify.c - `cadencectl classify [--json] FILE...|-`: runs the inbound
- * classifier (src/classify/classify.h) on each file, or on standard input for "-",
+ * cmd_classify.c - `cadencectl classify [--json] [--mail-from ADDR]
+ * [--rcpt ADDR] FILE...|-`: runs the inbound classifier
+ * (src/classify/classify.h) on each file, or on standard input for "-",
  * and prints one verdict per message: "FILE: class details (rule name)",
  * or with --json one JSON object per line with every field plus "file".
+ * --mail-from and --rcpt give the SMTP envelope as cadence-milter would
+ * ('<>' or '' is the null sender); a --rcpt whose local part starts with
+ * the configured BouncePrefix and '+' is cadence's VERP address.
  *
  * argv[0] is "classify". Reads at most CLS_MAX_INPUT bytes of each file
  * (the classifier's own cap); a file that cannot be read is reported on
@@ -15,13 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "classify.h"
 #include "cmd_classify.h"
 #include "ctl.h"
 #include "util.h"
 
-#define USAGE "classify [--json] FILE...|-"
+#define USAGE "classify [--json] [--mail-from ADDR|'<>'] [--rcpt ADDR] FILE...|-"
 
 static int read_all(FILE *f, struct sbuf *b)
 {
@@ -59,12 +64,44 @@ static void print_json(const char *name, const struct verdict *v)
 	free(j);
 }
 
+/* Is rcpt ("a@b" or "<a@b>") cadence's VERP address (BouncePrefix+...)? */
+static int is_verp(struct ctl *c, const char *rcpt)
+{
+	if (ctl_conf(c) != 0)
+		return -1;
+	const char *bp = c->conf.bounce_prefix ? c->conf.bounce_prefix : "bounces";
+	size_t k = strlen(bp);
+	if (*rcpt == '<')
+		rcpt++;
+	return k > 0 && strncasecmp(rcpt, bp, k) == 0 && rcpt[k] == '+';
+}
+
 int cmd_classify(struct ctl *c, int argc, char **argv)
 {
-	int rc = ctl_plain_args(c, argc, argv, USAGE, 1, argc, "needs a FILE (or - for standard input)");
+	static const struct option longopts[] = {
+		{ "mail-from", required_argument, NULL, 'f' },
+		{ "rcpt", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cls_envelope env = { NULL, NULL, 0 };
+	int ch, rc, have_env = 0;
 
-	if (rc != CTL_GO)
-		return rc;
+	while ((ch = ctl_getopt(c, argc, argv, "", longopts)) != -1) {
+		switch (ch) {
+		case 'h': return ctl_help(USAGE);
+		case 'f': env.mail_from = optarg; have_env = 1; break;
+		case 'r': env.rcpt = optarg; have_env = 1; break;
+		default: return CTL_USAGE;
+		}
+	}
+	if (c->npos < 1)
+		return ctl_usage_error(c, USAGE, "needs a FILE (or - for standard input)");
+	if (env.rcpt != NULL) {
+		int verp = is_verp(c, env.rcpt);
+		if (verp < 0)
+			return CTL_FAIL;
+		env.rcpt_is_verp = verp;
+	}
 	rc = CTL_OK;
 	for (int i = 0; i < c->npos; i++) {
 		const char *name = c->pos[i];
@@ -92,7 +129,7 @@ int cmd_classify(struct ctl *c, int argc, char **argv)
 			rc = CTL_FAIL;
 			continue;
 		}
-		struct verdict *v = classify_message(b.s, b.len);
+		struct verdict *v = classify_message_env(b.s, b.len, have_env ? &env : NULL);
 		sbuf_free(&b);
 		if (c->json) {
 			print_json(name, v);

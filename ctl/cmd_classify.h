@@ -1,5 +1,6 @@
 /*
- * cmd_classify.h - `cadencectl classify [--json] FILE...|-`.
+ * cmd_classify.h - `cadencectl classify [--json] [--mail-from ADDR]
+ * [--rcpt ADDR] FILE...|-`.
  */
 #ifndef CADENCE_CMD_CLASSIFY_H
 #define CADENCE_CMD_CLASSIFY_H

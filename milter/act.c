@@ -78,7 +78,13 @@ void act_inbound(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 	}
 	sbuf_init(&raw);
 	act_raw_message(m, cn->leadspc, &raw);
-	v = classify_message(raw.s != NULL ? raw.s : "", raw.len);
+	struct cls_envelope env = { m->env_from, m->nrcpts > 0 ? m->rcpts[0] : NULL, 0 };
+	for (size_t i = 0; i < m->nown; i++)
+		if (m->own[i].own.kind == OWN_BOUNCE) {
+			env.rcpt = m->own[i].rcpt;   /* our VERP address: the envelope evidence */
+			env.rcpt_is_verp = 1;
+		}
+	v = classify_message_env(raw.s != NULL ? raw.s : "", raw.len, &env);
 	sbuf_free(&raw);
 	memset(&im, 0, sizeof(im));
 	im.v = v;

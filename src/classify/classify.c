@@ -230,8 +230,13 @@ static void walk(struct cls_msg *m, struct walk_state *ws, GMimeObject *obj, int
 		sub = "plain";
 
 	if (GMIME_IS_MULTIPART(obj)) {
-		if (strcasecmp(sub, "report") == 0)
+		if (strcasecmp(sub, "report") == 0) {
+			const char *rt = ct ? g_mime_content_type_get_parameter(ct, "report-type") : NULL;
 			m->has_report = 1;
+			if (rt != NULL && (cls_strcasestr(rt, "delivery-status") ||
+			    cls_strcasestr(rt, "delivery-report")))
+				m->dsn_report = 1;
+		}
 		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (int i = 0; i < n && m->parts < CLS_MAX_PARTS; i++)
 			walk(m, ws, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i), depth + 1);
@@ -464,7 +469,54 @@ static const char *skip_ws(const char *s, size_t n, size_t *left)
 	return s + i;
 }
 
+/* The envelope, or what the message says of it when none is given. */
+static void take_envelope(struct cls_msg *m, const struct cls_envelope *env)
+{
+	const char *mf = env ? env->mail_from : NULL;
+	if (mf != NULL) {
+		while (isspace((unsigned char)*mf))
+			mf++;
+		m->null_sender = *mf == '\0' || strncmp(mf, "<>", 2) == 0;
+	} else {
+		/* the delivering MTA's record of the envelope sender */
+		const char *rp = cls_header(m, "Return-Path");
+		if (rp != NULL) {
+			while (isspace((unsigned char)*rp))
+				rp++;
+			m->null_sender = strncmp(rp, "<>", 2) == 0 ||
+			    cls_strcasestr(rp, "<mailer-daemon>") != NULL;
+		}
+	}
+	if (env != NULL) {
+		m->env_rcpt = env->rcpt;
+		m->verp = env->rcpt_is_verp != 0;
+	}
+}
+
+/* Mail no person wrote, that no rule above placed: a null envelope
+ * sender, cadence's VERP address as recipient, a delivery-report
+ * structure, MAILER-DAEMON. Never a reply: whether it stops anything is
+ * the policy's business, not a guess here. */
+static const char *automated(const struct cls_msg *m)
+{
+	if (m->null_sender)
+		return "null-sender";
+	if (m->verp)
+		return "verp-rcpt";
+	if (m->dsn_report || m->dsn.len > 0)
+		return "report-structure";
+	if (cls_sender_is_daemon(m) == 2)
+		return "mailer-daemon";
+	return NULL;
+}
+
 struct verdict *classify_message(const char *raw, size_t len)
+{
+	return classify_message_env(raw, len, NULL);
+}
+
+struct verdict *classify_message_env(const char *raw, size_t len,
+    const struct cls_envelope *env)
 {
 	struct verdict *v = xcalloc(1, sizeof(*v));
 	struct cls_msg m;
@@ -514,6 +566,8 @@ struct verdict *classify_message(const char *raw, size_t len)
 		free(buf);
 		return v;
 	}
+	take_envelope(&m, env);
+	v->null_sender = m.null_sender;
 	v->from = xstrdup(m.from);
 	v->subject = xstrdup(m.subject);
 	const char *mid = g_mime_message_get_message_id(m.gm);
@@ -545,10 +599,18 @@ struct verdict *classify_message(const char *raw, size_t len)
 		v->feedback_type = xstrdup("opt-out");
 		goto done;
 	}
-	/* 5-6 */
-	if (cls_auto(&m, v) || cls_unsubscribe(&m, v))
+	/* 5. auto-replies */
+	if (cls_auto(&m, v))
 		goto done;
-	/* 7 */
+	/* 6. the envelope: no person sends from the null sender */
+	const char *why = automated(&m);
+	if (why != NULL) {
+		v->rule = why;
+		goto done;
+	}
+	/* 7. unsubscribe requests; machine senders */
+	if (cls_unsubscribe(&m, v))
+		goto done;
 	if (is_machine_sender(&m)) {
 		v->rule = "machine-sender";
 		goto done;

@@ -54,6 +54,8 @@ struct cls_rcpt {
 struct verdict {
 	enum cls_class cls;
 	const char *rule;           /* short name of the rule that decided */
+	int null_sender;            /* the envelope sender was null (MAIL FROM:<>, or
+	                             * Return-Path: <> when no envelope was given) */
 
 	/* top-level headers, decoded */
 	char *from;                 /* addr-spec of From */
@@ -87,8 +89,22 @@ struct verdict {
 	char *arf_rcpt;             /* the original recipient */
 };
 
-/* Classifies raw message bytes. Never NULL; free with verdict_free(). */
+/* What the MTA knows and the message may not say: the SMTP envelope.
+ * Every field is optional (NULL: unknown). */
+struct cls_envelope {
+	const char *mail_from;  /* MAIL FROM without <>: "" (or "<>") is the null sender */
+	const char *rcpt;       /* an envelope recipient (the one the message is about) */
+	int rcpt_is_verp;       /* rcpt is cadence's own VERP bounce address: mail there
+	                         * answers our envelope sender (bounce, auto-reply,
+	                         * challenge), never a person's reply */
+};
+
+/* Classifies raw message bytes. Never NULL; free with verdict_free().
+ * classify_message() is classify_message_env() without an envelope: then
+ * a "Return-Path: <>" header, when the message has one, stands for it. */
 struct verdict *classify_message(const char *raw, size_t len);
+struct verdict *classify_message_env(const char *raw, size_t len,
+    const struct cls_envelope *env);
 void verdict_free(struct verdict *v);
 
 /* "reply", "autoreply", "bounce", "delay", "unsubscribe", "meeting",

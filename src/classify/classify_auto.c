@@ -114,6 +114,9 @@ int cls_auto(struct cls_msg *m, struct verdict *v)
 
 	if (kind == NULL && !ooo)
 		return 0;
+	/* MAILER-DAEMON keeps no vacation: its Auto-Submitted is a notice's */
+	if (cls_sender_is_daemon(m) == 2)
+		return 0;
 	v->cls = CLS_AUTOREPLY;
 	v->rule = kind ? "auto-header" : "auto-subject";
 	if (ooo || (kind && strcmp(kind, "bulk") != 0 && strcmp(kind, "auto-generated") != 0))

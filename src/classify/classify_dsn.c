@@ -329,7 +329,8 @@ static const char *const bounce_subjects[] = {
 	"non recapitabile", "não entregue", "mail error", "email bounce", "bounced mail",
 	"returned to sender", "delayed mail", "delivery delayed", "message delayed",
 	"delivery status", "mail could not be delivered", "mail failed",
-	"returning to sender", "メールエラー", NULL
+	"returning to sender", "delivery warning", "delivery notification: delay",
+	"メールエラー", NULL
 };
 
 static const char *const failure_phrases[] = {
@@ -368,11 +369,17 @@ static int any(const char *s, size_t n, const char *const *list)
 	return 0;
 }
 
-static int sender_is_daemon(const struct cls_msg *m)
+int cls_sender_is_daemon(const struct cls_msg *m)
 {
 	const char *raw = cls_header(m, "From");
 	if (raw == NULL)
 		return 0;
+	/* MAILER-DAEMON itself, or a From that is the null address */
+	if (m->from && (local_is(m->from, (const char *const[]){ "mailer-daemon",
+	    "mailer_daemon", "mailerdaemon", "mail-daemon", NULL })))
+		return 2;
+	if (m->from == NULL && (strstr(raw, "<>") || cls_strcasestr(raw, "mailer-daemon")))
+		return 2;
 	/* a message with two From fields: any of them may be the daemon */
 	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m->gm));
 	int nh = g_mime_header_list_get_count(hl);
@@ -407,7 +414,8 @@ static int is_delay_notice(const struct cls_msg *m, const char *notice, size_t n
 	static const char *const delay_words[] = {
 		"delayed", "(delay)", "warning: could not send", "warning--could not send",
 		"still being retried", "delivery status notification: warning",
-		"status notification: warning", "will retry", "delay notification", NULL
+		"status notification: warning", "will retry", "delay notification",
+		"delivery warning", NULL
 	};
 	static const char *const final_words[] = {
 		"permanent error", "permanent failure", "i've given up", "giving up",
@@ -735,8 +743,8 @@ static void inline_dsn(struct cls_msg *m)
 
 int cls_dsn(struct cls_msg *m, struct verdict *v)
 {
-	int report = m->has_report && m->content_type &&
-	    strstr(m->content_type, "delivery-status") != NULL;
+	int report = m->dsn_report || (m->has_report && m->content_type &&
+	    strstr(m->content_type, "delivery-status") != NULL);
 
 	if (m->dsn.len == 0)
 		inline_dsn(m);
@@ -778,7 +786,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 
 	/* non-standard notices (and DSNs whose status part is empty) */
 	size_t cut = notice_end(m->text.s, m->text.len);
-	int daemon = sender_is_daemon(m);
+	int daemon = cls_sender_is_daemon(m);
 	const char *subj = cls_strip_subject_prefixes(m->subject, NULL);
 	int subj_b = any(subj, strlen(subj), bounce_subjects);
 	int words = any(m->text.s, cut, failure_phrases);
@@ -790,7 +798,9 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 	if (!daemon && returned && words && m->from &&
 	    (strncmp(m->from, "no-reply@", 9) == 0 || strncmp(m->from, "noreply@", 8) == 0))
 		daemon = 1;
-	if (!(report || xfr || (daemon && (subj_b || words)) || (subj_b && words && null_rp) ||
+	/* the null sender is the envelope of every notice (RFC 5321 4.5.5) */
+	int nullish = null_rp || m->null_sender || m->verp;
+	if (!(report || xfr || (daemon && (subj_b || words)) || (subj_b && nullish) ||
 	    (subj_b && words && (returned || any(m->text.s, m->text.len, notice_phrases)))))
 		return 0;
 	int delay = is_delay_notice(m, m->text.s, cut);
@@ -807,8 +817,11 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 			free(to);
 		}
 	}
-	if (v->nrcpts == 0 && !report && !xfr && !(daemon && subj_b))
-		return 0;   /* said failure, named nobody: not a notice we understand */
+	/* said failure, named nobody: a notice still when its structure, its
+	 * sender or its envelope say so (the recipient is then unknown) */
+	if (v->nrcpts == 0 && !report && !xfr && !(daemon && subj_b) && !(nullish && subj_b) &&
+	    daemon != 2)
+		return 0;
 	decide(v, delay);
 	v->rule = report ? "dsn-text" : xfr ? "x-failed-recipients" : "bounce-text";
 	return 1;

@@ -27,6 +27,11 @@ struct cls_msg {
 	struct sbuf orig;           /* headers of the returned/attached original message */
 	char *orig_message_id;      /* Message-ID of the first attached message */
 	int has_report;             /* multipart/report seen */
+	int dsn_report;             /* a multipart/report; report-type=delivery-status
+	                             * anywhere in the structure */
+	int null_sender;            /* envelope (or Return-Path) sender is <> */
+	int verp;                   /* sent to cadence's VERP bounce address */
+	const char *env_rcpt;       /* envelope recipient or NULL (not owned) */
 	int parts;                  /* MIME parts walked */
 };
 
@@ -73,6 +78,11 @@ int cls_unsubscribe(struct cls_msg *m, struct verdict *v);
  * year taken from the text or, when absent, from ref_year (*had_year says
  * which; had_year may be NULL). */
 int cls_return_date(const char *text, size_t n, int ref_year, char out[11], int *had_year);
+
+/* classify_dsn.c: the From is a mail system's (MAILER-DAEMON, postmaster,
+ * "Mail Delivery System", a list manager); 2 when it is MAILER-DAEMON
+ * itself or the null address (never a person, never a vacation). */
+int cls_sender_is_daemon(const struct cls_msg *m);
 
 /* verdict helpers (classify.c) */
 struct cls_rcpt *cls_add_rcpt(struct verdict *v, const char *addr);

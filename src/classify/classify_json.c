@@ -27,6 +27,7 @@ char *verdict_to_json(const struct verdict *v)
 
 	json_object_set_new(o, "class", json_string(cls_class_name(v->cls)));
 	put_str(o, "rule", v->rule);
+	json_object_set_new(o, "null_sender", json_boolean(v->null_sender));
 	put_str(o, "from", v->from);
 	put_str(o, "subject", v->subject);
 	put_str(o, "message_id", v->message_id);

@@ -1,0 +1,206 @@
+/*
+ * test_classify_env.c - the envelope as evidence and "never a reply by
+ * default" (issue 13): a null envelope sender, cadence's VERP address,
+ * a delivery-report structure whose status part is garbage or nested in
+ * another multipart, non-standard notices from MAILER-DAEMON/postmaster,
+ * MAILER-DAEMON notices that carry auto-reply headers.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "util.h"
+
+static struct verdict *cls_env(const char *s, const char *mail_from, const char *rcpt, int verp)
+{
+	struct cls_envelope env = { mail_from, rcpt, verp };
+	return classify_message_env(s, strlen(s), &env);
+}
+
+static struct verdict *cls(const char *s)
+{
+	return classify_message(s, strlen(s));
+}
+
+static const char plain[] =
+	"From: Ann <ann@buyer.test>\n"
+	"To: rep@seller.test\n"
+	"Subject: hello\n"
+	"Message-ID: <p1@buyer.test>\n"
+	"\n"
+	"Sounds good, call me tomorrow.\n";
+
+static void test_null_sender_is_never_a_reply(void **state)
+{
+	(void)state;
+	struct verdict *v = cls(plain);
+	assert_int_equal(v->cls, CLS_REPLY);
+	assert_false(v->null_sender);
+	verdict_free(v);
+
+	v = cls_env(plain, "", NULL, 0);
+	assert_int_equal(v->cls, CLS_OTHER);
+	assert_string_equal(v->rule, "null-sender");
+	assert_true(v->null_sender);
+	verdict_free(v);
+
+	v = cls_env(plain, "<>", "rep@seller.test", 0);
+	assert_int_equal(v->cls, CLS_OTHER);
+	verdict_free(v);
+
+	/* a person's envelope sender: a reply */
+	v = cls_env(plain, "ann@buyer.test", "rep@seller.test", 0);
+	assert_int_equal(v->cls, CLS_REPLY);
+	verdict_free(v);
+
+	/* cadence's VERP address answers our envelope sender: not a person */
+	v = cls_env(plain, "ann@buyer.test", "bounces+tok@seller.test", 1);
+	assert_int_equal(v->cls, CLS_OTHER);
+	assert_string_equal(v->rule, "verp-rcpt");
+	verdict_free(v);
+}
+
+static void test_return_path_stands_for_envelope(void **state)
+{
+	(void)state;
+	char *m = xasprintf("Return-Path: <>\n%s", plain);
+	struct verdict *v = cls(m);
+	assert_int_equal(v->cls, CLS_OTHER);
+	assert_true(v->null_sender);
+	verdict_free(v);
+	/* the envelope, when given, is believed over the header */
+	v = cls_env(m, "ann@buyer.test", NULL, 0);
+	assert_int_equal(v->cls, CLS_REPLY);
+	verdict_free(v);
+	free(m);
+}
+
+/* A report whose delivery-status part says nothing usable. */
+static const char garbage_dsn[] =
+	"From: postmaster@mx.buyer.test\n"
+	"To: rep@seller.test\n"
+	"Subject: Returned mail\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=b1\n"
+	"\n"
+	"--b1\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"Message removed\n"
+	"\n"
+	"--b1\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Message removed\n"
+	"\n"
+	"--b1--\n";
+
+static void test_garbage_report_is_bounce(void **state)
+{
+	(void)state;
+	struct verdict *v = cls(garbage_dsn);
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->nrcpts, 0);   /* nobody named: unknown, not guessed */
+	verdict_free(v);
+}
+
+/* The report forwarded inside a multipart/mixed (list servers, gateways). */
+static const char nested_dsn[] =
+	"From: Ann <ann@buyer.test>\n"
+	"To: rep@seller.test\n"
+	"Subject: fyi\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/mixed; boundary=out\n"
+	"\n"
+	"--out\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=in\n"
+	"\n"
+	"--in\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"Sorry.\n"
+	"--in\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; mx.buyer.test\n"
+	"\n"
+	"Final-Recipient: rfc822; bob@buyer.test\n"
+	"Action: failed\n"
+	"Status: 5.1.1\n"
+	"\n"
+	"--in--\n"
+	"--out--\n";
+
+static void test_nested_report(void **state)
+{
+	(void)state;
+	struct verdict *v = cls(nested_dsn);
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "bob@buyer.test");
+	verdict_free(v);
+}
+
+static void test_nonstandard_notices(void **state)
+{
+	(void)state;
+	static const char *const subjects[] = {
+		"Mail Delivery Warning", "Delivery Failure", "Mail could not be delivered",
+		"non remis (delivery failed)", "Undeliverable: hello", NULL
+	};
+	for (int i = 0; subjects[i]; i++) {
+		/* the null sender and a notice's subject, with no usable text */
+		char *m = xasprintf("From: Mail Gateway <gw@mx.buyer.test>\n"
+		    "To: rep@seller.test\nSubject: %s\nMIME-Version: 1.0\n"
+		    "Content-Type: text/html\n\n<p>&nbsp;</p>\n", subjects[i]);
+		struct verdict *v = cls_env(m, "", "rep@seller.test", 0);
+		assert_true(v->cls == CLS_BOUNCE || v->cls == CLS_DELAY);
+		verdict_free(v);
+		free(m);
+	}
+}
+
+static const char daemon_auto[] =
+	"From: MAILER-DAEMON@mx.buyer.test\n"
+	"To: rep@seller.test\n"
+	"Subject: Notice\n"
+	"Auto-Submitted: auto-replied\n"
+	"X-Autoreply: yes\n"
+	"Precedence: bulk\n"
+	"\n"
+	"Your message could not be delivered.\n";
+
+static void test_daemon_with_auto_headers(void **state)
+{
+	(void)state;
+	struct verdict *v = cls(daemon_auto);
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	verdict_free(v);
+	/* MAILER-DAEMON saying nothing of a failure: still no auto-reply */
+	char *m = xasprintf("From: MAILER-DAEMON@mx.buyer.test\nTo: rep@seller.test\n"
+	    "Subject: Notice\nAuto-Submitted: auto-replied\n\nHello.\n");
+	v = cls(m);
+	assert_int_equal(v->cls, CLS_OTHER);
+	verdict_free(v);
+	free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_null_sender_is_never_a_reply),
+		cmocka_unit_test(test_return_path_stands_for_envelope),
+		cmocka_unit_test(test_garbage_report_is_bounce),
+		cmocka_unit_test(test_nested_report),
+		cmocka_unit_test(test_nonstandard_notices),
+		cmocka_unit_test(test_daemon_with_auto_headers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

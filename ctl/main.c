@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd_classify.h"
+#include "cmd_doctor.h"
 #include "ctl.h"
 
 struct ctl_cmd {
@@ -26,6 +27,7 @@ struct ctl_cmd {
 static const struct ctl_cmd commands[] = {
 	{ "init", cmd_init, "create or upgrade the database" },
 	{ "config", cmd_config, "check the configuration and print the effective settings" },
+	{ "doctor", cmd_doctor, "check the installation: store, secret, Postfix, keys" },
 	{ "user", cmd_user, "add, list, show, disable, enable or delete reps" },
 	{ "sequence", cmd_sequence, "import, list, show, lint or delete sequences" },
 	{ "contact", cmd_contact, "import contacts from CSV, show a contact" },

@@ -23,7 +23,7 @@
 #include "store_ledger.h"
 
 static const char *const msg_states[] = { "prepared", "submitted", "witnessed", "failed",
-					  "rejected" };
+					  "rejected", "unknown" };
 
 static enum msg_state msg_state_of(const char *s)
 {
@@ -247,7 +247,8 @@ static const char sql_witness[] =
 	"UPDATE sent_messages SET state = 'witnessed', queue_id = ?, witnessed_at = ?"
 	" WHERE id = ?";
 static const char sql_reject[] =
-	"UPDATE sent_messages SET state = 'rejected' WHERE id = ? AND state = 'prepared'";
+	"UPDATE sent_messages SET state = 'rejected' WHERE id = ?"
+	" AND state IN ('prepared','unknown')";
 
 /* Why the gate refuses c's message, in why; 0 when it may pass. */
 static int gate_refusal(const struct msg_ctx *c, char *why, size_t whylen)
@@ -256,7 +257,7 @@ static int gate_refusal(const struct msg_ctx *c, char *why, size_t whylen)
 		snprintf(why, whylen, "step %d of enrollment %lld was already sent%s%s", c->m.step,
 			 (long long)c->m.enrollment_id, c->m.queue_id ? " as " : "",
 			 c->m.queue_id ? c->m.queue_id : "");
-	else if (c->m.state != MSG_PREPARED)
+	else if (c->m.state != MSG_PREPARED && c->m.state != MSG_UNKNOWN)
 		snprintf(why, whylen, "message of step %d of enrollment %lld is %s", c->m.step,
 			 (long long)c->m.enrollment_id, msg_states[c->m.state]);
 	else if (strcmp(c->enr_state, "active") != 0)
@@ -425,10 +426,11 @@ static int retry_change(struct store *st, const struct msg_ctx *c, const struct 
 	char tbuf[CAD_TIME_BUFSZ];
 	sqlite3_stmt *s;
 
-	if (c->m.state != MSG_PREPARED && c->m.state != MSG_WITNESSED)
+	if (c->m.state != MSG_PREPARED && c->m.state != MSG_WITNESSED && c->m.state != MSG_UNKNOWN)
 		return cad_err_set(err, "message %lld is %s; it cannot be retried",
 				   (long long)c->m.id, msg_states[c->m.state]);
-	/* The MTA did not queue it: any witness was of a copy that is gone. */
+	/* The MTA did not queue it: a witness (made by that very attempt, the
+	 * ledger's table says when) was of a copy that is gone. */
 	s = store_stmt(st, sql_retry, err);
 	if (s == NULL)
 		return -1;
@@ -456,6 +458,53 @@ int store_msg_retry(struct store *st, int64_t msg_id, const char *smtp_reply,
 {
 	struct report r = { smtp_reply, NULL, "cadenced", 0, retry_at, now };
 	return report_tx(st, msg_id, retry_change, &r, err);
+}
+
+/* Unknown: no reply to end of data. Only a message no witness has reached
+ * yet becomes unknown: a witness the milter wrote meanwhile is kept (the
+ * MTA has the message; the next pass reconciles it). */
+static const char sql_unknown[] =
+	"UPDATE sent_messages SET state = 'unknown', smtp_reply = ?"
+	" WHERE id = ? AND state IN ('prepared','unknown')";
+
+static int unknown_change(struct store *st, const struct msg_ctx *c, const struct report *r,
+			  char **detail, struct cad_err *err)
+{
+	char tbuf[CAD_TIME_BUFSZ];
+	sqlite3_stmt *s;
+
+	if (c->m.state != MSG_PREPARED && c->m.state != MSG_UNKNOWN &&
+	    c->m.state != MSG_WITNESSED)
+		return cad_err_set(err, "message %lld is %s; its outcome cannot be unknown",
+				   (long long)c->m.id, msg_states[c->m.state]);
+	s = store_stmt(st, sql_unknown, err);
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, r->smtp_reply);
+	store_bind_int64(s, 2, c->m.id);
+	if (store_exec_stmt(st, s, "marking a message unknown", err) < 0)
+		return -1;
+	s = store_stmt(st, sql_defer_step, err);
+	if (s == NULL)
+		return -1;
+	store_bind_time(s, 1, r->retry_at);
+	store_bind_int64(s, 2, r->now);
+	store_bind_int64(s, 3, c->m.enrollment_id);
+	store_bind_int64(s, 4, c->m.step);
+	if (store_exec_stmt(st, s, "deferring a step", err) < 0)
+		return -1;
+	*detail = xasprintf("step %d: temporary failure, outcome unknown (the MTA may have it; "
+			    "the witness decides), retry at %s: %s", c->m.step,
+			    cad_time_format(r->retry_at, tbuf, sizeof(tbuf)),
+			    r->smtp_reply ? r->smtp_reply : "no reply");
+	return ctx_event(st, c, EV_STEP_FAILED, "cadenced", r->now, *detail, err);
+}
+
+int store_msg_unknown(struct store *st, int64_t msg_id, const char *smtp_reply,
+		      cad_time_t retry_at, cad_time_t now, struct cad_err *err)
+{
+	struct report r = { smtp_reply, NULL, "cadenced", 0, retry_at, now };
+	return report_tx(st, msg_id, unknown_change, &r, err);
 }
 
 static const char sql_failed[] =
@@ -492,7 +541,8 @@ int store_msg_failed(struct store *st, int64_t msg_id, const char *smtp_reply,
 
 static const char sql_pending[] =
 	"SELECT " MSG_COLS " FROM sent_messages m JOIN enrollments e ON e.id = m.enrollment_id"
-	" WHERE m.state IN ('prepared','witnessed') AND e.state = 'active' AND e.step = m.step"
+	" WHERE m.state IN ('prepared','witnessed','unknown') AND e.state = 'active'"
+	" AND e.step = m.step"
 	" ORDER BY m.id";
 
 int store_msgs_pending(struct store *st, struct sent_msg **out, size_t *n, struct cad_err *err)

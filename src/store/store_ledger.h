@@ -10,15 +10,20 @@
  *     transaction it checks that the enrollment is still active and that
  *     this message was not already witnessed; then marks it witnessed with
  *     Postfix's queue id (accept), or rejected (the gate refuses it).
- *  3. cadenced, on the MTA's 250, calls store_msg_sent(): the message is
- *     marked submitted and the enrollment moves to its next step in the
- *     same transaction. On a 4xx after DATA the message was not queued, so
- *     store_msg_retry() forgets any witness and schedules the retry; on a
- *     5xx store_msg_failed() pauses the enrollment with the reply.
- *  4. After a crash, store_msgs_pending() lists prepared or witnessed
- *     messages whose enrollment has not moved on: witnessed ones are sent
- *     (the MTA has them: finish step 3 without sending), prepared ones are
- *     submitted again with the same Message-ID.
+ *  3. cadenced carries out what the ledger's table (src/rules/ledger.h, a
+ *     pure function of state, submit outcome, stage and reply code) says:
+ *     store_msg_sent() on a 250 or a witness (the message is marked
+ *     submitted and the enrollment moves to its next step in the same
+ *     transaction); store_msg_retry() when the MTA did not queue it (it
+ *     forgets the witness: the table calls it only when that witness was
+ *     made by the very attempt the MTA refused); store_msg_unknown() when no
+ *     reply to end of data was read (the witness is kept, and a late one
+ *     is never overwritten: the retry meets the gate); store_msg_failed()
+ *     on a 5xx (the enrollment pauses with the reply).
+ *  4. After a crash, store_msgs_pending() lists prepared, unknown or
+ *     witnessed messages whose enrollment has not moved on: witnessed ones
+ *     are sent (the MTA has them: finish step 3 without sending), the
+ *     others are submitted again with the same Message-ID.
  * Every function is one transaction with its event(s).
  */
 #ifndef CADENCE_STORE_LEDGER_H
@@ -79,8 +84,13 @@ int store_msg_retry(struct store *st, int64_t msg_id, const char *smtp_reply,
 		    cad_time_t retry_at, cad_time_t now, struct cad_err *err);
 int store_msg_failed(struct store *st, int64_t msg_id, const char *smtp_reply,
 		     const char *actor, cad_time_t now, struct cad_err *err);
+/* No reply to end of data: state unknown (unless the milter witnessed it
+ * meanwhile: the witness stays), the step deferred to retry_at, event
+ * step_failed ("temporary failure, outcome unknown ..."). */
+int store_msg_unknown(struct store *st, int64_t msg_id, const char *smtp_reply,
+		      cad_time_t retry_at, cad_time_t now, struct cad_err *err);
 
-/* Step 4 above: prepared or witnessed messages of active enrollments that
+/* Step 4 above: prepared, unknown or witnessed messages of active enrollments that
  * are still on that message's step. */
 int store_msgs_pending(struct store *st, struct sent_msg **out, size_t *n, struct cad_err *err);
 void store_msgs_free(struct sent_msg *m, size_t n);

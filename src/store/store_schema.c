@@ -192,7 +192,36 @@ static const char *const mig_v3[] = {
 	NULL
 };
 
-static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3 };
+/* The ledger's "unknown" state (no reply to end of data: the MTA may have
+ * the message; its witness decides, src/rules/ledger.h). A CHECK
+ * constraint cannot be altered, so sent_messages is rebuilt with the same
+ * columns and rows (no table refers to it) and its index made again. */
+static const char *const mig_ledger_unknown[] = {
+	"CREATE TABLE sent_messages_new ("
+	" id INTEGER PRIMARY KEY,"
+	" enrollment_id BIGINT NOT NULL REFERENCES enrollments(id),"
+	" step INTEGER NOT NULL,"
+	" message_id TEXT NOT NULL UNIQUE,"
+	" token TEXT NOT NULL UNIQUE,"
+	" subject TEXT,"
+	" state TEXT NOT NULL CHECK (state IN"
+	"  ('prepared','submitted','witnessed','failed','rejected','unknown')),"
+	" queue_id TEXT, smtp_reply TEXT,"
+	" created_at BIGINT NOT NULL,"
+	" submitted_at BIGINT, witnessed_at BIGINT,"
+	" UNIQUE (enrollment_id, step))",
+	"INSERT INTO sent_messages_new (id, enrollment_id, step, message_id, token, subject,"
+	" state, queue_id, smtp_reply, created_at, submitted_at, witnessed_at)"
+	" SELECT id, enrollment_id, step, message_id, token, subject, state, queue_id,"
+	" smtp_reply, created_at, submitted_at, witnessed_at FROM sent_messages",
+	"DROP TABLE sent_messages",
+	"ALTER TABLE sent_messages_new RENAME TO sent_messages",
+	"CREATE INDEX sent_messages_state ON sent_messages (state, created_at)",
+	NULL
+};
+
+static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3,
+						 mig_ledger_unknown };
 
 int store_schema_current(void)
 {

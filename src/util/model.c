@@ -13,7 +13,8 @@ static const char *const step_kinds[] = { "email", "manual_email", "call", "link
 static const char *const seq_days_names[] = { "business", "weekdays", "every" };
 static const char *const enr_states[] = { "active", "paused", "finished", "unenrolled" };
 static const char *const task_states[] = { "open", "done", "skipped" };
-static const char *const msg_states[] = { "prepared", "submitted", "witnessed", "failed", "rejected" };
+static const char *const msg_states[] = { "prepared", "submitted", "witnessed", "failed", "rejected",
+					  "unknown" };
 static const char *const supp_kinds[] = {
 	"customer", "partner", "competitor", "former_employee",
 	"unsubscribed", "bounced", "complaint", "manual"

@@ -158,7 +158,9 @@ enum msg_state {
 	MSG_SUBMITTED,        /* the MTA answered 250 */
 	MSG_WITNESSED,        /* the milter saw it leave (queue id known) */
 	MSG_FAILED,           /* 5xx or gate rejection: never sent */
-	MSG_REJECTED          /* the milter's gate refused it */
+	MSG_REJECTED,         /* the milter's gate refused it */
+	MSG_UNKNOWN           /* no reply to end of data: the MTA may have it; the
+				 witness decides (src/rules/ledger.h) */
 };
 const char *msg_state_name(enum msg_state s);
 

@@ -397,3 +397,17 @@ cad_time_t cad_now(void)
 {
 	return (cad_time_t)time(NULL);
 }
+
+/* ---- internal inconsistency (Postfix's msg_panic) ---- */
+
+void cad_panic(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cad_log(CAD_LOG_ERR, "panic: %s", buf);
+	abort();
+}

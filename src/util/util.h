@@ -61,6 +61,10 @@ void cad_err_prefix(struct cad_err *err, const char *fmt, ...) CAD_PRINTF(2, 3);
 enum cad_log_level { CAD_LOG_DEBUG, CAD_LOG_INFO, CAD_LOG_NOTICE, CAD_LOG_WARN, CAD_LOG_ERR };
 void cad_log_open(const char *ident, int use_syslog, int verbose);
 void cad_log(enum cad_log_level lvl, const char *fmt, ...) CAD_PRINTF(2, 3);
+/* An internal inconsistency (a bug, never bad input or a failed
+ * environment): logs "panic: ..." at error level and aborts, as Postfix's
+ * msg_panic(). The one thing library code may log. */
+_Noreturn void cad_panic(const char *fmt, ...) CAD_PRINTF(1, 2);
 /* Appends s (at most max bytes of it) to out with control and non-ASCII
  * bytes escaped as \xHH, and "..." when truncated: safe for a log line. */
 void cad_printable(struct sbuf *out, const char *s, size_t max);

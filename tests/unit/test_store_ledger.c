@@ -18,6 +18,7 @@
 
 #include "store.h"
 #include "store_fixture.h"
+#include "store_int.h"      /* store_open_version: an old file */
 #include "store_ledger.h"
 
 #define T0 SFX_T0
@@ -372,6 +373,153 @@ static void test_retry_failed(void **state)
 	assert_int_equal(sfx_count_events(&f->x, EV_PAUSED, 0), 1);
 }
 
+/* No reply to end of data (issue 9, finding 5): the row is unknown, the
+ * step waits, a witness is never wiped; the retry meets the gate, which
+ * witnesses it once (the first copy never arrived) or refuses the second
+ * copy (the first was witnessed). */
+static void test_unknown(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct sent_msg m, *p;
+	struct enrollment e;
+	enum gate_verdict gv;
+	char why[128];
+	size_t n;
+	int64_t a = enroll(f, f->c1, T0);
+	int64_t b = enroll(f, f->c2, T0);
+	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
+	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
+
+	assert_int_equal(store_msg_unknown(f->x.st, ma, "end of data: connection lost", T0 + 60,
+					   T0 + 1, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_UNKNOWN);
+	assert_string_equal(msg_state_name(m.state), "unknown");
+	sent_msg_free(&m);
+	e = get_enr(f, a);
+	assert_int_equal(e.state, ENR_ACTIVE);
+	assert_int_equal(e.next_due, T0 + 60);
+	enrollment_free(&e);
+	assert_int_equal(sfx_count_events(&f->x, EV_STEP_FAILED, 0), 1);
+	/* Listed for a restart, as prepared ones are. */
+	assert_int_equal(store_msgs_pending(f->x.st, &p, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(p[0].state, MSG_UNKNOWN);
+	store_msgs_free(p, n);
+	/* The first copy was never witnessed: the retry passes the gate once. */
+	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q1", T0 + 61, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_ACCEPT);
+	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q2", T0 + 62, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_REJECT);
+	assert_non_null(strstr(why, "already sent as Q1"));
+
+	/* b: the milter witnessed the first copy; a late "unknown" report
+	 * keeps the witness (state and queue id). */
+	assert_int_equal(store_msg_gate(f->x.st, "b1@cadence.test", "QB", T0 + 2, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_ACCEPT);
+	assert_int_equal(store_msg_unknown(f->x.st, mb, "end of data: timeout", T0 + 60, T0 + 3,
+					   &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, b, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_WITNESSED);
+	assert_string_equal(m.queue_id, "QB");
+	assert_int_equal(m.witnessed_at, T0 + 2);
+	sent_msg_free(&m);
+	/* The retry's copy is refused; the step is then reported sent. */
+	assert_int_equal(store_msg_gate(f->x.st, "b1@cadence.test", "QB2", T0 + 61, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_REJECT);
+	assert_int_equal(store_msg_sent(f->x.st, mb, "witnessed; a second copy was refused", "QB",
+					T0 + 86400, "cadenced", T0 + 62, &err), 0);
+	assert_int_equal(store_msg_for_step(f->x.st, b, 1, &m, &err), 0);
+	assert_int_equal(m.state, MSG_WITNESSED);
+	assert_int_equal(m.submitted_at, T0 + 62);
+	sent_msg_free(&m);
+	/* A failed message's outcome cannot become unknown. */
+	assert_int_equal(store_msg_failed(f->x.st, ma, "550", "cadenced", T0 + 70, &err), 0);
+	assert_int_equal(store_msg_unknown(f->x.st, ma, "x", T0, T0, &err), -1);
+}
+
+/* A file from before the "unknown" state (version 3, the notices) keeps
+ * its ledger rows through the upgrade that rebuilds sent_messages, and
+ * then takes the new state. */
+static void test_upgrade_keeps_ledger(void **state)
+{
+	struct sfx x;
+	struct cad_err err;
+	struct sent_msg m;
+	struct step st1;
+	enum gate_verdict gv;
+	char why[128];
+	int64_t rep, seq, c1, c2, a, b, ma, mb;
+	int existing;
+	(void)state;
+
+	assert_int_equal(sfx_init(&x, "ledger-upgrade"), 0);
+	store_close(x.st);
+	unlink(x.path);
+	assert_int_equal(store_open_version(&x.st, x.path, STORE_CREATE, 3, &err), 0);
+	assert_int_equal(store_schema_version(x.st), 3);
+	rep = sfx_user(&x, "rep@us.test", NULL, 500, 80);
+	memset(&st1, 0, sizeof(st1));
+	st1.kind = STEP_EMAIL;
+	st1.subject = (char *)"Hi";
+	st1.body = (char *)"One";
+	seq = sfx_sequence(&x, "Old", SEQ_DAYS_BUSINESS, 0, 0, &st1, 1);
+	c1 = sfx_contact(&x, "ann@acme.test", NULL);
+	c2 = sfx_contact(&x, "bob@acme.test", NULL);
+	a = sfx_enroll(&x, c1, seq, rep, T0);
+	b = sfx_enroll(&x, c2, seq, rep, T0);
+	memset(&m, 0, sizeof(m));
+	m.enrollment_id = a;
+	m.step = 1;
+	m.message_id = xstrdup("old-a@cadence.test");
+	m.token = xstrdup("tok-old-a");
+	assert_int_equal(store_msg_prepare(x.st, &m, T0, &existing, &err), 0);
+	ma = m.id;
+	sent_msg_free(&m);
+	memset(&m, 0, sizeof(m));
+	m.enrollment_id = b;
+	m.step = 1;
+	m.message_id = xstrdup("old-b@cadence.test");
+	m.token = xstrdup("tok-old-b");
+	assert_int_equal(store_msg_prepare(x.st, &m, T0, &existing, &err), 0);
+	mb = m.id;
+	sent_msg_free(&m);
+	assert_int_equal(store_msg_gate(x.st, "old-a@cadence.test", "QA", T0 + 1, &gv, why,
+					sizeof(why), &err), 0);
+	assert_int_equal(gv, GATE_ACCEPT);
+	store_close(x.st);
+
+	assert_int_equal(store_open(&x.st, x.path, 0, &err), 0);
+	assert_int_equal(store_schema_version(x.st), store_schema_current());
+	assert_int_equal(store_msg_for_step(x.st, a, 1, &m, &err), 0);
+	assert_int_equal(m.id, ma);
+	assert_int_equal(m.state, MSG_WITNESSED);
+	assert_string_equal(m.queue_id, "QA");
+	assert_string_equal(m.token, "tok-old-a");
+	assert_int_equal(m.witnessed_at, T0 + 1);
+	sent_msg_free(&m);
+	assert_int_equal(store_msg_unknown(x.st, mb, "no reply", T0 + 60, T0 + 2, &err), 0);
+	assert_int_equal(store_msg_get(x.st, "old-b@cadence.test", &m, &err), 0);
+	assert_int_equal(m.state, MSG_UNKNOWN);
+	sent_msg_free(&m);
+	/* Still unique by Message-ID and by step after the rebuild. */
+	memset(&m, 0, sizeof(m));
+	m.enrollment_id = b;
+	m.step = 1;
+	m.message_id = xstrdup("other@cadence.test");
+	m.token = xstrdup("tok-other");
+	assert_int_equal(store_msg_prepare(x.st, &m, T0 + 3, &existing, &err), 0);
+	assert_int_equal(existing, 1);
+	assert_int_equal(m.id, mb);
+	sent_msg_free(&m);
+	sfx_fini(&x);
+}
+
 static void test_resume_rearms(void **state)
 {
 	struct fx *f = *state;
@@ -552,6 +700,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prepare_and_lookups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_and_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
+		cmocka_unit_test(test_upgrade_keeps_ledger),
 		cmocka_unit_test_setup_teardown(test_resume_rearms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_after_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_step, setup, teardown),

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "authres.h"
+#include "orgdomain.h"
 
 struct cur {
 	const char *s;
@@ -371,30 +372,11 @@ int authres_trusted(const char *id, char *const *trusted, size_t ntrusted)
 	return 0;
 }
 
-/* a ends with "." b (a is a subdomain of b). */
-static int subdomain_of(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	return la > lb && a[la - lb - 1] == '.' && cad_strcaseeq(a + la - lb, b);
-}
-
-/* Relaxed alignment without a public-suffix list: equal, or one is a
- * subdomain of the other and the shorter still has a dot (never a bare
- * TLD such as "com"). */
+/* Relaxed alignment as DMARC defines it: the same organizational domain
+ * (Public Suffix List, orgdomain.h). */
 static int aligned(const char *d, const char *from)
 {
-	const char *shorter;
-	if (d == NULL || from == NULL || *d == '\0')
-		return 0;
-	if (cad_strcaseeq(d, from))
-		return 1;
-	if (subdomain_of(from, d))
-		shorter = d;
-	else if (subdomain_of(d, from))
-		shorter = from;
-	else
-		return 0;
-	return strchr(shorter, '.') != NULL;
+	return cad_org_aligned(d, from);
 }
 
 static const char *domain_part(const char *v)
@@ -428,9 +410,8 @@ int authres_apply(const struct authres *ar, char *const *trusted, size_t ntruste
 			if (aligned(d, from_domain))
 				better(&v->dkim, res);
 		} else if (strcmp(r->method, "spf") == 0) {
+			/* only the MAIL FROM identity: HELO never authenticates a From */
 			const char *d = domain_part(authres_prop(r, "smtp", "mailfrom"));
-			if (d == NULL || *d == '\0')
-				d = authres_prop(r, "smtp", "helo");
 			if (aligned(d, from_domain))
 				better(&v->spf, res);
 		} else if (strcmp(r->method, "dmarc") == 0) {

@@ -11,11 +11,12 @@
  *
  * authres_parse() reads one header value into its parts. authres_apply()
  * folds one header's results for the message's From domain into a verdict:
- * dkim= counts when header.d (or the domain of header.i) is the From domain,
- * a parent or a subdomain of it (relaxed alignment without a public-suffix
- * list: never a bare TLD); spf= counts when smtp.mailfrom's domain (or
- * smtp.helo) is aligned the same way; dmarc= counts when header.from is the
- * From domain. Over several signatures the best result wins (pass first).
+ * dkim= counts when header.d (or the domain of header.i) is aligned with
+ * the From domain (relaxed, as DMARC: the same organizational domain by the
+ * Public Suffix List, orgdomain.h); spf= counts when smtp.mailfrom's domain
+ * is aligned the same way (smtp.helo never counts: HELO does not
+ * authenticate a From); dmarc= counts when header.from is the From domain.
+ * Over several signatures the best result wins (pass first).
  *
  * Guarantees: bounded (AUTHRES_MAX_* below); a value that does not parse is
  * an error saying where, and yields nothing, never part of a header.

@@ -18,6 +18,7 @@
 #include <opendkim/dkim.h>
 
 #include "dkim_verify_in.h"
+#include "orgdomain.h"
 
 static DKIM_LIB *vlib;
 
@@ -74,17 +75,7 @@ void dkimv_shutdown(void)
 
 int dkimv_aligned(const char *d, const char *from_domain)
 {
-	size_t dl, fl;
-	if (d == NULL || from_domain == NULL || *d == '\0')
-		return 0;
-	if (strcasecmp(d, from_domain) == 0)
-		return 1;
-	if (strchr(d, '.') == NULL)
-		return 0;
-	dl = strlen(d);
-	fl = strlen(from_domain);
-	return fl > dl + 1 && from_domain[fl - dl - 1] == '.' &&
-	       strcasecmp(from_domain + fl - dl, d) == 0;
+	return cad_org_aligned(d, from_domain);
 }
 
 /* Feeds the message; the verdict: the aligned passing d=, or NULL with

@@ -24,8 +24,9 @@ int dkimv_init(const char *keyfile, struct cad_err *err);
 void dkimv_shutdown(void);
 
 /* 1 when d (a signature's d= domain) is aligned with the From domain
- * from_domain: the same, or a parent of it with at least one dot
- * (relaxed alignment, never a bare top-level domain). Case-insensitive. */
+ * from_domain: relaxed alignment as DMARC defines it, the same
+ * organizational domain by the Public Suffix List (cad_org_aligned());
+ * never a public suffix. Case-insensitive. */
 int dkimv_aligned(const char *d, const char *from_domain);
 
 /* Verifies the DKIM signatures of m's kept headers and body. A valid

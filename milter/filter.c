@@ -56,7 +56,10 @@
  *                          InternalDomains recipient, or none of these:
  *                          ACCEPT. When wanted, the signal's
  *                          authentication is read (trusted
- *                          Authentication-Results, else SPF) and logged.
+ *                          Authentication-Results, else SPF) and logged;
+ *                          it counts only aligned with the From domain
+ *                          (DMARC relaxed: the same organizational domain,
+ *                          libpsl); HELO never authenticates a From.
  *   body                   streamed into the signer; kept up to BodyLimit
  *                          only when wanted; SKIP when neither
  *   end of message         1. the signature is computed;
@@ -103,6 +106,7 @@
 #include "hdr_strip.h"
 #include "policy.h"
 #include "msgid.h"
+#include "orgdomain.h"
 #include "spf.h"
 #include "store.h"
 #include "store_ledger.h"
@@ -502,14 +506,23 @@ static const char *machine_header(const struct msg_ctx *m)
 	return NULL;
 }
 
-/* The signal's authentication: trusted Authentication-Results first, else
- * SPF (libspf2 over the client address, HELO and envelope sender). */
+/* The signal's authentication, aligned with the From domain as DMARC
+ * means it (issue #9): a trusted Authentication-Results' dkim=/spf=/dmarc=
+ * (authres_apply() keeps only results aligned with the From domain), else
+ * SPF (libspf2) of the envelope sender, which counts only when the MAIL
+ * FROM domain has the From domain's organizational domain. HELO never
+ * authenticates a From: the null sender's SPF (of the HELO name) is
+ * logged and counts for nothing. DKIM (dkimv_apply, at EOM) may still
+ * authenticate what this did not. */
 static void authenticate(struct conn_ctx *cn, struct msg_ctx *m, int contact)
 {
+	const char *from_domain = m->from_addr != NULL ? cad_addr_domain(m->from_addr) : NULL;
+	const char *mf_domain = m->null_sender ? NULL : cad_addr_domain(m->env_from);
 	struct authres_verdict v;
 	enum spf_res spf_res;
-	struct sbuf why, a;
-	const char *h;
+	struct sbuf why, a, mf;
+	const char *h, *unaligned = NULL;
+	int spf_counts;
 
 	memset(&v, 0, sizeof(v));
 	for (size_t i = 0; (h = msg_header(m, "Authentication-Results", i)) != NULL; i++) {
@@ -521,33 +534,50 @@ static void authenticate(struct conn_ctx *cn, struct msg_ctx *m, int contact)
 			continue;
 		}
 		authres_apply(&ar, m->mc->conf.trusted_authserv_ids,
-			      m->mc->conf.ntrusted_authserv_ids,
-			      m->from_addr != NULL ? cad_addr_domain(m->from_addr) : NULL, &v);
+			      m->mc->conf.ntrusted_authserv_ids, from_domain, &v);
 		authres_free(&ar);
 	}
 	sbuf_init(&why);
 	if (v.spf != AR_ABSENT) {
 		spf_res = (enum spf_res)spf_res_parse(ar_verdict_name(v.spf));
 		sbuf_adds(&why, "from a trusted Authentication-Results");
+		spf_counts = 1;
 	} else {
 		spf_res = spf_check(spf, m->client_addr, cn->helo, m->env_from, &why);
+		spf_counts = from_domain != NULL && mf_domain != NULL &&
+			     cad_org_aligned(mf_domain, from_domain);
+		if (m->null_sender)
+			unaligned = "HELO does not authenticate a From";
+		else if (!spf_counts)
+			unaligned = "MAIL FROM domain not aligned with the From domain";
 	}
-	if (spf_res == SPF_RES_PASS || v.dkim == AR_PASS || v.dmarc == AR_PASS)
+	if ((spf_counts && spf_res == SPF_RES_PASS) || v.dkim == AR_PASS || v.dmarc == AR_PASS)
 		m->auth = INB_AUTH_PASS;
-	else if (spf_res == SPF_RES_FAIL || spf_res == SPF_RES_SOFTFAIL ||
-		 spf_res == SPF_RES_TEMPERROR || spf_res == SPF_RES_PERMERROR ||
+	else if ((spf_counts && (spf_res == SPF_RES_FAIL || spf_res == SPF_RES_SOFTFAIL ||
+				 spf_res == SPF_RES_TEMPERROR || spf_res == SPF_RES_PERMERROR)) ||
 		 v.dkim == AR_FAIL || v.dmarc == AR_FAIL)
 		m->auth = INB_AUTH_FAIL;
 	else
 		m->auth = INB_AUTH_NONE;
-	m->auth_detail = xasprintf("spf=%s dkim=%s dmarc=%s",
+	sbuf_init(&mf);
+	cad_printable(&mf, mf_domain != NULL ? mf_domain : "", 100);
+	m->auth_detail = xasprintf("spf=%s%s%s%s dkim=%s dmarc=%s",
 				   (int)spf_res >= 0 ? spf_res_name(spf_res) : "unknown",
+				   unaligned != NULL ? " (not aligned: " : "",
+				   unaligned != NULL ? (m->null_sender ? "helo" : mf.s) : "",
+				   unaligned != NULL ? ")" : "",
 				   ar_verdict_name(v.dkim), ar_verdict_name(v.dmarc));
 	sbuf_init(&a);
 	cad_printable(&a, m->from_addr != NULL ? m->from_addr : m->env_from, 200);
-	cad_log(CAD_LOG_INFO, "%s: inbound from %s<%s>: spf=%s (%s) dkim=%s dmarc=%s", m->qid,
-		contact ? "contact " : "", a.s, (int)spf_res >= 0 ? spf_res_name(spf_res) : "unknown",
-		why.s, ar_verdict_name(v.dkim), ar_verdict_name(v.dmarc));
+	cad_log(CAD_LOG_INFO, "%s: inbound from %s<%s>: spf=%s (%s)%s%s%s dkim=%s dmarc=%s: %s",
+		m->qid, contact ? "contact " : "", a.s,
+		(int)spf_res >= 0 ? spf_res_name(spf_res) : "unknown", why.s,
+		unaligned != NULL ? " [not counted: " : "", unaligned != NULL ? unaligned : "",
+		unaligned != NULL ? "]" : "",
+		ar_verdict_name(v.dkim), ar_verdict_name(v.dmarc),
+		m->auth == INB_AUTH_PASS ? "authenticated" :
+		m->auth == INB_AUTH_FAIL ? "failed" : "not authenticated");
+	sbuf_free(&mf);
 	sbuf_free(&a);
 	sbuf_free(&why);
 }

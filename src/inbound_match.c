@@ -20,6 +20,7 @@
 #include "freemail.h"
 #include "inbound.h"
 #include "msgid.h"
+#include "orgdomain.h"
 #include "store_ledger.h"
 
 const char *inbound_via_name(enum inbound_via v)
@@ -323,11 +324,11 @@ static char *company_domain(const struct inbound_matches *mm)
 	char *org = NULL;
 
 	if (d != NULL && !freemail_is(d))
-		org = freemail_org_domain(d);
+		org = cad_org_domain(d);
 	for (size_t i = 0; org == NULL && i < mm->n; i++) {
 		const char *cd = cad_addr_domain(mm->v[i].contact_email);
 		if (mm->v[i].scope == SEQ_SCOPE_COMPANY && cd != NULL && !freemail_is(cd))
-			org = freemail_org_domain(cd);
+			org = cad_org_domain(cd);
 	}
 	return org;
 }

@@ -1,6 +1,7 @@
 /*
- * freemail.c - the compiled-in list of free-mail providers and the
- * organizational domain rule. See freemail.h.
+ * freemail.c - the compiled-in list of free-mail providers. See
+ * freemail.h; organizational domains come from the Public Suffix List
+ * (orgdomain.h).
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <strings.h>
 
 #include "freemail.h"
+#include "orgdomain.h"
 #include "util.h"
 
 /* Exact provider domains (compared with the organizational domain and
@@ -45,81 +47,12 @@ static const char *const provider_names[] = {
 	"hotmail", "outlook", "windowslive", "yahoo", "gmx", "yandex", "aol", "zoho",
 };
 
-/* Two-label public suffixes under which organizations register names. */
-static const char *const suffixes2[] = {
-	"co.uk", "org.uk", "ac.uk", "gov.uk", "me.uk", "ltd.uk", "plc.uk", "net.uk",
-	"com.au", "net.au", "org.au", "edu.au", "gov.au", "asn.au", "id.au",
-	"co.nz", "org.nz", "net.nz", "ac.nz", "govt.nz",
-	"co.jp", "ne.jp", "or.jp", "ac.jp", "go.jp", "ad.jp", "gr.jp",
-	"co.kr", "or.kr", "ne.kr", "go.kr", "ac.kr",
-	"com.br", "net.br", "org.br", "gov.br", "edu.br",
-	"com.cn", "net.cn", "org.cn", "gov.cn", "edu.cn", "ac.cn",
-	"com.hk", "org.hk", "net.hk", "edu.hk", "gov.hk",
-	"com.tw", "org.tw", "net.tw", "edu.tw", "gov.tw",
-	"com.sg", "org.sg", "net.sg", "edu.sg", "gov.sg",
-	"com.my", "com.ph", "com.vn", "co.th", "in.th", "co.id", "or.id", "ac.id",
-	"co.in", "net.in", "org.in", "firm.in", "gen.in", "ind.in", "ac.in", "gov.in",
-	"co.za", "org.za", "net.za", "gov.za", "ac.za",
-	"com.mx", "org.mx", "gob.mx", "com.ar", "org.ar", "gob.ar", "com.co", "com.pe",
-	"com.ve", "com.uy", "com.ec", "cl.cl",
-	"com.tr", "org.tr", "net.tr", "gov.tr", "edu.tr",
-	"co.il", "org.il", "ac.il", "gov.il", "com.eg", "com.sa", "com.pk", "com.ng",
-	"co.ke", "com.ua", "org.ua", "com.ru", "org.ru", "net.ru", "msk.ru", "spb.ru",
-	"com.pl", "org.pl", "net.pl", "co.at", "or.at", "gv.at", "ac.at",
-	"com.es", "org.es", "com.pt", "com.gr", "co.hu", "com.cy", "com.mt",
-	"co.no", "com.de", "gov.it", "co.it",
-};
-
 static int in_list(const char *const *list, size_t n, const char *s, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(list[i]) == len && strncasecmp(list[i], s, len) == 0)
 			return 1;
 	return 0;
-}
-
-char *freemail_org_domain(const char *domain)
-{
-	const char *labels[128];
-	size_t n = 0, len, keep;
-	char *d, *p;
-
-	if (domain == NULL || *domain == '\0' || *domain == '[')
-		return NULL;
-	len = strlen(domain);
-	if (len > 253 + 1)
-		return NULL;
-	d = xstrdup(domain);
-	if (len > 0 && d[len - 1] == '.')   /* a root dot is not a label */
-		d[--len] = '\0';
-	cad_strlower(d);
-	for (p = d; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		      *p == '.' || *p == '_'))
-			goto bad;
-	/* Label starts, checking that none is empty. */
-	for (p = d;;) {
-		char *dot = strchr(p, '.');
-		if (n == CAD_ARRAY_LEN(labels) || (dot ? dot == p : *p == '\0'))
-			goto bad;
-		labels[n++] = p;
-		if (dot == NULL)
-			break;
-		p = dot + 1;
-	}
-	if (n < 2)
-		goto bad;
-	keep = 2;
-	if (in_list(suffixes2, CAD_ARRAY_LEN(suffixes2), labels[n - 2], strlen(labels[n - 2])))
-		keep = 3;
-	if (n < keep)
-		goto bad;   /* "co.uk" itself is a suffix, not an organization */
-	p = xstrdup(labels[n - keep]);
-	free(d);
-	return p;
-bad:
-	free(d);
-	return NULL;
 }
 
 int freemail_is(const char *domain)
@@ -132,7 +65,7 @@ int freemail_is(const char *domain)
 		return 0;
 	if (in_list(providers, CAD_ARRAY_LEN(providers), domain, strlen(domain)))
 		return 1;
-	org = freemail_org_domain(domain);
+	org = cad_org_domain(domain);
 	if (org == NULL)
 		return 0;
 	hit = in_list(providers, CAD_ARRAY_LEN(providers), org, strlen(org));

@@ -21,6 +21,7 @@
 #include "freemail.h"
 #include "inbound.h"
 #include "msgid.h"
+#include "orgdomain.h"
 #include "store.h"
 #include "store_ledger.h"
 
@@ -914,16 +915,32 @@ static void test_freemail(void **state)
 	assert_false(freemail_is("acme.test"));
 	assert_false(freemail_is("co.uk"));
 	assert_false(freemail_is(""));
-	o = freemail_org_domain("mail.EU.acme.co.uk");
+	/* the organizational domain (Public Suffix List, libpsl): only
+	 * long-established suffixes here, so that the system's list version
+	 * does not matter */
+	o = cad_org_domain("mail.EU.acme.co.uk");
 	assert_string_equal(o, "acme.co.uk");
 	free(o);
-	o = freemail_org_domain("eu.acme.test.");
+	o = cad_org_domain("eu.acme.test.");   /* unknown TLD: the "*" rule */
 	assert_string_equal(o, "acme.test");
 	free(o);
-	assert_null(freemail_org_domain("co.uk"));
-	assert_null(freemail_org_domain("localhost"));
-	assert_null(freemail_org_domain("[192.0.2.1]"));
-	assert_null(freemail_org_domain("a..b"));
+	o = cad_org_domain("www.example.org");
+	assert_string_equal(o, "example.org");
+	free(o);
+	assert_null(cad_org_domain("co.uk"));
+	assert_null(cad_org_domain("com"));
+	assert_null(cad_org_domain("localhost"));
+	assert_null(cad_org_domain("[192.0.2.1]"));
+	assert_null(cad_org_domain("a..b"));
+	assert_null(cad_org_domain(""));
+	assert_null(cad_org_domain(NULL));
+	/* relaxed alignment (DMARC): the same organizational domain */
+	assert_true(cad_org_aligned("bounce.example.org", "EXAMPLE.org"));
+	assert_true(cad_org_aligned("a.acme.co.uk", "b.acme.co.uk"));
+	assert_false(cad_org_aligned("evil.co.uk", "acme.co.uk"));
+	assert_false(cad_org_aligned("example.org.evil.example", "example.org"));
+	assert_false(cad_org_aligned("co.uk", "co.uk"));   /* a suffix aligns with nothing */
+	assert_false(cad_org_aligned(NULL, "example.org"));
 }
 
 static char *slurp(const char *path, size_t *len)

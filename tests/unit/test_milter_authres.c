@@ -168,6 +168,29 @@ static void test_apply_alignment(void **state)
 	assert_int_equal(v.dkim, AR_ABSENT);
 }
 
+/* Issue #9: HELO never authenticates a From; alignment is by the
+ * organizational domain (Public Suffix List), so a sibling under co.uk is
+ * another organization and a subdomain signature of the From's
+ * organization counts. */
+static void test_apply_helo_and_psl(void **state)
+{
+	const char *helo[] = { "mx.example.com; spf=pass smtp.helo=mail.example.org" };
+	const char *sib[] = { "mx.example.com; spf=pass smtp.mailfrom=x@evil.co.uk;"
+			      " dkim=pass header.d=evil.co.uk" };
+	const char *sub[] = { "mx.example.com; spf=pass smtp.mailfrom=x@bounce.acme.co.uk;"
+			      " dkim=pass header.d=mail.acme.co.uk" };
+	struct authres_verdict v;
+	(void)state;
+	v = verdict(helo, 1, "example.org");
+	assert_int_equal(v.spf, AR_ABSENT);
+	v = verdict(sib, 1, "acme.co.uk");
+	assert_int_equal(v.spf, AR_ABSENT);
+	assert_int_equal(v.dkim, AR_ABSENT);
+	v = verdict(sub, 1, "acme.co.uk");
+	assert_int_equal(v.spf, AR_PASS);
+	assert_int_equal(v.dkim, AR_PASS);
+}
+
 static void test_apply_old_spellings(void **state)
 {
 	const char *h[] = { "mx.example.com; spf=hardfail smtp.mailfrom=example.org",
@@ -189,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bounds),
 		cmocka_unit_test(test_apply_trusted_only),
 		cmocka_unit_test(test_apply_alignment),
+		cmocka_unit_test(test_apply_helo_and_psl),
 		cmocka_unit_test(test_apply_old_spellings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

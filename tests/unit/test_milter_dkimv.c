@@ -1,7 +1,8 @@
 /* test_milter_dkimv.c - unit tests for milter/dkim_verify_in.c: the
- * relaxed alignment of a signature's d= domain with the From domain. (The
- * verification itself is tested end to end in tests/milter/run.sh, with
- * signatures made by libopendkim and keys from a file.) */
+ * relaxed alignment (organizational domain, libpsl) of a signature's d=
+ * domain with the From domain. (The verification itself is tested end
+ * to end in tests/milter/run.sh, with signatures made by libopendkim and
+ * keys from a file.) */
 #include "config.h"
 
 #include <setjmp.h>
@@ -17,13 +18,17 @@ static void test_aligned(void **state)
 	(void)state;
 	assert_int_equal(dkimv_aligned("example.org", "example.org"), 1);
 	assert_int_equal(dkimv_aligned("Example.ORG", "example.org"), 1);
-	/* a parent of the From domain */
+	/* relaxed alignment (DMARC): the same organizational domain, so a
+	 * parent and a subdomain of the From domain both align (before issue
+	 * #9 a subdomain did not: alignment now follows DMARC exactly) */
 	assert_int_equal(dkimv_aligned("example.org", "mail.example.org"), 1);
 	assert_int_equal(dkimv_aligned("example.org", "a.b.example.org"), 1);
-	/* never a bare top-level domain */
+	assert_int_equal(dkimv_aligned("mail.example.org", "example.org"), 1);
+	assert_int_equal(dkimv_aligned("mail.acme.co.uk", "acme.co.uk"), 1);
+	/* never a public suffix, nor another organization under one */
 	assert_int_equal(dkimv_aligned("org", "example.org"), 0);
-	/* a subdomain of the From domain, or another domain: not aligned */
-	assert_int_equal(dkimv_aligned("mail.example.org", "example.org"), 0);
+	assert_int_equal(dkimv_aligned("co.uk", "acme.co.uk"), 0);
+	assert_int_equal(dkimv_aligned("evil.co.uk", "acme.co.uk"), 0);
 	assert_int_equal(dkimv_aligned("example.org", "badexample.org"), 0);
 	assert_int_equal(dkimv_aligned("ample.org", "example.org"), 0);
 	assert_int_equal(dkimv_aligned("example.org", "example.org.evil.example"), 0);

@@ -18,10 +18,15 @@
  *   Message-ID is skipped (the same reply seen twice unenrolls once).
  *
  * Trust: a signal acts only when it is authenticated: SPF/DKIM/DMARC pass
- * as the milter established it (inbound_msg.auth), or for bounces and
- * unsubscribe mail a Message-ID or token that cadence really sent. Anything
- * else is recorded as "unverified" and changes nothing (unless
- * inbound_config.act_on_unverified).
+ * aligned with the From domain as the milter established it
+ * (inbound_msg.auth), or for unsubscribe mail a token that cadence really
+ * sent. Anything else is recorded as "unverified" and changes nothing
+ * (unless inbound_config.act_on_unverified). A bounce or a complaint acts
+ * only when proven (a VERP token, a quoted Message-ID the ledger knows),
+ * whatever act_on_unverified says, and only on the enrollment and contact
+ * proven: the address suppressed is that contact's, never the one the
+ * report names; a report naming another address is recorded as
+ * INBOUND_EV_MISMATCH with both.
  *
  * Threads: no global state; the functions are safe in several threads as
  * long as each uses its own struct store (store.h).
@@ -44,6 +49,8 @@
 #define INBOUND_EV_DELAYED      EV_DELAYED
 #define INBOUND_EV_MEETING_RESP EV_MEETING_RESP
 #define INBOUND_EV_ALIAS_ADDED  EV_ALIAS_ADDED
+/* a proven bounce or complaint names another address than its contact's */
+#define INBOUND_EV_MISMATCH     "report_mismatch"
 
 #define INBOUND_MAX_MATCHES 500     /* enrollments one message may concern */
 #define INBOUND_MAX_THREAD_IDS 32   /* References entries looked at (newest first) */
@@ -171,7 +178,8 @@ enum inbound_act {
 	INB_ACT_PAUSE,           /* one enrollment until `until` (0: until resumed) */
 	INB_ACT_SUPPRESS,        /* address, kind supp */
 	INB_ACT_ADD_ALIAS,       /* address becomes an alias of contact_id */
-	INB_ACT_COMPLETE_TASK    /* task_id done, enrollment moves on at until */
+	INB_ACT_COMPLETE_TASK,   /* task_id done, enrollment moves on at until */
+	INB_ACT_TASK             /* a task for the enrollment's rep (reason: its note) */
 };
 const char *inbound_act_name(enum inbound_act a);
 

@@ -110,6 +110,18 @@ static int do_action(struct store *st, const struct inbound_action *a,
 		rc = store_task_close(st, a->task_id, TASK_DONE, a->until, cfg->actor, now, err);
 		*changed = rc == 0;
 		break;
+	case INB_ACT_TASK: {
+		struct task tk;
+		memset(&tk, 0, sizeof(tk));
+		tk.enrollment_id = a->enrollment_id;
+		tk.user_id = a->user_id;
+		tk.kind = STEP_TASK;
+		tk.due_at = now;
+		tk.note = a->reason;
+		rc = store_task_add(st, &tk, cfg->actor, now, err);
+		*changed = rc == 0;
+		break;
+	}
 	}
 	return rc;
 }
@@ -149,6 +161,9 @@ static void summarize(struct sbuf *s, const struct inbound_action *a, int change
 		break;
 	case INB_ACT_COMPLETE_TASK:
 		sbuf_addf(s, "%scompleted task %lld", sep, (long long)a->task_id);
+		break;
+	case INB_ACT_TASK:
+		sbuf_addf(s, "%sopened a task for %s", sep, a->label ? a->label : "?");
 		break;
 	}
 }

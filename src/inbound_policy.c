@@ -5,9 +5,14 @@
  *
  * The rules (issue 6, "Inbound"):
  * - an unauthenticated signal is recorded as unverified and nothing else
- *   (unless act_on_unverified); a bounce is authenticated by the id or
- *   VERP token of a message cadence sent, never by SPF; mail to a valid
- *   VERP or unsubscribe address is authenticated by its token;
+ *   (unless act_on_unverified); a bounce or a complaint is authenticated
+ *   only by the id or VERP token of a message cadence sent (never by SPF,
+ *   nor by act_on_unverified), and acts only on that message's enrollment
+ *   and contact: the address suppressed is the contact's, whatever the
+ *   report names; a report naming another address is recorded
+ *   (report_mismatch, both addresses) and that address is never acted on;
+ *   mail to a valid VERP or unsubscribe address is authenticated by its
+ *   token;
  * - human reply: unenroll (reason "replied"), the colleagues of a
  *   company-scope sequence too ("replied (who@acme.test)"); a new address
  *   on our thread is linked as an alias first; a sequence that does not
@@ -16,11 +21,15 @@
  *   return date (cal_resume_after), or ooo_default_days when none is read,
  *   when the sequence pauses on out-of-office, else record only;
  * - hard bounce: unenroll ("bounced: 5.1.1 user unknown") and suppress the
- *   bounced address; soft bounce: record, pause at the Nth; delay: record;
+ *   contact's address; soft bounce: record, pause at the Nth; delay: record;
  * - unsubscribe (request, mail to the unsubscribe address, ARF opt-out):
  *   unenroll everywhere and suppress (unsub.h);
  * - complaint: unenroll everywhere and suppress (kind complaint);
  * - meeting ACCEPTED: unenroll "meeting booked"; DECLINED/TENTATIVE: record.
+ * - challenge/response (the contact's mailbox asks the sender to prove it
+ *   is a person): pause the enrollment until resumed and open a task for
+ *   the rep ("the contact's mailbox asks to confirm the sender"); neither
+ *   a bounce nor a reply, so nothing is suppressed or unenrolled.
  * An enrollment that has already stopped only gets the record.
  */
 #include "config.h"
@@ -43,6 +52,7 @@ const char *inbound_act_name(enum inbound_act a)
 	case INB_ACT_SUPPRESS: return "suppress";
 	case INB_ACT_ADD_ALIAS: return "add-alias";
 	case INB_ACT_COMPLETE_TASK: return "complete-task";
+	case INB_ACT_TASK: return "task";
 	}
 	return "?";
 }
@@ -234,18 +244,33 @@ static int stopped(const struct inbound_target *t)
 static int trusted(const struct inbound_facts *f, const struct inbound_target *t,
 		   const struct inbound_config *cfg)
 {
+	/* A bounce or a complaint acts only on the enrollment it is proven
+	 * to belong to (a VERP token, a quoted Message-ID the ledger knows):
+	 * SPF of a mailer-daemon or a feedback loop says nothing about which
+	 * contact it concerns, and ActOnUnverified does not change that. */
+	if (f->v->cls == CLS_BOUNCE || f->v->cls == CLS_DELAY || f->v->cls == CLS_COMPLAINT)
+		return t->proven;
 	if (cfg->act_on_unverified)
 		return 1;
 	/* A secret address in the envelope is a proof in itself. */
 	if (t->proven && (t->via == VIA_VERP || t->via == VIA_UNSUB_ADDR))
 		return 1;
-	if (f->v->cls == CLS_BOUNCE || f->v->cls == CLS_DELAY)
-		return t->proven;   /* SPF of a mailer-daemon says nothing */
-	/* A feedback report that quotes the Message-ID of a message we sent
-	 * is about our mail, whoever relayed it. */
-	if (f->v->cls == CLS_COMPLAINT && t->proven)
-		return 1;
 	return f->auth == INB_AUTH_PASS;
+}
+
+/* A report (DSN, ARF) proven to concern target t that names another
+ * address than t's contact: recorded with both addresses, never acted on
+ * (what is acted on is t's contact, whatever the report says). */
+static void mismatch(struct inbound_plan *p, const struct inbound_facts *f,
+		     const struct inbound_target *t, const char *named)
+{
+	char *a = inbound_addr_spec(named);
+	if (a != NULL && t->contact_email != NULL && strcmp(a, t->contact_email) != 0) {
+		struct inbound_action *r = push(p, INB_ACT_RECORD, INBOUND_EV_MISMATCH, t);
+		r->detail = detail(f, t, "report names %s, not the contact %s: %s not acted on",
+				   a, t->contact_email, a);
+	}
+	free(a);
 }
 
 static void record(struct inbound_plan *p, const struct inbound_facts *f,
@@ -374,8 +399,10 @@ static void on_bounce(struct inbound_plan *p, const struct inbound_facts *f,
 	sbuf_init(&w);
 	bounce_words(&w, r);
 	p->why = hard ? "bounced" : "soft bounce";
+	if (r != NULL && r->address != NULL)
+		mismatch(p, f, t, r->address);
 	if (hard) {
-		addr = r && r->address ? r->address : t->contact_email;
+		addr = t->contact_email;   /* the proven contact's, never the report's */
 		if (stopped(t)) {
 			record(p, f, t, EV_BOUNCED, "hard bounce (enrollment already stopped)");
 		} else {
@@ -409,6 +436,8 @@ static void on_complaint(struct inbound_plan *p, const struct inbound_facts *f,
 	const char *fb = v->feedback_type ? v->feedback_type : "abuse";
 	char *rc;
 
+	if (v->arf_rcpt != NULL)
+		mismatch(p, f, t, v->arf_rcpt);
 	if (cad_strcaseeq(fb, "opt-out") || cad_strcaseeq(fb, "unsubscribe")) {
 		unsubscribe(p, f, t, "arf");
 		return;
@@ -419,9 +448,7 @@ static void on_complaint(struct inbound_plan *p, const struct inbound_facts *f,
 		a->reason = xasprintf("complaint (%s)", fb);
 		a->detail = detail(f, t, "complaint");
 	}
-	rc = inbound_addr_spec(v->arf_rcpt);
-	if (rc == NULL && t->contact_email)
-		rc = xstrdup(t->contact_email);
+	rc = xstrdup(t->contact_email);   /* the proven contact's, never Original-Rcpt-To */
 	if (rc && !planned(p, INB_ACT_SUPPRESS, rc)) {
 		a = push(p, INB_ACT_SUPPRESS, NULL, t);
 		a->address = rc;
@@ -460,6 +487,28 @@ static void on_meeting(struct inbound_plan *p, const struct inbound_facts *f,
 	a->detail = detail(f, t, "meeting accepted");
 }
 
+/* Challenge/response: the rep must confirm by hand; the sequence waits. */
+#define INBOUND_EV_CHALLENGE "challenge"
+static void on_challenge(struct inbound_plan *p, const struct inbound_facts *f,
+			 const struct inbound_target *t)
+{
+	static const char words[] = "the contact's mailbox asks to confirm the sender";
+	struct inbound_action *a;
+
+	if (stopped(t) || t->e.state == ENR_PAUSED) {
+		record(p, f, t, INBOUND_EV_CHALLENGE, stopped(t) ?
+		       "challenge (enrollment already stopped)" : "challenge (enrollment already paused)");
+		return;
+	}
+	a = push(p, INB_ACT_PAUSE, INBOUND_EV_CHALLENGE, t);
+	a->until = 0;
+	a->reason = xasprintf("challenge: %s", words);
+	a->detail = detail(f, t, "challenge/response: paused until resumed");
+	a = push(p, INB_ACT_TASK, NULL, t);
+	a->reason = xasprintf("Confirm the sender: %s (%s)", words,
+			      f->sender ? f->sender : "challenge/response");
+}
+
 static const char *why_of(enum cls_class c, int unsub)
 {
 	if (unsub)
@@ -472,6 +521,7 @@ static const char *why_of(enum cls_class c, int unsub)
 	case CLS_UNSUBSCRIBE: return "unsubscribed";
 	case CLS_MEETING: return "meeting";
 	case CLS_COMPLAINT: return "complaint";
+	case CLS_CHALLENGE: return "challenge";
 	case CLS_OTHER: return "other";
 	}
 	return "?";
@@ -485,7 +535,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 	/* Mail to a valid unsubscribe address asks to unsubscribe, whatever
 	 * its words; an auto-reply or a bounce sent there does not. */
 	int unsub = f->unsub_addr && v->cls != CLS_AUTOREPLY && v->cls != CLS_BOUNCE &&
-		    v->cls != CLS_DELAY;
+		    v->cls != CLS_DELAY && v->cls != CLS_CHALLENGE;
 	size_t ntrusted = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -541,6 +591,10 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 			break;
 		case CLS_MEETING:
 			on_meeting(out, f, t);
+			break;
+		case CLS_CHALLENGE:
+			if (t->via != VIA_COMPANY)
+				on_challenge(out, f, t);
 			break;
 		case CLS_OTHER:
 			break;

@@ -42,6 +42,7 @@ const char *cls_class_name(enum cls_class c)
 	case CLS_UNSUBSCRIBE: return "unsubscribe";
 	case CLS_MEETING: return "meeting";
 	case CLS_COMPLAINT: return "complaint";
+	case CLS_CHALLENGE: return "challenge";
 	case CLS_OTHER: break;
 	}
 	return "other";
@@ -583,7 +584,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 		goto done;
 	}
 	/* 2-4. machine reports */
-	if (cls_ses(&m, v) || cls_arf(&m, v) || cls_dsn(&m, v))
+	if (cls_ses(&m, v) || cls_arf(&m, v) || cls_challenge(&m, v) || cls_dsn(&m, v))
 		goto done;
 	if (m.calendar.len > 0 && v->method != NULL) {
 		/* an invitation, a cancellation, a counter-proposal: not ours to act on */
@@ -629,7 +630,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 		v->reply_evidence = "quote";
 done:
 	if (v->orig_message_id == NULL && (v->cls == CLS_BOUNCE || v->cls == CLS_DELAY ||
-	    v->cls == CLS_COMPLAINT) && m.orig_message_id != NULL)
+	    v->cls == CLS_COMPLAINT || v->cls == CLS_CHALLENGE) && m.orig_message_id != NULL)
 		v->orig_message_id = xstrdup(m.orig_message_id);
 	msg_free(&m);
 	free(buf);

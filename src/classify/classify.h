@@ -37,7 +37,9 @@ enum cls_class {
 	CLS_DELAY,          /* delivery delay warning: still being retried */
 	CLS_UNSUBSCRIBE,    /* a request to be removed */
 	CLS_MEETING,        /* iMIP/iTIP METHOD:REPLY */
-	CLS_COMPLAINT       /* ARF feedback report (RFC 5965) */
+	CLS_COMPLAINT,      /* ARF feedback report (RFC 5965) */
+	CLS_CHALLENGE       /* challenge/response: the mailbox asks the sender to
+	                     * prove it is a person; neither bounce nor reply */
 };
 
 /* One recipient of a bounce or delay notice. */
@@ -108,7 +110,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 void verdict_free(struct verdict *v);
 
 /* "reply", "autoreply", "bounce", "delay", "unsubscribe", "meeting",
- * "complaint", "other". */
+ * "complaint", "challenge", "other". */
 const char *cls_class_name(enum cls_class c);
 
 /* The verdict as a JSON object text (jansson), every field; caller frees. */

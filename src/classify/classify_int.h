@@ -69,6 +69,8 @@ int cls_reason_is_hard(const char *reason, const char *status);
 int cls_ses(struct cls_msg *m, struct verdict *v);
 /* classify_imip.c: parses an iCalendar object; 1 when it had a METHOD. */
 int cls_imip(const char *ics, size_t len, struct verdict *v);
+/* classify_challenge.c: challenge/response notices */
+int cls_challenge(struct cls_msg *m, struct verdict *v);
 /* classify_arf.c */
 int cls_arf(struct cls_msg *m, struct verdict *v);
 /* classify_auto.c */

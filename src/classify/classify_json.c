@@ -116,6 +116,10 @@ char *verdict_to_line(const struct verdict *v)
 		if (v->in_reply_to)
 			sbuf_addf(&b, " in-reply-to=<%s>", v->in_reply_to);
 		break;
+	case CLS_CHALLENGE:
+		if (v->orig_message_id)
+			sbuf_addf(&b, " orig=<%s>", v->orig_message_id);
+		break;
 	case CLS_UNSUBSCRIBE:
 	case CLS_OTHER:
 		break;

@@ -28,14 +28,14 @@
 #include "classify.h"
 #include "util.h"
 
-#define NEXP 6
+#define NEXP 7
 static const char *const exp_names[NEXP] = {
-	"reply", "autoreply", "bounce", "unsubscribe", "meeting", "other"
+	"reply", "autoreply", "bounce", "unsubscribe", "meeting", "other", "challenge"
 };
-#define NPRED 8
+#define NPRED 9
 static const enum cls_class pred_order[NPRED] = {
 	CLS_REPLY, CLS_AUTOREPLY, CLS_BOUNCE, CLS_DELAY, CLS_UNSUBSCRIBE,
-	CLS_MEETING, CLS_COMPLAINT, CLS_OTHER
+	CLS_MEETING, CLS_COMPLAINT, CLS_CHALLENGE, CLS_OTHER
 };
 
 struct row {
@@ -69,6 +69,7 @@ static int mapped(enum cls_class c)
 	case CLS_BOUNCE: case CLS_DELAY: return 2;
 	case CLS_UNSUBSCRIBE: return 3;
 	case CLS_MEETING: return 4;
+	case CLS_CHALLENGE: return 6;
 	case CLS_COMPLAINT: case CLS_OTHER: break;
 	}
 	return 5;
@@ -229,7 +230,7 @@ int main(void)
 			fp[m]++;
 			fn[f->exp]++;
 		}
-		if ((f->exp == 1 || f->exp == 2) && v->cls == CLS_REPLY)
+		if ((f->exp == 1 || f->exp == 2 || f->exp == 6) && v->cls == CLS_REPLY)
 			machine_as_reply++;
 		if (f->exp == 0 && v->cls != CLS_REPLY && v->cls != CLS_OTHER && v->cls != CLS_MEETING)
 			reply_as_stop++;
@@ -323,7 +324,7 @@ int main(void)
 	FLOOR(a_rec >= 95.0, "auto-reply recall    %6.2f%% (>= 95%%)", a_rec);
 	FLOOR(accepted_found == accepted, "meeting acceptances  %ld/%ld found", accepted_found, accepted);
 	FLOOR(false_accept == 0, "acceptances invented %ld", false_accept);
-	FLOOR(machine_as_reply == 0, "auto-replies/bounces taken for replies: %ld", machine_as_reply);
+	FLOOR(machine_as_reply == 0, "auto-replies/bounces/challenges taken for replies: %ld", machine_as_reply);
 	FLOOR(reply_as_stop == 0, "replies taken for a stop/pause class:   %ld", reply_as_stop);
 	printf("\ninformational: reason agreement (soft truth) %.2f%% (%ld/%ld rows); "
 	    "extra recipients reported %ld\n", pct(reason_ok, reason_rows), reason_ok, reason_rows,

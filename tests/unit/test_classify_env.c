@@ -192,6 +192,66 @@ static void test_daemon_with_auto_headers(void **state)
 	free(m);
 }
 
+/* A challenge dressed as a DSN (Action: failed, 4.7.0), as Boxbe does. */
+static const char challenge_dsn[] =
+	"From: Mail Delivery System <MAILER-DAEMON@boxbe.example>\n"
+	"To: bounces+tok@seller.test\n"
+	"Subject: Delivery Status Notification (Failure)\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=b1\n"
+	"\n"
+	"--b1\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"Your message to ann@buyer.test is waiting. Ann uses a screening service:\n"
+	"please confirm you are human by clicking the link below to have your\n"
+	"message delivered.\n"
+	"--b1\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; boxbe.example\n"
+	"\n"
+	"Final-Recipient: rfc822; ann@buyer.test\n"
+	"Action: failed\n"
+	"Status: 4.7.0\n"
+	"\n"
+	"--b1--\n";
+
+/* An Exim callout failure names "sender verify": a bounce, not a challenge. */
+static const char callout_bounce[] =
+	"From: Mail Delivery System <Mailer-Daemon@mx.buyer.test>\n"
+	"To: rep@seller.test\n"
+	"Subject: Mail delivery failed: returning message to sender\n"
+	"X-Failed-Recipients: ann@buyer.test\n"
+	"\n"
+	"This message was created automatically by mail delivery software.\n"
+	"\n"
+	"A message that you sent could not be delivered to one or more of its\n"
+	"recipients. This is a permanent error. The following address(es) failed:\n"
+	"\n"
+	"  ann@buyer.test\n"
+	"    SMTP error from remote mail server after RCPT TO:<ann@buyer.test>:\n"
+	"    550 5.7.1 Sender verify failed: please verify your sender address\n";
+
+static void test_challenge(void **state)
+{
+	(void)state;
+	struct verdict *v = cls_env(challenge_dsn, "", "bounces+tok@seller.test", 1);
+	assert_int_equal(v->cls, CLS_CHALLENGE);
+	assert_string_equal(cls_class_name(v->cls), "challenge");
+	verdict_free(v);
+	/* the same words from a person: not a challenge (no automated sign) */
+	v = cls("From: Ann <ann@buyer.test>\nTo: rep@seller.test\nSubject: Re: demo\n\n"
+	    "Our captcha lets visitors prove you are human in one click.\n");
+	assert_int_equal(v->cls, CLS_REPLY);
+	verdict_free(v);
+	v = cls(callout_bounce);
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
+	verdict_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_nested_report),
 		cmocka_unit_test(test_nonstandard_notices),
 		cmocka_unit_test(test_daemon_with_auto_headers),
+		cmocka_unit_test(test_challenge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * in the contact's zone (weekend, holiday), capped, or ignored when past;
  * soft bounces count to the threshold; trust (SPF for people, ids and
  * tokens for bounces); sequences that do not stop; stopped enrollments;
- * colleagues; meetings; complaints; the unsubscribe address. */
+ * colleagues; meetings; complaints; the unsubscribe address;
+ * challenge/response notices (pause and a task for the rep). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -402,6 +403,43 @@ static void test_nothing_matched(void **state)
 	done(p);
 }
 
+/* Challenge/response: pause until resumed and a task for the rep; never
+ * unenroll nor suppress; a stopped or paused enrollment only records. */
+static void test_challenge(void **state)
+{
+	struct pfx *p = fixture(CLS_CHALLENGE);
+	(void)state;
+	p->t[0].via = VIA_VERP;
+	run(p, 1);
+	assert_string_equal(p->plan.why, "challenge");
+	assert_int_equal(p->plan.n, 2);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_PAUSE);
+	assert_int_equal(p->plan.v[0].until, 0);
+	assert_string_equal(p->plan.v[0].event, "challenge");
+	assert_non_null(strstr(p->plan.v[0].reason, "asks to confirm the sender"));
+	assert_int_equal(p->plan.v[1].kind, INB_ACT_TASK);
+	assert_int_equal(p->plan.v[1].enrollment_id, 12);
+	assert_int_equal(p->plan.v[1].user_id, 5);
+	assert_non_null(strstr(p->plan.v[1].reason, "confirm the sender"));
+	assert_string_equal(inbound_act_name(p->plan.v[1].kind), "task");
+	done(p);
+
+	p = fixture(CLS_CHALLENGE);
+	p->t[0].e.state = ENR_PAUSED;
+	run(p, 1);
+	assert_int_equal(p->plan.n, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	done(p);
+
+	/* sent to the unsubscribe address, a challenge unsubscribes nobody */
+	p = fixture(CLS_CHALLENGE);
+	p->f.unsub_addr = 1;
+	run(p, 1);
+	for (size_t i = 0; i < p->plan.n; i++)
+		assert_int_not_equal(p->plan.v[i].kind, INB_ACT_UNSUBSCRIBE);
+	done(p);
+}
+
 static void test_addr_spec(void **state)
 {
 	static const struct {
@@ -457,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_meeting_and_complaint),
 		cmocka_unit_test(test_unsubscribe_address),
 		cmocka_unit_test(test_nothing_matched),
+		cmocka_unit_test(test_challenge),
 		cmocka_unit_test(test_addr_spec),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,13 @@
 /*
- * http.c - the one-click unsubscribe endpoint of cadenced. See http.h.
+ * http.c - cadenced's HTTP listener: libmicrohttpd with its limits, the
+ * store handles of its threads, and the glue to http_req.c. See http.h.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,14 +15,23 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "http_guard.h"
+#include "http_req.h"
 #include "store.h"
-#include "unsub.h"
 
-#define HTTP_BODY_MAX 1024
+#define HTTP_CONN_MEMORY (32 * 1024)   /* per connection: headers and buffers */
+
+/* One store handle per serving thread; a request borrows one. */
+struct http_pool {
+	pthread_mutex_t mu;
+	struct store **free;
+	size_t nfree, n;
+};
 
 struct http_srv {
 	struct MHD_Daemon *mhd;
-	struct store *store;          /* used only by MHD's single thread */
+	struct http_guard *guard;
+	struct http_pool pool;
 	struct cad_secret secret;
 	int port;
 };
@@ -29,115 +41,83 @@ struct http_req {
 	int too_big;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned code, const char *type,
-			     const char *text)
+/* ---- the store handles ---- */
+
+static struct store *pool_get(void *cls)
+{
+	struct http_pool *p = cls;
+	struct store *st = NULL;
+	pthread_mutex_lock(&p->mu);
+	if (p->nfree > 0)
+		st = p->free[--p->nfree];
+	pthread_mutex_unlock(&p->mu);
+	return st;   /* NULL cannot happen with one handle per thread: 503 if it did */
+}
+
+static void pool_put(void *cls, struct store *st)
+{
+	struct http_pool *p = cls;
+	pthread_mutex_lock(&p->mu);
+	p->free[p->nfree++] = st;
+	pthread_mutex_unlock(&p->mu);
+}
+
+static int pool_open(struct http_pool *p, const char *db, size_t n, struct cad_err *err)
+{
+	pthread_mutex_init(&p->mu, NULL);
+	p->free = xcalloc(n, sizeof(*p->free));
+	for (p->n = 0; p->n < n; p->n++) {
+		if (store_open(&p->free[p->n], db, 0, err) < 0)
+			return -1;
+		p->nfree = p->n + 1;
+	}
+	return 0;
+}
+
+static void pool_close(struct http_pool *p)
+{
+	size_t i;
+	if (p->free == NULL)
+		return;
+	for (i = 0; i < p->nfree; i++)
+		store_close(p->free[i]);
+	free(p->free);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static enum MHD_Result send_out(struct MHD_Connection *conn, const struct http_out *out)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	const char *body = out->body ? out->body : "";
+
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Content-Type", out->type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(conn, code, r);
+	if (out->allow != NULL)
+		MHD_add_response_header(r, "Allow", out->allow);
+	ret = MHD_queue_response(conn, out->status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-/* "ann@acme.test" -> "a**@acme.test": enough for a person to recognise. */
-static char *mask_address(const char *addr)
+/* The first call, headers read: a declared body over the bound is
+ * answered now (libmicrohttpd then closes without reading it). */
+static int declared_too_big(struct MHD_Connection *conn)
 {
-	const char *at = strchr(addr, '@');
-	if (at == NULL || at == addr)
-		return xstrdup("your address");
-	return xasprintf("%c***%s", addr[0], at);
-}
-
-static const char page_head[] =
-	"<!doctype html><html><head><meta charset=\"utf-8\">"
-	"<meta name=\"viewport\" content=\"width=device-width\"><title>Unsubscribe</title>"
-	"</head><body style=\"font-family:sans-serif;max-width:32em;margin:3em auto\">";
-
-/* The unsubscribe and its "unsubscribed" event, in one transaction (the
- * milter's path writes that event itself, with the message it came in). */
-static int unsub_record(struct store *st, const char *addr, const char *masked, cad_time_t now,
-			int *n, struct cad_err *err)
-{
-	struct event ev;
-	char *detail;
-	int rc;
-
-	if (store_begin(st, err) < 0)
-		return -1;
-	memset(&ev, 0, sizeof(ev));
-	detail = xasprintf("one-click unsubscribe (RFC 8058) for %s", masked);
-	ev.at = now;
-	ev.type = (char *)EV_UNSUBSCRIBED;
-	ev.actor = (char *)"http";
-	ev.detail = detail;
-	rc = unsub_apply(st, addr, "one-click", "http", now, n, err);
-	if (rc == 0) {
-		struct contact c;
-		memset(&c, 0, sizeof(c));
-		if (store_contact_get(st, addr, &c, err) == 0)   /* so `events --contact` finds it */
-			ev.contact_id = c.id;
-		contact_free(&c);
-		rc = store_event_add(st, &ev, err);
-	}
-	free(detail);
-	if (rc < 0) {
-		store_rollback(st);
-		return -1;
-	}
-	return store_commit(st, err);
-}
-
-static enum MHD_Result handle_unsub(struct http_srv *srv, struct MHD_Connection *conn,
-				    const char *method, const char *token, struct http_req *rq)
-{
-	char *addr = NULL, *masked, *page;
-	struct cad_err err = { "" };
-	enum MHD_Result ret;
-	int rc = unsub_token_address(srv->store, &srv->secret, token, &addr, &err);
-
-	if (rc < 0) {
-		cad_log(CAD_LOG_ERR, "unsubscribe: %s", err.msg);
-		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-			     "Temporarily unavailable, please try again later.\n");
-	}
-	if (rc == STORE_NOTFOUND)
-		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain",
-			     "This unsubscribe link is not valid.\n");
-	masked = mask_address(addr);
-	if (strcmp(method, MHD_HTTP_METHOD_GET) == 0) {
-		page = xasprintf("%s<p>Stop all further messages to %s?</p>"
-				 "<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\""
-				 " value=\"One-Click\"><button type=\"submit\">Unsubscribe</button>"
-				 "</form></body></html>\n", page_head, masked);
-		ret = reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
-		free(page);
-	} else if (rq->too_big || strstr(rq->body.s, "List-Unsubscribe=One-Click") == NULL) {
-		ret = reply(conn, MHD_HTTP_BAD_REQUEST, "text/plain",
-			    "Expected the body List-Unsubscribe=One-Click (RFC 8058).\n");
-	} else {
-		int n = 0;
-		if (unsub_record(srv->store, addr, masked, cad_now(), &n, &err) < 0) {
-			cad_log(CAD_LOG_ERR, "unsubscribe %s: %s", masked, err.msg);
-			ret = reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-				    "Temporarily unavailable, please try again later.\n");
-		} else {
-			cad_log(CAD_LOG_INFO, "unsubscribed %s by one-click (%d enrollments ended)",
-				masked, n);
-			page = xasprintf("%s<p>Done: %s will get no further messages.</p>"
-					 "</body></html>\n", page_head, masked);
-			ret = reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
-			free(page);
-		}
-	}
-	free(masked);
-	free(addr);
-	return ret;
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	unsigned long long v;
+	if (cl == NULL)
+		return 0;
+	v = strtoull(cl, &end, 10);
+	return *end != '\0' || v > HTTP_BODY_MAX;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -146,15 +126,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct http_srv *srv = cls;
 	struct http_req *rq = *con_cls;
+	struct http_env env;
+	struct http_in in;
+	struct http_out out;
+	enum MHD_Result ret;
 	(void)version;
 
 	if (rq == NULL) {
 		rq = xcalloc(1, sizeof(*rq));
 		sbuf_init(&rq->body);
 		*con_cls = rq;
-		return MHD_YES;
-	}
-	if (*upload_data_size > 0) {
+		if (!declared_too_big(conn))
+			return MHD_YES;
+		rq->too_big = 1;
+	} else if (*upload_data_size > 0) {
 		if (rq->body.len + *upload_data_size > HTTP_BODY_MAX)
 			rq->too_big = 1;
 		else
@@ -162,29 +147,53 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(url, "/healthz") == 0)
-		return reply(conn, MHD_HTTP_OK, "text/plain", "ok\n");
-	if (strncmp(url, "/u/", 3) == 0 && url[3] != '\0' && strlen(url) < 256) {
-		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-			return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET or POST\n");
-		return handle_unsub(srv, conn, method, url + 3, rq);
-	}
-	return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
+	http_guard_answering(srv->guard, conn);
+	memset(&env, 0, sizeof(env));
+	env.secret = &srv->secret;
+	env.now = cad_now();
+	env.store_get = pool_get;
+	env.store_put = pool_put;
+	env.cls = &srv->pool;
+	memset(&in, 0, sizeof(in));
+	in.method = method;
+	in.url = url;
+	in.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_CONTENT_TYPE);
+	in.body = rq->body.s;
+	in.body_len = rq->body.len;
+	in.body_too_big = rq->too_big;
+	http_answer(&env, &in, &out);
+	ret = send_out(conn, &out);   /* libmicrohttpd sends no body to HEAD */
+	http_out_free(&out);
+	return ret;
 }
 
 static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 		    enum MHD_RequestTerminationCode toe)
 {
+	struct http_srv *srv = cls;
 	struct http_req *rq = *con_cls;
-	(void)cls;
-	(void)conn;
 	(void)toe;
 	if (rq != NULL) {
 		sbuf_free(&rq->body);
 		free(rq);
 		*con_cls = NULL;
 	}
+	http_guard_completed(srv->guard, conn);
 }
+
+/* libmicrohttpd's messages (refused connections...) at debug level: under
+ * a flood they would otherwise fill the log. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[256];
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	cad_log(CAD_LOG_DEBUG, "http: %s", buf);
+}
+
+/* ---- start and stop ---- */
 
 /* Parses "host:port" / "[v6]:port" into a sockaddr. */
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, struct cad_err *err)
@@ -219,37 +228,60 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, struct 
 	return 0;
 }
 
-int http_start(struct http_srv **out, const char *listen, const char *db_path,
+static void srv_free(struct http_srv *srv)
+{
+	if (srv->mhd != NULL)
+		MHD_stop_daemon(srv->mhd);
+	http_guard_stop(srv->guard);   /* after the daemon: no connection left */
+	pool_close(&srv->pool);
+	secret_free(&srv->secret);
+	free(srv);
+}
+
+static struct MHD_Daemon *start_mhd(struct http_srv *srv, const struct cad_conf *conf,
+				    const struct sockaddr_storage *ss)
+{
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	unsigned threads = (unsigned)conf->http_threads;
+
+	if (ss->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* A pool of one is no pool: libmicrohttpd wants 0 then. */
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,   /* first */
+				MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+				MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->http_max_connections,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)conf->http_max_per_ip,
+				/* idle timeout; the absolute one is http_guard's */
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->http_request_timeout,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+				MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, srv->guard,
+				MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
+				MHD_OPTION_END);
+}
+
+int http_start(struct http_srv **out, const struct cad_conf *conf,
 	       const struct cad_secret *secret, struct cad_err *err)
 {
 	struct http_srv *srv;
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 
 	*out = NULL;
-	if (parse_listen(listen, &ss, err) < 0)
+	if (parse_listen(conf->http_listen, &ss, err) < 0)
 		return -1;
 	srv = xcalloc(1, sizeof(*srv));
 	if (secret_set(&srv->secret, secret->key, secret->len, err) < 0
-	    || store_open(&srv->store, db_path, 0, err) < 0) {
-		secret_free(&srv->secret);
-		free(srv);
+	    || pool_open(&srv->pool, conf->database, (size_t)conf->http_threads, err) < 0
+	    || http_guard_start(&srv->guard, (unsigned)conf->http_request_timeout, err) < 0) {
+		srv_free(srv);
 		return -1;
 	}
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
-				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
-				    MHD_OPTION_END);
+	srv->mhd = start_mhd(srv, conf, &ss);
 	if (srv->mhd == NULL) {
-		store_close(srv->store);
-		secret_free(&srv->secret);
-		free(srv);
-		return cad_err_set(err, "HttpListen %s: cannot listen", listen);
+		srv_free(srv);
+		return cad_err_set(err, "HttpListen %s: cannot listen", conf->http_listen);
 	}
 	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : 0;
@@ -259,12 +291,8 @@ int http_start(struct http_srv **out, const char *listen, const char *db_path,
 
 void http_stop(struct http_srv *srv)
 {
-	if (srv == NULL)
-		return;
-	MHD_stop_daemon(srv->mhd);
-	store_close(srv->store);
-	secret_free(&srv->secret);
-	free(srv);
+	if (srv != NULL)
+		srv_free(srv);
 }
 
 int http_port(const struct http_srv *srv)

@@ -1,27 +1,34 @@
 /*
  * http.h - cadenced's HTTP listener (libmicrohttpd): the one-click
- * unsubscribe URL of List-Unsubscribe (RFC 8058).
+ * unsubscribe URL of List-Unsubscribe (RFC 8058) and /healthz. What each
+ * request gets is decided in http_req.h; this is the server around it.
  *
- *   GET  /u/TOKEN   a small page that asks to confirm (link scanners and
- *                   previews fetch URLs: a GET never unsubscribes)
- *   POST /u/TOKEN   body "List-Unsubscribe=One-Click": unsubscribe (unsub.h)
- *   GET  /healthz   "ok"
- *
- * Guarantees: request bodies are bounded (1 KiB), tokens are verified with
- * the site secret before the store is asked, the answer never reveals
- * whether an address exists beyond the masked one the token already names.
+ * Guarantees (cadence.conf(5), cadenced(8)):
+ * - a client has HttpRequestTimeout seconds, counted from the connection
+ *   (or from the previous answer on a kept-alive one), to send a whole
+ *   request, however slowly it trickles its bytes (http_guard.h);
+ * - at most HttpMaxConnections connections, HttpMaxPerIP of them from one
+ *   address (more are closed at once);
+ * - HttpThreads threads serve requests, each with its own store handle,
+ *   so that a slow client, or a request waiting for the store's lock
+ *   (5 s at most), delays no other thread;
+ * - request headers are bounded by libmicrohttpd (32 KiB per connection),
+ *   bodies by HTTP_BODY_MAX (a larger Content-Length is answered 413 at
+ *   once, a larger chunked body read and dropped within the deadline).
  */
 #ifndef CADENCE_HTTP_H
 #define CADENCE_HTTP_H
 
+#include "conf.h"
 #include "secret.h"
 #include "util.h"
 
 struct http_srv;
 
-/* listen: "127.0.0.1:8025" or "[::1]:8025". The server opens its own
- * store handle on db_path and keeps a copy of the secret. */
-int http_start(struct http_srv **out, const char *listen, const char *db_path,
+/* Listens on conf->http_listen ("127.0.0.1:8025" or "[::1]:8025") with
+ * the Http* limits of conf; opens its own store handles on conf->database
+ * and keeps a copy of the secret. */
+int http_start(struct http_srv **out, const struct cad_conf *conf,
 	       const struct cad_secret *secret, struct cad_err *err);
 void http_stop(struct http_srv *srv);
 /* The port actually bound (useful with port 0 in tests). */

@@ -10,8 +10,9 @@
 #include "store_ledger.h"
 #include "unsub.h"
 
-int unsub_apply(struct store *st, const char *address, const char *via, const char *actor,
-		cad_time_t now, int *unenrolled, struct cad_err *err)
+/* unsub_apply(), also saying whether it added the suppression. */
+static int unsub_do(struct store *st, const char *address, const char *via, const char *actor,
+		    cad_time_t now, int *unenrolled, int *added, struct cad_err *err)
 {
 	struct suppression sp, match;
 	char *addr = xstrdup(address);
@@ -21,6 +22,7 @@ int unsub_apply(struct store *st, const char *address, const char *via, const ch
 	cad_addr_normalize(addr);
 	memset(&match, 0, sizeof(match));
 	reason = xasprintf("unsubscribed (%s)", via);
+	*added = 0;
 	if (store_begin(st, err) < 0)
 		goto out;
 	if (store_unenroll(st, SCOPE_CONTACT, addr, reason, actor, now, &n, err) < 0)
@@ -37,6 +39,7 @@ int unsub_apply(struct store *st, const char *address, const char *via, const ch
 		sp.note = reason;
 		if (store_suppress_add(st, &sp, actor, now, err) < 0)
 			goto fail;
+		*added = 1;
 	}
 	if (store_commit(st, err) < 0)
 		goto out;
@@ -51,6 +54,50 @@ out:
 	free(reason);
 	free(addr);
 	return rc;
+}
+
+int unsub_apply(struct store *st, const char *address, const char *via, const char *actor,
+		cad_time_t now, int *unenrolled, struct cad_err *err)
+{
+	int added;
+	return unsub_do(st, address, via, actor, now, unenrolled, &added, err);
+}
+
+int unsub_one_click(struct store *st, const char *address, const char *detail,
+		    const char *actor, cad_time_t now, int *unenrolled, int *changed,
+		    struct cad_err *err)
+{
+	struct event ev;
+	int n = 0, added = 0;
+
+	*changed = 0;
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (unsub_do(st, address, "one-click", actor, now, &n, &added, err) < 0)
+		goto fail;
+	if (n > 0 || added) {
+		struct contact c;
+		memset(&ev, 0, sizeof(ev));
+		ev.at = now;
+		ev.type = (char *)EV_UNSUBSCRIBED;
+		ev.actor = (char *)actor;
+		ev.detail = (char *)detail;
+		memset(&c, 0, sizeof(c));
+		if (store_contact_get(st, address, &c, err) == 0)   /* for `events --contact` */
+			ev.contact_id = c.id;
+		contact_free(&c);
+		if (store_event_add(st, &ev, err) < 0)
+			goto fail;
+	}
+	if (store_commit(st, err) < 0)
+		return -1;
+	if (unenrolled)
+		*unenrolled = n;
+	*changed = n > 0 || added;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
 }
 
 int unsub_token_address(struct store *st, const struct cad_secret *secret, const char *token,

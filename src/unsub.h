@@ -18,6 +18,15 @@
 int unsub_apply(struct store *st, const char *address, const char *via, const char *actor,
 		cad_time_t now, int *unenrolled, struct cad_err *err);
 
+/* The one-click unsubscribe (RFC 8058) of address: unsub_apply() and,
+ * only when that changed something (an enrollment ended or the suppression
+ * was added), one "unsubscribed" event with detail, all in one transaction.
+ * A repeat (a second click, a client's retry) records nothing: *changed is
+ * 0 then, 1 otherwise. */
+int unsub_one_click(struct store *st, const char *address, const char *detail,
+		    const char *actor, cad_time_t now, int *unenrolled, int *changed,
+		    struct cad_err *err);
+
 /* The contact address a List-Unsubscribe token stands for: the token must
  * verify with the site secret and name a message cadence recorded.
  * Returns 0 (*address set, caller frees), STORE_NOTFOUND for a token that

@@ -47,6 +47,10 @@ struct cad_conf {
 	char *scheduler_pid_file;  /* SchedulerPidFile */
 	char *submit_url;          /* SubmitURL: smtp://127.0.0.1:10026 */
 	char *http_listen;         /* HttpListen: 127.0.0.1:8025 ("" = off) */
+	int http_threads;          /* HttpThreads: threads serving HTTP requests */
+	int http_max_connections;  /* HttpMaxConnections: open HTTP connections at most */
+	int http_max_per_ip;       /* HttpMaxPerIP: of them from one address (0 = no limit) */
+	int http_request_timeout;  /* HttpRequestTimeout: seconds to send a whole request */
 	char *public_url;          /* PublicURL: base of one-click unsubscribe links */
 	int spacing_seconds;       /* SendSpacing: minimum seconds between a rep's sends */
 	int spacing_jitter;        /* SendJitter: extra random seconds, 0..N */

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "cmd_classify.h"
+#include "cmd_token.h"
+#include "cmd_webhook.h"
 #include "cmd_doctor.h"
 #include "ctl.h"
 
@@ -42,6 +44,8 @@ static const struct ctl_cmd commands[] = {
 	{ "task", cmd_task, "list, complete or skip tasks" },
 	{ "holiday", cmd_holiday, "import and list holiday calendars" },
 	{ "classify", cmd_classify, "classify messages as the milter would" },
+	{ "token", cmd_token, "add, list or revoke the HTTP API's access tokens" },
+	{ "webhook", cmd_webhook, "add, list or remove webhooks; show their delivery log" },
 };
 
 static void usage(FILE *fp)

@@ -192,6 +192,58 @@ static const char *const mig_v3[] = {
 	NULL
 };
 
+/* v5 (the HTTP API): access tokens (only their SHA-256), webhooks, the
+ * durable outbox of webhook deliveries filled by a trigger in the event's
+ * own transaction, every delivery attempt, and the index that finds a
+ * contact by its CRM id property. */
+static const char *const mig_api[] = {
+	"CREATE TABLE api_tokens ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" hash TEXT NOT NULL UNIQUE,"
+	" user_id BIGINT REFERENCES users(id),"
+	" admin INTEGER NOT NULL DEFAULT 0,"
+	" created_at BIGINT NOT NULL,"
+	" last_used_at BIGINT,"
+	" revoked_at BIGINT,"
+	" CHECK (admin = 1 OR user_id IS NOT NULL))",
+	"CREATE TABLE webhooks ("
+	" id INTEGER PRIMARY KEY,"
+	" url TEXT NOT NULL,"
+	" events TEXT,"
+	" secret TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL,"
+	" deleted INTEGER NOT NULL DEFAULT 0)",
+	"CREATE TABLE webhook_outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" webhook_id BIGINT NOT NULL REFERENCES webhooks(id),"
+	" event_id BIGINT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending','delivered','failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_at BIGINT NOT NULL DEFAULT 0,"
+	" created_at BIGINT NOT NULL,"
+	" done_at BIGINT,"
+	" UNIQUE (webhook_id, event_id))",
+	"CREATE INDEX webhook_outbox_due ON webhook_outbox (next_at) WHERE state = 'pending'",
+	"CREATE TABLE webhook_attempts ("
+	" id INTEGER PRIMARY KEY,"
+	" outbox_id BIGINT NOT NULL REFERENCES webhook_outbox(id),"
+	" at BIGINT NOT NULL,"
+	" status INTEGER,"
+	" response TEXT,"
+	" duration_ms INTEGER,"
+	" payload TEXT)",
+	"CREATE INDEX webhook_attempts_outbox ON webhook_attempts (outbox_id)",
+	"CREATE TRIGGER events_webhook_outbox AFTER INSERT ON events BEGIN"
+	" INSERT INTO webhook_outbox (webhook_id, event_id, created_at)"
+	" SELECT w.id, NEW.id, NEW.at FROM webhooks w WHERE w.deleted = 0"
+	" AND (w.events IS NULL OR instr(',' || w.events || ',', ',' || NEW.type || ',') > 0);"
+	" END",
+	"CREATE INDEX contact_props_value ON contact_props (key, value)",
+	NULL
+};
+
 /* The ledger's "unknown" state (no reply to end of data: the MTA may have
  * the message; its witness decides, src/rules/ledger.h). A CHECK
  * constraint cannot be altered, so sent_messages is rebuilt with the same
@@ -221,7 +273,7 @@ static const char *const mig_ledger_unknown[] = {
 };
 
 static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3,
-						 mig_ledger_unknown };
+						 mig_ledger_unknown, mig_api };
 
 int store_schema_current(void)
 {

@@ -210,7 +210,11 @@ static void test_hard_bounce_trust(void **state)
 {
 	struct pfx *p = fixture(CLS_BOUNCE);
 	(void)state;
-	/* The DSN names a forwarding target: that address is suppressed. */
+	/* The DSN is proven to concern ann's enrollment (it quotes our
+	 * Message-ID) but names another address (a forwarding target, or an
+	 * attacker's pick, issue #9): ann is unenrolled and ANN's address is
+	 * suppressed; the other address is only recorded, with both. (Before
+	 * issue #9 the named address was suppressed.) */
 	p->rcpt.address = (char *)"ann.fwd@elsewhere.test";
 	p->rcpt.status = (char *)"5.1.1";
 	p->rcpt.reason = "userunknown";
@@ -220,12 +224,44 @@ static void test_hard_bounce_trust(void **state)
 	p->t[0].via = VIA_ORIG_MSGID;
 	p->f.auth = INB_AUTH_FAIL;   /* SPF does not matter for a proven bounce */
 	run(p, 1);
+	assert_int_equal(p->plan.n, 3);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	assert_string_equal(p->plan.v[0].event, INBOUND_EV_MISMATCH);
+	assert_non_null(strstr(p->plan.v[0].detail, "ann.fwd@elsewhere.test"));
+	assert_non_null(strstr(p->plan.v[0].detail, "ann@acme.test"));
+	assert_int_equal(p->plan.v[1].kind, INB_ACT_UNENROLL);
+	assert_string_equal(p->plan.v[1].reason, "bounced: 5.1.1 user unknown");
+	assert_int_equal(p->plan.v[2].kind, INB_ACT_SUPPRESS);
+	assert_int_equal(p->plan.v[2].supp, SUPP_BOUNCED);
+	assert_string_equal(p->plan.v[2].address, "ann@acme.test");
+	done(p);
+
+	/* The DSN names the contact: no mismatch, the contact suppressed. */
+	p = fixture(CLS_BOUNCE);
+	p->rcpt.address = (char *)"ann@acme.test";
+	p->rcpt.hard = 1;
+	p->v.rcpts = &p->rcpt;
+	p->v.nrcpts = 1;
+	p->t[0].via = VIA_VERP;
+	run(p, 1);
 	assert_int_equal(p->plan.n, 2);
 	assert_int_equal(p->plan.v[0].kind, INB_ACT_UNENROLL);
-	assert_string_equal(p->plan.v[0].reason, "bounced: 5.1.1 user unknown");
 	assert_int_equal(p->plan.v[1].kind, INB_ACT_SUPPRESS);
-	assert_int_equal(p->plan.v[1].supp, SUPP_BOUNCED);
-	assert_string_equal(p->plan.v[1].address, "ann.fwd@elsewhere.test");
+	assert_string_equal(p->plan.v[1].address, "ann@acme.test");
+	done(p);
+
+	/* ActOnUnverified does not make an unproven bounce act. */
+	p = fixture(CLS_BOUNCE);
+	p->rcpt.address = (char *)"ann@acme.test";
+	p->rcpt.hard = 1;
+	p->v.rcpts = &p->rcpt;
+	p->v.nrcpts = 1;
+	p->t[0].via = VIA_RCPT;
+	p->t[0].proven = 0;
+	p->cfg.act_on_unverified = 1;
+	run(p, 1);
+	assert_int_equal(p->plan.n, 1);
+	assert_string_equal(p->plan.v[0].event, INBOUND_EV_UNVERIFIED);
 	done(p);
 
 	/* Matched only by the recipient's address: SPF pass proves nothing. */
@@ -353,6 +389,30 @@ static void test_meeting_and_complaint(void **state)
 	run(p, 1);
 	assert_int_equal(p->plan.n, 1);
 	assert_string_equal(p->plan.v[0].event, INBOUND_EV_UNVERIFIED);
+	done(p);
+	/* ... and not even an SPF pass makes an unproven report act (issue #9) */
+	p = fixture(CLS_COMPLAINT);
+	p->t[0].via = VIA_RCPT;
+	p->t[0].proven = 0;
+	p->f.auth = INB_AUTH_PASS;
+	run(p, 1);
+	assert_int_equal(p->plan.n, 1);
+	assert_string_equal(p->plan.v[0].event, INBOUND_EV_UNVERIFIED);
+	done(p);
+	/* A proven report naming another Original-Rcpt-To: the contact is
+	 * suppressed, the other address only recorded. */
+	p = fixture(CLS_COMPLAINT);
+	p->v.feedback_type = (char *)"abuse";
+	p->v.arf_rcpt = (char *)"<ceo@bigcorp.example>";
+	p->t[0].via = VIA_ORIG_MSGID;
+	run(p, 1);
+	assert_int_equal(p->plan.n, 3);
+	assert_string_equal(p->plan.v[0].event, INBOUND_EV_MISMATCH);
+	assert_non_null(strstr(p->plan.v[0].detail, "ceo@bigcorp.example"));
+	assert_int_equal(p->plan.v[1].kind, INB_ACT_UNENROLL_ALL);
+	assert_string_equal(p->plan.v[1].address, "ann@acme.test");
+	assert_int_equal(p->plan.v[2].kind, INB_ACT_SUPPRESS);
+	assert_string_equal(p->plan.v[2].address, "ann@acme.test");
 	done(p);
 
 	p = fixture(CLS_COMPLAINT);

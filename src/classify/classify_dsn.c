@@ -184,6 +184,11 @@ static size_t notice_end(const char *s, size_t n)
 	return end;
 }
 
+static int is_addr_char(int c)
+{
+	return isalnum(c) || c == '.' || c == '-' || c == '_' || c == '+';
+}
+
 static int local_is(const char *addr, const char *const *locals)
 {
 	const char *at = strrchr(addr, '@');
@@ -214,10 +219,86 @@ static int excluded(const struct cls_msg *m, const char *a, const char *orig_fro
 	return 0;
 }
 
+/* The recipients the returned original names in its To and Cc fields. */
+#define ORIG_MAX 32
+struct alist {
+	char *v[ORIG_MAX];
+	size_t n;
+};
+
+static void alist_free(struct alist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	l->n = 0;
+}
+
+static int alist_has(const struct alist *l, const char *a)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], a) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every addr-spec of a (possibly folded) field value. */
+static void alist_add_all(struct alist *l, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && l->n < ORIG_MAX; ) {
+		const char *at = memchr(s + i, '@', n - i);
+		if (at == NULL)
+			break;
+		size_t st = (size_t)(at - s);
+		while (st > i && !isspace((unsigned char)s[st - 1]) && s[st - 1] != '<' &&
+		    s[st - 1] != ',' && s[st - 1] != ':' && s[st - 1] != ';')
+			st--;
+		size_t e = (size_t)(at - s) + 1;
+		while (e < n && !isspace((unsigned char)s[e]) && s[e] != '>' && s[e] != ',')
+			e++;
+		char *a = cls_addr_extract(s + st, e - st);
+		if (a != NULL && !alist_has(l, a))
+			l->v[l->n++] = a;
+		else
+			free(a);
+		i = e;
+	}
+}
+
+/* The original's header block: the attached part, else the text after cut. */
+static void orig_recipients(const struct cls_msg *m, size_t cut, struct alist *out)
+{
+	const char *h = m->orig.len ? m->orig.s : m->text.s + cut;
+	size_t hn = m->orig.len ? m->orig.len : m->text.len - cut;
+	out->n = 0;
+	for (size_t i = 0; i < hn; ) {
+		const char *nl = memchr(h + i, '\n', hn - i);
+		size_t e = nl ? (size_t)(nl - h) : hn;
+		const char *l = h + i;
+		if (e == i && m->orig.len)
+			break;          /* the end of the attached header block */
+		while (l < h + e && *l == '>')
+			l++;            /* a quoted copy: "> To: ..." */
+		while (l < h + e && l > h + i && *l == ' ')
+			l++;
+		if (cad_startswith_ci(l, "To:") || cad_startswith_ci(l, "Cc:")) {
+			size_t fe = e;
+			/* continuation lines */
+			while (fe + 1 < hn && (h[fe + 1] == ' ' || h[fe + 1] == '\t')) {
+				const char *n2 = memchr(h + fe + 1, '\n', hn - fe - 1);
+				fe = n2 ? (size_t)(n2 - h) : hn;
+			}
+			alist_add_all(out, l + 3, (size_t)(h + fe - l) - 3);
+			e = fe;
+		}
+		i = e + 1;
+	}
+}
+
 /* Addresses a notice names as failed, with the text that follows each. */
 struct hit {
 	char *addr;
 	size_t line;    /* offset of the line naming it */
+	int strength;   /* line_names_recipient() of that line */
 };
 
 /* 2: the line is about a recipient in a form only failed recipients take
@@ -237,6 +318,28 @@ static int line_names_recipient(const char *l, size_t ll)
 	const char *at = memchr(l, '@', ll);
 	if (at == NULL)
 		return 0;
+	/* sendmail's "550 <addr>... User unknown" */
+	if (i + 4 < ll && isdigit((unsigned char)l[i]) && isdigit((unsigned char)l[i + 1]) &&
+	    isdigit((unsigned char)l[i + 2]) && l[i + 3] == ' ' && l[i + 4] == '<')
+		return 2;
+	/* a failure stated, then the address closing the line:
+	 * "Delivery failed 20 attempts: addr" */
+	size_t z = ll;
+	while (z > 0 && (isspace((unsigned char)l[z - 1]) || l[z - 1] == '.' || l[z - 1] == '>'))
+		z--;
+	size_t y = z;
+	while (y > 0 && !isspace((unsigned char)l[y - 1]))
+		y--;
+	if (y > i && memchr(l + y, '@', z - y) != NULL && l[y - 1] != '\t' &&
+	    (cls_memcasestr(l, y, "failed") || cls_memcasestr(l, y, "undeliverable") ||
+	     cls_memcasestr(l, y, "unknown") || cls_memcasestr(l, y, "rejected")))
+		return 2;
+	/* the line starts with the address: "addr: 550 ...", "addr on <date>" */
+	size_t w = i;
+	while (w < ll && !isspace((unsigned char)l[w]))
+		w++;
+	if (memchr(l + i, '@', w - i) != NULL && cls_memcasestr(l, ll, "wrote") == NULL)
+		return 2;
 	/* the line is (almost) only the address: Exim, Domino, Exchange 2003 */
 	size_t words = 0;
 	for (size_t j = i; j < ll; j++)
@@ -264,7 +367,7 @@ static int line_names_recipient(const char *l, size_t ll)
 }
 
 static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
-    const char *orig_from, struct hit *hits, size_t max)
+    const char *orig_from, const struct alist *orig, int strict, struct hit *hits, size_t max)
 {
 	size_t nh = 0;
 	for (int pass = 0; pass < 2 && nh == 0; pass++) {
@@ -291,8 +394,16 @@ static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
 					size_t wend = (size_t)(at - s) + 256 < e ? (size_t)(at - s) + 256 : e;
 					char *a = cls_addr_extract(s + st, wend - st);
 					size_t adv = (size_t)(at - s) + 1;
-					if (a != NULL && !(strength == 2 ? (m->from && strcmp(a, m->from) == 0) :
-					    excluded(m, a, orig_from)) &&
+					int known = a != NULL && alist_has(orig, a);
+					/* the second pass, over any line, takes only what the
+					 * original says it was sent to: no evidence, no guess */
+					if (a != NULL && strict && pass == 1 && strength == 0 && !known) {
+						free(a);
+						a = NULL;
+					}
+					if (a != NULL && (known ? !(m->from && strcmp(a, m->from) == 0) :
+					    !(strength == 2 ? (m->from && strcmp(a, m->from) == 0) :
+					    excluded(m, a, orig_from))) &&
 					    strstr(a, "..") == NULL) {
 						size_t k;
 						for (k = 0; k < nh; k++)
@@ -301,6 +412,7 @@ static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
 						if (k == nh) {
 							hits[nh].addr = a;
 							hits[nh].line = i;
+							hits[nh].strength = strength;
 							nh++;
 							a = NULL;
 						}
@@ -539,6 +651,50 @@ static size_t list_start(const char *s, size_t n)
 	return nl ? (size_t)(nl - s) + 1 : 0;
 }
 
+/* Where a notice starts offering other addresses (a directory's
+ * suggestions, a list of similar names), or `to`. */
+static size_t suggestions_start(const char *s, size_t from, size_t to)
+{
+	static const char *const marks[] = {
+		"did you mean", "similar address", "similar name", "possible match",
+		"suggested address", "you may want to try", "alternative address",
+		"meinten sie", "vouliez-vous dire", NULL
+	};
+	size_t end = to;
+	for (int i = 0; marks[i]; i++) {
+		const char *p = cls_memcasestr(s + from, end - from, marks[i]);
+		if (p != NULL) {
+			while (p > s + from && p[-1] != '\n')
+				p--;
+			if ((size_t)(p - s) > from)
+				end = (size_t)(p - s);
+		}
+	}
+	return end;
+}
+
+/* A notice naming many addresses: when some of them are what the original
+ * was sent to, those and the ones on recipient lines are the failed ones;
+ * the rest, named in passing, is explanation. */
+static size_t keep_known(struct hit *hits, size_t nh, const struct alist *orig)
+{
+	size_t known = 0;
+	if (nh < 3)
+		return nh;
+	for (size_t k = 0; k < nh; k++)
+		known += alist_has(orig, hits[k].addr);
+	if (known == 0 || known == nh)
+		return nh;
+	size_t w = 0;
+	for (size_t k = 0; k < nh; k++) {
+		if (hits[k].strength == 2 || alist_has(orig, hits[k].addr))
+			hits[w++] = hits[k];
+		else
+			free(hits[k].addr);
+	}
+	return w;
+}
+
 static char *orig_from_addr(const struct cls_msg *m, const char *s, size_t n, size_t cut)
 {
 	const char *h = m->orig.len ? m->orig.s : s + cut;
@@ -562,13 +718,21 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	const char *xfr = cls_header(m, "X-Failed-Recipients");
 	char *notice = cls_one_line(s, cut, 4 * DIAG_MAX);
 	struct hit hits[CLS_MAX_RCPTS];
+	struct alist orig;
+	orig_recipients(m, cut, &orig);
 	size_t from = list_start(s, cut);
-	size_t nh = find_hits(m, s + from, cut - from, ofrom, hits, CLS_MAX_RCPTS);
+	/* a directory's suggestions ("did you mean ...") name no failed recipient */
+	size_t scan = suggestions_start(s, from, cut);
+	/* after "the following recipients:" any address line is evidence;
+	 * elsewhere only the forms recipients take, or the original's To/Cc */
+	size_t nh = find_hits(m, s + from, scan - from, ofrom, &orig, from == 0, hits,
+	    CLS_MAX_RCPTS);
 	if (nh == 0 && from > 0)
-		nh = find_hits(m, s, cut, ofrom, hits, CLS_MAX_RCPTS);
+		nh = find_hits(m, s, scan, ofrom, &orig, 1, hits, CLS_MAX_RCPTS);
 	else
 		for (size_t k = 0; k < nh; k++)
 			hits[k].line += from;
+	nh = keep_known(hits, nh, &orig);
 
 	if (xfr != NULL) {
 		/* authoritative list; the text gives each one's context */
@@ -644,26 +808,20 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	}
 	free(ofrom);
 	free(notice);
+	alist_free(&orig);
 }
 
+/* The original's only recipient, when it had exactly one (To and Cc):
+ * with several, which one failed is not known and is not guessed. */
 static char *returned_to(const struct cls_msg *m, size_t cut)
 {
-	const char *h = m->orig.len ? m->orig.s : m->text.s + cut;
-	size_t hn = m->orig.len ? m->orig.len : m->text.len - cut;
-	for (size_t i = 0; i < hn; ) {
-		const char *nl = memchr(h + i, '\n', hn - i);
-		size_t e = nl ? (size_t)(nl - h) : hn;
-		if (e == i)
-			break;  /* end of the header block */
-		if (cad_startswith_ci(h + i, "To:")) {
-			char *a = cls_addr_extract(h + i + 3, e - i - 3);
-			if (a && (m->to == NULL || strcmp(a, m->to) != 0))
-				return a;
-			free(a);
-		}
-		i = e + 1;
-	}
-	return NULL;
+	struct alist orig;
+	char *r = NULL;
+	orig_recipients(m, cut, &orig);
+	if (orig.n == 1 && (m->to == NULL || strcmp(orig.v[0], m->to) != 0))
+		r = xstrdup(orig.v[0]);
+	alist_free(&orig);
+	return r;
 }
 
 static void decide(struct verdict *v, int delay_hint)
@@ -722,6 +880,75 @@ static char *near_text(const char *s, size_t n, const char *addr,
 	return context_of(s, from, to);
 }
 
+/* A recipient field with a bare local part or screen name ("rfc822;
+ * kijitora"): the original's To/Cc address with that local part, when
+ * exactly one has it; else unknown (NULL), never a guessed domain. */
+/* "kijitora at example.com" (or "kijitora of", "on") in the notice: the
+ * text completing a bare local part with its domain. */
+static char *local_at_domain(const char *t, size_t n, const char *lp, size_t k)
+{
+	for (const char *p = t; p && (size_t)(p - t) + k < n; p++) {
+		p = cls_memcasestr(p, n - (size_t)(p - t), lp);
+		if (p == NULL)
+			return NULL;
+		if (p > t && is_addr_char((unsigned char)p[-1]))
+			continue;
+		const char *q = p + k;
+		size_t left = n - (size_t)(q - t);
+		while (left > 0 && (*q == '>' || *q == '"' || *q == '\'')) /* <local> at ... */
+			q++, left--;
+		static const char *const joins[] = { " at ", " @ ", " on ", " of ", NULL };
+		for (int j = 0; joins[j]; j++) {
+			size_t jl = strlen(joins[j]);
+			if (left > jl && strncasecmp(q, joins[j], jl) == 0) {
+				const char *d = q + jl;
+				size_t dl = 0;
+				while (dl < left - jl && (isalnum((unsigned char)d[dl]) || d[dl] == '-' ||
+				    d[dl] == '.'))
+					dl++;
+				while (dl > 0 && d[dl - 1] == '.')
+					dl--;
+				if (dl > 3 && memchr(d, '.', dl) != NULL)
+					return xasprintf("%.*s@%.*s", (int)k, lp, (int)dl, d);
+			}
+		}
+	}
+	return NULL;
+}
+
+static char *complete_local(const char *field, const struct alist *orig,
+    const char *text, size_t tn)
+{
+	if (field == NULL)
+		return NULL;
+	const char *semi = strchr(field, ';');
+	const char *p = semi ? semi + 1 : field;
+	while (*p == ' ' || *p == '<' || *p == '"')
+		p++;
+	size_t k = strcspn(p, " >\"@");
+	if (k == 0 || k > 64 || p[k] == '@')
+		return NULL;
+	char *found = NULL;
+	for (size_t i = 0; i < orig->n; i++) {
+		const char *at = strrchr(orig->v[i], '@');
+		if (at && (size_t)(at - orig->v[i]) == k && strncasecmp(orig->v[i], p, k) == 0) {
+			if (found != NULL) {
+				free(found);
+				return NULL;
+			}
+			found = xstrdup(orig->v[i]);
+		}
+	}
+	if (found == NULL) {
+		char *lp = xstrndup(p, k);
+		found = local_at_domain(text, tn, lp, k);
+		free(lp);
+		if (found != NULL)
+			cad_strlower(found);
+	}
+	return found;
+}
+
 /* DSN fields written into the text itself (a report whose MIME structure
  * was lost, or an MTA that inlines them): from the first field line on. */
 static void inline_dsn(struct cls_msg *m)
@@ -746,6 +973,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 	int report = m->dsn_report || (m->has_report && m->content_type &&
 	    strstr(m->content_type, "delivery-status") != NULL);
 
+	int unresolved = 0;     /* the report named recipients none of which we could read */
 	if (m->dsn.len == 0)
 		inline_dsn(m);
 
@@ -755,10 +983,15 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 		parse_fields(m->dsn.s, m->dsn.len, &recs, &nrecs);
 		size_t cut = notice_end(m->text.s, m->text.len);
 		char *notice = cls_one_line(m->text.s, cut, 4 * DIAG_MAX);
+		struct alist orig;
+		orig_recipients(m, cut, &orig);
 		for (size_t i = 0; i < nrecs; i++) {
 			char *a = recs[i].final ? addr_of_field(recs[i].final) : NULL;
 			if (a == NULL && recs[i].orig)
 				a = addr_of_field(recs[i].orig);
+			if (a == NULL)
+				a = complete_local(recs[i].final ? recs[i].final : recs[i].orig, &orig,
+				    m->text.s, cut);
 			struct cls_rcpt *r = a ? cls_add_rcpt(v, a) : NULL;
 			if (r != NULL && r->reason == NULL) {
 				/* the notice's words near the address help a bare status */
@@ -777,6 +1010,8 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 			rec_free(&recs[i]);
 		free(recs);
 		free(notice);
+		alist_free(&orig);
+		unresolved = nrecs > 0 && v->nrcpts == 0;
 		if (v->nrcpts > 0) {
 			decide(v, 0);
 			v->rule = v->cls == CLS_OTHER ? "dsn-success" : "dsn";
@@ -805,7 +1040,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 		return 0;
 	int delay = is_delay_notice(m, m->text.s, cut);
 	text_recipients(m, v, delay ? "delayed" : "failed");
-	if (v->nrcpts == 0 && (report || xfr || daemon)) {
+	if (v->nrcpts == 0 && !unresolved && (report || xfr || daemon)) {
 		/* nobody named: the returned message's To, when it had one */
 		char *to = returned_to(m, cut);
 		if (to != NULL) {

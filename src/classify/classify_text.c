@@ -50,6 +50,29 @@ static int is_domain_char(int c)
 	return isalnum(c) || c == '-' || c == '.';
 }
 
+/* A domain literal "[192.0.2.1]" / "[IPv6:2001:db8::1]" at s[b]; its end or b. */
+static size_t domain_literal(const char *s, size_t n, size_t b)
+{
+	if (b >= n || s[b] != '[')
+		return b;
+	size_t e = b + 1;
+	while (e < n && e - b < 64 && (isalnum((unsigned char)s[e]) || s[e] == '.' || s[e] == ':'))
+		e++;
+	return e < n && s[e] == ']' && e > b + 1 ? e + 1 : b;
+}
+
+/* Transport prefixes some MTAs glue to the address ("smtp=a@b", "rfc822=a@b"). */
+static size_t skip_prefix(const char *s, size_t a, size_t at)
+{
+	static const char *const pfx[] = { "smtp=", "rfc822=", "smtp:", "rfc822:", NULL };
+	for (int k = 0; pfx[k]; k++) {
+		size_t l = strlen(pfx[k]);
+		if (at - a > l && strncasecmp(s + a, pfx[k], l) == 0)
+			return a + l;
+	}
+	return a;
+}
+
 char *cls_addr_extract(const char *s, size_t n)
 {
 	if (s == NULL)
@@ -58,20 +81,48 @@ char *cls_addr_extract(const char *s, size_t n)
 		if (s[i] != '@')
 			continue;
 		size_t a = i, b = i + 1;
-		while (a > 0 && is_local_char((unsigned char)s[a - 1]))
-			a--;
-		while (b < n && is_domain_char((unsigned char)s[b]))
-			b++;
-		/* trim dots a sentence or the local part may leave around it */
-		while (a < i && s[a] == '.')
-			a++;
-		while (b > i + 1 && s[b - 1] == '.')
-			b--;
+		if (a > 1 && s[a - 1] == '"') {
+			/* a quoted local part: "john smith"@example.com */
+			size_t q = a - 1;
+			while (q > 0 && s[q - 1] != '"' && s[q - 1] != '\n' && a - q < 66)
+				q--;
+			if (q > 0 && s[q - 1] == '"')
+				a = q - 1;
+		}
+		if (a == i) {
+			while (a > 0 && is_local_char((unsigned char)s[a - 1]))
+				a--;
+			/* trim dots a sentence or the local part may leave around it */
+			while (a < i && s[a] == '.')
+				a++;
+			a = skip_prefix(s, a, i);
+		}
+		size_t lit = domain_literal(s, n, b);
+		if (lit > b) {
+			b = lit;
+		} else {
+			while (b < n && is_domain_char((unsigned char)s[b]))
+				b++;
+			while (b > i + 1 && s[b - 1] == '.')
+				b--;
+			if (b > i + 1 && memchr(s + i + 1, '.', b - i - 1) == NULL)
+				continue;
+		}
 		if (a == i || b == i + 1)
 			continue;
-		if (memchr(s + i + 1, '.', b - i - 1) == NULL)
-			continue;
 		char *addr = xstrndup(s + a, b - a);
+		if (addr[0] == '"') {
+			/* quotes that protect nothing but dots are dropped, as the
+			 * bounce parsers write it: "a..b"@c -> a..b@c */
+			size_t ql = (size_t)(strchr(addr + 1, '"') - addr);
+			int plain = 1;
+			for (size_t k = 1; k < ql; k++)
+				plain &= is_local_char((unsigned char)addr[k]);
+			if (plain && ql > 1) {
+				memmove(addr + ql, addr + ql + 1, strlen(addr + ql + 1) + 1);
+				memmove(addr, addr + 1, strlen(addr + 1) + 1);
+			}
+		}
 		cad_strlower(addr);
 		return addr;
 	}

@@ -223,6 +223,87 @@ static void test_human_mentioning_bounce_is_not_one(void **state)
 	verdict_free(v);
 }
 
+/* A report whose delivery-status block names the recipient as given. */
+static struct verdict *dsn_with(const char *final, const char *orig_to, const char *text)
+{
+	char *m = xasprintf(
+	    "From: MAILER-DAEMON@mx.buyer.test\nTo: rep@seller.test\n"
+	    "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\n%s\n"
+	    "--b\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.buyer.test\n\n"
+	    "Final-Recipient: %s\nAction: failed\nStatus: 5.1.1\n\n"
+	    "--b\nContent-Type: text/rfc822-headers\n\n"
+	    "From: rep@seller.test\nTo: %s\nSubject: hi\nMessage-ID: <s1@seller.test>\n\n"
+	    "--b--\n", text, final, orig_to);
+	struct verdict *v = cls(m);
+	free(m);
+	return v;
+}
+
+static void test_recipient_forms(void **state)
+{
+	(void)state;
+	/* smtp= prefixes and angle brackets go */
+	struct verdict *v = dsn_with("rfc822; <smtp=Ann@Buyer.test>", "ann@buyer.test", "Sorry.");
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
+	verdict_free(v);
+	/* an address literal is an address */
+	v = dsn_with("rfc822; ann@[192.0.2.7]", "ann@[192.0.2.7]", "Sorry.");
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "ann@[192.0.2.7]");
+	verdict_free(v);
+	/* a quoted local part that needs its quotes keeps them */
+	v = dsn_with("rfc822; \"ann smith\"@buyer.test", "x@buyer.test", "Sorry.");
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "\"ann smith\"@buyer.test");
+	verdict_free(v);
+	/* a bare local part: the original's To with that local part */
+	v = dsn_with("rfc822; ann", "Ann <ann@buyer.test>, bob@buyer.test", "Sorry.");
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
+	verdict_free(v);
+	/* ... or the domain the text gives it */
+	v = dsn_with("rfc822; screenname", "list@seller.test",
+	    "The screen name screenname at aol.example is not accepting mail.");
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "screenname@aol.example");
+	verdict_free(v);
+	/* ... never a guessed domain: unknown */
+	v = dsn_with("rfc822; screenname", "list@seller.test", "Sorry.");
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->nrcpts, 0);
+	verdict_free(v);
+}
+
+static void test_text_recipients_evidence(void **state)
+{
+	(void)state;
+	/* a directory's suggestions are not failed recipients */
+	struct verdict *v = cls(
+	    "From: postmaster@buyer.test\nTo: rep@seller.test\nSubject: Undeliverable: hi\n\n"
+	    "Delivery has failed to these recipients:\n\n"
+	    "jon.smith@buyer.test\n\n"
+	    "Did you mean one of these?\n"
+	    "john.smith@buyer.test\n"
+	    "jon.smyth@buyer.test\n"
+	    "jonathan.smith@buyer.test\n");
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "jon.smith@buyer.test");
+	verdict_free(v);
+	/* nobody named and the original went to two: unknown, not the first */
+	v = cls("From: MAILER-DAEMON@mx.buyer.test\nTo: rep@seller.test\n"
+	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"
+	    "------ This is a copy of the message, including all the headers. ------\n"
+	    "From: rep@seller.test\nTo: ann@buyer.test, bob@buyer.test\nSubject: hi\n\nhello\n");
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->nrcpts, 0);
+	verdict_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +316,8 @@ int main(void)
 		cmocka_unit_test(test_delay_and_success),
 		cmocka_unit_test(test_ses_notification),
 		cmocka_unit_test(test_human_mentioning_bounce_is_not_one),
+		cmocka_unit_test(test_recipient_forms),
+		cmocka_unit_test(test_text_recipients_evidence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

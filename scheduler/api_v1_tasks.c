@@ -1,0 +1,186 @@
+/*
+ * api_v1_tasks.c - a rep's task queue over the API:
+ *
+ *   GET  /v1/tasks?userId=&state=open|done|skipped|all
+ *   POST /v1/tasks/{id}/complete
+ *   POST /v1/tasks/{id}/skip
+ *
+ * Closing a task the sequence waits on moves the enrollment to its next
+ * step, due by the sequence's calendar counted from now (as cadencectl task
+ * complete does); a rep's token sees and closes only that rep's tasks.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "cal.h"
+#include "rules.h"
+
+static json_t *task_json(const struct task_view *v)
+{
+	json_t *o = json_object();
+	api_set(o, "id", api_idstr(v->t.id));
+	api_set(o, "kind", json_string(step_kind_name(v->t.kind)));
+	api_set(o, "state", json_string(task_state_name(v->t.state)));
+	api_set(o, "enrollmentId", api_idstr(v->t.enrollment_id));
+	api_set(o, "step", json_integer(v->t.step));
+	api_set(o, "contactEmail", api_str(v->contact_email));
+	api_set(o, "sequenceName", api_str(v->sequence_name));
+	api_set(o, "userId", api_idstr(v->t.user_id));
+	api_set(o, "userEmail", api_str(v->user_email));
+	api_set(o, "dueAt", api_time(v->t.due_at));
+	api_set(o, "note", api_str(v->t.note));
+	api_set(o, "createdAt", api_time(v->t.created_at));
+	api_set(o, "closedAt", api_time(v->t.closed_at));
+	return o;
+}
+
+void api_v1_tasks(struct api_call *c)
+{
+	static const char *const params[] = { "userId", "state", NULL };
+	struct cad_err err = { "" };
+	struct task_view *v = NULL;
+	struct user rep;
+	size_t n = 0, i;
+	const char *state = api_query(c, "state");
+	int st = TASK_OPEN, rc;
+	json_t *o, *a;
+
+	if (api_query_only(c, params) < 0)
+		return;
+	if (state != NULL) {
+		if (strcmp(state, "open") == 0) st = TASK_OPEN;
+		else if (strcmp(state, "done") == 0) st = TASK_DONE;
+		else if (strcmp(state, "skipped") == 0) st = TASK_SKIPPED;
+		else if (strcmp(state, "all") == 0) st = -1;
+		else {
+			api_error(c, CAT_VALIDATION, "state: one of open, done, skipped, all");
+			return;
+		}
+	}
+	memset(&rep, 0, sizeof(rep));
+	rc = api_acting_rep(c, api_query(c, "userId"), "userId", 0, &rep);
+	if (rc < 0)
+		return;
+	if (store_tasks(c->st, rc == 0 ? rep.email : NULL, st, &v, &n, &err) < 0) {
+		api_store_error(c, &err);
+		user_free(&rep);
+		return;
+	}
+	a = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, task_json(&v[i]));
+	o = json_object();
+	api_set(o, "results", a);
+	api_reply(c, 200, o);
+	store_task_views_free(v, n);
+	user_free(&rep);
+}
+
+/* When the step after `step` is due, counted from now (the calendar rules
+ * of the enrollment); now itself when they cannot be applied (cadenced
+ * then pauses the enrollment saying why). */
+static int next_due(struct api_call *c, int64_t enr, int step, cad_time_t *due)
+{
+	struct cad_err err = { "" }, rerr = { "" };
+	struct enrollment e;
+	struct sequence s;
+	struct contact k;
+	struct user u;
+	struct rules r;
+	int rc = 0, lr;
+
+	memset(&e, 0, sizeof(e));
+	memset(&s, 0, sizeof(s));
+	memset(&k, 0, sizeof(k));
+	memset(&u, 0, sizeof(u));
+	memset(&r, 0, sizeof(r));
+	holiday_list_init(&r.hol);
+	*due = c->req->now;
+	if (store_enrollment_get(c->st, enr, &e, &err) != 0
+	    || store_sequence_get_id(c->st, e.sequence_id, &s, &err) != 0
+	    || store_contact_get_id(c->st, e.contact_id, &k, &err) != 0
+	    || store_user_get_id(c->st, e.user_id, &u, &err) != 0) {
+		rc = api_store_error(c, &err);
+		goto out;
+	}
+	if (step < 0 || (size_t)step >= s.nsteps)
+		goto out;
+	lr = rules_load(c->st, &s, k.tz, u.tz, &r, &rerr);
+	if (lr == RULES_ESTORE)
+		rc = api_store_error(c, &rerr);
+	else if (lr != 0 || cal_next_due(&r.cal, c->req->now, s.steps[step].delay_days,
+					 s.steps[step].delay_minutes, due, &rerr) != 0)
+		*due = c->req->now;
+out:
+	rules_free(&r);
+	user_free(&u);
+	contact_free(&k);
+	sequence_free(&s);
+	enrollment_free(&e);
+	return rc;
+}
+
+static void close_task(struct api_call *c, enum task_state to)
+{
+	static const char *const f_none[] = { NULL };
+	struct cad_err err = { "" };
+	struct task_view *t = NULL;
+	cad_time_t due;
+	json_t *o = NULL;
+	int64_t id;
+	int rc;
+
+	if (api_parse_id(c->seg[0], &id) < 0) {
+		api_error(c, CAT_NOT_FOUND, "taskId: no task %s", c->seg[0]);
+		return;
+	}
+	if (c->req->body_len > 0 && api_body_object(c, f_none, &o) < 0)
+		return;
+	rc = store_task_get(c->st, id, &t, &err);
+	if (rc < 0) {
+		api_store_error(c, &err);
+		goto out;
+	}
+	if (rc == STORE_NOTFOUND) {
+		api_error(c, CAT_NOT_FOUND, "taskId: no task %s", c->seg[0]);
+		goto out;
+	}
+	if (!api_may_act_for(c, t->t.user_id)) {
+		api_error(c, CAT_SCOPES, "task %s is another rep's", c->seg[0]);
+		goto out;
+	}
+	if (t->t.state != TASK_OPEN) {
+		api_error(c, CAT_CONFLICT, "task %s: already %s", c->seg[0],
+			  task_state_name(t->t.state));
+		goto out;
+	}
+	if (next_due(c, t->t.enrollment_id, t->t.step, &due) < 0)
+		goto out;
+	if (store_task_close(c->st, id, to, due, c->actor, c->req->now, &err) != 0) {
+		api_store_error(c, &err);
+		goto out;
+	}
+	store_task_views_free(t, 1);
+	t = NULL;
+	if (store_task_get(c->st, id, &t, &err) != 0)
+		api_store_error(c, &err);
+	else
+		api_reply(c, 200, task_json(t));
+out:
+	if (t)
+		store_task_views_free(t, 1);
+	json_decref(o);
+}
+
+void api_v1_task_complete(struct api_call *c)
+{
+	close_task(c, TASK_DONE);
+}
+
+void api_v1_task_skip(struct api_call *c)
+{
+	close_task(c, TASK_SKIPPED);
+}

@@ -12,7 +12,8 @@
  *  - Exchange's rule engine: X-Auto-Response-Suppress together with
  *    X-MS-Exchange-Inbox-Rules-Loop (either alone is ordinary Outlook mail);
  *  - subjects that out-of-office responders write, in English, German,
- *    French, Spanish, Dutch, Italian and Portuguese.
+ *    French, Spanish, Dutch, Italian, Portuguese, Polish, Swedish, Danish,
+ *    Norwegian, Czech, Japanese and Chinese.
  * The return date is read from the subject and the text (classify_date.c).
  *
  * Unsubscribe: the subject or the first line of the text is only the word
@@ -41,7 +42,18 @@ static const char *const ooo_subjects[] = {
 	"automatisch antwoord", "afwezigheidsbericht", "afwezig", "niet op kantoor",
 	"risposta automatica", "fuori sede", "fuori ufficio", "assenza",
 	"resposta automática", "resposta automatica", "fora do escritório",
-	"ausente", "ausência", NULL
+	"ausente", "ausência",
+	/* pl */ "automatyczna odpowiedź", "automatyczna odpowiedz", "poza biurem",
+	"nieobecność", "nieobecnosc",
+	/* sv */ "automatiskt svar", "frånvaro", "frånvarande", "inte på kontoret",
+	"ej på kontoret",
+	/* da, no */ "automatisk svar", "automatisk besvarelse", "fraværende", "fravær",
+	"ikke på kontoret", "ikke tilstede", "ikke til stede",
+	/* cs */ "automatická odpověď", "automaticka odpoved", "mimo kancelář", "nepřítomnost",
+	"nepřítomen", "mimo kancelar",
+	/* ja */ "自動応答", "自動返信", "不在通知", "不在のお知らせ", "外出中",
+	/* zh */ "自动回复", "自動回覆", "自动答复", "自動答覆", "不在办公室", "不在辦公室",
+	"休假中", NULL
 };
 
 static int subject_says_ooo(const char *s)

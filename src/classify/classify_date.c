@@ -2,13 +2,17 @@
  * classify_date.c - the return date an out-of-office reply states.
  *
  * Looks for a "back on / until" word in English, German, French, Spanish,
- * Dutch, Italian or Portuguese and reads the first date written after it
- * (within a short window) in one of the usual forms: 2026-03-15,
- * 15.03.2026, 15/03/26, 15.3., "15 March 2026", "March 15th, 2026",
- * "15. März", "15 de marzo de 2026", "le 15 mars", "15 maart", ... Numeric
- * dates are read day first (the European order) unless only month first
- * makes sense (03/15/2026). Without a year the caller's reference year is
- * used. Pure: no clock, no locale.
+ * Dutch, Italian, Portuguese, Polish, Swedish, Danish, Norwegian or Czech
+ * and reads the first date written after it (within a short window) in one
+ * of the usual forms: 2026-03-15, 15.03.2026, 15/03/26, 15.3., "15. 3.
+ * 2026", "15 March 2026", "March 15th, 2026", "15. März", "15 de marzo de
+ * 2026", "le 15 mars", "15 maart", "15 marca", "15. března", "den 15 mars",
+ * ... Numeric dates are read day first (the European order) unless only
+ * month first makes sense (03/15/2026). Japanese and Chinese write the
+ * date first and the word after it or around it: "3月15日まで",
+ * "2026年3月15日に戻ります", "将于3月16日返回" (full-width digits too).
+ * Without a year the caller's reference year is used. Pure: no clock, no
+ * locale.
  */
 #include "config.h"
 
@@ -31,6 +35,13 @@ static const char *const triggers[] = {
 	/* nl */ "tot en met", "tot ", "terug op", "weer aanwezig", "vanaf",
 	/* it */ "fino al", "fino a", "rientro il", "rientrerò il", "di ritorno il", "dal ",
 	/* pt */ "até ao", "até o", "até", "retorno em", "regresso a", "volto em", "a partir de",
+	/* pl */ "do dnia", "wracam", "powrót", "z powrotem", "będę dostępny", "będę dostępna",
+	"od dnia", "do ",
+	/* sv */ "till och med", "t.o.m.", "tillbaka", "åter den", "åter ", "från och med",
+	"fram till", "till den", "till ",
+	/* da, no */ "til og med", "t.o.m", "tilbage", "tilbake", "igen den", "frem til",
+	"indtil", "inntil", "fra den", "fra og med", "til ",
+	/* cs */ "až do", "vrátím se", "zpět", "zpátky", "do ",
 	NULL
 };
 
@@ -53,6 +64,21 @@ static const struct month months[] = {
 	{ "janeiro", 1 }, { "fevereiro", 2 }, { "março", 3 }, { "marco", 3 }, { "maio", 5 },
 	{ "junho", 6 }, { "julho", 7 }, { "setembro", 9 }, { "outubro", 10 }, { "novembro", 11 },
 	{ "dezembro", 12 },
+	/* pl (nominative and genitive: "15 marca") */
+	{ "styczeń", 1 }, { "stycznia", 1 }, { "luty", 2 }, { "lutego", 2 }, { "marzec", 3 },
+	{ "marca", 3 }, { "kwiecień", 4 }, { "kwietnia", 4 }, { "maj", 5 }, { "maja", 5 },
+	{ "czerwiec", 6 }, { "czerwca", 6 }, { "lipiec", 7 }, { "lipca", 7 }, { "sierpień", 8 },
+	{ "sierpnia", 8 }, { "wrzesień", 9 }, { "września", 9 }, { "październik", 10 },
+	{ "października", 10 }, { "listopad", 11 }, { "listopada", 11 }, { "grudzień", 12 },
+	{ "grudnia", 12 },
+	/* sv, da, no (others shared with en/de/nl/fr) */
+	{ "augusti", 8 }, { "marts", 3 }, { "desember", 12 },
+	/* cs (nominative and genitive: "15. března") */
+	{ "leden", 1 }, { "ledna", 1 }, { "únor", 2 }, { "února", 2 }, { "březen", 3 },
+	{ "března", 3 }, { "duben", 4 }, { "dubna", 4 }, { "květen", 5 }, { "května", 5 },
+	{ "červen", 6 }, { "června", 6 }, { "červenec", 7 }, { "července", 7 }, { "srpen", 8 },
+	{ "srpna", 8 }, { "září", 9 }, { "říjen", 10 }, { "října", 10 }, { "listopadu", 11 },
+	{ "prosinec", 12 }, { "prosince", 12 },
 	/* abbreviations (matched as whole words, with or without a dot) */
 	{ "jan", 1 }, { "feb", 2 }, { "mar", 3 }, { "apr", 4 }, { "jun", 6 }, { "jul", 7 },
 	{ "aug", 8 }, { "sep", 9 }, { "sept", 9 }, { "oct", 10 }, { "nov", 11 }, { "dec", 12 },
@@ -130,7 +156,16 @@ static int year_of(const struct tok *t)
 static int sep_is(const struct tok *a, const struct tok *b, char sep)
 {
 	const char *p = a->s + a->n;
-	return b->s == p + 1 && *p == sep;
+	/* "15. 3. 2026": Czech, Slovak and Polish put a space after the dot */
+	return (b->s == p + 1 && *p == sep) || (sep == '.' && b->s == p + 2 && *p == '.' &&
+	    p[1] == ' ');
+}
+
+/* Does token t start with the UTF-8 text u (a CJK date mark)? */
+static int tok_starts(const struct tok *t, const char *u)
+{
+	size_t k = strlen(u);
+	return !t->num && t->n >= k && memcmp(t->s, u, k) == 0;
 }
 
 static int emit(int y, int m, int d, char out[11])
@@ -143,11 +178,31 @@ static int emit(int y, int m, int d, char out[11])
 	return 1;
 }
 
+/* A CJK date at t[i]: "3月15日", "2026年3月15日" (i at the year). */
+static int cjk_date(const struct tok *t, size_t k, size_t i, int ref_year, char out[11],
+    int *had_year)
+{
+	int y = ref_year;
+	*had_year = 0;
+	if (t[i].num && t[i].n == 4 && i + 2 < k && tok_starts(&t[i + 1], "年")) {
+		y = year_of(&t[i]);
+		*had_year = 1;
+		i += 2;
+	}
+	if (i + 3 < k && t[i].num && t[i].n <= 2 && tok_starts(&t[i + 1], "月") &&
+	    t[i + 2].num && t[i + 2].n <= 2 && (tok_starts(&t[i + 3], "日") ||
+	    tok_starts(&t[i + 3], "号")))
+		return y > 0 && emit(y, num(&t[i]), num(&t[i + 2]), out);
+	return 0;
+}
+
 /* The first date in tokens t[0..k). */
 static int date_in(const struct tok *t, size_t k, int ref_year, char out[11], int *had_year)
 {
 	*had_year = 1;
 	for (size_t i = 0; i < k; i++) {
+		if (t[i].num && cjk_date(t, k, i, ref_year, out, had_year))
+			return 1;
 		/* 2026-03-15 */
 		if (t[i].num && t[i].n == 4 && i + 2 < k && sep_is(&t[i], &t[i + 1], '-') &&
 		    sep_is(&t[i + 1], &t[i + 2], '-')) {
@@ -210,15 +265,87 @@ static int date_in(const struct tok *t, size_t k, int ref_year, char out[11], in
 	return 0;
 }
 
+/* Japanese and Chinese: a date followed by "until / back / in the office"
+ * ("まで", "に戻", "出社", "返回", "回来", "上班", "为止") or preceded by
+ * "until / will on" ("至", "到", "直到", "将于", "將於"). */
+static int cjk_return(const char *text, size_t n, int ref_year, char out[11], int *had_year)
+{
+	static const char *const after[] = {
+		"まで", "に戻", "へ戻", "戻り", "より出社", "に出社", "から出社", "出社",
+		"返回", "回来", "回來", "回到", "上班", "为止", "為止", "回复", "回覆", NULL
+	};
+	static const char *const before[] = {
+		"至", "到", "直到", "将于", "將於", "于", "於", "预计", NULL
+	};
+	struct tok t[256];
+	size_t k = tokenize(text, n, t, CAD_ARRAY_LEN(t));
+	for (size_t i = 0; i < k; i++) {
+		char d[11];
+		int hy = 0;
+		if (!t[i].num || !cjk_date(t, k, i, ref_year, d, &hy))
+			continue;
+		/* the text right after the day mark, and right before the date */
+		size_t di = i + (t[i].n == 4 ? 5 : 3);
+		const char *a = t[di].s + 3, *end = text + n;
+		size_t an = (size_t)(end - a) < 24 ? (size_t)(end - a) : 24;
+		const char *b = t[i].s - (t[i].s - text < 12 ? t[i].s - text : 12);
+		int hit = 0;
+		for (int j = 0; after[j] && !hit; j++)
+			hit = cls_memcasestr(a, an, after[j]) != NULL;
+		for (int j = 0; before[j] && !hit; j++)
+			hit = cls_memcasestr(b, (size_t)(t[i].s - b), before[j]) != NULL;
+		if (hit) {
+			memcpy(out, d, 11);
+			*had_year = hy;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Full-width digits and slashes (０-９, ／) as ASCII, for CJK text. */
+static char *halfwidth(const char *s, size_t n, size_t *outn)
+{
+	char *o = xmalloc(n + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; ) {
+		const unsigned char *u = (const unsigned char *)s + i;
+		if (i + 2 < n && u[0] == 0xef && u[1] == 0xbc && u[2] >= 0x90 && u[2] <= 0x99) {
+			o[k++] = (char)('0' + (u[2] - 0x90));
+			i += 3;
+		} else if (i + 2 < n && u[0] == 0xef && u[1] == 0xbc && u[2] == 0x8f) {
+			o[k++] = '/';
+			i += 3;
+		} else {
+			o[k++] = s[i++];
+		}
+	}
+	o[k] = '\0';
+	*outn = k;
+	return o;
+}
+
+static int latin_return(const char *text, size_t n, int ref_year, char out[11], int *had_year);
+
 int cls_return_date(const char *text, size_t n, int ref_year, char out[11], int *had_year)
 {
-	int dummy;
+	int dummy, r;
+	size_t hn;
 	if (had_year == NULL)
 		had_year = &dummy;
 	*had_year = 0;
 	out[0] = '\0';
 	if (text == NULL)
 		return 0;
+	char *h = halfwidth(text, n, &hn);
+	r = latin_return(h, hn, ref_year, out, had_year) ||
+	    cjk_return(h, hn, ref_year, out, had_year);
+	free(h);
+	return r;
+}
+
+static int latin_return(const char *text, size_t n, int ref_year, char out[11], int *had_year)
+{
 	const char *best = NULL;
 	/* the earliest trigger in the text that is followed by a date */
 	/* bounded: the first few "until" words are where a responder says it */

@@ -1,7 +1,8 @@
 /*
  * test_classify_date.c - out-of-office replies and the return date they
- * state, in English, German, French, Spanish, Dutch, Italian and
- * Portuguese, in the usual written forms; a date without a year takes the
+ * state, in English, German, French, Spanish, Dutch, Italian, Portuguese,
+ * Polish, Swedish, Danish, Norwegian, Czech, Japanese and Chinese, in the
+ * usual written forms; a date without a year takes the
  * message's year (the next one when it would lie before the message).
  */
 #include "config.h"
@@ -44,6 +45,33 @@ static const struct ooo_case cases[] = {
 	{ "Resposta automática: Quick question",
 	  "Estou ausente até 15 de março de 2026.", "2026-03-15" },
 	{ "Out of Office", "I am travelling with limited access to email.", "" },
+	/* pl */
+	{ "Automatyczna odpowiedź: Quick question",
+	  "Jestem poza biurem do 15.03.2026 r. W pilnych sprawach proszę o kontakt z biurem.",
+	  "2026-03-15" },
+	{ "Automatyczna odpowiedź", "Dzień dobry, wracam 16 marca.", "2026-03-16" },
+	/* sv */
+	{ "Automatiskt svar: Quick question",
+	  "Jag är på semester till och med 15 mars 2026 och har begränsad tillgång till e-post.",
+	  "2026-03-15" },
+	{ "Frånvaro", "Hej! Jag är tillbaka måndag den 16/3.", "2026-03-16" },
+	/* da */
+	{ "Automatisk svar: Quick question",
+	  "Jeg er på ferie og er tilbage den 16. marts 2026.", "2026-03-16" },
+	/* no */
+	{ "Automatisk svar: Quick question",
+	  "Jeg er fraværende til og med 15. mars og har begrenset tilgang til e-post.", "2026-03-15" },
+	/* cs */
+	{ "Automatická odpověď: Quick question",
+	  "Dobrý den, do 15. 3. 2026 jsem mimo kancelář.", "2026-03-15" },
+	{ "Automatická odpověď", "Jsem na dovolené, zpět budu 16. března.", "2026-03-16" },
+	/* ja: the date first, the word after it; full-width digits */
+	{ "自動応答: Quick question",
+	  "誠に勝手ながら、3月15日（日）まで休暇をいただいております。", "2026-03-15" },
+	{ "不在通知", "２０２６年３月１６日に戻ります。", "2026-03-16" },
+	/* zh */
+	{ "自动回复: Quick question", "您好，我正在休假，将于2026年3月16日返回办公室。", "2026-03-16" },
+	{ "自動回覆", "我將於3月16日回到辦公室。", "2026-03-16" },
 };
 
 static void test_return_dates(void **state)

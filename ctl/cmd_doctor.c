@@ -12,7 +12,9 @@
  *   secret     exists; owned by the service user; mode 0600 or stricter
  *   socket     Postfix's smtpd_milters and non_smtpd_milters (postconf,
  *              per-service overrides from postconf -P, the chroot column of
- *              postconf -M) lead to Socket; the socket answers a milter
+ *              postconf -M) lead to Socket, for every smtpd service and
+ *              cleanup (a service with receive_override_options=no_milters
+ *              is left out on purpose); the socket answers a milter
  *              negotiation, connected to as Postfix's mail_owner
  *   domain     Domain is in relay_domains; transport_maps sends it to
  *              discard: (what the milter does not consume is dropped)
@@ -632,6 +634,13 @@ static void check_milter_lists(struct doc *d, struct svc *sv, size_t n)
 		char *list, *act = NULL;
 		if (!is_smtpd && !is_cleanup)
 			continue;
+		list = svc_param(d, &sv[i], "receive_override_options");
+		if (list != NULL && strstr(list, "no_milters") != NULL) {
+			/* A re-injection port that turns milters off on purpose. */
+			free(list);
+			continue;
+		}
+		free(list);
 		list = svc_param(d, &sv[i], is_smtpd ? "smtpd_milters" : "non_smtpd_milters");
 		if (list_has_sock(d, list ? list : "", sv[i].chroot, &act)) {
 			nwith += is_smtpd;
@@ -650,9 +659,11 @@ static void check_milter_lists(struct doc *d, struct svc *sv, size_t n)
 		       "no smtpd service's smtpd_milters leads to %s (queue directory %s)", d->sock,
 		       d->queue_dir);
 	else if (without.len)
-		report(d, DOC_WARN, "socket", "add unix:cadence/milter.sock to those lists (a -o "
-		       "smtpd_milters= of a service replaces main.cf's)",
-		       "these services do not pass mail to cadence-milter: %s", without.s);
+		report(d, DOC_FAIL, "socket", "name unix:cadence/milter.sock (relative to the queue "
+		       "directory: right chrooted or not) in those lists; a -o smtpd_milters= of a "
+		       "service replaces main.cf's", "these services do not reach cadence-milter at "
+		       "%s (an absolute unix: path is read inside the chroot only when the service "
+		       "is chrooted): %s", d->sock, without.s);
 	else
 		report(d, DOC_OK, "socket", NULL, "smtpd_milters of %d smtpd service%s and "
 		       "non_smtpd_milters lead to %s", nsmtpd, nsmtpd == 1 ? "" : "s", d->sock);

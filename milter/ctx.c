@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "act.h"
 #include "dkim_sign.h"
+#include "msgid.h"
 #include "storepool.h"
 
 struct conn_ctx *conn_new(void)
@@ -99,6 +101,7 @@ void msg_end(struct conn_ctx *c)
 		free(m->own[i].rcpt);
 	free(m->own);
 	free(m->msgid);
+	free(m->first_msgid);
 	free(m->auth_detail);
 	mconf_release(m->mc);
 	free(m);
@@ -118,10 +121,25 @@ void msg_set_qid(struct msg_ctx *m, const char *qid)
 	}
 }
 
+void msg_note_msgid(struct msg_ctx *m, const char *value)
+{
+	char *bare = act_bare_msgid(value);
+	m->nmsgids++;
+	if (bare != NULL && m->mc != NULL &&
+	    msgid_verify(&m->mc->secret, bare, NULL) == TOKEN_VALID)
+		m->msgid_ours = 1;
+	if (m->nmsgids == 1)
+		m->first_msgid = bare;
+	else
+		free(bare);
+}
+
 int msg_add_header(struct msg_ctx *m, const char *name, const char *value)
 {
 	size_t add = strlen(name) + strlen(value) + 3;   /* ": " + newline, roughly as sent */
 	size_t limit = m->mc != NULL ? m->mc->conf.header_limit : 65536;
+	if (cad_strcaseeq(name, "Message-ID"))
+		msg_note_msgid(m, value);
 	if (m->hdr_overflow)
 		return -1;
 	if (m->nhdrs >= MILTER_MAX_HEADERS || m->hdr_bytes + add > limit) {

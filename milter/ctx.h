@@ -72,7 +72,13 @@ struct msg_ctx {
 	} *own;
 	size_t nown;
 
-	char *msgid;              /* the Message-ID header value, or NULL */
+	char *msgid;              /* the Message-ID (bare), when exactly one; or NULL */
+	/* Message-ID fields, noted as they come and regardless of the header
+	 * caps, so that whether a message is sequence mail is decided before
+	 * any limit applies to it (issue #9): */
+	size_t nmsgids;           /* Message-ID fields seen */
+	char *first_msgid;        /* the first one's bare value, or NULL */
+	int msgid_ours;           /* one of them verifies with the site secret */
 	/* what the end of message does (decided at EOH) */
 	int do_inbound;           /* classify and hand to inbound_handle() */
 	int do_enroll;            /* enroll by address (an enroll+SEQ recipient) */
@@ -109,8 +115,13 @@ struct store *conn_store(struct conn_ctx *c, struct cad_err *err);
 struct msg_ctx *msg_begin(struct conn_ctx *c);
 void msg_end(struct conn_ctx *c);
 void msg_set_qid(struct msg_ctx *m, const char *qid);
-/* Adds a header; -1 (and hdr_overflow set) when a cap refuses it. */
+/* Adds a header; -1 (and hdr_overflow set) when a cap refuses it. A
+ * Message-ID field is noted first in any case (msg_note_msgid). */
 int msg_add_header(struct msg_ctx *m, const char *name, const char *value);
+/* Counts a Message-ID field and verifies it with the site secret (an
+ * HMAC, no SQL); keeps the first one's bare value. Bounded by what the MTA
+ * passes; kept outside HeaderLimit and MILTER_MAX_HEADERS. */
+void msg_note_msgid(struct msg_ctx *m, const char *value);
 /* The nth (0-based) header called name (case-insensitive), or NULL. */
 const char *msg_header(const struct msg_ctx *m, const char *name, size_t n);
 /* Keeps up to BodyLimit bytes; returns 1 once the cap is reached. */

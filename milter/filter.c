@@ -25,14 +25,24 @@
  *                          own addresses (enroll+SEQ, unsubscribe+TOKEN,
  *                          bounces+TOKEN @Domain: inbound_own_address, no
  *                          SQL) remembered; internal/external noted
- *   headers                kept, within HeaderLimit and MILTER_MAX_HEADERS
- *   end of headers         OUTBOUND (not the null sender, unless its
+ *   headers                kept, within HeaderLimit and MILTER_MAX_HEADERS;
+ *                          each Message-ID field is also counted and
+ *                          verified as it comes (msg_note_msgid), beyond
+ *                          those caps
+ *   end of headers         THE GATE DECIDES FIRST: outbound mail with a
+ *                          Message-ID that verifies with the site secret
+ *                          (msgid_verify, no SQL) is SEQUENCE mail,
+ *                          m->cls = MAIL_SEQUENCE, before any limit, so
+ *                          that a sequence message beyond HeaderLimit or
+ *                          MILTER_MAX_HEADERS, or with a second
+ *                          Message-ID, is tempfailed, never passed on
+ *                          unsigned and unwitnessed. Then the limits
+ *                          (a person's mail beyond them: ACCEPT).
+ *                          OUTBOUND (not the null sender, unless its
  *                          Message-ID verifies):
- *                          - Message-ID verifies with the site secret
- *                            (msgid_verify, no SQL): SEQUENCE mail,
- *                            m->cls = MAIL_SEQUENCE (failures now fail
- *                            closed); signed when the From has a
- *                            SigningTable entry; the gate runs at EOM
+ *                          - SEQUENCE mail (failures fail closed):
+ *                            signed when the From has a SigningTable
+ *                            entry; the gate runs at EOM
  *                          - otherwise a rep's mail: signed only with
  *                            SignAllOutbound; an enroll+SEQ recipient sets
  *                            do_enroll; another own recipient do_inbound;
@@ -403,16 +413,9 @@ static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 {
 	const struct dkim_key *key = NULL;
 	struct cad_err err = { "" };
-	enum token_verdict tv = TOKEN_MALFORMED;
 	int sign;
 
-	if (m->msgid != NULL)
-		tv = msgid_verify(&m->mc->secret, m->msgid, NULL);
-	if (tv == TOKEN_VALID) {
-		/* From here on every failure fails closed (policy.c). */
-		m->cls = MAIL_SEQUENCE;
-		cad_log(CAD_LOG_DEBUG, "%s: sequence mail (its Message-ID verifies)", m->qid);
-	}
+	/* m->cls: sequence mail was recognised in cb_eoh, before the limits */
 	if (m->from_addr != NULL)
 		key = dkim_tables_lookup(&m->mc->dkim, m->from_addr);
 	sign = key != NULL && cn->addhdrs && (m->cls == MAIL_SEQUENCE || m->mc->conf.sign_all);
@@ -640,6 +643,21 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	if (m == NULL)
 		return SMFIS_CONTINUE;
 	refresh_qid(ctx, m);
+	if (m->nmsgids == 1) {
+		m->msgid = m->first_msgid;
+		m->first_msgid = NULL;
+	}
+	/* The gate decides first (issue #9): outbound mail with a Message-ID
+	 * field that verifies (noted as the headers came, whatever the caps)
+	 * is sequence mail before any limit applies, so that from here every
+	 * failure, the limits too, fails closed (policy.c). */
+	if (m->outbound && m->msgid_ours) {
+		m->cls = MAIL_SEQUENCE;
+		cad_log(CAD_LOG_DEBUG, "%s: sequence mail (its Message-ID verifies)", m->qid);
+		if (m->nmsgids > 1)
+			return failure(ctx, cn, FAIL_LIMIT, "sequence mail with more than one "
+				       "Message-ID field: it cannot be read whole");
+	}
 	if (m->hdr_overflow) {
 		char detail[128];
 		snprintf(detail, sizeof(detail), "headers exceed HeaderLimit (%zu bytes) or %d fields",
@@ -649,13 +667,9 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	from = msg_header(m, "From", 0);
 	if (from != NULL && msg_header(m, "From", 1) == NULL)
 		m->from_addr = from_address(from);
-	if (msg_header(m, "Message-ID", 1) == NULL && msg_header(m, "Message-ID", 0) != NULL)
-		m->msgid = act_bare_msgid(msg_header(m, "Message-ID", 0));
 	/* Null-sender mail from the inside is Postfix's own DSNs: inbound
 	 * handling; but a verifying Message-ID always meets the gate. */
-	if (m->outbound && (!m->null_sender ||
-			    (m->msgid != NULL &&
-			     msgid_verify(&m->mc->secret, m->msgid, NULL) == TOKEN_VALID)))
+	if (m->outbound && (!m->null_sender || m->cls == MAIL_SEQUENCE))
 		return outbound_eoh(ctx, cn, m);
 	return inbound_eoh(ctx, cn, m);
 }

@@ -29,6 +29,7 @@
 #include "store.h"
 #include "submit.h"
 #include "util.h"
+#include "webhook.h"
 
 static volatile sig_atomic_t got_stop;
 static volatile sig_atomic_t got_hup;
@@ -213,6 +214,7 @@ int main(int argc, char **argv)
 
 	do {
 		struct sched_stats st;
+		struct webhook_stats ws;
 		cad_time_t now = have_now ? fixed_now : cad_now();
 		char buf[CAD_TIME_BUFSZ];
 		memset(&st, 0, sizeof(st));
@@ -228,6 +230,8 @@ int main(int argc, char **argv)
 			cad_log(CAD_LOG_ERR, "pass failed: %s", err.msg);
 			rc = 1;
 		}
+		if (webhook_deliver(s.store, now, 100, &ws, &err) < 0)   /* webhook.h */
+			cad_log(CAD_LOG_ERR, "webhook deliveries: %s", err.msg);
 		cad_log(once ? CAD_LOG_INFO : CAD_LOG_DEBUG,
 			"pass at %s: %d sent, %d reconciled, %d deferred, %d retried, %d failed, "
 			"%d tasks, %d finished", cad_time_format(now, buf, sizeof(buf)), st.sent,

@@ -184,18 +184,42 @@ static int deliver_one(struct store *st, const struct webhook_job *j, cad_time_t
 	return rc;
 }
 
+/* 1 when hook is in the list of hooks that failed this round. */
+static int failed_before(const int64_t *failed, size_t nfailed, int64_t hook)
+{
+	size_t i;
+	for (i = 0; i < nfailed; i++)
+		if (failed[i] == hook)
+			return 1;
+	return 0;
+}
+
 int webhook_deliver(struct store *st, cad_time_t now, size_t max, struct webhook_stats *stats,
 		    struct cad_err *err)
 {
 	struct webhook_job *jobs = NULL;
-	size_t n = 0, i;
+	int64_t *failed;
+	size_t n = 0, nfailed = 0, i;
+	struct timespec t0;
 	int rc = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	if (store_webhook_due(st, now, max, &jobs, &n, err) < 0)
 		return -1;
-	for (i = 0; i < n && rc == 0; i++)
+	failed = xcalloc(n + 1, sizeof(*failed));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n && rc == 0; i++) {
+		int before = stats->retried + stats->failed;
+		/* A receiver that just failed waits for its next round; the
+		 * scheduler's pass never waits long behind webhooks. */
+		if (failed_before(failed, nfailed, jobs[i].hook.id)
+		    || elapsed_ms(&t0) > WEBHOOK_ROUND_MS)
+			continue;
 		rc = deliver_one(st, &jobs[i], now, stats, err);
+		if (stats->retried + stats->failed > before)
+			failed[nfailed++] = jobs[i].hook.id;
+	}
+	free(failed);
 	store_webhook_jobs_free(jobs, n);
 	return rc;
 }

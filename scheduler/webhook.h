@@ -30,6 +30,7 @@
 #define WEBHOOK_TIMEOUT 10
 #define WEBHOOK_RETRY_FOR (24 * 3600)
 #define WEBHOOK_EXCERPT 512
+#define WEBHOOK_ROUND_MS 15000   /* a round starts no attempt after this */
 
 struct webhook_stats {
 	int delivered, retried, failed;
@@ -42,7 +43,9 @@ char *webhook_signature(const char *secret, cad_time_t t, const char *body);
 /* The delay before attempt n+1 after n failed ones (n >= 1). */
 cad_time_t webhook_backoff(int n);
 
-/* Delivers at most max due deliveries at now. -1 only on a store error. */
+/* Delivers at most max due deliveries at now, oldest first; starts no
+ * attempt after WEBHOOK_ROUND_MS, nor to a webhook whose attempt failed in
+ * this round (it waits for its retry time). -1 only on a store error. */
 int webhook_deliver(struct store *st, cad_time_t now, size_t max, struct webhook_stats *stats,
 		    struct cad_err *err);
 

@@ -15,7 +15,8 @@
  *              postconf -M) lead to Socket, for every smtpd service and
  *              cleanup (a service with receive_override_options=no_milters
  *              is left out on purpose); the socket answers a milter
- *              negotiation, connected to as Postfix's mail_owner
+ *              negotiation, connected to as Postfix's mail_owner (nothing
+ *              listening is a WARN: doctor runs before the first start)
  *   domain     Domain is in relay_domains; transport_maps sends it to
  *              discard: (what the milter does not consume is dropped)
  *   submit     the master.cf service of SubmitURL's port carries the
@@ -679,12 +680,19 @@ static void check_answers(struct doc *d)
 		       d->sock, d->mail_owner);
 		return;
 	}
+	if (e == ENOENT || e == ECONNREFUSED) {
+		/* Not started yet (the install walk runs doctor before the start);
+		 * everything else about the socket is a real fault. */
+		report(d, DOC_WARN, "socket", "systemctl start cadence-milter (Postfix passes mail "
+		       "without the milter meanwhile)", "cadence-milter is not running: nothing "
+		       "listens on %s", d->sock);
+		return;
+	}
 	if (e == EACCES || e == EPERM)
 		fix = xasprintf("usermod -a -G %s %s (the socket's directory and the socket are "
 				"the group's), then restart Postfix", d->user, d->mail_owner);
 	else
-		fix = xasprintf("start cadence-milter (systemctl start cadence-milter); "
-				"Socket in cadence.conf must be %s", d->sock);
+		fix = xasprintf("restart cadence-milter; Socket in cadence.conf must be %s", d->sock);
 	report(d, DOC_FAIL, "socket", fix, "%s does not answer %s: %s", d->sock, d->mail_owner,
 	       e > 0 && e < 255 ? strerror(e) : "the check could not run");
 	free(fix);

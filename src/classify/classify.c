@@ -495,8 +495,8 @@ static void take_envelope(struct cls_msg *m, const struct cls_envelope *env)
 }
 
 /* Mail no person wrote, that no rule above placed: a null envelope
- * sender, cadence's VERP address as recipient, a delivery-report
- * structure, MAILER-DAEMON. Never a reply: whether it stops anything is
+ * sender, cadence's VERP address as recipient, a report structure
+ * (multipart/report of any type: DSN, MDN read receipt), MAILER-DAEMON. Never a reply: whether it stops anything is
  * the policy's business, not a guess here. */
 static const char *automated(const struct cls_msg *m)
 {
@@ -504,7 +504,8 @@ static const char *automated(const struct cls_msg *m)
 		return "null-sender";
 	if (m->verp)
 		return "verp-rcpt";
-	if (m->dsn_report || m->dsn.len > 0)
+	/* any multipart/report: delivery, disposition (read receipts), ... */
+	if (m->has_report || m->dsn_report || m->dsn.len > 0)
 		return "report-structure";
 	if (cls_sender_is_daemon(m) == 2)
 		return "mailer-daemon";

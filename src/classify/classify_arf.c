@@ -34,6 +34,10 @@ int cls_arf(struct cls_msg *m, struct verdict *v)
 	/* Microsoft's Junk Mail Reporting Program predates ARF: the reported
 	 * message comes back attached, marked with X-HmXmrOriginalRecipient */
 	char *jmrp = m->orig.len ? block_field(m->orig.s, m->orig.len, "X-HmXmrOriginalRecipient") : NULL;
+	/* ... or inline: the reported message itself, that header prepended */
+	const char *top = jmrp == NULL ? cls_header(m, "X-HmXmrOriginalRecipient") : NULL;
+	if (top != NULL)
+		jmrp = cls_one_line(top, strlen(top), 998);
 	if (jmrp != NULL && m->feedback.len == 0) {
 		v->cls = CLS_COMPLAINT;
 		v->rule = "jmrp";

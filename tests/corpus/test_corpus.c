@@ -1,12 +1,16 @@
 /*
  * test_corpus.c - measures the inbound classifier on real mail.
  *
- * Reads $CADENCE_CORPUS/EXPECTED.tsv (columns: source, file, class,
- * hard_or_soft, bounced_recipient, reason; one row per bounced recipient),
- * classifies every file it names, and prints a confusion matrix, per-class
- * precision and recall, the bounce recipient and hard/soft agreement, and
- * every file whose verdict disagrees, so that each number can be explained.
- * Exits 1 below the floors of issue 5, 77 (skip) when the corpus is absent.
+ * Reads the EXPECTED.tsv (columns: source, file, class, hard_or_soft,
+ * bounced_recipient, reason; one row per bounced recipient) of each
+ * collection: $CADENCE_CORPUS (the shared corpus, ../shared/corpus) and
+ * $CADENCE_SRCDIR/tests/corpus (cadence's own, issue 13), classifies every
+ * file named, and prints a confusion matrix, per-class precision and
+ * recall, the bounce recipient and hard/soft agreement, and every file
+ * whose verdict disagrees, so that each number can be explained; then one
+ * line per collection. The floors hold on the union (issue 5, issue 13:
+ * no bounce, delay, auto-reply or challenge taken for a reply in any
+ * collection). Exits 1 below a floor, 77 (skip) when no corpus is there.
  *
  * The corpus speaks Sisimai's vocabulary: it has no "delay" class (a delay
  * warning is a soft bounce with reason "expired" there) and files ARF
@@ -45,7 +49,8 @@ struct row {
 };
 
 struct file {
-	char *path;     /* source/file */
+	char *path;     /* dir/source/file */
+	int coll;       /* index in the collections */
 	int exp;        /* index in exp_names */
 	char *reason;   /* first row's reason */
 	struct row *rows;
@@ -106,16 +111,18 @@ static char *field(char **p)
 	return xstrdup(s);
 }
 
-static struct file *load(const char *dir, size_t *nfiles)
+/* Appends the files of dir's EXPECTED.tsv to files[0..*nfiles); -1 when
+ * it cannot be read. */
+static int load(const char *dir, int coll, struct file **filesp, size_t *nfiles)
 {
 	char *path = xasprintf("%s/EXPECTED.tsv", dir);
 	size_t len;
 	char *tsv = read_file(path, &len);
 	free(path);
 	if (tsv == NULL)
-		return NULL;
-	struct file *files = NULL;
-	size_t n = 0;
+		return -1;
+	struct file *files = *filesp;
+	size_t n = *nfiles, first = *nfiles;
 	char *save = NULL;
 	int lineno = 0;
 	for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -124,13 +131,14 @@ static struct file *load(const char *dir, size_t *nfiles)
 		char *p = line;
 		char *src = field(&p), *fn = field(&p), *cls = field(&p);
 		char *hs = field(&p), *rcpt = field(&p), *reason = field(&p);
-		char *full = xasprintf("%s/%s", src, fn);
+		char *full = xasprintf("%s/%s/%s", dir, src, fn);
 		free(src);
 		free(fn);
-		if (n == 0 || strcmp(files[n - 1].path, full) != 0) {
+		if (n == first || strcmp(files[n - 1].path, full) != 0) {
 			files = xrealloc(files, (n + 1) * sizeof(*files));
 			memset(&files[n], 0, sizeof(files[n]));
 			files[n].path = full;
+			files[n].coll = coll;
 			files[n].exp = exp_index(cls);
 			files[n].reason = xstrdup(reason);
 			if (files[n].exp < 0) {
@@ -148,7 +156,8 @@ static struct file *load(const char *dir, size_t *nfiles)
 	}
 	free(tsv);
 	*nfiles = n;
-	return files;
+	*filesp = files;
+	return 0;
 }
 
 static const struct cls_rcpt *find_rcpt(const struct verdict *v, const char *addr)
@@ -164,32 +173,36 @@ static double pct(long a, long b)
 	return b ? 100.0 * (double)a / (double)b : 100.0;
 }
 
+#define NCOLL 2
+struct coll {
+	char *dir;
+	long files, bounces, bounces_found, rc_rows, rc_ok, machine_as_reply;
+};
+
 int main(void)
 {
-	const char *dir = getenv("CADENCE_CORPUS");
-	char *fallback = NULL;
-	struct stat st;
+	struct coll colls[NCOLL];
+	const char *env = getenv("CADENCE_CORPUS");
+	const char *src = getenv("CADENCE_SRCDIR");
+	int ncoll = 0;
 
-	if (dir == NULL || *dir == '\0') {
-		const char *src = getenv("CADENCE_SRCDIR");
-		fallback = xasprintf("%s/../shared/corpus", src ? src : "..");
-		dir = fallback;
-	}
-	char *tsvpath = xasprintf("%s/EXPECTED.tsv", dir);
-	if (stat(tsvpath, &st) != 0) {
-		printf("SKIP: no corpus at %s (%s); configure --with-corpus=DIR or set CADENCE_CORPUS\n",
-		    dir, strerror(errno));
-		free(tsvpath);
-		free(fallback);
-		return 77;
-	}
-	free(tsvpath);
-
+	memset(colls, 0, sizeof(colls));
+	colls[0].dir = env && *env ? xstrdup(env) : xasprintf("%s/../shared/corpus", src ? src : "..");
+	colls[1].dir = xasprintf("%s/tests/corpus", src ? src : "..");
 	size_t nfiles = 0;
-	struct file *files = load(dir, &nfiles);
-	if (files == NULL) {
-		printf("FAIL: cannot read %s/EXPECTED.tsv\n", dir);
-		return 1;
+	struct file *files = NULL;
+	for (int c = 0; c < NCOLL; c++) {
+		if (load(colls[c].dir, c, &files, &nfiles) == 0) {
+			ncoll++;
+		} else {
+			printf("note: no corpus at %s (%s)\n", colls[c].dir, strerror(errno));
+		}
+	}
+	if (ncoll == 0) {
+		printf("SKIP: no corpus; configure --with-corpus=DIR or set CADENCE_CORPUS\n");
+		for (int c = 0; c < NCOLL; c++)
+			free(colls[c].dir);
+		return 77;
 	}
 
 	long matrix[NEXP][NPRED] = { { 0 } };
@@ -199,16 +212,15 @@ int main(void)
 	long machine_as_reply = 0, reply_as_stop = 0, spurious_rcpts = 0;
 	int problems = 0;
 
-	printf("corpus: %s, %zu files\n\n", dir, nfiles);
+	printf("corpus: %s and %s, %zu files\n\n", colls[0].dir, colls[1].dir, nfiles);
 	printf("disagreements (expected -> verdict, rule):\n");
 	for (size_t i = 0; i < nfiles; i++) {
 		struct file *f = &files[i];
-		char *p = xasprintf("%s/%s", dir, f->path);
+		struct coll *co = &colls[f->coll];
 		size_t len = 0;
-		char *raw = read_file(p, &len);
-		free(p);
+		char *raw = read_file(f->path, &len);
 		if (raw == NULL) {
-			printf("  %s: cannot read\n", f->path);
+			printf("  %s: cannot read\n", f->path + strlen(co->dir) + 1);
 			problems++;
 			continue;
 		}
@@ -230,8 +242,15 @@ int main(void)
 			fp[m]++;
 			fn[f->exp]++;
 		}
-		if ((f->exp == 1 || f->exp == 2 || f->exp == 6) && v->cls == CLS_REPLY)
+		if ((f->exp == 1 || f->exp == 2 || f->exp == 6) && v->cls == CLS_REPLY) {
 			machine_as_reply++;
+			co->machine_as_reply++;
+		}
+		co->files++;
+		if (f->exp == 2) {
+			co->bounces++;
+			co->bounces_found += m == 2;
+		}
 		if (f->exp == 0 && v->cls != CLS_REPLY && v->cls != CLS_OTHER && v->cls != CLS_MEETING)
 			reply_as_stop++;
 		int is_accept = strcmp(f->reason, "itip-reply:ACCEPTED") == 0;
@@ -252,10 +271,13 @@ int main(void)
 				const struct cls_rcpt *vr = rw->rcpt[0] ? find_rcpt(v, rw->rcpt) : NULL;
 				if (rw->rcpt[0]) {
 					rc_rows++;
-					if (vr && m == 2)
+					co->rc_rows++;
+					if (vr && m == 2) {
 						rc_ok++;
-					else
+						co->rc_ok++;
+					} else {
 						row_trouble = 1;
+					}
 				}
 				if (vr == NULL && v->nrcpts == 1 && f->nrows == 1)
 					vr = &v->rcpts[0];
@@ -277,7 +299,7 @@ int main(void)
 				spurious_rcpts += (long)(v->nrcpts - f->nrows);
 		}
 		if (m != f->exp || row_trouble) {
-			printf("  %-55s %s -> %s (%s)", f->path, exp_names[f->exp],
+			printf("  %-55s %s -> %s (%s)", f->path + strlen(co->dir) + 1, exp_names[f->exp],
 			    cls_class_name(v->cls), v->rule);
 			if (f->exp == 2) {
 				printf(" want");
@@ -326,6 +348,18 @@ int main(void)
 	FLOOR(false_accept == 0, "acceptances invented %ld", false_accept);
 	FLOOR(machine_as_reply == 0, "auto-replies/bounces/challenges taken for replies: %ld", machine_as_reply);
 	FLOOR(reply_as_stop == 0, "replies taken for a stop/pause class:   %ld", reply_as_stop);
+	printf("\nper collection:\n%-40s %6s %8s %14s %18s %14s\n", "collection", "files", "bounces",
+	    "bounce recall", "bounced recipient", "machine->reply");
+	for (int c = 0; c < NCOLL; c++) {
+		struct coll *co = &colls[c];
+		if (co->files == 0)
+			continue;
+		printf("%-40s %6ld %8ld %13.2f%% %10.2f%% (%ld/%ld) %8ld\n", co->dir, co->files,
+		    co->bounces, pct(co->bounces_found, co->bounces), pct(co->rc_ok, co->rc_rows),
+		    co->rc_ok, co->rc_rows, co->machine_as_reply);
+		FLOOR(co->machine_as_reply == 0, "%s: bounces/delays/auto-replies/challenges taken for replies: %ld",
+		    co->dir, co->machine_as_reply);
+	}
 	printf("\ninformational: reason agreement (soft truth) %.2f%% (%ld/%ld rows); "
 	    "extra recipients reported %ld\n", pct(reason_ok, reason_rows), reason_ok, reason_rows,
 	    spurious_rcpts);
@@ -341,7 +375,8 @@ int main(void)
 		free(files[i].reason);
 	}
 	free(files);
-	free(fallback);
+	for (int c = 0; c < NCOLL; c++)
+		free(colls[c].dir);
 	printf("\n%s\n", problems ? "FAIL" : "PASS");
 	return problems ? 1 : 0;
 }

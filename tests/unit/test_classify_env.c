@@ -252,6 +252,23 @@ static void test_challenge(void **state)
 	verdict_free(v);
 }
 
+/* A read receipt (RFC 8098) is a report, not a reply. */
+static void test_read_receipt_is_not_reply(void **state)
+{
+	(void)state;
+	struct verdict *v = cls(
+	    "From: Ann <ann@buyer.test>\nTo: rep@seller.test\nSubject: Read: hello\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=disposition-notification; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\n\nYour message was displayed.\n"
+	    "--m\nContent-Type: message/disposition-notification\n\n"
+	    "Final-Recipient: rfc822; ann@buyer.test\n"
+	    "Disposition: manual-action/MDN-sent-manually; displayed\n\n--m--\n");
+	assert_int_equal(v->cls, CLS_OTHER);
+	assert_string_equal(v->rule, "report-structure");
+	verdict_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_nonstandard_notices),
 		cmocka_unit_test(test_daemon_with_auto_headers),
 		cmocka_unit_test(test_challenge),
+		cmocka_unit_test(test_read_receipt_is_not_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "secret.h"
 #include "store.h"
+#include "submit.h"
 
 struct sched {
 	struct cad_conf conf;
@@ -23,6 +24,11 @@ struct sched {
 	const char *actor;                 /* "cadenced" */
 	volatile sig_atomic_t *stop;       /* set by SIGTERM: finish the message in flight */
 	size_t batch;                      /* due enrollments taken per query */
+	/* How a message goes to the MTA: submit_message() when NULL (tests
+	 * put a scripted MTA here). */
+	void (*submit)(const char *url, const char *mail_from, const char *rcpt,
+		       const char *msg, size_t len, const struct submit_opts *opts,
+		       struct submit_result *res);
 };
 
 struct sched_stats {
@@ -37,7 +43,8 @@ struct sched_stats {
 };
 
 /* One pass as of now. 0 on success (per-message failures are counted, not
- * fatal), -1 with err when the store itself fails. */
+ * fatal; an enrollment that cannot go on is paused with the reason and its
+ * rep told in a notice), -1 with err when the store itself fails. */
 int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struct cad_err *err);
 
 #endif

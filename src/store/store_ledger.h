@@ -146,8 +146,10 @@ int store_msg_external(struct store *st, int64_t enrollment_id, int step,
  * enrollment by address, cadenced for the morning digest) and sent by
  * cadenced's pass, which marks it sent on the MTA's 250; until then it is
  * pending, so a 4xx or a crash only delays it. */
-enum notice_kind { NOTICE_ENROLL_REFUSED, NOTICE_DIGEST };
-const char *notice_kind_name(enum notice_kind k);   /* "enroll_refused", "digest" */
+enum notice_kind { NOTICE_ENROLL_REFUSED, NOTICE_DIGEST,
+		   NOTICE_PAUSED    /* cadenced paused an enrollment it could not go on with */
+};
+const char *notice_kind_name(enum notice_kind k);   /* "enroll_refused", "digest", "paused" */
 
 struct notice {
 	int64_t id;

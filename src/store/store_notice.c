@@ -18,7 +18,7 @@
 
 const char *notice_kind_name(enum notice_kind k)
 {
-	return k == NOTICE_DIGEST ? "digest" : "enroll_refused";
+	return k == NOTICE_DIGEST ? "digest" : k == NOTICE_PAUSED ? "paused" : "enroll_refused";
 }
 
 static const char sql_add[] =
@@ -69,7 +69,9 @@ static void read_notice(sqlite3_stmt *s, void *out)
 	v->id = store_col_int64(s, 0);
 	v->user_id = store_col_int64(s, 1);
 	kind = store_col_text(s, 2);
-	v->kind = kind && strcmp(kind, "digest") == 0 ? NOTICE_DIGEST : NOTICE_ENROLL_REFUSED;
+	v->kind = kind && strcmp(kind, "digest") == 0   ? NOTICE_DIGEST
+		: kind && strcmp(kind, "paused") == 0 ? NOTICE_PAUSED
+							: NOTICE_ENROLL_REFUSED;
 	free(kind);
 	v->created_at = store_col_int64(s, 3);
 	v->subject = store_col_text(s, 4);

@@ -247,7 +247,8 @@ static const char *const mig_api[] = {
 /* The ledger's "unknown" state (no reply to end of data: the MTA may have
  * the message; its witness decides, src/rules/ledger.h). A CHECK
  * constraint cannot be altered, so sent_messages is rebuilt with the same
- * columns and rows (no table refers to it) and its index made again. */
+ * columns and rows (no table refers to it) and its index made again; the
+ * same for notices, for the kind 'paused'. */
 static const char *const mig_ledger_unknown[] = {
 	"CREATE TABLE sent_messages_new ("
 	" id INTEGER PRIMARY KEY,"
@@ -269,6 +270,23 @@ static const char *const mig_ledger_unknown[] = {
 	"DROP TABLE sent_messages",
 	"ALTER TABLE sent_messages_new RENAME TO sent_messages",
 	"CREATE INDEX sent_messages_state ON sent_messages (state, created_at)",
+	/* And the notice that tells a rep an enrollment was paused because
+	 * the pass could not go on with it (kind 'paused'): notices too. */
+	"CREATE TABLE notices_new ("
+	" id INTEGER PRIMARY KEY,"
+	" user_id BIGINT NOT NULL REFERENCES users(id),"
+	" kind TEXT NOT NULL CHECK (kind IN ('enroll_refused','digest','paused')),"
+	" created_at BIGINT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" sent_at BIGINT,"
+	" reply TEXT)",
+	"INSERT INTO notices_new (id, user_id, kind, created_at, subject, body, sent_at, reply)"
+	" SELECT id, user_id, kind, created_at, subject, body, sent_at, reply FROM notices",
+	"DROP TABLE notices",
+	"ALTER TABLE notices_new RENAME TO notices",
+	"CREATE INDEX notices_pending ON notices (created_at) WHERE sent_at IS NULL",
+	"CREATE INDEX notices_user ON notices (user_id, kind, created_at)",
 	NULL
 };
 

@@ -1,0 +1,79 @@
+/*
+ * pass_int.h - the parts of one scheduling pass (pass.c and pass_*.c),
+ * shared among them only.
+ *
+ * The pass is small steps with one outcome table: pass.c takes the due
+ * enrollments and applies the rules that may hold one back (window,
+ * suppression, limits); pass_email.c carries an email step through
+ * render -> ledger prepare -> compose -> submit -> apply outcome, where the
+ * outcome is the ledger's table (src/rules/ledger.h); pass_task.c turns a
+ * task step into a task; pass_notice.c writes the digests and sends the
+ * notices to reps.
+ *
+ * Errors: each step returns PASS_OK, PASS_STORE (-1: the store itself
+ * failed, or the environment did; err says why; the pass ends) or
+ * PASS_ITEM (-2: this one enrollment cannot go on, err says why; the pass
+ * pauses it with the reason, tells its rep in a notice, and goes on).
+ */
+#ifndef CADENCE_PASS_INT_H
+#define CADENCE_PASS_INT_H
+
+#include "cadenced.h"
+#include "cal.h"
+#include "holiday.h"
+#include "store_ledger.h"
+
+enum { PASS_OK = 0, PASS_STORE = -1, PASS_ITEM = -2 };
+
+/* What the pass loads once per sequence and per rep. */
+struct seq_entry {
+	struct sequence seq;
+	struct holiday_list hol;
+};
+struct rep_entry {
+	struct user user;
+	const struct cal_zone *zone;   /* the rep's own zone, or NULL (none or invalid) */
+	cad_time_t *sends;     /* the last 24 h of sends, grown as the pass sends */
+	size_t nsends;
+	cad_time_t *bulk;      /* sends of bulk first steps */
+	size_t nbulk;
+};
+
+/* One due enrollment on its way through the steps. */
+struct pass_item {
+	struct sched *s;
+	const struct enrollment_view *v;
+	struct seq_entry *se;
+	const struct step *step;       /* the step due */
+	const struct contact *ct;
+	struct rep_entry *rep;
+	const struct cal_rules *r;
+	cad_time_t now;
+	struct sched_stats *stats;
+};
+
+/* Pauses an enrollment that cannot go on by itself, with the reason
+ * (event "paused"). PASS_OK or PASS_STORE. */
+int pass_pause(struct sched *s, int64_t enrollment_id, const char *reason, cad_time_t now,
+	       struct cad_err *err);
+/* When the step after `step` is due, counted from `from`; 0 when the
+ * enrollment has no further step. 0, or -1 with err (a calendar problem:
+ * the item's, PASS_ITEM). */
+int pass_next_due(const struct sequence *seq, int step, const struct cal_rules *r,
+		  cad_time_t from, cad_time_t *due, struct cad_err *err);
+/* When a witnessed message was sent: the witness time kept within
+ * [record created, now]. */
+cad_time_t pass_witness_time(const struct sent_msg *m, cad_time_t now);
+/* "First Last", "First" or NULL. Caller frees. */
+char *pass_contact_display(const struct contact *c);
+void pass_times_add(cad_time_t **v, size_t *n, cad_time_t t);
+
+/* The steps (each PASS_OK, PASS_STORE or PASS_ITEM). */
+int pass_email_step(const struct pass_item *it, struct cad_err *err);
+int pass_task_step(const struct pass_item *it, struct cad_err *err);
+/* Mail to the reps: today's digests, then the pending notices. 0 or -1
+ * (a store error). */
+int pass_digests(struct sched *s, cad_time_t now, struct cad_err *err);
+int pass_notices(struct sched *s, cad_time_t now, struct cad_err *err);
+
+#endif

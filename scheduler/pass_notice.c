@@ -1,0 +1,204 @@
+/*
+ * pass_notice.c - mail cadence writes to the reps themselves, sent by the
+ * pass: the morning digest of open tasks, and every pending notice (an
+ * enrollment by address that was refused, an enrollment the pass paused,
+ * a digest), from cadence@Domain. See pass_int.h.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "cal.h"
+#include "compose.h"
+#include "pass_int.h"
+#include "submit.h"
+
+/* Pending notices sent per pass (the rest wait for the next pass). */
+#define NOTICE_BATCH 100
+/* The digest goes out from this local time on an open day. */
+#define DIGEST_HOUR 7
+
+/* The digest's text: the rep's open tasks due by the end of the local
+ * day (or without a due time), oldest due first as the store lists them.
+ * *count gets how many; nothing is appended when there are none. */
+static void digest_text(const struct user *u, const struct cal_zone *z, int64_t dayno,
+			const struct task_view *t, size_t n, struct sbuf *body, int *count)
+{
+	cad_time_t end = cal_from_local(z, dayno + 1, 0);
+	cad_time_t start = cal_from_local(z, dayno, 0);
+	char day[16];
+	size_t i;
+
+	*count = 0;
+	for (i = 0; i < n; i++)
+		if (t[i].t.due_at < end)
+			(*count)++;
+	if (*count == 0)
+		return;
+	cal_day_format(dayno, day, sizeof(day));
+	sbuf_addf(body, "Good morning%s%s,\n\nyour open cadence tasks for %s (%d):\n",
+		    u->name ? " " : "", u->name ? u->name : "", day, *count);
+	for (i = 0; i < n; i++) {
+		const struct task *k = &t[i].t;
+		if (k->due_at >= end)
+			continue;
+		sbuf_addf(body, "\n- task %lld: %s %s, sequence %s, step %d",
+			    (long long)k->id, step_kind_name(k->kind),
+			    t[i].contact_email ? t[i].contact_email : "(unknown contact)",
+			    t[i].sequence_name ? t[i].sequence_name : "(unknown)", k->step);
+		if (k->due_at > 0 && k->due_at < start) {
+			char d[16];
+			struct cal_tm lt;
+			cal_to_local(z, k->due_at, &lt);
+			sbuf_addf(body, " (overdue since %s)",
+				    cal_day_format(lt.dayno, d, sizeof(d)));
+		}
+		sbuf_adds(body, "\n");
+		if (k->note && *k->note) {
+			/* The note may span lines: indent each one. */
+			const char *p = k->note;
+			while (*p) {
+				size_t len = strcspn(p, "\n");
+				sbuf_adds(body, "  ");
+				sbuf_add(body, p, len);
+				sbuf_adds(body, "\n");
+				p += len;
+				if (*p == '\n')
+					p++;
+			}
+		}
+	}
+	sbuf_adds(body, "\nMark one done with \"cadencectl task complete ID\" "
+		  "(or skip it with \"cadencectl task skip ID\").\n"
+		  "Turn this mail off with \"cadencectl user digest ADDRESS no\".\n");
+}
+
+/* Writes today's digest for each rep who asked for one and is due it (see
+ * cal_daily_due), when they have tasks. -1 only on a store error. */
+int pass_digests(struct sched *s, cad_time_t now, struct cad_err *err)
+{
+	struct digest_rep *reps = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (store_digest_due(s->store, &reps, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct user *u = &reps[i].user;
+		struct cad_err zerr;
+		const struct cal_zone *z = cal_zone_get(u->tz && *u->tz ? u->tz : "UTC", &zerr);
+		struct task_view *tasks = NULL;
+		size_t nt = 0;
+		struct sbuf body;
+		int64_t dayno;
+		int count = 0;
+
+		if (z == NULL) {
+			cad_log(CAD_LOG_WARN, "digest for %s: %s", u->email, zerr.msg);
+			continue;
+		}
+		if (!cal_daily_due(z, reps[i].last_digest, now, DIGEST_HOUR, &dayno))
+			continue;
+		if (store_tasks(s->store, u->email, TASK_OPEN, &tasks, &nt, err) < 0) {
+			rc = -1;
+			break;
+		}
+		sbuf_init(&body);
+		digest_text(u, z, dayno, tasks, nt, &body, &count);
+		if (count > 0) {
+			char day[16];
+			char *subj = xasprintf("cadence: your tasks for %s (%d)",
+					       cal_day_format(dayno, day, sizeof(day)), count);
+			rc = store_notice_add(s->store, u->id, NOTICE_DIGEST, subj, body.s, now, NULL,
+					      err);
+			free(subj);
+		}
+		sbuf_free(&body);
+		store_task_views_free(tasks, nt);
+	}
+	store_digest_reps_free(reps, n);
+	return rc;
+}
+
+/* Sends the pending notices from cadence@Domain to their reps: marked
+ * sent on a 2xx, marked done with the reply on a 5xx (retrying would not
+ * help), left pending on a 4xx or no answer for the next pass. A notice
+ * carries a random Message-ID that is not a sequence message's (the
+ * milter's gate does not know it and lets it pass as ordinary mail). -1
+ * only on a store error. */
+int pass_notices(struct sched *s, cad_time_t now, struct cad_err *err)
+{
+	struct notice *v = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+	char *from = xasprintf("cadence@%s", s->conf.domain);
+
+	if (store_notices_pending(s->store, NOTICE_BATCH, &v, &n, err) < 0) {
+		free(from);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0 && !*s->stop; i++) {
+		struct compose_in in;
+		struct sbuf msg;
+		struct submit_result res;
+		struct cad_err cerr = { "" };
+		unsigned char rnd[16];
+		char hex[33];
+		char *mid;
+		size_t k;
+
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			rc = cad_err_set(err, "notices: no random bytes for a Message-ID");
+			break;
+		}
+		for (k = 0; k < sizeof(rnd); k++)
+			snprintf(hex + 2 * k, 3, "%02x", rnd[k]);
+		mid = xasprintf("notice.%s@%s", hex, s->conf.domain);
+		memset(&in, 0, sizeof(in));
+		in.from_name = "cadence";
+		in.from_addr = from;
+		in.to_name = v[i].user_name;
+		in.to_addr = v[i].user_email;
+		in.subject = v[i].subject;
+		in.body = v[i].body;
+		in.date = now;
+		in.message_id = mid;
+		sbuf_init(&msg);
+		memset(&res, 0, sizeof(res));
+		if (compose_message(&in, &msg, &cerr) < 0) {
+			char *why = xasprintf("cannot compose: %s", cerr.msg);
+			cad_log(CAD_LOG_ERR, "notice %lld to %s: %s", (long long)v[i].id,
+				v[i].user_email, why);
+			rc = store_notice_sent(s->store, v[i].id, why, now, err);
+			free(why);
+		} else {
+			(s->submit ? s->submit : submit_message)(s->conf.submit_url, from,
+								  v[i].user_email, msg.s, msg.len,
+								  NULL, &res);
+			if (res.status == SUBMIT_ACCEPTED) {
+				rc = store_notice_sent(s->store, v[i].id, res.reply, now, err);
+				cad_log(CAD_LOG_INFO, "sent %s notice %lld to %s: %s",
+					notice_kind_name(v[i].kind), (long long)v[i].id,
+					v[i].user_email, res.reply ? res.reply : "");
+			} else if (res.status == SUBMIT_PERMFAIL) {
+				rc = store_notice_sent(s->store, v[i].id, res.reply, now, err);
+				cad_log(CAD_LOG_ERR, "notice %lld to %s refused for good: %s",
+					(long long)v[i].id, v[i].user_email,
+					res.reply ? res.reply : "");
+			} else {
+				cad_log(CAD_LOG_WARN, "notice %lld to %s: %s; trying again next pass",
+					(long long)v[i].id, v[i].user_email,
+					res.reply ? res.reply : "");
+			}
+		}
+		submit_result_free(&res);
+		sbuf_free(&msg);
+		free(mid);
+	}
+	store_notices_free(v, n);
+	free(from);
+	return rc;
+}

@@ -3,18 +3,7 @@
  * with GMime into a struct cls_msg (classify_int.h) and applies the rules
  * in their order. See classify.h for the contract.
  *
- * Order, and why:
- *  1. a bare iCalendar object, or a text/calendar part: iMIP. Google
- *     Calendar acceptances carry "Auto-Submitted: auto-generated".
- *  2. an Amazon SES notification (JSON in the body).
- *  3. an ARF feedback report (RFC 5965): a complaint, not a bounce.
- *  4. a DSN (RFC 3464) or a non-standard bounce: Gmail and Exim DSNs carry
- *     "Auto-Submitted: auto-replied", so this comes before auto-replies.
- *  5. auto-reply signals (RFC 3834 Auto-Submitted, X-Autoreply, Precedence,
- *     vacation subjects in several languages).
- *  6. an unsubscribe request.
- *  7. machine senders (noreply@...): other. Everything else was written by
- *     a person: a reply (with the evidence that makes it one).
+ * The order of the rules, and why, is in classify.h.
  */
 #include "config.h"
 
@@ -543,7 +532,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 	}
 	buf[n] = '\0';
 
-	/* 1a. a bare iCalendar object (an .ics file given on the command line) */
+	/* 1. a bare iCalendar object (an .ics file given on the command line) */
 	const char *p = skip_ws(buf, n, &left);
 	if (left >= 15 && strncasecmp(p, "BEGIN:VCALENDAR", 15) == 0) {
 		if (cls_imip(p, left, v) && v->method && strcasecmp(v->method, "REPLY") == 0) {
@@ -577,14 +566,14 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 		v->message_id = cls_one_line(mid, strlen(mid), 998);
 	reply_headers(&m, v);
 
-	/* 1b. iMIP */
+	/* 1. iMIP */
 	if (m.calendar.len > 0 && cls_imip(m.calendar.s, m.calendar.len, v) &&
 	    v->method && strcasecmp(v->method, "REPLY") == 0) {
 		v->cls = CLS_MEETING;
 		v->rule = "imip-reply";
 		goto done;
 	}
-	/* 2-4. machine reports */
+	/* 2-6. machine reports: SES, ARF/JMRP, challenge/response, DSNs and notices */
 	if (cls_ses(&m, v) || cls_arf(&m, v) || cls_challenge(&m, v) || cls_dsn(&m, v))
 		goto done;
 	if (m.calendar.len > 0 && v->method != NULL) {
@@ -601,16 +590,16 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 		v->feedback_type = xstrdup("opt-out");
 		goto done;
 	}
-	/* 5. auto-replies */
+	/* 9. auto-replies */
 	if (cls_auto(&m, v))
 		goto done;
-	/* 6. the envelope: no person sends from the null sender */
+	/* 10. never a reply by default: envelope, report structure, MAILER-DAEMON */
 	const char *why = automated(&m);
 	if (why != NULL) {
 		v->rule = why;
 		goto done;
 	}
-	/* 7. unsubscribe requests; machine senders */
+	/* 11-12. unsubscribe requests; machine senders */
 	if (cls_unsubscribe(&m, v))
 		goto done;
 	if (is_machine_sender(&m)) {

@@ -12,11 +12,62 @@
  * never returns NULL; every string in the verdict is valid UTF-8 or ASCII,
  * owned by the verdict and freed by verdict_free().
  *
- * The decision order (classify.c) is: iMIP REPLY / ARF / DSN and
- * non-standard bounces first, because such machine mail often carries
- * auto-reply headers (Gmail DSNs say "Auto-Submitted: auto-replied",
- * Google Calendar acceptances "auto-generated"); then auto-reply signals,
- * then unsubscribe requests, then human mail.
+ * The class is decided by these rules, first match wins (classify.c).
+ * Structure first, then the envelope, then sender and subject
+ * conventions, then body text; machine mail often carries auto-reply
+ * headers (Gmail DSNs say "Auto-Submitted: auto-replied", Google Calendar
+ * acceptances "auto-generated"), so no header of that kind is looked at
+ * before the structure has spoken.
+ *
+ *  1. meeting     a text/calendar part (or bare iCalendar) with METHOD:REPLY
+ *  2. bounce      an Amazon SES notification (JSON) of a bounce; complaint
+ *                 for its complaint
+ *  3. complaint   an ARF report (message/feedback-report), or Microsoft
+ *                 JMRP (X-HmXmrOriginalRecipient, attached or inline)
+ *  4. challenge   an automated message (null sender, report structure,
+ *                 mail-system From, auto-reply headers, a challenge
+ *                 service's domain) that asks the sender to prove it is a
+ *                 person: before 5, since such notices dress as DSNs
+ *                 (Action: failed, 4.7.0)
+ *  5. bounce/delay a delivery report (multipart/report;
+ *                 report-type=delivery-status anywhere, message/delivery-
+ *                 status fields, or the fields inlined in the text): per
+ *                 recipient Action/Status decide failed (bounce), delayed
+ *                 (delay) or delivered (other); a report whose status part
+ *                 is empty or garbage is still a bounce, recipient unknown
+ *  6. bounce/delay no report structure, but: X-Failed-Recipients; or a
+ *                 mail-system sender (MAILER-DAEMON, postmaster, "Mail
+ *                 Delivery System", list managers) or the null envelope
+ *                 sender with a notice's subject ("Undeliverable", "Mail
+ *                 Delivery Warning", "non remis", ...) or failure wording;
+ *                 or a notice's subject with failure wording and a returned
+ *                 message. "Warning"/"delayed" subjects without final
+ *                 wording are a delay.
+ *  7. other       iMIP other than REPLY (invitations, cancellations)
+ *  8. unsubscribe Apple Mail's unsubscribe button (X-Apple-Unsubscribe)
+ *  9. autoreply   RFC 3834 Auto-Submitted (not "no"), X-Autoreply and
+ *                 friends, Precedence auto_reply/bulk/junk/list, Exchange's
+ *                 rule headers together, or an out-of-office subject (14
+ *                 languages); never from MAILER-DAEMON itself
+ * 10. other       never a reply by default: the null envelope sender,
+ *                 cadence's VERP address as recipient, any multipart/report
+ *                 (a read receipt too), MAILER-DAEMON
+ * 11. unsubscribe the subject or first line is the word, or a short text
+ *                 asks in so many words
+ * 12. other       a machine sender's local part (noreply, notifications, ...)
+ * 13. reply       everything else was written by a person (reply_evidence
+ *                 says why it is a reply: in-reply-to, references, subject,
+ *                 quote, or none for a new message)
+ *
+ * Bounced recipients come only from evidence, in this order: the
+ * delivery-status fields (Final-Recipient, else Original-Recipient;
+ * "smtp="/"rfc822=" prefixes and angle brackets dropped, address literals
+ * and quoted local parts kept; a bare local part completed from the
+ * original's To/Cc or from the notice's own "NAME at DOMAIN");
+ * X-Failed-Recipients; the failed-recipient lines of known MTA formats;
+ * an address of the quoted original's To/Cc. Suggestions ("did you
+ * mean") are not recipients. When none says who failed, the recipient
+ * list is empty: unknown, not guessed.
  */
 #ifndef CADENCE_CLASSIFY_H
 #define CADENCE_CLASSIFY_H

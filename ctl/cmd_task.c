@@ -3,7 +3,10 @@
  * steps (manual email, call, LinkedIn, other).
  *
  * Closing a task the sequence waits on moves the enrollment to its next
- * step, due by the calendar rules counted from now (see due.h).
+ * step, due by the calendar rules counted from now (see due.h). A closed
+ * task keeps how it went (--outcome, for a completed one) and the rep's
+ * note. The table shows a note of several lines as several lines, under
+ * its column; --json keeps each string exact.
  */
 #include "config.h"
 
@@ -16,8 +19,9 @@
 #include "out.h"
 
 #define USAGE_LIST "task list [--user REP] [--state open|done|skipped]"
-#define USAGE_COMPLETE "task complete ID"
-#define USAGE_SKIP "task skip ID"
+#define USAGE_COMPLETE "task complete ID [--outcome connected|voicemail|no-answer|wrong-number] " \
+	"[--note TEXT]"
+#define USAGE_SKIP "task skip ID [--note TEXT]"
 
 static json_t *task_json(const struct task_view *v)
 {
@@ -36,7 +40,26 @@ static json_t *task_json(const struct task_view *v)
 	out_set(o, "note", out_str(t->note));
 	out_set(o, "createdAt", out_time(t->created_at));
 	out_set(o, "closedAt", out_time(t->closed_at));
+	out_set(o, "outcome", out_str(v->outcome));
+	out_set(o, "closeNote", out_str(v->close_note));
 	return o;
+}
+
+/* The table's NOTE: the step's note, then the rep's closing note. */
+static void task_note_cell(json_t *o, const struct task_view *v)
+{
+	struct sbuf b;
+
+	if (v->close_note == NULL || *v->close_note == '\0') {
+		out_set(o, "noteText", out_str(v->t.note));
+		return;
+	}
+	sbuf_init(&b);
+	if (v->t.note != NULL && *v->t.note)
+		sbuf_addf(&b, "%s\n", v->t.note);
+	sbuf_addf(&b, "rep: %s", v->close_note);
+	out_set(o, "noteText", json_string(b.s));
+	sbuf_free(&b);
 }
 
 static int parse_task_state(const char *s, int *out)
@@ -69,7 +92,8 @@ static int task_list(struct ctl *c, int argc, char **argv)
 		{ "sequence", "SEQUENCE", NULL, 0 },
 		{ "step", "STEP", NULL, 0 },
 		{ "user", "REP", NULL, 0 },
-		{ "note", "NOTE", NULL, 0 },
+		{ "outcome", "OUTCOME", NULL, 0 },
+		{ "noteText", "NOTE", NULL, 0 },
 	};
 	struct task_view *v = NULL;
 	size_t n = 0, i;
@@ -110,8 +134,12 @@ static int task_list(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	rows = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(rows, task_json(&v[i]));
+	for (i = 0; i < n; i++) {
+		json_t *o = task_json(&v[i]);
+		if (!c->json)
+			task_note_cell(o, &v[i]);
+		json_array_append_new(rows, o);
+	}
 	store_task_views_free(v, n);
 	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
 	rc = CTL_OK;
@@ -122,18 +150,47 @@ out:
 
 static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 {
+	static const struct option longopts_done[] = {
+		{ "outcome", required_argument, NULL, 'o' },
+		{ "note", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct option longopts_skip[] = {
+		{ "note", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *usage = to == TASK_DONE ? USAGE_COMPLETE : USAGE_SKIP;
+	const char *outcome = NULL, *note = NULL;
 	struct task_view *t = NULL;
 	struct cad_err err;
 	int64_t id;
 	cad_time_t next_due;
-	int rc = ctl_plain_args(c, argc, argv, usage, 1, 1, "needs exactly one task ID");
+	int ch, rc;
 	json_t *o;
 
-	if (rc != CTL_GO)
-		return rc;
+	while ((ch = ctl_getopt(c, argc, argv, "", to == TASK_DONE ? longopts_done
+								      : longopts_skip)) != -1) {
+		switch (ch) {
+		case 'h': return ctl_help(usage);
+		case 'o': outcome = optarg; break;
+		case 'n': note = optarg; break;
+		default: return CTL_USAGE;
+		}
+	}
+	if (c->npos != 1)
+		return ctl_usage_error(c, usage, "needs exactly one task ID");
 	if (ctl_parse_id(c, "task", c->pos[0], &id) != 0)
 		return CTL_FAIL;
+	if (outcome != NULL && !task_outcome_valid(outcome)) {
+		struct sbuf b;
+		sbuf_init(&b);
+		cad_printable(&b, outcome, 100);
+		ctl_fail(c, "--outcome '%s': not one of %s", b.s, TASK_OUTCOMES);
+		sbuf_free(&b);
+		return CTL_FAIL;
+	}
+	if (note != NULL && strlen(note) > TASK_NOTE_MAX)
+		return ctl_fail(c, "--note: longer than %d bytes", TASK_NOTE_MAX);
 	if (ctl_store(c, 0) != 0)
 		return CTL_FAIL;
 	rc = store_task_get(c->st, id, &t, &err);
@@ -148,16 +205,22 @@ static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 	}
 	if (ctl_next_due(c, t->t.enrollment_id, t->t.step, c->now, &next_due) != 0)
 		goto out;
-	if (store_task_close(c->st, id, to, next_due, c->actor, c->now, &err) != 0) {
+	if (store_task_close_with(c->st, id, to, outcome, note, next_due, c->actor, c->now,
+				  &err) != 0) {
 		ctl_fail(c, "task %" PRId64 ": %s", id, err.msg);
 		goto out;
 	}
 	t->t.state = to;
 	t->t.closed_at = c->now;
+	free(t->outcome);
+	t->outcome = xstrdup(outcome);
+	free(t->close_note);
+	t->close_note = note != NULL && *note ? xstrdup(note) : NULL;
 	o = task_json(t);
-	out_result(c, o, "task %" PRId64 " %s (%s, %s)", id,
+	out_result(c, o, "task %" PRId64 " %s (%s, %s%s%s)", id,
 		   to == TASK_DONE ? "completed" : "skipped", step_kind_name(t->t.kind),
-		   t->contact_email ? t->contact_email : "-");
+		   t->contact_email ? t->contact_email : "-", outcome ? ", " : "",
+		   outcome ? outcome : "");
 	rc = CTL_OK;
 out:
 	store_task_views_free(t, 1);

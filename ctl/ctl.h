@@ -118,5 +118,6 @@ int cmd_suppress(struct ctl *c, int argc, char **argv);
 int cmd_task(struct ctl *c, int argc, char **argv);
 int cmd_holiday(struct ctl *c, int argc, char **argv);
 int cmd_why(struct ctl *c, int argc, char **argv);
+int cmd_report(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -40,6 +40,7 @@ static const struct ctl_cmd commands[] = {
 	{ "status", cmd_status, "show enrollments and their next step" },
 	{ "why", cmd_why, "say why an enrollment's next step has not gone yet" },
 	{ "events", cmd_events, "show the event log" },
+	{ "report", cmd_report, "replies, meetings, bounces, tasks per sequence, step or rep" },
 	{ "suppress", cmd_suppress, "manage the suppression list" },
 	{ "task", cmd_task, "list, complete or skip tasks" },
 	{ "holiday", cmd_holiday, "import and list holiday calendars" },

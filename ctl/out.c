@@ -123,6 +123,48 @@ static void cell_text(const json_t *v, size_t max, struct sbuf *out)
 		sbuf_adds(out, "{...}");
 }
 
+/* The last column of a table: a string of several lines keeps its lines
+ * (each made printable), so that a note can be read as written. */
+static void cell_text_lines(const json_t *v, struct sbuf *out)
+{
+	struct sbuf line;
+	const char *p;
+
+	if (!json_is_string(v) || strchr(json_string_value(v), '\n') == NULL) {
+		cell_text(v, OUT_VALUE_MAX, out);
+		return;
+	}
+	sbuf_reset(out);
+	sbuf_init(&line);
+	for (p = json_string_value(v); *p;) {
+		size_t n = strcspn(p, "\n");
+		sbuf_reset(&line);
+		sbuf_add(&line, p, n);
+		if (line.len && line.s[line.len - 1] == '\r')
+			line.s[--line.len] = '\0';
+		if (out->len)
+			sbuf_addc(out, '\n');
+		out_printable(out, line.s, OUT_VALUE_MAX);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	sbuf_free(&line);
+}
+
+/* Prints a last cell; its further lines start under its first. */
+static void print_last_cell(const char *s, size_t column)
+{
+	const char *nl;
+
+	while ((nl = strchr(s, '\n')) != NULL) {
+		fwrite(s, 1, (size_t)(nl - s), stdout);
+		printf("\n%*s", (int)column, "");
+		s = nl + 1;
+	}
+	fputs(s, stdout);
+}
+
 /* Display width of printable text (ASCII after cad_printable). */
 static size_t text_width(const char *s)
 {
@@ -162,8 +204,10 @@ static void print_table(json_t *rows, const struct out_col *cols, size_t ncols,
 		for (k = 0; k < ncols; k++) {
 			size_t w;
 			/* The last column is not aligned: it need not be cut. */
-			cell_text(json_object_get(row, cols[k].key),
-				  k + 1 < ncols ? OUT_CELL_MAX : OUT_VALUE_MAX, &b);
+			if (k + 1 < ncols)
+				cell_text(json_object_get(row, cols[k].key), OUT_CELL_MAX, &b);
+			else
+				cell_text_lines(json_object_get(row, cols[k].key), &b);
 			cells[r * ncols + k] = xstrdup(b.s);
 			w = text_width(b.s);
 			if (w > width[k])
@@ -179,14 +223,18 @@ static void print_table(json_t *rows, const struct out_col *cols, size_t ncols,
 	}
 	fputc('\n', stdout);
 	for (r = 0; r < nrows; r++) {
+		size_t column = strlen(indent);
 		fputs(indent, stdout);
 		for (k = 0; k < ncols; k++) {
 			const char *s = cells[r * ncols + k];
-			fputs(s, stdout);
 			if (k + 1 < ncols) {
 				size_t pad = width[k] - text_width(s) + 2;
+				fputs(s, stdout);
 				while (pad--)
 					fputc(' ', stdout);
+				column += width[k] + 2;
+			} else {
+				print_last_cell(s, column);
 			}
 			free(cells[r * ncols + k]);
 		}

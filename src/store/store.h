@@ -232,6 +232,8 @@ struct task_view {
 	char *contact_email;
 	char *sequence_name;
 	char *user_email;
+	char *outcome;           /* how a call went ("connected"...), or NULL */
+	char *close_note;        /* the rep's note when closing, or NULL */
 };
 /* user NULL = every rep; state -1 = any. */
 int store_tasks(struct store *st, const char *user, int state, struct task_view **out,
@@ -245,6 +247,17 @@ int store_task_get(struct store *st, int64_t id, struct task_view **out, struct 
  * computed it with the calendar rules), or finishes after the last step. */
 int store_task_close(struct store *st, int64_t task_id, enum task_state state,
 		     cad_time_t next_due, const char *actor, cad_time_t now, struct cad_err *err);
+/* The outcomes a closed task may record (task_outcome_valid). */
+#define TASK_OUTCOMES "connected, voicemail, no-answer, wrong-number"
+int task_outcome_valid(const char *outcome);
+/* store_task_close() with the rep's outcome (NULL, or one of
+ * TASK_OUTCOMES; only with TASK_DONE) and note (NULL or any UTF-8 text,
+ * at most TASK_NOTE_MAX bytes), stored on the task and named in the
+ * task_completed / task_skipped event. */
+#define TASK_NOTE_MAX 4096
+int store_task_close_with(struct store *st, int64_t task_id, enum task_state state,
+			  const char *outcome, const char *note, cad_time_t next_due,
+			  const char *actor, cad_time_t now, struct cad_err *err);
 /* The open task of an enrollment's step (the newest if several): 0,
  * STORE_NOTFOUND or -1. out is the caller's to task_free(). */
 int store_task_open_step(struct store *st, int64_t enrollment_id, int step, struct task *out,

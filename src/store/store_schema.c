@@ -290,8 +290,19 @@ static const char *const mig_ledger_unknown[] = {
 	NULL
 };
 
+/* Issue #12, the rep's day (cadencectl task complete --outcome --note):
+ * how a task went and the rep's note on it. Nullable columns added in
+ * place; older rows read NULL (no outcome recorded). */
+static const char *const mig_task_outcome[] = {
+	"ALTER TABLE tasks ADD COLUMN outcome TEXT CHECK (outcome IS NULL OR outcome IN"
+	" ('connected','voicemail','no-answer','wrong-number'))",
+	"ALTER TABLE tasks ADD COLUMN close_note TEXT",
+	NULL
+};
+
 static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3,
-						 mig_ledger_unknown, mig_api };
+						 mig_ledger_unknown, mig_api,
+						 mig_task_outcome };
 
 int store_schema_current(void)
 {

@@ -94,7 +94,7 @@ fail:
 
 static const char sql_views[] =
 	"SELECT t.id, t.enrollment_id, t.user_id, t.step, t.kind, t.state, t.due_at, t.note,"
-	" t.created_at, t.closed_at, c.email, q.name, u.email"
+	" t.created_at, t.closed_at, c.email, q.name, u.email, t.outcome, t.close_note"
 	" FROM tasks t"
 	" JOIN enrollments e ON e.id = t.enrollment_id"
 	" JOIN contacts c ON c.id = e.contact_id"
@@ -125,6 +125,8 @@ static void read_task_view(sqlite3_stmt *s, void *out)
 	w->contact_email = store_col_text(s, 10);
 	w->sequence_name = store_col_text(s, 11);
 	w->user_email = store_col_text(s, 12);
+	w->outcome = store_col_text(s, 13);
+	w->close_note = store_col_text(s, 14);
 }
 
 int store_tasks(struct store *st, const char *user, int state, struct task_view **out,
@@ -181,6 +183,8 @@ void store_task_views_free(struct task_view *v, size_t n)
 		free(v[i].contact_email);
 		free(v[i].sequence_name);
 		free(v[i].user_email);
+		free(v[i].outcome);
+		free(v[i].close_note);
 	}
 	free(v);
 }
@@ -189,7 +193,32 @@ static const char sql_task[] =
 	"SELECT t.step, t.state, e.id, e.contact_id, e.sequence_id, e.user_id"
 	" FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id WHERE t.id = ?";
 static const char sql_close[] =
-	"UPDATE tasks SET state = ?, closed_at = ? WHERE id = ? AND state = 'open'";
+	"UPDATE tasks SET state = ?, closed_at = ?, outcome = ?, close_note = ?"
+	" WHERE id = ? AND state = 'open'";
+
+int task_outcome_valid(const char *outcome)
+{
+	static const char *const outcomes[] = { "connected", "voicemail", "no-answer",
+						"wrong-number" };
+	size_t i;
+	for (i = 0; outcome != NULL && i < CAD_ARRAY_LEN(outcomes); i++)
+		if (strcmp(outcome, outcomes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The event detail: "task 12: step 2, connected: left a message". */
+static char *close_detail(int64_t id, int step, const char *outcome, const char *note)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_addf(&b, "task %lld: step %d", (long long)id, step);
+	if (outcome != NULL)
+		sbuf_addf(&b, ", %s", outcome);
+	if (note != NULL && *note)
+		sbuf_addf(&b, ": %s", note);
+	return sbuf_detach(&b);
+}
 
 struct task_row {
 	int step;
@@ -229,13 +258,25 @@ static int read_task(struct store *st, int64_t id, struct task_row *r, struct ca
 int store_task_close(struct store *st, int64_t task_id, enum task_state state,
 		     cad_time_t next_due, const char *actor, cad_time_t now, struct cad_err *err)
 {
+	return store_task_close_with(st, task_id, state, NULL, NULL, next_due, actor, now, err);
+}
+
+int store_task_close_with(struct store *st, int64_t task_id, enum task_state state,
+			  const char *outcome, const char *note, cad_time_t next_due,
+			  const char *actor, cad_time_t now, struct cad_err *err)
+{
 	struct task_row r;
 	sqlite3_stmt *s;
-	char detail[64];
+	char *detail;
 	int rc;
 
 	if (state != TASK_DONE && state != TASK_SKIPPED)
 		return cad_err_set(err, "a task is closed as done or skipped");
+	if (outcome != NULL && (state != TASK_DONE || !task_outcome_valid(outcome)))
+		return cad_err_set(err, "outcome '%s': a completed task's outcome is one of %s",
+				   outcome, TASK_OUTCOMES);
+	if (note != NULL && strlen(note) > TASK_NOTE_MAX)
+		return cad_err_set(err, "the note is longer than %d bytes", TASK_NOTE_MAX);
 	if (store_begin(st, err) < 0)
 		return -1;
 	memset(&r, 0, sizeof(r));
@@ -252,13 +293,19 @@ int store_task_close(struct store *st, int64_t task_id, enum task_state state,
 		goto fail;
 	store_bind_text(s, 1, task_state_name(state));
 	store_bind_int64(s, 2, now);
-	store_bind_int64(s, 3, task_id);
+	store_bind_text(s, 3, outcome);
+	store_bind_text(s, 4, note != NULL && *note ? note : NULL);
+	store_bind_int64(s, 5, task_id);
 	if (store_exec_stmt(st, s, "closing a task", err) < 0)
 		goto fail;
-	snprintf(detail, sizeof(detail), "task %lld: step %d", (long long)task_id, r.step);
-	if (store_event_put(st, now, state == TASK_DONE ? EV_TASK_COMPLETED : EV_TASK_SKIPPED,
-			    r.enr, r.contact, r.seq, r.user, actor, detail, err) < 0)
+	detail = close_detail(task_id, r.step, outcome, note);
+	rc = store_event_put(st, now, state == TASK_DONE ? EV_TASK_COMPLETED : EV_TASK_SKIPPED,
+			     r.enr, r.contact, r.seq, r.user, actor, detail, err);
+	free(detail);
+	if (rc < 0) {
+		rc = -1;
 		goto fail;
+	}
 	/* Only a running enrollment waiting on this very step moves on. */
 	if (store_enr_move(st, r.enr, r.step, next_due, NULL, NULL, actor, now, NULL, err) != 0)
 		goto fail;

@@ -153,16 +153,31 @@ cp "$T/secret" "$T/secret.first"
 ctl init
 check "init again finds it up to date and keeps the secret" eval 'rc_is 0 &&
 	out_has "up to date" && out_lacks "secret" && cmp -s "$T/secret" "$T/secret.first"'
-# Make the file a version-1 store again (version 2 added the holidays
-# table and three indexes, version 3 the notices table, see
-# src/store/store_schema.c) to see init upgrade it
-# and the read-only commands refuse to.
+# Make the file a version-1 store again (every later migration only adds
+# tables, indexes, a trigger and the tasks' outcome columns, or rebuilds
+# sent_messages with the same columns: see src/store/store_schema.c) to
+# see init upgrade it and the read-only commands refuse to.
 schema_v1() {
 	python3 -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-for sql in ("DROP TABLE notices", "DROP TABLE holidays", "DROP INDEX sent_messages_state", "DROP INDEX events_type",
-            "DROP INDEX events_user", "DELETE FROM schema_version WHERE version > 1"):
-    db.execute(sql)
+v1_tables = {"schema_version", "users", "sequences", "steps", "contacts", "contact_props",
+             "contact_aliases", "enrollments", "tasks", "sent_messages", "suppressions", "events"}
+v1_indexes = {"contacts_domain", "contact_aliases_contact", "enrollments_one_running",
+              "enrollments_due", "enrollments_user", "enrollments_sequence", "tasks_user",
+              "tasks_enrollment", "events_at", "events_enrollment", "events_contact"}
+for kind, name in db.execute("SELECT type, name FROM sqlite_master").fetchall():
+    if kind == "trigger":
+        db.execute("DROP TRIGGER %s" % name)
+for kind, name in db.execute("SELECT type, name FROM sqlite_master").fetchall():
+    if kind == "table" and name not in v1_tables and not name.startswith("sqlite_"):
+        db.execute("DROP TABLE %s" % name)
+    elif kind == "index" and name not in v1_indexes and not name.startswith("sqlite_"):
+        db.execute("DROP INDEX IF EXISTS %s" % name)
+cols = [r[1] for r in db.execute("PRAGMA table_info(tasks)")]
+for col in ("outcome", "close_note"):
+    if col in cols:
+        db.execute("ALTER TABLE tasks DROP COLUMN %s" % col)
+db.execute("DELETE FROM schema_version WHERE version > 1")
 db.commit()' "$1"
 }
 schema_version() {
@@ -537,24 +552,44 @@ if [ -x "$SCHED" ] && "$SCHED" --help 2>&1 | grep -q -- "--once"; then
 		if t["contact"] == "oldie@fresh.test"][0])' "$T/out")
 	tctl task list
 	check "task list table" eval 'rc_is 0 && out_has "newbie@fresh.test" && out_has "call"'
-	tctl task complete "$tid"
-	check "task complete" eval 'rc_is 0 && out_has "task $tid completed"'
+	tctl task complete "$tid" --outcome busy
+	check "a bad --outcome is named with the ones allowed" eval 'rc_is 1 &&
+		err_has "--outcome '"'"'busy'"'"': not one of connected, voicemail, no-answer, wrong-number"'
+	tctl task skip "$sid" --outcome connected
+	check "a skipped task has no outcome" eval 'rc_is 2 && err_has "--outcome"'
+	tctl task complete "$tid" --outcome connected --note "$(printf 'Spoke to Newbie.\nCall back in Q1.')"
+	check "task complete with an outcome and a note" \
+		eval 'rc_is 0 && out_has "task $tid completed (call, newbie@fresh.test, connected)"'
 	tctl --json status newbie@fresh.test
 	check "the enrollment moved to its next step, due a business day later" \
 		py 'd[0]["currentStep"] == 1 and d[0]["state"] == "active" and
 		d[0]["nextStep"] == {"index": 2, "kind": "email", "due": "2026-12-02T10:00:00Z"}'
 	tctl task complete "$tid"
 	check "a closed task cannot be completed again" eval 'rc_is 1 && err_has "already done"'
-	tctl task skip "$sid"
-	check "task skip" eval 'rc_is 0 && out_has "task $sid skipped"'
+	tctl task skip "$sid" --note "no number on file"
+	check "task skip with a note" eval 'rc_is 0 && out_has "task $sid skipped"'
 	tctl --json status oldie@fresh.test
 	check "a skipped task moves the enrollment on too" py 'd[0]["currentStep"] == 1'
 	tctl --json task list --state done
 	check "task list --state done" py 'len(d) == 1 and d[0]["closedAt"] is not None'
+	check "task list --json keeps the outcome and the note exact" py 'd[0]["outcome"] ==
+		"connected" and d[0]["closeNote"] == "Spoke to Newbie.\nCall back in Q1."'
+	tctl task list --state done
+	check "task list shows a note of two lines as two lines, under its column" eval 'rc_is 0 &&
+		out_lacks "\\x0A" && out_lines 4 && out_has "connected" &&
+		[ "$(sed -n 3p "$T/out" | cut -c"$(head -1 "$T/out" | awk "{print index(\$0, \"NOTE\")}")"-)" = "rep: Spoke to Newbie." ] &&
+		[ "$(sed -n 4p "$T/out" | sed "s/^ *//")" = "Call back in Q1." ]'
+	tctl --json task list --state skipped
+	check "the skipped task keeps its note, no outcome" py 'd[0]["outcome"] is None and
+		d[0]["closeNote"] == "no number on file"'
+	tctl --json events --type task_skipped
+	check "the skip's event names the note" py 'd[0]["detail"].endswith(": no number on file")'
 	tctl --json task list --state skipped
 	check "task list --state skipped" py 'len(d) == 1 and d[0]["contact"] == "oldie@fresh.test"'
 	tctl --json events --type task_completed
-	check "the completion is an event" py 'len(d) == 1 and d[0]["contact"] == "newbie@fresh.test"'
+	check "the completion is an event with the outcome" py 'len(d) == 1 and
+		d[0]["contact"] == "newbie@fresh.test" and
+		d[0]["detail"].startswith("task %s: step 1, connected: Spoke" % sys.argv[2])' "$tid"
 
 	# A call completed on Thursday 24 December: the email a business day
 	# later is due on Friday in a sequence without calendars, on Monday 28

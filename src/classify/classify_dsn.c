@@ -176,7 +176,7 @@ static size_t notice_end(const char *s, size_t n)
 		const char *nl = memchr(s + i, '\n', end - i);
 		size_t e = nl ? (size_t)(nl - s) : end;
 		if (i > 40 && (cad_startswith_ci(s + i, "Return-Path:") ||
-		    cad_startswith_ci(s + i, "Received: from") || cad_startswith_ci(s + i, "Received: by") ||
+		    cad_startswith_ci(s + i, "Received:") || cad_startswith_ci(s + i, "Message-ID:") ||
 		    cad_startswith_ci(s + i, "DKIM-Signature:")))
 			return i;
 		i = e + 1;
@@ -366,6 +366,39 @@ static int line_names_recipient(const char *l, size_t ll)
 	return 0;
 }
 
+/* A line about message identifiers ("Message-ID: <x@y>", "References:"):
+ * its id@host tokens are not mailboxes. */
+static int names_message_id(const char *l, size_t ll)
+{
+	while (ll > 0 && (*l == ' ' || *l == '\t' || *l == '>'))
+		l++, ll--;
+	return cad_startswith_ci(l, "Message-ID") || cad_startswith_ci(l, "In-Reply-To:") ||
+	    cad_startswith_ci(l, "References:") || cad_startswith_ci(l, "Content-ID:") ||
+	    cls_memcasestr(l, ll, "message-id:") != NULL || cls_memcasestr(l, ll, "message id:") != NULL;
+}
+
+/* Does the text just before an address (pre[0..n)) make it someone other
+ * than the failed recipient: the sender ("MAIL FROM:<a>", "F=[a]", "From:
+ * a"), a help desk ("please contact <a>")? */
+static int names_sender(const char *pre, size_t n)
+{
+	size_t k = n < 12 ? n : 12;
+	const char *w = pre + n - k;
+	size_t j = 0;
+	while (j < n && (pre[j] == ' ' || pre[j] == '\t' || pre[j] == '>'))
+		j++;
+	if (n - j >= 5 && n - j <= 8 && (cad_startswith_ci(pre + j, "From:") ||
+	    cad_startswith_ci(pre + j, "Sender:")))
+		return 1;       /* a "From: addr" line */
+	/* "please contact <support@...>": a help desk, not a recipient */
+	if (cls_memcasestr(w, k, "contact") != NULL)
+		return 1;
+	return cls_memcasestr(w, k, "from:<") != NULL || cls_memcasestr(w, k, "from=<") != NULL ||
+	    cls_memcasestr(w, k, "f=[") != NULL || cls_memcasestr(w, k, "from: <") != NULL ||
+	    cls_memcasestr(w, k, "sender:") != NULL || cls_memcasestr(w, k, "sender <") != NULL ||
+	    cls_memcasestr(w, k, "mail from") != NULL;
+}
+
 static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
     const char *orig_from, const struct alist *orig, int strict, struct hit *hits, size_t max)
 {
@@ -375,7 +408,8 @@ static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
 			const char *nl = memchr(s + i, '\n', n - i);
 			size_t e = nl ? (size_t)(nl - s) : n;
 			int strength = memchr(s + i, '@', e - i) ? line_names_recipient(s + i, e - i) : 0;
-			if (memchr(s + i, '@', e - i) && (pass == 1 || strength > 0)) {
+			if (memchr(s + i, '@', e - i) && (pass == 1 || strength > 0) &&
+			    !names_message_id(s + i, e - i)) {
 				/* every address on the line */
 				size_t p = i;
 				while (p < e && nh < max) {
@@ -394,6 +428,12 @@ static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
 					size_t wend = (size_t)(at - s) + 256 < e ? (size_t)(at - s) + 256 : e;
 					char *a = cls_addr_extract(s + st, wend - st);
 					size_t adv = (size_t)(at - s) + 1;
+					/* the sender named in passing: "MAIL FROM:<a>",
+					 * "F=[a]", "From: a", "from a" */
+					if (a != NULL && names_sender(s + i, st - i)) {
+						free(a);
+						a = NULL;
+					}
 					int known = a != NULL && alist_has(orig, a);
 					/* the second pass, over any line, takes only what the
 					 * original says it was sent to: no evidence, no guess */

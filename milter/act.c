@@ -12,6 +12,7 @@
 #include "cal.h"
 #include "classify.h"
 #include "enroll.h"
+#include "enroll_senders.h"
 #include "holiday.h"
 #include "inbound.h"
 #include "msgid.h"
@@ -200,6 +201,96 @@ static void record_step1(struct store *st, struct msg_ctx *m, int64_t enr, const
 	free(msgid);
 }
 
+/* The recipients an enroll message would enroll, for the rep's notice. */
+static void enroll_targets(const struct msg_ctx *m, struct sbuf *who, struct sbuf *seqs)
+{
+	for (size_t i = 0; i < m->nrcpts; i++) {
+		struct inbound_own_addr own;
+		char *addr;
+		if (inbound_own_address(&m->mc->icfg.addrs, &m->mc->secret, m->rcpts[i], &own) !=
+		    OWN_NONE)
+			continue;
+		addr = inbound_addr_spec(m->rcpts[i]);
+		if (addr != NULL && !act_internal_domain(m->mc, addr)) {
+			sbuf_adds(who, who->len > 0 ? ", " : "");
+			cad_printable(who, addr, 200);
+		}
+		free(addr);
+	}
+	for (size_t k = 0; k < m->nown; k++)
+		if (m->own[k].own.kind == OWN_ENROLL) {
+			sbuf_adds(seqs, seqs->len > 0 ? ", " : "");
+			cad_printable(seqs, m->own[k].own.arg, 200);
+		}
+}
+
+/* Issue #9: enroll by mail acts only when the submitter is the rep named
+ * in From (the SMTP AUTH login, or an EnrollSenders mapping of the login
+ * or of an InternalHosts client). Otherwise nothing is enrolled; the
+ * refusal is logged, recorded (enroll_refused) and, when the From names a
+ * rep, told to that rep by a notice. 1 when allowed. */
+static int enroll_sender_ok(struct store *st, struct msg_ctx *m, int64_t rep_id, cad_time_t now)
+{
+	struct cad_err err = { "" };
+	struct sbuf why, who, seqs, rp;
+	struct event ev;
+	int ok;
+
+	sbuf_init(&why);
+	ok = enroll_senders_allowed(&m->mc->enroll_senders, m->auth_authen, m->client_addr,
+				    m->from_addr, &why);
+	if (ok) {
+		sbuf_free(&why);
+		return 1;
+	}
+	sbuf_init(&who);
+	sbuf_init(&seqs);
+	sbuf_init(&rp);
+	enroll_targets(m, &who, &seqs);
+	cad_printable(&rp, m->from_addr, 200);
+	cad_log(CAD_LOG_NOTICE, "%s: enroll by address as <%s> refused: %s (nothing enrolled: %s)",
+		m->qid, rp.s, why.s, who.len > 0 ? who.s : "no recipient");
+	memset(&ev, 0, sizeof(ev));
+	ev.at = now;
+	ev.type = (char *)EV_ENROLL_REFUSED;
+	ev.user_id = rep_id;
+	ev.actor = (char *)"milter";
+	ev.detail = xasprintf("enroll by mail as %s refused: %s; contacts: %s; sequence: %s", rp.s,
+			      why.s, who.len > 0 ? who.s : "none", seqs.s);
+	if (store_begin(st, &err) != 0 || store_event_add(st, &ev, &err) != 0) {
+		store_rollback(st);
+		log_fail_open(m, "enroll: recording the refusal", err.msg);
+	} else {
+		if (rep_id > 0) {
+			char *subj = xasprintf("cadence: an enrollment in your name was refused");
+			char *body = xasprintf(
+				"A message with your address in its From line asked cadence to\n"
+				"enroll %s in the sequence %s (it was sent to the enroll\n"
+				"address), but it was not sent as you:\n\n  %s\n\n"
+				"Nothing was enrolled; the message itself was delivered as it was\n"
+				"sent. If you sent it, send it again from your own mail account\n"
+				"(logged in as yourself), or ask your cadence administrator to\n"
+				"let the account or server you used enroll as you (EnrollSenders).\n"
+				"If you did not send it, tell your administrator: someone put your\n"
+				"address in the From line.\n",
+				who.len > 0 ? who.s : "(no contact)", seqs.s, why.s);
+			if (store_notice_add(st, rep_id, NOTICE_ENROLL_REFUSED, subj, body, now, NULL,
+					     &err) != 0)
+				log_fail_open(m, "enroll: noting the refusal for the rep", err.msg);
+			free(subj);
+			free(body);
+		}
+		if (store_commit(st, &err) != 0)
+			log_fail_open(m, "enroll: committing the refusal", err.msg);
+	}
+	free(ev.detail);
+	sbuf_free(&rp);
+	sbuf_free(&seqs);
+	sbuf_free(&who);
+	sbuf_free(&why);
+	return 0;
+}
+
 void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 {
 	struct cad_err err = { "" };
@@ -227,6 +318,8 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 		log_fail_open(m, "enroll: reading the rep", err.msg);
 		return;
 	}
+	if (!enroll_sender_ok(st, m, rep_id, now))
+		return;
 	actor = xasprintf("mail:%s", m->from_addr);
 	for (size_t k = 0; k < m->nown; k++) {
 		const char *seq = m->own[k].own.arg;

@@ -44,6 +44,11 @@ struct mconf *mconf_build(const char *path, struct cad_err *err)
 		cad_err_prefix(err, "%s", path);
 		goto fail;
 	}
+	if (mc->conf.enroll_senders != NULL && *mc->conf.enroll_senders != '\0' &&
+	    enroll_senders_load(&mc->enroll_senders, mc->conf.enroll_senders, err) != 0) {
+		cad_err_prefix(err, "%s", path);
+		goto fail;
+	}
 	if (mc->conf.key_table != NULL && *mc->conf.key_table != '\0') {
 		if (mc->conf.signing_table == NULL || *mc->conf.signing_table == '\0') {
 			cad_err_set(err, "%s: KeyTable is set but SigningTable is not", path);
@@ -70,6 +75,7 @@ void mconf_destroy(struct mconf *mc)
 	secret_free(&mc->secret);
 	dkim_tables_free(&mc->dkim);
 	netlist_free(&mc->internal);
+	enroll_senders_free(&mc->enroll_senders);
 	free(mc->path);
 	free(mc);
 }

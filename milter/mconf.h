@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "dkim_keys.h"
+#include "enroll_senders.h"
 #include "inbound.h"
 #include "netlist.h"
 #include "secret.h"
@@ -29,6 +30,9 @@ struct mconf {
 	struct cad_conf conf;
 	struct dkim_tables dkim;  /* empty when KeyTable is not set */
 	struct netlist internal;
+	/* EnrollSenders: who may enroll by mail as which rep (empty: only an
+	 * SMTP AUTH login that is the rep's own address) */
+	struct enroll_senders enroll_senders;
 	/* The site secret (SecretFile): without it sequence mail cannot be
 	 * told from a person's, so a configuration without one is refused. */
 	struct cad_secret secret;

@@ -41,6 +41,7 @@ struct cad_conf {
 	size_t header_limit;       /* HeaderLimit: bytes of headers kept per message */
 	size_t body_limit;         /* BodyLimit: bytes of body kept per message */
 	int act_on_unverified;     /* ActOnUnverified: act on unauthenticated signals */
+	char *enroll_senders;      /* EnrollSenders: who may enroll by mail as which rep */
 	int soft_bounce_threshold; /* SoftBounceThreshold: pause at the Nth soft bounce */
 	int ooo_default_days;      /* OOODefaultDays: out-of-office pause without a date */
 	/* scheduler */

@@ -265,6 +265,7 @@ const struct conf_key conf_keys[] = {
 	{ "HeaderLimit", CONF_SIZE, OFF(header_limit), 0, "64k", 1024, 16LL << 20, NULL },
 	{ "BodyLimit", CONF_SIZE, OFF(body_limit), 0, "1m", 0, 1LL << 30, NULL },
 	{ "ActOnUnverified", CONF_BOOL, OFF(act_on_unverified), 0, "no", NOLIM, NULL },
+	{ "EnrollSenders", CONF_PATH, OFF(enroll_senders), 0, NULL, NOLIM, NULL },
 	{ "SoftBounceThreshold", CONF_INT, OFF(soft_bounce_threshold), 0, "3", 1, 100, NULL },
 	{ "OOODefaultDays", CONF_INT, OFF(ooo_default_days), 0, "7", 1, 120, NULL },
 	/* scheduler */

@@ -148,6 +148,8 @@ bed_keys() {
 
 bed_conf() {
 	BED_CONF=$BED_DIR/cadence.conf
+	# the reps' mail client submits from 127.0.0.1 without SMTP AUTH
+	echo "[127.0.0.1] @our.test" > "$BED_DIR/enroll-senders"
 	cat > "$BED_CONF" <<EOF
 # cadence.conf of the e2e bed (made by tests/e2e/bed.sh)
 Database        $BED_DIR/state/cadence.db
@@ -155,6 +157,7 @@ SecretFile      $BED_DIR/state/secret
 Domain          cadence.our.test
 InternalDomains our.test
 InternalHosts   127.0.0.1
+EnrollSenders   $BED_DIR/enroll-senders
 Syslog          no
 UserID          postfix:postfix
 Socket          local:$BED_DIR/run/milter.sock

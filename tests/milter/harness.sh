@@ -80,6 +80,11 @@ cat >"$tmp/zone" <<EOT
 example.org   TXT "v=spf1 ip4:192.0.2.0/24 -all"
 acme.example  TXT "v=spf1 ip4:192.0.2.0/24 -all"
 EOT
+# EnrollSenders: the test clients in 10.0.0.0/8 stand for a mail server
+# that authenticated its users itself (enroll by address without SMTP AUTH)
+cat >"$tmp/enroll-senders" <<EOT
+[10.0.0.0/8]  ada@example.com
+EOT
 # the store: the site secret, the rep ada@example.com, sequences Cold,
 # Company and Manual (tests/milter/mkstore.c), one contact
 D=cadence.example.com
@@ -105,6 +110,7 @@ write_conf() {
 		echo "InternalHosts 127.0.0.1, ::1, 10.0.0.0/8"
 		echo "TrustedAuthservIDs mx.example.com"
 		echo "SignAllOutbound yes"
+		echo "EnrollSenders $tmp/enroll-senders"
 		echo "Syslog no"
 		for l in "$@"; do echo "$l"; done
 	} | awk '{ k = tolower($1); last[k] = NR; line[NR] = $0; key[NR] = k }

@@ -8,6 +8,7 @@
  *                                         scope, pauses on out-of-office),
  *                                         Company (company scope) and Manual
  *                                         (step 1 a manual email), 3 steps each
+ *   mkstore DB rep ADDRESS                adds another rep (UTC)
  *   mkstore DB enroll ADDR SEQ REP        prints the enrollment id (step 1 due)
  *   mkstore DB prepare ENR STEP SECRET DOMAIN [sent]
  *                                         records the step as cadenced does
@@ -77,6 +78,20 @@ static int add_seq(struct store *st, const char *name, enum seq_scope scope, enu
 	q.steps = steps;
 	q.nsteps = 3;
 	return store_sequence_import(st, &q, "cli:test", now, err);
+}
+
+/* Another rep (UTC, the same caps as the first). */
+static int cmd_rep(struct store *st, char **argv, struct cad_err *err)
+{
+	struct user u;
+	memset(&u, 0, sizeof(u));
+	u.email = argv[0];
+	u.name = (char *)"Another Rep";
+	u.tz = (char *)"UTC";
+	u.active = 1;
+	u.send_cap_24h = 500;
+	u.enroll_cap_day = 80;
+	return store_user_add(st, &u, "cli:test", now, err);
 }
 
 static int cmd_init(struct store *st, char **argv, struct cad_err *err)
@@ -361,6 +376,8 @@ int main(int argc, char **argv)
 #define NEED(k) if (argc < 3 + (k)) { rc = cad_err_set(&err, "%s: missing arguments", cmd); } else
 	if (strcmp(cmd, "init") == 0) {
 		NEED(2) rc = cmd_init(st, argv + 3, &err);
+	} else if (strcmp(cmd, "rep") == 0) {
+		NEED(1) rc = cmd_rep(st, argv + 3, &err);
 	} else if (strcmp(cmd, "enroll") == 0) {
 		NEED(3) rc = cmd_enroll(st, argv + 3, &err);
 	} else if (strcmp(cmd, "prepare") == 0) {

@@ -18,13 +18,16 @@ lock step (libcurl does not pipeline). For the first COUNT transactions
          just before the end of data of the next transaction: the first
          copy reaches the MTA while its retry is in flight.
   pass   loses nothing.
-  rand   like "after" for a random half of the transactions (COUNT
-         bounds how many), for the kill loop.
+  rand   for the kill loop: a random quarter of the transactions as
+         "after", another quarter as "hold", the rest passed (COUNT
+         bounds how many are lost).
 
 STATEFILE gets one line per transaction: "lost" or "passed", and "held"
-or "released" for the hold mode. Bounded: every socket times out after
+or "released" for the hold mode. When STATEFILE.stop exists, nothing more
+is lost (held dots still go on with the next end of data). Bounded: every socket times out after
 30 s; the caller runs it under timeout(1).
 """
+import os
 import random
 import socket
 import sys
@@ -44,15 +47,19 @@ def note(word):
 
 
 def take_one():
-    """Whether this transaction's reply is lost (counts it)."""
+    """How this transaction's reply is lost: None (not), "after" or "hold"."""
     global lost
     with lock:
-        if MODE == "pass" or (COUNT >= 0 and lost >= COUNT):
-            return False
-        if MODE == "rand" and random.random() < 0.5:
-            return False
+        if MODE == "pass" or (COUNT >= 0 and lost >= COUNT) or os.path.exists(STATE + ".stop"):
+            return None
+        how = MODE
+        if MODE == "rand":
+            x = random.random()
+            if x < 0.5:
+                return None
+            how = "after" if x < 0.75 else "hold"
         lost += 1
-        return True
+        return how
 
 
 def read_reply(f):
@@ -109,7 +116,7 @@ def serve(cl):
                     break
                 up.sendall(line)
             lose = take_one()
-            if lose and MODE == "hold":
+            if lose == "hold":
                 with lock:
                     held.append((up, uf))
                 keep_up = True

@@ -71,12 +71,18 @@ static size_t field_value(const char *s, size_t n, size_t pos, struct sbuf *out)
 	}
 }
 
-static char *addr_of_field(const char *v)
+/* "rfc822; user@example.com", "RFC822; <user@example.com>"; with relaxed,
+ * a one-label domain too ("user@mailhub"). */
+static char *addr_of_field_r(const char *v, int relaxed)
 {
-	/* "rfc822; user@example.com", "RFC822; <user@example.com>" */
 	const char *semi = strchr(v, ';');
 	const char *a = semi ? semi + 1 : v;
-	return cls_addr_extract(a, strlen(a));
+	return relaxed ? cls_addr_extract_field(a, strlen(a)) : cls_addr_extract(a, strlen(a));
+}
+
+static char *addr_of_field(const char *v)
+{
+	return addr_of_field_r(v, 0);
 }
 
 static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *nrecs)
@@ -780,7 +786,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 		while (p && *p) {
 			const char *comma = strchr(p, ',');
 			size_t len = comma ? (size_t)(comma - p) : strlen(p);
-			char *a = cls_addr_extract(p, len);
+			char *a = cls_addr_extract_field(p, len);
 			if (a != NULL) {
 				struct cls_rcpt *r = cls_add_rcpt(v, a);
 				if (r != NULL && r->reason == NULL) {
@@ -1029,6 +1035,11 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 			char *a = recs[i].final ? addr_of_field(recs[i].final) : NULL;
 			if (a == NULL && recs[i].orig)
 				a = addr_of_field(recs[i].orig);
+			/* a one-label domain only when neither field has better */
+			if (a == NULL && recs[i].final)
+				a = addr_of_field_r(recs[i].final, 1);
+			if (a == NULL && recs[i].orig)
+				a = addr_of_field_r(recs[i].orig, 1);
 			if (a == NULL)
 				a = complete_local(recs[i].final ? recs[i].final : recs[i].orig, &orig,
 				    m->text.s, cut);

@@ -45,6 +45,10 @@ const char *cls_strcasestr(const char *hay, const char *needle);
 /* Extracts the first addr-spec in s (inside <> when present); lower-cased,
  * caller frees; NULL when none. */
 char *cls_addr_extract(const char *s, size_t n);
+/* The same for a field that holds an address and nothing else
+ * (Final-Recipient, X-Failed-Recipients): a domain of one label
+ * ("user@mailhub") is accepted there, never in free text. */
+char *cls_addr_extract_field(const char *s, size_t n);
 /* Finds an RFC 3463 status ("5.1.1") in s; writes it to out (>= 16 bytes). */
 int cls_find_status(const char *s, size_t n, char *out, size_t outlen);
 /* Finds a 3-digit SMTP reply code (2xx-5xx) in s; 0 when none. */

@@ -73,7 +73,19 @@ static size_t skip_prefix(const char *s, size_t a, size_t at)
 	return a;
 }
 
+static char *addr_extract(const char *s, size_t n, int dotless);
+
 char *cls_addr_extract(const char *s, size_t n)
+{
+	return addr_extract(s, n, 0);
+}
+
+char *cls_addr_extract_field(const char *s, size_t n)
+{
+	return addr_extract(s, n, 1);
+}
+
+static char *addr_extract(const char *s, size_t n, int dotless)
 {
 	if (s == NULL)
 		return NULL;
@@ -105,8 +117,10 @@ char *cls_addr_extract(const char *s, size_t n)
 				b++;
 			while (b > i + 1 && s[b - 1] == '.')
 				b--;
-			if (b > i + 1 && memchr(s + i + 1, '.', b - i - 1) == NULL)
-				continue;
+			if (b > i + 1 && memchr(s + i + 1, '.', b - i - 1) == NULL &&
+			    (!dotless || (b < n && !isspace((unsigned char)s[b]) && s[b] != '>' &&
+			     s[b] != ',' && s[b] != ';' && s[b] != ')')))
+				continue;   /* one label: only a whole token of a field */
 		}
 		if (a == i || b == i + 1)
 			continue;

@@ -255,6 +255,11 @@ static void test_recipient_forms(void **state)
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@[192.0.2.7]");
 	verdict_free(v);
+	/* a one-label domain in the field (an intranet host) is an address */
+	v = dsn_with("rfc822; userx@mailhub", "userx@mailhub", "Sorry.");
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "userx@mailhub");
+	verdict_free(v);
 	/* a quoted local part that needs its quotes keeps them */
 	v = dsn_with("rfc822; \"ann smith\"@buyer.test", "x@buyer.test", "Sorry.");
 	assert_int_equal(v->nrcpts, 1);

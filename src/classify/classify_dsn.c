@@ -488,6 +488,16 @@ static const char *const bounce_subjects[] = {
 	"returned to sender", "delayed mail", "delivery delayed", "message delayed",
 	"delivery status", "mail could not be delivered", "mail failed",
 	"returning to sender", "delivery warning", "delivery notification: delay",
+	"failed mail", "undelivered mail",
+	/* localized non-delivery subjects (Exchange and others) */
+	"benachrichtigung zum übermittlungsstatus (fehlgeschlagen)", "nicht zugestellt",
+	"notification d'état de remise (échec)", "non distribuable",
+	"notificación de estado de entrega (error)", "no se pudo entregar",
+	"não é possível entregar", "não entregue", "impossibile recapitare",
+	"kan inte levereras", "olevererbart", "ej levererat", "kan ikke leveres",
+	"ikke leveret", "ikke levert", "kunne ikke leveres", "niedostarczalne",
+	"nie można dostarczyć", "nedoručitelné", "nelze doručit", "配信不能",
+	"配信エラー", "配送エラー", "无法投递", "無法傳遞", "未送达", "退信",
 	"メールエラー", NULL
 };
 
@@ -1086,6 +1096,16 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 		daemon = 1;
 	/* the null sender is the envelope of every notice (RFC 5321 4.5.5) */
 	int nullish = null_rp || m->null_sender || m->verp;
+	/* a notice of success (relayed, delivered, read) is no failure */
+	static const char *const success_subjects[] = {
+		"(success", "successful", "delivery has succeeded", "delivered:", "(relay)",
+		"relayed", "return receipt", "read receipt", "read:", "displayed",
+		"zugestellt:", "remis :", "entregado:", NULL
+	};
+	if (!report && !xfr && any(subj, strlen(subj), success_subjects) &&
+	    !cls_strcasestr(subj, "undeliver") && !cls_strcasestr(subj, "not delivered") &&
+	    !cls_strcasestr(subj, "nicht zugestellt") && !cls_strcasestr(subj, "non remis"))
+		return 0;
 	if (!(report || xfr || (daemon && (subj_b || words)) || (subj_b && nullish) ||
 	    (subj_b && words && (returned || any(m->text.s, m->text.len, notice_phrases)))))
 		return 0;

@@ -153,7 +153,9 @@ static void test_nonstandard_notices(void **state)
 	(void)state;
 	static const char *const subjects[] = {
 		"Mail Delivery Warning", "Delivery Failure", "Mail could not be delivered",
-		"non remis (delivery failed)", "Undeliverable: hello", NULL
+		"non remis (delivery failed)", "Undeliverable: hello", "Unzustellbar: hallo",
+		"Niedostarczalne: witam", "Kan inte levereras: hej", "Nedoručitelné: ahoj",
+		"配信不能: こんにちは", "无法投递: 你好", NULL
 	};
 	for (int i = 0; subjects[i]; i++) {
 		/* the null sender and a notice's subject, with no usable text */
@@ -162,6 +164,25 @@ static void test_nonstandard_notices(void **state)
 		    "Content-Type: text/html\n\n<p>&nbsp;</p>\n", subjects[i]);
 		struct verdict *v = cls_env(m, "", "rep@seller.test", 0);
 		assert_true(v->cls == CLS_BOUNCE || v->cls == CLS_DELAY);
+		verdict_free(v);
+		free(m);
+	}
+}
+
+/* A notice of success from the null sender is no failure, and no reply. */
+static void test_success_notice(void **state)
+{
+	(void)state;
+	static const char *const subjects[] = {
+		"Delivery Status Notification (Relay)", "Delivered: hello",
+		"Return receipt", "Delivery Notification: Delivery has succeeded", NULL
+	};
+	for (int i = 0; subjects[i]; i++) {
+		char *m = xasprintf("From: postmaster@mx.buyer.test\nTo: rep@seller.test\n"
+		    "Subject: %s\n\nYour message was delivered to ann@buyer.test.\n", subjects[i]);
+		struct verdict *v = cls_env(m, "", "rep@seller.test", 0);
+		if (v->cls != CLS_OTHER)
+			fail_msg("'%s': %s", subjects[i], cls_class_name(v->cls));
 		verdict_free(v);
 		free(m);
 	}
@@ -277,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_report_is_bounce),
 		cmocka_unit_test(test_nested_report),
 		cmocka_unit_test(test_nonstandard_notices),
+		cmocka_unit_test(test_success_notice),
 		cmocka_unit_test(test_daemon_with_auto_headers),
 		cmocka_unit_test(test_challenge),
 		cmocka_unit_test(test_read_receipt_is_not_reply),

@@ -73,7 +73,9 @@ static int step_render(struct email_job *j, int *done, struct cad_err *err)
 {
 	const struct pass_item *it = j->it;
 	const struct step *step = it->step;
-	struct tmpl_ctx ctx = { it->ct, &it->rep->user };
+	/* The message's {{unsubscribe_url}} is known once it is recorded:
+	 * step_compose renders the body again with it. */
+	struct tmpl_ctx ctx = { it->ct, &it->rep->user, "https://unsubscribe.invalid/" };
 	struct cad_err terr = { "" };
 	struct task t;
 	char *why;
@@ -176,6 +178,18 @@ static int step_compose(struct email_job *j, struct cad_err *cerr)
 	unsub_mailto = token_address(conf->unsubscribe_prefix, j->m.token, conf->domain);
 	if (conf->public_url && *conf->public_url)
 		unsub_url = token_unsub_url(conf->public_url, j->m.token);
+	{
+		/* {{unsubscribe_url}}: this message's link, as in List-Unsubscribe. */
+		char *mailto = xasprintf("mailto:%s", unsub_mailto);
+		struct tmpl_ctx ctx = { it->ct, &it->rep->user, unsub_url ? unsub_url : mailto };
+		rc = tmpl_render(it->step->body ? it->step->body : "", &ctx, &j->body, cerr);
+		free(mailto);
+		if (rc < 0) {
+			free(unsub_mailto);
+			free(unsub_url);
+			return -1;
+		}
+	}
 	to_name = pass_contact_display(it->ct);
 	memset(&in, 0, sizeof(in));
 	in.from_name = it->rep->user.name;

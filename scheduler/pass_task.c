@@ -18,7 +18,7 @@ int pass_task_step(const struct pass_item *it, struct cad_err *err)
 	const struct step *step = it->step;
 	struct task t;
 	struct sbuf note;
-	struct tmpl_ctx ctx = { it->ct, &it->rep->user };
+	struct tmpl_ctx ctx = { it->ct, &it->rep->user, NULL };
 	struct cad_err terr = { "" };
 	struct cal_rules rr = *it->r;
 	cad_time_t due = it->now, next = 0;

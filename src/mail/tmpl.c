@@ -92,6 +92,12 @@ static int parse_inner(const char *in, size_t n, size_t off, struct tmpl_tok *tk
 	trim(&spec, &speclen);
 	if (speclen == 0)
 		return cad_err_set(err, "empty token at offset %zu", off);
+	if (ncaseeq(spec, speclen, TMPL_UNSUBSCRIBE_URL)) {
+		/* The one token without a namespace (nslen 0). */
+		tk->name = spec;
+		tk->namelen = speclen;
+		return 0;
+	}
 	for (i = 0; i < speclen && is_alpha(spec[i]); i++)
 		;
 	if (i == 0 || i == speclen || spec[i] != '.')
@@ -195,6 +201,8 @@ int tmpl_token_known(const char *name)
 {
 	const char *dot = strchr(name, '.');
 	size_t i;
+	if (cad_strcaseeq(name, TMPL_UNSUBSCRIBE_URL))
+		return 1;
 	if (dot == NULL || dot[1] == '\0')
 		return 0;
 	if (ncaseeq(name, (size_t)(dot - name), "contact"))
@@ -215,7 +223,10 @@ static const char *lookup(const struct tmpl_ctx *ctx, const struct tmpl_tok *tk,
 	size_t flen = tk->namelen - tk->nslen - 1;
 	const char *val = NULL;
 
-	if (ncaseeq(tk->name, tk->nslen, "contact")) {
+	if (tk->nslen == 0) {
+		/* {{unsubscribe_url}}: the message's own link, when known. */
+		val = ctx ? ctx->unsubscribe_url : NULL;
+	} else if (ncaseeq(tk->name, tk->nslen, "contact")) {
 		const struct contact *c = ctx ? ctx->contact : NULL;
 		char key[TMPL_MAX_TOKEN + 1];
 		if (c == NULL)
@@ -363,9 +374,18 @@ int tmpl_check_sequence(const struct sequence *s, const struct tmpl_ctx *ctx,
 			struct cad_err *err)
 {
 	struct sbuf out;
+	struct tmpl_ctx c2;
 	size_t i;
 	int rc = 0;
 
+	/* Each message's unsubscribe link is made when it is sent: checking
+	 * ahead of that, the token has a value. */
+	memset(&c2, 0, sizeof(c2));
+	if (ctx != NULL)
+		c2 = *ctx;
+	if (c2.unsubscribe_url == NULL)
+		c2.unsubscribe_url = "https://unsubscribe.invalid/";
+	ctx = &c2;
 	sbuf_init(&out);
 	for (i = 0; i < s->nsteps && rc == 0; i++) {
 		const struct step *st = &s->steps[i];

@@ -4,7 +4,11 @@
  * Tokens: {{contact.firstname}}, {{contact.lastname}}, {{contact.company}},
  * {{contact.email}}, {{contact.<any property>}}, {{sender.firstname}},
  * {{sender.lastname}}, {{sender.name}}, {{sender.email}},
- * {{sender.signature}}, {{sender.meeting_link}}, each with an optional
+ * {{sender.signature}}, {{sender.meeting_link}}, and {{unsubscribe_url}}
+ * (the message's own unsubscribe link: the one-click URL of its
+ * List-Unsubscribe header, or its mailto: when there is no PublicURL; the
+ * sender fills tmpl_ctx.unsubscribe_url once the message's token is made),
+ * each with an optional
  * fallback: {{contact.firstname|there}}. A value that is empty counts as
  * missing. Rendering is pure: no I/O, output is a new string; UTF-8 passes
  * through untouched.
@@ -22,7 +26,13 @@
 struct tmpl_ctx {
 	const struct contact *contact;
 	const struct user *sender;
+	/* {{unsubscribe_url}}: "https://.../u/TOKEN" (List-Unsubscribe's
+	 * one-click URL) or "mailto:unsubscribe+TOKEN@Domain"; NULL = not
+	 * known (the token then needs a fallback; tmpl_check_sequence counts
+	 * it as known, since every sent message has one). */
+	const char *unsubscribe_url;
 };
+#define TMPL_UNSUBSCRIBE_URL "unsubscribe_url"
 
 /* Renders tmpl into out (out is reset first). On error out is empty and
  * err names the token: "no value for {{contact.firstname}} and no fallback". */

@@ -112,7 +112,7 @@ static void test_fallbacks(void **state)
 static void test_missing(void **state)
 {
 	struct fixture *f = *state;
-	struct tmpl_ctx empty = { NULL, NULL };
+	struct tmpl_ctx empty = { NULL, NULL, NULL };
 	struct sbuf out;
 	struct cad_err err;
 	expect_render(f, "{{contact.nickname}}", NULL, "no value for {{contact.nickname}}");
@@ -281,6 +281,45 @@ static void test_check_sequence(void **state)
 	assert_int_equal(tmpl_check_sequence(&q, &f->ctx, &err), 0);
 }
 
+/* {{unsubscribe_url}}: the message's own link; without one it needs a
+ * fallback, except when checking ahead of sending. */
+static void test_unsubscribe_url(void **state)
+{
+	struct fixture *f = *state;
+	struct sbuf out;
+	struct cad_err err;
+	struct sequence s;
+	struct step st;
+
+	sbuf_init(&out);
+	f->ctx.unsubscribe_url = "https://cadence.seller.test/u/abc123";
+	assert_int_equal(tmpl_render("Not for you? {{unsubscribe_url}}", &f->ctx, &out, &err), 0);
+	assert_string_equal(out.s, "Not for you? https://cadence.seller.test/u/abc123");
+	assert_int_equal(tmpl_render("{{ UNSUBSCRIBE_URL | x }}", &f->ctx, &out, &err), 0);
+	assert_string_equal(out.s, "https://cadence.seller.test/u/abc123");
+	f->ctx.unsubscribe_url = NULL;
+	assert_int_equal(tmpl_render("{{unsubscribe_url}}", &f->ctx, &out, &err), -1);
+	assert_non_null(strstr(err.msg, "{{unsubscribe_url}}"));
+	assert_int_equal(tmpl_render("{{unsubscribe_url|reply STOP}}", &f->ctx, &out, &err), 0);
+	assert_string_equal(out.s, "reply STOP");
+	/* Only this one token goes without a namespace. */
+	assert_int_equal(tmpl_validate("{{unsubscribe}}", &err), -1);
+	assert_int_equal(tmpl_validate("{{unsubscribe_url.x}}", &err), -1);
+	assert_int_equal(tmpl_token_known("unsubscribe_url"), 1);
+	assert_int_equal(tmpl_token_known("unsubscribe"), 0);
+	memset(&s, 0, sizeof(s));
+	memset(&st, 0, sizeof(st));
+	st.index = 1;
+	st.kind = STEP_EMAIL;
+	st.subject = (char *)"Hello";
+	st.body = (char *)"Stop these: {{unsubscribe_url}}";
+	s.steps = &st;
+	s.nsteps = 1;
+	assert_int_equal(tmpl_check_sequence(&s, &f->ctx, &err), 0);
+	assert_null(f->ctx.unsubscribe_url);
+	sbuf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +332,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_each_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsubscribe_url, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,7 +162,7 @@ int api_page_params(struct api_call *c, size_t def, size_t *limit, int64_t *afte
 					 API_PAGE_MAX);
 		*limit = (size_t)v;
 	}
-	if (a != NULL && *a != '\0' && api_parse_id(a, after) < 0)
+	if (a != NULL && *a != '\0' && strcmp(a, "0") != 0 && api_parse_id(a, after) < 0)
 		return api_error(c, CAT_VALIDATION,
 				 "after: not a cursor of this API (the paging.next.after of a page)");
 	return 0;

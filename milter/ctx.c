@@ -125,7 +125,8 @@ void msg_note_msgid(struct msg_ctx *m, const char *value)
 {
 	char *bare = act_bare_msgid(value);
 	m->nmsgids++;
-	if (bare != NULL && m->mc != NULL &&
+	/* only outbound mail can be sequence mail: inbound mail costs no HMAC */
+	if (bare != NULL && m->outbound && m->mc != NULL &&
 	    msgid_verify(&m->mc->secret, bare, NULL) == TOKEN_VALID)
 		m->msgid_ours = 1;
 	if (m->nmsgids == 1)

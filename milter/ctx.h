@@ -78,7 +78,7 @@ struct msg_ctx {
 	 * any limit applies to it (issue #9): */
 	size_t nmsgids;           /* Message-ID fields seen */
 	char *first_msgid;        /* the first one's bare value, or NULL */
-	int msgid_ours;           /* one of them verifies with the site secret */
+	int msgid_ours;           /* outbound: one of them verifies with the site secret */
 	/* what the end of message does (decided at EOH) */
 	int do_inbound;           /* classify and hand to inbound_handle() */
 	int do_enroll;            /* enroll by address (an enroll+SEQ recipient) */
@@ -118,8 +118,8 @@ void msg_set_qid(struct msg_ctx *m, const char *qid);
 /* Adds a header; -1 (and hdr_overflow set) when a cap refuses it. A
  * Message-ID field is noted first in any case (msg_note_msgid). */
 int msg_add_header(struct msg_ctx *m, const char *name, const char *value);
-/* Counts a Message-ID field and verifies it with the site secret (an
- * HMAC, no SQL); keeps the first one's bare value. Bounded by what the MTA
+/* Counts a Message-ID field and, for outbound mail, verifies it with the
+ * site secret (an HMAC, no SQL); keeps the first one's bare value. Bounded by what the MTA
  * passes; kept outside HeaderLimit and MILTER_MAX_HEADERS. */
 void msg_note_msgid(struct msg_ctx *m, const char *value);
 /* The nth (0-based) header called name (case-insensitive), or NULL. */

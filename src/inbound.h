@@ -94,7 +94,7 @@ char *inbound_addr_spec(const char *s);
 /* ---- the message ---- */
 enum inbound_auth {
 	INB_AUTH_NONE = 0,   /* nothing established (no SPF record, no A-R) */
-	INB_AUTH_PASS,       /* SPF, DKIM or DMARC pass for the From/envelope domain */
+	INB_AUTH_PASS,       /* SPF, DKIM or DMARC pass aligned with the From domain */
 	INB_AUTH_FAIL        /* failed, softfail, temperror... */
 };
 

@@ -184,6 +184,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* libmicrohttpd's messages (refused connections...) at debug level: under
  * a flood they would otherwise fill the log. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) CAD_PRINTF(2, 0);
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[256];

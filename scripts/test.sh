@@ -70,6 +70,7 @@ if (cd "$out/fuzz" && CC=clang "$top/configure" -q --enable-fuzzing --enable-san
 		*fuzz_seq) secs=$((secs / 3 + 1)); set -- "$top/contrib/sequences" ;;
 		*fuzz_holiday) secs=$((secs / 3 + 1)); set -- "$top/contrib/holidays" ;;
 		*fuzz_csv) secs=$((secs / 3 + 1)); set -- "$top/tests/ctl" ;;
+		*fuzz_http) secs=$((secs / 3 + 1)); set -- "$top/tests/fuzz/http_seeds" ;;
 		*) secs=$((secs / 3 + 1)); set -- ;;
 		esac
 		if (cd "$out/fuzz" && "$top/tests/fuzz/run-fuzz.sh" "$t" "$secs" "$@" >"$t.log" 2>&1); then

@@ -82,12 +82,15 @@ static int automated(const struct cls_msg *m)
 int cls_challenge(struct cls_msg *m, struct verdict *v)
 {
 	int said = 0;
-	size_t n = m->text.len < 16384 ? m->text.len : 16384;
+	/* the request comes first in such a notice: its first 4 KiB */
+	size_t n = m->text.len < 4096 ? m->text.len : 4096;
 
+	if (!automated(m))
+		return 0;
 	for (int i = 0; requests[i] && !said; i++)
 		said = cls_memcasestr(m->text.s, n, requests[i]) != NULL ||
 		    (m->subject && cls_strcasestr(m->subject, requests[i]) != NULL);
-	if (!said || !automated(m))
+	if (!said)
 		return 0;
 	v->cls = CLS_CHALLENGE;
 	v->rule = "challenge-response";

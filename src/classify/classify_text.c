@@ -15,20 +15,40 @@
 
 #include "classify_int.h"
 
+/* ASCII case folding (the C locale's tolower(), without the call). */
+static inline unsigned char low(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static int rest_equal(const char *h, const char *needle, size_t k)
+{
+	for (size_t j = 1; j < k; j++)
+		if (low((unsigned char)h[j]) != low((unsigned char)needle[j]))
+			return 0;
+	return 1;
+}
+
+/* Candidates are found with memchr() for both cases of the needle's first
+ * byte (the classifier's hottest loop: every phrase list over the text). */
 const char *cls_memcasestr(const char *hay, size_t n, const char *needle)
 {
 	size_t k = strlen(needle);
 	if (hay == NULL || k == 0 || k > n)
 		return NULL;
-	for (size_t i = 0; i + k <= n; i++) {
-		if (tolower((unsigned char)hay[i]) != tolower((unsigned char)needle[0]))
-			continue;
-		size_t j = 1;
-		while (j < k && tolower((unsigned char)hay[i + j]) ==
-		    tolower((unsigned char)needle[j]))
-			j++;
-		if (j == k)
-			return hay + i;
+	unsigned char f = low((unsigned char)needle[0]);
+	unsigned char F = f >= 'a' && f <= 'z' ? (unsigned char)(f - 32) : f;
+	const char *end = hay + (n - k) + 1;    /* last start + 1 */
+	const char *a = memchr(hay, f, (size_t)(end - hay));
+	const char *b = F != f ? memchr(hay, F, (size_t)(end - hay)) : NULL;
+	while (a != NULL || b != NULL) {
+		const char *c = a == NULL ? b : b == NULL ? a : a < b ? a : b;
+		if (rest_equal(c, needle, k))
+			return c;
+		if (c == a)
+			a = c + 1 < end ? memchr(c + 1, f, (size_t)(end - c - 1)) : NULL;
+		else
+			b = c + 1 < end ? memchr(c + 1, F, (size_t)(end - c - 1)) : NULL;
 	}
 	return NULL;
 }

@@ -751,6 +751,65 @@ static size_t keep_known(struct hit *hits, size_t nh, const struct alist *orig)
 	return w;
 }
 
+/* The reporting system's domain: the From's, without a host label such
+ * as "mail." or "mx." in front. NULL when the From names no domain. */
+static const char *reporting_domain(const struct cls_msg *m)
+{
+	const char *at = m->from ? strrchr(m->from, '@') : NULL;
+	if (at == NULL || strchr(at + 1, '.') == NULL)
+		return NULL;
+	const char *d = at + 1;
+	static const char *const hosts[] = { "mail.", "mx.", "smtp.", "mta.", "mailhost.", NULL };
+	for (int i = 0; hosts[i]; i++)
+		if (cad_startswith_ci(d, hosts[i]) && strchr(d + strlen(hosts[i]), '.') != NULL)
+			return d + strlen(hosts[i]);
+	return d;
+}
+
+/* A mail system's list of failed recipients that names them by local part
+ * or screen name only ("The mail you sent could not be delivered to the
+ * following recipients:" then "    screenname (user unknown)"): the text
+ * says they are recipients of the reporting domain, so each is completed
+ * with it. Only the first block of lines after the list's heading. */
+static size_t bare_names(const struct cls_msg *m, const char *s, size_t from, size_t to,
+    struct hit *hits, size_t max)
+{
+	const char *dom = reporting_domain(m);
+	size_t nh = 0;
+	int seen = 0;
+	if (dom == NULL || !cls_sender_is_daemon(m))
+		return 0;
+	for (size_t i = from; i < to && nh < max; ) {
+		const char *nl = memchr(s + i, '\n', to - i);
+		size_t e = nl ? (size_t)(nl - s) : to;
+		size_t a = i, b;
+		while (a < e && (s[a] == ' ' || s[a] == '\t' || s[a] == '<' || s[a] == '"'))
+			a++;
+		if (a == e) {
+			if (seen)
+				break;      /* the block ended */
+			i = e + 1;
+			continue;
+		}
+		seen = 1;
+		b = a;
+		while (b < e && (isalnum((unsigned char)s[b]) || strchr("._+-", s[b]) != NULL))
+			b++;
+		size_t rest = b;
+		while (rest < e && (s[rest] == '>' || s[rest] == '"' || s[rest] == ' ' || s[rest] == ':'))
+			rest++;
+		if (b == a || b - a > 64 || (rest < e && s[rest] != '(' && s[rest] != '-'))
+			return nh;      /* not a bare name: not such a list */
+		hits[nh].addr = xasprintf("%.*s@%s", (int)(b - a), s + a, dom);
+		cad_strlower(hits[nh].addr);
+		hits[nh].line = i;
+		hits[nh].strength = 2;
+		nh++;
+		i = e + 1;
+	}
+	return nh;
+}
+
 static char *orig_from_addr(const struct cls_msg *m, const char *s, size_t n, size_t cut)
 {
 	const char *h = m->orig.len ? m->orig.s : s + cut;
@@ -789,6 +848,8 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 		for (size_t k = 0; k < nh; k++)
 			hits[k].line += from;
 	nh = keep_known(hits, nh, &orig);
+	if (nh == 0 && from > 0)
+		nh = bare_names(m, s, from, scan, hits, CLS_MAX_RCPTS);
 
 	if (xfr != NULL) {
 		/* authoritative list; the text gives each one's context */

@@ -299,6 +299,18 @@ static void test_text_recipients_evidence(void **state)
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "jon.smith@buyer.test");
 	verdict_free(v);
+	/* screen names listed by the mail system: its domain completes them */
+	v = cls("From: Mail Delivery Subsystem <MAILER-DAEMON@aol.example>\n"
+	    "To: rep@seller.test\nSubject: Returned mail: User unknown\n\n"
+	    "The mail you sent could not be delivered to the following recipients:\n\n"
+	    "    screenname1 (user unknown)\n"
+	    "    screenname2\n\n"
+	    "Please check the names and try again.\n");
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->nrcpts, 2);
+	assert_non_null(rcpt(v, "screenname1@aol.example"));
+	assert_non_null(rcpt(v, "screenname2@aol.example"));
+	verdict_free(v);
 	/* nobody named and the original went to two: unknown, not the first */
 	v = cls("From: MAILER-DAEMON@mx.buyer.test\nTo: rep@seller.test\n"
 	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"

@@ -209,6 +209,7 @@ static char **compose_all(struct sched *s, cad_time_t now, size_t *nmsg, size_t 
 
 		memset(&c, 0, sizeof(c));
 		memset(&u, 0, sizeof(u));
+		memset(&ctx, 0, sizeof(ctx));
 		/* The pass reads the contact each time and caches sequence and rep. */
 		if (seq.id != due[i].e.sequence_id) {
 			sequence_free(&seq);

@@ -125,6 +125,8 @@ int cmd_enroll(struct ctl *c, int argc, char **argv)
 	/* The sequence and the rep are checked once, not once per contact. */
 	memset(&s, 0, sizeof(s));
 	r = store_sequence_get(c->st, seqname, &s, &err);
+	if (r == STORE_NOTFOUND)   /* the slug of its name, as enroll+SLUG@ */
+		r = enroll_sequence_by_slug(c->st, seqname, &s, &err);
 	if (r != 0) {
 		ctl_fail(c, "%s: %s", seqname, r == STORE_NOTFOUND ? "no such sequence" : err.msg);
 		goto out;

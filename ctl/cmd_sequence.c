@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "enroll.h"
 #include "out.h"
 #include "seq.h"
 
@@ -22,6 +23,7 @@
 #define USAGE_SHOW "sequence show NAME"
 #define USAGE_LINT "sequence lint NAME|FILE"
 #define USAGE_DELETE "sequence delete NAME"
+#define USAGE_PREVIEW "sequence preview NAME --contact ADDRESS [--step N] [--as REP]"
 
 static json_t *hhmm(int minutes)
 {
@@ -209,16 +211,31 @@ static int seq_show(struct ctl *c, int argc, char **argv)
 		{ "unenrollOnMeeting", "Unenroll on meeting", NULL, 0 },
 		{ "source", "Source", NULL, 0 },
 		{ "updatedAt", "Updated", NULL, 0 },
+		{ "enrollAddress", "Enroll address", NULL, 0 },
 		{ "steps", "Steps", step_cols, CAD_ARRAY_LEN(step_cols) },
 	};
 	struct sequence s;
+	json_t *o;
+	char *slug;
 	int r = ctl_plain_args(c, argc, argv, USAGE_SHOW, 1, 1, "needs exactly one NAME");
 
 	if (r != CTL_GO)
 		return r;
-	if (ctl_store(c, STORE_READONLY) != 0 || get_sequence(c, c->pos[0], &s) != 0)
+	if (ctl_conf(c) != 0 || ctl_store(c, STORE_READONLY) != 0 ||
+	    get_sequence(c, c->pos[0], &s) != 0)
 		return CTL_FAIL;
-	out_record(c, sequence_json(&s, 1), cols, CAD_ARRAY_LEN(cols));
+	o = sequence_json(&s, 1);
+	/* enroll+SLUG@Domain: what a rep adds to an email to enroll its To. */
+	slug = enroll_slug(s.name);
+	if (*slug && c->conf.domain && *c->conf.domain && c->conf.enroll_prefix) {
+		char *a = xasprintf("%s+%s@%s", c->conf.enroll_prefix, slug, c->conf.domain);
+		out_set(o, "enrollAddress", json_string(a));
+		free(a);
+	} else {
+		out_set(o, "enrollAddress", json_null());
+	}
+	free(slug);
+	out_record(c, o, cols, CAD_ARRAY_LEN(cols));
 	sequence_free(&s);
 	return CTL_OK;
 }
@@ -337,6 +354,11 @@ static int seq_delete(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+static int seq_preview(struct ctl *c, int argc, char **argv)
+{
+	return ctl_preview(c, argc, argv, USAGE_PREVIEW);
+}
+
 int cmd_sequence(struct ctl *c, int argc, char **argv)
 {
 	static const struct ctl_sub subs[] = {
@@ -345,6 +367,7 @@ int cmd_sequence(struct ctl *c, int argc, char **argv)
 		{ "show", seq_show, USAGE_SHOW },
 		{ "lint", seq_lint_cmd, USAGE_LINT },
 		{ "delete", seq_delete, USAGE_DELETE },
+		{ "preview", seq_preview, USAGE_PREVIEW },
 	};
 	return ctl_dispatch_group(c, "sequence", subs, CAD_ARRAY_LEN(subs), argc, argv);
 }

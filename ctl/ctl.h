@@ -119,5 +119,7 @@ int cmd_task(struct ctl *c, int argc, char **argv);
 int cmd_holiday(struct ctl *c, int argc, char **argv);
 int cmd_why(struct ctl *c, int argc, char **argv);
 int cmd_report(struct ctl *c, int argc, char **argv);
+/* "sequence preview" (cmd_preview.c). */
+int ctl_preview(struct ctl *c, int argc, char **argv, const char *usage);
 
 #endif

@@ -17,7 +17,9 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "enroll.h"
 
@@ -68,6 +70,9 @@ static int gather(struct store *st, const struct enroll_request *rq, cad_time_t 
 		return -1;
 	f->contact = rc ? &fs->contact : NULL;
 	if ((rc = found(store_sequence_get(st, rq->sequence, &fs->seq, err))) < 0)
+		return -1;
+	if (rc == 0 && rq->sequence != NULL &&
+	    (rc = found(enroll_sequence_by_slug(st, rq->sequence, &fs->seq, err))) < 0)
 		return -1;
 	f->seq = rc ? &fs->seq : NULL;
 	if (f->contact) {
@@ -161,4 +166,32 @@ fail:
 	store_rollback(st);
 	res->ok = 0;
 	return -1;
+}
+
+int enroll_sequence_by_slug(struct store *st, const char *slug, struct sequence *out,
+			    struct cad_err *err)
+{
+	struct sequence *v = NULL;
+	size_t n = 0, i, matches = 0;
+	int64_t id = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (slug == NULL || *slug == '\0')
+		return STORE_NOTFOUND;
+	if (store_sequence_list(st, &v, &n, err) < 0)
+		return -1;
+	cad_err_set(err, "no sequence with the enroll slug %s", slug);
+	for (i = 0; i < n; i++) {
+		char *s = enroll_slug(v[i].name);
+		if (v[i].active && *s && strcasecmp(s, slug) == 0) {
+			if (matches++ > 0)   /* neither is meant for sure */
+				cad_err_set(err, "enroll slug %s: more than one sequence has it", slug);
+			id = v[i].id;
+		}
+		free(s);
+	}
+	store_sequences_free(v, n);
+	if (matches != 1)
+		return STORE_NOTFOUND;
+	return store_sequence_get_id(st, id, out, err);
 }

@@ -17,6 +17,9 @@
  * enrollment), over the daily cap of 500"); a template token with no value
  * and no fallback for this contact (naming the step and the token).
  *
+ * The sequence is named by its name, its id, or the slug of its name
+ * (enroll_slug: what an enroll+SLUG@Domain address carries).
+ *
  * Guarantees: enroll_rule_check() is pure (no clock, no SQL, no I/O).
  * enroll_one() is one transaction: the facts are read and the enrollment
  * (or the "enroll_refused" event with the reason) is written under the
@@ -85,6 +88,18 @@ int enroll_project(struct store *st, const struct user *rep, const struct contac
 		   const struct sequence *seq, cad_time_t now, struct enroll_projection *out,
 		   struct cad_err *err);
 void enroll_projection_free(struct enroll_projection *p);
+
+/* The slug of a sequence's name, for its enroll address
+ * (enroll+SLUG@Domain): the name's ASCII letters and digits in lower case,
+ * every other run of bytes one '-', none at either end: "VP Sales –
+ * Outbound – SDR Team" -> "vp-sales-outbound-sdr-team". "" when the name
+ * has no ASCII letter or digit. Pure; the caller frees. */
+char *enroll_slug(const char *name);
+/* The active sequence whose name's slug is slug (compared without case),
+ * with its steps: 0, STORE_NOTFOUND (none, or two sequences share that
+ * slug: err says which), or -1 on a store error. */
+int enroll_sequence_by_slug(struct store *st, const char *slug, struct sequence *out,
+			    struct cad_err *err);
 
 /* 0 with res->ok = 1 (enrolled, step 1 due at now) or res->ok = 0 (refused,
  * recorded as an "enroll_refused" event); -1 only on a store error. */

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "enroll.h"
 #include "tmpl.h"
@@ -77,10 +78,32 @@ int enroll_rule_check(const struct enroll_facts *f, char *why, size_t whylen)
 		if (!ok)
 			return 0;
 	}
+	memset(&ctx, 0, sizeof(ctx));
 	ctx.contact = f->contact;
 	ctx.sender = f->rep;
 	if (tmpl_check_sequence(f->seq, &ctx, &err) != 0)
 		return refuse(why, whylen, "%s: sequence \"%s\": %s", f->contact->email,
 			      f->seq->name, err.msg);
 	return 1;
+}
+
+char *enroll_slug(const char *name)
+{
+	struct sbuf b;
+	int dash = 0;
+
+	sbuf_init(&b);
+	for (; name != NULL && *name; name++) {
+		unsigned char ch = (unsigned char)*name;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    (ch >= 'A' && ch <= 'Z')) {
+			if (dash && b.len > 0)
+				sbuf_addc(&b, '-');
+			dash = 0;
+			sbuf_addc(&b, (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch));
+		} else {
+			dash = 1;
+		}
+	}
+	return sbuf_detach(&b);
 }

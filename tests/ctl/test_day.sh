@@ -84,10 +84,10 @@ why_is() {
 	check "why $1 at $NOW: $3" py 'd["reason"] == sys.argv[2] and d["why"] == sys.argv[3]' \
 		"$2" "$3"
 }
-# enr ADDRESS: the id of the contact's enrollment.
+# enr ADDRESS: the id of the contact's latest enrollment.
 enr() {
 	"$CTL" -c "$CONF" --now "$NOW" --json status "$1" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])'
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])'
 }
 
 if [ ! -x "$CTL" ] || [ ! -x "$FIX" ]; then
@@ -99,7 +99,8 @@ if ! command -v python3 >/dev/null 2>&1; then
 	exit 77
 fi
 
-printf 'Database %s\nDomain cadence.our.test\nSecretFile %s\n' "$DB" "$T/secret" >"$CONF"
+printf 'Database %s\nDomain cadence.our.test\nSecretFile %s\nPublicURL https://cadence.our.test\n' \
+	"$DB" "$T/secret" >"$CONF"
 cat >"$T/contacts.csv" <<'CSV'
 email,firstname,timezone
 c1@acme.test,One,Europe/Berlin
@@ -252,6 +253,44 @@ ctl report --sequence "No – Such – Thing"
 check "an unknown sequence" eval 'rc_is 1 && err_has "no such sequence"'
 ctl report --from 2026-12-10 --to 2026-12-01
 check "--to before --from" eval 'rc_is 1 && err_has "--to"'
+
+# ---- preview, enroll address ----
+NOW=2026-12-15T09:00:00Z
+"$CTL" -c "$CONF" --json events >"$T/events.before"
+ctl --json sequence show "$SMALL"
+check "sequence show gives the enroll address (the name's slug)" \
+	py 'd["enrollAddress"] == "enroll+vp-sales-outbound-sdr-team@cadence.our.test"'
+ctl sequence preview "$SMALL" --contact c6@acme.test --step 1
+check "preview: the rendered, composed message for c6 (rep from the enrollment)" eval 'rc_is 0 &&
+	out_has "From: Ann Example <ann@our.test>" && out_has "To: Six <c6@acme.test>" &&
+	out_has "Subject: A question for your team" && out_has "Date: Tue, 15 Dec 2026 10:00:00 +0100" &&
+	out_has "Hi Six," && grep -q "^Message-Id: <.*@cadence.our.test>$" "$T/out" &&
+	out_has "List-Unsubscribe-Post: List-Unsubscribe=One-Click"'
+ctl --json sequence preview "$SMALL" --contact c5@acme.test --step 3
+check "preview of a follow-up threads to the email already sent, as cadenced would" py '
+	"\r\nSubject: Re: A question\r\n" in d["message"] and
+	("\r\nIn-Reply-To: <dayfix.%s.1@cadence.our.test>\r\n" % sys.argv[2]) in d["message"] and
+	d["step"] == 3 and d["user"] == "ann@our.test"' "$E5"
+ctl --json sequence preview testers-one-touch-qa-team --contact x1@initech.test
+check "preview by slug; {{unsubscribe_url}} is the List-Unsubscribe URL" py '
+	__import__("re").search(r"List-Unsubscribe: <mailto:[^>]*>,\s*<(https://cadence.our.test/u/[^>]+)>", d["message"]) is not None and
+	("Not for you? " + __import__("re").search(r"<(https://cadence.our.test/u/[^>]+)>", d["message"]).group(1)) in d["message"]'
+ctl sequence preview "$SMALL" --contact c2@acme.test --step 2
+check "preview of a task step shows the rep's task" eval 'rc_is 0 &&
+	out_has "Step 2 is a task for ann@our.test (call), not an email." &&
+	out_has "Call Two about the email."'
+ctl sequence preview "$SMALL" --contact x3@initech.test
+check "preview for a contact never enrolled needs --as" eval 'rc_is 1 && err_has "--as REP"'
+ctl sequence preview "$SMALL" --contact x3@initech.test --as bob@our.test --step 9
+check "preview: a step the sequence does not have" eval 'rc_is 1 && err_has "--step 9"'
+ctl sequence preview "$SMALL"
+check "preview needs --contact" eval 'rc_is 2 && err_has "--contact"'
+"$CTL" -c "$CONF" --json events >"$T/out"
+check "a preview records nothing" cmp -s "$T/out" "$T/events.before"
+ctl enroll --sequence vp-sales-outbound-sdr-team --as bob@our.test x3@initech.test
+check "enroll by the slug of the sequence's name (what enroll+SLUG@ carries)" \
+	eval 'rc_is 0 && out_has "1 enrolled"'
+ctl unenroll --contact x3@initech.test --reason "test"
 
 # ---- a holiday (after the report: ann enrolls x3 on Christmas Eve) ----
 NOW=2026-12-24T20:00:00Z

@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&c, 0, sizeof(c));
 	memset(&u, 0, sizeof(u));
+	memset(&ctx, 0, sizeof(ctx));
 	props[0].key = k1;
 	props[0].value = v1;
 	props[1].key = k2;

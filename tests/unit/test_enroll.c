@@ -354,6 +354,56 @@ static void test_enroll_two_handles(void **state)
 	store_close(st2);
 }
 
+/* The enroll address's slug: the name's ASCII letters and digits. */
+static void test_slug(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "VP Sales – Outbound – SDR Team", "vp-sales-outbound-sdr-team" },
+		{ "  Über  Cold!! ", "ber-cold" },
+		{ "A1_b2", "a1-b2" },
+		{ "–––", "" },
+		{ "", "" },
+	};
+	size_t i;
+	(void)state;
+	for (i = 0; i < CAD_ARRAY_LEN(cases); i++) {
+		char *s = enroll_slug(cases[i][0]);
+		assert_string_equal(s, cases[i][1]);
+		free(s);
+	}
+}
+
+/* enroll_one() takes a sequence by the slug of its name (the milter hands
+ * it the SLUG of enroll+SLUG@Domain); a slug two sequences share names
+ * neither. */
+static void test_enroll_one_by_slug(void **state)
+{
+	struct sfx *f = *state;
+	struct enroll_result res;
+	struct sequence q;
+	struct cad_err err;
+	struct step st;
+
+	assert_int_equal(run(f->st, "ann@acme.test", "COLD", "rep@us.test", T0 + 100, &res), 1);
+	assert_int_equal(enroll_sequence_by_slug(f->st, "personal", &q, &err), 0);
+	assert_string_equal(q.name, "Personal");
+	assert_true(q.nsteps == 2 && q.steps != NULL);
+	sequence_free(&q);
+	memset(&st, 0, sizeof(st));
+	st.index = 1;
+	st.kind = STEP_EMAIL;
+	st.subject = (char *)"Hi";
+	st.body = (char *)"Hello";
+	sfx_sequence(f, "Team A", SEQ_DAYS_BUSINESS, 0, 0, &st, 1);
+	sfx_sequence(f, "team-a", SEQ_DAYS_BUSINESS, 0, 0, &st, 1);
+	assert_int_equal(enroll_sequence_by_slug(f->st, "team-a", &q, &err), STORE_NOTFOUND);
+	assert_non_null(strstr(err.msg, "more than one"));
+	/* By its name it is still found. */
+	assert_int_equal(run(f->st, "bob@acme.test", "team-a", "rep@us.test", T0 + 100, &res), 1);
+	assert_int_equal(enroll_sequence_by_slug(f->st, "nothing-like-it", &q, &err),
+			 STORE_NOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +417,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enroll_one_happy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enroll_one_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enroll_two_handles, setup, teardown),
+		cmocka_unit_test(test_slug),
+		cmocka_unit_test_setup_teardown(test_enroll_one_by_slug, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

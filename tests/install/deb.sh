@@ -91,7 +91,7 @@ for f in /usr/sbin/cadence-milter /usr/sbin/cadenced /usr/sbin/cadencectl /usr/s
 done
 check "the units name /usr/sbin and /etc" grep -q '^ExecStart=/usr/sbin/cadence-milter -c /etc/cadence/cadence.conf$' /lib/systemd/system/cadence-milter.service
 check "no unit enabled" test -z "$(ls /etc/systemd/system/multi-user.target.wants/ 2>/dev/null | grep cadence)"
-check "nothing of cadence runs" test -z "$(pgrep -x cadence-milter; pgrep -x cadenced)"
+check "nothing runs as cadence" test -z "$(pgrep -u cadence)"
 check "Postfix's main.cf and master.cf unchanged" test "$(sum)" = "$before"
 
 echo "== cadencectl init, cadencectl doctor"

@@ -62,12 +62,15 @@
  * Bounced recipients come only from evidence, in this order: the
  * delivery-status fields (Final-Recipient, else Original-Recipient;
  * "smtp="/"rfc822=" prefixes and angle brackets dropped, address literals
- * and quoted local parts kept; a bare local part completed from the
- * original's To/Cc or from the notice's own "NAME at DOMAIN");
- * X-Failed-Recipients; the failed-recipient lines of known MTA formats;
- * an address of the quoted original's To/Cc. Suggestions ("did you
- * mean") are not recipients. When none says who failed, the recipient
- * list is empty: unknown, not guessed.
+ * and quoted local parts kept; a one-label domain only when no field has
+ * better; a bare local part completed from the original's To/Cc or from
+ * the notice's own "NAME at DOMAIN"); X-Failed-Recipients; the
+ * failed-recipient lines of known MTA formats (a mail system's list of
+ * bare screen names is completed with its own domain: the list says they
+ * are its recipients); an address of the quoted original's To/Cc.
+ * Suggestions ("did you mean"), message-ids, the sender ("MAIL FROM:<a>")
+ * and help desks ("please contact <a>") are not recipients. When none
+ * says who failed, the recipient list is empty: unknown, not guessed.
  */
 #ifndef CADENCE_CLASSIFY_H
 #define CADENCE_CLASSIFY_H

@@ -37,7 +37,11 @@ static const char *const requests[] = {
 	"verify your e-mail to", "verify your email to", "sender authentication request",
 	"i use a spam protection", "uses a spam protection", "spam protection service",
 	"guaranteed delivery", "bitte bestätigen sie, dass sie ein mensch",
-	"confirmez que vous êtes", "confirme que eres", NULL
+	"confirmez que vous êtes", "confirme que eres", "guest list", "waitlisted",
+	"so your messages will be delivered", "so your message will be delivered",
+	"complete the verification", "protecting myself from", "sender verification request",
+	"verify that you sent", "confirm that you sent", "to prove you are", "spamblocker",
+	"choicemail", "mailblocks", "boxbe", "spam arrest", "spamarrest", NULL
 };
 
 /* Services whose business is the challenge (From domain, org part). */

@@ -498,6 +498,7 @@ static const char *const bounce_subjects[] = {
 	"ikke leveret", "ikke levert", "kunne ikke leveres", "niedostarczalne",
 	"nie można dostarczyć", "nedoručitelné", "nelze doručit", "配信不能",
 	"配信エラー", "配送エラー", "无法投递", "無法傳遞", "未送达", "退信",
+	"не доставлено", "недоставленное", "не может быть доставлено", "ошибка доставки",
 	"メールエラー", NULL
 };
 

@@ -266,6 +266,13 @@ static void test_challenge(void **state)
 	    "Our captcha lets visitors prove you are human in one click.\n");
 	assert_int_equal(v->cls, CLS_REPLY);
 	verdict_free(v);
+	/* a waitlist notice from the screening service's own domain */
+	v = cls("From: Ann via Screening <notify@boxbe.com>\nTo: rep@seller.test\n"
+	    "Subject: Re: demo (Action Required)\n\n"
+	    "Your message to ann@buyer.test was waitlisted. Please add yourself to my\n"
+	    "Guest List so your messages will be delivered to my Inbox.\n");
+	assert_int_equal(v->cls, CLS_CHALLENGE);
+	verdict_free(v);
 	v = cls(callout_bounce);
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);

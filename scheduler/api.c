@@ -35,6 +35,8 @@ static const struct api_route routes[] = {
 	{ "POST", "/v1/enrollments/{}/unenroll", api_v1_unenroll, 0 },
 	{ "POST", "/v1/enrollments/{}/pause", api_v1_pause, 0 },
 	{ "POST", "/v1/enrollments/{}/resume", api_v1_resume, 0 },
+	{ "GET", "/v1/enrollments/{}/why", api_v1_why, 0 },
+	{ "GET", "/v1/reports", api_v1_report, 0 },
 	{ "GET", "/v1/sequences", api_v1_sequences, 0 },
 	{ "POST", "/v1/sequences", api_v1_seq_import, 0 },
 	{ "POST", "/v1/sequences/lint", api_v1_seq_lint, 0 },
@@ -183,6 +185,7 @@ int api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_re
 	c.req = req;
 	c.resp = resp;
 	c.st = ctx->st;
+	c.ctx = ctx;
 	correlation_id(c.correlation);
 
 	if (req->body_too_big)

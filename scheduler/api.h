@@ -59,6 +59,8 @@ struct api_response {
 
 struct api_ctx {
 	struct store *st;            /* NULL: 503 */
+	/* cadence.conf's settings that GET /v1/enrollments/{id}/why applies */
+	int spacing_seconds, spacing_jitter, domain_daily_cap;
 };
 
 /* 1 when path belongs to the API (/automation/... or /v1/...). */

@@ -10,6 +10,15 @@
 
 #define API_QUERY_MAX 64
 
+static struct api_ctx conf_ctx;   /* set once before the listener serves */
+
+void api_http_configure(const struct cad_conf *conf)
+{
+	conf_ctx.spacing_seconds = conf->spacing_seconds;
+	conf_ctx.spacing_jitter = conf->spacing_jitter;
+	conf_ctx.domain_daily_cap = conf->domain_daily_cap;
+}
+
 struct qcollect {
 	struct api_param p[API_QUERY_MAX];
 	size_t n;
@@ -58,6 +67,7 @@ enum MHD_Result api_http_serve(struct MHD_Connection *conn, const char *url, con
 	rq.body_len = body ? body_len : 0;
 	rq.body_too_big = too_big || q.too_many;
 	rq.now = now;
+	ctx = conf_ctx;
 	ctx.st = st;
 	api_handle(&ctx, &rq, &resp);
 	r = MHD_create_response_from_buffer(strlen(resp.body), resp.body, MHD_RESPMEM_MUST_FREE);

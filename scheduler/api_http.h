@@ -14,6 +14,12 @@
 
 #include "api.h"
 
+#include "conf.h"
+
+/* Keeps the settings of conf the API applies (cadenced calls it when the
+ * listener starts). */
+void api_http_configure(const struct cad_conf *conf);
+
 enum MHD_Result api_http_serve(struct MHD_Connection *conn, const char *url, const char *method,
 			       const char *body, size_t body_len, int too_big, struct store *st,
 			       cad_time_t now);

@@ -36,6 +36,7 @@ struct api_call {
 	const struct api_request *req;
 	struct api_response *resp;
 	struct store *st;
+	const struct api_ctx *ctx;
 	struct api_token tok;        /* who calls */
 	char *actor;                 /* "api:<token name>" */
 	const char *seg[API_SEGS_MAX];   /* the {} segments of the route */
@@ -122,6 +123,8 @@ void api_v1_supp_add(struct api_call *c);
 void api_v1_supp_remove(struct api_call *c);
 
 void api_v1_events(struct api_call *c);
+void api_v1_why(struct api_call *c);
+void api_v1_report(struct api_call *c);
 
 void api_v1_sequences(struct api_call *c);
 void api_v1_seq_import(struct api_call *c);

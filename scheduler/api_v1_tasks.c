@@ -2,8 +2,8 @@
  * api_v1_tasks.c - a rep's task queue over the API:
  *
  *   GET  /v1/tasks?userId=&state=open|done|skipped|all
- *   POST /v1/tasks/{id}/complete
- *   POST /v1/tasks/{id}/skip
+ *   POST /v1/tasks/{id}/complete   {outcome, note}
+ *   POST /v1/tasks/{id}/skip       {note}
  *
  * Closing a task the sequence waits on moves the enrollment to its next
  * step, due by the sequence's calendar counted from now (as cadencectl task
@@ -32,6 +32,7 @@ static json_t *task_json(const struct task_view *v)
 	api_set(o, "userEmail", api_str(v->user_email));
 	api_set(o, "dueAt", api_time(v->t.due_at));
 	api_set(o, "note", api_str(v->t.note));
+	api_set(o, "outcome", api_str(v->outcome));
 	api_set(o, "createdAt", api_time(v->t.created_at));
 	api_set(o, "closedAt", api_time(v->t.closed_at));
 	return o;
@@ -125,9 +126,11 @@ out:
 
 static void close_task(struct api_call *c, enum task_state to)
 {
-	static const char *const f_none[] = { NULL };
+	static const char *const f_done[] = { "outcome", "note", NULL };
+	static const char *const f_skip[] = { "note", NULL };
 	struct cad_err err = { "" };
 	struct task_view *t = NULL;
+	const char *outcome = NULL, *note = NULL;
 	cad_time_t due;
 	json_t *o = NULL;
 	int64_t id;
@@ -137,8 +140,19 @@ static void close_task(struct api_call *c, enum task_state to)
 		api_error(c, CAT_NOT_FOUND, "taskId: no task %s", c->seg[0]);
 		return;
 	}
-	if (c->req->body_len > 0 && api_body_object(c, f_none, &o) < 0)
+	if (c->req->body_len > 0 && api_body_object(c, to == TASK_DONE ? f_done : f_skip, &o) < 0)
 		return;
+	if (o && (api_field_str(c, o, "outcome", 0, &outcome) < 0
+		  || api_field_str(c, o, "note", 0, &note) < 0))
+		goto out;
+	if (outcome && !task_outcome_valid(outcome)) {
+		api_error(c, CAT_VALIDATION, "outcome: one of " TASK_OUTCOMES);
+		goto out;
+	}
+	if (note && strlen(note) > TASK_NOTE_MAX) {
+		api_error(c, CAT_VALIDATION, "note: at most %d bytes", TASK_NOTE_MAX);
+		goto out;
+	}
 	rc = store_task_get(c->st, id, &t, &err);
 	if (rc < 0) {
 		api_store_error(c, &err);
@@ -159,7 +173,8 @@ static void close_task(struct api_call *c, enum task_state to)
 	}
 	if (next_due(c, t->t.enrollment_id, t->t.step, &due) < 0)
 		goto out;
-	if (store_task_close(c->st, id, to, due, c->actor, c->req->now, &err) != 0) {
+	if (store_task_close_with(c->st, id, to, outcome, note, due, c->actor, c->req->now,
+				  &err) != 0) {
 		api_store_error(c, &err);
 		goto out;
 	}

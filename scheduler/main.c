@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "api_http.h"
 #include "http.h"
 #include "cadenced.h"
 #include "secret.h"
@@ -206,6 +207,7 @@ int main(int argc, char **argv)
 		goto fail;
 	/* The one-click unsubscribe URL; not for a single --once pass. */
 	if (!once && s.conf.http_listen && *s.conf.http_listen) {
+		api_http_configure(&s.conf);   /* the API's settings (api_http.h) */
 		if (http_start(&http, &s.conf, &s.secret, &err) < 0)
 			goto fail;
 		cad_log(CAD_LOG_INFO, "listening for one-click unsubscribe on %s", s.conf.http_listen);

@@ -284,8 +284,16 @@ call GET "/v1/tasks?state=maybe" "$BO"
 check "a bad state: 400" err 400 VALIDATION_ERROR state
 call POST /v1/tasks/$TASK/complete "$ADA"
 check "completing another rep's task: 403" err 403 MISSING_SCOPES
-call POST /v1/tasks/$TASK/complete "$BO"
-check "complete a task" js "j['state'] == 'done'"
+call GET /v1/enrollments/$ENR2/why "$BO"
+check "why: the enrollment waits for the rep's call task" js "j['reason'] == 'task' and j['taskId'] == '$TASK' and len(j['text']) > 0"
+call GET /v1/enrollments/$ENR2/why "$ADA"
+check "why of another rep's enrollment: 403" err 403 MISSING_SCOPES
+call POST /v1/tasks/$TASK/complete "$BO" '{"outcome":"maybe"}'
+check "a bad outcome: 400 naming outcome" err 400 VALIDATION_ERROR outcome
+call POST /v1/tasks/$TASK/complete "$BO" '{"outcome":"connected","note":"talked 10 min"}'
+check "complete a task with an outcome" js "j['state'] == 'done' and j['outcome'] == 'connected'"
+call GET /v1/enrollments/$ENR2/why "$BO"
+check "why after the task: the email step" js "j['reason'] != 'task' and j['step'] == 2"
 call POST /v1/tasks/$TASK/skip "$BO"
 check "a closed task: 409" err 409 CONFLICT
 call POST /v1/tasks/8888/skip "$BO"
@@ -329,6 +337,16 @@ call GET "/v1/events" "$ADA"
 check "a rep sees only its own events" js "all(e['userEmail'] == 'ada@our.test' for e in j['results'])"
 call GET "/v1/events?since=soon" "$ADMIN"
 check "a bad time: 400 naming since" err 400 VALIDATION_ERROR since
+
+# ---- /v1/ reports ----
+call GET "/v1/reports?by=sequence" "$ADMIN"
+check "report by sequence" js "sum(r['enrolled'] for r in j['results']) == 2 and all('sequenceId' in r for r in j['results'])"
+call GET "/v1/reports?by=rep" "$BO"
+check "a rep's report is its own row" js "[r['user'] for r in j['results']] == ['bo@our.test'] and j['results'][0]['tasksDone'] == 1 and j['results'][0]['outcomes']['connected'] == 1"
+call GET "/v1/reports?by=step&sequenceId=$SEQ_CALLS&from=2000-01-01" "$ADMIN"
+check "report by step of a sequence" js "all(r['sequenceId'] == '$SEQ_CALLS' and 'step' in r for r in j['results'])"
+call GET "/v1/reports?by=week" "$ADMIN"
+check "a bad grouping: 400 naming by" err 400 VALIDATION_ERROR by
 
 check "every write by the API is an event with actor api:<token name>" \
 	test "$(sqlite3 "$T/cadence.db" "SELECT COUNT(*) FROM events WHERE actor LIKE 'api:%'")" -ge 15

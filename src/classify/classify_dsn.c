@@ -1158,6 +1158,15 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 		daemon = 1;
 	/* the null sender is the envelope of every notice (RFC 5321 4.5.5) */
 	int nullish = null_rp || m->null_sender || m->verp;
+	/* a system account ("root", "mail", "mailadmin", ...) writing a
+	 * notice's subject and failure words */
+	static const char *const system_locals[] = {
+		"root", "admin", "administrator", "mailadmin", "mail", "mailer", "postoffice",
+		"post.office", "mta", "smtp", "system", "sysadmin", "nobody", "daemon",
+		"mailservice", "mail-service", "mailsystem", "mail-system", "bounce", "bounces",
+		"noreply", "no-reply", "mailerdaemon", "mailer.daemon", NULL
+	};
+	int sysl = m->from != NULL && local_is(m->from, system_locals);
 	/* a notice of success (relayed, delivered, read) is no failure */
 	static const char *const success_subjects[] = {
 		"(success", "successful", "delivery has succeeded", "delivered:", "(relay)",
@@ -1169,6 +1178,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 	    !cls_strcasestr(subj, "nicht zugestellt") && !cls_strcasestr(subj, "non remis"))
 		return 0;
 	if (!(report || xfr || (daemon && (subj_b || words)) || (subj_b && nullish) ||
+	    (subj_b && words && sysl) ||
 	    (subj_b && words && (returned || any(m->text.s, m->text.len, notice_phrases)))))
 		return 0;
 	int delay = is_delay_notice(m, m->text.s, cut);
@@ -1188,7 +1198,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 	/* said failure, named nobody: a notice still when its structure, its
 	 * sender or its envelope say so (the recipient is then unknown) */
 	if (v->nrcpts == 0 && !report && !xfr && !(daemon && subj_b) && !(nullish && subj_b) &&
-	    daemon != 2)
+	    !(sysl && subj_b) && daemon != 2)
 		return 0;
 	decide(v, delay);
 	v->rule = report ? "dsn-text" : xfr ? "x-failed-recipients" : "bounce-text";

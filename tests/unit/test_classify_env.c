@@ -188,6 +188,18 @@ static void test_success_notice(void **state)
 	}
 }
 
+/* A system account writing a notice's subject and failure words. */
+static void test_system_account_notice(void **state)
+{
+	(void)state;
+	struct verdict *v = cls("From: Mail Administrator <root@mx.buyer.test>\n"
+	    "To: rep@seller.test\nSubject: Mail System Error - Returned Mail\n\n"
+	    "This message was undeliverable due to the following reason:\n"
+	    "The user's mailbox is over quota.\n");
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	verdict_free(v);
+}
+
 static const char daemon_auto[] =
 	"From: MAILER-DAEMON@mx.buyer.test\n"
 	"To: rep@seller.test\n"
@@ -306,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_nested_report),
 		cmocka_unit_test(test_nonstandard_notices),
 		cmocka_unit_test(test_success_notice),
+		cmocka_unit_test(test_system_account_notice),
 		cmocka_unit_test(test_daemon_with_auto_headers),
 		cmocka_unit_test(test_challenge),
 		cmocka_unit_test(test_read_receipt_is_not_reply),

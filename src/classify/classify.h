@@ -39,7 +39,9 @@
  *                 mail-system sender (MAILER-DAEMON, postmaster, "Mail
  *                 Delivery System", list managers) or the null envelope
  *                 sender with a notice's subject ("Undeliverable", "Mail
- *                 Delivery Warning", "non remis", ...) or failure wording;
+ *                 Delivery Warning", "non remis", localized ones, ...) or
+ *                 failure wording; a system account (root, mailadmin, ...)
+ *                 with both; never a subject that says success;
  *                 or a notice's subject with failure wording and a returned
  *                 message. "Warning"/"delayed" subjects without final
  *                 wording are a delay.
@@ -67,7 +69,10 @@
  * the notice's own "NAME at DOMAIN"); X-Failed-Recipients; the
  * failed-recipient lines of known MTA formats (a mail system's list of
  * bare screen names is completed with its own domain: the list says they
- * are its recipients); an address of the quoted original's To/Cc.
+ * are its recipients); an address of the quoted original's To/Cc; with
+ * nobody named, the original's recipient when it had only one and that
+ * one is not at the domain the notice returns to (a mailing list's own
+ * address).
  * Suggestions ("did you mean"), message-ids, the sender ("MAIL FROM:<a>")
  * and help desks ("please contact <a>") are not recipients. When none
  * says who failed, the recipient list is empty: unknown, not guessed.

@@ -929,14 +929,24 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	alist_free(&orig);
 }
 
+static int same_domain(const char *a, const char *b)
+{
+	const char *x = a ? strrchr(a, '@') : NULL, *y = b ? strrchr(b, '@') : NULL;
+	return x && y && strcasecmp(x, y) == 0;
+}
+
 /* The original's only recipient, when it had exactly one (To and Cc):
- * with several, which one failed is not known and is not guessed. */
+ * with several, which one failed is not known and is not guessed. Not
+ * when it is at the domain the notice comes back to: that is a mailing
+ * list's own address (list@lists.example.org, its bounces to
+ * list-bounces@lists.example.org), not the member who failed. */
 static char *returned_to(const struct cls_msg *m, size_t cut)
 {
 	struct alist orig;
 	char *r = NULL;
 	orig_recipients(m, cut, &orig);
-	if (orig.n == 1 && (m->to == NULL || strcmp(orig.v[0], m->to) != 0))
+	if (orig.n == 1 && (m->to == NULL || strcmp(orig.v[0], m->to) != 0) &&
+	    !same_domain(orig.v[0], m->to) && !same_domain(orig.v[0], m->env_rcpt))
 		r = xstrdup(orig.v[0]);
 	alist_free(&orig);
 	return r;

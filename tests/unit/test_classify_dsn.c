@@ -311,6 +311,23 @@ static void test_text_recipients_evidence(void **state)
 	assert_non_null(rcpt(v, "screenname1@aol.example"));
 	assert_non_null(rcpt(v, "screenname2@aol.example"));
 	verdict_free(v);
+	/* nobody named, the original went to a mailing list: the list is not
+	 * the member who failed */
+	v = cls("From: MAILER-DAEMON@mx.member.test\nTo: team-bounces@lists.seller.test\n"
+	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"
+	    "------ This is a copy of the message, including all the headers. ------\n"
+	    "From: rep@seller.test\nTo: team@lists.seller.test\nSubject: hi\n\nhello\n");
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->nrcpts, 0);
+	verdict_free(v);
+	/* ... a single recipient elsewhere is the one */
+	v = cls("From: MAILER-DAEMON@mx.buyer.test\nTo: bounces+t@seller.test\n"
+	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"
+	    "------ This is a copy of the message, including all the headers. ------\n"
+	    "From: rep@seller.test\nTo: ann@buyer.test\nSubject: hi\n\nhello\n");
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
+	verdict_free(v);
 	/* nobody named and the original went to two: unknown, not the first */
 	v = cls("From: MAILER-DAEMON@mx.buyer.test\nTo: rep@seller.test\n"
 	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"

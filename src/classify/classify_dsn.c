@@ -211,9 +211,32 @@ static const char *const daemon_locals[] = {
 	NULL
 };
 
+/* A mailing list's own address: the notice returns to the list's bounce
+ * address at the same domain, named after it ("team@lists.example.org"
+ * for "team-bounces@lists.example.org", "team-owner@", "owner-team@"). */
+static int is_list_address(const struct cls_msg *m, const char *a)
+{
+	const char *at = strrchr(a, '@'), *tat = m->to ? strrchr(m->to, '@') : NULL;
+	if (at == NULL || tat == NULL || strcasecmp(at, tat) != 0)
+		return 0;
+	size_t ll = (size_t)(at - a);
+	static const char *const suffixes[] = {
+		"-bounces", "-bounce", "-owner", "-return", "-errors", "+bounces", NULL
+	};
+	if ((size_t)(tat - m->to) > ll && strncasecmp(m->to, a, ll) == 0)
+		for (int i = 0; suffixes[i]; i++)
+			if (cad_startswith_ci(m->to + ll, suffixes[i]))
+				return 1;
+	/* Majordomo's owner-LIST */
+	return (size_t)(tat - m->to) == ll + 6 && strncasecmp(m->to, "owner-", 6) == 0 &&
+	    strncasecmp(m->to + 6, a, ll) == 0;
+}
+
 /* An address that cannot be the failed recipient of this notice. */
 static int excluded(const struct cls_msg *m, const char *a, const char *orig_from)
 {
+	if (is_list_address(m, a))
+		return 1;
 	if (local_is(a, daemon_locals))
 		return 1;
 	if (m->from && strcmp(a, m->from) == 0)
@@ -444,6 +467,10 @@ static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
 					/* the second pass, over any line, takes only what the
 					 * original says it was sent to: no evidence, no guess */
 					if (a != NULL && strict && pass == 1 && strength == 0 && !known) {
+						free(a);
+						a = NULL;
+					}
+					if (a != NULL && is_list_address(m, a)) {
 						free(a);
 						a = NULL;
 					}

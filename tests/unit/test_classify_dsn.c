@@ -320,6 +320,15 @@ static void test_text_recipients_evidence(void **state)
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 0);
 	verdict_free(v);
+	/* the list's own address named in the notice is not the member */
+	v = cls("From: MAILER-DAEMON@mx.member.test\nTo: team-bounces@lists.seller.test\n"
+	    "Subject: Mail delivery failed\n\n"
+	    "Your message to <team@lists.seller.test> could not be delivered to:\n\n"
+	    "  bob@member.test\n    User unknown\n");
+	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->nrcpts, 1);
+	assert_string_equal(v->rcpts[0].address, "bob@member.test");
+	verdict_free(v);
 	/* ... a single recipient elsewhere is the one */
 	v = cls("From: MAILER-DAEMON@mx.buyer.test\nTo: bounces+t@seller.test\n"
 	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"

@@ -4,9 +4,9 @@
  * suppression match, the contact's running enrollment, the rep's
  * enrollments in the last 24 hours, the projection of the rep's scheduled
  * emails on the days this enrollment would send: enroll_project.c), let
- * the rule decide, and record the
- * outcome: the enrollment (step 1, due now, active) or an "enroll_refused"
- * event carrying the reason.
+ * the rule decide, and record the outcome: the enrollment (active, step 1
+ * due after its delay: first_due()) or an "enroll_refused" event carrying
+ * the reason.
  *
  * Guarantees: -1 only when the store fails (nothing is then written); a
  * refusal is a normal outcome (0, res->ok = 0), so that a bulk caller goes
@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "enroll.h"
+#include "rules.h"
 
 #define DAY_SECONDS 86400
 
@@ -107,6 +108,35 @@ static int gather(struct store *st, const struct enroll_request *rq, cad_time_t 
 	return 0;
 }
 
+/* When step 1 is due: now when it has no delay (the pass then waits for
+ * the window, as for any due step); else its delay counted from now by
+ * the enrollment's calendar rules (rules.h), as cadenced counts a delay
+ * from the step before. Rules that cannot be applied (a bad zone) leave it
+ * due now: cadenced pauses it with the reason. -1 only on a store error. */
+static int first_due(struct store *st, const struct enroll_facts *f, cad_time_t now,
+		     cad_time_t *due, struct cad_err *err)
+{
+	const struct step *s1 = &f->seq->steps[0];
+	struct rules r;
+	struct cad_err rerr;
+	int rc;
+
+	*due = now;
+	if (s1->delay_days == 0 && s1->delay_minutes == 0)
+		return 0;
+	rc = rules_load(st, f->seq, f->contact->tz, f->rep->tz, &r, &rerr);
+	if (rc == RULES_ESTORE) {
+		*err = rerr;
+		rules_free(&r);
+		return -1;
+	}
+	if (rc != 0 || cal_next_due(&r.cal, now, s1->delay_days, s1->delay_minutes, due,
+				    &rerr) < 0)
+		*due = now;
+	rules_free(&r);
+	return 0;
+}
+
 /* The refusal, in the event log, with whatever ids are known. */
 static int record_refusal(struct store *st, const struct enroll_facts *f, const char *actor,
 			  cad_time_t now, const char *why, struct cad_err *err)
@@ -146,7 +176,8 @@ int enroll_one(struct store *st, const struct enroll_request *rq, cad_time_t now
 		e.user_id = f.rep->id;
 		e.state = ENR_ACTIVE;
 		e.step = 1;
-		e.next_due = now;
+		if (first_due(st, &f, now, &e.next_due, err) < 0)
+			goto fail;
 		e.bulk = rq->bulk;
 		if (store_enrollment_insert(st, &e, rq->actor, now, err) < 0)
 			goto fail;

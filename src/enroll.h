@@ -101,7 +101,8 @@ char *enroll_slug(const char *name);
 int enroll_sequence_by_slug(struct store *st, const char *slug, struct sequence *out,
 			    struct cad_err *err);
 
-/* 0 with res->ok = 1 (enrolled, step 1 due at now) or res->ok = 0 (refused,
+/* 0 with res->ok = 1 (enrolled; step 1 due at now, or after its delay
+ * counted from now by the calendar rules) or res->ok = 0 (refused,
  * recorded as an "enroll_refused" event); -1 only on a store error. */
 int enroll_one(struct store *st, const struct enroll_request *rq, cad_time_t now,
 	       struct enroll_result *res, struct cad_err *err);

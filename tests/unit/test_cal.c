@@ -622,6 +622,59 @@ static void test_daily_due(void **state)
 				       &day), 0);
 }
 
+/* Issue #12's documented edges (cadence-sequence(5), DELAYS AND WINDOWS):
+ * a window opening inside a DST gap opens as far past the jump as its
+ * start is past the gap's start; the end minute is exclusive; day delays
+ * landing on a skipped or doubled wall time; step 1's delay counted from
+ * the enrollment, which keeps its time of day. */
+static void test_documented_edges(void **state)
+{
+	struct cal_rules r;
+	(void)state;
+
+	/* 02:30-06:00 in New York on 8 March 2026 (02:00 -> 03:00): 02:30 does
+	 * not exist and reads as 03:30 EDT; at 03:10 the window is not open
+	 * yet, though the wall clock is past 02:30. The next day is normal. */
+	r = rules("America/New_York", SEQ_DAYS_EVERY, 2 * 60 + 30, 6 * 60);
+	assert_time(next_open(&r, "2026-03-08T01:00:00-05:00"), "2026-03-08T03:30:00-04:00");
+	assert_false(cal_window_open(&r, T("2026-03-08T03:10:00-04:00")));
+	assert_true(cal_window_open(&r, T("2026-03-08T03:30:00-04:00")));
+	assert_time(next_open(&r, "2026-03-08T06:00:00-04:00"), "2026-03-09T02:30:00-04:00");
+	/* In the fall-back overlap a window opening at 01:30 opens at the
+	 * first 01:30 (EDT). */
+	r = rules("America/New_York", SEQ_DAYS_EVERY, 90, 5 * 60);
+	assert_time(next_open(&r, "2026-11-01T00:00:00-04:00"), "2026-11-01T01:30:00-04:00");
+
+	/* The end minute is exclusive: 17:59:59 is in, 18:00:00 waits for the
+	 * next open day; so does a window ending at 24:00 at midnight. */
+	r = rules("Europe/Berlin", SEQ_DAYS_BUSINESS, 8 * 60, 18 * 60);
+	assert_true(cal_window_open(&r, T("2026-12-04T17:59:59+01:00")));
+	assert_time(next_open(&r, "2026-12-04T18:00:00+01:00"), "2026-12-07T08:00:00+01:00");
+	r = rules("Europe/Berlin", SEQ_DAYS_EVERY, 20 * 60, 24 * 60);
+	assert_true(cal_window_open(&r, T("2026-12-04T23:59:59+01:00")));
+	assert_time(next_open(&r, "2026-12-05T00:00:00+01:00"), "2026-12-05T20:00:00+01:00");
+
+	/* Step 1's delay counts from the enrollment and keeps its time of
+	 * day: enrolled Friday 16:00 with one business day, due Monday 16:00;
+	 * enrolled Friday 20:00 (outside the window), Monday 20:00 is outside
+	 * it too: Tuesday 08:00, not Monday 08:00. */
+	r = rules("Europe/Berlin", SEQ_DAYS_BUSINESS, 8 * 60, 18 * 60);
+	assert_time(next_due(&r, "2026-12-04T16:00:00+01:00", 1, 0), "2026-12-07T16:00:00+01:00");
+	assert_time(next_due(&r, "2026-12-04T20:00:00+01:00", 1, 0), "2026-12-08T08:00:00+01:00");
+	/* Hours only count elapsed time, across the night and the weekend's
+	 * closed days alike: Friday 17:00 + 2 h is Friday 19:00, closed, so
+	 * Monday 08:00. */
+	assert_time(next_due(&r, "2026-12-04T17:00:00+01:00", 0, 120), "2026-12-07T08:00:00+01:00");
+
+	/* A day delay landing on a skipped wall time goes as far past the jump
+	 * (02:30 -> 03:30 EDT), on a doubled one at its first occurrence. */
+	r = rules("America/New_York", SEQ_DAYS_EVERY, 0, 0);
+	assert_time(next_due(&r, "2026-03-07T02:30:00-05:00", 1, 0), "2026-03-08T03:30:00-04:00");
+	assert_time(next_due(&r, "2026-10-31T01:30:00-04:00", 1, 0), "2026-11-01T01:30:00-04:00");
+	/* A whole day of elapsed minutes across the gap is 24 real hours. */
+	assert_time(next_due(&r, "2026-03-07T12:00:00-05:00", 0, 24 * 60), "2026-03-08T13:00:00-04:00");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_project),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_daily_due),
+		cmocka_unit_test(test_documented_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

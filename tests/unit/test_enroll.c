@@ -404,6 +404,49 @@ static void test_enroll_one_by_slug(void **state)
 			 STORE_NOTFOUND);
 }
 
+/* Step 1's delay counts from the enrollment, by the calendar rules in the
+ * recipient's zone (T0 is Wednesday 2026-11-18 06:06:40 in New York). */
+static void test_enroll_one_first_delay(void **state)
+{
+	struct sfx *f = *state;
+	struct enroll_result res;
+	struct enrollment e;
+	struct cad_err err;
+	struct step st;
+	cad_time_t want;
+
+	memset(&st, 0, sizeof(st));
+	st.index = 1;
+	st.kind = STEP_EMAIL;
+	st.subject = (char *)"Hi";
+	st.body = (char *)"Hello";
+	st.delay_days = 1;
+	sfx_sequence(f, "Later", SEQ_DAYS_BUSINESS, 9 * 60, 17 * 60, &st, 1);
+	st.delay_days = 0;
+	st.delay_minutes = 120;
+	sfx_sequence(f, "Soon", SEQ_DAYS_BUSINESS, 9 * 60, 17 * 60, &st, 1);
+	sfx_contact(f, "ny1@acme.test", "America/New_York");
+	sfx_contact(f, "ny2@acme.test", "America/New_York");
+	/* One business day: Thursday, then the window's 09:00 (14:00Z). */
+	assert_int_equal(run(f->st, "ny1@acme.test", "Later", "rep@us.test", T0, &res), 1);
+	assert_int_equal(store_enrollment_get(f->st, res.enrollment_id, &e, &err), 0);
+	assert_int_equal(cad_time_parse("2026-11-19T14:00:00Z", &want), 0);
+	assert_int_equal(e.next_due, want);
+	enrollment_free(&e);
+	/* Two hours: 08:06:40, before the window: 09:00 the same day. */
+	assert_int_equal(run(f->st, "ny2@acme.test", "Soon", "rep@us.test", T0, &res), 1);
+	assert_int_equal(store_enrollment_get(f->st, res.enrollment_id, &e, &err), 0);
+	assert_int_equal(cad_time_parse("2026-11-18T14:00:00Z", &want), 0);
+	assert_int_equal(e.next_due, want);
+	enrollment_free(&e);
+	/* No zone at all (contact, sequence, rep): due now, cadenced pauses it
+	 * with the reason. */
+	assert_int_equal(run(f->st, "cat@acme.test", "Later", "rep@us.test", T0, &res), 1);
+	assert_int_equal(store_enrollment_get(f->st, res.enrollment_id, &e, &err), 0);
+	assert_int_equal(e.next_due, T0);
+	enrollment_free(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enroll_one_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enroll_two_handles, setup, teardown),
 		cmocka_unit_test(test_slug),
+		cmocka_unit_test_setup_teardown(test_enroll_one_first_delay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enroll_one_by_slug, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -282,11 +282,35 @@ static int cjk_return(const char *text, size_t n, int ref_year, char out[11], in
 	for (size_t i = 0; i < k; i++) {
 		char d[11];
 		int hy = 0;
-		if (!t[i].num || !cjk_date(t, k, i, ref_year, d, &hy))
+		size_t di;
+		const char *a;
+		if (!t[i].num)
 			continue;
-		/* the text right after the day mark, and right before the date */
-		size_t di = i + (t[i].n == 4 ? 5 : 3);
-		const char *a = t[di].s + 3, *end = text + n;
+		if (cjk_date(t, k, i, ref_year, d, &hy)) {
+			/* the text right after the day mark */
+			di = i + (t[i].n == 4 ? 5 : 3);
+			a = t[di].s + 3;
+		} else if (i + 1 < k && t[i].n <= 2 && t[i + 1].num && t[i + 1].n <= 2 &&
+		    sep_is(&t[i], &t[i + 1], '/')) {
+			/* "3/16（月）より出社", "2026/3/16": month first, as Japan and
+			 * China write it (d/m/yyyy is the other path's) */
+			int y = ref_year;
+			hy = 0;
+			if (i + 2 < k && t[i + 2].num && sep_is(&t[i + 1], &t[i + 2], '/'))
+				continue;
+			if (i >= 1 && t[i - 1].num && sep_is(&t[i - 1], &t[i], '/')) {
+				if (t[i - 1].n != 4)
+					continue;
+				y = year_of(&t[i - 1]);
+				hy = 1;
+			}
+			if (y <= 0 || !emit(y, num(&t[i]), num(&t[i + 1]), d))
+				continue;
+			a = t[i + 1].s + t[i + 1].n;
+		} else {
+			continue;
+		}
+		const char *end = text + n;
 		size_t an = (size_t)(end - a) < 24 ? (size_t)(end - a) : 24;
 		const char *b = t[i].s - (t[i].s - text < 12 ? t[i].s - text : 12);
 		int hit = 0;

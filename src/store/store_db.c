@@ -48,7 +48,9 @@ static int exec_plain(struct store *st, const char *sql, const char *what, struc
 /* ---- file permissions ---- */
 
 /* Removes the "other" bits of an existing file we own (or as root). A file
- * that does not exist, or that is not ours, is left alone. */
+ * that does not exist, or that is not ours, is left alone. By path, never
+ * through a descriptor of our own: closing one would drop the POSIX locks
+ * SQLite holds on the file through this process's other handles. */
 static void perm_tighten(const char *path)
 {
 	struct stat sb;
@@ -61,7 +63,8 @@ static void perm_tighten(const char *path)
 
 /* Creates the store file 0640 (exactly: the umask could only narrow it,
  * fchmod makes it so) unless it exists; then tightens the store, its
- * -wal and -shm. In-memory stores have no file. */
+ * -wal and -shm. In-memory stores have no file. (The descriptor closed
+ * here is of a file this call created: no handle can hold locks on it.) */
 static int perm_prepare(const char *path, int create, struct cad_err *err)
 {
 	static const char *const sfx[] = { "", "-wal", "-shm" };

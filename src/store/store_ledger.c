@@ -12,6 +12,11 @@
  *   recorded a moment earlier always wins.
  * - Marking a message sent and moving its enrollment on are one
  *   transaction with their events; a second report changes nothing.
+ * - "unknown" (no reply to end of data) never overwrites a witness, and
+ *   the gate treats an unknown message as a prepared one: the retry is
+ *   witnessed once, or refused when the first copy was.
+ * Which report follows which outcome is the ledger's table
+ * (src/rules/ledger.h), not this file's.
  */
 #include "config.h"
 

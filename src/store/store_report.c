@@ -25,31 +25,44 @@ const char *const report_outcome_names[REPORT_OUTCOMES] = { "connected", "voicem
 	"  WHERE m.enrollment_id = ev.enrollment_id AND m.state IN ('submitted','witnessed')" \
 	"  AND COALESCE(m.submitted_at, m.witnessed_at) <= ev.at), 0) END"
 
+/* With a range, the events_type (type, at) index finds the rows; without
+ * one ("+type" keeps SQLite off that index), one pass over the table reads
+ * them in order, twice as fast as an index walk over most of the log. */
 #define EV_WHERE \
 	" FROM events ev WHERE ev.at >= ?1 AND ev.at < ?2" \
 	" AND (?3 = 0 OR ev.sequence_id = ?3) AND (?4 = 0 OR ev.user_id = ?4)"
+#define EV_WHERE_ALL \
+	" FROM events ev WHERE (?3 = 0 OR ev.sequence_id = ?3) AND (?4 = 0 OR ev.user_id = ?4)"
 
-#define EV_COUNTS \
+#define EV_SUMS \
 	", SUM(ev.type = 'enrolled'), SUM(ev.type = 'step_sent')," \
 	" COUNT(DISTINCT CASE WHEN ev.type = 'step_sent' THEN ev.enrollment_id END)," \
 	" COUNT(DISTINCT CASE WHEN ev.type = 'replied' THEN ev.enrollment_id END)," \
 	" COUNT(DISTINCT CASE WHEN ev.type = 'meeting_booked' THEN ev.enrollment_id END)," \
 	" COUNT(DISTINCT CASE WHEN ev.type = 'bounced' THEN ev.enrollment_id END)," \
-	" COUNT(DISTINCT CASE WHEN ev.type = 'unsubscribed' THEN" \
-	"  COALESCE(ev.enrollment_id, -ev.id) END)," \
+	" COUNT(DISTINCT CASE WHEN ev.type = 'unsubscribed' OR (ev.type = 'unenrolled'" \
+	"  AND ev.detail LIKE 'unsubscribed%') THEN COALESCE(ev.enrollment_id, -ev.id) END)," \
 	" SUM(ev.type = 'paused' AND ev.detail LIKE 'out of office%')," \
-	" SUM(ev.type = 'unenrolled')" \
-	EV_WHERE \
-	" AND ev.type IN ('enrolled','step_sent','replied','meeting_booked','bounced'," \
+	" SUM(ev.type = 'unenrolled')"
+#define EV_TYPES \
+	" IN ('enrolled','step_sent','replied','meeting_booked','bounced'," \
 	"  'unsubscribed','paused','unenrolled')"
+#define EV_COUNTS EV_SUMS EV_WHERE " AND ev.type" EV_TYPES
+#define EV_COUNTS_ALL EV_SUMS EV_WHERE_ALL " AND +ev.type" EV_TYPES
 
-static const char *const sql_events[] = {
-	[REPORT_BY_SEQUENCE] = "SELECT ev.sequence_id, 0" EV_COUNTS
+/* [by][ranged] */
+static const char *const sql_events[][2] = {
+	[REPORT_BY_SEQUENCE] = {
+		"SELECT ev.sequence_id, 0" EV_COUNTS_ALL " AND ev.sequence_id IS NOT NULL GROUP BY 1, 2",
+		"SELECT ev.sequence_id, 0" EV_COUNTS " AND ev.sequence_id IS NOT NULL GROUP BY 1, 2" },
+	[REPORT_BY_STEP] = {
+		"SELECT ev.sequence_id, " EV_STEP_EXPR EV_COUNTS_ALL
 		" AND ev.sequence_id IS NOT NULL GROUP BY 1, 2",
-	[REPORT_BY_STEP] = "SELECT ev.sequence_id, " EV_STEP_EXPR EV_COUNTS
-		" AND ev.sequence_id IS NOT NULL GROUP BY 1, 2",
-	[REPORT_BY_REP] = "SELECT ev.user_id, 0" EV_COUNTS
-		" AND ev.user_id IS NOT NULL GROUP BY 1, 2",
+		"SELECT ev.sequence_id, " EV_STEP_EXPR EV_COUNTS
+		" AND ev.sequence_id IS NOT NULL GROUP BY 1, 2" },
+	[REPORT_BY_REP] = {
+		"SELECT ev.user_id, 0" EV_COUNTS_ALL " AND ev.user_id IS NOT NULL GROUP BY 1, 2",
+		"SELECT ev.user_id, 0" EV_COUNTS " AND ev.user_id IS NOT NULL GROUP BY 1, 2" },
 };
 
 #define EV_REASONS ", ev.detail, COUNT(*)" EV_WHERE " AND ev.type = 'unenrolled'"
@@ -122,7 +135,7 @@ static void bind_filter(sqlite3_stmt *s, const struct report_filter *f)
 static int q_events(struct store *st, const struct report_filter *f, struct acc *a,
 		    struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_events[f->by], err);
+	sqlite3_stmt *s = store_stmt(st, sql_events[f->by][f->from != 0 || f->to != 0], err);
 	int rc;
 
 	if (s == NULL)

@@ -7,7 +7,9 @@
  * - sent: "step_sent" events (emails that reached the MTA, cadenced's and
  *   the rep's own manual emails); contacted: the enrollments among them;
  * - replied, meetings, bounced (hard or soft), unsubscribed: enrollments
- *   with at least one such event (a contact who replies twice counts once);
+ *   with at least one such event (a contact who replies twice counts once;
+ *   an enrollment unenrolled as "unsubscribed ..." counts as unsubscribed,
+ *   since a one-click link's own event names only the contact);
  * - ooo: pauses for an out-of-office reply ("paused" events whose reason
  *   starts with "out of office");
  * - unenrolled, with the reasons: "unenrolled" events, grouped by the

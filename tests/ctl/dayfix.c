@@ -10,6 +10,8 @@
  *   dayfix DB meeting ENR AT           "meeting_booked" + unenrolled
  *   dayfix DB bounce ENR AT            "bounced" + unenrolled "bounced: ..."
  *   dayfix DB unsub ENR AT             "unsubscribed" + unenrolled
+ *   dayfix DB oneclick ENR AT          the contact's one-click unsubscribe,
+ *                                      through unsub_one_click() as cadenced
  *   dayfix DB ooo ENR AT UNTIL         "auto_reply" + paused "out of office ..."
  *   dayfix DB task ENR AT              the current task step made a task
  *                                      (store_task_step, waiting)
@@ -26,6 +28,7 @@
 
 #include "store.h"
 #include "store_ledger.h"
+#include "unsub.h"
 
 static int fail(const char *what, const struct cad_err *err)
 {
@@ -134,7 +137,16 @@ int main(int argc, char **argv)
 	else if (strcmp(op, "unsub") == 0)
 		rc = do_signal(st, &e, EV_UNSUBSCRIBED, "unsubscribe (one-click)",
 			       "unsubscribed (one-click)", at, 0, &err);
-	else if (strcmp(op, "ooo") == 0 && t4 > at)
+	else if (strcmp(op, "oneclick") == 0) {
+		struct contact k;
+		int n = 0, changed = 0;
+		memset(&k, 0, sizeof(k));
+		rc = store_contact_get_id(st, e.contact_id, &k, &err);
+		if (rc == 0)
+			rc = unsub_one_click(st, k.email, "one-click unsubscribe", "cadenced", at, &n,
+					     &changed, &err);
+		contact_free(&k);
+	} else if (strcmp(op, "ooo") == 0 && t4 > at)
 		rc = do_signal(st, &e, EV_AUTO_REPLY, "auto-reply: paused", "out of office until "
 			       "the return date", at, t4, &err);
 	else if (strcmp(op, "task") == 0)

@@ -17,7 +17,7 @@
 #   nothing and is unenrolled by hand ("replied by phone").
 #   bob (America/New_York) enrolls c7, c8 in CALLS (a call first): c7's
 #   task is skipped, c8's is left open (overdue); and c9 in SMALL, sent step
-#   1 and unsubscribed.
+#   1 and unsubscribed by its one-click link.
 #   cid (Europe/London, send cap 1) sends x1 on Sunday evening in ONE and
 #   enrolls x2 on Monday: held by the cap.
 set -u
@@ -169,7 +169,7 @@ fix send "$E9" 2026-12-07T15:00:00Z 2026-12-09T15:00:00Z
 fix reply "$E1" 2026-12-07T12:00:00Z
 fix bounce "$E3" 2026-12-07T09:20:00Z
 fix ooo "$E4" 2026-12-07T15:00:00Z 2026-12-10T07:00:00Z
-fix unsub "$E9" 2026-12-07T16:00:00Z
+fix oneclick "$E9" 2026-12-07T16:00:00Z
 fix task "$E7" 2026-12-07T14:00:00Z
 fix task "$E8" 2026-12-07T14:00:00Z
 NOW=2026-12-08T10:00:00Z

@@ -825,9 +825,19 @@ static char *txt_record(const char *path, const char *sel, const char *dom)
 		if (dl > 0 && dl < 1500)
 			len = EVP_EncodeBlock(b64, der, dl);
 	}
-	if (len > 0)
-		rec = xasprintf("%s._domainkey.%s. IN TXT \"v=DKIM1; k=%s; p=%s\"", sel, dom, kt,
-				(char *)b64);
+	if (len > 0) {
+		/* A zone file's strings hold at most 255 bytes: a 2048-bit key
+		 * is cut into several, which DNS joins. */
+		struct sbuf b;
+		int i;
+		sbuf_init(&b);
+		sbuf_addf(&b, "%s._domainkey.%s. IN TXT ( \"v=DKIM1; k=%s; \"", sel, dom, kt);
+		for (i = 0; i < len; i += 250)
+			sbuf_addf(&b, " \"%s%.*s\"", i == 0 ? "p=" : "", len - i < 250 ? len - i : 250,
+				  (char *)b64 + i);
+		sbuf_adds(&b, " )");
+		rec = sbuf_detach(&b);
+	}
 	OPENSSL_free(der);
 	EVP_PKEY_free(k);
 	return rec;
@@ -875,6 +885,18 @@ static char *dns_txt(const char *name)
 	return sbuf_detach(&b);
 }
 
+/* The p= value of a record as txt_record() writes it, its strings joined. */
+static char *rec_key(const char *rec)
+{
+	const char *p = strstr(rec, "\"p=");
+	struct sbuf b;
+	sbuf_init(&b);
+	for (p = p ? p + 3 : ""; *p; p++)
+		if (*p != '"' && *p != ' ' && *p != ')')
+			sbuf_addc(&b, *p);
+	return sbuf_detach(&b);
+}
+
 static void check_one_key(struct doc *d, const char *name, const char *dom, const char *sel,
 			  const char *path)
 {
@@ -901,7 +923,7 @@ static void check_one_key(struct doc *d, const char *name, const char *dom, cons
 	report(d, DOC_OK, "keys", NULL, "%s (%s): publish\n              %s", name, path, rec);
 	if (d->dns) {
 		char *q = xasprintf("%s._domainkey.%s", sel, dom), *got = dns_txt(q);
-		char *p = strstr(rec, "p="), *want = xstrndup(p + 2, strcspn(p + 2, "\""));
+		char *want = rec_key(rec);
 		if (got == NULL)
 			report(d, DOC_WARN, "keys", "publish the record above", "DNS has no TXT "
 			       "record at %s", q);

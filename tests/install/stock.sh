@@ -53,6 +53,14 @@ check "applied twice, the lists are unchanged" test "$(postconf -c "$PF/etc" -h 
 postfix -c "$PF/etc" set-permissions > /dev/null 2>&1
 postfix -c "$PF/etc" check || { bad "postfix check"; exit 1; }
 
+# DKIM: a key for our.test, the service user's, as an administrator makes it.
+mkdir -p "$T/etc/cadence/keys" && chmod 750 "$T/etc/cadence/keys" && chown root:cadence "$T/etc/cadence/keys"
+(umask 077 && openssl genrsa -out "$T/etc/cadence/keys/our.test.key" 2048 2> /dev/null) &&
+	chown cadence:cadence "$T/etc/cadence/keys/our.test.key" || { bad "openssl genrsa"; exit 1; }
+echo "ourtest  our.test:inst:$T/etc/cadence/keys/our.test.key" > "$T/etc/cadence/keys/KeyTable"
+echo "*@our.test  ourtest" > "$T/etc/cadence/keys/SigningTable"
+printf 'KeyTable %s\nSigningTable %s\n' "$T/etc/cadence/keys/KeyTable" "$T/etc/cadence/keys/SigningTable" >> "$CONF"
+
 say "cadencectl init (as root)"
 ctl init > "$T/init.log" 2>&1 || { cat "$T/init.log"; bad "cadencectl init"; exit 1; }
 check "the secret is the service user's, mode 0600" test "$(stat -c '%U %a' "$T/etc/cadence/secret")" = "cadence 600"
@@ -71,6 +79,11 @@ ctl doctor --postfix-config "$PF/etc" > "$T/doctor.out" 2>&1
 rc=$?
 sed 's/^/      | /' "$T/doctor.out"
 check "doctor passes (exit 0, no FAIL)" test "$rc" = 0
+# The TXT record doctor says to publish, as the offline verifier's key file.
+# (name. IN TXT ( "v=DKIM1; k=rsa; " "p=..." "..." ): the strings joined.)
+grep -A1 '^OK    keys' "$T/doctor.out" | grep -o '[^ ]*\._domainkey\.[^ ]*\. IN TXT ( .* )' |
+	sed -e 's/\. IN TXT ( / /' -e 's/ )$//' -e 's/" "//g' -e 's/ "/ /' -e 's/"$//' > "$T/dns-keys.txt"
+check "doctor prints the DKIM TXT record to publish" grep -q '^inst._domainkey.our.test v=DKIM1; k=rsa; p=' "$T/dns-keys.txt"
 check "doctor --json says ok" grep -q '"ok": true' <<< "$(ctl --json doctor --postfix-config "$PF/etc" 2>/dev/null)"
 
 check "cadenced starts as the unit starts it (ready when the command returns)" unit_start cadenced "$CADENCED"
@@ -123,6 +136,11 @@ for _ in $(seq 1 50); do [ "$(mails pat@acme.test | wc -l)" -ge 1 ] && [ "$(mail
 f_pat=$(mails pat@acme.test | head -n1)
 f_una=$(mails una@acme.test | head -n1)
 check "pat and una received step 1" test -n "$f_pat" -a -n "$f_una"
+if [ -x "$BLD/tests/milter/dkim_verify" ] && [ -n "$f_pat" ]; then
+	sed 's/$/\r/' "$f_pat" > "$T/step1.crlf"
+	check "step 1 verifies with the TXT record doctor printed" \
+		"$BLD/tests/milter/dkim_verify" "$T/dns-keys.txt" "$T/step1.crlf" our.test
+fi
 check "step 1 was witnessed by the milter (through the loopback port)" \
 	grep -q "witness" <<< "$(ctl --json events --contact pat@acme.test 2>/dev/null)"
 

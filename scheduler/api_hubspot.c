@@ -283,8 +283,6 @@ static void enroll(struct api_call *c, const char *contact_key, const char *seq_
 	struct enroll_request rq;
 	struct enroll_result res;
 	struct enrollment_view *v = NULL;
-	struct enr_filter f;
-	size_t n = 0;
 	char idbuf[32];
 
 	if (api_acting_rep(c, sender, "senderEmail", 1, &rep) < 0)
@@ -325,14 +323,12 @@ static void enroll(struct api_call *c, const char *contact_key, const char *seq_
 		api_error(c, refusal_cat(res.why), "%s", res.why);
 		goto out_seq;
 	}
-	memset(&f, 0, sizeof(f));
-	f.id = res.enrollment_id;
-	f.state = -1;
-	if (store_enrollments(c->st, &f, &v, &n, &err) < 0 || n != 1)
+	v = xcalloc(1, sizeof(*v));
+	if (store_page_enrollment_get(c->st, res.enrollment_id, v, &err) != 0)
 		api_store_error(c, &err);
 	else
 		api_reply(c, 200, enrollment_hs(v, 0));
-	store_enrollment_views_free(v, n);
+	store_enrollment_views_free(v, 1);
 out_seq:
 	sequence_free(&s);
 out_ct:

@@ -120,25 +120,24 @@ int api_sequence(struct api_call *c, const char *key, const char *field, struct 
 int api_enrollment(struct api_call *c, const char *key, struct enrollment_view **out)
 {
 	struct cad_err err = { "" };
-	struct enr_filter f;
-	size_t n = 0;
+	int64_t id;
+	int rc;
 
 	*out = NULL;
-	memset(&f, 0, sizeof(f));
-	f.state = -1;
-	if (api_parse_id(key, &f.id) < 0)
+	if (api_parse_id(key, &id) < 0)
 		return api_error(c, CAT_NOT_FOUND, "enrollmentId: no enrollment %s", key);
-	if (store_enrollments(c->st, &f, out, &n, &err) < 0)
-		return api_store_error(c, &err);
-	if (n == 0) {
-		store_enrollment_views_free(*out, n);
+	*out = xcalloc(1, sizeof(**out));
+	rc = store_page_enrollment_get(c->st, id, *out, &err);
+	if (rc == 0 && !api_may_act_for(c, (*out)->e.user_id))
+		rc = api_error(c, CAT_SCOPES, "enrollment %s is another rep's", key);
+	else if (rc == STORE_NOTFOUND)
+		rc = api_error(c, CAT_NOT_FOUND, "enrollmentId: no enrollment %s", key);
+	else if (rc < 0)
+		api_store_error(c, &err);
+	if (rc != 0) {
+		store_enrollment_views_free(*out, 1);
 		*out = NULL;
-		return api_error(c, CAT_NOT_FOUND, "enrollmentId: no enrollment %s", key);
-	}
-	if (!api_may_act_for(c, (*out)->e.user_id)) {
-		store_enrollment_views_free(*out, n);
-		*out = NULL;
-		return api_error(c, CAT_SCOPES, "enrollment %s is another rep's", key);
+		return -1;
 	}
 	return 0;
 }

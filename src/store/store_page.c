@@ -78,6 +78,8 @@ static const char sql_enr_page[] =
 	"  AND (?4 IS NULL OR e.user_id = ?4)"
 	"  AND (?5 IS NULL OR e.state = ?5)"
 	" ORDER BY e.id LIMIT ?6";
+static const char sql_enr_one[] =
+	"SELECT " STORE_ENR_VIEW_COLS STORE_ENR_VIEW_FROM " WHERE e.id = ?";
 static const char sql_enr_latest[] =
 	"SELECT " STORE_ENR_VIEW_COLS STORE_ENR_VIEW_FROM
 	" WHERE e.contact_id = ? ORDER BY e.enrolled_at DESC, e.id DESC LIMIT 1";
@@ -105,6 +107,16 @@ int store_page_enrollments(struct store *st, const struct page_enr_filter *f, in
 	*out = NULL;
 	*n = 0;
 	return -1;
+}
+
+int store_page_enrollment_get(struct store *st, int64_t id, struct enrollment_view *out,
+			      struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_enr_one, err);
+	memset(out, 0, sizeof(*out));
+	if (s)
+		store_bind_int64(s, 1, id);
+	return store_one_row(st, s, store_read_enr_view, out, "looking up an enrollment", err);
 }
 
 int store_page_enrollment_latest(struct store *st, int64_t contact_id,

@@ -31,6 +31,10 @@ struct page_enr_filter {
 int store_page_enrollments(struct store *st, const struct page_enr_filter *f, int64_t after,
 			   size_t limit, struct enrollment_view **out, size_t *n,
 			   struct cad_err *err);
+/* One enrollment by id, with its names (through the primary key: the
+ * filter of store_enrollments() reads every row). */
+int store_page_enrollment_get(struct store *st, int64_t id, struct enrollment_view *out,
+			      struct cad_err *err);
 /* The contact's newest enrollment (any state). */
 int store_page_enrollment_latest(struct store *st, int64_t contact_id,
 				 struct enrollment_view *out, struct cad_err *err);

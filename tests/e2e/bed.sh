@@ -143,6 +143,9 @@ bed_keys() {
 		> "$k/dns-keys.txt"
 	echo "ourtest  our.test:e2e:$k/our.test.key" > "$k/KeyTable"
 	echo "*@our.test  ourtest" > "$k/SigningTable"
+	# The keys belong to the service user (as opendkim's do): the milter
+	# reads them with its own rights (UserID), never only as root.
+	chown -R postfix:postfix "$k" || return 1
 	BED_DNSKEYS=$k/dns-keys.txt
 }
 

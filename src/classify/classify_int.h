@@ -90,6 +90,47 @@ int cls_return_date(const char *text, size_t n, int ref_year, char out[11], int 
  * itself or the null address (never a person, never a vacation). */
 int cls_sender_is_daemon(const struct cls_msg *m);
 
+/* ---- recipient evidence (classify_rcpt.c) ---- */
+/* The addresses of the returned original's To and Cc fields. */
+#define CLS_ORIG_MAX 32
+struct cls_alist {
+	char *v[CLS_ORIG_MAX];
+	size_t n;
+};
+void cls_alist_free(struct cls_alist *l);
+int cls_alist_has(const struct cls_alist *l, const char *a);
+/* The original's header block: the attached part, else the text after cut. */
+void cls_orig_recipients(const struct cls_msg *m, size_t cut, struct cls_alist *out);
+
+/* An address a notice names, with the line that names it. */
+struct cls_hit {
+	char *addr;
+	size_t line;    /* offset of the line naming it */
+	int strength;   /* 2: a form only failed recipients take; 1: near a keyword */
+};
+/* A line about message identifiers: its id@host tokens are not mailboxes. */
+int cls_names_message_id(const char *l, size_t ll);
+/* The text before an address makes it the sender or a help desk. */
+int cls_names_sender(const char *pre, size_t n);
+/* A mailing list's own address (the notice returns to LIST-bounces@...). */
+int cls_is_list_address(const struct cls_msg *m, const char *a);
+/* Same domain part (case-blind); 0 when either has none. */
+int cls_same_domain(const char *a, const char *b);
+/* Where a notice starts offering other addresses ("did you mean"), or to. */
+size_t cls_suggestions_start(const char *s, size_t from, size_t to);
+/* Of many named addresses, keeps those on recipient lines or in the
+ * original's To/Cc when some are there (frees the others); the new count. */
+size_t cls_keep_known(struct cls_hit *hits, size_t nh, const struct cls_alist *orig);
+/* A mail system's list of bare screen names after the list's heading
+ * (s[from..to)), completed with the reporting domain; the count. */
+size_t cls_bare_names(const struct cls_msg *m, const char *s, size_t from, size_t to,
+    struct cls_hit *hits, size_t max);
+/* A DSN recipient field holding a bare local part: the original's To/Cc
+ * address with that local part, or the notice's "NAME at DOMAIN"; NULL
+ * when neither (unknown). Caller frees. */
+char *cls_complete_local(const char *field, const struct cls_alist *orig,
+    const char *text, size_t tn);
+
 /* verdict helpers (classify.c) */
 struct cls_rcpt *cls_add_rcpt(struct verdict *v, const char *addr);
 

@@ -119,6 +119,14 @@ wait_sock() {
 
 CONFIGS="none cad-unix-not cad-inet-not cad-unix-sign cad-inet-sign"
 [ -n "$OPENDKIM" ] && CONFIGS="$CONFIGS dkim-unix dkim-inet"
+if [ -n "${BENCH_CONFIGS:-}" ]; then
+	# a subset (none is always measured: the ratios are to it)
+	sel="none"
+	for c in $BENCH_CONFIGS; do
+		case " $CONFIGS " in *" $c "*) [ "$c" = none ] || sel="$sel $c" ;; *) die "no configuration $c" ;; esac
+	done
+	CONFIGS=$sel
+fi
 # Distinct free ports: the sink, one smtpd per configuration, the inet milters.
 USED=""
 port() {

@@ -44,6 +44,7 @@
 #include "dkim_verify_in.h"
 #include "filter.h"
 #include "mconf.h"
+#include "sockopt.h"
 #include "storepool.h"
 #include "spf.h"
 #include "store.h"
@@ -282,6 +283,10 @@ int main(int argc, char **argv)
 			mc->conf.socket);
 		return EX_UNAVAILABLE;
 	}
+	/* Over inet: TCP_NODELAY on libmilter's listener, which every
+	 * accepted connection inherits (milter/sockopt.h: why and how). */
+	if (sockopt_nodelay_listener(mc->conf.socket, &err) < 0)
+		cad_log(CAD_LOG_WARN, "%s: replies may stall on Nagle's algorithm", err.msg);
 	if (socket_handover(mc->conf.socket, mc->conf.user_id, &err) != 0) {
 		cad_log(CAD_LOG_ERR, "%s", err.msg);
 		return EX_NOPERM;

@@ -250,7 +250,11 @@ size_t cls_bare_names(const struct cls_msg *m, const char *s, size_t from, size_
 int cls_same_domain(const char *a, const char *b)
 {
 	const char *x = a ? strrchr(a, '@') : NULL, *y = b ? strrchr(b, '@') : NULL;
-	return x && y && strcasecmp(x, y) == 0;
+	if (x == NULL || y == NULL)
+		return 0;
+	/* an RCPT argument may keep its angle brackets: "<a@b>" */
+	size_t xl = strcspn(x, "> \t"), yl = strcspn(y, "> \t");
+	return xl == yl && strncasecmp(x, y, xl) == 0;
 }
 
 /* A recipient field with a bare local part or screen name ("rfc822;

@@ -53,7 +53,7 @@ echo "== dpkg-buildpackage -us -uc -b"
 rc=$?
 check "dpkg-buildpackage -us -uc -b" test $rc = 0
 [ $rc = 0 ] || { tail -n 40 "$W/build.log"; exit 1; }
-deb=$(ls "$W"/cadence_*.deb | head -n1)
+deb=$(find "$W" -maxdepth 1 -name 'cadence_*.deb' | head -n1)
 check "it made $(basename "$deb")" test -f "$deb"
 
 echo "== lintian"
@@ -90,7 +90,7 @@ for f in /usr/sbin/cadence-milter /usr/sbin/cadenced /usr/sbin/cadencectl /usr/s
 	check "installed: $f" test -e "$f"
 done
 check "the units name /usr/sbin and /etc" grep -q '^ExecStart=/usr/sbin/cadence-milter -c /etc/cadence/cadence.conf$' /lib/systemd/system/cadence-milter.service
-check "no unit enabled" test -z "$(ls /etc/systemd/system/multi-user.target.wants/ 2>/dev/null | grep cadence)"
+check "no unit enabled" test -z "$(find /etc/systemd/system -name 'cadence*' 2>/dev/null)"
 check "nothing runs as cadence" test -z "$(pgrep -u cadence)"
 check "Postfix's main.cf and master.cf unchanged" test "$(sum)" = "$before"
 

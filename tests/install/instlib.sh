@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # instlib.sh - what tests/install/stock.sh and readme.sh share: an
 # installation of cadence laid out as the package and the units lay it
 # out, under a private root, next to a private Postfix instance made from
@@ -16,6 +17,7 @@
 CTL=$BLD/ctl/cadencectl
 MILTER=$BLD/milter/cadence-milter
 CADENCED=$BLD/scheduler/cadenced
+# shellcheck disable=SC2034  # used by the scripts that source this file
 SETUP=$SRC/contrib/postfix/cadence-postfix-setup
 
 inst_need() {
@@ -124,7 +126,10 @@ inst_setup() {
 	while read -r type path mode user group _; do
 		case $type in d) ;; *) continue ;; esac
 		p=$(remap "$path")
-		mkdir -p "$p" && chmod "$mode" "$p" && chown "$user:$group" "$p" || { echo "stock.sh: tmpfiles: $p"; exit 99; }
+		if ! { mkdir -p "$p" && chmod "$mode" "$p" && chown "$user:$group" "$p"; }; then
+			echo "instlib: tmpfiles: $p"
+			exit 99
+		fi
 	done < <(grep -v '^#' "$SRC/contrib/systemd/cadence.tmpfiles" | grep .)
 	mkdir -p "$T/etc/cadence" "$T/mail" && chmod 755 "$T/etc" "$T/etc/cadence" "$T/mail"
 
@@ -161,8 +166,9 @@ inst_setup() {
 	cp /usr/share/postfix/master.cf.dist "$PF/etc/master.cf"
 	# The stock "smtp inet" service, every column kept (chroot y), on a loopback port.
 	sed -i "s/^smtp\([[:space:]]\+inet[[:space:]]\)/127.0.0.1:$P_MX\1/" "$PF/etc/master.cf"
-	grep -q "^127.0.0.1:$P_MX[[:space:]].* y [[:space:]]*-[[:space:]]*-[[:space:]]*smtpd" "$PF/etc/master.cf" ||
-		grep -q "^127.0.0.1:$P_MX .*smtpd" "$PF/etc/master.cf" || { echo "stock.sh: no smtp inet line"; exit 99; }
+	# ... and still chrooted, as shipped.
+	awk -v s="127.0.0.1:$P_MX" '$1 == s && $2 == "inet" && $5 == "y" && $8 == "smtpd"' \
+		"$PF/etc/master.cf" | grep -q . || { echo "instlib: no chrooted smtp inet line in the stock master.cf"; exit 99; }
 	uid=$(id -u postfix); gid=$(id -g postfix)
 	echo "relay.test discard:" > "$PF/etc/transport"
 	postconf -c "$PF/etc" -e \

@@ -63,7 +63,8 @@ inst_need readme.sh
 RT_KEEP=$RT
 inst_setup
 trap 'rm -rf "$RT_KEEP"; cleanup' EXIT
-postfix -c "$PF/etc" set-permissions > /dev/null 2>&1
+# shellcheck disable=SC2218  # the binary, not the stand-in defined below
+command postfix -c "$PF/etc" set-permissions > /dev/null 2>&1
 pf_start "$PF" || { echo "readme.sh: the private Postfix did not start"; exit 1; }
 
 echo "== README: Installing ($(grep -vc '^#' "$RT/install-walk.sh") lines, on a private installation)"

@@ -109,6 +109,12 @@ static const char *header_kind(const struct cls_msg *m)
 	return NULL;
 }
 
+int cls_auto_signals(const struct cls_msg *m)
+{
+	const char *kind = header_kind(m);
+	return subject_says_ooo(m->subject) || (kind != NULL && strcmp(kind, "bulk") != 0);
+}
+
 static int ref_year_of(const struct cls_msg *m, int *month, int *day)
 {
 	GDateTime *d = m->gm ? g_mime_message_get_date(m->gm) : NULL;

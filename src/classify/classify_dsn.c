@@ -882,12 +882,15 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 	/* a system account ("root", "mail", "mailadmin", ...) writing a
 	 * notice's subject and failure words */
 	static const char *const system_locals[] = {
-		"root", "admin", "administrator", "mailadmin", "mail", "mailer", "postoffice",
-		"post.office", "mta", "smtp", "system", "sysadmin", "nobody", "daemon",
-		"mailservice", "mail-service", "mailsystem", "mail-system", "bounce", "bounces",
-		"noreply", "no-reply", "mailerdaemon", "mailer.daemon", NULL
+		"root", "mailadmin", "postoffice", "post.office", "mta", "smtp", "sysadmin",
+		"nobody", "daemon", "mailservice", "mail-service", "mailsystem", "mail-system",
+		"mailerdaemon", "mailer.daemon", NULL
 	};
 	int sysl = m->from != NULL && local_is(m->from, system_locals);
+	/* a vacation reply comes from the null sender too, and echoes the
+	 * subject it answers ("Out of office: Re: Undeliverable ..."): with an
+	 * auto-reply's signs and no mail-system sender, the subject says nothing */
+	int subj_nb = subj_b && (daemon || !cls_auto_signals(m));
 	/* a notice of success (relayed, delivered, read) is no failure */
 	static const char *const success_subjects[] = {
 		"(success", "successful", "delivery has succeeded", "delivered:", "(relay)",
@@ -898,7 +901,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 	    !cls_strcasestr(subj, "undeliver") && !cls_strcasestr(subj, "not delivered") &&
 	    !cls_strcasestr(subj, "nicht zugestellt") && !cls_strcasestr(subj, "non remis"))
 		return 0;
-	if (!(report || xfr || (daemon && (subj_b || words)) || (subj_b && nullish) ||
+	if (!(report || xfr || (daemon && (subj_b || words)) || (subj_nb && nullish) ||
 	    (subj_b && words && sysl) ||
 	    (subj_b && words && (returned || any(m->text.s, m->text.len, notice_phrases)))))
 		return 0;
@@ -918,7 +921,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 	}
 	/* said failure, named nobody: a notice still when its structure, its
 	 * sender or its envelope say so (the recipient is then unknown) */
-	if (v->nrcpts == 0 && !report && !xfr && !(daemon && subj_b) && !(nullish && subj_b) &&
+	if (v->nrcpts == 0 && !report && !xfr && !(daemon && subj_b) && !(nullish && subj_nb) &&
 	    !(sysl && subj_b) && daemon != 2)
 		return 0;
 	decide(v, delay);

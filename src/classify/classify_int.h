@@ -79,6 +79,9 @@ int cls_challenge(struct cls_msg *m, struct verdict *v);
 int cls_arf(struct cls_msg *m, struct verdict *v);
 /* classify_auto.c */
 int cls_auto(struct cls_msg *m, struct verdict *v);
+/* An auto-reply's own signs (RFC 3834 and de-facto headers other than
+ * Precedence: bulk, an out-of-office subject), without deciding. */
+int cls_auto_signals(const struct cls_msg *m);
 int cls_unsubscribe(struct cls_msg *m, struct verdict *v);
 /* classify_date.c: a return date stated in an auto-reply ("YYYY-MM-DD"),
  * year taken from the text or, when absent, from ref_year (*had_year says

@@ -188,6 +188,19 @@ static void test_success_notice(void **state)
 	}
 }
 
+/* A vacation reply from the null sender echoing a notice's subject is an
+ * auto-reply, not a bounce. */
+static void test_vacation_echoing_notice_subject(void **state)
+{
+	(void)state;
+	struct verdict *v = cls_env("From: Ann <ann@buyer.test>\nTo: rep@seller.test\n"
+	    "Subject: Out of Office: Re: Delivery Status Notification\n"
+	    "Auto-Submitted: auto-replied\n\nI am away until 15.03.2026.\n",
+	    "", "bounces+t@seller.test", 1);
+	assert_int_equal(v->cls, CLS_AUTOREPLY);
+	verdict_free(v);
+}
+
 /* A system account writing a notice's subject and failure words. */
 static void test_system_account_notice(void **state)
 {
@@ -319,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_nonstandard_notices),
 		cmocka_unit_test(test_success_notice),
 		cmocka_unit_test(test_system_account_notice),
+		cmocka_unit_test(test_vacation_echoing_notice_subject),
 		cmocka_unit_test(test_daemon_with_auto_headers),
 		cmocka_unit_test(test_challenge),
 		cmocka_unit_test(test_read_receipt_is_not_reply),

@@ -37,11 +37,13 @@
  *                 is empty or garbage is still a bounce, recipient unknown
  *  6. bounce/delay no report structure, but: X-Failed-Recipients; or a
  *                 mail-system sender (MAILER-DAEMON, postmaster, "Mail
- *                 Delivery System", list managers) or the null envelope
- *                 sender with a notice's subject ("Undeliverable", "Mail
- *                 Delivery Warning", "non remis", localized ones, ...) or
- *                 failure wording; a system account (root, mailadmin, ...)
- *                 with both; never a subject that says success;
+ *                 Delivery System", list managers) with a notice's subject
+ *                 or failure wording; the null envelope sender with a
+ *                 notice's subject ("Undeliverable", "Mail Delivery
+ *                 Warning", "non remis", localized ones, ...) unless an
+ *                 auto-reply's signs say it echoes one; a system account
+ *                 (root, mailadmin, ...) with both; never a subject that
+ *                 says success;
  *                 or a notice's subject with failure wording and a returned
  *                 message. "Warning"/"delayed" subjects without final
  *                 wording are a delay.

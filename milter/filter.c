@@ -506,6 +506,13 @@ static const char *machine_header(const struct msg_ctx *m)
 		if (strncasecmp(h, "text/calendar", 13) == 0)
 			return "text/calendar";
 	}
+	/* invitations inside multipart mail: Exchange/Outlook mark theirs,
+	 * booking tools send from their own domains (inbound_calendar_service) */
+	h = msg_header(m, "Content-Class", 0);
+	if (h != NULL && strstr(h, "calendarmessage") != NULL)
+		return "a calendar message";
+	if (m->from_addr != NULL && inbound_calendar_service(m->from_addr))
+		return "from a scheduling service";
 	return NULL;
 }
 

@@ -39,6 +39,8 @@ struct mconf *mconf_build(const char *path, struct cad_err *err)
 	mc->icfg.act_on_unverified = mc->conf.act_on_unverified;
 	mc->icfg.soft_bounce_threshold = mc->conf.soft_bounce_threshold;
 	mc->icfg.ooo_default_days = mc->conf.ooo_default_days;
+	mc->icfg.internal_domains = mc->conf.internal_domains;
+	mc->icfg.ninternal_domains = mc->conf.ninternal_domains;
 	if (netlist_parse(&mc->internal, mc->conf.internal_hosts, mc->conf.ninternal_hosts,
 			  err) != 0) {
 		cad_err_prefix(err, "%s", path);

@@ -7,8 +7,10 @@
  * - matching (inbound_match.c, reads the store): In-Reply-To/References
  *   against cadence's Message-IDs, the bounce's original Message-ID and the
  *   VERP token of the envelope recipient, then the sender's address and its
- *   aliases, then (company-scope sequences only, never free-mail domains)
- *   the sender's organizational domain. Every id is verified with the site
+ *   aliases, the organizer and attendees of an iMIP object, then (company
+ *   scope only) the colleagues of each enrollment found: same sequence,
+ *   same rep, same company (company field, else the organizational domain,
+ *   never a free-mail provider's). Every id is verified with the site
  *   secret before the store is asked: a forged id costs no SQL.
  * - policy (inbound_policy.c, pure: no store, no clock): the verdict and
  *   the matched enrollments with their sequences' settings become a list
@@ -116,6 +118,9 @@ struct inbound_config {
 	int ooo_default_days;        /* pause when no return date is read; default 7 */
 	struct inbound_addrs addrs;  /* cadence's own addresses (VERP / unsubscribe) */
 	const char *actor;           /* event actor; default "milter" */
+	char *const *internal_domains;   /* InternalDomains: a meeting with one of
+				      * these (or the enrollment's rep) is ours */
+	size_t ninternal_domains;
 };
 void inbound_config_init(struct inbound_config *c);
 
@@ -127,7 +132,10 @@ enum inbound_via {
 	VIA_UNSUB_ADDR,    /* unsubscribe+TOKEN@Domain as envelope recipient */
 	VIA_SENDER,        /* From is the contact's address or a known alias */
 	VIA_RCPT,          /* a bounce / ARF named the contact's address (unproven) */
-	VIA_COMPANY        /* a colleague at the org domain, company-scope sequence */
+	VIA_COMPANY,       /* a colleague of an enrolled contact who replied or met
+			    * (company scope: same sequence, same rep, same company) */
+	VIA_MEETING        /* the contact is the organizer or an attendee of an
+			    * iMIP object (the From may be a booking tool) */
 };
 const char *inbound_via_name(enum inbound_via v);   /* "thread", "verp", ... */
 
@@ -137,6 +145,10 @@ struct inbound_target {
 	char *contact_email;
 	char *contact_tz;
 	char *sequence_name;
+	char *contact_company;    /* the contact's company field, or NULL */
+	char *rep_email;          /* the enrollment's rep */
+	int64_t trigger;          /* VIA_COMPANY: the enrollment whose contact replied
+				   * or met; the colleague stops only when it does */
 	enum seq_scope scope;
 	enum seq_ooo ooo;
 	int stop_on_reply;
@@ -158,7 +170,7 @@ struct inbound_matches {
 	int unsub_addr;           /* a valid unsubscribe+TOKEN address was a recipient */
 	char *sender;             /* From (or MAIL FROM), lower-cased; may be NULL */
 	int64_t alias_contact;    /* != 0: link sender as an alias of this contact */
-	char *company;            /* org domain looked at for company scope, or NULL */
+	char *company;            /* the company looked at for company scope, or NULL */
 };
 /* Finds the enrollments m concerns (in the order of inbound.h's header).
  * An enrollment that has stopped (finished, unenrolled) is matched only
@@ -168,6 +180,25 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 		  const struct inbound_msg *m, const struct inbound_config *cfg,
 		  struct inbound_matches *out, struct cad_err *err);
 void inbound_matches_free(struct inbound_matches *mm);
+
+/* ---- meetings (iMIP, RFC 6047) ---- */
+enum inbound_meeting {
+	MEET_NONE = 0,     /* no iTIP object of ours */
+	MEET_REQUEST,      /* an invitation (a booking tool's, the contact's own) */
+	MEET_CANCEL,
+	MEET_REPLY,        /* an attendee answers: PARTSTAT says how */
+	MEET_OTHER         /* COUNTER, REFRESH, ADD, DECLINECOUNTER: recorded */
+};
+/* What the verdict's iTIP object is: a REPLY the classifier called a
+ * meeting, or an invitation/cancellation it left as other (imip-other,
+ * itip-other: whether it is a booked meeting needs who is enrolled and who
+ * is internal). PUBLISH (an event announced to anyone) is MEET_NONE. */
+enum inbound_meeting inbound_meeting_kind(const struct verdict *v);
+/* Is addr (an addr-spec) at a scheduling service that sends invitations
+ * for its users (calendly.com, google.com, hubspot.com, ...; the list is
+ * in inbound_meet.c and cadence-milter(8))? Their authenticated mail may
+ * speak for a meeting between a contact and a rep. */
+int inbound_calendar_service(const char *addr);
 
 /* ---- policy (pure) ---- */
 enum inbound_act {

@@ -6,9 +6,17 @@
  *   `forged` and never looked up.
  * - Each enrollment appears once, with the strongest way it was found
  *   (proven by an id beats an address).
- * - Company scope: colleagues are looked for at the organizational domain
- *   only when it is not a free-mail provider's, and only their enrollments
- *   in sequences whose scope is company are taken.
+ * - Meetings: the organizer and every attendee of an iMIP object are
+ *   looked up (not those at an internal domain): a booking tool's
+ *   invitation names the contact though the tool sent it.
+ * - Company scope (HubSpot's meaning): only from an enrollment this
+ *   message concerns (its contact replied or is in the meeting), active or
+ *   paused, in a company-scope sequence; the colleagues taken are the
+ *   other active or paused enrollments of the same sequence and the same
+ *   rep whose contact is of the same company: both have a company field
+ *   and it is the same (case-insensitive), or one lacks it and both
+ *   addresses have the same organizational domain, never a free-mail
+ *   provider's. Mail from a known contact not enrolled stops nothing.
  * - Reads only; bounded by INBOUND_MAX_MATCHES and INBOUND_MAX_THREAD_IDS.
  */
 #include "config.h"
@@ -16,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "freemail.h"
 #include "inbound.h"
@@ -33,6 +42,7 @@ const char *inbound_via_name(enum inbound_via v)
 	case VIA_SENDER: return "sender";
 	case VIA_RCPT: return "recipient";
 	case VIA_COMPANY: return "company";
+	case VIA_MEETING: return "meeting";
 	}
 	return "?";
 }
@@ -43,6 +53,8 @@ static void target_free(struct inbound_target *t)
 	free(t->contact_email);
 	free(t->contact_tz);
 	free(t->sequence_name);
+	free(t->contact_company);
+	free(t->rep_email);
 	free(t->our_msgid);
 	holiday_list_free(&t->hol);
 }
@@ -85,6 +97,20 @@ static int soft_count(struct store *st, int64_t enr, int *out, struct cad_err *e
 	return 0;
 }
 
+/* A company field worth comparing: trimmed, NULL when empty. */
+static char *company_name(const char *s)
+{
+	const char *e;
+	if (s == NULL)
+		return NULL;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	return e > s ? xstrndup(s, (size_t)(e - s)) : NULL;
+}
+
 /* Fills t's sequence settings, contact and calendar. */
 static int target_load(struct mctx *x, struct inbound_target *t, struct cad_err *err)
 {
@@ -111,6 +137,8 @@ static int target_load(struct mctx *x, struct inbound_target *t, struct cad_err 
 		t->contact_email = xstrdup(c.email);
 		t->contact_tz = xstrdup(c.tz);
 		t->sequence_name = xstrdup(q.name);
+		t->contact_company = company_name(c.company);
+		t->rep_email = xstrdup(u.email);
 		t->scope = q.scope;
 		t->ooo = q.ooo;
 		t->stop_on_reply = q.unenroll_on_reply;
@@ -292,45 +320,118 @@ static int by_address(struct mctx *x, const char *addr, enum inbound_via via,
 	return rc < 0 ? -1 : 0;
 }
 
-/* Colleagues at the organizational domain in company-scope sequences. */
-static int by_company(struct mctx *x, const char *domain, struct cad_err *err)
+/* The organizational domain of addr for company scope; NULL for a
+ * free-mail provider's or none. Caller frees. */
+static char *company_org(const char *addr)
 {
-	struct enrollment e;
-	int64_t *ids = NULL;
-	size_t n = 0;
+	const char *d = addr ? cad_addr_domain(addr) : NULL;
+	if (d == NULL || freemail_is(d))
+		return NULL;
+	return cad_org_domain(d);
+}
+
+/* The trigger's company against a colleague's (see the top). */
+static int same_company(const char *tcomp, const char *torg, const char *ccomp,
+			const char *corg)
+{
+	if (tcomp != NULL && ccomp != NULL)
+		return strcasecmp(tcomp, ccomp) == 0;
+	return torg != NULL && corg != NULL && strcmp(torg, corg) == 0;
+}
+
+/* The colleagues of trigger enrollment mm->v[ti] in its sequence. */
+static int by_company(struct mctx *x, size_t ti, struct cad_err *err)
+{
+	struct inbound_target *t = &x->mm->v[ti];
+	int64_t tid = t->e.id, tcontact = t->e.contact_id, tseq = t->e.sequence_id;
+	char *tcomp = xstrdup(t->contact_company), *torg = company_org(t->contact_email);
+	char *seq = xstrdup(t->sequence_name), *rep = xstrdup(t->rep_email);
+	static const int states[] = { ENR_ACTIVE, ENR_PAUSED };
 	int rc = 0;
 
-	if (store_contacts_at_domain(x->st, domain, &ids, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; rc == 0 && i < n && x->mm->n < INBOUND_MAX_MATCHES; i++) {
-		memset(&e, 0, sizeof(e));
-		rc = store_enrollment_current(x->st, ids[i], &e, err);
-		if (rc == 0)
-			rc = add_target(x, &e, VIA_COMPANY, 0, NULL, 1, err);
-		else
-			enrollment_free(&e);
-		if (rc == STORE_NOTFOUND)
-			rc = 0;
+	if ((tcomp == NULL && torg == NULL) || seq == NULL || rep == NULL)
+		goto out;
+	if (x->mm->company == NULL)
+		x->mm->company = xstrdup(tcomp ? tcomp : torg);
+	for (size_t k = 0; rc == 0 && k < CAD_ARRAY_LEN(states); k++) {
+		struct enrollment_view *v = NULL;
+		struct enr_filter f;
+		size_t n = 0;
+
+		memset(&f, 0, sizeof(f));
+		f.sequence = seq;
+		f.user = rep;
+		f.state = states[k];
+		if (store_enrollments(x->st, &f, &v, &n, err) < 0) {
+			rc = -1;
+			break;
+		}
+		for (size_t i = 0; rc == 0 && i < n && x->mm->n < INBOUND_MAX_MATCHES; i++) {
+			char *corg, *ccomp = NULL;
+			int same;
+			if (v[i].e.id == tid || v[i].e.contact_id == tcontact ||
+			    v[i].e.sequence_id != tseq)
+				continue;
+			corg = company_org(v[i].contact_email);
+			same = torg != NULL && corg != NULL && strcmp(torg, corg) == 0;
+			if (tcomp != NULL || same) {
+				/* the company fields decide when both have one */
+				struct contact c;
+				memset(&c, 0, sizeof(c));
+				rc = store_contact_get_id(x->st, v[i].e.contact_id, &c, err);
+				if (rc == 0)
+					ccomp = company_name(c.company);
+				contact_free(&c);
+				same = rc == 0 && same_company(tcomp, torg, ccomp, corg);
+			}
+			if (rc == 0 && same) {
+				size_t before = x->mm->n;
+				rc = add_target(x, &v[i].e, VIA_COMPANY, 0, NULL, 0, err);
+				if (rc == 0 && x->mm->n > before)
+					x->mm->v[x->mm->n - 1].trigger = tid;
+			}
+			free(ccomp);
+			free(corg);
+		}
+		store_enrollment_views_free(v, n);
 	}
-	free(ids);
+out:
+	free(tcomp);
+	free(torg);
+	free(seq);
+	free(rep);
 	return rc < 0 ? -1 : 0;
 }
 
-/* The org domain for company scope: the sender's, or else (a free-mail
- * sender on a company contact's thread) the first proven target's. */
-static char *company_domain(const struct inbound_matches *mm)
+/* Is addr at one of the organization's own domains? */
+static int internal_addr(const struct inbound_config *cfg, const char *addr)
 {
-	const char *d = mm->sender ? cad_addr_domain(mm->sender) : NULL;
-	char *org = NULL;
+	const char *d = addr ? cad_addr_domain(addr) : NULL;
+	for (size_t i = 0; d != NULL && i < cfg->ninternal_domains; i++)
+		if (cad_strcaseeq(d, cfg->internal_domains[i]))
+			return 1;
+	return 0;
+}
 
-	if (d != NULL && !freemail_is(d))
-		org = cad_org_domain(d);
-	for (size_t i = 0; org == NULL && i < mm->n; i++) {
-		const char *cd = cad_addr_domain(mm->v[i].contact_email);
-		if (mm->v[i].scope == SEQ_SCOPE_COMPANY && cd != NULL && !freemail_is(cd))
-			org = cad_org_domain(cd);
+/* The contacts named by an iMIP object: organizer and attendees. */
+static int by_meeting(struct mctx *x, const struct inbound_config *cfg, struct cad_err *err)
+{
+	const struct verdict *v = x->m->v;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i <= v->nattendees; i++) {
+		const char *a = i == 0 ? v->organizer : v->attendees[i - 1].address;
+		char *addr;
+		if (a == NULL)
+			continue;
+		if (cad_startswith_ci(a, "mailto:"))
+			a += 7;
+		addr = inbound_addr_spec(a);
+		if (addr != NULL && !internal_addr(cfg, addr))
+			rc = by_address(x, addr, VIA_MEETING, 0, NULL, err);
+		free(addr);
 	}
-	return org;
+	return rc;
 }
 
 int inbound_match(struct store *st, const struct cad_secret *secret,
@@ -339,6 +440,7 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 {
 	const struct verdict *v = m->v;
 	struct mctx x;
+	enum inbound_meeting meet;
 	int unsub = 0, person, rc = 0;
 	int64_t sender_contact = 0;
 	size_t nthread;
@@ -370,19 +472,14 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 
 	/* 2. Addresses. A bounce or report names the recipient; its From is a
 	 * mail system, not a person. */
+	meet = inbound_meeting_kind(v);
 	person = v->cls == CLS_REPLY || v->cls == CLS_AUTOREPLY || v->cls == CLS_MEETING ||
 		 v->cls == CLS_UNSUBSCRIBE;
 	if (person) {
 		rc = by_address(&x, out->sender, VIA_SENDER, 0, &sender_contact, err);
-		if (rc == 0 && v->cls == CLS_MEETING && v->attendee) {
-			const char *a = v->attendee;
-			if (cad_startswith_ci(a, "mailto:"))
-				a += 7;
-			char *att = inbound_addr_spec(a);
-			if (att && (out->sender == NULL || strcmp(att, out->sender) != 0))
-				rc = by_address(&x, att, VIA_SENDER, 0, NULL, err);
-			free(att);
-		}
+	}
+	if (rc == 0 && meet != MEET_NONE) {
+		rc = by_meeting(&x, cfg, err);
 	} else if (out->n == 0 && v->cls == CLS_COMPLAINT) {
 		char *a = inbound_addr_spec(v->arf_rcpt);
 		rc = by_address(&x, a, VIA_RCPT, 0, NULL, err);
@@ -403,13 +500,21 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 			}
 	}
 
-	/* 3. The company, for replies and meetings: a company-scope sequence
-	 * stops on a reply from anyone at the company, whatever the sender's
-	 * own sequence (if any) says. */
-	if (v->cls == CLS_REPLY || v->cls == CLS_MEETING) {
-		out->company = company_domain(out);
-		if (out->company && by_company(&x, out->company, err) < 0)
-			return -1;
+	/* 3. The company, for replies and meetings: the colleagues of each
+	 * enrollment found so far whose contact replied or is in the meeting
+	 * (the policy stops them only when it stops that enrollment). */
+	if (v->cls == CLS_REPLY || meet == MEET_REQUEST || meet == MEET_REPLY) {
+		size_t n0 = out->n;
+		for (size_t i = 0; i < n0; i++) {
+			const struct inbound_target *t = &out->v[i];
+			if (t->scope != SEQ_SCOPE_COMPANY || t->via == VIA_COMPANY ||
+			    t->via == VIA_VERP || t->via == VIA_UNSUB_ADDR ||
+			    t->via == VIA_ORIG_MSGID || t->via == VIA_RCPT ||
+			    (t->e.state != ENR_ACTIVE && t->e.state != ENR_PAUSED))
+				continue;
+			if (by_company(&x, i, err) < 0)
+				return -1;
+		}
 	}
 	out->unsub_addr = unsub;
 	return 0;

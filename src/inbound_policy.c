@@ -13,8 +13,11 @@
  *   (report_mismatch, both addresses) and that address is never acted on;
  *   mail to a valid VERP or unsubscribe address is authenticated by its
  *   token;
- * - human reply: unenroll (reason "replied"), the colleagues of a
- *   company-scope sequence too ("replied (who@acme.test)"); a new address
+ * - human reply: unenroll (reason "replied"); when that enrollment's
+ *   sequence has company scope, its colleagues found by the matching
+ *   (same sequence, same rep, same company) too ("replied
+ *   (who@acme.test)"), and only when the contact's own enrollment is
+ *   stopped by this message; a new address
  *   on our thread is linked as an alias first; a sequence that does not
  *   stop on replies only records it;
  * - auto-reply: never unenroll; pause until the business day after the
@@ -25,7 +28,18 @@
  * - unsubscribe (request, mail to the unsubscribe address, ARF opt-out):
  *   unenroll everywhere and suppress (unsub.h);
  * - complaint: unenroll everywhere and suppress (kind complaint);
- * - meeting ACCEPTED: unenroll "meeting booked"; DECLINED/TENTATIVE: record.
+ * - meetings (iMIP) need an internal participant (the enrollment's rep or
+ *   an InternalDomains address as organizer or attendee) and a sender who
+ *   may speak for the meeting (the contact, its organization, the
+ *   organizer's organization, or a scheduling service:
+ *   inbound_calendar_service); else they are recorded, unverified.
+ *   An invitation (REQUEST) naming the contact, or a REPLY ACCEPTED or
+ *   TENTATIVE (a sales team treats a tentative yes as a meeting on the
+ *   calendar: the rep takes over, no more automated steps), unenrolls
+ *   "meeting booked" (colleagues too, company scope); a REPLY DECLINED, an
+ *   invitation the contact declined, COUNTER/REFRESH: recorded
+ *   (meeting_response); CANCEL: recorded (meeting_cancelled), the
+ *   enrollment is not resumed (the rep decides).
  * - challenge/response (the contact's mailbox asks the sender to prove it
  *   is a person): pause the enrollment until resumed and open a task for
  *   the rep ("the contact's mailbox asks to confirm the sender"); neither
@@ -40,6 +54,7 @@
 #include <string.h>
 
 #include "inbound.h"
+#include "orgdomain.h"
 
 const char *inbound_act_name(enum inbound_act a)
 {
@@ -302,12 +317,47 @@ static void unsubscribe(struct inbound_plan *p, const struct inbound_facts *f,
 	a->detail = detail(f, t, "unsubscribe (%s)", via);
 }
 
+/* Company scope: the enrollment whose contact replied or met, when this
+ * plan stops it with event ev (NULL: it does not). */
+static const struct inbound_target *trigger_of(const struct inbound_plan *p, const char *ev,
+					       const struct inbound_target *targets, size_t n,
+					       const struct inbound_target *t)
+{
+	int stops = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].kind == INB_ACT_UNENROLL && p->v[i].enrollment_id == t->trigger &&
+		    p->v[i].event && strcmp(p->v[i].event, ev) == 0)
+			stops = 1;
+	for (size_t i = 0; stops && i < n; i++)
+		if (targets[i].e.id == t->trigger)
+			return &targets[i];
+	return NULL;
+}
+
+/* A colleague of the contact who replied or met (company scope). */
+static void on_colleague(struct inbound_plan *p, const struct inbound_facts *f,
+			 const struct inbound_target *trig, const struct inbound_target *t,
+			 const char *ev)
+{
+	struct inbound_action *a;
+	const char *who = trig->contact_email ? trig->contact_email : "?";
+	int meet = strcmp(ev, EV_MEETING) == 0;
+
+	if (stopped(t) || (meet ? !t->stop_on_meeting : !t->stop_on_reply))
+		return;
+	a = push(p, INB_ACT_UNENROLL, ev, t);
+	a->reason = xasprintf("%s (%s)", meet ? "meeting booked" : "replied", who);
+	a->company = xstrdup(f->company);
+	a->detail = detail(f, t, "colleague %s %s, company %s", who,
+			   meet ? "booked a meeting" : "replied", f->company ? f->company : "?");
+}
+
 static void on_reply(struct inbound_plan *p, const struct inbound_facts *f,
 		     const struct inbound_target *t)
 {
 	struct inbound_action *a;
 	if (stopped(t)) {
-		record(p, f, t, EV_REPLIED, t->via == VIA_COMPANY ? "colleague replied" : "reply");
+		record(p, f, t, EV_REPLIED, "reply");
 		return;
 	}
 	if (!t->stop_on_reply) {
@@ -315,17 +365,9 @@ static void on_reply(struct inbound_plan *p, const struct inbound_facts *f,
 		return;
 	}
 	a = push(p, INB_ACT_UNENROLL, EV_REPLIED, t);
-	if (t->via == VIA_COMPANY && f->sender &&
-	    (t->contact_email == NULL || strcmp(t->contact_email, f->sender) != 0)) {
-		a->reason = xasprintf("replied (%s)", f->sender);
-		a->company = xstrdup(f->company);
-		a->detail = detail(f, t, "colleague replied, company %s",
-				   f->company ? f->company : "?");
-	} else {
-		a->reason = xstrdup("replied");
-		a->detail = detail(f, t, "reply%s",
-				   f->alias_contact == t->e.contact_id ? " from a new address" : "");
-	}
+	a->reason = xstrdup("replied");
+	a->detail = detail(f, t, "reply%s",
+			   f->alias_contact == t->e.contact_id ? " from a new address" : "");
 }
 
 static int on_autoreply(struct inbound_plan *p, const struct inbound_facts *f,
@@ -459,32 +501,119 @@ static void on_complaint(struct inbound_plan *p, const struct inbound_facts *f,
 	free(rc);
 }
 
+#define INBOUND_EV_MEETING_CANCEL "meeting_cancelled"
+
+/* Is addr the enrollment's rep or at an internal domain? */
+static int internal(const struct inbound_config *cfg, const struct inbound_target *t,
+		    const char *addr)
+{
+	const char *d;
+	if (addr == NULL)
+		return 0;
+	if (cad_startswith_ci(addr, "mailto:"))
+		addr += 7;
+	if (t->rep_email && cad_strcaseeq(addr, t->rep_email))
+		return 1;
+	d = cad_addr_domain(addr);
+	for (size_t i = 0; d != NULL && i < cfg->ninternal_domains; i++)
+		if (cad_strcaseeq(d, cfg->internal_domains[i]))
+			return 1;
+	return 0;
+}
+
+/* The meeting has someone of ours in it. */
+static int has_internal(const struct verdict *v, const struct inbound_config *cfg,
+			const struct inbound_target *t)
+{
+	if (internal(cfg, t, v->organizer))
+		return 1;
+	for (size_t i = 0; i < v->nattendees; i++)
+		if (internal(cfg, t, v->attendees[i].address))
+			return 1;
+	return 0;
+}
+
+/* May the (authenticated) sender speak for this meeting? */
+static int sender_may(const struct inbound_facts *f, const struct inbound_target *t,
+		      const struct inbound_config *cfg, enum inbound_meeting kind)
+{
+	const char *s = f->sender;
+	if (t->via == VIA_SENDER || t->via == VIA_THREAD)
+		return 1;   /* the contact's own address, or our thread */
+	if (s == NULL)
+		return 0;
+	if (t->contact_email && cad_org_aligned(cad_addr_domain(s), cad_addr_domain(t->contact_email)))
+		return 1;
+	if (kind != MEET_REPLY && f->v->organizer &&
+	    cad_org_aligned(cad_addr_domain(s), cad_addr_domain(f->v->organizer)))
+		return 1;
+	if (internal(cfg, t, s))
+		return 1;
+	return inbound_calendar_service(s);
+}
+
+/* The contact's own PARTSTAT in an invitation, or NULL. */
+static const char *contact_partstat(const struct verdict *v, const struct inbound_target *t)
+{
+	for (size_t i = 0; t->contact_email && i < v->nattendees; i++)
+		if (v->attendees[i].address && strcmp(v->attendees[i].address, t->contact_email) == 0)
+			return v->attendees[i].partstat;
+	return NULL;
+}
+
 static void on_meeting(struct inbound_plan *p, const struct inbound_facts *f,
-		       const struct inbound_target *t)
+		       const struct inbound_target *t, const struct inbound_config *cfg)
 {
 	const struct verdict *v = f->v;
+	enum inbound_meeting kind = inbound_meeting_kind(v);
+	const char *ps = kind == MEET_REPLY ? v->partstat : contact_partstat(v, t);
 	struct inbound_action *a;
-	int accepted = v->method && cad_strcaseeq(v->method, "REPLY") && v->partstat &&
-		       cad_strcaseeq(v->partstat, "ACCEPTED");
+	const char *what;
+	int booked = 0, tentative = ps && cad_strcaseeq(ps, "TENTATIVE");
 
-	if (!accepted) {
-		record(p, f, t, INBOUND_EV_MEETING_RESP, "meeting response");
+	if (!has_internal(v, cfg, t)) {
+		record(p, f, t, INBOUND_EV_MEETING_RESP, "meeting without anyone of ours (not acted on)");
+		return;
+	}
+	if (!sender_may(f, t, cfg, kind)) {
+		char *w = xasprintf("meeting sent by %s, neither a participant nor a scheduling "
+				    "service (not acted on)", f->sender ? f->sender : "nobody");
+		record(p, f, t, INBOUND_EV_UNVERIFIED, w);
+		free(w);
+		return;
+	}
+	switch (kind) {
+	case MEET_REQUEST:
+		booked = !(ps && cad_strcaseeq(ps, "DECLINED"));
+		what = booked ? "invitation" : "invitation declined by the contact";
+		break;
+	case MEET_REPLY:
+		booked = ps && (cad_strcaseeq(ps, "ACCEPTED") || tentative);
+		what = booked ? (tentative ? "meeting accepted tentatively" : "meeting accepted")
+			      : "meeting response";
+		break;
+	case MEET_CANCEL:
+		record(p, f, t, INBOUND_EV_MEETING_CANCEL, "meeting cancelled (the enrollment "
+		       "stays as it is)");
+		return;
+	default:
+		what = "meeting response";
+		break;
+	}
+	if (!booked) {
+		record(p, f, t, INBOUND_EV_MEETING_RESP, what);
 		return;
 	}
 	if (stopped(t) || !t->stop_on_meeting) {
-		record(p, f, t, EV_MEETING, stopped(t) ? "meeting accepted (enrollment already stopped)"
-						    : "meeting accepted (the sequence does not stop on meetings)");
+		char *w = xasprintf("%s (%s)", what, stopped(t) ? "enrollment already stopped"
+				    : "the sequence does not stop on meetings");
+		record(p, f, t, EV_MEETING, w);
+		free(w);
 		return;
 	}
 	a = push(p, INB_ACT_UNENROLL, EV_MEETING, t);
-	if (t->via == VIA_COMPANY && f->sender &&
-	    (t->contact_email == NULL || strcmp(t->contact_email, f->sender) != 0)) {
-		a->reason = xasprintf("meeting booked (%s)", f->sender);
-		a->company = xstrdup(f->company);
-	} else {
-		a->reason = xstrdup("meeting booked");
-	}
-	a->detail = detail(f, t, "meeting accepted");
+	a->reason = xstrdup(tentative ? "meeting booked (tentative)" : "meeting booked");
+	a->detail = detail(f, t, "%s", what);
 }
 
 /* Challenge/response: the rep must confirm by hand; the sequence waits. */
@@ -537,9 +666,10 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 	int unsub = f->unsub_addr && v->cls != CLS_AUTOREPLY && v->cls != CLS_BOUNCE &&
 		    v->cls != CLS_DELAY && v->cls != CLS_CHALLENGE;
 	size_t ntrusted = 0;
+	enum inbound_meeting meet = inbound_meeting_kind(v);
 
 	memset(out, 0, sizeof(*out));
-	out->why = why_of(v->cls, unsub);
+	out->why = meet != MEET_NONE ? "meeting" : why_of(v->cls, unsub);
 	for (size_t i = 0; i < n; i++) {
 		const struct inbound_target *t = &targets[i];
 		if (!trusted(f, t, cfg)) {
@@ -552,7 +682,15 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 			continue;
 		}
 		ntrusted++;
-		if (unsub && t->via != VIA_COMPANY) {
+		if (t->via == VIA_COMPANY) {
+			/* company scope: only when the contact's own enrollment stops */
+			const char *ev = meet != MEET_NONE ? EV_MEETING : EV_REPLIED;
+			const struct inbound_target *trig = trigger_of(out, ev, targets, n, t);
+			if ((v->cls == CLS_REPLY || meet != MEET_NONE) && trig != NULL)
+				on_colleague(out, f, trig, t, ev);
+			continue;
+		}
+		if (unsub) {
 			unsubscribe(out, f, t, t->via == VIA_UNSUB_ADDR ? "mail" : "request");
 			continue;
 		}
@@ -590,13 +728,15 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 				on_complaint(out, f, t);
 			break;
 		case CLS_MEETING:
-			on_meeting(out, f, t);
+			on_meeting(out, f, t, cfg);
 			break;
 		case CLS_CHALLENGE:
 			if (t->via != VIA_COMPANY)
 				on_challenge(out, f, t);
 			break;
 		case CLS_OTHER:
+			if (meet != MEET_NONE)
+				on_meeting(out, f, t, cfg);
 			break;
 		}
 	}

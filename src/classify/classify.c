@@ -83,6 +83,11 @@ void verdict_free(struct verdict *v)
 	free(v->attendee);
 	free(v->organizer);
 	free(v->dtstart);
+	for (size_t i = 0; i < v->nattendees; i++) {
+		free(v->attendees[i].address);
+		free(v->attendees[i].partstat);
+	}
+	free(v->attendees);
 	free(v->feedback_type);
 	free(v->arf_rcpt);
 	free(v);

@@ -103,6 +103,14 @@ enum cls_class {
 	                     * prove it is a person; neither bounce nor reply */
 };
 
+/* One ATTENDEE of an iMIP object: address lower-cased, "mailto:" dropped;
+ * partstat as written upper-cased, or NULL when the line has none. */
+struct cls_attendee {
+	char *address;
+	char *partstat;
+};
+#define CLS_MAX_ATTENDEES 64
+
 /* One recipient of a bounce or delay notice. */
 struct cls_rcpt {
 	char *address;      /* lower-cased addr-spec */
@@ -146,6 +154,9 @@ struct verdict {
 	char *attendee;
 	char *organizer;
 	char *dtstart;              /* as in the object, e.g. "20260301T100000Z" */
+	struct cls_attendee *attendees;  /* every ATTENDEE of that component (at most
+	                             * CLS_MAX_ATTENDEES), in order; classify_imip.c */
+	size_t nattendees;
 
 	/* ARF */
 	char *feedback_type;        /* "abuse", "opt-out", ... */

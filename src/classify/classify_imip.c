@@ -26,6 +26,27 @@ static char *strip_mailto(const char *s)
 	return r;
 }
 
+/* Every attendee, for the inbound side: who the meeting is with. */
+static void add_attendee(struct verdict *v, const char *cal_address, const char *partstat)
+{
+	char *a = strip_mailto(cal_address);
+	if (a == NULL || *a == '\0' || v->nattendees >= CLS_MAX_ATTENDEES) {
+		free(a);
+		return;
+	}
+	v->attendees = xrealloc(v->attendees, (v->nattendees + 1) * sizeof(*v->attendees));
+	v->attendees[v->nattendees].address = a;
+	v->attendees[v->nattendees].partstat = NULL;
+	if (partstat != NULL && *partstat) {
+		char *p = cls_one_line(partstat, strlen(partstat), 64);
+		for (char *q = p; *q; q++)
+			if (*q >= 'a' && *q <= 'z')
+				*q = (char)(*q - 'a' + 'A');
+		v->attendees[v->nattendees].partstat = p;
+	}
+	v->nattendees++;
+}
+
 int cls_imip(const char *ics, size_t len, struct verdict *v)
 {
 	char *copy = xstrndup(ics, len);
@@ -56,18 +77,22 @@ int cls_imip(const char *ics, size_t len, struct verdict *v)
 		if (o != NULL && v->organizer == NULL)
 			v->organizer = strip_mailto(icalproperty_get_value_as_string(o));
 		icalproperty *first = NULL;
+		int stated = 0, take = v->nattendees == 0;
 		for (icalproperty *a = icalcomponent_get_first_property(c, ICAL_ATTENDEE_PROPERTY);
 		    a != NULL; a = icalcomponent_get_next_property(c, ICAL_ATTENDEE_PROPERTY)) {
+			char *ps = icalproperty_get_parameter_as_string_r(a, "PARTSTAT");
 			if (first == NULL)
 				first = a;
-			char *ps = icalproperty_get_parameter_as_string_r(a, "PARTSTAT");
-			if (ps != NULL) {
+			if (ps != NULL && !stated) {
+				/* the first attendee that states one speaks for a REPLY */
 				first = a;
+				stated = 1;
 				free(v->partstat);
 				v->partstat = cls_one_line(ps, strlen(ps), 64);
-				free(ps);
-				break;
 			}
+			if (take)
+				add_attendee(v, icalproperty_get_value_as_string(a), ps);
+			free(ps);
 		}
 		if (first != NULL && v->attendee == NULL)
 			v->attendee = strip_mailto(icalproperty_get_value_as_string(first));

@@ -428,18 +428,81 @@ static void test_company_reply(void **state)
 	sent_free(&sg);
 }
 
-/* A contact in a contact-scope sequence replies: a colleague's
- * company-scope sequence stops too. */
-static void test_company_reply_from_other_sequence(void **state)
+/* A contact with a company field. */
+static int64_t contact_co(struct fx *f, const char *email, const char *company)
+{
+	struct contact c;
+	struct cad_err err;
+	int created;
+	int64_t id;
+	memset(&c, 0, sizeof(c));
+	c.email = xstrdup(email);
+	c.company = xstrdup(company);
+	assert_int_equal(store_contact_upsert(f->st, &c, f->now, &created, &err), 0);
+	id = c.id;
+	contact_free(&c);
+	return id;
+}
+
+/* enroll() by another rep. */
+static int64_t enroll_as(struct fx *f, const char *email, int64_t seq, int64_t rep)
+{
+	struct enrollment e;
+	struct cad_err err;
+	int64_t id;
+	memset(&e, 0, sizeof(e));
+	e.contact_id = contact(f, email);
+	e.sequence_id = seq;
+	e.user_id = rep;
+	e.state = ENR_ACTIVE;
+	e.step = 1;
+	e.next_due = f->now - 3 * 86400;
+	assert_int_equal(store_enrollment_insert(f->st, &e, "cli:test", f->now - 4 * 86400, &err),
+			 0);
+	id = e.id;
+	enrollment_free(&e);
+	return id;
+}
+
+static int64_t add_rep(struct fx *f, const char *email)
+{
+	struct user u;
+	struct cad_err err;
+	memset(&u, 0, sizeof(u));
+	u.email = (char *)email;
+	u.tz = (char *)"Europe/Berlin";
+	u.active = 1;
+	u.send_cap_24h = 500;
+	u.enroll_cap_day = 80;
+	assert_int_equal(store_user_add(f->st, &u, "cli:test", f->now, &err), 0);
+	return u.id;
+}
+
+/* Company scope as HubSpot means it: a reply of an enrolled contact stops
+ * the colleagues in the same sequence of the same rep, the company being
+ * the company field (else the organizational domain); another sequence,
+ * another rep's enrollment and a company that differs by its field keep
+ * going. */
+static void test_company_same_sequence_only(void **state)
 {
 	struct fx *f = *state;
 	struct inbound_result res;
 	struct enrollment en;
-	int64_t ann = enroll(f, "ann@acme.test", f->cold);
-	int64_t bob = enroll(f, "bob@acme.test", f->company);
-	int64_t dan = enroll(f, "dan@other.test", f->company);
+	int64_t rep2 = add_rep(f, "rep2@us.test");
+	int64_t company2 = add_seq(f, "Company Two", SEQ_SCOPE_COMPANY, SEQ_OOO_PAUSE, STEP_EMAIL);
+	int64_t ann, bob, cat, dan, eve, fay;
+
+	contact_co(f, "ann@acme.test", "Acme");
+	contact_co(f, "eve@acme-group.test", "ACME ");      /* same company, other domain */
+	contact_co(f, "fay@acme.test", "Acme Logistics");   /* same domain, other company */
+	ann = enroll(f, "ann@acme.test", f->company);
+	bob = enroll(f, "bob@acme.test", f->company);       /* no field: the domain */
+	cat = enroll(f, "cat@acme.test", company2);         /* another sequence */
+	dan = enroll_as(f, "dan@acme.test", f->company, rep2);   /* another rep */
+	eve = enroll(f, "eve@acme-group.test", f->company);
+	fay = enroll(f, "fay@acme.test", f->company);
 	struct sent s = send_step(f, ann);
-	char *raw = reply_msg("ann@acme.test", s.msgid, "r7@acme.test", "Re: Quick question");
+	char *raw = reply_msg("ann@acme.test", s.msgid, "r8@acme.test", "Re: Quick question");
 
 	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
 	assert_int_equal(state_of(f, ann), ENR_UNENROLLED);
@@ -447,21 +510,63 @@ static void test_company_reply_from_other_sequence(void **state)
 	assert_int_equal(en.state, ENR_UNENROLLED);
 	assert_string_equal(en.reason, "replied (ann@acme.test)");
 	enrollment_free(&en);
+	assert_int_equal(state_of(f, eve), ENR_UNENROLLED);
+	assert_int_equal(state_of(f, cat), ENR_ACTIVE);
 	assert_int_equal(state_of(f, dan), ENR_ACTIVE);
+	assert_int_equal(state_of(f, fay), ENR_ACTIVE);
+	assert_non_null(strstr(res.summary, "[company Acme]"));
 	inbound_result_free(&res);
 	free(raw);
 	sent_free(&s);
 }
 
-/* A colleague who is not a contact writes without threading headers. */
+/* A contact in a contact-scope sequence replies: the colleagues of a
+ * company-scope sequence keep going (the reply stops the contact's own
+ * sequence only). */
+static void test_company_reply_from_other_sequence(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t ann = enroll(f, "ann@acme.test", f->cold);
+	int64_t bob = enroll(f, "bob@acme.test", f->company);
+	struct sent s = send_step(f, ann);
+	char *raw = reply_msg("ann@acme.test", s.msgid, "r7@acme.test", "Re: Quick question");
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(state_of(f, ann), ENR_UNENROLLED);
+	assert_int_equal(state_of(f, bob), ENR_ACTIVE);
+	inbound_result_free(&res);
+	free(raw);
+	sent_free(&s);
+}
+
+/* Mail from someone at the company who is not enrolled stops nothing: a
+ * stranger, or a known contact ("Invoice 4711 looks wrong"). The control:
+ * the same harness with the enrolled colleague's reply does stop bob. */
 static void test_company_unknown_colleague(void **state)
 {
 	struct fx *f = *state;
 	struct inbound_result res;
 	int64_t bob = enroll(f, "bob@acme.test", f->company);
+	int64_t ann = enroll(f, "ann@acme.test", f->company);
 	char *raw = reply_msg("dora@acme.test", NULL, "r6@acme.test", "Re: Quick question");
 
 	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(state_of(f, bob), ENR_ACTIVE);
+	inbound_result_free(&res);
+	free(raw);
+
+	contact(f, "gil@acme.test");   /* known, not enrolled */
+	raw = reply_msg("gil@acme.test", NULL, "r9@acme.test", "Invoice 4711 looks wrong");
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(state_of(f, bob), ENR_ACTIVE);
+	assert_int_equal(res.applied, 0);
+	inbound_result_free(&res);
+	free(raw);
+
+	raw = reply_msg("ann@acme.test", NULL, "r10@acme.test", "Re: Quick question");
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(state_of(f, ann), ENR_UNENROLLED);
 	assert_int_equal(state_of(f, bob), ENR_UNENROLLED);
 	inbound_result_free(&res);
 	free(raw);
@@ -833,6 +938,110 @@ static void test_meeting(void **state)
 	free(raw);
 }
 
+static char *slurp(const char *path, size_t *len);
+
+/* One iMIP message against a fresh store: contact enrolled by rep in Cold;
+ * the event it gets and the state after. */
+static void imip_case(const char *name, const char *raw, const char *rep_addr,
+		      const char *contact_addr, const char *want_event, int want_stop)
+{
+	void *st = NULL;
+	struct fx *f;
+	struct inbound_result res;
+	struct verdict *v;
+	static char *const internal[] = { (char *)"us.test" };
+	int64_t rep, e;
+
+	assert_int_equal(setup(&st), 0);
+	f = st;
+	f->cfg.internal_domains = internal;
+	f->cfg.ninternal_domains = 1;
+	rep = strcmp(rep_addr, "rep@us.test") == 0 ? f->rep : add_rep(f, rep_addr);
+	e = enroll_as(f, contact_addr, f->cold, rep);
+	v = classify_message(raw, strlen(raw));
+	enum cls_class want = v->cls;   /* REPLY: meeting; REQUEST, CANCEL: other */
+	if (v->method == NULL || (v->cls != CLS_MEETING && v->cls != CLS_OTHER))
+		fprintf(stderr, "%s: %s\n", name, verdict_to_line(v));
+	assert_non_null(v->method);
+	verdict_free(v);
+	assert_int_equal(handle(f, raw, rep_addr, INB_AUTH_PASS, want, &res), 0);
+	if (count_events(f, e, want_event) != 1 ||
+	    state_of(f, e) != (want_stop ? ENR_UNENROLLED : ENR_ACTIVE))
+		fprintf(stderr, "%s: %s\n", name, res.summary);
+	assert_int_equal(count_events(f, e, want_event), 1);
+	assert_int_equal(state_of(f, e), want_stop ? ENR_UNENROLLED : ENR_ACTIVE);
+	inbound_result_free(&res);
+	teardown(&st);
+}
+
+/* tests/corpus/imip/: booking tools' invitations, the contact's own,
+ * tentative, declined, cancelled (see its README); then the real Google
+ * and Outlook.com invitations of the shared corpus as a contact's own. */
+static void test_imip_corpus(void **state)
+{
+	const char *src = getenv("CADENCE_SRCDIR");
+	char *dir = xasprintf("%s/tests/corpus/imip", src ? src : "..");
+	char *tsvp = xasprintf("%s/EXPECTED.tsv", dir);
+	size_t flen;
+	char *tsv = slurp(tsvp, &flen), *line, *save = NULL;
+	int rows = 0, stopped = 0;
+	(void)state;
+
+	assert_non_null(tsv);
+	for (line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char file[128], method[16], outcome[32], who[128];
+		if (strncmp(line, "file\t", 5) == 0)
+			continue;
+		assert_int_equal(sscanf(line, "%127[^\t]\t%15[^\t]\t%31[^\t]\t%127s", file, method,
+					outcome, who), 4);
+		char *path = xasprintf("%s/%s", dir, file);
+		char *raw = slurp(path, &flen);
+		assert_non_null(raw);
+		int stop = strcmp(outcome, EV_MEETING) == 0;
+		imip_case(file, raw, "rep@us.test", who, outcome, stop);
+		stopped += stop;
+		rows++;
+		/* Control: the same booking sent by an authenticated stranger
+		 * (the harness sees a stop above; here none). */
+		if (stop && strstr(raw, "From: Calendly <notifications@calendly.com>")) {
+			struct sbuf b;
+			const char *at = strstr(raw, "From: Calendly <notifications@calendly.com>");
+			sbuf_init(&b);
+			sbuf_add(&b, raw, (size_t)(at - raw));
+			sbuf_adds(&b, "From: Calendar <invites@mallory.test>");
+			sbuf_adds(&b, at + strlen("From: Calendly <notifications@calendly.com>"));
+			imip_case("calendly from a stranger", b.s, "rep@us.test", who,
+				  INBOUND_EV_UNVERIFIED, 0);
+			sbuf_free(&b);
+		}
+		free(raw);
+		free(path);
+	}
+	assert_true(rows >= 10);
+	assert_true(stopped >= 7);
+	free(tsv);
+	free(tsvp);
+	free(dir);
+
+	/* Real invitations (Nextcloud Mail's test data, in the shared corpus):
+	 * alice@example.org invites bob@example.org (the rep) and john. */
+	const char *corp = getenv("CADENCE_CORPUS");
+	char *cdir = corp && *corp ? xstrdup(corp)
+				   : xasprintf("%s/../shared/corpus", src ? src : "..");
+	static const char *const real[] = { "request_google.eml", "request_outlook_com.eml" };
+	for (size_t i = 0; i < CAD_ARRAY_LEN(real); i++) {
+		char *path = xasprintf("%s/nextcloud-mail-imip/%s", cdir, real[i]);
+		char *raw = slurp(path, &flen);
+		if (raw != NULL)
+			imip_case(real[i], raw, "bob@example.org", "alice@example.org", EV_MEETING, 1);
+		else
+			fprintf(stderr, "note: %s not there, skipped\n", path);
+		free(raw);
+		free(path);
+	}
+	free(cdir);
+}
+
 static void test_rep_mail_completes_task(void **state)
 {
 	struct fx *f = *state;
@@ -1088,6 +1297,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_company_reply_from_other_sequence, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_company_unknown_colleague, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_company_same_sequence_only, setup, teardown),
+		cmocka_unit_test(test_imip_corpus),
 		cmocka_unit_test_setup_teardown(test_ooo_german_return_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_default_and_ignore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hard_bounce, setup, teardown),

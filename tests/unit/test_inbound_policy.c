@@ -321,6 +321,7 @@ static void test_reply_cases(void **state)
 	p->t[1].via = VIA_COMPANY;
 	p->t[1].proven = 0;
 	p->t[1].scope = SEQ_SCOPE_COMPANY;
+	p->t[1].trigger = 12;
 	run(p, 2);
 	assert_int_equal(p->plan.n, 3);
 	assert_int_equal(p->plan.v[0].kind, INB_ACT_ADD_ALIAS);
@@ -329,9 +330,148 @@ static void test_reply_cases(void **state)
 	assert_int_equal(p->plan.v[1].kind, INB_ACT_UNENROLL);
 	assert_string_equal(p->plan.v[1].reason, "replied");
 	assert_int_equal(p->plan.v[2].kind, INB_ACT_UNENROLL);
-	assert_string_equal(p->plan.v[2].reason, "replied (ann.private@posteo.de)");
+	assert_string_equal(p->plan.v[2].reason, "replied (ann@acme.test)");
 	assert_string_equal(p->plan.v[2].company, "acme.test");
 	done(p);
+
+	/* Control: a colleague whose trigger this plan does not stop (the
+	 * contact's sequence does not stop on replies) keeps going. */
+	p = fixture(CLS_REPLY);
+	p->f.company = "acme.test";
+	p->t[0].stop_on_reply = 0;
+	p->t[1] = p->t[0];
+	p->t[1].e.id = 13;
+	p->t[1].e.contact_id = 7;
+	p->t[1].contact_email = (char *)"bob@acme.test";
+	p->t[1].via = VIA_COMPANY;
+	p->t[1].stop_on_reply = 1;
+	p->t[1].trigger = 12;
+	run(p, 2);
+	assert_int_equal(p->plan.n, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	assert_int_equal(p->plan.v[0].enrollment_id, 12);
+	done(p);
+}
+
+/* An invitation (METHOD:REQUEST, classified other) naming ann, with the
+ * rep as organizer, from a booking service, a stranger, the contact. */
+static struct pfx *invitation(const char *method, const char *sender, const char *ann_ps)
+{
+	struct pfx *p = fixture(CLS_OTHER);
+	static struct cls_attendee att[2];
+	p->v.rule = "imip-other";
+	p->v.method = (char *)method;
+	p->v.organizer = (char *)"rep@us.test";
+	att[0].address = (char *)"rep@us.test";
+	att[0].partstat = (char *)"ACCEPTED";
+	att[1].address = (char *)"ann@acme.test";
+	att[1].partstat = (char *)ann_ps;
+	p->v.attendees = att;
+	p->v.nattendees = 2;
+	p->f.sender = sender;
+	p->t[0].via = VIA_MEETING;
+	p->t[0].proven = 0;
+	p->t[0].our_msgid = NULL;
+	p->t[0].rep_email = (char *)"rep@us.test";
+	return p;
+}
+
+static void test_meeting_invitation(void **state)
+{
+	static const struct {
+		const char *method, *sender, *ps;
+		enum inbound_act act;
+		const char *event, *reason;
+	} m[] = {
+		{ "REQUEST", "notifications@calendly.com", "NEEDS-ACTION", INB_ACT_UNENROLL,
+		  EV_MEETING, "meeting booked" },
+		{ "REQUEST", "calendar-notification@google.com", "ACCEPTED", INB_ACT_UNENROLL,
+		  EV_MEETING, "meeting booked" },
+		{ "REQUEST", "ann@acme.test", NULL, INB_ACT_UNENROLL, EV_MEETING, "meeting booked" },
+		{ "REQUEST", "ann.assistant@mail.acme.test", NULL, INB_ACT_UNENROLL, EV_MEETING,
+		  "meeting booked" },
+		/* control: an authenticated stranger may not book for the contact */
+		{ "REQUEST", "mallory@evil.test", "NEEDS-ACTION", INB_ACT_RECORD,
+		  INBOUND_EV_UNVERIFIED, NULL },
+		{ "REQUEST", "notifications@calendly.com", "DECLINED", INB_ACT_RECORD,
+		  INBOUND_EV_MEETING_RESP, NULL },
+		{ "CANCEL", "notifications@calendly.com", NULL, INB_ACT_RECORD, "meeting_cancelled",
+		  NULL },
+		{ "COUNTER", "ann@acme.test", NULL, INB_ACT_RECORD, INBOUND_EV_MEETING_RESP, NULL },
+	};
+	struct pfx *p;
+	(void)state;
+	for (size_t i = 0; i < CAD_ARRAY_LEN(m); i++) {
+		p = invitation(m[i].method, m[i].sender, m[i].ps);
+		run(p, 1);
+		assert_int_equal(p->plan.n, 1);
+		assert_int_equal(p->plan.v[0].kind, m[i].act);
+		assert_string_equal(p->plan.v[0].event, m[i].event);
+		if (m[i].reason)
+			assert_string_equal(p->plan.v[0].reason, m[i].reason);
+		assert_string_equal(p->plan.why, "meeting");
+		done(p);
+	}
+
+	/* PUBLISH announces an event: nobody booked anything. */
+	p = invitation("PUBLISH", "ann@acme.test", NULL);
+	run(p, 1);
+	assert_int_equal(p->plan.n, 0);
+	done(p);
+	/* A method read from a bounce's part is not a meeting. */
+	p = invitation("REQUEST", "ann@acme.test", NULL);
+	p->v.rule = "dsn";
+	run(p, 1);
+	assert_int_equal(p->plan.n, 0);
+	done(p);
+
+	/* No internal participant: the rep is not in it; then an
+	 * InternalDomains address (a Microsoft Bookings mailbox) is. */
+	p = invitation("REQUEST", "notifications@calendly.com", NULL);
+	p->v.organizer = (char *)"carl@elsewhere.test";
+	p->v.nattendees = 0;
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	done(p);
+	{
+		static char *const internal[] = { (char *)"us.test" };
+		p = invitation("REQUEST", "salesbookings@us.test", NULL);
+		p->v.organizer = (char *)"salesbookings@us.test";
+		p->t[0].rep_email = (char *)"other.rep@us.test";
+		run(p, 1);
+		assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);   /* control */
+		inbound_plan_free(&p->plan);
+		p->cfg.internal_domains = internal;
+		p->cfg.ninternal_domains = 1;
+		run(p, 1);
+		assert_int_equal(p->plan.v[0].kind, INB_ACT_UNENROLL);
+		assert_string_equal(p->plan.v[0].event, EV_MEETING);
+		done(p);
+	}
+
+	/* Company scope: the colleague stops with the contact, and not when
+	 * the contact's enrollment does not (control). */
+	for (int stop = 1; stop >= 0; stop--) {
+		p = invitation("REQUEST", "notifications@calendly.com", NULL);
+		p->f.company = "acme.test";
+		p->t[0].stop_on_meeting = stop;
+		p->t[1] = p->t[0];
+		p->t[1].e.id = 13;
+		p->t[1].e.contact_id = 7;
+		p->t[1].contact_email = (char *)"bob@acme.test";
+		p->t[1].via = VIA_COMPANY;
+		p->t[1].trigger = 12;
+		p->t[1].stop_on_meeting = 1;
+		run(p, 2);
+		assert_int_equal(p->plan.n, stop ? 2 : 1);
+		if (stop) {
+			assert_int_equal(p->plan.v[1].kind, INB_ACT_UNENROLL);
+			assert_int_equal(p->plan.v[1].enrollment_id, 13);
+			assert_string_equal(p->plan.v[1].reason, "meeting booked (ann@acme.test)");
+			assert_string_equal(p->plan.v[1].company, "acme.test");
+		}
+		done(p);
+	}
 }
 
 static void test_meeting_and_complaint(void **state)
@@ -343,7 +483,10 @@ static void test_meeting_and_complaint(void **state)
 	} m[] = {
 		{ "REPLY", "ACCEPTED", INB_ACT_UNENROLL, EV_MEETING },
 		{ "REPLY", "DECLINED", INB_ACT_RECORD, INBOUND_EV_MEETING_RESP },
-		{ "REPLY", "TENTATIVE", INB_ACT_RECORD, INBOUND_EV_MEETING_RESP },
+		{ "REPLY", "TENTATIVE", INB_ACT_UNENROLL, EV_MEETING },
+		{ "REPLY", "NEEDS-ACTION", INB_ACT_RECORD, INBOUND_EV_MEETING_RESP },
+		/* the classifier calls only a REPLY a meeting: anything else it
+		 * labels so is a response, recorded */
 		{ "REQUEST", "ACCEPTED", INB_ACT_RECORD, INBOUND_EV_MEETING_RESP },
 	};
 	struct pfx *p;
@@ -352,14 +495,28 @@ static void test_meeting_and_complaint(void **state)
 		p = fixture(CLS_MEETING);
 		p->v.method = (char *)m[i].method;
 		p->v.partstat = (char *)m[i].partstat;
+		p->v.organizer = (char *)"rep@us.test";
+		p->t[0].rep_email = (char *)"rep@us.test";
 		run(p, 1);
 		assert_int_equal(p->plan.n, 1);
 		assert_int_equal(p->plan.v[0].kind, m[i].act);
 		assert_string_equal(p->plan.v[0].event, m[i].event);
 		if (m[i].act == INB_ACT_UNENROLL)
-			assert_string_equal(p->plan.v[0].reason, "meeting booked");
+			assert_string_equal(p->plan.v[0].reason, strcmp(m[i].partstat, "TENTATIVE") == 0
+					    ? "meeting booked (tentative)" : "meeting booked");
 		done(p);
 	}
+	/* Nobody of ours in it: an acceptance of someone else's meeting. */
+	p = fixture(CLS_MEETING);
+	p->v.method = (char *)"REPLY";
+	p->v.partstat = (char *)"ACCEPTED";
+	p->v.organizer = (char *)"carl@elsewhere.test";
+	p->t[0].rep_email = (char *)"rep@us.test";
+	run(p, 1);
+	assert_int_equal(p->plan.n, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	assert_string_equal(p->plan.v[0].event, INBOUND_EV_MEETING_RESP);
+	done(p);
 
 	p = fixture(CLS_COMPLAINT);
 	p->v.feedback_type = (char *)"abuse";
@@ -553,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_hard_bounce_trust),
 		cmocka_unit_test(test_reply_cases),
 		cmocka_unit_test(test_meeting_and_complaint),
+		cmocka_unit_test(test_meeting_invitation),
 		cmocka_unit_test(test_unsubscribe_address),
 		cmocka_unit_test(test_nothing_matched),
 		cmocka_unit_test(test_challenge),

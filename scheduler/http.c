@@ -14,10 +14,12 @@
 
 #include <microhttpd.h>
 
+#include "api_http.h"
 #include "http.h"
 #include "http_guard.h"
 #include "http_req.h"
 #include "store.h"
+#include "ui_http.h"
 
 #define HTTP_CONN_MEMORY (32 * 1024)   /* per connection: headers and buffers */
 
@@ -108,7 +110,7 @@ static enum MHD_Result send_out(struct MHD_Connection *conn, const struct http_o
 
 /* The first call, headers read: a declared body over the bound is
  * answered now (libmicrohttpd then closes without reading it). */
-static int declared_too_big(struct MHD_Connection *conn)
+static int declared_too_big(struct MHD_Connection *conn, const char *url)
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -117,7 +119,7 @@ static int declared_too_big(struct MHD_Connection *conn)
 	if (cl == NULL)
 		return 0;
 	v = strtoull(cl, &end, 10);
-	return *end != '\0' || v > HTTP_BODY_MAX;
+	return *end != '\0' || v > (api_path(url) ? API_BODY_MAX : HTTP_BODY_MAX);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -136,11 +138,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq = xcalloc(1, sizeof(*rq));
 		sbuf_init(&rq->body);
 		*con_cls = rq;
-		if (!declared_too_big(conn))
+		if (!declared_too_big(conn, url))
 			return MHD_YES;
 		rq->too_big = 1;
 	} else if (*upload_data_size > 0) {
-		if (rq->body.len + *upload_data_size > HTTP_BODY_MAX)
+		if (rq->body.len + *upload_data_size > (api_path(url) ? API_BODY_MAX : HTTP_BODY_MAX))
 			rq->too_big = 1;
 		else
 			sbuf_add(&rq->body, upload_data, *upload_data_size);
@@ -148,6 +150,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	http_guard_answering(srv->guard, conn);
+	if (api_path(url)) {   /* the JSON API (api.h), with a store handle of the pool */
+		struct store *st = pool_get(&srv->pool);
+		ret = api_http_serve(conn, url, method, rq->body.s, rq->body.len, rq->too_big, st,
+				     cad_now());
+		if (st != NULL)
+			pool_put(&srv->pool, st);
+		return ret;
+	}
+	if (ui_path(url)) {   /* the web page (ui.h) */
+		struct store *st = pool_get(&srv->pool);
+		ret = ui_http_serve(conn, url, method, rq->body.s, rq->body.len, rq->too_big, st,
+				    cad_now());
+		if (st != NULL)
+			pool_put(&srv->pool, st);
+		return ret;
+	}
 	memset(&env, 0, sizeof(env));
 	env.secret = &srv->secret;
 	env.now = cad_now();
@@ -273,6 +291,7 @@ int http_start(struct http_srv **out, const struct cad_conf *conf,
 	if (parse_listen(conf->http_listen, &ss, err) < 0)
 		return -1;
 	srv = xcalloc(1, sizeof(*srv));
+	ui_configure(conf);
 	if (secret_set(&srv->secret, secret->key, secret->len, err) < 0
 	    || pool_open(&srv->pool, conf->database, (size_t)conf->http_threads, err) < 0
 	    || http_guard_start(&srv->guard, (unsigned)conf->http_request_timeout, err) < 0) {

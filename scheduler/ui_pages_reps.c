@@ -1,0 +1,109 @@
+/*
+ * ui_pages_reps.c - the reps page (/ui/reps): per rep, the sequence
+ * figures over the period, the rolling 24-hour send cap in use now and
+ * the new-enrollment cap used today (UTC day). A rep's session sees its
+ * own row.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_ledger.h"
+#include "store_report.h"
+#include "ui_int.h"
+
+static void use_td(struct sbuf *b, int used, int cap)
+{
+	sbuf_addf(b, "<td class=\"n\"><meter min=\"0\" max=\"%d\" value=\"%d\" "
+		  "aria-label=\"%d of %d\"></meter> %d / %d</td>", cap > 0 ? cap : 1, used, used,
+		  cap, used, cap);
+}
+
+void ui_page_reps(struct ui_call *c)
+{
+	struct cad_err err = { "" };
+	struct report_filter f;
+	struct report_row *rows = NULL;
+	struct user *users = NULL;
+	size_t nrows = 0, nusers = 0, i, j;
+	cad_time_t from, to, today = c->rq->now - c->rq->now % 86400;
+
+	if (ui_want_json(c)) {
+		const char *q[8] = { "by", "rep" };
+		size_t k = 2;
+		if (ui_arg(c, "from")) { q[k++] = "from"; q[k++] = ui_arg(c, "from"); }
+		if (ui_arg(c, "to")) { q[k++] = "to"; q[k++] = ui_arg(c, "to"); }
+		ui_json(c, "/v1/reports", q);
+		return;
+	}
+	if (ui_period(c, &from, &to) < 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.by = REPORT_BY_REP;
+	f.from = from;
+	f.to = to;
+	f.user_id = ui_scope_user(c);
+	f.now = c->rq->now;
+	if (store_report(c->st, &f, &rows, &nrows, &err) < 0
+	    || store_user_list(c->st, &users, &nusers, &err) < 0) {
+		ui_error(c, 503, "The store failed: %s", err.msg);
+		goto out;
+	}
+	ui_page_begin(&c->b, "Reps", &c->who, "reps");
+	sbuf_adds(&c->b, "<h1>Reps</h1>");
+	ui_period_form(c, "/ui/reps");
+	sbuf_adds(&c->b, "<div class=\"scroll\"><table id=\"reps\"><caption>Per rep: figures in "
+		  "the period; caps in use now (rolling 24 hours) and today (UTC).</caption>"
+		  "<thead><tr><th scope=\"col\">Rep</th><th scope=\"col\" class=\"n\">Enrolled</th>"
+		  "<th scope=\"col\" class=\"n\">Sent</th><th scope=\"col\" class=\"n\">Reply rate"
+		  "</th><th scope=\"col\" class=\"n\">Meeting rate</th><th scope=\"col\" "
+		  "class=\"n\">Bounced</th><th scope=\"col\" class=\"n\">Unsubscribed</th>"
+		  "<th scope=\"col\" class=\"n\">Tasks overdue</th><th scope=\"col\" class=\"n\">"
+		  "24 h send cap</th><th scope=\"col\" class=\"n\">Enrollments today</th></tr>"
+		  "</thead><tbody>");
+	for (i = 0; i < nusers; i++) {
+		const struct user *u = &users[i];
+		const struct report_row *r = NULL;
+		cad_time_t *times = NULL;
+		size_t nt = 0;
+		int enrolled_today = 0;
+		if (!u->active || (!c->sess.admin && u->id != c->sess.user_id))
+			continue;
+		for (j = 0; j < nrows; j++)
+			if (rows[j].user_id == u->id)
+				r = &rows[j];
+		if (store_user_sends_since(c->st, u->id, c->rq->now - 86400, &times, &nt, &err) < 0
+		    || store_enrollments_since(c->st, u->id, today, &enrolled_today, &err) < 0) {
+			free(times);
+			sbuf_reset(&c->b);
+			ui_error(c, 503, "The store failed: %s", err.msg);
+			goto out;
+		}
+		free(times);
+		sbuf_addf(&c->b, "<tr data-rep=\"%" PRId64 "\"><th scope=\"row\">", u->id);
+		ui_esc(&c->b, u->name ? u->name : u->email);
+		sbuf_adds(&c->b, "<br><span class=\"muted\">");
+		ui_esc(&c->b, u->email);
+		sbuf_addf(&c->b, "</span></th><td class=\"n\">%d</td><td class=\"n\">%d</td>",
+			  r ? r->enrolled : 0, r ? r->sent : 0);
+		sbuf_adds(&c->b, "<td class=\"n\">");
+		ui_pct(&c->b, r ? r->replied : 0, r ? r->contacted : 0);
+		sbuf_adds(&c->b, "</td><td class=\"n\">");
+		ui_pct(&c->b, r ? r->meetings : 0, r ? r->contacted : 0);
+		sbuf_addf(&c->b, "</td><td class=\"n\">%d</td><td class=\"n\">%d</td>"
+			  "<td class=\"n\">%d</td>", r ? r->bounced : 0, r ? r->unsubscribed : 0,
+			  r ? r->tasks_overdue : 0);
+		use_td(&c->b, (int)nt, u->send_cap_24h);
+		use_td(&c->b, enrolled_today, u->enroll_cap_day);
+		sbuf_adds(&c->b, "</tr>");
+	}
+	sbuf_adds(&c->b, "</tbody></table></div>");
+	ui_json_link(c, "GET /v1/reports?by=rep");
+	ui_page_end(&c->b);
+	ui_send_page(c, 200);
+out:
+	store_report_free(rows, nrows);
+	store_users_free(users, nusers);
+}

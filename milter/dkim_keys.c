@@ -31,11 +31,7 @@ static void keys_free(struct dkim_key *k, size_t n)
 		free(k[i].domain);
 		free(k[i].selector);
 		free(k[i].path);
-		if (k[i].pem != NULL) {
-			/* private key material: do not leave it in freed memory */
-			OPENSSL_cleanse(k[i].pem, strlen(k[i].pem));
-			free(k[i].pem);
-		}
+		EVP_PKEY_free(k[i].pkey);   /* OpenSSL clears private key material */
 	}
 	free(k);
 }
@@ -334,26 +330,29 @@ static int load_key(struct dkim_key *k, struct cad_err *err)
 		free(pem);
 		return cad_err_set(err, "key \"%s\": %s is not a PEM private key", k->name, k->path);
 	}
+	/* The PEM text is not kept: the key is decoded here, once per load
+	 * (and reload), never per message (OpenSSL 3 takes ~1.5 ms to decode
+	 * an RSA-2048 PEM key, more than the signature itself). */
+	OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
 	type = EVP_PKEY_base_id(pkey);
-	EVP_PKEY_free(pkey);
 	if (type == EVP_PKEY_RSA) {
 		k->alg = DKIM_KEY_RSA;
 	} else if (type == EVP_PKEY_ED25519) {
 		k->alg = DKIM_KEY_ED25519;
 	} else {
-		OPENSSL_cleanse(pem, strlen(pem));
-		free(pem);
+		EVP_PKEY_free(pkey);
 		return cad_err_set(err, "key \"%s\": %s is neither an RSA nor an Ed25519 key",
 				   k->name, k->path);
 	}
-	k->pem = pem;
+	k->pkey = pkey;
 	return 0;
 }
 
 int dkim_tables_load_keys(struct dkim_tables *t, struct cad_err *err)
 {
 	for (size_t i = 0; i < t->nkeys; i++)
-		if (t->keys[i].pem == NULL && load_key(&t->keys[i], err) != 0)
+		if (t->keys[i].pkey == NULL && load_key(&t->keys[i], err) != 0)
 			return -1;
 	return 0;
 }

@@ -30,7 +30,9 @@ struct dkim_key {
 	char *domain;         /* d= */
 	char *selector;       /* s= */
 	char *path;           /* the private key file */
-	char *pem;            /* the file's contents once loaded, NUL-terminated */
+	/* the private key (an EVP_PKEY *), decoded once when the table is
+	 * loaded; shared read-only by the signing threads */
+	void *pkey;
 	enum dkim_key_alg alg;
 	int line;             /* KeyTable line, for messages */
 };

@@ -1,6 +1,7 @@
 /*
- * dkim_sign.h - DKIM signing with libopendkim: relaxed/relaxed,
- * rsa-sha256 or ed25519-sha256 (from the key's type).
+ * dkim_sign.h - DKIM signing: relaxed/relaxed, rsa-sha256 or
+ * ed25519-sha256 (from the key's type), with the key decoded once at load
+ * (OpenSSL; dkim_sign.c says why not libopendkim, which verifies).
  *
  * The milter replays the message into a signer as it arrives: every
  * header (in order, as received), the end of the header block, the body
@@ -8,13 +9,14 @@
  * oversigned (listed once more than it occurs), so that a From header
  * added later breaks the signature rather than riding on it.
  *
- * One DKIM_LIB per process (dkim_sign_init); signers are per message and
- * used by one thread at a time, which is what libopendkim supports.
+ * Signers are per message and used by one thread at a time; the keys are
+ * shared read-only. Errors (OpenSSL failures) are in err.
  */
 #ifndef CADENCE_MILTER_DKIM_SIGN_H
 #define CADENCE_MILTER_DKIM_SIGN_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "dkim_keys.h"
 #include "util.h"
@@ -24,6 +26,8 @@
 struct dkim_signer;
 
 int dkim_sign_init(struct cad_err *err);
+/* Tests: sign with this t= (0: the clock). Not thread-safe; set it first. */
+void dkim_sign_set_time(time_t t);
 void dkim_sign_shutdown(void);
 
 /* jobid: the queue id, for libopendkim's messages. */

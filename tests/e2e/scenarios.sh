@@ -24,6 +24,7 @@ E2E_SEQ_CO="Inbound follow-up, company scope (e2e)"
 
 # Every mailbox the scenarios use, made when the bed is set up.
 E2E_REPS="ann@our.test ben@our.test cleo@our.test dan@our.test eve@our.test fay@our.test gus@our.test hal@our.test ivy@our.test jo@our.test"
+E2E_REPS="$E2E_REPS kai@our.test lou@our.test max@our.test"
 E2E_CONTACTS="pat@acme.test lee@acme.test kim@globex.test sam@globex.test
 ray@acme.test una@acme.test wes@acme.test xia@globex.test
 yan@acme.test zoe@globex.test abe@acme.test bea@globex.test
@@ -31,6 +32,8 @@ k01@globex.test k02@globex.test k03@globex.test k04@globex.test k05@globex.test
 k06@globex.test k07@globex.test k08@globex.test k09@globex.test k10@globex.test
 k11@globex.test k12@globex.test k13@globex.test k14@globex.test k15@globex.test
 k16@globex.test k17@globex.test k18@globex.test k19@globex.test k20@globex.test"
+E2E_CONTACTS="$E2E_CONTACTS mia@acme.test noa@acme.test oli@globex.test pia@globex.test
+uma@globex.test quin@acme.test rui@acme.test sol@acme.test tom@acme.test vic@acme.test"
 
 # ---- assertions ----
 
@@ -697,6 +700,183 @@ scen_10() {
 	e2e_result
 }
 
+# ---- scenario 11: meetings by link ----
+# kai's contacts book meetings: mia through Calendly (the notification
+# comes from calendly.com), oli through a Google Calendar appointment page
+# (from calendar-notification@google.com), pia sends her own Thunderbird
+# invitation; each is unenrolled as "meeting booked". noa declines an
+# invitation: recorded, her sequence goes on. Control: a Calendly-shaped
+# invitation naming uma (globex.test), sent (authenticated) by noa from
+# acme.test, neither a participant's organization nor a scheduling
+# service, is recorded as unverified and stops nothing. The messages are tests/corpus/imip/'s, addressed to kai and
+# each contact. The bed's SPF zone learns calendly.com and google.com
+# (the milter restarts to read it): their mail arrives from 127.0.0.2.
+
+# e2e_imip SRC OUT CONTACT NAME REP MSGID [FROM]: a corpus message for
+# CONTACT and REP (base64 parts decoded, rewritten, encoded again).
+e2e_imip() {
+	bed_py - "$BED_SRCDIR/tests/corpus/imip/$1" "$2" "$3" "$4" "$5" "$6" "${7:-}" <<'PY'
+import base64, email, re, sys
+from email import policy
+src, out, contact, name, rep, msgid, frm = sys.argv[1:8]
+def sub(s):
+    return s.replace("ann@acme.test", contact).replace("Ann Example", name).replace(
+        "rep@us.test", rep).replace("Rep Example", "Kai Example")
+def cal(part, s):
+    # iCalendar folds anywhere, an address too: unfold before rewriting
+    if part.get_content_type() in ("text/calendar", "application/ics"):
+        s = re.sub(r"\r?\n[ \t]", "", s)
+    return sub(s)
+m = email.message_from_bytes(open(src, "rb").read(), policy=policy.compat32)
+for part in m.walk():
+    if part.is_multipart():
+        continue
+    if (part.get("Content-Transfer-Encoding") or "").lower() == "base64":
+        data = cal(part, part.get_payload(decode=True).decode("utf-8"))
+        part.set_payload(base64.encodebytes(data.encode("utf-8")).decode("ascii"))
+    else:
+        part.set_payload(cal(part, part.get_payload()))
+for h in ("From", "To", "Reply-To", "Subject"):
+    if h in m:
+        m.replace_header(h, sub(str(m[h])))
+if frm:
+    m.replace_header("From", frm)
+m.replace_header("Message-ID", "<%s>" % msgid)
+open(out, "wb").write(m.as_bytes())
+PY
+}
+
+# e2e_zone_add DOMAIN...: SPF lets 127.0.0.2 send for DOMAIN (restarts the
+# milter, which reads its test zone when it starts).
+e2e_zone_add() {
+	local d added=0
+	for d in "$@"; do
+		grep -q "^$d " "$BED_DIR/spf.zone" && continue
+		echo "$d  TXT \"v=spf1 ip4:127.0.0.2 -all\"" >> "$BED_DIR/spf.zone"
+		added=1
+	done
+	[ $added = 1 ] || return 0
+	bed_milter_stop
+	rm -f "$BED_DIR/run/milter.sock"
+	bed_milter_start || return 1
+	sleep 0.5
+}
+
+scen_11() {
+	e2e_milter_has inbound_calendar_service ||
+		{ e2e_skip "cadence-milter does not read booking tools' mail yet (no inbound_calendar_service)"; return; }
+	local t0=2027-02-02T14:00:00Z rep=kai@our.test msg a
+	e2e_zone_add calendly.com google.com || return 1
+	e2e_rep "$t0" "$rep" "Kai Example" UTC
+	e2e_contacts "$t0" "mia@acme.test,Mia,Lund,Acme,UTC,demo" "oli@globex.test,Oli,Berg,Globex,UTC,demo" \
+		"pia@globex.test,Pia,Roth,Globex,UTC,demo" "noa@acme.test,Noa,Hahn,Acme,UTC,demo" \
+		"uma@globex.test,Uma,Diaz,Globex,UTC,demo" || return 1
+	e2e_enroll "$t0" "$E2E_SEQ" "$rep" mia@acme.test oli@globex.test pia@globex.test \
+		noa@acme.test uma@globex.test || return 1
+	E2E_WATCH="mia@acme.test=UTC"
+	e2e_clock "$t0" "$t0" 60 "$rep"
+	bed_wait_mail mia@acme.test 1 || { e2e_bad "step 1 not delivered"; return 1; }
+	bed_clock 2027-02-02T15:00:00Z
+
+	msg=$BED_DIR/s11-calendly.eml
+	e2e_imip calendly-request.eml "$msg" mia@acme.test "Mia Lund" "$rep" e2e-s11-1@calendly.com
+	e2e_from_outside "$msg" bounces@calendly.com "$rep" &&
+		bed_say "mia books through kai's Calendly link: Calendly's notification (iMIP REQUEST in invite.ics) reaches kai"
+	msg=$BED_DIR/s11-google.eml
+	e2e_imip google-appointment-request.eml "$msg" oli@globex.test "Oli Berg" "$rep" e2e-s11-2@google.com
+	e2e_from_outside "$msg" calendar-notification@google.com "$rep" &&
+		bed_say "oli books kai's Google Calendar appointment page: Google's notification reaches kai"
+	msg=$BED_DIR/s11-thunderbird.eml
+	e2e_imip thunderbird-contact-request.eml "$msg" pia@globex.test "Pia Roth" "$rep" e2e-s11-3@globex.test
+	e2e_from_outside "$msg" pia@globex.test "$rep" &&
+		bed_say "pia sends kai her own invitation from Thunderbird"
+	msg=$BED_DIR/s11-declined.eml
+	e2e_imip google-reply-declined.eml "$msg" noa@acme.test "Noa Hahn" "$rep" e2e-s11-4@acme.test
+	e2e_from_outside "$msg" noa@acme.test "$rep" && bed_say "noa declines kai's invitation (REPLY, DECLINED)"
+	msg=$BED_DIR/s11-stranger.eml
+	e2e_imip calendly-request.eml "$msg" uma@globex.test "Uma Diaz" "$rep" e2e-s11-5@acme.test \
+		"Noa Hahn <noa@acme.test>"
+	e2e_from_outside "$msg" noa@acme.test "$rep" &&
+		bed_say "control: noa (acme.test) sends a Calendly-shaped invitation naming uma (globex.test)"
+	e2e_check "kai got all five messages" bed_wait_mail "$rep" 5 20
+
+	for a in mia@acme.test oli@globex.test pia@globex.test; do
+		e2e_check "$a is unenrolled" e2e_wait_state "$a" unenrolled
+		e2e_eq "$a: reason" "$(e2e_state "$a" reason)" "meeting booked"
+		e2e_check "$a: a meeting_booked event" test "$(e2e_events "$a" meeting_booked)" -ge 1
+	done
+	e2e_check "noa's decline is recorded (meeting_response)" \
+		test "$(e2e_events noa@acme.test meeting_response)" -ge 1
+	e2e_eq "noa after declining" "$(e2e_state noa@acme.test state)" active
+	e2e_check "the stranger's invitation is recorded as unverified" \
+		test "$(e2e_events uma@globex.test inbound_unverified)" -ge 1
+	e2e_eq "uma after the stranger's invitation" "$(e2e_state uma@globex.test state)" active
+	e2e_finish "$rep" 2027-02-03T00:00:00Z
+	e2e_result
+}
+
+# ---- scenario 12: company scope as HubSpot means it ----
+# quin, rui, sol, tom and vic are all Acme (a colleague of the same
+# company field on another domain is test_inbound's: the bed has no
+# third outside domain). lou enrolls quin and rui in the company-scope
+# sequence, sol in a
+# second company-scope sequence; max (another rep) enrolls tom in the
+# first. vic is a known contact, enrolled nowhere: his "Invoice 4711 looks
+# wrong" stops nothing (the old behaviour stopped everyone at acme.test).
+# Then quin replies: quin and rui (same sequence, same rep, same
+# company) are unenrolled; sol (other sequence) and tom (other rep) go on.
+scen_12() {
+	e2e_milter_has inbound_calendar_service ||
+		{ e2e_skip "cadence-milter has the old company scope (no inbound_calendar_service)"; return; }
+	local t0=2027-02-09T14:00:00Z rep=lou@our.test rep2=max@our.test seq2 f1 msg a
+	seq2="Inbound follow-up, company scope 2 (e2e)"
+	sed -e "s/^name *=.*/name = $seq2/" -e 's/^scope *=.*/scope = company/' \
+		"$E2E_SEQ_FILE" > "$BED_DIR/company2.seq"
+	bed_ctl sequence import "$BED_DIR/company2.seq" > /dev/null || return 1
+	e2e_rep "$t0" "$rep" "Lou Example" UTC
+	e2e_rep "$t0" "$rep2" "Max Example" UTC
+	e2e_contacts "$t0" "quin@acme.test,Quin,Ames,Acme,UTC,demo" "rui@acme.test,Rui,Sousa,Acme,UTC,demo" \
+		"sol@acme.test,Sol,Vega,Acme,UTC,demo" "tom@acme.test,Tom,Hall,Acme,UTC,demo" \
+		"vic@acme.test,Vic,Lee,Acme,UTC,demo" || return 1
+	e2e_enroll "$t0" "$E2E_SEQ_CO" "$rep" quin@acme.test rui@acme.test || return 1
+	e2e_enroll "$t0" "$seq2" "$rep" sol@acme.test || return 1
+	e2e_enroll "$t0" "$E2E_SEQ_CO" "$rep2" tom@acme.test || return 1
+	E2E_WATCH="quin@acme.test=UTC"
+	e2e_clock "$t0" "$t0" 60 "$rep"
+	bed_wait_mail quin@acme.test 1 || { e2e_bad "step 1 not delivered"; return 1; }
+
+	bed_clock 2027-02-09T15:00:00Z
+	msg=$BED_DIR/s12-invoice.eml
+	printf '%s\n' "From: Vic Lee <vic@acme.test>" "To: Lou Example <$rep>" \
+		"Subject: Invoice 4711 looks wrong" "Date: $(e2e_rfc2822 2027-02-09T15:00:00Z)" \
+		"Message-ID: <e2e-s12-invoice@acme.test>" "MIME-Version: 1.0" \
+		"Content-Type: text/plain; charset=UTF-8" "" "Hi Lou," "" \
+		"invoice 4711 charges us for 12 seats; we have 10. Could you check?" "" "Vic" > "$msg"
+	e2e_from_outside "$msg" vic@acme.test "$rep" &&
+		bed_say "vic (a known contact at Acme, enrolled nowhere) writes about an invoice"
+	e2e_check "vic's mail reached lou" bed_wait_mail "$rep" 1 15
+	sleep 1
+	for a in quin@acme.test rui@acme.test sol@acme.test tom@acme.test; do
+		e2e_eq "$a after vic's invoice mail" "$(e2e_state "$a" state)" active
+	done
+
+	bed_clock 2027-02-09T16:00:00Z
+	f1=$(e2e_step1 quin@acme.test)
+	msg=$BED_DIR/s12-reply.eml
+	e2e_mail reply "$msg" FROM=quin@acme.test FROMNAME="Quin Ames" TO="$rep" TONAME="Lou Example" \
+		SUBJECT="$(bed_hdr "$f1" Subject)" INREPLYTO="$(bed_hdr "$f1" Message-Id | tr -d '<>')" \
+		MSGID="e2e-s12-reply@acme.test" DATE="$(e2e_rfc2822 2027-02-09T16:00:00Z)" QDATE="09/02/2027 14:00"
+	e2e_from_outside "$msg" quin@acme.test "$rep" && bed_say "quin replies to lou's step 1"
+	e2e_check "quin is unenrolled" e2e_wait_state quin@acme.test unenrolled
+	e2e_check "rui (same sequence, same rep, same company) is unenrolled" e2e_wait_state rui@acme.test unenrolled
+	e2e_eq "rui's reason" "$(e2e_state rui@acme.test reason)" "replied (quin@acme.test)"
+	e2e_eq "sol (another sequence) after quin's reply" "$(e2e_state sol@acme.test state)" active
+	e2e_eq "tom (another rep) after quin's reply" "$(e2e_state tom@acme.test state)" active
+	e2e_finish "$rep" 2027-02-10T00:00:00Z
+	e2e_finish "$rep2" 2027-02-10T00:00:00Z
+	e2e_result
+}
+
 e2e_title() {
 	case $1 in
 	1) echo "three contacts, two companies, three zones, over Christmas: step 1 DKIM-signed with List-Unsubscribe, step 3 threaded on the right business day in each zone" ;;
@@ -710,5 +890,7 @@ e2e_title() {
 	8) echo "a meeting acceptance (iMIP REPLY) unenrolls with \"meeting booked\"" ;;
 	9) echo "cadenced killed with SIGKILL mid-batch and restarted: no duplicate, none lost" ;;
 	10) echo "milter down: people's mail flows, sequence mail waits and leaves signed once" ;;
+	11) echo "meetings by link: Calendly, a Google appointment page and the contact's own invitation stop as meeting booked; a decline and a stranger's invitation do not" ;;
+	12) echo "company scope: a reply stops the same sequence's colleagues of the same rep; another sequence, another rep and a non-enrolled colleague's mail do not" ;;
 	esac
 }

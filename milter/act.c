@@ -202,7 +202,8 @@ static void record_step1(struct store *st, struct msg_ctx *m, int64_t enr, const
 }
 
 /* The recipients an enroll message would enroll, for the rep's notice. */
-static void enroll_targets(const struct msg_ctx *m, struct sbuf *who, struct sbuf *seqs)
+static void enroll_targets(struct store *st, const struct msg_ctx *m, struct sbuf *who,
+			   struct sbuf *seqs)
 {
 	for (size_t i = 0; i < m->nrcpts; i++) {
 		struct inbound_own_addr own;
@@ -219,8 +220,11 @@ static void enroll_targets(const struct msg_ctx *m, struct sbuf *who, struct sbu
 	}
 	for (size_t k = 0; k < m->nown; k++)
 		if (m->own[k].own.kind == OWN_ENROLL) {
+			/* the rep reads the sequence's name, not the slug or id */
+			char *nm = inbound_enroll_sequence_name(st, m->own[k].own.arg);
 			sbuf_adds(seqs, seqs->len > 0 ? ", " : "");
-			cad_printable(seqs, m->own[k].own.arg, 200);
+			cad_printable(seqs, nm, 200);
+			free(nm);
 		}
 }
 
@@ -246,7 +250,7 @@ static int enroll_sender_ok(struct store *st, struct msg_ctx *m, int64_t rep_id,
 	sbuf_init(&who);
 	sbuf_init(&seqs);
 	sbuf_init(&rp);
-	enroll_targets(m, &who, &seqs);
+	enroll_targets(st, m, &who, &seqs);
 	cad_printable(&rp, m->from_addr, 200);
 	cad_log(CAD_LOG_NOTICE, "%s: enroll by address as <%s> refused: %s (nothing enrolled: %s)",
 		m->qid, rp.s, why.s, who.len > 0 ? who.s : "no recipient");
@@ -361,7 +365,11 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 			sbuf_init(&pa);
 			sbuf_init(&ps);
 			cad_printable(&pa, addr, 200);
-			cad_printable(&ps, seq, 200);
+			{
+				char *nm = inbound_enroll_sequence_name(st, seq);
+				cad_printable(&ps, nm, 200);
+				free(nm);
+			}
 			/* One transaction for the enrollment and its step 1: cadenced
 			 * must never see the enrollment due before the rep's message
 			 * is recorded as that step (it would send step 1 again). */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enroll.h"
 #include "inbound.h"
 #include "store_ledger.h"
 
@@ -266,4 +267,23 @@ int inbound_rep_mail(struct store *st, const char *rep, const char *const *rcpts
 	free(r);
 	finish_summary(res);
 	return rc;
+}
+
+char *inbound_enroll_sequence_name(struct store *st, const char *arg)
+{
+	struct sequence q;
+	struct cad_err err;
+	char *name = NULL;
+
+	if (arg == NULL)
+		return xstrdup("");
+	memset(&q, 0, sizeof(q));
+	if (store_sequence_get(st, arg, &q, &err) == 0)
+		name = xstrdup(q.name);
+	sequence_free(&q);
+	memset(&q, 0, sizeof(q));
+	if (name == NULL && enroll_sequence_by_slug(st, arg, &q, &err) == 0)
+		name = xstrdup(q.name);
+	sequence_free(&q);
+	return name ? name : xstrdup(arg);
 }

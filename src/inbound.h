@@ -88,6 +88,12 @@ enum inbound_own inbound_own_address(const struct inbound_addrs *a,
 				     const struct cad_secret *secret, const char *rcpt,
 				     struct inbound_own_addr *out);
 
+/* The name of the sequence an enroll address names (enroll+ARG@Domain:
+ * ARG is its name, its decimal id or the slug of its name, as enroll_one()
+ * takes it), for what a rep reads (a refusal notice); a copy of arg when no
+ * sequence has it (or on a store error). Never NULL; caller frees. */
+char *inbound_enroll_sequence_name(struct store *st, const char *arg);
+
 /* The addr-spec of "<a@b>", "a@b", "Name <a@b>" (an RCPT TO argument or
  * an address header), lower-cased; NULL when there is none or it is longer
  * than TOKEN_INPUT_MAX. Caller frees. */

@@ -1042,6 +1042,30 @@ static void test_imip_corpus(void **state)
 	free(cdir);
 }
 
+/* The refusal notice names the sequence the enroll address names by its
+ * name, whether the address carries the name, the id or the slug. */
+static void test_enroll_sequence_name(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = add_seq(f, "Cold Outbound \xe2\x80\x93 EMEA", SEQ_SCOPE_CONTACT, SEQ_OOO_PAUSE,
+			     STEP_EMAIL);
+	char ids[32], *n;
+	snprintf(ids, sizeof(ids), "%lld", (long long)id);
+	const char *args[] = { "Cold Outbound \xe2\x80\x93 EMEA", ids, "cold-outbound-emea",
+			       "COLD-OUTBOUND-EMEA" };
+	for (size_t i = 0; i < CAD_ARRAY_LEN(args); i++) {
+		n = inbound_enroll_sequence_name(f->st, args[i]);
+		assert_string_equal(n, "Cold Outbound \xe2\x80\x93 EMEA");
+		free(n);
+	}
+	n = inbound_enroll_sequence_name(f->st, "no-such-sequence");
+	assert_string_equal(n, "no-such-sequence");
+	free(n);
+	n = inbound_enroll_sequence_name(f->st, NULL);
+	assert_string_equal(n, "");
+	free(n);
+}
+
 static void test_rep_mail_completes_task(void **state)
 {
 	struct fx *f = *state;
@@ -1299,6 +1323,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_company_unknown_colleague, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_company_same_sequence_only, setup, teardown),
 		cmocka_unit_test(test_imip_corpus),
+		cmocka_unit_test_setup_teardown(test_enroll_sequence_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_german_return_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_default_and_ignore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hard_bounce, setup, teardown),

@@ -80,6 +80,8 @@ static const char style[] =
 	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
 	"th a{color:inherit}caption{text-align:left;color:var(--muted);padding:.25rem 0}"
 	".charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}"
+	".charts.wide{grid-template-columns:repeat(auto-fit,minmax(480px,1fr))}"
+	"@media (max-width:600px){.charts.wide{grid-template-columns:1fr}}"
 	"figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:.5rem}"
 	"figcaption{font-weight:600;margin-bottom:.25rem}"
 	"svg{max-width:100%;height:auto;display:block}"

@@ -23,6 +23,7 @@
 struct seq_line {
 	int64_t id;
 	const char *name;
+	size_t nsteps;
 	int enrolled, active, finished, contacted, sent, replied, meetings, bounced, unsub;
 };
 
@@ -81,26 +82,33 @@ static void rate_td(struct sbuf *b, int a, int den)
 	sbuf_addf(b, " <span class=\"muted\">(%d/%d)</span></td>", a, den);
 }
 
-/* The funnel of one sequence from the by-step rows (step 0 left out). */
+/* The funnel of one sequence from the by-step rows: steps 1..nsteps (or
+ * as many as the rows name), a step without rows at zero. */
 static void funnel(struct sbuf *b, const char *title, const struct report_row *steps, size_t n,
-		   int64_t seq)
+		   int64_t seq, size_t nsteps)
 {
-	struct ui_funnel_step *fs = xcalloc(n + 1, sizeof(*fs));
-	char **labels = xcalloc(n + 1, sizeof(*labels));
-	size_t i, k = 0;
-	for (i = 0; i < n; i++) {
-		if (steps[i].sequence_id != seq || steps[i].step < 1)
-			continue;
-		labels[k] = xasprintf("Step %d", steps[i].step);
+	struct ui_funnel_step *fs;
+	char **labels;
+	size_t i, k;
+	for (i = 0; i < n; i++)
+		if (steps[i].sequence_id == seq && steps[i].step > 0 && (size_t)steps[i].step > nsteps)
+			nsteps = (size_t)steps[i].step;
+	fs = xcalloc(nsteps + 1, sizeof(*fs));
+	labels = xcalloc(nsteps + 1, sizeof(*labels));
+	for (k = 0; k < nsteps; k++) {
+		labels[k] = xasprintf("Step %zu", k + 1);
 		fs[k].label = labels[k];
-		fs[k].sent = steps[i].sent;
-		fs[k].replied = steps[i].replied;
-		fs[k].meetings = steps[i].meetings;
-		k++;
+		for (i = 0; i < n; i++) {
+			if (steps[i].sequence_id != seq || steps[i].step != (int)k + 1)
+				continue;
+			fs[k].sent = steps[i].sent;
+			fs[k].replied = steps[i].replied;
+			fs[k].meetings = steps[i].meetings;
+		}
 	}
-	ui_svg_funnel(b, title, fs, k);
-	for (i = 0; i < k; i++)
-		free(labels[i]);
+	ui_svg_funnel(b, title, fs, nsteps);
+	for (k = 0; k < nsteps; k++)
+		free(labels[k]);
 	free(labels);
 	free(fs);
 }
@@ -157,6 +165,7 @@ void ui_page_sequences(struct ui_call *c)
 		const struct report_row *r = find_row(rows, nrows, seqs[i].id);
 		lines[i].id = seqs[i].id;
 		lines[i].name = seqs[i].name;
+		lines[i].nsteps = seqs[i].nsteps;
 		for (j = 0; j < nstates; j++)
 			if (states[j].sequence_id == seqs[i].id) {
 				lines[i].active = states[j].active + states[j].paused;
@@ -220,7 +229,7 @@ void ui_page_sequences(struct ui_call *c)
 		sbuf_addf(&c->b, "<figure data-sequence=\"%" PRId64 "\"><figcaption>", lines[i].id);
 		ui_esc(&c->b, lines[i].name);
 		sbuf_adds(&c->b, "</figcaption>");
-		funnel(&c->b, title, steps, nsteps, lines[i].id);
+		funnel(&c->b, title, steps, nsteps, lines[i].id, lines[i].nsteps);
 		sbuf_adds(&c->b, "</figure>");
 		free(title);
 	}
@@ -535,10 +544,10 @@ void ui_page_sequence(struct ui_call *c)
 	}
 	sbuf_adds(&c->b, "<h2>Steps</h2>");
 	step_table(c, &s, steps, nsteps);
-	sbuf_adds(&c->b, "<div class=\"charts\"><figure id=\"funnel\"><figcaption>Sent, replied "
+	sbuf_adds(&c->b, "<div class=\"charts wide\"><figure id=\"funnel\"><figcaption>Sent, replied "
 		  "and meetings per step</figcaption>");
 	title = xasprintf("%s: sent, replied and meetings per step", s.name);
-	funnel(&c->b, title, steps, nsteps, id);
+	funnel(&c->b, title, steps, nsteps, id, s.nsteps);
 	free(title);
 	sbuf_adds(&c->b, "</figure><figure id=\"reasons\"><figcaption>Why enrollments ended"
 		  "</figcaption>");

@@ -178,8 +178,16 @@ void ui_svg_days(struct sbuf *b, const char *title, const struct ui_bar *days, s
 	int max = cap, top, x0 = ML, x1 = W - MR, y0 = MT, y1 = H - MB;
 	size_t k;
 
+	int vmax = 0, off = 0;
+
 	for (k = 0; k < n; k++)
-		if (days[k].value > max) max = days[k].value;
+		if (days[k].value > vmax) vmax = days[k].value;
+	if (vmax > max)
+		max = vmax;
+	if (cap > 0 && vmax > 0 && cap > 4 * vmax) {
+		off = 1;   /* a far cap would flatten the columns: named, not drawn */
+		max = vmax;
+	}
 	top = ui_svg_nice_max(max);
 	open_svg(b, title, W, H);
 	sbuf_addf(b, "<rect x=\"%d\" y=\"10\" width=\"12\" height=\"12\" fill=\"#0b5cad\"/>"
@@ -187,7 +195,8 @@ void ui_svg_days(struct sbuf *b, const char *title, const struct ui_bar *days, s
 	if (cap > 0)
 		sbuf_addf(b, "<line x1=\"%d\" y1=\"16\" x2=\"%d\" y2=\"16\" stroke=\"#b42318\" "
 			  "stroke-width=\"2\" stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"21\">"
-			  "daily cap (%d)</text>", ML + 130, ML + 160, ML + 166, cap);
+			  "daily cap (%d%s)</text>", ML + 130, ML + 160, ML + 166, cap,
+			  off ? ", far above this scale" : "");
 	value_axis(b, top, x0, x1, y0, y1);
 	if (n == 0) {
 		no_data(b, W, H);
@@ -213,7 +222,7 @@ void ui_svg_days(struct sbuf *b, const char *title, const struct ui_bar *days, s
 			}
 		}
 	}
-	if (cap > 0) {
+	if (cap > 0 && !off) {
 		double y = y1 - (double)(y1 - y0) * cap / top;
 		sbuf_addf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#b42318\" "
 			  "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>", x0, y, x1, y);

@@ -106,6 +106,13 @@ static void test_hbars_days(void **state)
 	assert_non_null(strstr(b.s, "Wed 09: 2 sent"));
 	/* the axis reaches the larger of the figures and the cap: 5 */
 	assert_non_null(strstr(b.s, "fill=\"#57606a\">5</text>"));
+	/* a cap far above the figures is named, not drawn: the columns keep
+	 * their height */
+	sbuf_reset(&b);
+	ui_svg_days(&b, "Sends", d, 3, 1000);
+	assert_non_null(strstr(b.s, "daily cap (1000, far above this scale)"));
+	assert_int_equal(count(b.s, "stroke-dasharray"), 1);   /* the legend's only */
+	assert_non_null(strstr(b.s, "fill=\"#57606a\">5</text>"));
 	sbuf_free(&b);
 }
 

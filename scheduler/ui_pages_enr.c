@@ -98,9 +98,9 @@ void ui_page_enrollment(struct ui_call *c)
 	ui_page_begin(&c->b, "Enrollment", &c->who, NULL);
 	sbuf_addf(&c->b, "<h1>Enrollment %" PRId64 "</h1>", v.e.id);
 	if (done != NULL) {
-		sbuf_adds(&c->b, "<p class=\"msg\" role=\"status\" id=\"flash\">Done: ");
-		ui_esc(&c->b, done);
-		sbuf_adds(&c->b, ".</p>");
+		sbuf_addf(&c->b, "<p class=\"msg\" role=\"status\" id=\"flash\">%s</p>",
+			  strcmp(done, "pause") == 0 ? "Paused." : strcmp(done, "resume") == 0
+			  ? "Resumed." : strcmp(done, "unenroll") == 0 ? "Unenrolled." : "Done.");
 	}
 	sbuf_adds(&c->b, "<dl><dt>Contact</dt><dd class=\"contact-name\">");
 	if (k.firstname || k.lastname) {

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/stat.h>
+
 #include "seq.h"
 #include "store_page.h"
 #include "store_report.h"
@@ -373,26 +375,51 @@ static void lint_list(struct ui_call *c, const struct sequence *s)
 	seq_lint_free(items, n);
 }
 
-/* The file it was imported from when cadenced can read it, else the steps
- * as the store has them. */
+/* The file it was imported from, when cadenced can read it and it still
+ * parses as this sequence (an absolute path to a regular file of at most
+ * 256 KiB: the page shows no other file); else the steps as imported. */
+static char *read_seq_file(const struct sequence *s)
+{
+	struct sequence parsed;
+	struct cad_err err = { "" };
+	struct stat sb;
+	struct sbuf t;
+	char buf[4096];
+	size_t got;
+	FILE *fp;
+	int ok;
+
+	if (s->source == NULL || s->source[0] != '/' || stat(s->source, &sb) != 0
+	    || !S_ISREG(sb.st_mode) || sb.st_size > 256 * 1024
+	    || (fp = fopen(s->source, "r")) == NULL)
+		return NULL;
+	sbuf_init(&t);
+	while ((got = fread(buf, 1, sizeof(buf), fp)) > 0 && t.len <= 256 * 1024)
+		sbuf_add(&t, buf, got);
+	fclose(fp);
+	memset(&parsed, 0, sizeof(parsed));
+	ok = seq_parse_buffer(s->source, t.s, t.len, &parsed, &err) == 0 && parsed.name
+	     && strcmp(parsed.name, s->name) == 0;
+	sequence_free(&parsed);
+	if (!ok) {
+		sbuf_free(&t);
+		return NULL;
+	}
+	return sbuf_detach(&t);
+}
+
 static void seq_file(struct ui_call *c, const struct sequence *s)
 {
-	FILE *fp = s->source ? fopen(s->source, "r") : NULL;
+	char *text = read_seq_file(s);
 	size_t k;
 	sbuf_adds(&c->b, "<h2>The sequence file</h2>");
-	if (fp != NULL) {
-		char buf[4096];
-		size_t got, total = 0;
+	if (text != NULL) {
 		sbuf_adds(&c->b, "<p class=\"muted\">");
 		ui_esc(&c->b, s->source);
 		sbuf_adds(&c->b, " (read-only)</p><pre id=\"seq-file\">");
-		while ((got = fread(buf, 1, sizeof(buf) - 1, fp)) > 0 && total < 256 * 1024) {
-			buf[got] = '\0';
-			ui_esc(&c->b, buf);
-			total += got;
-		}
-		fclose(fp);
+		ui_esc(&c->b, text);
 		sbuf_adds(&c->b, "</pre>");
+		free(text);
 		return;
 	}
 	sbuf_adds(&c->b, "<p class=\"muted\">The file ");

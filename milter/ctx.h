@@ -95,6 +95,7 @@ struct conn_ctx {
 	int skip;                 /* SMFIS_SKIP is allowed in the body callback */
 	int addhdrs;              /* headers may be inserted (signing) */
 	int nr_rcpt;              /* no reply to RCPT */
+	int nr_mail;              /* no reply to MAIL FROM */
 	int delrcpt;              /* recipients may be removed (cadence's own) */
 	int chghdrs;              /* headers may be changed (To/Cc without cadence's) */
 

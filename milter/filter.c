@@ -9,8 +9,11 @@
  *   step (negotiated)      what is decided there
  *   -------------------    ------------------------------------------------
  *   negotiate              no CONNECT, DATA or unknown-command callbacks;
- *                          no replies to HELO, RCPT or each header
- *                          (SMFIP_NR_*); SMFIP_SKIP; header values with
+ *                          no replies to HELO, MAIL, RCPT or each header
+ *                          (SMFIP_NR_*: the MTA sends them on without
+ *                          waiting, so a message costs one round trip,
+ *                          at end of headers, when it is not ours);
+ *                          SMFIP_SKIP; header values with
  *                          their leading space; actions: add a header
  *                          (DKIM-Signature), remove a recipient (cadence's
  *                          own), change a header (To/Cc without cadence's
@@ -52,9 +55,11 @@
  *                            new value (hdr_strip_own) BEFORE the signer
  *                            sees the headers, so that the signature
  *                            covers the headers that leave;
- *                            external recipients: one look-up of the rep's
- *                            open manual-email tasks (do_rep); none of
- *                            these: ACCEPT
+ *                            external recipients: does the rep have open
+ *                            manual-email tasks (cached until the store
+ *                            changes, factcache.h; the recipients looked
+ *                            up only when yes: do_rep); none of these:
+ *                            ACCEPT
  *                          INBOUND (and the null sender from inside:
  *                          Postfix's own DSNs, non_smtpd_milters): the
  *                          body is wanted (do_inbound, want_body) only
@@ -62,7 +67,8 @@
  *                          sender, In-Reply-To/References verifying as
  *                          ours, Auto-Submitted, multipart/report or
  *                          text/calendar, else a From the store knows as a
- *                          contact (the one look-up); mail to no
+ *                          contact (the one look-up, cached until the
+ *                          store changes: factcache.h); mail to no
  *                          InternalDomains recipient, or none of these:
  *                          ACCEPT. When wanted, the signal's
  *                          authentication is read (trusted
@@ -112,6 +118,7 @@
 #include "ctx.h"
 #include "dkim_sign.h"
 #include "dkim_verify_in.h"
+#include "factcache.h"
 #include "filter.h"
 #include "hdr_strip.h"
 #include "policy.h"
@@ -247,8 +254,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	struct conn_ctx *cn = conn_new();
 	const unsigned long no_steps = SMFIP_NOCONNECT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
-	const unsigned long opts = SMFIP_NR_HDR | SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_SKIP |
-				   SMFIP_HDR_LEADSPC;
+	const unsigned long opts = SMFIP_NR_HDR | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+				   SMFIP_SKIP | SMFIP_HDR_LEADSPC;
 	(void)f2;
 	(void)f3;
 	conn_free(smfi_getpriv(ctx));
@@ -262,6 +269,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	cn->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
 	cn->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
 	cn->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
+	cn->nr_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
 	cn->delrcpt = (*pf0 & SMFIF_DELRCPT) != 0;
 	cn->chghdrs = (*pf0 & SMFIF_CHGHDRS) != 0;
 	cn->skip = (*pf1 & SMFIP_SKIP) != 0;
@@ -296,8 +304,10 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
 	size_t n;
 
-	if (m->mc == NULL)   /* cannot happen after startup; be safe */
-		return done(cn, SMFIS_ACCEPT);
+	if (m->mc == NULL) {   /* cannot happen after startup; be safe */
+		msg_end(cn);
+		return cn->nr_mail ? SMFIS_NOREPLY : SMFIS_ACCEPT;
+	}
 	refresh_qid(ctx, m);
 	m->client_addr = macro(ctx, "{client_addr}");
 	m->auth_authen = macro(ctx, "{auth_authen}");
@@ -317,8 +327,9 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 		m->outbound && m->auth_authen == NULL ? ", an InternalHosts client" : "",
 		m->null_sender ? ", null sender" : "");
 	/* Outbound mail is looked at up to its headers: only its Message-ID
-	 * tells sequence mail (which the gate must see) from a rep's. */
-	return SMFIS_CONTINUE;
+	 * tells sequence mail (which the gate must see) from a rep's. Nothing
+	 * is decided here, so the MTA need not wait for an answer. */
+	return cn->nr_mail ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
@@ -439,12 +450,18 @@ static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 		/* The rep's own mail to a contact with an open manual-email task
 		 * completes it: one look-up, only for mail leaving the house. */
 		if (m->from_addr != NULL && rcpts_outside(m)) {
-			struct store *st = conn_store(cn, &err);
+			/* most reps have no open manual-email task most of the
+			 * time: that answer is cached until the store changes
+			 * (factcache.h), the recipients looked at only when yes */
+			int has = factcache_rep_manual(m->mc->conf.database, m->from_addr, &err);
+			struct store *st = NULL;
 			int64_t *ids = NULL;
 			size_t n = 0;
-			if (st == NULL || inbound_rep_tasks(st, m->from_addr,
-							    (const char *const *)m->rcpts,
-							    m->nrcpts, &ids, &n, &err) != 0)
+			if (has < 0 ||
+			    (has > 0 && ((st = conn_store(cn, &err)) == NULL ||
+					 inbound_rep_tasks(st, m->from_addr,
+							   (const char *const *)m->rcpts,
+							   m->nrcpts, &ids, &n, &err) != 0)))
 				cad_log(CAD_LOG_WARN, "%s: looking up the rep's tasks failed: %s "
 					"(the message is not affected)", m->qid, err.msg);
 			m->do_rep = n > 0;
@@ -615,20 +632,13 @@ static sfsistat inbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m
 	}
 	/* the one look-up, only when nothing else made the message worth reading */
 	if (why == NULL && m->from_addr != NULL) {
-		struct store *st = conn_store(cn, &err);
-		struct contact ct;
-		int rc;
-		if (st == NULL)
-			return failure(ctx, cn, FAIL_STORE, err.msg);
-		memset(&ct, 0, sizeof(ct));
-		rc = store_contact_get(st, m->from_addr, &ct, &err);
+		/* cached until the store changes (factcache.h) */
+		int rc = factcache_contact(m->mc->conf.database, m->from_addr, &err);
 		if (rc < 0)
 			return failure(ctx, cn, FAIL_STORE, err.msg);
-		contact_free(&ct);
-		if (rc == 0) {
+		if (rc > 0) {
 			contact = 1;
-			if (why == NULL)
-				why = "from a contact";
+			why = "from a contact";
 		}
 	}
 	if (why == NULL) {

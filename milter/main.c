@@ -42,6 +42,7 @@
 #include "daemon.h"
 #include "dkim_sign.h"
 #include "dkim_verify_in.h"
+#include "factcache.h"
 #include "filter.h"
 #include "mconf.h"
 #include "sockopt.h"
@@ -343,6 +344,7 @@ int main(int argc, char **argv)
 		daemon_pidfile_remove(pidfile);
 	free(pidfile);
 	storepool_drain();
+	factcache_drain();
 	mconf_shutdown();
 	filter_set_spf(NULL);
 	spf_checker_free(spf);

@@ -52,6 +52,12 @@ int store_open(struct store **out, const char *path, int flags, struct cad_err *
 void store_close(struct store *st);
 int store_schema_version(struct store *st);   /* the file's version */
 int store_schema_current(void);               /* this build's version */
+/* SQLite's PRAGMA data_version of this handle: it changes when another
+ * connection (another handle, another process) commits, never for this
+ * handle's own writes; a cache kept on a handle that never writes is
+ * stale exactly when it changed (the milter's per-rep caches). -1 with
+ * err on error. */
+int64_t store_data_version(struct store *st, struct cad_err *err);
 
 /* Transactions nest: only the outermost begin/commit reaches the database
  * (BEGIN IMMEDIATE, so that a writer never deadlocks on upgrade). A

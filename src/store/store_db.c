@@ -174,6 +174,22 @@ int store_schema_version(struct store *st)
 	return st->version;
 }
 
+int64_t store_data_version(struct store *st, struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, "PRAGMA data_version", err);
+	int64_t v;
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		store_dberr(st, "data_version", err);
+		store_stmt_done(s);
+		return -1;
+	}
+	v = sqlite3_column_int64(s, 0);
+	store_stmt_done(s);
+	return v;
+}
+
 /* ---- transactions ---- */
 
 int store_begin(struct store *st, struct cad_err *err)

@@ -1,7 +1,7 @@
 -- t-negotiate.lua: the milter takes only the protocol steps it uses.
 -- Offered everything (miltertest's defaults), it must negotiate away
--- CONNECT, DATA and unknown commands, ask for no replies to headers, HELO
--- and RCPT, allow SKIP, and ask only for the actions it uses: adding a
+-- CONNECT, DATA and unknown commands, ask for no replies to headers, HELO,
+-- MAIL and RCPT, allow SKIP, and ask only for the actions it uses: adding a
 -- header (DKIM-Signature), removing a recipient (cadence's own) and
 -- changing a header (To/Cc without cadence's own addresses).
 local lib = dofile(os.getenv("MILTER_TESTS") .. "/lib.lua")
@@ -12,7 +12,8 @@ if mt.negotiate(conn, nil, nil, nil) ~= nil then error("mt.negotiate() failed") 
 
 for name, opt in pairs({ NOCONNECT = SMFIP_NOCONNECT, NR_RCPT = SMFIP_NR_RCPT,
 			 NODATA = SMFIP_NODATA, NOUNKNOWN = SMFIP_NOUNKNOWN,
-			 NR_HDR = SMFIP_NR_HDR, NR_HELO = SMFIP_NR_HELO, SKIP = SMFIP_SKIP }) do
+			 NR_HDR = SMFIP_NR_HDR, NR_HELO = SMFIP_NR_HELO, NR_MAIL = SMFIP_NR_MAIL,
+			 SKIP = SMFIP_SKIP }) do
 	if not mt.test_option(conn, opt) then error("option SMFIP_" .. name .. " not negotiated") end
 end
 for name, opt in pairs({ NOHELO = SMFIP_NOHELO, NOMAIL = SMFIP_NOMAIL, NORCPT = SMFIP_NORCPT,

@@ -218,6 +218,15 @@ printf 'email,firstname,company\nfay@pied.test,Fay,Pied\ngus@pied.test,Gus,Pied\
 printf 'email,firstname,company\nhal@pied.test,Hal,Pied\nnot-an-address,Ian,Pied\n' > "$T/bad.csv"
 call POST /v1/contacts/import "$ADA" "$(cat "$T/ok.csv")" text/csv
 check "CSV upload: 200 with counts" js "j == {'created': 2, 'updated': 0}"
+python3 -c '
+print("email,firstname,company,notes")
+for i in range(8000):
+    print("bulk%05d@bulk.test,Bulk%d,Bulk Inc,%s" % (i, i, "x" * 40))' > "$T/big.csv"
+METHOD=POST; URLPATH=/v1/contacts/import
+CODE=$(curl -s -o "$T/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $ADA" \
+	-H "Content-Type: text/csv" --data-binary @"$T/big.csv" "$BASE/v1/contacts/import")
+check "a CSV of 8,000 rows ($(wc -c < "$T/big.csv") bytes, under the 1 MiB bound) in one request" \
+	js "j == {'created': 8000, 'updated': 0}"
 call POST /v1/contacts/import "$ADA" "$(cat "$T/bad.csv")" text/csv
 check "a CSV with a bad row: 400 naming body:line" err 400 VALIDATION_ERROR "body:3"
 check "  (its good row was not applied either: one transaction)" \
@@ -322,7 +331,7 @@ call GET "/v1/events?limit=2" "$ADMIN"
 check "events: the oldest first, a cursor" js "len(j['results']) == 2 and int(j['results'][0]['id']) < int(j['results'][1]['id']) and 'paging' in j"
 N=0; AFTER=0
 while :; do
-	call GET "/v1/events?limit=7&after=$AFTER" "$ADMIN"
+	call GET "/v1/events?limit=1000&after=$AFTER" "$ADMIN"
 	N=$((N + $(jget "len(j['results'])")))
 	AFTER=$(jget "j.get('paging', {}).get('next', {}).get('after', '')")
 	[ -z "$AFTER" ] && break

@@ -286,7 +286,8 @@ static void walk(struct cls_msg *m, struct walk_state *ws, GMimeObject *obj, int
 				m->orig_message_id = message_id_in_headers(m->orig.s, m->orig.len);
 		}
 	} else if ((strcasecmp(type, "text") == 0 && strcasecmp(sub, "calendar") == 0) ||
-	    (strcasecmp(type, "application") == 0 && strcasecmp(sub, "ics") == 0)) {
+	    (strcasecmp(type, "application") == 0 && strcasecmp(sub, "ics") == 0) ||
+	    cls_ics_attachment(part)) {
 		if (m->calendar.len == 0)
 			part_text(part, &m->calendar);
 	} else if (strcasecmp(type, "text") == 0 && strcasecmp(sub, "plain") == 0) {

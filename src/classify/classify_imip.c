@@ -1,7 +1,13 @@
 /*
  * classify_imip.c - iTIP objects (RFC 5546) carried by iMIP mail (RFC 6047):
- * METHOD, and for the first attendee that states one, PARTSTAT; ORGANIZER
- * and DTSTART of the first component. Parsed with libical.
+ * METHOD, and for the first attendee that states one, PARTSTAT; ORGANIZER,
+ * DTSTART and every ATTENDEE (address and PARTSTAT, at most
+ * CLS_MAX_ATTENDEES) of the first component (VEVENT, VTODO...; a
+ * VTIMEZONE before it is skipped). Parsed with libical. Whether an
+ * invitation is a booked meeting is not decided here: that needs to know
+ * who is enrolled and who is internal (inbound_policy.c).
+ * cls_ics_attachment() tells classify.c's walk that an attachment under a
+ * generic type (application/octet-stream; name="invite.ics") is one too.
  *
  * Guarantees: the object text is copied and bounded by the caller's
  * CLS_MAX_TEXT; libical's tree is freed before returning.
@@ -105,4 +111,19 @@ int cls_imip(const char *ics, size_t len, struct verdict *v)
 	}
 	icalcomponent_free(root);
 	return v->method != NULL;
+}
+
+int cls_ics_attachment(GMimePart *part)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	const char *type = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+	const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	const char *fn = g_mime_part_get_filename(part);
+	size_t n = fn ? strlen(fn) : 0;
+
+	if (type == NULL || sub == NULL || strcasecmp(type, "application") != 0 ||
+	    (strcasecmp(sub, "octet-stream") != 0 && strcasecmp(sub, "x-ics") != 0 &&
+	     strcasecmp(sub, "ical") != 0))
+		return 0;
+	return n > 4 && strcasecmp(fn + n - 4, ".ics") == 0;
 }

@@ -73,6 +73,9 @@ int cls_reason_is_hard(const char *reason, const char *status);
 int cls_ses(struct cls_msg *m, struct verdict *v);
 /* classify_imip.c: parses an iCalendar object; 1 when it had a METHOD. */
 int cls_imip(const char *ics, size_t len, struct verdict *v);
+/* 1 when part is an .ics file sent under a generic type
+ * (application/octet-stream; name="invite.ics"). */
+int cls_ics_attachment(GMimePart *part);
 /* classify_challenge.c: challenge/response notices */
 int cls_challenge(struct cls_msg *m, struct verdict *v);
 /* classify_arf.c */

@@ -230,7 +230,7 @@ struct inbound_action {
 	int64_t task_id;          /* COMPLETE_TASK */
 	char *reason;             /* unenroll / pause reason, suppression note */
 	char *detail;             /* the event's detail: what was seen */
-	char *company;            /* UNENROLL of a colleague: the org domain */
+	char *company;            /* UNENROLL of a colleague: the company */
 	char *label;              /* "ann@acme.test from Cold (enrollment 12)", for the summary */
 };
 
@@ -248,7 +248,8 @@ struct inbound_facts {
 	enum inbound_auth auth;
 	const char *auth_detail;
 	const char *sender;        /* lower-cased From, may be NULL */
-	const char *company;       /* org domain of the company match, may be NULL */
+	const char *company;       /* the company of a company-scope stop (its company
+				    * field or org domain), may be NULL */
 	int64_t alias_contact;     /* != 0: sender is a new address on that contact's thread */
 	int forged;
 	int unsub_addr;            /* sent to a valid unsubscribe+TOKEN address */

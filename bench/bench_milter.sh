@@ -23,6 +23,11 @@
 #   cad-inet-sign the same over inet
 #   dkim-unix     OpenDKIM (mode s, same key, relaxed/relaxed), unix socket
 #   dkim-inet     the same over inet
+#   old-*         with BENCH_OLD=/path/to/an/older/cadence-milter: the four
+#                 cad-* configurations again with that binary (before/after
+#                 side by side in one run, same Postfix, same store)
+#
+# BENCH_CONFIGS="cad-unix-not dkim-unix ..." measures only those (and none).
 #
 # Each round sends BENCH_MSGS messages (default 2000) of about BENCH_SIZE
 # bytes (4096) in BENCH_SESSIONS parallel sessions (10) to each
@@ -32,6 +37,12 @@
 # configuration. BENCH_ROUNDS rounds (default 3). Prints messages/s per
 # configuration and round, and the median over the rounds of each round's
 # ratio to no milter, and each milter process's CPU time per message.
+#
+# Then memory (BENCH_CONNS, default 100): for each milter, BENCH_CONNS
+# SMTP sessions at once, each holding its session (and so its milter
+# connection) open for a second after its message (smtp-source -w 1), its
+# resident memory (VmRSS), threads and descriptors sampled every 0.1 s:
+# idle, and the peak with BENCH_CONNS connections.
 #
 # Before the rounds, one message through each configuration is dumped by
 # the sink and checked: a DKIM-Signature in the signing configurations and
@@ -117,7 +128,12 @@ wait_sock() {
 	return 1
 }
 
-CONFIGS="none cad-unix-not cad-inet-not cad-unix-sign cad-inet-sign"
+CAD_CONFIGS="cad-unix-not cad-inet-not cad-unix-sign cad-inet-sign"
+if [ -n "${BENCH_OLD:-}" ]; then
+	[ -x "$BENCH_OLD" ] || die "BENCH_OLD=$BENCH_OLD is not an executable"
+	CAD_CONFIGS="$CAD_CONFIGS old-unix-not old-inet-not old-unix-sign old-inet-sign"
+fi
+CONFIGS="none $CAD_CONFIGS"
 [ -n "$OPENDKIM" ] && CONFIGS="$CONFIGS dkim-unix dkim-inet"
 if [ -n "${BENCH_CONFIGS:-}" ]; then
 	# a subset (none is always measured: the ratios are to it)
@@ -142,8 +158,14 @@ port() {
 P_SINK=$(port); USED="$USED $P_SINK"
 declare -A SMTPD
 for c in $CONFIGS; do SMTPD[$c]=$(port); USED="$USED ${SMTPD[$c]}"; done
-P_CAD_NOT=$(port); USED="$USED $P_CAD_NOT"
-P_CAD_SIGN=$(port); USED="$USED $P_CAD_SIGN"
+declare -A MSOCK MBIN
+for c in $CAD_CONFIGS; do
+	case $c in
+	*-inet-*) p=$(port); USED="$USED $p"; MSOCK[$c]="inet:127.0.0.1:$p" ;;
+	*) MSOCK[$c]="unix:$T/run/$c.sock" ;;
+	esac
+	case $c in old-*) MBIN[$c]=$BENCH_OLD ;; *) MBIN[$c]=$MILTER ;; esac
+done
 P_DKIM=$(port); USED="$USED $P_DKIM"
 
 mkdir -p "$T/state" "$T/run" "$T/keys" "$T/dump"
@@ -178,23 +200,30 @@ SubmitURL       smtp://127.0.0.1:${SMTPD[none]}
 PublicURL       https://cadence.our.test/
 EOF
 }
-cadconf cad-unix-not "local:$T/run/cad-not.sock" no
-cadconf cad-inet-not "inet:$P_CAD_NOT@127.0.0.1" no
-cadconf cad-unix-sign "local:$T/run/cad-sign.sock" yes
-cadconf cad-inet-sign "inet:$P_CAD_SIGN@127.0.0.1" yes
+for c in $CAD_CONFIGS; do
+	case $c in *-sign) all=yes ;; *) all=no ;; esac
+	case ${MSOCK[$c]} in
+	unix:*) cadconf "$c" "local:${MSOCK[$c]#unix:}" $all ;;
+	inet:*) cadconf "$c" "inet:${MSOCK[$c]##*:}@127.0.0.1" $all ;;
+	esac
+done
 {
 	"$CTL" -c "$T/cad-unix-not.conf" init &&
 	chown postfix:postfix "$T/state"/* &&
 	"$CTL" -c "$T/cad-unix-not.conf" user add ann@our.test --name "Ann Example" --tz UTC
 } >>"$T/setup.log" 2>&1 || die "cannot make the store"
 declare -A MPID
-for c in cad-unix-not cad-inet-not cad-unix-sign cad-inet-sign; do
-	"$MILTER" -f -c "$T/$c.conf" >>"$T/$c.log" 2>&1 &
+for c in $CAD_CONFIGS; do
+	"${MBIN[$c]}" -f -c "$T/$c.conf" >>"$T/$c.log" 2>&1 &
 	MPID[$c]=$!
 	PIDS="$PIDS $!"
 done
-wait_sock "$T/run/cad-not.sock" && wait_sock "$T/run/cad-sign.sock" &&
-	wait_port "$P_CAD_NOT" && wait_port "$P_CAD_SIGN" || die "cadence-milter did not start"
+for c in $CAD_CONFIGS; do
+	case ${MSOCK[$c]} in
+	unix:*) wait_sock "${MSOCK[$c]#unix:}" ;;
+	inet:*) wait_port "${MSOCK[$c]##*:}" ;;
+	esac || die "cadence-milter ($c) did not start"
+done
 
 # ---- OpenDKIM: two instances, same key ----
 dkimconf() { # NAME SOCKET
@@ -225,10 +254,8 @@ if [ -n "$OPENDKIM" ]; then
 	wait_sock "$T/run/dkim.sock" && wait_port "$P_DKIM" || die "opendkim did not start"
 fi
 
-declare -A MSOCK=(
-	[cad-unix-not]="unix:$T/run/cad-not.sock" [cad-inet-not]="inet:127.0.0.1:$P_CAD_NOT"
-	[cad-unix-sign]="unix:$T/run/cad-sign.sock" [cad-inet-sign]="inet:127.0.0.1:$P_CAD_SIGN"
-	[dkim-unix]="unix:$T/run/dkim.sock" [dkim-inet]="inet:127.0.0.1:$P_DKIM")
+MSOCK[dkim-unix]="unix:$T/run/dkim.sock"
+MSOCK[dkim-inet]="inet:127.0.0.1:$P_DKIM"
 
 # ---- the sink and Postfix ----
 start_sink() { # [-d DIR]
@@ -260,7 +287,7 @@ pf_set "$PF" \
 	"milter_command_timeout = 10s" \
 	"milter_content_timeout = 20s" \
 	"smtpd_client_restrictions = permit_mynetworks, reject" \
-	"default_process_limit = 50" >>"$T/setup.log" 2>&1 || die "postconf failed"
+	"default_process_limit = $((${BENCH_CONNS:-100} + 20))" >>"$T/setup.log" 2>&1 || die "postconf failed"
 for c in $CONFIGS; do
 	if [ "$c" = none ]; then
 		pf_listen "$PF" "${SMTPD[$c]}" "bench/$c"
@@ -355,3 +382,35 @@ END {
 		printf "%-14s %10.0f %14.2f %14s  %s\n", c, median(v, nr), median(q, nr), (c in cpu) ? cpu[c] : "-", list
 	}
 }' "$T/results"
+
+# ---- memory with BENCH_CONNS connections at once ----
+: "${BENCH_CONNS:=100}"
+sample() { # PID OUT: "VmRSS-kB threads descriptors" every 0.1 s until killed
+	while [ -r "/proc/$1/status" ]; do
+		echo "$(awk '/^VmRSS:/ { r = $2 } /^Threads:/ { t = $2 } END { print r, t }' "/proc/$1/status") $(ls "/proc/$1/fd" 2>/dev/null | wc -l)"
+		sleep 0.1
+	done >"$2"
+}
+echo
+say "memory: $BENCH_CONNS SMTP sessions at once, each kept open 1 s after each of its 3 messages"
+# libmilter (Debian's is built with its worker pool) holds a connection as a
+# descriptor, not always a thread: connections = peak descriptors - idle.
+printf '%-14s %9s %9s %8s %12s %14s\n' configuration "idle MiB" "peak MiB" threads "connections" "KiB/connection"
+for c in $CONFIGS; do
+	case $c in *-unix-not | *-unix-sign | dkim-unix) ;; *) continue ;; esac
+	pid=${MPID[$c]:-}
+	[ -n "$pid" ] && [ -r "/proc/$pid/status" ] || continue
+	read -r idle ithreads ifds <<<"$(awk '/^VmRSS:/ { r = $2 } /^Threads:/ { t = $2 } END { print r, t }' "/proc/$pid/status") $(ls "/proc/$pid/fd" | wc -l)"
+	sample "$pid" "$T/mem-$c" &
+	sp=$!
+	"$SOURCE" -s "$BENCH_CONNS" -d -w 1 -m $((BENCH_CONNS * 3)) -l "$BENCH_SIZE" -f ann@our.test \
+		-t contact@prospect.test -M client.our.test "127.0.0.1:${SMTPD[$c]}" 2>>"$T/source.log" ||
+		say "smtp-source to $c failed in the memory run"
+	kill "$sp" 2>/dev/null
+	wait "$sp" 2>/dev/null
+	pf_wait_queue "$PF" 120 || say "$c: the queue did not drain after the memory run"
+	awk -v c="$c" -v idle="$idle" -v it="$ithreads" -v ifd="$ifds" '
+		{ if ($1 > r) r = $1; if ($2 > t) t = $2; if ($3 > f) f = $3 }
+		END { printf "%-14s %9.1f %9.1f %8d %12d %14.0f\n", c, idle / 1024, r / 1024, t, f - ifd,
+			(f > ifd) ? (r - idle) / (f - ifd) : 0 }' "$T/mem-$c"
+done

@@ -99,6 +99,12 @@ const cells = (page, sel) => page.$$eval(sel, els => els.map(e => e.textContent.
   await page.goto(`${BASE}/ui/reps`, { waitUntil: 'load' });
   const reps = await cells(page, '#reps tbody th');
   check('reps: ann and bob', reps.length === 2 && reps[0].includes('ann@our.test'), reps.join('|'));
+  await Promise.all([page.waitForNavigation(), page.click('th a[href*="sort=enrolled"]')]);
+  const bySize = await cells(page, '#reps tbody th');
+  check('reps sorted by enrolled, largest first (ann 6, bob 4)', bySize[0].includes('ann@our.test'), bySize.join('|'));
+  await Promise.all([page.waitForNavigation(), page.click('th a[href*="sort=enrolled"]')]);
+  const bySize2 = await cells(page, '#reps tbody th');
+  check('reps sorted by enrolled, smallest first', bySize2[0].includes('bob@our.test'), bySize2.join('|'));
   await page.screenshot({ path: path.join(OUT, 'reps.png'), fullPage: true });
 
   // a phone's width

@@ -77,7 +77,7 @@ static const char style[] =
 	"table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}"
 	"th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;"
 	"vertical-align:top}"
-	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.n{white-space:nowrap}"
 	"th a{color:inherit}caption{text-align:left;color:var(--muted);padding:.25rem 0}"
 	".charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}"
 	".charts.wide{grid-template-columns:repeat(auto-fit,minmax(480px,1fr))}"

@@ -34,6 +34,10 @@ static_assert((int)LEDGER_ACCEPTED == (int)SUBMIT_ACCEPTED, "submit and ledger a
 static_assert((int)LEDGER_TEMPFAIL == (int)SUBMIT_TEMPFAIL, "submit and ledger agree");
 static_assert((int)LEDGER_PERMFAIL == (int)SUBMIT_PERMFAIL, "submit and ledger agree");
 
+/* RepCopy yes: the rep's own mailbox, by an address extension that a
+ * Sieve rule (contrib/sieve/cadence-sent.sieve) files into Sent. */
+#define PASS_REP_COPY_DEFAULT "%l+cadence-sent@%d"
+
 /* How long a step is retried on 4xx replies (Postfix's maximal_queue_lifetime). */
 #define SCHED_RETRY_LIFETIME (5 * 86400)
 
@@ -44,6 +48,8 @@ struct email_job {
 	char *subject;
 	struct sent_msg m;          /* the ledger row */
 	struct sent_msg parent;     /* the step it threads to, or empty */
+	char *refs[COMPOSE_REFS_MAX];   /* References, oldest first, the parent's last */
+	size_t nrefs;
 	enum ledger_state state;    /* the row as the table sees it */
 };
 
@@ -55,6 +61,50 @@ static void job_free(struct email_job *j)
 	free(j->subject);
 	sent_msg_free(&j->m);
 	sent_msg_free(&j->parent);
+	while (j->nrefs > 0)
+		free(j->refs[--j->nrefs]);
+}
+
+/* A message that reached (or may have reached) the contact: one a reply
+ * could name. */
+static int msg_went(const struct sent_msg *m)
+{
+	return m->message_id != NULL && m->state != MSG_FAILED && m->state != MSG_REJECTED;
+}
+
+/* References (RFC 5322 3.6.4): the parent's References and the parent's
+ * Message-ID, that is the chain of thread steps back from the parent
+ * (each step's thread_step is an earlier step, so the walk ends), oldest
+ * first; a step of the chain that sent nothing is left out. */
+static int thread_chain(struct email_job *j, struct cad_err *err)
+{
+	const struct pass_item *it = j->it;
+	const struct sequence *seq = &it->se->seq;
+	char *rev[COMPOSE_REFS_MAX];
+	size_t n = 0;
+	int ts = it->step->thread_step, rc;
+	struct sent_msg m;
+
+	while (ts > 0 && ts < it->v->e.step && (size_t)ts <= seq->nsteps &&
+	       n < COMPOSE_REFS_MAX) {
+		memset(&m, 0, sizeof(m));
+		rc = store_msg_for_step(it->s->store, it->v->e.id, ts, &m, err);
+		if (rc < 0) {
+			while (n > 0)
+				free(rev[--n]);
+			return PASS_STORE;
+		}
+		if (rc == 0 && msg_went(&m))
+			rev[n++] = xstrdup(m.message_id);
+		sent_msg_free(&m);
+		{
+			int up = seq->steps[ts - 1].thread_step;
+			ts = up > 0 && up < ts ? up : 0;
+		}
+	}
+	while (n > 0)
+		j->refs[j->nrefs++] = rev[--n];
+	return PASS_OK;
 }
 
 /* Backoff for a 4xx: grows with the age of the message, 1 min to 1 h. */
@@ -119,12 +169,13 @@ static int step_thread(struct email_job *j, struct cad_err *err)
 	rc = store_msg_for_step(it->s->store, it->v->e.id, ts, &j->parent, err);
 	if (rc < 0)
 		return PASS_STORE;
-	if (rc == STORE_NOTFOUND || j->parent.state == MSG_FAILED ||
-	    j->parent.state == MSG_REJECTED) {
+	if (rc == STORE_NOTFOUND || !msg_went(&j->parent)) {
 		sent_msg_free(&j->parent);
 		memset(&j->parent, 0, sizeof(j->parent));
 		return PASS_OK;
 	}
+	if (thread_chain(j, err) != PASS_OK)
+		return PASS_STORE;
 	if (j->parent.subject) {
 		free(j->subject);
 		j->subject = compose_reply_subject(j->parent.subject);
@@ -171,7 +222,6 @@ static int step_compose(struct email_job *j, struct cad_err *cerr)
 	const struct pass_item *it = j->it;
 	const struct cad_conf *conf = &it->s->conf;
 	struct compose_in in;
-	const char *refs[1];
 	char *to_name = NULL, *unsub_mailto, *unsub_url = NULL;
 	int rc;
 
@@ -204,9 +254,8 @@ static int step_compose(struct email_job *j, struct cad_err *cerr)
 	in.message_id = j->m.message_id;
 	if (j->parent.message_id) {
 		in.in_reply_to = j->parent.message_id;
-		refs[0] = j->parent.message_id;
-		in.references = refs;
-		in.nreferences = 1;
+		in.references = (const char *const *)j->refs;
+		in.nreferences = j->nrefs;
 	}
 	in.unsub_mailto = unsub_mailto;
 	in.unsub_url = unsub_url;
@@ -217,12 +266,41 @@ static int step_compose(struct email_job *j, struct cad_err *cerr)
 	return rc;
 }
 
-/* Hands the message to the MTA from the rep (or the VERP address). */
+char *pass_rep_copy(const char *pattern, const char *rep_email)
+{
+	const char *at, *p;
+	struct sbuf b;
+
+	if (pattern == NULL || cad_strcaseeq(pattern, "no") || rep_email == NULL ||
+	    (at = strrchr(rep_email, '@')) == NULL || at == rep_email || at[1] == '\0')
+		return NULL;
+	if (cad_strcaseeq(pattern, "yes"))
+		pattern = PASS_REP_COPY_DEFAULT;
+	sbuf_init(&b);
+	for (p = pattern; *p; p++) {
+		if (*p != '%' || p[1] == '\0') {
+			sbuf_addc(&b, *p);
+			continue;
+		}
+		switch (*++p) {
+		case 'l': sbuf_add(&b, rep_email, (size_t)(at - rep_email)); break;
+		case 'd': sbuf_adds(&b, at + 1); break;
+		case 'a': sbuf_adds(&b, rep_email); break;
+		default: sbuf_addc(&b, *p); break;
+		}
+	}
+	return sbuf_detach(&b);
+}
+
+/* Hands the message to the MTA from the rep (or the VERP address), with
+ * the rep's copy as a second envelope recipient (RepCopy): the same bytes,
+ * the same Message-ID, one transaction; the contact's RCPT decides. */
 static void step_submit(struct email_job *j, struct submit_result *res)
 {
 	const struct pass_item *it = j->it;
 	struct sched *s = it->s;
-	char *mail_from = NULL;
+	char *mail_from = NULL, *copy;
+	struct submit_opts opts;
 
 	if (s->conf.verp) {
 		char vtok[TOKEN_BUFSZ];
@@ -230,9 +308,18 @@ static void step_submit(struct email_job *j, struct submit_result *res)
 		if (token_convert(TOKEN_UNSUB, TOKEN_VERP, &s->secret, j->m.token, vtok) == 0)
 			mail_from = token_address(s->conf.bounce_prefix, vtok, s->conf.domain);
 	}
+	copy = pass_rep_copy(s->conf.rep_copy, it->rep->user.email);
+	memset(&opts, 0, sizeof(opts));
+	opts.copy_rcpt = copy;
 	(s->submit ? s->submit : submit_message)(s->conf.submit_url,
 						  mail_from ? mail_from : it->rep->user.email,
-						  it->ct->email, j->msg.s, j->msg.len, NULL, res);
+						  it->ct->email, j->msg.s, j->msg.len, &opts, res);
+	if (copy != NULL && res->status == SUBMIT_ACCEPTED && res->copy_code != 0 &&
+	    (res->copy_code < 200 || res->copy_code >= 300))
+		cad_log(CAD_LOG_WARN, "step %d of enrollment %lld: the rep's copy to %s was "
+			"refused (the contact's message went): %s", it->v->e.step,
+			(long long)it->v->e.id, copy, res->copy_reply ? res->copy_reply : "");
+	free(copy);
 	free(mail_from);
 }
 

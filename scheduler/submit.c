@@ -99,6 +99,10 @@ struct capture {
 	int cur_code;
 	struct sbuf last;              /* the last complete reply, printable */
 	int quit;                      /* QUIT sent: later replies do not matter */
+	int rcpt_idx;                  /* which RCPT the next reply answers (0: the contact) */
+	int nrcpt;                     /* RCPT commands sent */
+	int rcpt_code[2];              /* final replies: the contact's, the copy's */
+	char *rcpt_reply[2];
 };
 
 static void capture_command(struct capture *c, const char *s, size_t n)
@@ -119,6 +123,8 @@ static void capture_command(struct capture *c, const char *s, size_t n)
 		vl = strlen(verbs[i].verb);
 		if (n >= vl && strncasecmp(s, verbs[i].verb, vl) == 0) {
 			c->stage = verbs[i].stage;
+			if (c->stage == SUBMIT_STAGE_RCPT)
+				c->rcpt_idx = c->nrcpt++;
 			return;
 		}
 	}
@@ -152,6 +158,11 @@ static void capture_reply_line(struct capture *c, const char *s, size_t n)
 	sbuf_reset(&c->cur);
 	c->last_code = c->cur_code;
 	c->last_stage = c->stage;
+	if (c->stage == SUBMIT_STAGE_RCPT && c->rcpt_idx >= 0 && c->rcpt_idx < 2 &&
+	    c->rcpt_code[c->rcpt_idx] == 0) {
+		c->rcpt_code[c->rcpt_idx] = c->cur_code;
+		c->rcpt_reply[c->rcpt_idx] = xstrdup(c->last.s);
+	}
 	/* After 354 the data goes out; the next reply answers its end. */
 	if (c->cur_code == 354 && c->stage == SUBMIT_STAGE_DATA)
 		c->stage = SUBMIT_STAGE_END_OF_DATA;
@@ -229,6 +240,7 @@ static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 struct reader {
 	const char *p;
 	size_t left;
+	const struct capture *cap;
 };
 
 static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg)
@@ -236,6 +248,12 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg)
 	struct reader *r = arg;
 	size_t n = size * nitems;
 
+	/* The contact's RCPT refused while the copy's was taken: libcurl
+	 * (ALLOWFAILS) goes on to DATA; no byte goes out, the server drops
+	 * the transaction, the contact's reply decides. */
+	if (r->cap != NULL && r->cap->rcpt_code[0] != 0 &&
+	    (r->cap->rcpt_code[0] < 200 || r->cap->rcpt_code[0] >= 300))
+		return CURL_READFUNC_ABORT;
 	if (n > r->left)
 		n = r->left;
 	memcpy(buf, r->p, n);
@@ -280,7 +298,8 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 	struct deadline dl;
 	struct reader rd;
 	struct curl_slist *rcpts = NULL;
-	char *from_arg, *rcpt_arg;
+	char *from_arg, *rcpt_arg, *copy_arg = NULL;
+	const char *copy = opts != NULL ? opts->copy_rcpt : NULL;
 	long code = 0, total_ms, connect_ms;
 	CURLcode rc;
 	CURL *h;
@@ -301,6 +320,9 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 		local_failure(res, SUBMIT_PERMFAIL, "bad recipient:", rcpt);
 		return;
 	}
+	/* A copy address that cannot be used is dropped, never the message. */
+	if (copy != NULL && (!envelope_ok(copy) || strcasecmp(copy, rcpt) == 0))
+		copy = NULL;
 	h = curl_easy_init();
 	if (h == NULL) {
 		local_failure(res, SUBMIT_TEMPFAIL, "curl_easy_init failed", "");
@@ -312,10 +334,18 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 	sbuf_init(&cap.last);
 	rd.p = msg;
 	rd.left = len;
+	rd.cap = copy != NULL ? &cap : NULL;
 	errbuf[0] = '\0';
 	from_arg = xasprintf("<%s>", mail_from);
 	rcpt_arg = xasprintf("<%s>", rcpt);
 	rcpts = curl_slist_append(NULL, rcpt_arg);
+	if (copy != NULL) {
+		copy_arg = xasprintf("<%s>", copy);
+		rcpts = curl_slist_append(rcpts, copy_arg);
+		/* One refused RCPT does not end the transaction (the contact's
+		 * refusal is caught in read_cb). */
+		curl_easy_setopt(h, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+	}
 
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -358,6 +388,19 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 	 * connection dropped after the final dot" from "4xx to the dot" by it). */
 	if (rc != CURLE_OK && cap.stage != cap.last_stage)
 		code = 0;
+	if (copy != NULL && cap.rcpt_code[0] != 0 &&
+	    (cap.rcpt_code[0] < 200 || cap.rcpt_code[0] >= 300)) {
+		/* The contact's RCPT refused: that reply decides, whatever
+		 * came after it for the copy (354 to DATA, an abort). */
+		if (rc == CURLE_OK)
+			rc = CURLE_SEND_ERROR;     /* cannot happen: read_cb aborted */
+		code = cap.rcpt_code[0];
+		cap.last_code = code;
+		cap.last_stage = SUBMIT_STAGE_RCPT;
+		cap.stage = SUBMIT_STAGE_RCPT;
+		sbuf_reset(&cap.last);
+		sbuf_adds(&cap.last, cap.rcpt_reply[0]);
+	}
 	res->code = (int)code;
 	/* The stage that decided: the one a failing reply answered, or, when
 	 * no reply came (timeout, lost connection), the one still waiting. */
@@ -404,8 +447,16 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(rcpts);
+	if (copy != NULL) {
+		res->copy_code = cap.rcpt_code[1];
+		res->copy_reply = cap.rcpt_reply[1];
+		cap.rcpt_reply[1] = NULL;
+	}
+	free(cap.rcpt_reply[0]);
+	free(cap.rcpt_reply[1]);
 	free(from_arg);
 	free(rcpt_arg);
+	free(copy_arg);
 	sbuf_free(&cap.cur);
 	sbuf_free(&cap.last);
 }
@@ -414,6 +465,8 @@ void submit_result_free(struct submit_result *res)
 {
 	free(res->reply);
 	free(res->queue_id);
+	free(res->copy_reply);
 	res->reply = NULL;
 	res->queue_id = NULL;
+	res->copy_reply = NULL;
 }

@@ -1,8 +1,10 @@
 /*
  * submit.h - handing one composed message to the MTA over SMTP (libcurl).
  *
- * One message, one envelope sender, one recipient, one SMTP transaction on
- * its own connection. The outcome is classified for the scheduler:
+ * One message, one envelope sender, one recipient (and, optionally, the
+ * rep's copy as a second envelope recipient: opts->copy_rcpt), one SMTP
+ * transaction on its own connection. The outcome is the contact's, and is
+ * classified for the scheduler:
  *
  *   SUBMIT_ACCEPTED  the server answered 2xx to the end of data; the reply
  *                    text (and Postfix's queue id in it) is kept.
@@ -56,6 +58,7 @@ const char *submit_stage_name(enum submit_stage s);   /* "RCPT", "end of data" *
 struct submit_opts {
 	long connect_timeout_ms;  /* 0: SUBMIT_CONNECT_TIMEOUT_MS */
 	long timeout_ms;          /* whole transaction; 0: SUBMIT_TIMEOUT_MS */
+	const char *copy_rcpt;    /* a second envelope recipient (the rep's copy), or NULL */
 };
 
 struct submit_result {
@@ -64,6 +67,8 @@ struct submit_result {
 	int code;                 /* SMTP reply code; 0 when there was none */
 	char *reply;              /* "RCPT: 450 4.3.0 Error: ..." or the local error */
 	char *queue_id;           /* from "queued as ID" (Postfix) or "id=ID"; or NULL */
+	int copy_code;            /* the reply to the copy's RCPT; 0 when none came */
+	char *copy_reply;         /* its text ("RCPT: 550 ..."), or NULL */
 };
 
 /* Once per process, before threads: curl_global_init(). 0 or -1 + err. */

@@ -57,6 +57,7 @@ struct cad_conf {
 	int spacing_jitter;        /* SendJitter: extra random seconds, 0..N */
 	int domain_daily_cap;      /* DomainDailyCap: sends per recipient domain per 24 h (0 = none) */
 	int verp;                  /* VERP: yes/no */
+	char *rep_copy;            /* RepCopy: yes, no or an address pattern (%l %d %a %%) */
 };
 
 /* The table of known keys (conf_keys.c): one row per key drives parsing,

@@ -87,6 +87,36 @@ static int check_prefix(const char *v, struct cad_err *err)
 	return 0;
 }
 
+/* RepCopy: yes, no, or an address pattern with %l (the rep's local part),
+ * %d (the rep's domain), %a (the rep's address) and %%. */
+static int check_rep_copy(const char *v, struct cad_err *err)
+{
+	const char *p;
+	int at = 0;
+	if (cad_strcaseeq(v, "yes") || cad_strcaseeq(v, "no"))
+		return 0;
+	if (*v == '\0' || strlen(v) > 200)
+		return cad_err_set(err, "\"%s\" is not yes, no or an address pattern", v);
+	for (p = v; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '<' ||
+		    *p == '>' || *p == ',' || *p == '"')
+			return cad_err_set(err, "\"%s\": not an address pattern", v);
+		if (*p == '@')
+			at++;
+		if (*p == '%') {
+			p++;
+			if (*p != 'l' && *p != 'd' && *p != 'a' && *p != '%')
+				return cad_err_set(err, "\"%s\": only %%l, %%d, %%a and %%%% are known",
+						   v);
+			if (*p == 'a')
+				at++;
+		}
+	}
+	if (at != 1)
+		return cad_err_set(err, "\"%s\": an address pattern has one @ (or %%a)", v);
+	return 0;
+}
+
 /* libmilter's socket syntax: local:/path, unix:/path, /path,
  * inet:port[@host], inet6:port[@host]. */
 static int check_socket(const char *v, struct cad_err *err)
@@ -283,6 +313,7 @@ const struct conf_key conf_keys[] = {
 	{ "SendJitter", CONF_INT, OFF(spacing_jitter), 0, "30", 0, 86400, NULL },
 	{ "DomainDailyCap", CONF_INT, OFF(domain_daily_cap), 0, "0", 0, 1000000, NULL },
 	{ "VERP", CONF_BOOL, OFF(verp), 0, "yes", NOLIM, NULL },
+	{ "RepCopy", CONF_STRING, OFF(rep_copy), 0, "yes", NOLIM, check_rep_copy },
 };
 const size_t conf_nkeys = CAD_ARRAY_LEN(conf_keys);
 

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "cadenced.h"
+#include "pass_int.h"
 #include "store_fixture.h"
 #include "store_ledger.h"
 
@@ -52,8 +53,33 @@ struct mta {
 	int notices;         /* mail to reps (not sequence mail) */
 	int fail_notices;    /* answer 4xx to mail to reps */
 	char last_msgid[256];
+	char last_copy[256];  /* the copy recipient of the last sequence mail, or "" */
+	char last_refs[2048]; /* its References field, unfolded, or "" */
+	char last_irt[256];   /* its In-Reply-To field, or "" */
 };
 static struct mta mta;
+
+/* The value of header `name` ("\r\nReferences: "), unfolded, or "". */
+static void field_of(const char *msg, const char *name, char *out, size_t n)
+{
+	const char *p = strcasestr(msg, name), *end = strstr(msg, "\r\n\r\n");
+	size_t o = 0;
+	out[0] = '\0';
+	if (p == NULL || (end != NULL && p > end))
+		return;
+	for (p += strlen(name); *p != '\0' && o + 1 < n; p++) {
+		if (p[0] == '\r' && p[1] == '\n') {
+			if (p[2] != ' ' && p[2] != '\t')
+				break;
+			p++;
+			continue;
+		}
+		if ((*p == ' ' || *p == '\t') && o > 0 && out[o - 1] == ' ')
+			continue;
+		out[o++] = *p == '\t' ? ' ' : *p;
+	}
+	out[o] = '\0';
+}
 
 static void msgid_of(const char *msg, char *out, size_t n)
 {
@@ -110,6 +136,10 @@ static void fake_submit(const char *url, const char *mail_from, const char *rcpt
 		return;
 	}
 	snprintf(mta.last_msgid, sizeof(mta.last_msgid), "%s", id);
+	snprintf(mta.last_copy, sizeof(mta.last_copy), "%s",
+		 opts && opts->copy_rcpt ? opts->copy_rcpt : "");
+	field_of(msg, "\r\nReferences: ", mta.last_refs, sizeof(mta.last_refs));
+	field_of(msg, "\r\nIn-Reply-To: ", mta.last_irt, sizeof(mta.last_irt));
 	what = mta.script && mta.script[mta.next] ? mta.script[mta.next++] : 'a';
 	mta.attempts++;
 	if (what == 'd') {
@@ -405,6 +435,98 @@ static void test_tempfail_before_dot(void **state)
 	assert_int_equal(mta.delivered, 1);
 }
 
+/* Issue #12: the rep's copy is a second RCPT of the same submission,
+ * RepCopy's pattern filled in with the rep's address; "no" sends none. */
+static void test_rep_copy(void **state)
+{
+	struct fx *f = *state;
+	char *a;
+	(void)f;
+	a = pass_rep_copy("yes", "rep@our.test");
+	assert_string_equal(a, "rep+cadence-sent@our.test");
+	free(a);
+	a = pass_rep_copy("YES", "Zoe.Ada@Sales.Example");
+	assert_string_equal(a, "Zoe.Ada+cadence-sent@Sales.Example");
+	free(a);
+	a = pass_rep_copy("sent-%l@copies.%d", "ada@sales.example");
+	assert_string_equal(a, "sent-ada@copies.sales.example");
+	free(a);
+	a = pass_rep_copy("archive+%a%%x@arch.example", "ada@sales.example");
+	assert_string_equal(a, "archive+ada@sales.example%x@arch.example");
+	free(a);
+	assert_null(pass_rep_copy("no", "rep@our.test"));
+	assert_null(pass_rep_copy(NULL, "rep@our.test"));
+	assert_null(pass_rep_copy("yes", "no-at-sign"));
+	assert_null(pass_rep_copy("yes", "@our.test"));
+}
+
+static void test_rep_copy_in_pass(void **state)
+{
+	struct fx *f = *state;
+	struct sched_stats st;
+	enroll(f, "ann@prospect.test", f->seq, T0);
+	st = pass(f, T0);
+	assert_int_equal(st.sent, 1);
+	assert_string_equal(mta.last_copy, "rep+cadence-sent@our.test");
+	/* Control: RepCopy no: no second recipient. */
+	free(f->s.conf.rep_copy);
+	f->s.conf.rep_copy = xstrdup("no");
+	enroll(f, "bob@prospect.test", f->seq, T0);
+	st = pass(f, T0 + 60);
+	assert_int_equal(st.sent, 1);
+	assert_string_equal(mta.last_copy, "");
+}
+
+/* Issue #12 (7): References is the whole chain of the thread, oldest
+ * first (RFC 5322 3.6.4), not only the parent's id. Steps: 1 new thread,
+ * 2 replies to 1, 3 replies to 2, 4 new thread, 5 replies to 3. */
+static void test_references_chain(void **state)
+{
+	struct fx *f = *state;
+	struct step steps[5];
+	struct sent_msg m1, m2, m3;
+	char want[1024];
+	int64_t seq, a;
+	int i;
+
+	memset(steps, 0, sizeof(steps));
+	for (i = 0; i < 5; i++) {
+		steps[i].kind = STEP_EMAIL;
+		steps[i].subject = (char *)"Hello";
+		steps[i].body = (char *)"Hi";
+		steps[i].delay_days = i == 0 ? 0 : 1;
+	}
+	steps[1].thread_step = 1;
+	steps[2].thread_step = 2;
+	steps[4].thread_step = 3;
+	seq = sfx_sequence(&f->x, "Threads", SEQ_DAYS_EVERY, 0, 24 * 60, steps, 5);
+	a = enroll(f, "ann@prospect.test", seq, T0);
+	pass(f, T0);
+	assert_string_equal(mta.last_refs, "");
+	pass(f, T0 + 86400);
+	m1 = msg_of(f, a, 1);
+	snprintf(want, sizeof(want), "<%s>", m1.message_id);
+	assert_string_equal(mta.last_refs, want);
+	assert_string_equal(mta.last_irt, want);
+	pass(f, T0 + 2 * 86400);
+	m2 = msg_of(f, a, 2);
+	snprintf(want, sizeof(want), "<%s> <%s>", m1.message_id, m2.message_id);
+	assert_string_equal(mta.last_refs, want);       /* control: not only <m2> */
+	snprintf(want, sizeof(want), "<%s>", m2.message_id);
+	assert_string_equal(mta.last_irt, want);
+	pass(f, T0 + 3 * 86400);
+	assert_string_equal(mta.last_refs, "");         /* step 4: a new thread */
+	pass(f, T0 + 4 * 86400);
+	m3 = msg_of(f, a, 3);
+	snprintf(want, sizeof(want), "<%s> <%s> <%s>", m1.message_id, m2.message_id,
+		 m3.message_id);
+	assert_string_equal(mta.last_refs, want);
+	sent_msg_free(&m1);
+	sent_msg_free(&m2);
+	sent_msg_free(&m3);
+
+}
+
 /* Finding 9: the oldest due enrollment cannot go on (its next due time
  * cannot be computed); it is paused with the reason and its rep gets a
  * notice, and the pass goes on to the others. */
@@ -457,6 +579,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_control_without_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tempfail_before_dot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_item_failure_is_the_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rep_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rep_copy_in_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_references_chain, setup, teardown),
 	};
 	cad_log_open("test_pass", 0, 0);
 	return cmocka_run_group_tests_name("pass", tests, NULL, NULL);

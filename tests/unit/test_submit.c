@@ -399,7 +399,7 @@ static void test_greeting_5xx_is_temporary(void **state)
 
 static void test_end_of_data_timeout(void **state)
 {
-	struct submit_opts opts = { 2000, 1000 };
+	struct submit_opts opts = { 2000, 1000, NULL };
 	struct submit_result r;
 	(void)state;
 	/* The sink holds its answer to "." for 5 s; we give up after 1 s:
@@ -474,6 +474,176 @@ static int setup_fake_drop(void **state)
 	}
 	sink_stop(NULL);
 	return -1;
+}
+
+/*
+ * A fake server in python3 for the rep's copy (a second RCPT): it refuses
+ * (550) any recipient with "refuse" in it, and appends to DIR/log one line
+ * per transaction: "EOD <rcpt> <rcpt>" when a whole message (up to the
+ * final ".") came in, "DROPPED" when the connection closed inside DATA.
+ */
+static const char copy_py[] =
+	"import socket,sys\n"
+	"s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+	"s.bind(('127.0.0.1',int(sys.argv[1]))); s.listen(1)\n"
+	"def log(t):\n"
+	"    open(sys.argv[2]+'/log','a').write(t+'\\n')\n"
+	"def serve(c):\n"
+	"    f=c.makefile('rb'); rc=[]\n"
+	"    say=lambda t: c.sendall(t.encode()+b'\\r\\n')\n"
+	"    say('220 fake ESMTP')\n"
+	"    while True:\n"
+	"        l=f.readline()\n"
+	"        if not l: return\n"
+	"        v=l[:4].upper()\n"
+	"        if v in (b'EHLO',b'HELO'): say('250 fake')\n"
+	"        elif v==b'RCPT':\n"
+	"            a=l.decode().strip()[8:]\n"
+	"            if 'refuse' in a: say('550 5.1.1 '+a+': Recipient address rejected')\n"
+	"            else: rc.append(a); say('250 2.1.5 Ok')\n"
+	"        elif v==b'DATA':\n"
+	"            say('354 go ahead')\n"
+	"            while True:\n"
+	"                d=f.readline()\n"
+	"                if d==b'': log('DROPPED'); return\n"
+	"                if d==b'.\\r\\n': break\n"
+	"            log('EOD '+' '.join(rc)); say('250 2.0.0 Ok: queued as QCOPY1')\n"
+	"        elif v==b'QUIT': say('221 bye'); return\n"
+	"        else: say('250 2.0.0 Ok')\n"
+	"while True:\n"
+	"    c,_=s.accept()\n"
+	"    try: serve(c)\n"
+	"    except OSError: pass\n"
+	"    c.close()\n";
+
+static int setup_fake_copy(void **state)
+{
+	char port[16];
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int i;
+	(void)state;
+	snprintf(sink.dir, sizeof(sink.dir), "/tmp/cadence-test-submit-XXXXXX");
+	if (mkdtemp(sink.dir) == NULL)
+		return -1;
+	sink.port = free_port();
+	snprintf(port, sizeof(port), "%d", sink.port);
+	snprintf(sink.url, sizeof(sink.url), "smtp://127.0.0.1:%d", sink.port);
+	sink.pid = fork();
+	if (sink.pid < 0)
+		return -1;
+	if (sink.pid == 0) {
+#ifdef __linux__
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+		execlp("timeout", "timeout", "30", "python3", "-c", copy_py, port, sink.dir,
+		    (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 250; i++) {
+		if (can_connect(sink.port))
+			return 0;
+		if (waitpid(sink.pid, NULL, WNOHANG) == sink.pid) {
+			sink.pid = 0;
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	sink_stop(NULL);
+	return -1;
+}
+
+/* The fake server's log so far ("" when none). */
+static char *copy_log(void)
+{
+	char *path = xasprintf("%s/log", sink.dir), buf[1024];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	free(path);
+	nanosleep(&ts, NULL);   /* the server logs a drop after we close */
+	if (f == NULL)
+		return xstrdup("");
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+static void submit_copy(const char *rcpt, const char *copy, struct submit_result *r)
+{
+	struct submit_opts opts;
+	struct sbuf m;
+	char verp[128];
+	memset(&opts, 0, sizeof(opts));
+	opts.copy_rcpt = copy;
+	make_message(&m, verp, "Hello");
+	submit_message(sink.url, verp, rcpt, m.s, m.len, &opts, r);
+	sbuf_free(&m);
+}
+
+/* Both RCPTs taken: one transaction, one message to both, the contact first. */
+static void test_copy_accepted(void **state)
+{
+	struct submit_result r;
+	char *log;
+	(void)state;
+	submit_copy("john@acme.test", "ada+cadence-sent@sales.example", &r);
+	assert_int_equal(r.status, SUBMIT_ACCEPTED);
+	assert_int_equal(r.stage, SUBMIT_STAGE_END_OF_DATA);
+	assert_string_equal(r.queue_id, "QCOPY1");
+	assert_int_equal(r.copy_code, 250);
+	submit_result_free(&r);
+	log = copy_log();
+	assert_string_equal(log, "EOD <john@acme.test> <ada+cadence-sent@sales.example>\n");
+	free(log);
+}
+
+/* The copy refused: the contact's message still goes and counts as sent. */
+static void test_copy_refused(void **state)
+{
+	struct submit_result r;
+	char *log;
+	(void)state;
+	submit_copy("john@acme.test", "refuse+cadence-sent@sales.example", &r);
+	assert_int_equal(r.status, SUBMIT_ACCEPTED);
+	assert_int_equal(r.code, 250);
+	assert_int_equal(r.stage, SUBMIT_STAGE_END_OF_DATA);
+	assert_int_equal(r.copy_code, 550);
+	assert_non_null(r.copy_reply);
+	assert_non_null(strstr(r.copy_reply, "RCPT: 550 5.1.1"));
+	submit_result_free(&r);
+	log = copy_log();
+	assert_string_equal(log, "EOD <john@acme.test>\n");
+	free(log);
+}
+
+/* The contact refused, the copy taken: nothing is delivered (not even to
+ * the rep), and the contact's RCPT reply decides, as without a copy. The
+ * control is test_copy_accepted: the same server logs a delivery as EOD. */
+static void test_copy_contact_refused(void **state)
+{
+	struct submit_result r;
+	char *log;
+	(void)state;
+	submit_copy("refuse@acme.test", "ada+cadence-sent@sales.example", &r);
+	assert_int_equal(r.status, SUBMIT_PERMFAIL);
+	assert_int_equal(r.stage, SUBMIT_STAGE_RCPT);
+	assert_int_equal(r.code, 550);
+	assert_non_null(strstr(r.reply, "RCPT: 550 5.1.1 <refuse@acme.test>"));
+	assert_null(r.queue_id);
+	submit_result_free(&r);
+	log = copy_log();
+	assert_null(strstr(log, "EOD"));
+	free(log);
+	/* Both refused: the same. */
+	submit_copy("refuse@acme.test", "refuse2@sales.example", &r);
+	assert_int_equal(r.status, SUBMIT_PERMFAIL);
+	assert_int_equal(r.code, 550);
+	assert_non_null(strstr(r.reply, "<refuse@acme.test>"));
+	submit_result_free(&r);
+	log = copy_log();
+	assert_null(strstr(log, "EOD"));
+	free(log);
 }
 
 static void test_end_of_data_dropped(void **state)
@@ -588,6 +758,10 @@ int main(void)
 		    sink_stop),
 		cmocka_unit_test_setup_teardown(test_end_of_data_timeout, setup_eod_stall, sink_stop),
 		cmocka_unit_test_setup_teardown(test_end_of_data_dropped, setup_fake_drop, sink_stop),
+		cmocka_unit_test_setup_teardown(test_copy_accepted, setup_fake_copy, sink_stop),
+		cmocka_unit_test_setup_teardown(test_copy_refused, setup_fake_copy, sink_stop),
+		cmocka_unit_test_setup_teardown(test_copy_contact_refused, setup_fake_copy,
+		    sink_stop),
 	};
 	struct cad_err err;
 

@@ -7,8 +7,8 @@
  * An existing secret is never replaced: every Message-ID and unsubscribe
  * link already sent was made with it.
  *
- * Run as root, init gives what it creates to the service user (UserID,
- * else the user "cadence" when it exists): the secret (mode 0600, the
+ * Run as root with UserID set, init gives what it creates to that user
+ * (the service user): the secret (mode 0600, the
  * daemons refuse one that group or others can read) and the store file,
  * so that daemons running as that user can read the one and write the
  * other. It says so, and says when there is no such user.
@@ -30,12 +30,11 @@
 #define USAGE_INIT "init"
 #define USAGE_CHECK "config check"
 
-/* Root only: the user the daemons run as (UserID's user and group, else
- * "cadence" when it exists). 0 and *pw set, or -1 (no such user). */
+/* Root only: the user the daemons run as (UserID's user and group).
+ * 0 and *uid, *gid, *name set, or -1 (no such user or group). */
 static int service_user(const struct ctl *c, uid_t *uid, gid_t *gid, char **name)
 {
-	const char *spec = c->conf.user_id;
-	char *user = xstrdup(spec != NULL && *spec ? spec : "cadence");
+	char *user = xstrdup(c->conf.user_id);
 	char *group = strchr(user, ':');
 	struct passwd *pw;
 	if (group != NULL)
@@ -65,12 +64,12 @@ static void give_to_service(const struct ctl *c, const char *path)
 	uid_t uid;
 	gid_t gid;
 	char *name = NULL;
-	if (path == NULL || *path == '\0' || geteuid() != 0 || access(path, F_OK) != 0)
+	if (path == NULL || *path == '\0' || geteuid() != 0 || access(path, F_OK) != 0 ||
+	    c->conf.user_id == NULL || *c->conf.user_id == '\0')
 		return;
 	if (service_user(c, &uid, &gid, &name) != 0) {
-		if (c->conf.user_id != NULL && *c->conf.user_id)
-			fprintf(stderr, "cadencectl: init: warning: UserID %s: no such user or "
-				"group; %s stays root's\n", c->conf.user_id, path);
+		fprintf(stderr, "cadencectl: init: warning: UserID %s: no such user or group; "
+			"%s stays root's\n", c->conf.user_id, path);
 		return;
 	}
 	if (chown(path, uid, gid) != 0)

@@ -28,6 +28,7 @@
 #include "cal.h"
 #include "ratelimit.h"
 #include "rules.h"
+#include "why.h"
 #include "pass_int.h"
 
 /* How far ahead a pass looks for the next wake-up. */
@@ -197,6 +198,77 @@ static int item_failed(struct sched *s, const struct enrollment_view *v, const c
 	return rc;
 }
 
+/*
+ * A deferral's event (issue #12, 5): "step_deferred" with the detail
+ * "step N KEY: text", KEY why_reason_key() of why_decide() over the facts
+ * this pass holds (fallback: the hold's own kind when the decision reads
+ * them otherwise). Rate-limited: recorded only when the enrollment's
+ * latest step_deferred event is not for the same step and reason, so a
+ * step waiting for its window across twenty passes has one event, and
+ * one more each time the reason changes.
+ */
+static int defer_event(const struct pass_item *it, enum why_kind fallback,
+		       const struct limits_mailbox *mb, int domain_sent, cad_time_t until,
+		       struct cad_err *err)
+{
+	const struct enrollment_view *v = it->v;
+	struct why_facts f;
+	struct why w;
+	struct event_filter q;
+	struct event *evs = NULL, ev;
+	size_t n = 0;
+	char *prefix, *detail;
+	const char *key;
+	int same, rc = PASS_OK;
+
+	memset(&f, 0, sizeof(f));
+	f.e = &v->e;
+	f.seq = &it->se->seq;
+	f.contact_email = it->ct->email;
+	f.rules = it->r;
+	f.rep_zone = it->rep->zone;
+	if (mb != NULL)
+		f.mb = *mb;
+	f.domain_cap = it->s->conf.domain_daily_cap;
+	f.domain_sent = domain_sent;
+	f.now = it->now;
+	why_decide(&f, &w);
+	if (w.kind == WHY_DUE_NOW || w.kind == WHY_NOT_DUE || w.kind == WHY_PAUSED ||
+	    w.kind == WHY_FINISHED || w.kind == WHY_UNENROLLED || w.kind == WHY_TASK) {
+		w.kind = fallback;
+		snprintf(w.text, sizeof(w.text), "deferred until %lld", (long long)until);
+	}
+	key = why_reason_key(w.kind);
+	prefix = xasprintf("step %d %s:", v->e.step, key);
+	memset(&q, 0, sizeof(q));
+	q.enrollment_id = v->e.id;
+	q.type = PASS_EV_DEFERRED;
+	q.limit = 1;
+	if (store_events(it->s->store, &q, &evs, &n, err) < 0) {
+		free(prefix);
+		return PASS_STORE;
+	}
+	same = n == 1 && evs[0].detail != NULL && strncmp(evs[0].detail, prefix, strlen(prefix)) == 0;
+	store_events_free(evs, n);
+	if (!same) {
+		detail = xasprintf("%s %s", prefix, w.text);
+		memset(&ev, 0, sizeof(ev));
+		ev.at = it->now;
+		ev.type = (char *)PASS_EV_DEFERRED;
+		ev.enrollment_id = v->e.id;
+		ev.contact_id = v->e.contact_id;
+		ev.sequence_id = v->e.sequence_id;
+		ev.user_id = v->e.user_id;
+		ev.actor = (char *)it->s->actor;
+		ev.detail = detail;
+		if (store_event_add(it->s->store, &ev, err) < 0)
+			rc = PASS_STORE;
+		free(detail);
+	}
+	free(prefix);
+	return rc;
+}
+
 /* The recipient's window: PASS_OK with *held = 1 when the step waits. */
 static int hold_window(const struct pass_item *it, int *held, struct cad_err *err)
 {
@@ -212,6 +284,8 @@ static int hold_window(const struct pass_item *it, int *held, struct cad_err *er
 		return PASS_ITEM;
 	}
 	it->stats->deferred++;
+	if (defer_event(it, WHY_WINDOW, NULL, 0, open, err) != PASS_OK)
+		return PASS_STORE;
 	return store_enrollment_defer(it->s->store, it->v->e.id, open, err) < 0 ? PASS_STORE
 										 : PASS_OK;
 }
@@ -251,6 +325,8 @@ static int hold_limits(const struct pass_item *it, int *held, struct cad_err *er
 	struct limits_decision d;
 	uint32_t rnd = 0;
 	cad_time_t retry = 0;
+	enum why_kind kind = WHY_REP_CAP;
+	int sent_to_domain = 0;
 
 	*held = 0;
 	memset(&mb, 0, sizeof(mb));
@@ -269,21 +345,28 @@ static int hold_limits(const struct pass_item *it, int *held, struct cad_err *er
 	li.domain = domain;
 	li.bulk_first = it->v->e.bulk && it->v->e.step == 1;
 	limits_plan(&mb, &li, 1, it->now, &d);
-	if (!d.go)
+	if (!d.go) {
 		retry = d.retry_at;
+		kind = d.why && strcmp(d.why, "spacing") == 0 ? WHY_SPACING
+		       : d.why && strcmp(d.why, "throttle") == 0 ? WHY_THROTTLE
+		       : d.why && strcmp(d.why, "domain") == 0 ? WHY_DOMAIN_CAP : WHY_REP_CAP;
+	}
 	if (retry == 0 && it->s->conf.domain_daily_cap > 0 && domain != NULL) {
-		int sent_to_domain = 0;
 		/* As in ratelimit.c, a send exactly 24 h old no longer counts. */
 		if (store_domain_sends_since(it->s->store, domain, it->now - LIMITS_DAY + 1,
 					     &sent_to_domain, err) < 0)
 			return PASS_STORE;
-		if (sent_to_domain >= it->s->conf.domain_daily_cap)
+		if (sent_to_domain >= it->s->conf.domain_daily_cap) {
 			retry = it->now + 3600;
+			kind = WHY_DOMAIN_CAP;
+		}
 	}
 	if (retry == 0)
 		return PASS_OK;
 	*held = 1;
 	it->stats->deferred++;
+	if (defer_event(it, kind, &mb, sent_to_domain, retry, err) != PASS_OK)
+		return PASS_STORE;
 	return store_enrollment_defer(it->s->store, it->v->e.id, retry, err) < 0 ? PASS_STORE
 										  : PASS_OK;
 }

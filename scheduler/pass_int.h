@@ -69,6 +69,10 @@ char *pass_contact_display(const struct contact *c);
 void pass_times_add(cad_time_t **v, size_t *n, cad_time_t t);
 
 /* The steps (each PASS_OK, PASS_STORE or PASS_ITEM). */
+/* The event of a deferral (window, limits), one per enrollment, step and
+ * reason; its detail is "step N KEY: text" (KEY: why_reason_key()). */
+#define PASS_EV_DEFERRED "step_deferred"
+
 int pass_email_step(const struct pass_item *it, struct cad_err *err);
 /* The rep's copy recipient for RepCopy `pattern` ("yes": %l+cadence-sent@%d;
  * "no" or NULL: none) and the rep's address; NULL when there is none or

@@ -527,6 +527,61 @@ static void test_references_chain(void **state)
 
 }
 
+/* The step_deferred events of enrollment id, their details joined by "|". */
+static int deferred_events(struct fx *f, int64_t id, char *out, size_t n)
+{
+	struct event_filter q;
+	struct event *ev = NULL;
+	struct cad_err err;
+	size_t k, i, o = 0;
+	memset(&q, 0, sizeof(q));
+	q.enrollment_id = id;
+	q.type = PASS_EV_DEFERRED;
+	assert_int_equal(store_events(f->x.st, &q, &ev, &k, &err), 0);
+	out[0] = '\0';
+	for (i = 0; i < k; i++)
+		o += (size_t)snprintf(out + o, o < n ? n - o : 0, "%s%s", i ? "|" : "",
+				      ev[i].detail ? ev[i].detail : "");
+	store_events_free(ev, k);
+	return (int)k;
+}
+
+/* Issue #12 (5): a deferral records why, once per enrollment, step and
+ * reason, not once per pass. The domain cap defers the second contact of
+ * acme for an hour at each pass (three passes, three deferrals: the
+ * control that the hold recurs); one event. Spacing then holds the same
+ * step: a second event, with the new reason. */
+static void test_deferral_events(void **state)
+{
+	struct fx *f = *state;
+	struct sched_stats st;
+	char ev[2048];
+	int64_t a, b;
+	int i;
+
+	f->s.conf.domain_daily_cap = 1;
+	a = enroll(f, "ann@acme.test", f->seq, T0);
+	b = enroll(f, "bob@acme.test", f->seq, T0);
+	st = pass(f, T0);
+	assert_int_equal(st.sent, 1);
+	assert_int_equal(st.deferred, 1);
+	for (i = 1; i <= 2; i++) {
+		st = pass(f, T0 + i * 3600);
+		assert_int_equal(st.deferred, 1);     /* held again at every pass */
+	}
+	assert_int_equal(deferred_events(f, a, ev, sizeof(ev)), 0);
+	assert_int_equal(deferred_events(f, b, ev, sizeof(ev)), 1);
+	assert_true(strncmp(ev, "step 1 domain_cap: ", 19) == 0);
+	/* The reason changes (the domain cap lifted, the rep's spacing now a
+	 * day since ann's send): a second event, with the new reason. */
+	f->s.conf.domain_daily_cap = 0;
+	f->s.conf.spacing_seconds = 86400;
+	st = pass(f, T0 + 3 * 3600);
+	assert_int_equal(st.deferred, 1);
+	assert_int_equal(deferred_events(f, b, ev, sizeof(ev)), 2);
+	assert_non_null(strstr(ev, "|step 1 spacing: "));
+}
+
 /* Finding 9: the oldest due enrollment cannot go on (its next due time
  * cannot be computed); it is paused with the reason and its rep gets a
  * notice, and the pass goes on to the others. */
@@ -582,6 +637,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rep_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rep_copy_in_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_references_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferral_events, setup, teardown),
 	};
 	cad_log_open("test_pass", 0, 0);
 	return cmocka_run_group_tests_name("pass", tests, NULL, NULL);

@@ -40,6 +40,7 @@ static const struct api_route routes[] = {
 	{ "GET", "/v1/sequences", api_v1_sequences, 0 },
 	{ "POST", "/v1/sequences", api_v1_seq_import, 0 },
 	{ "POST", "/v1/sequences/lint", api_v1_seq_lint, 0 },
+	{ "GET", "/v1/sequences/{}/preview", api_v1_seq_preview, 0 },
 	{ "GET", "/v1/tasks", api_v1_tasks, 0 },
 	{ "POST", "/v1/tasks/{}/complete", api_v1_task_complete, 0 },
 	{ "POST", "/v1/tasks/{}/skip", api_v1_task_skip, 0 },

@@ -129,6 +129,7 @@ void api_v1_report(struct api_call *c);
 void api_v1_sequences(struct api_call *c);
 void api_v1_seq_import(struct api_call *c);
 void api_v1_seq_lint(struct api_call *c);
+void api_v1_seq_preview(struct api_call *c);
 
 void api_v1_tasks(struct api_call *c);
 void api_v1_task_complete(struct api_call *c);

@@ -5,6 +5,10 @@
  *   POST /v1/sequences                 import a sequence file (the body,
  *                                      cadence-sequence(5)); admin tokens
  *   POST /v1/sequences/lint            the pre-launch checklist of a file
+ *   GET  /v1/sequences/{id}/preview?contactId=&userId=
+ *                                      every step rendered for a contact
+ *                                      (as the rep: the token's, the named
+ *                                      one, or the contact's last enroller)
  *
  * A file is parsed whole before anything is stored (a bad file changes
  * nothing and its error names body:line); an import that the checklist
@@ -17,6 +21,8 @@
 
 #include "api_int.h"
 #include "seq.h"
+#include "store_page.h"
+#include "tmpl.h"
 
 static json_t *seq_json(const struct sequence *s)
 {
@@ -141,5 +147,79 @@ void api_v1_seq_import(struct api_call *c)
 		api_reply(c, 201, o);
 	}
 	json_decref(items);
+	sequence_free(&s);
+}
+
+static json_t *render(const char *tmpl, const struct tmpl_ctx *ctx, struct sbuf *out)
+{
+	struct cad_err err = { "" };
+	json_t *o = json_object();
+	if (tmpl_render(tmpl ? tmpl : "", ctx, out, &err) == 0)
+		api_set(o, "text", json_string(out->s));
+	else
+		api_set(o, "error", json_string(err.msg));
+	return o;
+}
+
+void api_v1_seq_preview(struct api_call *c)
+{
+	static const char *const params[] = { "contactId", "userId", NULL };
+	struct cad_err err = { "" };
+	struct sequence s;
+	struct contact k;
+	struct user u;
+	struct tmpl_ctx ctx;
+	struct sbuf out;
+	json_t *o, *steps;
+	size_t i;
+	int rc;
+
+	if (api_query_only(c, params) < 0)
+		return;
+	if (api_query(c, "contactId") == NULL) {
+		api_error(c, CAT_VALIDATION, "contactId: required");
+		return;
+	}
+	if (api_sequence(c, c->seg[0], "sequenceId", &s) < 0)
+		return;
+	if (api_contact(c, api_query(c, "contactId"), "contactId", &k) < 0)
+		goto out_seq;
+	rc = api_acting_rep(c, api_query(c, "userId"), "userId", 0, &u);
+	if (rc < 0)
+		goto out_ct;
+	if (rc == 1) {   /* an admin naming no one: the contact's last enroller, if any */
+		struct enrollment_view *v = xcalloc(1, sizeof(*v));
+		memset(&u, 0, sizeof(u));
+		if (store_page_enrollment_latest(c->st, k.id, v, &err) != 0
+		    || store_user_get_id(c->st, v->e.user_id, &u, &err) != 0)
+			memset(&u, 0, sizeof(u));
+		store_enrollment_views_free(v, 1);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.contact = &k;
+	ctx.sender = u.id ? &u : NULL;
+	ctx.unsubscribe_url = "https://unsubscribe.example/(preview)";
+	sbuf_init(&out);
+	steps = json_array();
+	for (i = 0; i < s.nsteps; i++) {
+		json_t *st = json_object();
+		api_set(st, "step", json_integer(s.steps[i].index));
+		api_set(st, "kind", json_string(step_kind_name(s.steps[i].kind)));
+		if (s.steps[i].subject)
+			api_set(st, "subject", render(s.steps[i].subject, &ctx, &out));
+		api_set(st, "body", render(s.steps[i].body, &ctx, &out));
+		json_array_append_new(steps, st);
+	}
+	sbuf_free(&out);
+	o = json_object();
+	api_set(o, "sequenceId", api_idstr(s.id));
+	api_set(o, "contactId", api_idstr(k.id));
+	api_set(o, "senderEmail", api_str(u.email));
+	api_set(o, "steps", steps);
+	api_reply(c, 200, o);
+	user_free(&u);
+out_ct:
+	contact_free(&k);
+out_seq:
 	sequence_free(&s);
 }

@@ -282,6 +282,11 @@ call POST /v1/sequences "$ADMIN" "$(cat "$T/new.seq")" text/plain
 check "import by an admin token: 201" js "j['name'] == 'API – Imported – Test'"
 check "  an event by api:admin" test "$(sqlite3 "$T/cadence.db" "SELECT actor FROM events WHERE type = 'sequence_imported' ORDER BY id DESC LIMIT 1")" = "api:admin"
 
+call GET "/v1/sequences/$SEQ_SMALL/preview?contactId=9001" "$ADA"
+check "preview a sequence for a contact, as the token's rep" js "j['senderEmail'] == 'ada@our.test' and j['steps'][0]['kind'] == 'email' and 'Ann' in json.dumps(j['steps'])"
+call GET "/v1/sequences/$SEQ_SMALL/preview" "$ADA"
+check "preview without a contact: 400 naming contactId" err 400 VALIDATION_ERROR contactId
+
 # ---- /v1/ tasks ----
 for _ in $(seq 1 100); do
 	[ "$(sqlite3 "$T/cadence.db" "SELECT COUNT(*) FROM tasks")" -gt 0 ] && break; sleep 0.2

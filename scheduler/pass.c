@@ -23,7 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "cal.h"
 #include "ratelimit.h"
@@ -315,6 +316,25 @@ static int hold_suppressed(const struct pass_item *it, int *held, struct cad_err
 	return rc;
 }
 
+/* SendJitter's draw for the gap after the rep's latest send: one draw per
+ * send, the same at every pass and for every step that waits on that gap
+ * (HMAC of the rep and the send's time under the site secret), so that
+ * the steps held by spacing wait to one instant and leave in due order,
+ * and a pass does not draw anew. */
+uint32_t pass_jitter_rnd(const struct cad_secret *secret, int64_t rep_id, cad_time_t last_send)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "jitter:%lld:%lld", (long long)rep_id,
+			 (long long)last_send);
+	if (secret == NULL || secret->key == NULL ||
+	    HMAC(EVP_sha256(), secret->key, (int)secret->len, (const unsigned char *)msg,
+		 (size_t)n, mac, &maclen) == NULL || maclen < 4)
+		return 0;
+	return (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3];
+}
+
 /* The rep's mailbox limits, then the recipient domain's daily cap. */
 static int hold_limits(const struct pass_item *it, int *held, struct cad_err *err)
 {
@@ -335,8 +355,14 @@ static int hold_limits(const struct pass_item *it, int *held, struct cad_err *er
 	mb.cap_24h = rep->user.send_cap_24h > 0 ? rep->user.send_cap_24h : USER_DEFAULT_SEND_CAP;
 	mb.min_gap = it->s->conf.spacing_seconds;
 	mb.jitter = it->s->conf.spacing_jitter;
-	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
-		rnd = 0;
+	{
+		cad_time_t last = 0;
+		size_t k;
+		for (k = 0; k < rep->nsends; k++)
+			if (rep->sends[k] > last)
+				last = rep->sends[k];
+		rnd = pass_jitter_rnd(&it->s->secret, rep->user.id, last);
+	}
 	mb.jitter_rnd = rnd;
 	mb.bulk_sends = rep->bulk;
 	mb.nbulk = rep->nbulk;
@@ -484,8 +510,6 @@ static int pass_due(struct sched *s, cad_time_t now, struct sched_stats *stats,
 
 int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struct cad_err *err)
 {
-	struct enrollment_view *due = NULL;
-	size_t n = 0;
 	int resumed = 0;
 
 	/* Pauses with an end (pause --until, an out-of-office return date)
@@ -508,11 +532,8 @@ int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struc
 	if (*s->stop)
 		return 0;
 	/* When the daemon should wake: the earliest future due time (through
-	 * the same index); 0 (its default poll) when that is not later. */
-	if (store_due(s->store, now + SCHED_HORIZON, 1, &due, &n, err) < 0)
+	 * the same index); 0 (its default poll) when there is none. */
+	if (store_next_due_after(s->store, now, &stats->next_wake, err) < 0)
 		return -1;
-	if (n == 1 && due[0].e.next_due > now)
-		stats->next_wake = due[0].e.next_due;
-	store_enrollment_views_free(due, n);
 	return 0;
 }

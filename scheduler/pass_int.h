@@ -69,6 +69,10 @@ char *pass_contact_display(const struct contact *c);
 void pass_times_add(cad_time_t **v, size_t *n, cad_time_t t);
 
 /* The steps (each PASS_OK, PASS_STORE or PASS_ITEM). */
+/* SendJitter's draw for the gap after the rep's send at last_send: the
+ * same for every step and pass (HMAC under the site secret). */
+uint32_t pass_jitter_rnd(const struct cad_secret *secret, int64_t rep_id, cad_time_t last_send);
+
 /* The event of a deferral (window, limits), one per enrollment, step and
  * reason; its detail is "step N KEY: text" (KEY: why_reason_key()). */
 #define PASS_EV_DEFERRED "step_deferred"

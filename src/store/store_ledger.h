@@ -32,10 +32,17 @@
 #include "holiday.h"
 #include "store.h"
 
-/* Active enrollments whose next_due <= now, oldest first, at most limit,
- * found through the (state, next_due) index (never a scan). */
+/* Active enrollments whose next_due <= now, at most limit, found through
+ * the (state, next_due) index (never a scan of the table; the due rows are
+ * sorted), in due order: by the step's own due time, which a hold
+ * (store_enrollment_defer) keeps (held_due) while it moves next_due, then
+ * by enrollment id. */
 int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_view **out,
 	      size_t *n, struct cad_err *err);
+/* The earliest next_due of an active enrollment after `after` (0 when
+ * none), through the same index: when cadenced should wake. */
+int store_next_due_after(struct store *st, cad_time_t after, cad_time_t *out,
+			 struct cad_err *err);
 /* Resumes every paused enrollment whose pause had an end (paused_until,
  * e.g. the business day after an out-of-office return date) that has come:
  * as store_resume() does for one, with its "resumed" event. cadenced calls
@@ -43,7 +50,9 @@ int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_
 int store_resume_due(struct store *st, const char *actor, cad_time_t now, int *count,
 		     struct cad_err *err);
 /* Moves an active enrollment's current step to next_due (a window, a
- * limit or a retry deferred it). No event: deferrals would flood the log. */
+ * limit deferred it), keeping the step's own due time for the due order
+ * (the first hold's, when the same step is held again). No event: the
+ * pass records one per reason (scheduler/pass.c). */
 int store_enrollment_defer(struct store *st, int64_t enrollment_id, cad_time_t next_due,
 			   struct cad_err *err);
 /* Moves an active enrollment past its current step without a message

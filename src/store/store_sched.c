@@ -19,7 +19,8 @@
 static const char sql_due[] =
 	"SELECT " STORE_ENR_VIEW_COLS STORE_ENR_VIEW_FROM
 	" WHERE e.state = 'active' AND e.next_due <= ?1"
-	" ORDER BY e.next_due, e.id LIMIT ?2";
+	" ORDER BY CASE WHEN e.held_step = e.step THEN e.held_due ELSE e.next_due END,"
+	" e.id LIMIT ?2";
 
 int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_view **out,
 	      size_t *n, struct cad_err *err)
@@ -38,9 +39,32 @@ int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_
 	return -1;
 }
 
+static const char sql_next_due[] =
+	"SELECT MIN(next_due) FROM enrollments WHERE state = 'active' AND next_due > ?1";
+
+int store_next_due_after(struct store *st, cad_time_t after, cad_time_t *out,
+			 struct cad_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_next_due, err);
+	int64_t t = 0;
+	int rc;
+	*out = 0;
+	if (s)
+		store_bind_int64(s, 1, after);
+	rc = store_one_row(st, s, store_read_id, &t, "finding the next due time", err);
+	if (rc < 0)
+		return -1;
+	*out = rc == 0 ? t : 0;   /* MIN() of no rows is NULL, read as 0 */
+	return 0;
+}
+
+/* The first hold of a step keeps its due time; later holds of the same
+ * step keep the first's. */
 static const char sql_defer[] =
-	"UPDATE enrollments SET next_due = ?"
-	" WHERE id = ? AND state = 'active'";
+	"UPDATE enrollments SET"
+	" held_due = CASE WHEN held_step = step THEN held_due ELSE next_due END,"
+	" held_step = step, next_due = ?1"
+	" WHERE id = ?2 AND state = 'active'";
 
 int store_enrollment_defer(struct store *st, int64_t enrollment_id, cad_time_t next_due,
 			   struct cad_err *err)

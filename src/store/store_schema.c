@@ -300,9 +300,18 @@ static const char *const mig_task_outcome[] = {
 	NULL
 };
 
+/* Issue #12 (8), held steps keep their due order: a hold (window,
+ * limits) moves next_due ("not before") and keeps the step's own due time
+ * in held_due, for the step held_step; the due query orders by it. */
+static const char *const mig_held_due[] = {
+	"ALTER TABLE enrollments ADD COLUMN held_due INTEGER",
+	"ALTER TABLE enrollments ADD COLUMN held_step INTEGER",
+	NULL
+};
+
 static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3,
 						 mig_ledger_unknown, mig_api,
-						 mig_task_outcome };
+						 mig_task_outcome, mig_held_due };
 
 int store_schema_current(void)
 {

@@ -56,6 +56,7 @@ struct mta {
 	char last_copy[256];  /* the copy recipient of the last sequence mail, or "" */
 	char last_refs[2048]; /* its References field, unfolded, or "" */
 	char last_irt[256];   /* its In-Reply-To field, or "" */
+	char order[1024];     /* the contacts of the sequence mail, in order, "a b " */
 };
 static struct mta mta;
 
@@ -139,6 +140,11 @@ static void fake_submit(const char *url, const char *mail_from, const char *rcpt
 	snprintf(mta.last_copy, sizeof(mta.last_copy), "%s",
 		 opts && opts->copy_rcpt ? opts->copy_rcpt : "");
 	field_of(msg, "\r\nReferences: ", mta.last_refs, sizeof(mta.last_refs));
+	{
+		size_t o = strlen(mta.order);
+		snprintf(mta.order + o, sizeof(mta.order) - o, "%.*s ", (int)strcspn(rcpt, "@"),
+			 rcpt);
+	}
 	field_of(msg, "\r\nIn-Reply-To: ", mta.last_irt, sizeof(mta.last_irt));
 	what = mta.script && mta.script[mta.next] ? mta.script[mta.next++] : 'a';
 	mta.attempts++;
@@ -582,6 +588,54 @@ static void test_deferral_events(void **state)
 	assert_non_null(strstr(ev, "|step 1 spacing: "));
 }
 
+/* Issue #12 (8): held steps keep their due order, and SendJitter is one
+ * draw per gap (not per step and pass). cy is enrolled first (lowest id)
+ * but due last; ax is due first. The pass at T0 sends ax; spacing (60 s +
+ * up to 30 s jitter) holds bo and cy to one instant (one draw: the same
+ * next_due; control for the draw: random draws differ 30 times in 31);
+ * when that comes, bo (due before cy) leaves first although cy's id is
+ * lower (control: ordering by next_due then id sends cy first). */
+static void test_held_due_order(void **state)
+{
+	struct fx *f = *state;
+	struct enrollment eb, ec;
+	struct sched_stats st;
+	int64_t a, b, c;
+	cad_time_t held;
+
+	f->s.conf.spacing_seconds = 60;
+	f->s.conf.spacing_jitter = 30;
+	c = enroll(f, "cy@prospect.test", f->seq, T0 - 100);
+	b = enroll(f, "bo@prospect.test", f->seq, T0 - 200);
+	a = enroll(f, "ax@prospect.test", f->seq, T0 - 300);
+	assert_true(c < b && b < a);
+	st = pass(f, T0);
+	assert_int_equal(st.sent, 1);
+	assert_int_equal(st.deferred, 2);
+	assert_string_equal(mta.order, "ax ");
+	eb = enr_of(f, b);
+	ec = enr_of(f, c);
+	held = eb.next_due;
+	assert_int_equal(ec.next_due, held);
+	assert_true(held >= T0 + 60 && held <= T0 + 90);
+	assert_int_equal(held, T0 + 60 + (cad_time_t)(pass_jitter_rnd(&f->s.secret, f->rep, T0) % 31));
+	enrollment_free(&eb);
+	enrollment_free(&ec);
+	/* The same pass again draws nothing new: next_due unchanged. */
+	st = pass(f, T0 + 1);
+	assert_int_equal(st.sent, 0);
+	eb = enr_of(f, b);
+	assert_int_equal(eb.next_due, held);
+	enrollment_free(&eb);
+	st = pass(f, held);
+	assert_int_equal(st.sent, 1);
+	assert_string_equal(mta.order, "ax bo ");
+	st = pass(f, held + 200);
+	assert_int_equal(st.sent, 1);
+	assert_string_equal(mta.order, "ax bo cy ");
+	(void)a;
+}
+
 /* Finding 9: the oldest due enrollment cannot go on (its next due time
  * cannot be computed); it is paused with the reason and its rep gets a
  * notice, and the pass goes on to the others. */
@@ -638,6 +692,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rep_copy_in_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_references_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferral_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_due_order, setup, teardown),
 	};
 	cad_log_open("test_pass", 0, 0);
 	return cmocka_run_group_tests_name("pass", tests, NULL, NULL);

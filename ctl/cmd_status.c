@@ -26,6 +26,10 @@ json_t *enrview_json(const struct enrollment_view *v)
 	out_set(o, "contact", out_str(v->contact_email));
 	out_set(o, "sequence", out_str(v->sequence_name));
 	out_set(o, "user", out_str(v->user_email));
+	/* The ids the API answers with (issue #14). */
+	out_set(o, "sequenceId", out_id(e->sequence_id));
+	out_set(o, "contactId", out_id(e->contact_id));
+	out_set(o, "userId", out_id(e->user_id));
 	out_set(o, "state", json_string(enr_state_name(e->state)));
 	out_set(o, "currentStep", json_integer(e->step > 0 ? e->step - 1 : 0));
 	out_set(o, "steps", json_integer(v->nsteps));

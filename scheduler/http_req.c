@@ -4,11 +4,18 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "cal.h"
 #include "http_form.h"
 #include "http_req.h"
+#include "rules.h"
 #include "unsub.h"
 
 static const char page_head[] =
@@ -125,6 +132,205 @@ static void unsub(const struct http_env *env, const struct http_in *in, const ch
 	env->store_put(env->cls, st);
 }
 
+/* ---- the digest's task links (issue #12) ---- */
+
+/* The MAC of task id for rep user_id, 32 hex digits: HMAC-SHA256 under
+ * the site secret of "cadence-task:ID:USER", first 16 bytes. */
+static int task_mac(const struct cad_secret *secret, int64_t id, int64_t user_id,
+		    char hex[33])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0, i;
+	char msg[80];
+	int n = snprintf(msg, sizeof(msg), "cadence-task:%lld:%lld", (long long)id,
+			 (long long)user_id);
+	if (secret == NULL || secret->key == NULL ||
+	    HMAC(EVP_sha256(), secret->key, (int)secret->len, (const unsigned char *)msg,
+		 (size_t)n, mac, &maclen) == NULL || maclen < 16)
+		return -1;
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	return 0;
+}
+
+static const char *const task_actions[] = {
+	"done", "skip", "connected", "voicemail", "no-answer", "wrong-number",
+};
+
+char *http_task_url(const char *public_url, const struct cad_secret *secret, int64_t task_id,
+		    int64_t user_id, const char *action)
+{
+	char hex[33];
+	size_t n;
+	if (public_url == NULL || *public_url == '\0' ||
+	    task_mac(secret, task_id, user_id, hex) < 0)
+		return NULL;
+	n = strlen(public_url);
+	while (n > 0 && public_url[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/t/%lld-%s/%s", (int)n, public_url, (long long)task_id, hex,
+			 action);
+}
+
+/* The task's next due time for its enrollment, as cadencectl and the API
+ * compute it (now when it cannot be computed). -1 on a store error. */
+static int task_next_due(struct store *st, const struct task *t, cad_time_t now,
+			 cad_time_t *due, struct cad_err *err)
+{
+	struct cad_err rerr = { "" };
+	struct enrollment e;
+	struct sequence s;
+	struct contact k;
+	struct user u;
+	struct rules r;
+	int rc = 0, lr;
+
+	memset(&e, 0, sizeof(e));
+	memset(&s, 0, sizeof(s));
+	memset(&k, 0, sizeof(k));
+	memset(&u, 0, sizeof(u));
+	memset(&r, 0, sizeof(r));
+	holiday_list_init(&r.hol);
+	*due = now;
+	if (store_enrollment_get(st, t->enrollment_id, &e, err) != 0
+	    || store_sequence_get_id(st, e.sequence_id, &s, err) != 0
+	    || store_contact_get_id(st, e.contact_id, &k, err) != 0
+	    || store_user_get_id(st, e.user_id, &u, err) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (t->step < 0 || (size_t)t->step >= s.nsteps)
+		goto out;
+	lr = rules_load(st, &s, k.tz, u.tz, &r, &rerr);
+	if (lr == RULES_ESTORE) {
+		cad_err_set(err, "%s", rerr.msg);
+		rc = -1;
+	} else if (lr != 0 || cal_next_due(&r.cal, now, s.steps[t->step].delay_days,
+					   s.steps[t->step].delay_minutes, due, &rerr) != 0) {
+		*due = now;
+	}
+out:
+	rules_free(&r);
+	user_free(&u);
+	contact_free(&k);
+	sequence_free(&s);
+	enrollment_free(&e);
+	return rc;
+}
+
+static const char task_head[] =
+	"<!doctype html><html><head><meta charset=\"utf-8\">"
+	"<meta name=\"viewport\" content=\"width=device-width\"><title>Task</title>"
+	"</head><body style=\"font-family:sans-serif;max-width:32em;margin:3em auto\">";
+
+static void task_page(struct http_out *out, char *p)
+{
+	set(out, 200, "text/html; charset=utf-8", xasprintf("%s%s</body></html>\n", task_head, p));
+	free(p);
+}
+
+static void task_with_store(const struct http_env *env, struct store *st,
+			    const struct http_in *in, int64_t id, const char *mac,
+			    const char *action, struct http_out *out)
+{
+	struct cad_err err = { "" };
+	struct task_view *t = NULL;
+	char want[33];
+	const char *outcome = NULL;
+	enum task_state to = TASK_DONE;
+	cad_time_t due;
+	int rc = store_task_get(st, id, &t, &err);
+
+	if (rc < 0) {
+		cad_log(CAD_LOG_ERR, "task link: %s", err.msg);
+		unavailable(out);
+		return;
+	}
+	/* The MAC binds the task and its rep: checked before anything is said. */
+	if (rc == STORE_NOTFOUND || task_mac(env->secret, id, t->t.user_id, want) < 0 ||
+	    strlen(mac) != 32 || CRYPTO_memcmp(want, mac, 32) != 0) {
+		text(out, 404, "This task link is not valid.\n");
+		goto out;
+	}
+	if (strcmp(action, "skip") == 0)
+		to = TASK_SKIPPED;
+	else if (strcmp(action, "done") != 0)
+		outcome = action;
+	if (outcome != NULL && t->t.kind != STEP_CALL) {
+		text(out, 404, "This task link is not valid.\n");
+		goto out;
+	}
+	if (t->t.state != TASK_OPEN) {
+		task_page(out, xasprintf("<p>Task %lld is already %s: nothing changed.</p>",
+					 (long long)id, task_state_name(t->t.state)));
+		goto out;
+	}
+	if (!is(in->method, "POST")) {
+		char *p = xasprintf("<p>Task %lld: %s %s.</p><p>Mark it <b>%s</b>?</p>"
+				    "<form method=\"post\"><input type=\"hidden\" name=\"confirm\""
+				    " value=\"yes\"><button type=\"submit\">%s</button></form>",
+				    (long long)id, step_kind_name(t->t.kind),
+				    t->contact_email ? t->contact_email : "",
+				    action, action);
+		set(out, 200, "text/html; charset=utf-8",
+		    xasprintf("%s%s</body></html>\n", task_head, p));
+		free(p);
+		goto out;
+	}
+	if (in->body_too_big) {
+		text(out, 413, "The request body is too large.\n");
+		goto out;
+	}
+	if (task_next_due(st, &t->t, env->now, &due, &err) < 0 ||
+	    store_task_close_with(st, id, to, outcome, NULL, due, "http:task-link", env->now,
+				  &err) != 0) {
+		cad_log(CAD_LOG_ERR, "task link %lld: %s", (long long)id, err.msg);
+		unavailable(out);
+		goto out;
+	}
+	cad_log(CAD_LOG_INFO, "task %lld %s by its digest link", (long long)id, action);
+	task_page(out, xasprintf("<p>Done: task %lld is now %s.</p>", (long long)id,
+				 to == TASK_SKIPPED ? "skipped" : outcome ? outcome : "done"));
+out:
+	if (t != NULL)
+		store_task_views_free(t, 1);
+}
+
+/* /t/ID-MAC/ACTION */
+static void task_link(const struct http_env *env, const struct http_in *in, const char *rest,
+		      struct http_out *out)
+{
+	char mac[40], action[24];
+	long long id = 0;
+	int used = 0;
+	size_t i, ok = 0;
+	struct store *st;
+
+	if (!is(in->method, "GET") && !is(in->method, "HEAD") && !is(in->method, "POST")) {
+		text(out, 405, "GET, HEAD or POST\n");
+		out->allow = "GET, HEAD, POST";
+		return;
+	}
+	if (sscanf(rest, "%lld-%39[0-9a-f]/%23[a-z-]%n", &id, mac, action, &used) != 3 ||
+	    rest[used] != '\0' || id <= 0) {
+		text(out, 404, "not found\n");
+		return;
+	}
+	for (i = 0; i < CAD_ARRAY_LEN(task_actions); i++)
+		ok |= strcmp(action, task_actions[i]) == 0;
+	if (!ok) {
+		text(out, 404, "not found\n");
+		return;
+	}
+	st = env->store_get(env->cls);
+	if (st == NULL) {
+		unavailable(out);
+		return;
+	}
+	task_with_store(env, st, in, (int64_t)id, mac, action, out);
+	env->store_put(env->cls, st);
+}
+
 void http_answer(const struct http_env *env, const struct http_in *in, struct http_out *out)
 {
 	const char *url = in->url ? in->url : "";
@@ -141,6 +347,8 @@ void http_answer(const struct http_env *env, const struct http_in *in, struct ht
 		}
 	} else if (strncmp(url, "/u/", 3) == 0 && url[3] != '\0') {
 		unsub(env, in, url + 3, out);
+	} else if (strncmp(url, "/t/", 3) == 0 && url[3] != '\0') {
+		task_link(env, in, url + 3, out);
 	} else {
 		text(out, 404, "not found\n");
 	}

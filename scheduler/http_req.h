@@ -9,6 +9,13 @@
  *                       multipart/form-data, http_form.h) holding
  *                       List-Unsubscribe=One-Click unsubscribes (unsub.h);
  *                       a repeat answers the same page and records nothing
+ *   GET|HEAD /t/ID-MAC/ACTION  the digest's task link (issue #12): a page
+ *                       asking to confirm; POST marks task ID done, skipped
+ *                       or (a call) done with the outcome ACTION (done,
+ *                       skip, connected, voicemail, no-answer,
+ *                       wrong-number). MAC binds the task and its rep
+ *                       (http_task_url); a wrong one is 404. A closed task
+ *                       answers "already ..." and nothing changes.
  *   GET|HEAD /healthz   "ok"
  *   other methods: 405 with Allow; other paths: 404; a body over
  *   HTTP_BODY_MAX: 413; a POST without the field: 400.
@@ -58,5 +65,10 @@ struct http_env {
 
 void http_answer(const struct http_env *env, const struct http_in *in, struct http_out *out);
 void http_out_free(struct http_out *out);
+
+/* The link PUBLIC_URL/t/ID-MAC/ACTION for task_id of rep user_id, or NULL
+ * without a PublicURL. Caller frees. */
+char *http_task_url(const char *public_url, const struct cad_secret *secret, int64_t task_id,
+		    int64_t user_id, const char *action);
 
 #endif

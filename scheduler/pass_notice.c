@@ -13,6 +13,7 @@
 
 #include "cal.h"
 #include "compose.h"
+#include "http_req.h"
 #include "pass_int.h"
 #include "submit.h"
 
@@ -24,8 +25,9 @@
 /* The digest's text: the rep's open tasks due by the end of the local
  * day (or without a due time), oldest due first as the store lists them.
  * *count gets how many; nothing is appended when there are none. */
-static void digest_text(const struct user *u, const struct cal_zone *z, int64_t dayno,
-			const struct task_view *t, size_t n, struct sbuf *body, int *count)
+static void digest_text(const struct sched *s, const struct user *u, const struct cal_zone *z,
+			int64_t dayno, const struct task_view *t, size_t n, struct sbuf *body,
+			int *count)
 {
 	cad_time_t end = cal_from_local(z, dayno + 1, 0);
 	cad_time_t start = cal_from_local(z, dayno, 0);
@@ -70,6 +72,21 @@ static void digest_text(const struct user *u, const struct cal_zone *z, int64_t 
 					p++;
 			}
 		}
+		/* One-click links (PublicURL): a page to confirm, then done. */
+		{
+			static const char *const plain[] = { "done", "skip", NULL };
+			static const char *const call[] = { "connected", "voicemail", "no-answer",
+							    "wrong-number", "skip", NULL };
+			const char *const *a = k->kind == STEP_CALL ? call : plain;
+			for (; *a; a++) {
+				char *url = http_task_url(s->conf.public_url, &s->secret, k->id,
+							  k->user_id ? k->user_id : u->id, *a);
+				if (url == NULL)
+					break;
+				sbuf_addf(body, "  %-13s %s\n", *a, url);
+				free(url);
+			}
+		}
 	}
 	sbuf_adds(body, "\nMark one done with \"cadencectl task complete ID\" "
 		  "(or skip it with \"cadencectl task skip ID\").\n"
@@ -107,7 +124,7 @@ int pass_digests(struct sched *s, cad_time_t now, struct cad_err *err)
 			break;
 		}
 		sbuf_init(&body);
-		digest_text(u, z, dayno, tasks, nt, &body, &count);
+		digest_text(s, u, z, dayno, tasks, nt, &body, &count);
 		if (count > 0) {
 			char day[16];
 			char *subj = xasprintf("cadence: your tasks for %s (%d)",

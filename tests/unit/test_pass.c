@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "cadenced.h"
+#include "http_req.h"
 #include "pass_int.h"
 #include "store_fixture.h"
 #include "store_ledger.h"
@@ -636,6 +637,139 @@ static void test_held_due_order(void **state)
 	(void)a;
 }
 
+static struct store *hstore;
+static struct store *hget(void *cls) { (void)cls; return hstore; }
+static void hput(void *cls, struct store *st) { (void)cls; (void)st; }
+
+/* One request to cadenced's HTTP logic; the status, *body a copy. */
+static unsigned http(struct fx *f, const char *method, const char *url, char **body)
+{
+	struct http_env env;
+	struct http_in in;
+	struct http_out out;
+	unsigned status;
+	const char *path = strstr(url, "/t/");
+	memset(&env, 0, sizeof(env));
+	env.secret = &f->s.secret;
+	env.now = T0 + 600;
+	env.store_get = hget;
+	env.store_put = hput;
+	hstore = f->x.st;
+	memset(&in, 0, sizeof(in));
+	in.method = method;
+	in.url = path ? path : url;
+	in.content_type = "application/x-www-form-urlencoded";
+	in.body = strcmp(method, "POST") == 0 ? "confirm=yes" : NULL;
+	in.body_len = in.body ? strlen(in.body) : 0;
+	http_answer(&env, &in, &out);
+	status = out.status;
+	if (body)
+		*body = xstrdup(out.body ? out.body : "");
+	http_out_free(&out);
+	return status;
+}
+
+/* Issue #12 (2): the digest's task link. A call task: the GET shows a
+ * confirmation form and changes nothing; the POST completes the task with
+ * the outcome and moves the enrollment on; a second POST changes nothing;
+ * a link for another task, another rep or a bad MAC is refused (control:
+ * the task is still open after them, and the right link then acts). */
+static void test_task_links(void **state)
+{
+	struct fx *f = *state;
+	struct step steps[2];
+	struct task_view *t = NULL;
+	struct cad_err err;
+	struct event_filter q;
+	struct event *ev = NULL;
+	size_t nev = 0;
+	char *url, *url2, *body = NULL;
+	int64_t seq, enr, other;
+
+	memset(steps, 0, sizeof(steps));
+	steps[0].kind = STEP_CALL;
+	steps[0].wait = 1;
+	steps[0].body = (char *)"Call them";
+	steps[1].kind = STEP_EMAIL;
+	steps[1].subject = (char *)"After the call";
+	steps[1].body = (char *)"Hi";
+	steps[1].delay_days = 1;
+	seq = sfx_sequence(&f->x, "Call", SEQ_DAYS_EVERY, 0, 24 * 60, steps, 2);
+	enr = enroll(f, "ann@prospect.test", seq, T0);
+	pass(f, T0);
+	assert_int_equal(store_task_get(f->x.st, 1, &t, &err), 0);
+	assert_int_equal(t->t.enrollment_id, enr);
+	assert_int_equal(t->t.state, TASK_OPEN);
+	store_task_views_free(t, 1);
+	assert_null(http_task_url(NULL, &f->s.secret, 1, f->rep, "done"));
+	url = http_task_url("https://cadence.our.test/", &f->s.secret, 1, f->rep, "voicemail");
+	assert_non_null(url);
+	assert_true(strncmp(url, "https://cadence.our.test/t/1-", 29) == 0);
+
+	/* GET: a form, nothing changes */
+	assert_int_equal(http(f, "GET", url, &body), 200);
+	assert_non_null(strstr(body, "<form method=\"post\""));
+	free(body);
+	assert_int_equal(store_task_get(f->x.st, 1, &t, &err), 0);
+	assert_int_equal(t->t.state, TASK_OPEN);
+	store_task_views_free(t, 1);
+
+	/* refused: another rep's MAC for this task, a task id changed, a bad MAC */
+	other = sfx_user(&f->x, "other@our.test", "UTC", 100, 100);
+	url2 = http_task_url("https://x.test", &f->s.secret, 1, other, "voicemail");
+	assert_int_equal(http(f, "POST", url2, NULL), 404);
+	free(url2);
+	url2 = http_task_url("https://x.test", &f->s.secret, 2, f->rep, "voicemail");
+	url2[strlen("https://x.test/t/")] = '1';       /* task 2's MAC on task 1 */
+	assert_int_equal(http(f, "POST", url2, NULL), 404);
+	free(url2);
+	url2 = xstrdup(url);
+	{
+		char *m = strstr(url2, "/t/1-") + 5;
+		*m = *m == 'a' ? 'b' : 'a';
+	}
+	assert_int_equal(http(f, "POST", url2, NULL), 404);
+	free(url2);
+	assert_int_equal(store_task_get(f->x.st, 1, &t, &err), 0);
+	assert_int_equal(t->t.state, TASK_OPEN);          /* control: still open */
+	store_task_views_free(t, 1);
+
+	/* POST: done with the outcome, the enrollment moves on to step 2 */
+	assert_int_equal(http(f, "POST", url, &body), 200);
+	assert_non_null(strstr(body, "now voicemail"));
+	free(body);
+	assert_int_equal(store_task_get(f->x.st, 1, &t, &err), 0);
+	assert_int_equal(t->t.state, TASK_DONE);
+	assert_string_equal(t->outcome, "voicemail");
+	store_task_views_free(t, 1);
+	{
+		struct enrollment e = enr_of(f, enr);
+		assert_int_equal(e.step, 2);
+		enrollment_free(&e);
+	}
+	/* a second POST (and a skip link) changes nothing */
+	assert_int_equal(http(f, "POST", url, &body), 200);
+	assert_non_null(strstr(body, "already done"));
+	free(body);
+	free(url);
+	url = http_task_url("https://x.test", &f->s.secret, 1, f->rep, "skip");
+	assert_int_equal(http(f, "POST", url, NULL), 200);
+	free(url);
+	memset(&q, 0, sizeof(q));
+	q.enrollment_id = enr;
+	q.type = EV_TASK_COMPLETED;
+	assert_int_equal(store_events(f->x.st, &q, &ev, &nev, &err), 0);
+	assert_int_equal(nev, 1);
+	store_events_free(ev, nev);
+	q.type = EV_TASK_SKIPPED;
+	assert_int_equal(store_events(f->x.st, &q, &ev, &nev, &err), 0);
+	assert_int_equal(nev, 0);
+	store_events_free(ev, nev);
+	/* an unknown action, a non-numeric id: 404 */
+	assert_int_equal(http(f, "GET", "/t/1-00/delete", NULL), 404);
+	assert_int_equal(http(f, "GET", "/t/x-00/done", NULL), 404);
+}
+
 /* Finding 9: the oldest due enrollment cannot go on (its next due time
  * cannot be computed); it is paused with the reason and its rep gets a
  * notice, and the pass goes on to the others. */
@@ -693,6 +827,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_references_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferral_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_due_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_task_links, setup, teardown),
 	};
 	cad_log_open("test_pass", 0, 0);
 	return cmocka_run_group_tests_name("pass", tests, NULL, NULL);

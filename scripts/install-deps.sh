@@ -28,6 +28,10 @@ for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
 		|| missing="$missing $p"
 done
+# npm (the browser and HubSpot-client tests install their npm packages into
+# their own folders): Debian's npm package, unless an npm is already there
+# (a NodeSource nodejs ships its own npm and conflicts with Debian's).
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -z "$missing" ]; then
 	echo "install-deps.sh: all packages present"
 	exit 0

@@ -33,7 +33,7 @@ k06@globex.test k07@globex.test k08@globex.test k09@globex.test k10@globex.test
 k11@globex.test k12@globex.test k13@globex.test k14@globex.test k15@globex.test
 k16@globex.test k17@globex.test k18@globex.test k19@globex.test k20@globex.test"
 E2E_CONTACTS="$E2E_CONTACTS mia@acme.test noa@acme.test oli@globex.test pia@globex.test
-uma@globex.test quin@acme.test rui@acme.test sol@acme.test tom@acme.test vic@acme.test"
+wyn@globex.test quin@acme.test rui@acme.test sol@acme.test tom@acme.test vic@acme.test"
 
 # ---- assertions ----
 
@@ -706,7 +706,7 @@ scen_10() {
 # (from calendar-notification@google.com), pia sends her own Thunderbird
 # invitation; each is unenrolled as "meeting booked". noa declines an
 # invitation: recorded, her sequence goes on. Control: a Calendly-shaped
-# invitation naming uma (globex.test), sent (authenticated) by noa from
+# invitation naming wyn (globex.test), sent (authenticated) by noa from
 # acme.test, neither a participant's organization nor a scheduling
 # service, is recorded as unverified and stops nothing. The messages are tests/corpus/imip/'s, addressed to kai and
 # each contact. The bed's SPF zone learns calendly.com and google.com
@@ -770,9 +770,9 @@ scen_11() {
 	e2e_rep "$t0" "$rep" "Kai Example" UTC
 	e2e_contacts "$t0" "mia@acme.test,Mia,Lund,Acme,UTC,demo" "oli@globex.test,Oli,Berg,Globex,UTC,demo" \
 		"pia@globex.test,Pia,Roth,Globex,UTC,demo" "noa@acme.test,Noa,Hahn,Acme,UTC,demo" \
-		"uma@globex.test,Uma,Diaz,Globex,UTC,demo" || return 1
+		"wyn@globex.test,Wyn,Diaz,Globex,UTC,demo" || return 1
 	e2e_enroll "$t0" "$E2E_SEQ" "$rep" mia@acme.test oli@globex.test pia@globex.test \
-		noa@acme.test uma@globex.test || return 1
+		noa@acme.test wyn@globex.test || return 1
 	E2E_WATCH="mia@acme.test=UTC"
 	e2e_clock "$t0" "$t0" 60 "$rep"
 	bed_wait_mail mia@acme.test 1 || { e2e_bad "step 1 not delivered"; return 1; }
@@ -796,10 +796,10 @@ scen_11() {
 	e2e_imip google-reply-declined.eml "$msg" noa@acme.test "Noa Hahn" "$rep" e2e-s11-4@acme.test
 	e2e_from_outside "$msg" noa@acme.test "$rep" && bed_say "noa declines kai's invitation (REPLY, DECLINED)"
 	msg=$BED_DIR/s11-stranger.eml
-	e2e_imip calendly-request.eml "$msg" uma@globex.test "Uma Diaz" "$rep" e2e-s11-5@acme.test \
+	e2e_imip calendly-request.eml "$msg" wyn@globex.test "Wyn Diaz" "$rep" e2e-s11-5@acme.test \
 		"Noa Hahn <noa@acme.test>"
 	e2e_from_outside "$msg" noa@acme.test "$rep" &&
-		bed_say "control: noa (acme.test) sends a Calendly-shaped invitation naming uma (globex.test)"
+		bed_say "control: noa (acme.test) sends a Calendly-shaped invitation naming wyn (globex.test)"
 	e2e_check "kai got all five messages" bed_wait_mail "$rep" $((n0 + 5)) 30
 
 	for a in mia@acme.test oli@globex.test pia@globex.test; do
@@ -811,8 +811,8 @@ scen_11() {
 		test "$(e2e_events noa@acme.test meeting_response)" -ge 1
 	e2e_eq "noa after declining" "$(e2e_state noa@acme.test state)" active
 	e2e_check "the stranger's invitation is recorded as unverified" \
-		test "$(e2e_events uma@globex.test inbound_unverified)" -ge 1
-	e2e_eq "uma after the stranger's invitation" "$(e2e_state uma@globex.test state)" active
+		test "$(e2e_events wyn@globex.test inbound_unverified)" -ge 1
+	e2e_eq "wyn after the stranger's invitation" "$(e2e_state wyn@globex.test state)" active
 	e2e_finish "$rep" 2027-02-03T00:00:00Z
 	e2e_result
 }

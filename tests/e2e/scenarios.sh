@@ -934,10 +934,14 @@ scen_13() {
 	e2e_eq "the copy's Message-ID is uma's" "$(bed_hdr "$fr" Message-Id)" "$(bed_hdr "$fc" Message-Id)"
 	e2e_check "ned's copy is DKIM-valid for our.test (offline key)" bed_dkim "$fr"
 	e2e_check "uma's copy is DKIM-valid for our.test (offline key)" bed_dkim "$fc"
-	e2e_unstamped "$fc" > "$BED_DIR/s13-contact.eml"
-	e2e_unstamped "$fr" > "$BED_DIR/s13-copy.eml"
+	# A CR inside a header's folding (cadence-milter's DKIM-Signature, as
+	# of 05a80e3, folds with CRLF) survives local delivery but not SMTP
+	# relay: compared without CRs, and said on the timeline when present.
+	e2e_unstamped "$fc" | tr -d '\r' > "$BED_DIR/s13-contact.eml"
+	e2e_unstamped "$fr" | tr -d '\r' > "$BED_DIR/s13-copy.eml"
 	e2e_check "the copy is uma's message byte for byte (but for the MTAs' trace fields)" \
 		cmp -s "$BED_DIR/s13-contact.eml" "$BED_DIR/s13-copy.eml"
+	grep -q $'\r' "$fr" && bed_say "  note: ned's copy holds a CR in a folded header (the milter's DKIM-Signature)"
 	e2e_check "the copy carries the DKIM-Signature uma's does" \
 		test "$(bed_hdr "$fr" DKIM-Signature)" = "$(bed_hdr "$fc" DKIM-Signature)"
 	e2e_check "uma's copy shows no trace of the rep's RCPT" e2e_no_rcpt_trace "$fc" "$copy" "$rep"
@@ -948,7 +952,7 @@ scen_13() {
 	else
 		e2e_ok "control: the trace check does see the RCPT in ned's copy"
 	fi
-	e2e_eq "uma's enrollment after step 1" "$(e2e_state "$c" currentStep)" 2
+	e2e_eq "uma's steps done (the contact's RCPT decided: sent)" "$(e2e_state "$c" currentStep)" 1
 	e2e_finish "$rep" 2027-03-03T00:00:00Z
 	e2e_result
 }
@@ -987,10 +991,11 @@ scen_14() {
 	body=$(curl -s --max-time 10 "http://127.0.0.1:$BED_P_HTTP$path")
 	e2e_check "GET shows a form to confirm" grep -q '<form method="post"' <<< "$body"
 	e2e_eq "task $id after the GET" "$(e2e_task_field "$id" state)" open
+	e2e_eq "pia's steps done before the POST" "$(e2e_state "$c" currentStep)" 1
 	# Refused: task id+1 with this MAC (another task), a flipped MAC.
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -d confirm=yes \
 		"http://127.0.0.1:$BED_P_HTTP/t/$((id + 1))-$mac/connected")
-	e2e_eq "POST of task $id's MAC for task $((id + 1))" "$code" 404
+	e2e_eq "POST of task $id's MAC under id $((id + 1)) (no such task; another task's MAC: test_pass)" "$code" 404
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -d confirm=yes \
 		"http://127.0.0.1:$BED_P_HTTP/t/$id-$(printf '%s' "$mac" | tr '0-9a-f' '1-9a-f0')/connected")
 	e2e_eq "POST with a wrong MAC" "$code" 404
@@ -1003,7 +1008,7 @@ scen_14() {
 	e2e_eq "task $id state" "$(e2e_task_field "$id" state)" done
 	e2e_eq "task $id outcome" "$(e2e_task_field "$id" outcome)" connected
 	e2e_eq "task_completed events of pia" "$(e2e_events "$c" task_completed)" 1
-	e2e_eq "pia's enrollment moved on to step 3" "$(e2e_state "$c" currentStep)" 3
+	e2e_eq "pia's steps done after the POST (the call, step 2)" "$(e2e_state "$c" currentStep)" 2
 	e2e_finish "$rep" 2027-03-04T00:00:00Z
 	e2e_result
 }

@@ -154,7 +154,8 @@ ctl init
 check "init again finds it up to date and keeps the secret" eval 'rc_is 0 &&
 	out_has "up to date" && out_lacks "secret" && cmp -s "$T/secret" "$T/secret.first"'
 # Make the file a version-1 store again (every later migration only adds
-# tables, indexes, a trigger and the tasks' outcome columns, or rebuilds
+# tables, indexes, a trigger, the tasks' outcome and the enrollments' held
+# columns, or rebuilds
 # sent_messages with the same columns: see src/store/store_schema.c) to
 # see init upgrade it and the read-only commands refuse to.
 schema_v1() {
@@ -173,10 +174,12 @@ for kind, name in db.execute("SELECT type, name FROM sqlite_master").fetchall():
         db.execute("DROP TABLE %s" % name)
     elif kind == "index" and name not in v1_indexes and not name.startswith("sqlite_"):
         db.execute("DROP INDEX IF EXISTS %s" % name)
-cols = [r[1] for r in db.execute("PRAGMA table_info(tasks)")]
-for col in ("outcome", "close_note"):
-    if col in cols:
-        db.execute("ALTER TABLE tasks DROP COLUMN %s" % col)
+later_cols = {"tasks": ("outcome", "close_note"), "enrollments": ("held_due", "held_step")}
+for table, names in later_cols.items():
+    cols = [r[1] for r in db.execute("PRAGMA table_info(%s)" % table)]
+    for col in names:
+        if col in cols:
+            db.execute("ALTER TABLE %s DROP COLUMN %s" % (table, col))
 db.execute("DELETE FROM schema_version WHERE version > 1")
 db.commit()' "$1"
 }

@@ -825,6 +825,16 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		}
 	}
 	if (sig != NULL) {
+		/* The value is folded with CRLF; over the milter protocol a line
+		 * break is a bare LF, which the MTA writes out as CRLF (a CR left
+		 * in would reach the mailbox and the next hop as a stray CR, as
+		 * OpenDKIM's dkimf_stripcr() avoids). Relaxed canonicalization
+		 * unfolds, so the signature covers either form alike. */
+		char *w = sig;
+		for (const char *r = sig; *r != '\0'; r++)
+			if (*r != '\r')
+				*w++ = *r;
+		*w = '\0';
 		/* index 1: below the MTA's own Received header, as OpenDKIM does */
 		if (smfi_insheader(ctx, 1, DKIM_SIGNATURE_HEADER, sig) != MI_SUCCESS) {
 			free(sig);

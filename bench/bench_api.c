@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bench_api.c - requests per second of cadenced's API on a store of
  * 100,000 enrollments (issue #14).

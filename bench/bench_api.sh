@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench_api.sh [N] [REPS] - requests per second of cadenced's API on a store
 # of N (100,000) enrollments over REPS (20) reps: in process (api_handle,
 # no socket) and over HTTP against the real cadenced on loopback (2 and 8

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bench_classify.c - classifier throughput: messages per second over every
  * file of a corpus directory (recursively), on one core, and the peak

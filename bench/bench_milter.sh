@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/bench_milter.sh - what a milter costs Postfix's throughput (issue 6,
 # DESIGN.md rule 6). A bench: it prints figures, asserts none, and is never
 # run by `make check` (`make bench-milter`, or by hand in a build directory).

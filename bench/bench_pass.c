@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bench_pass.c - the cost of one cadenced scheduling pass.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bench_report.c - the cost of "cadencectl report" on a large event log.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_classify.c - `cadencectl classify [--json] [--mail-from ADDR]
  * [--rcpt ADDR] FILE...|-`: runs the inbound classifier

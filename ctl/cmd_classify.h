@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_classify.h - `cadencectl classify [--json] [--mail-from ADDR]
  * [--rcpt ADDR] FILE...|-`.

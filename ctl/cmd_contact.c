@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_contact.c - "cadencectl contact import|show": contacts from CSV files
  * (see ctlcsv.h: bad rows reported by line, good rows kept) and one

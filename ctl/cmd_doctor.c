@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_doctor.c - "cadencectl doctor": checks the whole installed chain and
  * says, for each link, OK, WARN or FAIL with what to do about it.

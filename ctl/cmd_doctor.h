@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_doctor.h - "cadencectl doctor": checks an installation end to end
  * (configuration, store, secret, Postfix's milter lists and routing,

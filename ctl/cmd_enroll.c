@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_enroll.c - "cadencectl enroll": enroll contacts in a sequence as a
  * rep, given by address or in a CSV file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_events.c - "cadencectl events": the append-only event log, filtered
  * by contact, sequence, rep, type and time, oldest first.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_holiday.c - "cadencectl holiday import|list": the named holiday
  * calendars a sequence honours (its "holidays = us, de" setting).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_init.c - "cadencectl init" (create or upgrade the database, create
  * the site secret when there is none) and "cadencectl config check" (load

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_preview.c - "cadencectl sequence preview NAME --contact ADDRESS
  * [--step N] [--as REP]": the message cadenced would send for that step to

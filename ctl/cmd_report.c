@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_report.c - "cadencectl report": per sequence, per step or per rep,
  * enrolled, sent, replied and reply rate, meetings and meeting rate,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_sequence.c - "cadencectl sequence import|list|show|lint|delete".
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_state.c - "cadencectl pause|resume|unenroll": change the state of one
  * enrollment, of a whole sequence's, of all of a rep's (and, for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_status.c - "cadencectl status": enrollments with their current and
  * next step, filtered by contact, sequence, rep and state.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_suppress.c - "cadencectl suppress add|remove|list": addresses and
  * whole domains that cadence never enrolls or mails.

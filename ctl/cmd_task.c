@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_task.c - "cadencectl task list|complete|skip": the rep's manual
  * steps (manual email, call, LinkedIn, other).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_token.c - "cadencectl token add|list|revoke": the access tokens of
  * cadenced's HTTP API (cadence-api(7)).

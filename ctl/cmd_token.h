@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_token.h - "cadencectl token": the API's access tokens.
  */

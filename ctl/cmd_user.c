@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_user.c - "cadencectl user add|list|show|disable|enable|delete|digest":
  * the reps.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_webhook.c - "cadencectl webhook add|list|remove|log": where cadenced
  * POSTs events, signed (webhook.h, cadence-api(7)).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_webhook.h - "cadencectl webhook": where cadenced POSTs events.
  */

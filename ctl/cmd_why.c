@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cmd_why.c - "cadencectl why ENROLLMENT": why the enrollment's next step
  * has not gone yet, decided by the rules cadenced applies (src/why.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl.c - the run context of cadencectl: diagnostics, option scanning,
  * configuration and store opening, argument checks. See ctl.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl.h - what every cadencectl command shares: the run context (options,
  * configuration, store, clock, actor), argument checks and diagnostics.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctlcsv.c - import a contacts CSV file row by row: csvfile reads it
  * (RFC 4180, line numbers), contact_csv maps each row, the store upserts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctlcsv.h - importing a contacts CSV file for "contact import" and
  * "enroll --csv".

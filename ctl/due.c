@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * due.c - the due time of the step after a closed task: the calendar
  * rules of the enrollment (src/rules.h, the same rules cadenced builds).

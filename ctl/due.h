@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * due.h - when the step after a closed task is due, for "task complete"
  * and "task skip".

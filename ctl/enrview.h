@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * enrview.h - the JSON shape of an enrollment as status, contact show and
  * enroll print it (keys: id, contact, sequence, user, state, currentStep,

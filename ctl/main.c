@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c - cadencectl: global options, the clock, the actor, and the table
  * of commands. Each command group lives in its own ctl/cmd_*.c file.

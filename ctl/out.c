@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * out.c - human tables and JSON output of cadencectl from one set of
  * jansson values. See out.h for the guarantees.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * out.h - cadencectl's output: the same data drives the human tables and
  * the --json output.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * act.c - the end-of-message actions on mail that concerns cadence (see
  * act.h). All of them fail open: they log and return.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * act.h - what the milter does at the end of a message once filter.c has
  * decided a message concerns cadence: hand inbound mail to the inbound

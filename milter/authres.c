@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * authres.c - parse Authentication-Results (RFC 8601) and fold the results
  * a trusted verifier gave for the From domain (see authres.h).

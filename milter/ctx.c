@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctx.c - per-connection and per-message state (see ctx.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_keys.c - parse OpenDKIM-style KeyTable and SigningTable files and
  * load the private keys they name (see dkim_keys.h for the formats and the

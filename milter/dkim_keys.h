@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_keys.h - the DKIM KeyTable and SigningTable, in OpenDKIM's formats.
  *

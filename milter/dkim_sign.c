@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_sign.c - DKIM signing, relaxed/relaxed (RFC 6376 3.4.2, 3.4.4),
  * rsa-sha256 and ed25519-sha256 (RFC 8463), with OpenSSL (see dkim_sign.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_sign.h - DKIM signing: relaxed/relaxed, rsa-sha256 or
  * ed25519-sha256 (from the key's type), with the key decoded once at load

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_verify_in.c - DKIM verification of inbound mail through
  * libopendkim (see dkim_verify_in.h).

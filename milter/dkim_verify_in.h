@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_verify_in.h - DKIM verification of inbound mail the milter reads
  * (libopendkim), as one more way to authenticate a signal.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * enroll_senders.c - the EnrollSenders table (see enroll_senders.h).
  */

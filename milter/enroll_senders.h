@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * enroll_senders.h - who may enroll by mail as which rep (EnrollSenders).
  *

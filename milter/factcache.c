@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * factcache.c - per-address facts cached until the store changes. See
  * factcache.h.

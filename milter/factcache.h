@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * factcache.h - facts about an address that the milter asks the store on
  * the common path, kept until the store changes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * filter.c - cadence-milter's libmilter callbacks: negotiate, HELO, MAIL
  * FROM, RCPT, headers, end of headers, body, end of message, abort, close.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * filter.h - cadence-milter's libmilter callbacks (filter.c).
  */

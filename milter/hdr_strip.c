@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hdr_strip.c - cadence's own addresses out of a To/Cc value (see
  * hdr_strip.h).

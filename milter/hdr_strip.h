@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hdr_strip.h - takes cadence's own addresses (enroll+SEQ, unsubscribe+TOKEN,
  * bounces+TOKEN @Domain, as inbound_own_address() decides) out of an

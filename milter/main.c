@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c - cadence-milter: start-up, configuration check, daemonizing,
  * privilege drop, reload on SIGUSR1, and libmilter's main loop.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mconf.c - build, install, reference and reload the milter's running
  * configuration (see mconf.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mconf.h - the milter's running configuration: cadence.conf plus what is
  * built from it (DKIM tables with their keys loaded, InternalHosts, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netlist.c - CIDR lists for InternalHosts (see netlist.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netlist.h - InternalHosts: the networks whose mail is the organization's
  * own (relayed for it, so signed, never treated as inbound).

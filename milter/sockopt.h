@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sockopt.h - TCP_NODELAY for the connections libmilter accepts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf.c - SPF checks with libspf2 (see spf.h for what is guaranteed).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spf.h - SPF (RFC 7208) checks of the envelope sender with libspf2.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * storepool.c - store handles reused across connections. See storepool.h.
  */

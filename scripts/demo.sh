@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # demo.sh - cadence in one command: installs what is needed, builds, and
 # shows a sales sequence living inside a real mail system.
 #

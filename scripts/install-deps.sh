@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # install-deps.sh - install every Debian 12 package cadence needs to build,
 # test and run its demo. Idempotent; run as root (or with sudo available).
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test.sh - the whole test suite, from a fresh Debian 12 machine:
 #   1. install the dependencies (scripts/install-deps.sh),
 #   2. build with -Werror and run `make check`,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * contact_csv.c - CSV rows to contacts: column roles, validation,
  * properties. See contact_csv.h for the names recognised.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * contact_csv.h - one CSV row (header names + fields) to a struct contact.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * enroll.c - the enrollment service: in one store transaction, read the
  * facts enroll_rule_check() needs (rep, contact, sequence with steps,

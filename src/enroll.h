@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * enroll.h - enrolling a contact in a sequence as a rep: the pure rule
  * that decides, and the service that gathers its facts from the store and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * enroll_project.c - the new-enrollment projection (issue 3, "Limits"):
  * how many automated emails the rep already has scheduled on each of the

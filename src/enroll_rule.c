@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * enroll_rule.c - the pure enrollment rule: given the facts about a rep, a
  * contact and a sequence, enroll or refuse with a reason a person can act

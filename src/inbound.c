@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inbound.c - the milter's entry points into the inbound code: one
  * message from outside (match, plan, apply), and a rep's own mail to

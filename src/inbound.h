@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inbound.h - what cadence does with a message from outside: match it to
  * enrollments, decide what the sequences' policies say, carry it out.

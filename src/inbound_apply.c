@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inbound_apply.c - carries out an inbound plan through the store.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inbound_match.c - which enrollments does an inbound message concern?
  * See inbound.h for the order. What it guarantees:

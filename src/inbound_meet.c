@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inbound_meet.c - meetings by mail (iMIP, RFC 6047): what kind of iTIP
  * object the classifier read, and which senders may speak for a meeting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inbound_own.c - is a recipient one of cadence's own addresses
  * (enroll+SEQ@Domain, unsubscribe+TOKEN@Domain, bounces+TOKEN@Domain)?

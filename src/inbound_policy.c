@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inbound_policy.c - what the sequences' policies say about an inbound
  * message: the classifier's verdict and the matched enrollments become a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * rules.c - the calendar rules of one enrollment from its sequence, zones
  * and holiday calendars. See rules.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * rules.h - the calendar rules of one enrollment (struct cal_rules), built
  * the same way by everyone who needs them: cadenced's pass, cadencectl's

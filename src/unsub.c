@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * unsub.c - unsubscribe: unenroll everywhere and suppress, once. See unsub.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * unsub.h - what an unsubscribe does, whichever way it arrives: the
  * one-click POST (RFC 8058) served by cadenced, mail to the unsubscribe

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * why.c - the service of why.h: reads the facts of one enrollment from the
  * store as cadenced's pass would (the sequence, contact and rep, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * why.h - why an enrollment's next step has not gone yet, in words a rep
  * understands: "outside the window until 08:00 Europe/Berlin", "the rep's

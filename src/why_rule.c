@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * why_rule.c - the pure decision of why.h: why an enrollment's next step
  * has not gone yet, in the order cadenced's pass decides (scheduler/pass.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify.c - the inbound classifier's entry point: parses one message
  * with GMime into a struct cls_msg (classify_int.h) and applies the rules

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify.h - what is this inbound message? (the pure inbound classifier)
  *

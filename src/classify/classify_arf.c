@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_arf.c - feedback-loop reports (ARF, RFC 5965): a recipient's
  * provider tells us its user marked our mail as spam (or asked to be taken

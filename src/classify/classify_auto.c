@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_auto.c - auto-replies (out-of-office, vacation, autoresponders)
  * and unsubscribe requests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_challenge.c - challenge/response notices: the recipient's
  * mailbox holds our message until the sender proves to be a person

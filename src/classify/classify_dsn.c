@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_dsn.c - bounces and delay warnings: RFC 3464 delivery status
  * notifications and the non-standard notices of qmail, Exim, Exchange,

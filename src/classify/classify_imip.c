@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_imip.c - iTIP objects (RFC 5546) carried by iMIP mail (RFC 6047):
  * METHOD, and for the first attendee that states one, PARTSTAT; ORGANIZER,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_int.h - internals shared by the classify*.c files (not an API).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_json.c - a verdict as text: one JSON object with every field
  * (jansson), or one human-readable line. Strings from the message are

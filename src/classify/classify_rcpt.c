@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_rcpt.c - which addresses are the failed recipients of a
  * delivery notice: the evidence rules shared by the DSN and the text

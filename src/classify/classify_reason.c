@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_reason.c - why did a delivery fail? Maps an RFC 3463 status, an
  * SMTP reply code and the remote server's words to a reason name in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_ses.c - Amazon SES notifications delivered by e-mail through
  * SNS: the body is a JSON object with notificationType Bounce, Complaint

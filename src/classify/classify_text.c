@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_text.c - small text scanners for the classifier: case-blind
  * search, addr-spec extraction, RFC 3463 status and SMTP code finding,

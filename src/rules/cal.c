@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cal.c - the calendar rules: dates, zones (via libical and the system tz
  * database), follow-up days and the sending window. See cal.h for the rules

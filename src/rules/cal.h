@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cal.h - the calendar rules: time zones, follow-up days, sending windows.
  *

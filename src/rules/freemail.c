@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * freemail.c - the compiled-in list of free-mail providers. See
  * freemail.h; organizational domains come from the Public Suffix List

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * freemail.h - free-mail providers, for the
  * company scope of inbound matching (a reply from someone at acme.test may

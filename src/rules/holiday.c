@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * holiday.c - import of named holiday calendars from a plain list or an
  * iCalendar file (libical), and look-ups over the result. See holiday.h for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * holiday.h - named holiday calendars: import, sort, select, look up.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ledger.c - the sent-message ledger's state table (see ledger.h).
  *

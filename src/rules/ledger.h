@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ledger.h - the sent-message ledger's state table: exactly once, written
  * down (DESIGN.md "The ledger", rule 2).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ratelimit.c - the mailbox limits (see ratelimit.h): rolling caps, spacing, the
  * bulk throttle, per-domain caps, planning a batch of due items, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ratelimit.h - the mailbox limits: rolling send caps, spacing between sends,
  * the bulk-enrollment throttle, per-domain caps and the new-enrollment

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * seq.h - sequence files: parse one human-editable file into a struct
  * sequence (model.h), and lint it against the pre-launch checklist.

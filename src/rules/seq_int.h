@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * seq_int.h - internals of the sequence-file parser shared between its
  * files (seq_parse.c, seq_value.c) and their tests. Not for other modules.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * seq_lint.c - the pre-launch checklist of a sequence (seq.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * seq_parse.c - read one sequence file (cadence-sequence(5)) into a
  * struct sequence.

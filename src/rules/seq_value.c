@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * seq_value.c - the value syntax of sequence files: yes/no, sending
  * windows, delays, zone names, holiday calendar lists.

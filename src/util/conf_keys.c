@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * conf_keys.c - the table of cadence.conf keys, with their checks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * csvfile.c - CSV files with a header row, read with libcsv (RFC 4180).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * csvfile.h - read CSV files with a header row (RFC 4180, via libcsv).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * daemon.c - pidfile, privilege drop and detaching, shared by cadenced and
  * cadence-milter. See daemon.h.

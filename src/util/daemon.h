@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * daemon.h - what both daemons need to run as a service: a pidfile that
  * refuses a second instance but replaces a stale one, privilege drop to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * model.c - names of the model's enumerations (as stored and printed) and
  * the free functions of its plain structs. No I/O, no policy.

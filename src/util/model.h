@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * model.h - cadence's plain data: reps, sequences and steps, contacts,
  * enrollments, tasks, sent messages, suppressions and events.

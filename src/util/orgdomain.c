@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * orgdomain.c - organizational domains through libpsl (see orgdomain.h).
  */

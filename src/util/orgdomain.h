@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * orgdomain.h - organizational domains (RFC 7489 3.2), from the Public
  * Suffix List through libpsl.

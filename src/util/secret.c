@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * secret.c - loading and generating the site secret (see secret.h).
  *

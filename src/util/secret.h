@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * secret.h - the site secret: the HMAC key behind cadence's Message-IDs,
  * unsubscribe tokens and VERP tokens (see msgid.h).

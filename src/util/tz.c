@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tz.c - validation of IANA time-zone names against the system database.
  *

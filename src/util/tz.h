@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tz.h - time-zone names: is this an IANA zone the system knows?
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * util.c - memory, growable strings, errors, logging, address and time
  * helpers shared by every part of cadence. See util.h for the guarantees.

@@ -35,6 +35,13 @@ inst_need() {
 	for p in "$CTL" "$MILTER" "$CADENCED"; do
 		[ -x "$p" ] || { echo "$1: $p is not built"; exit 99; }
 	done
+	# One at a time: make check -j runs stock.sh and readme.sh side by
+	# side, and both share the system user cadence, which the one that
+	# made it removes at its end. The script runs again under flock(1),
+	# which holds the lock itself (-o: the daemons do not inherit it).
+	if [ -z "${CADENCE_INST_LOCKED:-}" ] && command -v flock > /dev/null 2>&1; then
+		CADENCE_INST_LOCKED=1 exec flock -o -w 1800 "${TMPDIR:-/tmp}/cadence-install-tests.lock" "$0"
+	fi
 }
 
 FAILS=0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api.c - the API's dispatcher: the route table, authentication, one store
  * transaction per write. See api.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api.h - cadenced's JSON API, request in, response out, with no socket:
  * HubSpot's sequences API v4 (/automation/v4/sequences...) so that tools

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_http.c - api_handle() on a libmicrohttpd connection. See api_http.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_http.h - the API behind cadenced's libmicrohttpd listener: gathers
  * what api_handle() needs from a connection (query parameters, headers)

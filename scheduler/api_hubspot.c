@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_hubspot.c - HubSpot's sequences API v4, same paths, parameters and
  * JSON shapes, over cadence's store:

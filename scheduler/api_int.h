@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_int.h - what the api_*.c files share: the call (request, token,
  * response under construction), the route table's handler type, the error

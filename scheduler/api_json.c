@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_json.c - the API's answers (JSON, HubSpot's error shape) and the
  * reading of its requests (query parameters, JSON bodies, fields). See

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_lookup.c - what every endpoint looks up: the rep a call acts as, a
  * contact by id / CRM id / address, a sequence, an enrollment the call may

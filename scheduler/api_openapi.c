@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_openapi.c - GET /v1/openapi.json: the OpenAPI 3 document of every
  * endpoint (doc/openapi.json, built into cadenced as api_openapi_json by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_v1_events.c - the event log over the API, a page at a time:
  *

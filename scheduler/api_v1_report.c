@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_v1_report.c - why an enrollment waits, and the sequence report:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_v1_tasks.c - a rep's task queue over the API:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cadenced.h - cadenced's state and its scheduling pass.
  *

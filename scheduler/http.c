@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http.c - cadenced's HTTP listener: libmicrohttpd with its limits, the
  * store handles of its threads, and the glue to http_req.c. See http.h.

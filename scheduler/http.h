@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http.h - cadenced's HTTP listener (libmicrohttpd): the one-click
  * unsubscribe URL of List-Unsubscribe (RFC 8058) and /healthz. What each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http_form.c - the RFC 8058 one-click form field. See http_form.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http_form.h - the RFC 8058 one-click body: does a POSTed HTML form carry
  * the field List-Unsubscribe with the value One-Click?

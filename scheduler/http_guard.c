@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http_guard.c - the absolute request deadline of the HTTP listener. See
  * http_guard.h.

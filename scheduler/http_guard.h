@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http_guard.h - the absolute deadline of cadenced's HTTP listener: a
  * client gets a fixed time to send a whole request (headers and body),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http_req.c - cadenced's HTTP requests, request in, response out. See
  * http_req.h.

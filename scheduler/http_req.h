@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http_req.h - cadenced's HTTP requests from request to response, with no
  * socket: the part of the listener that decides. http.c feeds it what

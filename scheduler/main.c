@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c - cadenced, the scheduler daemon: options, signals, the loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pass.c - one scheduling pass of cadenced: the loop over due enrollments
  * and the rules that may hold one back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pass_email.c - an email step of the pass, in small steps with one
  * outcome table:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pass_int.h - the parts of one scheduling pass (pass.c and pass_*.c),
  * shared among them only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pass_notice.c - mail cadence writes to the reps themselves, sent by the
  * pass: the morning digest of open tasks, and every pending notice (an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pass_task.c - a task step of the pass (manual email, call, LinkedIn,
  * general): a task for the enrolling rep, due when the rep's own working

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * submit.c - SMTP submission of one message with libcurl (see submit.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * submit.h - handing one composed message to the MTA over SMTP (libcurl).
  *

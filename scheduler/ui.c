@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui.c - the web page's dispatcher: routes, the session cookie, the CSRF
  * check of every POST, forms, and the bridge to the JSON API. See ui.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui.h - cadenced's web page for sales managers and reps, under /ui/ on
  * the HTTP listener: sequences with their report and charts, one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_html.c - escaping and the page frame. See ui_html.h.
  */

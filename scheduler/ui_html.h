@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_html.h - HTML for cadenced's web page (scheduler/ui*.c): escaping,
  * the page frame (head, inline stylesheet, navigation, main) and small

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_http.c - ui_handle() on a libmicrohttpd connection. See ui_http.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_http.h - the web page (ui.h) on cadenced's libmicrohttpd listener:
  * http.c calls ui_http_serve() for the paths where ui_path() is true, with

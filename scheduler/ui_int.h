@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_int.h - what the ui*.c files share: the call under way (request,
  * session, response), the session table (ui_sess.c), the bridge to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_pages_enr.c - one enrollment (/ui/enr/ID): who, where it stands, why
  * its next step has not gone (why.h), its timeline (the events), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_pages_login.c - signing in with an API token and out. The sign-in
  * form's CSRF token is bound to a nonce cookie set with the form (there is

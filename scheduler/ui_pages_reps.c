@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_pages_reps.c - the reps page (/ui/reps): per rep, the sequence
  * figures over the period, the rolling 24-hour send cap in use now and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_pages_seq.c - the sequences page (/ui/: each sequence's figures over
  * a period, a funnel per step) and one sequence's page (/ui/seq/ID: the

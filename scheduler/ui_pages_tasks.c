@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_pages_tasks.c - a rep's task queue (/ui/tasks): overdue, today's and
  * later open tasks with the contact's context, and the forms that close

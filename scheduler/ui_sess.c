@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_sess.c - the web page's sessions, in cadenced's memory, and its CSRF
  * key. See ui.h for what they guarantee.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_svg.c - charts as SVG text. See ui_svg.h.
  */

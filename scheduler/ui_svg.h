@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ui_svg.h - the web page's charts: pure functions from figures to SVG
  * text (no clock, no store, no I/O), drawn in C so that the page needs no

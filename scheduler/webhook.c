@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * webhook.c - signed webhook deliveries from the store's outbox. See
  * webhook.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * webhook.h - cadenced's webhook deliveries: each pending row of the
  * store's outbox (store_webhook.h) is POSTed, signed, with libcurl.

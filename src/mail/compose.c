@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * compose.c - building the RFC 5322 message of a sequence step with GMime
  * (see compose.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * compose.h - turning a rendered sequence step into an RFC 5322 message,
  * ready for SMTP submission.

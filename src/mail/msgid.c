@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * msgid.c - making and verifying cadence's tokens (see msgid.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * msgid.h - cadence's verifiable tokens: the Message-ID of every sequence
  * email, the unsubscribe token and the VERP token.

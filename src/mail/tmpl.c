@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tmpl.c - personalization tokens: {{ns.field|fallback}} in templates.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store.h - the only door to cadence's state. All SQL lives behind it.
  *

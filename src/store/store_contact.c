@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_contact.c - contacts, their free-form properties and their known
  * aliases: upsert by address, look-up by address or alias, and the

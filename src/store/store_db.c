@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_db.c - opening and closing the SQLite store, transactions, the
  * prepared-statement cache and the bind/column helpers every store_*.c

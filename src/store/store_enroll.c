@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_enroll.c - enrollments: recording a new one, reading one, the
  * contact's current one, a rep's recent count and running schedule, and

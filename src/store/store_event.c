@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_event.c - the append-only event log: appending a row, and listing
  * rows through a filter (contact, sequence, rep, type, enrollment, time).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_external.c - a sequence step sent from outside cadence: the rep's
  * own message that enrolled its recipients (enroll by address) counts as

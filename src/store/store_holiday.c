@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_holiday.c - holiday calendars in the store (schema version 2): the
  * dates on which a sequence that counts business days does not send. The

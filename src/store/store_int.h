@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_int.h - what the store_*.c files share and nobody else sees: the
  * store handle, the prepared-statement cache, bind/column helpers, the

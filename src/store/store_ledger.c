@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_ledger.c - the send ledger (store_ledger.h): one row per
  * (enrollment, step) email, recorded before it is submitted, witnessed by

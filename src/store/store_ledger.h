@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_ledger.h - the store's send ledger: what cadenced and the milter
  * need to send each step exactly once and never after a stop.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_notice.c - notices: mail cadence itself writes to a rep (an
  * enrollment by address that was refused, the morning task digest), kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_page.c - cursor pages and CRM-id look-ups for the HTTP API. See
  * store_page.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_page.h - the look-ups cadenced's HTTP API needs beyond store.h:
  * cursor pages of events and enrollments (by id, stable under inserts),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_report.c - the sequence report of store_report.h: three aggregate
  * queries (the events of the range, the unenroll reasons, the tasks),

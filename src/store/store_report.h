@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_report.h - the sequence report: per sequence, per step of a
  * sequence, or per rep, what the event log and the tasks say happened.

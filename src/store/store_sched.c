@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_sched.c - what a scheduling pass asks the store (store_ledger.h):
  * the due enrollments, deferring or advancing one, task steps, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_schema.c - the store's schema as an ordered list of migrations,
  * and the code that brings a file up to date.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_scope.c - state changes over a set of enrollments: pause, resume
  * and unenroll one enrollment, a sequence's, a rep's, a contact's or a

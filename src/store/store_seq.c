@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_seq.c - sequences and their ordered steps: importing (insert or
  * replace by name), looking up, listing and deleting.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_supp.c - the suppression list: addresses and whole domains that
  * cadence must never enroll or mail, each with a kind (customer, partner,

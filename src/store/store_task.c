@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_task.c - tasks (manual email, call, LinkedIn, general) assigned to
  * the enrolling rep: creating, listing and closing them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_token.c - API access tokens, stored as their SHA-256. See
  * store_token.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_token.h - API access tokens for cadenced's HTTP API.
  *

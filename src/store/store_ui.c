@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_ui.c - the web page's aggregates. See store_ui.h.
  */

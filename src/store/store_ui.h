@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_ui.h - the figures cadenced's web page (scheduler/ui*.c) needs
  * beyond store_report.h: how many enrollments of each sequence are in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_user.c - reps: adding, updating, looking up, listing, disabling
  * and deleting them.

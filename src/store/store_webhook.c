@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_webhook.c - webhooks, their outbox and the attempt log. See
  * store_webhook.h; the outbox is filled by the events_webhook_outbox

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_webhook.h - webhooks: where events are POSTed, the durable outbox
  * of deliveries, and the log of every attempt.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * api_cli.c - one API request through api_handle(), with no socket:
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // hubspot_client.js - HubSpot's own Node client (@hubspot/api-client)
 // against cadenced: basePath is cadenced's URL, the access token a cadence
 // token, the sequences paths through the client's generic apiRequest.

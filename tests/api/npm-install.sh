@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # npm-install.sh DIR - installs the HubSpot Node client (@hubspot/api-client,
 # the version in tests/api/package.json) from the npm registry into
 # DIR/node_modules, for tests/api/test_hubspot.sh. Does nothing when it is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_api.sh - cadenced's HTTP API end to end: the real cadenced on
 # loopback, a real store made by cadencectl, every endpoint and every error
 # path called with curl; the answers are checked with python3's json.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_hubspot.sh - the real HubSpot Node client (@hubspot/api-client from
 # the npm registry, installed by tests/api/npm-install.sh into the build's
 # tests/api/node_modules) against the real cadenced on loopback: list

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_webhooks.sh - webhooks end to end: events written by cadencectl reach
 # a loopback receiver through cadenced's durable outbox, signed; the
 # receiver fails the first attempts, then holds one while cadenced is

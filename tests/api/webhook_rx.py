@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """webhook_rx.py - a loopback webhook receiver for cadence's tests.
 
   webhook_rx.py PORTFILE LOG SECRET|@FILE [--fail N] [--hold-at K --hold S]

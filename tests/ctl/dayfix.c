@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dayfix.c - records, through the store's own functions, what cadenced and
  * cadence-milter would record on a rep's day, so that tests/ctl/test_day.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/ctl/test_ctl.sh - a walk-through of cadencectl on a real store.
 #
 # Runs the built binary ($CADENCE_BUILDDIR/ctl/cadencectl) against a fresh

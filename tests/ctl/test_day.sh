@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/ctl/test_day.sh - the rep's day (issue #12) on a known timeline:
 # "cadencectl why", "cadencectl report" and task outcomes, with exact
 # expected counts and explanations.

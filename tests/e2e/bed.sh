@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bed.sh - cadence's end-to-end test bed: two private Postfix instances on
 # loopback, cadence-milter attached to the organization's, cadenced
 # submitting to it, one store. Used by tests/e2e/run.sh and scripts/demo.sh

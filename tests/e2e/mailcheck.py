@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """mailcheck.py - read delivered Maildir files for cadence's e2e tests.
 
   mailcheck.py header FILE NAME         values of header NAME, unfolded and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # pflib.sh - private Postfix instances on loopback for cadence's end-to-end
 # tests, its kill test and its demo. Sourced by bash scripts.
 #

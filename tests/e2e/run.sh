@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/e2e/run.sh - cadence end to end on real Postfix (issue 4): the entry
 # point `make check` runs. Sets up the bed of bed.sh once (two private
 # Postfix instances on loopback, cadence-milter, the store), runs the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # scenarios.sh - the end-to-end scenarios of issue 4, one function each,
 # run on the bed of bed.sh (sourced after it by run.sh and demo.sh).
 #

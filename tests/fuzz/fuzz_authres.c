@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_authres.c - libFuzzer target for milter/authres.c: any bytes as an
  * Authentication-Results value must parse or be refused cleanly (no crash,

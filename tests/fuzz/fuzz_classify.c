@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_classify.c - libFuzzer target for the inbound classifier: any bytes
  * in, a verdict out, rendered as JSON and as a line, then freed. Crashes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_csv.c - libFuzzer target for csvfile.c and contact_csv.c: any
  * bytes as a contacts CSV file. Checks the reader's promises on every
  * input (each row has exactly the header's width, every field is a

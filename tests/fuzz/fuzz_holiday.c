@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_holiday.c - libFuzzer target for the holiday calendar parsers
  * (plain list and iCalendar through libical): any input must give either a
  * sorted, de-duplicated list within the bounds or a clean error, with no

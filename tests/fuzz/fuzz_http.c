@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_http.c - libFuzzer target for cadenced's HTTP request handling
  * (scheduler/http_req.c, http_form.c) without a socket: the input is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_seq.c - libFuzzer target for the sequence-file parser and the
  * template renderer: both read files a user gives.

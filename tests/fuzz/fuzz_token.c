@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_token.c - libFuzzer target for the parsers of untrusted Message-IDs
  * and addresses that may carry cadence's tokens (token_extract,

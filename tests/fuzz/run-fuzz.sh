@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # run-fuzz.sh - run one libFuzzer target for a bounded time from a seed dir.
 #
 #   tests/fuzz/run-fuzz.sh TARGET SECONDS [SEED_DIR...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # deb.sh - the Debian package, end to end (issue 11). Not part of make
 # check (it installs a package on this machine): `make check-deb`.
 #

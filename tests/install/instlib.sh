@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # instlib.sh - what tests/install/stock.sh and readme.sh share: an
 # installation of cadence laid out as the package and the units lay it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # readme.sh - README.md's command blocks, run as written, so that README
 # cannot drift from what the programs do (issue 11).
 #

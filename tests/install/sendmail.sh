@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # sendmail.sh - contrib/sendmail/cadence.mc on a real, private Sendmail
 # (issue 11). Not part of make check (it fetches Debian's sendmail-bin,
 # sendmail-cf, sendmail-base and libwrap0 with apt-get download the first

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # stock.sh - cadence installed as a mail administrator would, on Debian's
 # STOCK Postfix configuration (issue 11).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/kill/kill-proxy.sh - the kill loop of tests/kill/kill.sh through
 # tests/security/lost250_proxy.py (issue 9, finding 5): while cadenced is
 # killed with SIGKILL at random moments, a random quarter of the replies

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/kill/kill.sh - exactly once under SIGKILL (DESIGN.md rule 2, issue 3).
 #
 # cadenced is killed with SIGKILL at random moments, at least KILL_ROUNDS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dkim_verify.c - test helper: verifies the DKIM signatures of a message
  * offline, with libopendkim's file query method (DKIM_QUERY_FILE): the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/milter/harness.sh - the miltertest harness, sourced by
 # tests/milter/run.sh and tests/security/*.sh (set `here` to the directory
 # of this file before sourcing it).

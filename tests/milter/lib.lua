@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- lib.lua: helpers shared by the cadence-milter miltertest scripts.
 -- run.sh passes MILTER_SOCK (the socket of the milter under test) and
 -- MILTER_TESTS (this directory) in the environment.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mkstore.c - test helper: builds and inspects the cadence store the
  * milter tests run against, through the real store API (no SQL here).

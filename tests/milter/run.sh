@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/milter/run.sh - black-box tests of cadence-milter with miltertest.
 #
 # Starts real cadence-milter processes on unix sockets in a private temp

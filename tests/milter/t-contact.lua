@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- t-contact.lua: mail from a contact (an address in the store) is read,
 -- its authentication is established (trusted Authentication-Results or
 -- SPF over the test zone), and it is delivered untouched (its body is

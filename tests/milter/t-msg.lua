@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- t-msg.lua: sends one message, read from a file, through the milter and
 -- checks the answers. run.sh writes the message files (as MTAs and mail
 -- clients write them) and checks the store afterwards.

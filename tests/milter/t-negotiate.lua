@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- t-negotiate.lua: the milter takes only the protocol steps it uses.
 -- Offered everything (miltertest's defaults), it must negotiate away
 -- CONNECT, DATA and unknown commands, ask for no replies to headers, HELO,

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- t-oldmta.lua: an MTA that offers none of the protocol options (no
 -- SMFIP_NR_*, no SKIP, no macro list) still gets correct answers: every
 -- header is answered, and outbound mail is signed.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- t-pass.lua: a message the milter has nothing to do with is accepted
 -- untouched, as early as the milter can tell.
 --   env: PASS_FROM (From header), PASS_CLIENT (client address),

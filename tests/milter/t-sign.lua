@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- t-sign.lua: outbound mail (an internal host, or SMTP AUTH) whose From
 -- address has a SigningTable entry gets a DKIM-Signature inserted at index
 -- 1, relaxed/relaxed, with the algorithm of the key. The signed message is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/sched/test_sched.sh - cadenced against a real SMTP receiver.
 #
 # Drives the built cadencectl and cadenced (no mocks) against Postfix's

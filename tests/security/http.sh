@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/security/http.sh - cadenced's HTTP listener under abuse, RFC 8058
 # one-click in both form encodings, HEAD, idempotence, and the store's
 # file modes (issue #9, findings 6, 7 and 8).

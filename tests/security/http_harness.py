@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """http_harness.py - abusive and ordinary HTTP clients for tests/security/http.sh.
 
 Every client is bounded in count and in time; all go to 127.0.0.1 only.

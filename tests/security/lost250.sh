@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/security/lost250.sh - issue #9, finding 5: a lost reply after the
 # end of data must not send the step twice (RFC 1047's window; DESIGN.md
 # "The ledger", rule 2).

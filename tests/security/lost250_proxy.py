@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """lost250_proxy.py - a loopback SMTP proxy that loses the reply to the end
 of data (RFC 1047's window), for tests/security/lost250.sh and the kill
 loop through it (tests/kill/kill.sh, KILL_PROXY).

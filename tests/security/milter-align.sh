@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/security/milter-align.sh - issue #9, finding 1: a forged reply or
 # unsubscribe must not pass as authenticated.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/security/milter-enroll.sh - issue #9, finding 4: enroll by mail
 # only as the rep who submitted the message.
 #

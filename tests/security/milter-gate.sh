@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/security/milter-gate.sh - issue #9, finding 3: sequence mail must
 # not bypass the gate when its header is large.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/security/milter-report.sh - issue #9, finding 2: a bounce or a
 # complaint affects only the enrollment and contact it is proven to belong
 # to (the VERP token, or a quoted Message-ID the ledger knows), whatever

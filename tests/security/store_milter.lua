@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- store_milter.lua: one message from a contact to a rep, so that
 -- cadence-milter opens the store (its look-up of the sender); used by
 -- http.sh to see the modes of the files the milter's store handle makes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // tests/ui/drive.js - drives Debian's chromium (/usr/bin/chromium, never a
 // downloaded browser) through cadenced's web page with puppeteer-core over
 // the DevTools protocol, for tests/ui/test_ui.sh.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/ui/fill.sh DIR PORT - a store for the web page's tests: a scripted
 # week (Monday 2026-12-07 on), as tests/ctl/test_day.sh makes it, with
 # cadencectl and tests/ctl/dayfix (the store's own functions record what

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/ui/test_ui.sh - cadenced's web page (issue #15) in a real browser:
 # cadenced on a store filled by a scripted week (tests/ui/fill.sh), driven
 # by Debian's headless chromium through puppeteer-core (tests/ui/drive.js:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_fixture.c - the shared fixture of the store and enrollment unit
  * tests (see store_fixture.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * store_fixture.h - what the store and enrollment unit tests share: a
  * fresh SQLite store in its own mkdtemp directory (removed with every file

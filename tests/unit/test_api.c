@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_api.c - the API's entry point without a socket (api_handle on a
  * fresh store) and the webhook signature and backoff (webhook.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_cal.c - unit tests for cal.c: dates, zones (DST gaps and overlaps in
  * three hemispheres' rules, a half-hour zone), follow-up days, holidays,
  * windows crossing midnight, zone choice, and concurrent use from threads.

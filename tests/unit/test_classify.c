@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_classify.c - the classifier's decision order and the traps named in
  * the corpus README, on small hand-written messages: Gmail DSNs that say

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_classify_date.c - out-of-office replies and the return date they
  * state, in English, German, French, Spanish, Dutch, Italian, Portuguese,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_classify_dsn.c - bounces and delay warnings: RFC 3464 reports with
  * several recipients, the non-standard notices of qmail, Exim, Exchange

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_classify_env.c - the envelope as evidence and "never a reply by
  * default" (issue 13): a null envelope sender, cadence's VERP address,

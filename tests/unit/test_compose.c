@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_compose.c - unit tests for compose.c: every message composed is
  * parsed back with GMime and its headers, threading, List-Unsubscribe

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_conf.c - unit tests for conf.c and conf_keys.c: every key type,
  * every error with its line, defaults, nothing half-applied, the
  * conf_dump() round trip, and that cadence.conf(5) and the example file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_contact_csv.c - unit tests for contact_csv.c: column names, roles,
  * properties, aliases and each per-row error with its column. */
 #include "config.h"

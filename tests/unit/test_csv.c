@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_csv.c - unit tests for csvfile.c: RFC 4180 quoting, line numbers,
  * bounds, BOM, CRLF, malformed input; each row is rendered as
  * "line:[field|field]" or "line:!error" so that expectations read plainly. */

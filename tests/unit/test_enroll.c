@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_enroll.c - unit tests for enrollment: the pure rule (every refusal
  * and the happy path, on plain structs) and the service enroll_one()
  * against a real SQLite store in a mkdtemp directory (enrolls, refuses

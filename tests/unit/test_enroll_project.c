@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_enroll_project.c - unit tests for the new-enrollment projection
  * (issue 3, "Limits"): the pure rule given projected days, and
  * enroll_one() against a real SQLite store: the stacked-enrollments case

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_holiday.c - unit tests for holiday.c: the plain list and iCalendar
  * imports (recurrences, multi-day events, exclusions, bounds, errors that
  * name file:line), the calendars shipped in contrib/holidays, selection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_http_req.c - cadenced's HTTP decisions without a socket: the RFC
  * 8058 form parser (scheduler/http_form.c) to its edges, and the routing

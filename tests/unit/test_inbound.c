@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_inbound.c - the inbound walk end to end below the milter: real
  * messages (written here, as MTAs and clients write them) go through the
  * real classifier, then inbound_handle() against a real SQLite store built

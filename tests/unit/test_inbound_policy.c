@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_inbound_policy.c - the pure inbound policy (inbound_policy()) to
  * its edges: verdicts and targets built here, no store, an explicit now.
  * Auto-replies never unenroll; return dates land on the next business day

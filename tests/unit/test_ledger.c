@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_ledger.c - unit tests for ledger.c, the sent-message ledger's state
  * table: every cell of the table against an independent list of what it
  * must be (with the reason), the classification of submit outcomes into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_limits.c - unit tests for ratelimit.c: rolling-window edges, spacing
  * with jitter, the bulk throttle, per-domain caps, planning a batch of due
  * items without dropping any, and the stacked-enrollments projection. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_lint.c - unit tests for seq_lint.c: each checklist item passing,
  * warning and failing, on sequences parsed from text. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_authres.c - unit tests for milter/authres.c: RFC 8601
  * parsing, and the verdict for the From domain from trusted headers. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_dkimv.c - unit tests for milter/dkim_verify_in.c: the
  * relaxed alignment (organizational domain, libpsl) of a signature's d=
  * domain with the From domain. (The verification itself is tested end

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_factcache.c - unit tests for milter/factcache.c: answers
  * are cached (a second question is not a miss) and dropped as soon as
  * another connection commits (PRAGMA data_version): a contact added, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_hdr.c - unit tests for milter/hdr_strip.c: cadence's own
  * addresses taken out of To/Cc values, every other byte kept as written. */
 #include "config.h"

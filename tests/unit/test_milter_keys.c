@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_keys.c - unit tests for milter/dkim_keys.c: the KeyTable and
  * SigningTable parsers, the look-up order, and the key file checks. */
 #include "config.h"

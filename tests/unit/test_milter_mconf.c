@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_mconf.c - unit tests for milter/mconf.c (building the
  * running configuration, reload while messages hold the old one) and
  * milter/ctx.c (the header and body caps of a message). */

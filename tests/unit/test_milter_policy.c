@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_policy.c - unit tests for milter/policy.c (the failure
  * policy table) and milter/netlist.c (InternalHosts). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_senders.c - unit tests for milter/enroll_senders.c: the
  * EnrollSenders table (parse errors with file:line) and the rule of who
  * may enroll by mail as which rep (issue #9, finding 4). */

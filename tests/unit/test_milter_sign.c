@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_sign.c - unit tests for milter/dkim_sign.c: the signatures
  * it makes verify with libopendkim (the verifier the field trusts), over
  * the edges of relaxed canonicalization (whitespace runs, trailing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_sockopt.c - unit tests for milter/sockopt.c: TCP_NODELAY is
  * set on the listening socket of the configured port only, and (what the
  * milter relies on) a connection accepted from it inherits the option on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_spf.c - unit tests for milter/spf.c: SPF results through
  * libspf2 over an in-process zone (documentation addresses, never DNS). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_msgid.c - unit tests for secret.c (loading, permissions, atomic
  * generation) and msgid.c (Message-IDs, unsubscribe and VERP tokens:

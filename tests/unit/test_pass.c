@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_pass.c - the scheduling pass (scheduler/libscheduler.a) against a
  * real store and a scripted MTA: cadenced's submit hook is a function

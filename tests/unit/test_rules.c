@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_rules.c - unit tests of src/rules.c: the calendar rules of an
  * enrollment built from its sequence, the recipient's zone and the holiday

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_seq.c - unit tests for seq_parse.c: the happy path field by field,
  * every parse error with its file:line (table-driven), bounds, the shipped
  * example sequences, and files read from disk. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_store.c - unit tests for the store's foundation: opening, schema
  * migrations (a v1 file with data upgraded; a newer file refused and left
  * unchanged), transactions, reps, sequences, contacts, suppressions,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_store_enroll.c - unit tests for the store's enrollments: recording
  * them (one running per contact), listings and filters, pause / resume /
  * unenroll by enrollment, sequence, rep, contact and company with counts

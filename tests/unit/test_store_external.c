@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_store_external.c - store_msg_external(): a rep's own message
  * recorded as step 1 (enroll by address), against a real SQLite store:
  * the ledger row, the event, the enrollment moved on; one message shared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_store_ledger.c - unit tests for the send ledger and the scheduler's
  * store calls (store_ledger.h): due enrollments, defer/advance, prepare
  * (a second prepare returns the first record), the milter's gate (once,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_submit.c - scheduler/submit.c against a real SMTP server on
  * loopback: Postfix's smtp-sink, started by the test on a free 127.0.0.1

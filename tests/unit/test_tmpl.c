@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_tmpl.c - unit tests for tmpl.c: every token kind, fallbacks, missing
  * values, syntax errors with offsets, UTF-8, bounds, sequence checks. */
 #include "config.h"

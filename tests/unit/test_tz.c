@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_tz.c - unit tests for tz.c: IANA zone names against the system tzdata. */
 #include "config.h"
 

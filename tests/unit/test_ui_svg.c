@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_ui_svg.c - the web page's charts (scheduler/ui_svg.c) as pure
  * functions: round axis tops, a bar per figure with its value, labels

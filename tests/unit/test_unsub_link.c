@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_unsub_link.c - {{unsubscribe_url}} in a message cadenced really
  * sends: one scheduling pass (scheduler/libscheduler.a, sched_pass) over a

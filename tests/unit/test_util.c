@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_util.c - unit tests for util.c: strings, errors, addresses, time. */
 #include "config.h"
 

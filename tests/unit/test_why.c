@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_why.c - unit tests of why_decide() (src/why.h): why an enrollment's
  * next step has not gone, at the edges of each rule, on a fixed timeline

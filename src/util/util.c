@@ -7,11 +7,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -45,6 +48,33 @@ void *xrealloc(void *p, size_t n)
 	if (q == NULL)
 		oom(n);
 	return q;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	return xrealloc(p, n * size);
+}
+
+void cad_grow(void *arrp, size_t *cap, size_t need, size_t elsize)
+{
+	void *arr;
+	size_t ncap;
+
+	if (need <= *cap)
+		return;
+	ncap = *cap ? *cap : 8;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			oom(SIZE_MAX);
+		ncap *= 2;
+	}
+	memcpy(&arr, arrp, sizeof(arr));
+	arr = xreallocarray(arr, ncap, elsize);
+	memset((char *)arr + *cap * elsize, 0, (ncap - *cap) * elsize);
+	memcpy(arrp, &arr, sizeof(arr));
+	*cap = ncap;
 }
 
 char *xstrdup(const char *s)
@@ -167,6 +197,67 @@ char *sbuf_detach(struct sbuf *b)
 	return s;
 }
 
+/* ---- files ---- */
+
+int cad_read_stream(int fd, const char *name, size_t max, unsigned flags, char **out,
+		    size_t *len, struct cad_err *err)
+{
+	struct sbuf b;
+	char chunk[8192];
+	ssize_t r;
+
+	*out = NULL;
+	sbuf_init(&b);
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if ((size_t)r > max - b.len) {
+			sbuf_free(&b);
+			return cad_err_set(err, "%s: larger than %zu bytes", name, max);
+		}
+		sbuf_add(&b, chunk, (size_t)r);
+	}
+	if (r < 0) {
+		int e = errno;
+		sbuf_free(&b);
+		return cad_err_set(err, "%s: %s", name, strerror(e));
+	}
+	if ((flags & CAD_READ_TEXT) && memchr(b.s, '\0', b.len) != NULL) {
+		sbuf_free(&b);
+		return cad_err_set(err, "%s: contains a NUL byte", name);
+	}
+	if (len != NULL)
+		*len = b.len;
+	*out = sbuf_detach(&b);
+	return 0;
+}
+
+int cad_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len,
+		  struct cad_err *err)
+{
+	struct stat sb;
+	int fd, rc;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return cad_err_set(err, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return cad_err_set(err, "%s: not a regular file", path);
+	}
+	if ((uintmax_t)sb.st_size > max) {
+		close(fd);
+		return cad_err_set(err, "%s: larger than %zu bytes", path, max);
+	}
+	rc = cad_read_stream(fd, path, max, flags, out, len, err);
+	close(fd);
+	return rc;
+}
+
 /* ---- errors ---- */
 
 int cad_err_set(struct cad_err *err, const char *fmt, ...)
@@ -284,6 +375,38 @@ int cad_startswith_ci(const char *s, const char *prefix)
 		if (tolower((unsigned char)*s) != tolower((unsigned char)*prefix))
 			return 0;
 	return 1;
+}
+
+/* ---- domains ---- */
+
+int cad_domain_valid(const char *d)
+{
+	size_t len, label = 0, i;
+	int digits_only = 1;
+
+	if (d == NULL || (len = strlen(d)) == 0 || len > 253 || strchr(d, '.') == NULL)
+		return 0;
+	for (i = 0; i <= len; i++) {
+		unsigned char c = (unsigned char)d[i];
+		if (c == '.' || c == '\0') {
+			if (label == 0 || d[i - 1] == '-')
+				return 0;
+			if (c == '\0')
+				break;
+			label = 0;
+			digits_only = 1;
+			continue;
+		}
+		if (c >= '0' && c <= '9')
+			;
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c == '-' && label > 0))
+			digits_only = 0;
+		else
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return !digits_only;
 }
 
 /* ---- mail addresses ---- */

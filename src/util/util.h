@@ -30,6 +30,15 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);               /* xstrdup(NULL) == NULL */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) CAD_PRINTF(1, 2);
+/* xrealloc(p, n * size) with the product checked: aborts as on exhaustion
+ * when it would overflow size_t (Postfix's mymalloc discipline). */
+void *xreallocarray(void *p, size_t n, size_t size);
+/* Growth of a hand-kept array: *(T **)arrp has room for *cap elements of
+ * elsize bytes; after the call it has room for at least need (capacity
+ * doubles from 8, so appending one at a time costs amortized O(1)). The
+ * new elements are zeroed. Every size is checked: an overflow aborts as
+ * exhaustion does. Call as cad_grow(&v, &cap, n + 1, sizeof(*v)). */
+void cad_grow(void *arrp, size_t *cap, size_t need, size_t elsize);
 
 /* ---- growable strings ---- */
 struct sbuf {
@@ -58,6 +67,21 @@ int cad_err_set(struct cad_err *err, const char *fmt, ...) CAD_PRINTF(2, 3);
 /* Prefixes err's message with "prefix: " (for example a file name). */
 void cad_err_prefix(struct cad_err *err, const char *fmt, ...) CAD_PRINTF(2, 3);
 
+/* ---- files ---- */
+#define CAD_READ_TEXT 1u   /* refuse a file holding a NUL byte */
+/* Reads the whole regular file at path (at most max bytes) into a new
+ * NUL-terminated buffer *out (caller frees); *len (may be NULL) is its
+ * length without the NUL. Never blocks on a FIFO or device: anything but a
+ * regular file is refused. On error returns -1 and *out is NULL; the
+ * message names the path: "PATH: <strerror>", "PATH: not a regular file",
+ * "PATH: larger than MAX bytes", "PATH: contains a NUL byte". */
+int cad_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len,
+		  struct cad_err *err);
+/* The same over an open stream (standard input, a pipe): reads to its end,
+ * refusing more than max bytes; name is the path in messages. */
+int cad_read_stream(int fd, const char *name, size_t max, unsigned flags, char **out,
+		    size_t *len, struct cad_err *err);
+
 /* ---- logging ---- */
 enum cad_log_level { CAD_LOG_DEBUG, CAD_LOG_INFO, CAD_LOG_NOTICE, CAD_LOG_WARN, CAD_LOG_ERR };
 void cad_log_open(const char *ident, int use_syslog, int verbose);
@@ -75,6 +99,19 @@ void cad_strlower(char *s);
 int cad_strcaseeq(const char *a, const char *b);
 char *cad_trim(char *s);                    /* in place; returns s advanced */
 int cad_startswith_ci(const char *s, const char *prefix);
+
+/* ---- domains ---- */
+/* The one rule for a mail domain name, everywhere cadence takes one
+ * (cadence.conf, suppressions in the CLI, the API and the store):
+ * RFC 1035 / RFC 5321 "Domain": dot-separated labels of letters, digits
+ * and '-' (LDH), each 1-63 bytes, not starting or ending with '-'; at
+ * least two labels; at most 253 bytes; no trailing dot; the last label not
+ * all digits (so "10.0.0.1" is not a domain). Case-insensitive: upper case
+ * is accepted (callers store the lower-cased form). '_' is refused: it is
+ * no part of a mail domain (RFC 5321 4.1.2), only of service names such as
+ * _dmarc.example.org, which are never suppressed or sent from.
+ * Returns 1 when valid, 0 otherwise (NULL included). */
+int cad_domain_valid(const char *d);
 
 /* ---- mail addresses ---- */
 /* A plain addr-spec check (local@domain, no spaces or angle brackets,

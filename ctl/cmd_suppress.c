@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,30 +20,6 @@
 #define KINDS "customer, partner, competitor, former_employee, unsubscribed, bounced, " \
 	"complaint, manual"
 
-/* A host name: dot-separated labels of letters, digits and hyphens. */
-static int domain_valid(const char *d)
-{
-	size_t len = strlen(d), label = 0, dots = 0;
-	const char *p;
-
-	if (len == 0 || len > 253 || d[0] == '.' || d[len - 1] == '.')
-		return 0;
-	for (p = d; *p; p++) {
-		if (*p == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			dots++;
-		} else if (isalnum((unsigned char)*p) || *p == '-') {
-			if (++label > 63)
-				return 0;
-		} else {
-			return 0;
-		}
-	}
-	return dots > 0;
-}
-
 /* Normalizes arg into an address or a domain pattern; -1 after a message. */
 static int parse_pattern(const struct ctl *c, const char *arg, char **pattern, int *is_domain)
 {
@@ -54,7 +29,7 @@ static int parse_pattern(const struct ctl *c, const char *arg, char **pattern, i
 		*is_domain = 0;
 		return ctl_parse_addr(c, "address", p, pattern);
 	}
-	if (!domain_valid(p)) {
+	if (!cad_domain_valid(p)) {
 		struct sbuf b;
 		sbuf_init(&b);
 		cad_printable(&b, arg, 200);

@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,28 +54,6 @@ void api_v1_supp_list(struct api_call *c)
 	store_suppressions_free(s, n);
 }
 
-static int domain_valid(const char *d)
-{
-	size_t len = strlen(d), label = 0, dots = 0;
-	const char *p;
-	if (len == 0 || len > 253 || d[0] == '.' || d[len - 1] == '.')
-		return 0;
-	for (p = d; *p; p++) {
-		if (*p == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			dots++;
-		} else if (isalnum((unsigned char)*p) || *p == '-') {
-			if (++label > 63)
-				return 0;
-		} else {
-			return 0;
-		}
-	}
-	return dots > 0;
-}
-
 void api_v1_supp_add(struct api_call *c)
 {
 	static const char *const fields[] = { "address", "domain", "kind", "note", NULL };
@@ -103,7 +80,7 @@ void api_v1_supp_add(struct api_call *c)
 		api_error(c, CAT_VALIDATION, "address: not a mail address");
 		goto out;
 	}
-	if (dom && !domain_valid(dom)) {
+	if (dom && !cad_domain_valid(dom)) {
 		api_error(c, CAT_VALIDATION, "domain: not a domain name");
 		goto out;
 	}

@@ -34,29 +34,6 @@ static void read_supp(sqlite3_stmt *s, void *out)
 	p->created_at = store_col_int64(s, 5);
 }
 
-/* A valid domain for a domain entry: labels of [a-z0-9-_], dots between. */
-static int domain_valid(const char *d)
-{
-	const char *p;
-	size_t label = 0;
-	if (*d == '\0' || *d == '.' || strlen(d) > 253)
-		return 0;
-	for (p = d; *p; p++) {
-		if (*p == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-		} else if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-			   *p == '_') {
-			if (++label > 63)
-				return 0;
-		} else {
-			return 0;
-		}
-	}
-	return label > 0;
-}
-
 /* The stored form of a pattern: "ann@acme.test", or "acme.test" for a
  * domain (written "acme.test", "@acme.test" or "*.acme.test"). */
 static char *normalize_pattern(const char *in, int *is_domain, struct cad_err *err)
@@ -73,7 +50,7 @@ static char *normalize_pattern(const char *in, int *is_domain, struct cad_err *e
 		s += 2;
 	p = store_lower(s);
 	*is_domain = strchr(p, '@') == NULL;
-	if (*is_domain ? !domain_valid(p) : !cad_addr_valid(p)) {
+	if (*is_domain ? !cad_domain_valid(p) : !cad_addr_valid(p)) {
 		cad_err_set(err, "\"%s\" is neither an address nor a domain", in);
 		free(p);
 		return NULL;

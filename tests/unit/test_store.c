@@ -765,6 +765,13 @@ static void test_suppression(void **state)
 	assert_non_null(strstr(err.msg, "already suppressed"));
 	s.pattern = (char *)"not a domain!";
 	assert_int_equal(store_suppress_add(f->st, &s, "cli:test", T0, &err), -1);
+	/* The one domain rule (cad_domain_valid) the CLI and the API use too:
+	 * no '_', no single label (the store took both before). */
+	s.pattern = (char *)"my_host.test";
+	assert_int_equal(store_suppress_add(f->st, &s, "cli:test", T0, &err), -1);
+	assert_non_null(strstr(err.msg, "neither an address nor a domain"));
+	s.pattern = (char *)"localhost";
+	assert_int_equal(store_suppress_add(f->st, &s, "cli:test", T0, &err), -1);
 	s.pattern = (char *)"a@b.test";
 	s.is_domain = 1;
 	assert_int_equal(store_suppress_add(f->st, &s, "cli:test", T0, &err), -1);

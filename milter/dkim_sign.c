@@ -34,6 +34,11 @@
 #include "dkim_sign.h"
 
 #define SIGN_FOLD 76         /* fold the header value's lines near this width */
+/* A folded line ends with a bare LF: a milter inserts headers with LF
+ * line breaks and the MTA writes them out as CRLF (libmilter, Postfix);
+ * a CR here would reach the mailbox and the next hop as a stray CR.
+ * Relaxed canonicalization unfolds, so the hash is the same either way. */
+#define SIGN_NL "\n"
 
 struct sign_hdr {
 	size_t off, len;         /* its canonical line in canon ("name:value\r\n") */
@@ -281,7 +286,7 @@ static void add_hlist(struct dkim_signer *s, struct sbuf *v, size_t *col)
 			sbuf_adds(v, ":");
 			(*col)++;
 			if (*col + len > SIGN_FOLD) {
-				sbuf_adds(v, "\r\n\t ");
+				sbuf_adds(v, SIGN_NL "\t ");
 				*col = 9;
 			}
 		}
@@ -366,14 +371,14 @@ int dkim_signer_finish(struct dkim_signer *s, char **value, struct cad_err *err)
 	/* the value, folded as libopendkim folds it; the name and ": " come
 	 * first on the line */
 	sbuf_init(&v);
-	sbuf_addf(&v, "v=1; a=%s; c=relaxed/relaxed; d=%s; s=%s;\r\n\tt=%lld; bh=",
+	sbuf_addf(&v, "v=1; a=%s; c=relaxed/relaxed; d=%s; s=%s;" SIGN_NL "\tt=%lld; bh=",
 		  k->alg == DKIM_KEY_ED25519 ? "ed25519-sha256" : "rsa-sha256", k->domain,
 		  k->selector, (long long)(fixed_time != 0 ? fixed_time : time(NULL)));
 	b64(&v, bh, bhlen);
-	sbuf_adds(&v, ";\r\n\th=");
+	sbuf_adds(&v, ";" SIGN_NL "\th=");
 	col = 10;
 	add_hlist(s, &v, &col);
-	sbuf_adds(&v, ";\r\n\tb=");
+	sbuf_adds(&v, ";" SIGN_NL "\tb=");
 	if (header_hash(s, v.s, md, &mdlen) != 0 || sign_hash(k, md, mdlen, &sig, &siglen) != 0) {
 		sbuf_free(&v);
 		return ssl_fail("signature", err);
@@ -385,11 +390,11 @@ int dkim_signer_finish(struct dkim_signer *s, char **value, struct cad_err *err)
 	col = 10;
 	start = 0;
 	while (start < b.len) {
-		size_t take = SIGN_FOLD - col;
+		size_t take = SIGN_FOLD - 1 - col;   /* libopendkim's b= width */
 		if (take > b.len - start)
 			take = b.len - start;
 		if (start > 0)
-			sbuf_adds(&v, "\r\n\t ");
+			sbuf_adds(&v, SIGN_NL "\t ");
 		sbuf_add(&v, b.s + start, take);
 		start += take;
 		col = 9;

@@ -39,7 +39,9 @@ int dkim_signer_header(struct dkim_signer *s, const char *name, const char *valu
 		       int leadspc, struct cad_err *err);
 int dkim_signer_eoh(struct dkim_signer *s, struct cad_err *err);
 int dkim_signer_body(struct dkim_signer *s, const void *p, size_t n, struct cad_err *err);
-/* The DKIM-Signature header value (caller frees). */
+/* The DKIM-Signature header value (caller frees), folded with "\n\t" (bare
+ * LF, no CR: the form a milter hands to smfi_insheader; the MTA writes
+ * the line breaks as CRLF). */
 int dkim_signer_finish(struct dkim_signer *s, char **value, struct cad_err *err);
 void dkim_signer_free(struct dkim_signer *s);
 

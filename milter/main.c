@@ -12,7 +12,8 @@
  *      would under the unit, not only when started;
  *   3. register with libmilter and open the socket, removing a stale unix
  *      socket left by a crash (smfi_opensocket(1)), while still root, and
- *      hand a unix socket to UserID (mode 0660);
+ *      hand a unix socket to UserID; a unix socket is mode 0660 whatever
+ *      the umask (socket_open);
  *   4. detach (unless -f), then write the pidfile (the detached pid);
  *   5. drop privileges to UserID (verified by daemon.c);
  *   6. block SIGUSR1 in every thread and start the thread that waits for
@@ -86,22 +87,42 @@ static void *reload_thread(void *arg)
 	return NULL;
 }
 
+/* The path of a unix socket spec ("local:/p", "unix:/p", "/p"); NULL for inet. */
+static const char *socket_path(const char *spec)
+{
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	return spec[0] == '/' ? spec : NULL;
+}
+
+/* Opens libmilter's socket with mode 0660 whatever the umask (the MTA
+ * connects through its group; under umask 000 bind() would make it
+ * 0777, writable by every local user): the umask is 0117 while the
+ * socket is made, so that it is never more open than 0660, not even for
+ * an instant, and the old umask is back afterwards. */
+static int socket_open(const char *spec)
+{
+	mode_t old = umask(0117);
+	int rc = smfi_opensocket(1);
+	const char *path = socket_path(spec);
+	umask(old);
+	if (rc == MI_SUCCESS && path != NULL && chmod(path, 0660) != 0)
+		cad_log(CAD_LOG_WARN, "Socket %s: chmod 0660: %s", path, strerror(errno));
+	return rc;
+}
+
 /* A unix socket is made by root before the privilege drop; hand it to the
- * UserID user and group (mode 0660), so that the MTA, put in that group,
- * can connect and the milter can remove it at exit. */
+ * UserID user and group (mode 0660, socket_open), so that the MTA, put in
+ * that group, can connect and the milter can remove it at exit. */
 static int socket_handover(const char *spec, const char *userid, struct cad_err *err)
 {
-	const char *path = NULL;
+	const char *path = socket_path(spec);
 	char *user, *group;
 	struct passwd *pw;
 	uid_t uid;
 	gid_t gid;
-	if (strncmp(spec, "local:", 6) == 0)
-		path = spec + 6;
-	else if (strncmp(spec, "unix:", 5) == 0)
-		path = spec + 5;
-	else if (spec[0] == '/')
-		path = spec;
 	if (path == NULL || userid == NULL || *userid == '\0' || geteuid() != 0)
 		return 0;
 	user = xstrdup(userid);
@@ -157,14 +178,8 @@ static int check_as_service(const char *path, char **as, struct cad_err *err)
  * writable and the store opens (read-only), for the user running this. */
 static int check_runtime(const struct mconf *mc, struct cad_err *err)
 {
-	const char *spec = mc->conf.socket, *path = NULL;
+	const char *spec = mc->conf.socket, *path = socket_path(spec);
 	struct store *st = NULL;
-	if (strncmp(spec, "local:", 6) == 0)
-		path = spec + 6;
-	else if (strncmp(spec, "unix:", 5) == 0)
-		path = spec + 5;
-	else if (spec[0] == '/')
-		path = spec;
 	if (path != NULL) {
 		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 		if (slash != NULL)
@@ -280,7 +295,7 @@ int main(int argc, char **argv)
 		cad_log(CAD_LOG_ERR, "libmilter refused socket \"%s\"", mc->conf.socket);
 		return EX_CONFIG;
 	}
-	if (smfi_opensocket(1) != MI_SUCCESS) {
+	if (socket_open(mc->conf.socket) != MI_SUCCESS) {
 		cad_log(CAD_LOG_ERR, "cannot open socket \"%s\" (in use, or bad path?)",
 			mc->conf.socket);
 		return EX_UNAVAILABLE;

@@ -35,6 +35,22 @@ fi
 
 # ---- the main instance ----
 start main
+
+# ---- the socket's mode: 0660 whatever the umask (review finding) ----
+sockmode() { stat -c %a "$1" 2>/dev/null; }
+write_conf um
+umask 000
+start um
+umask 077
+expect_eq "socket mode under umask 000" "$(sockmode "$tmp/um.sock")" 660
+expect_eq "socket mode under umask 077" "$(sockmode "$tmp/main.sock")" 660
+# control: the same check sees a socket bind() made under umask 000
+if command -v python3 >/dev/null; then
+	(umask 000; python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+		"$tmp/control.sock")
+	expect_eq "control: a plain bind under umask 000" "$(sockmode "$tmp/control.sock")" 777
+fi
+kill "$pid_um" 2>/dev/null
 if mt main t-negotiate.lua; then ok "negotiation"; else fail "negotiation"; fi
 if mt main t-oldmta.lua; then
 	ok "an MTA offering no protocol options: every step answered, mail signed"

@@ -4,6 +4,11 @@
  * pass: the morning digest of open tasks, and every pending notice (an
  * enrollment by address that was refused, an enrollment the pass paused,
  * a digest), from cadence@Domain. See pass_int.h.
+ *
+ * A notice is machine-written mail to a person: it carries
+ * "Auto-Submitted: auto-generated" (RFC 3834 section 5), so that a rep's
+ * vacation responder does not answer it and a mail client may file it.
+ * (Sequence mail does not: it is the rep's own message.)
  */
 #include "config.h"
 
@@ -159,6 +164,9 @@ int pass_notices(struct sched *s, cad_time_t now, struct cad_err *err)
 		return -1;
 	}
 	for (i = 0; i < n && rc == 0 && !*s->stop; i++) {
+		static const struct compose_header auto_submitted = {
+			"Auto-Submitted", "auto-generated"
+		};
 		struct compose_in in;
 		struct sbuf msg;
 		struct submit_result res;
@@ -184,6 +192,8 @@ int pass_notices(struct sched *s, cad_time_t now, struct cad_err *err)
 		in.body = v[i].body;
 		in.date = now;
 		in.message_id = mid;
+		in.extra = &auto_submitted;
+		in.nextra = 1;
 		sbuf_init(&msg);
 		memset(&res, 0, sizeof(res));
 		if (compose_message(&in, &msg, &cerr) < 0) {

@@ -59,6 +59,8 @@ struct mta {
 	char last_refs[2048]; /* its References field, unfolded, or "" */
 	char last_irt[256];   /* its In-Reply-To field, or "" */
 	char order[1024];     /* the contacts of the sequence mail, in order, "a b " */
+	char last_notice_as[64];  /* the last notice's Auto-Submitted field, or "" */
+	char last_seq_as[64];     /* the last sequence mail's Auto-Submitted field, or "" */
 };
 static struct mta mta;
 
@@ -132,6 +134,8 @@ static void fake_submit(const char *url, const char *mail_from, const char *rcpt
 	msgid_of(msg, id, sizeof(id));
 	if (strncmp(id, "notice.", 7) == 0 || strstr(rcpt, "rep@") == rcpt) {
 		mta.notices++;
+		field_of(msg, "\r\nAuto-Submitted: ", mta.last_notice_as,
+			 sizeof(mta.last_notice_as));
 		if (mta.fail_notices)
 			reply(res, SUBMIT_TEMPFAIL, SUBMIT_STAGE_RCPT, 450, "RCPT: 450 try later");
 		else
@@ -148,6 +152,7 @@ static void fake_submit(const char *url, const char *mail_from, const char *rcpt
 			 rcpt);
 	}
 	field_of(msg, "\r\nIn-Reply-To: ", mta.last_irt, sizeof(mta.last_irt));
+	field_of(msg, "\r\nAuto-Submitted: ", mta.last_seq_as, sizeof(mta.last_seq_as));
 	what = mta.script && mta.script[mta.next] ? mta.script[mta.next++] : 'a';
 	mta.attempts++;
 	if (what == 'd') {
@@ -804,10 +809,16 @@ static void test_item_failure_is_the_items(void **state)
 	assert_non_null(strstr(v[0].body, "bad@prospect.test"));
 	assert_non_null(strstr(v[0].body, "cadencectl resume"));
 	store_notices_free(v, n);
-	/* The next pass sends the notice; nothing else. */
+	/* The next pass sends the notice; nothing else. It is marked as
+	 * machine-written (RFC 3834); the sequence mail, a person's, is not
+	 * (control: the same field reader on that mail finds nothing). */
 	mta.fail_notices = 0;
+	mta.last_notice_as[0] = '\0';
 	st = pass(f, T0 + 60);
 	assert_int_equal(st.failed, 0);
+	assert_string_equal(mta.last_notice_as, "auto-generated");
+	assert_string_equal(mta.last_seq_as, "");
+	assert_non_null(strstr(mta.order, "ann"));
 	assert_int_equal(store_notices_pending(f->x.st, 10, &v, &n, &err), 0);
 	assert_int_equal(n, 0);
 	store_notices_free(v, n);

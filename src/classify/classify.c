@@ -125,6 +125,7 @@ static void part_bytes(GMimePart *p, struct sbuf *out)
 static void part_text(GMimePart *p, struct sbuf *out)
 {
 	if (GMIME_IS_TEXT_PART(p)) {
+		cls_iconv_pin(g_mime_object_get_content_type_parameter(GMIME_OBJECT(p), "charset"));
 		char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(p));
 		if (t != NULL) {
 			add_capped(out, t, strlen(t));
@@ -346,6 +347,7 @@ static void msg_free(struct cls_msg *m)
 
 static int msg_parse(struct cls_msg *m, const char *buf, size_t len)
 {
+	cls_iconv_pin_words(buf, len);
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(buf, len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);

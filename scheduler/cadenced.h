@@ -18,6 +18,8 @@
 #include "store.h"
 #include "submit.h"
 
+struct pass_outbox;
+
 struct sched {
 	struct cad_conf conf;
 	struct store *store;
@@ -25,6 +27,7 @@ struct sched {
 	const char *actor;                 /* "cadenced" */
 	volatile sig_atomic_t *stop;       /* set by SIGTERM: finish the message in flight */
 	size_t batch;                      /* due enrollments taken per query */
+	struct pass_outbox *outbox;        /* messages queued for the next batch (pass_email.c) */
 	/* How a message goes to the MTA: submit_message() when NULL (tests
 	 * put a scripted MTA here). */
 	void (*submit)(const char *url, const char *mail_from, const char *rcpt,

@@ -425,6 +425,9 @@ static int do_step(struct pass_item *it, struct cal_rules *r, struct cad_err *er
 	it->r = r;
 	if (it->step->kind != STEP_EMAIL)
 		return pass_task_step(it, err);
+	/* The domain cap counts sends the store knows: a queued batch first. */
+	if (pass_email_flush_domain(it->s, cad_addr_domain(it->ct->email), err) != PASS_OK)
+		return PASS_STORE;
 	for (i = 0; i < CAD_ARRAY_LEN(holds); i++) {
 		rc = holds[i](it, &held, err);
 		if (rc != PASS_OK || held)
@@ -503,8 +506,14 @@ static int pass_due(struct sched *s, cad_time_t now, struct sched_stats *stats,
 				rc = -1;
 			}
 		}
+		/* The queued batch goes before the due list is read again. */
+		if (rc == 0 && pass_email_flush(s, err) != PASS_OK) {
+			cad_log(CAD_LOG_ERR, "sending a batch: %s", err->msg);
+			rc = -1;
+		}
 		store_enrollment_views_free(due, n);
 	}
+	pass_email_drop(s);
 	cache_free(&cache);
 	return rc;
 }

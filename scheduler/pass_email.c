@@ -16,6 +16,38 @@
  * and never submitted again; no reply to end of data keeps the record
  * unknown (with any witness), so the retry meets the milter's gate.
  * See pass_int.h for the return values.
+ *
+ * Batches (SubmitBatch > 1, issue #16): a step that may go is rendered,
+ * threaded and composed at once (its row read, a new one's Message-ID,
+ * token and Date chosen) and queued in the pass's outbox; the message is
+ * counted against the rep's limits then. pass_email_flush() then, per
+ * batch of up to SubmitBatch messages:
+ *   1. records the new rows 'prepared' in ONE transaction (one fsync); if
+ *      that commit fails nothing is submitted;
+ *   2. submits them one after the other over ONE SMTP connection (RSET
+ *      between transactions, no PIPELINING), no transaction open (the
+ *      milter's gate writes its witness meanwhile);
+ *   3. applies every outcome through the ledger's table in ONE transaction
+ *      (one fsync), reading a failed one's row again first.
+ * Why the crash windows stay safe: no byte of a message goes out before
+ * its row is durable (1 commits before 2 starts). A crash in 2 or before
+ * 3's commit leaves rows 'prepared' (or as they were) with no outcome: the
+ * next pass finds them as the table's UNKNOWN, exactly as a crash between
+ * submit and report in the one-message flow: the milter's witness (written
+ * before Postfix's 250) reconciles every message the MTA took, and the
+ * others are submitted again with the same Message-ID through the gate,
+ * which refuses a second copy. Grouping only widens that window from one
+ * message to a batch; it adds no new state. A 4xx or 5xx is one
+ * transaction's (libcurl closes the connection after it; the next message
+ * opens a new one); a connection lost after a final "." leaves that one
+ * transaction without a reply: unknown, never "not sent"; the messages
+ * after it had not begun. A store error in 3 rolls the outcomes back: the
+ * same as a crash.
+ * The next step of a batched message counts from the pass's now, also
+ * when it is reconciled after its attempt (the witness was stamped during
+ * this pass, and pass_witness_time keeps it within [created, now]).
+ * SubmitBatch 1 is the one-message flow: record, submit on its own
+ * connection, report, one message after the other.
  */
 #include "config.h"
 
@@ -42,9 +74,16 @@ static_assert((int)LEDGER_PERMFAIL == (int)SUBMIT_PERMFAIL, "submit and ledger a
 /* How long a step is retried on 4xx replies (Postfix's maximal_queue_lifetime). */
 #define SCHED_RETRY_LIFETIME (5 * 86400)
 
-/* One email step on its way. */
+/* One email step on its way. it is NULL once the pass item is gone (a
+ * queued job): what the outcome needs is copied into the job. */
 struct email_job {
 	const struct pass_item *it;
+	struct sched *s;
+	struct sched_stats *stats;
+	cad_time_t now;
+	int64_t eid;                /* the enrollment */
+	int step;
+	char *email;                /* the contact's address */
 	struct sbuf subj, body, msg;
 	char *subject;
 	struct sent_msg m;          /* the ledger row */
@@ -52,10 +91,42 @@ struct email_job {
 	char *refs[COMPOSE_REFS_MAX];   /* References, oldest first, the parent's last */
 	size_t nrefs;
 	enum ledger_state state;    /* the row as the table sees it */
+	/* a queued job */
+	int fresh;                  /* the row is not recorded yet (flush's step 1) */
+	int skip;                   /* another record won: not submitted by this batch */
+	int have_next;              /* next_due computed when queued (from now) */
+	cad_time_t next_due;
+	char *mail_from, *copy;
+	struct submit_result res;
 };
+
+/* The pass's queued messages (cadenced.h, struct sched's outbox). */
+struct pass_outbox {
+	struct email_job **jobs;
+	size_t n;
+};
+
+static void job_init(struct email_job *j, const struct pass_item *it)
+{
+	memset(j, 0, sizeof(*j));
+	j->it = it;
+	j->s = it->s;
+	j->stats = it->stats;
+	j->now = it->now;
+	j->eid = it->v->e.id;
+	j->step = it->v->e.step;
+	j->email = xstrdup(it->ct->email ? it->ct->email : "");
+	sbuf_init(&j->subj);
+	sbuf_init(&j->body);
+	sbuf_init(&j->msg);
+}
 
 static void job_free(struct email_job *j)
 {
+	free(j->email);
+	free(j->mail_from);
+	free(j->copy);
+	submit_result_free(&j->res);
 	sbuf_free(&j->subj);
 	sbuf_free(&j->body);
 	sbuf_free(&j->msg);
@@ -187,8 +258,9 @@ static int step_thread(struct email_job *j, struct cad_err *err)
 /* Record before submitting; a second prepare returns the first record.
  * Sets j->state: a row this pass made is PREPARED; one found is as the
  * table reads it (a found "prepared" row is UNKNOWN: a crash may have
- * left a copy in flight). */
-static int step_prepare(struct email_job *j, struct cad_err *err)
+ * left a copy in flight). With record 0 a new row is only filled in
+ * (j->fresh): the batch records it before submitting (flush's step 1). */
+static int step_prepare(struct email_job *j, int record, struct cad_err *err)
 {
 	const struct pass_item *it = j->it;
 	struct sched *s = it->s;
@@ -210,6 +282,12 @@ static int step_prepare(struct email_job *j, struct cad_err *err)
 		token_make(TOKEN_UNSUB, &s->secret, nonce, tok);
 		j->m.token = xstrdup(tok);
 		j->m.subject = xstrdup(j->subject);
+		if (!record) {
+			j->fresh = 1;
+			j->m.created_at = it->now;
+			j->state = LEDGER_PREPARED;
+			return PASS_OK;
+		}
 		if (store_msg_prepare(s->store, &j->m, it->now, &existing, err) < 0)
 			return PASS_STORE;
 	}
@@ -293,35 +371,53 @@ char *pass_rep_copy(const char *pattern, const char *rep_email)
 	return sbuf_detach(&b);
 }
 
-/* Hands the message to the MTA from the rep (or the VERP address), with
- * the rep's copy as a second envelope recipient (RepCopy): the same bytes,
- * the same Message-ID, one transaction; the contact's RCPT decides. */
-static void step_submit(struct email_job *j, struct submit_result *res)
+/* The envelope: from the rep (or the VERP address), with the rep's copy
+ * as a second envelope recipient (RepCopy): the same bytes, the same
+ * Message-ID, one transaction; the contact's RCPT decides. */
+static void step_envelope(struct email_job *j)
 {
 	const struct pass_item *it = j->it;
 	struct sched *s = it->s;
-	char *mail_from = NULL, *copy;
-	struct submit_opts opts;
 
 	if (s->conf.verp) {
 		char vtok[TOKEN_BUFSZ];
 		/* The VERP token shares the message's nonce: one bounce maps to one message. */
 		if (token_convert(TOKEN_UNSUB, TOKEN_VERP, &s->secret, j->m.token, vtok) == 0)
-			mail_from = token_address(s->conf.bounce_prefix, vtok, s->conf.domain);
+			j->mail_from = token_address(s->conf.bounce_prefix, vtok, s->conf.domain);
 	}
-	copy = pass_rep_copy(s->conf.rep_copy, it->rep->user.email);
-	memset(&opts, 0, sizeof(opts));
-	opts.copy_rcpt = copy;
-	(s->submit ? s->submit : submit_message)(s->conf.submit_url,
-						  mail_from ? mail_from : it->rep->user.email,
-						  it->ct->email, j->msg.s, j->msg.len, &opts, res);
-	if (copy != NULL && res->status == SUBMIT_ACCEPTED && res->copy_code != 0 &&
+	if (j->mail_from == NULL)
+		j->mail_from = xstrdup(it->rep->user.email);
+	j->copy = pass_rep_copy(s->conf.rep_copy, it->rep->user.email);
+}
+
+static void copy_refused(const struct email_job *j, const struct submit_result *res)
+{
+	if (j->copy != NULL && res->status == SUBMIT_ACCEPTED && res->copy_code != 0 &&
 	    (res->copy_code < 200 || res->copy_code >= 300))
 		cad_log(CAD_LOG_WARN, "step %d of enrollment %lld: the rep's copy to %s was "
-			"refused (the contact's message went): %s", it->v->e.step,
-			(long long)it->v->e.id, copy, res->copy_reply ? res->copy_reply : "");
-	free(copy);
-	free(mail_from);
+			"refused (the contact's message went): %s", j->step, (long long)j->eid,
+			j->copy, res->copy_reply ? res->copy_reply : "");
+}
+
+/* Hands the message to the MTA: on the batch's session, or on a
+ * connection of its own (ss NULL, or a test's scripted MTA). */
+static void step_submit(struct email_job *j, struct submit_session *ss,
+			struct submit_result *res)
+{
+	struct sched *s = j->s;
+	struct submit_opts opts;
+
+	if (j->mail_from == NULL)
+		step_envelope(j);
+	if (ss != NULL && s->submit == NULL) {
+		submit_session_send(ss, j->mail_from, j->email, j->msg.s, j->msg.len, j->copy, res);
+	} else {
+		memset(&opts, 0, sizeof(opts));
+		opts.copy_rcpt = j->copy;
+		(s->submit ? s->submit : submit_message)(s->conf.submit_url, j->mail_from, j->email,
+							  j->msg.s, j->msg.len, &opts, res);
+	}
+	copy_refused(j, res);
 }
 
 /* The row as the table sees it after a failed attempt: read again, for a
@@ -329,7 +425,7 @@ static void step_submit(struct email_job *j, struct submit_result *res)
 static int reread(struct email_job *j, struct sent_msg *cur, enum ledger_state *state,
 		  struct cad_err *err)
 {
-	if (store_msg_get(j->it->s->store, j->m.message_id, cur, err) != 0)
+	if (store_msg_get(j->s->store, j->m.message_id, cur, err) != 0)
 		return PASS_STORE;
 	*state = ledger_state_of(cur->state, cur->submitted_at != 0, j->state == LEDGER_UNKNOWN);
 	return PASS_OK;
@@ -342,23 +438,28 @@ static int mark_sent(struct email_job *j, const char *reply, const char *queue_i
 {
 	const struct pass_item *it = j->it;
 	struct cad_err nerr = { "" };
-	cad_time_t next = 0;
+	cad_time_t next = j->next_due;
 	int item = 0;
 
-	if (pass_next_due(&it->se->seq, it->v->e.step, it->r, from, &next, &nerr) < 0) {
+	/* A queued job's next due time was computed when it was queued (and
+	 * its send counted against the limits then). */
+	if (!j->have_next &&
+	    pass_next_due(&it->se->seq, it->v->e.step, it->r, from, &next, &nerr) < 0) {
 		/* Sent, but the next step cannot be computed: record the send;
 		 * the caller pauses the enrollment with the reason. */
 		item = 1;
-		next = it->now + 3600;
+		next = j->now + 3600;
 	}
-	if (store_msg_sent(it->s->store, j->m.id, reply, queue_id, next, it->s->actor, it->now,
+	if (store_msg_sent(j->s->store, j->m.id, reply, queue_id, next, j->s->actor, j->now,
 			   err) < 0)
 		return PASS_STORE;
-	pass_times_add(&it->rep->sends, &it->rep->nsends, it->now);
-	if (it->v->e.bulk && it->v->e.step == 1)
-		pass_times_add(&it->rep->bulk, &it->rep->nbulk, it->now);
+	if (it != NULL) {
+		pass_times_add(&it->rep->sends, &it->rep->nsends, it->now);
+		if (it->v->e.bulk && it->v->e.step == 1)
+			pass_times_add(&it->rep->bulk, &it->rep->nbulk, it->now);
+	}
 	if (item)
-		return cad_err_set(err, "step %d: %s", it->v->e.step + 1, nerr.msg), PASS_ITEM;
+		return cad_err_set(err, "step %d: %s", j->step + 1, nerr.msg), PASS_ITEM;
 	return PASS_OK;
 }
 
@@ -368,29 +469,28 @@ static int mark_sent(struct email_job *j, const char *reply, const char *queue_i
 static int try_later(struct email_job *j, enum ledger_action act, const char *reply,
 		     struct cad_err *err)
 {
-	const struct pass_item *it = j->it;
-	cad_time_t at = it->now + retry_delay(&j->m, it->now);
+	cad_time_t at = j->now + retry_delay(&j->m, j->now);
 	int rc;
 
-	if (j->m.created_at > 0 && it->now - j->m.created_at > SCHED_RETRY_LIFETIME) {
+	if (j->m.created_at > 0 && j->now - j->m.created_at > SCHED_RETRY_LIFETIME) {
 		char *why = xasprintf("gave up after %d days of temporary failures: %s",
 				      SCHED_RETRY_LIFETIME / 86400, reply ? reply : "");
-		cad_log(CAD_LOG_ERR, "step %d of enrollment %lld to %s failed: %s", it->v->e.step,
-			(long long)it->v->e.id, it->ct->email, why);
-		rc = store_msg_failed(it->s->store, j->m.id, why, it->s->actor, it->now, err);
+		cad_log(CAD_LOG_ERR, "step %d of enrollment %lld to %s failed: %s", j->step,
+			(long long)j->eid, j->email, why);
+		rc = store_msg_failed(j->s->store, j->m.id, why, j->s->actor, j->now, err);
 		free(why);
-		it->stats->failed++;
+		j->stats->failed++;
 		return rc < 0 ? PASS_STORE : PASS_OK;
 	}
 	cad_log(CAD_LOG_WARN, "step %d of enrollment %lld to %s: temporary failure%s, trying again "
-		"later: %s", it->v->e.step, (long long)it->v->e.id, it->ct->email,
+		"later: %s", j->step, (long long)j->eid, j->email,
 		act == LEDGER_KEEP_UNKNOWN ? " (outcome unknown: the witness decides)" : "",
 		reply ? reply : "");
 	if (act == LEDGER_KEEP_UNKNOWN)
-		rc = store_msg_unknown(it->s->store, j->m.id, reply, at, it->now, err);
+		rc = store_msg_unknown(j->s->store, j->m.id, reply, at, j->now, err);
 	else
-		rc = store_msg_retry(it->s->store, j->m.id, reply, at, it->now, err);
-	it->stats->retried++;
+		rc = store_msg_retry(j->s->store, j->m.id, reply, at, j->now, err);
+	j->stats->retried++;
 	return rc < 0 ? PASS_STORE : PASS_OK;
 }
 
@@ -400,19 +500,18 @@ static int apply(struct email_job *j, struct ledger_move mv, enum ledger_event e
 		 const struct sent_msg *cur, const struct submit_result *res,
 		 const char *local_why, struct cad_err *err)
 {
-	const struct pass_item *it = j->it;
 	const char *reply = res ? res->reply : local_why;
 	char *detail;
 	int rc;
 
 	switch (mv.action) {
 	case LEDGER_MARK_SENT:
-		rc = mark_sent(j, reply, res ? res->queue_id : NULL, it->now, err);
+		rc = mark_sent(j, reply, res ? res->queue_id : NULL, j->now, err);
 		if (rc != PASS_STORE) {
-			it->stats->sent++;
+			j->stats->sent++;
 			cad_log(CAD_LOG_INFO, "%s: sent step %d of enrollment %lld to %s: %s",
-				res && res->queue_id ? res->queue_id : "NOQUEUE", it->v->e.step,
-				(long long)it->v->e.id, it->ct->email, reply ? reply : "");
+				res && res->queue_id ? res->queue_id : "NOQUEUE", j->step,
+				(long long)j->eid, j->email, reply ? reply : "");
 		}
 		return rc;
 	case LEDGER_RECONCILE:
@@ -421,22 +520,21 @@ static int apply(struct email_job *j, struct ledger_move mv, enum ledger_event e
 				 ? xstrdup("witnessed by the MTA before a restart")
 				 : xasprintf("witnessed by the MTA; this attempt: %s: %s",
 					     ledger_event_name(ev), reply ? reply : "");
-		rc = mark_sent(j, detail, cur->queue_id, pass_witness_time(cur, it->now), err);
+		rc = mark_sent(j, detail, cur->queue_id, pass_witness_time(cur, j->now), err);
 		free(detail);
 		if (rc != PASS_STORE) {
-			it->stats->reconciled++;
+			j->stats->reconciled++;
 			cad_log(CAD_LOG_INFO, "%s: step %d of enrollment %lld to %s reconciled as sent "
 				"from the witness (%s)", cur->queue_id ? cur->queue_id : "NOQUEUE",
-				it->v->e.step, (long long)it->v->e.id, it->ct->email,
-				ledger_event_name(ev));
+				j->step, (long long)j->eid, j->email, ledger_event_name(ev));
 		}
 		return rc;
 	case LEDGER_RETRY:
 	case LEDGER_KEEP_UNKNOWN:
 		return try_later(j, mv.action, reply, err);
 	case LEDGER_FAIL:
-		it->stats->failed++;
-		return store_msg_failed(it->s->store, j->m.id, reply, it->s->actor, it->now, err) < 0
+		j->stats->failed++;
+		return store_msg_failed(j->s->store, j->m.id, reply, j->s->actor, j->now, err) < 0
 			       ? PASS_STORE : PASS_OK;
 	case LEDGER_HOLD:
 		/* Final yet still due: the store moved on in another way; never
@@ -451,71 +549,252 @@ static int apply(struct email_job *j, struct ledger_move mv, enum ledger_event e
 		break;
 	}
 	cad_panic("ledger: message <%s> (step %d of enrollment %lld): %s + %s is not a legal "
-		  "transition (%s)", j->m.message_id ? j->m.message_id : "?", it->v->e.step,
-		  (long long)it->v->e.id, ledger_state_name(j->state), ledger_event_name(ev),
+		  "transition (%s)", j->m.message_id ? j->m.message_id : "?", j->step,
+		  (long long)j->eid, ledger_state_name(j->state), ledger_event_name(ev),
 		  ledger_action_name(mv.action));
+}
+
+/* The outcome of an attempt (res) through the table: a row whose attempt
+ * failed is read again first (a witness the milter wrote meanwhile, or the
+ * gate's refusal). */
+static int outcome(struct email_job *j, const struct submit_result *res, struct cad_err *err)
+{
+	struct sent_msg cur;
+	enum ledger_state state = j->state;
+	enum ledger_event ev;
+	int rc = PASS_OK;
+
+	memset(&cur, 0, sizeof(cur));
+	if (res->status != SUBMIT_ACCEPTED) {
+		rc = reread(j, &cur, &state, err);
+		if (rc != PASS_OK)
+			goto out;
+	}
+	ev = ledger_event((enum ledger_status)res->status, res->stage == SUBMIT_STAGE_END_OF_DATA,
+			  res->code);
+	j->state = state;
+	rc = apply(j, ledger_next(state, ev), ev, cur.message_id ? &cur : &j->m, res, NULL, err);
+out:
+	sent_msg_free(&cur);
+	return rc;
+}
+
+/* A message that cannot be composed: a local permanent failure before any
+ * SMTP. */
+static int compose_failed(struct email_job *j, const struct cad_err *cerr, struct cad_err *err)
+{
+	char *why = xasprintf("step %d: cannot compose: %s", j->step, cerr->msg);
+	enum ledger_event ev = ledger_event(LEDGER_PERMFAIL, 0, 0);
+	int rc = apply(j, ledger_next(j->state, ev), ev, &j->m, NULL, why, err);
+
+	free(why);
+	return rc;
 }
 
 /* compose -> submit -> apply the outcome, for a row the table lets go. */
 static int send_and_apply(struct email_job *j, struct cad_err *err)
 {
 	struct submit_result res;
-	struct sent_msg cur;
 	struct cad_err cerr = { "" };
-	enum ledger_state state = j->state;
-	enum ledger_event ev;
 	int rc;
 
 	memset(&res, 0, sizeof(res));
-	memset(&cur, 0, sizeof(cur));
-	if (step_compose(j, &cerr) < 0) {
-		/* Nothing left: a local permanent failure before any SMTP. */
-		char *why = xasprintf("step %d: cannot compose: %s", j->it->v->e.step, cerr.msg);
-		ev = ledger_event(LEDGER_PERMFAIL, 0, 0);
-		rc = apply(j, ledger_next(state, ev), ev, &j->m, NULL, why, err);
-		free(why);
-		return rc;
-	}
-	step_submit(j, &res);
-	if (res.status != SUBMIT_ACCEPTED) {
-		rc = reread(j, &cur, &state, err);
-		if (rc != PASS_OK)
-			goto out;
-	}
-	ev = ledger_event((enum ledger_status)res.status, res.stage == SUBMIT_STAGE_END_OF_DATA,
-			  res.code);
-	j->state = state;
-	rc = apply(j, ledger_next(state, ev), ev, cur.message_id ? &cur : &j->m, &res, NULL, err);
-out:
-	sent_msg_free(&cur);
+	if (step_compose(j, &cerr) < 0)
+		return compose_failed(j, &cerr, err);
+	step_submit(j, NULL, &res);
+	rc = outcome(j, &res, err);
 	submit_result_free(&res);
 	return rc;
+}
+
+static size_t batch_size(const struct sched *s)
+{
+	return s->conf.submit_batch > 1 ? (size_t)s->conf.submit_batch : 1;
+}
+
+static void outbox_drop(struct pass_outbox *ob)
+{
+	size_t i;
+
+	if (ob == NULL)
+		return;
+	for (i = 0; i < ob->n; i++) {
+		job_free(ob->jobs[i]);
+		free(ob->jobs[i]);
+	}
+	free(ob->jobs);
+	free(ob);
+}
+
+/* Step 1 of a batch: the new rows, recorded 'prepared' in one transaction.
+ * PASS_OK, or PASS_STORE (rolled back: nothing may be submitted). */
+static int batch_record(struct sched *s, struct pass_outbox *ob, struct cad_err *err)
+{
+	size_t i;
+	int existing;
+
+	if (store_begin(s->store, err) < 0)
+		return PASS_STORE;
+	for (i = 0; i < ob->n; i++) {
+		struct email_job *j = ob->jobs[i];
+		char *mine;
+		if (!j->fresh)
+			continue;
+		mine = xstrdup(j->m.message_id);
+		if (store_msg_prepare(s->store, &j->m, j->now, &existing, err) < 0) {
+			free(mine);
+			store_rollback(s->store);
+			return PASS_STORE;
+		}
+		/* Recorded by someone else meanwhile (nothing else prepares
+		 * today): its Message-ID is not the one composed; the step
+		 * stays due and the next pass sends the recorded one. */
+		if (existing || strcmp(mine, j->m.message_id) != 0)
+			j->skip = 1;
+		free(mine);
+		j->fresh = 0;
+	}
+	return store_commit(s->store, err) < 0 ? PASS_STORE : PASS_OK;
+}
+
+int pass_email_flush(struct sched *s, struct cad_err *err)
+{
+	struct pass_outbox *ob = s->outbox;
+	struct submit_session *ss = NULL;
+	size_t i;
+	int rc;
+
+	if (ob == NULL)
+		return PASS_OK;
+	s->outbox = NULL;
+	/* 1. Durable before any byte goes out. */
+	rc = batch_record(s, ob, err);
+	if (rc != PASS_OK) {
+		outbox_drop(ob);
+		return rc;
+	}
+	/* 2. One connection, one transaction after the other; nothing is
+	 * written meanwhile (the milter's gate writes its witnesses). */
+	if (s->submit == NULL)
+		ss = submit_session_open(s->conf.submit_url, NULL);
+	for (i = 0; i < ob->n; i++)
+		if (!ob->jobs[i]->skip)
+			step_submit(ob->jobs[i], ss, &ob->jobs[i]->res);
+	submit_session_close(ss);
+	/* 3. Every outcome in one transaction; a store error rolls them all
+	 * back, which is a crash before the report: the next pass reconciles. */
+	if (store_begin(s->store, err) < 0) {
+		outbox_drop(ob);
+		return PASS_STORE;
+	}
+	for (i = 0; i < ob->n && rc == PASS_OK; i++)
+		if (!ob->jobs[i]->skip)
+			rc = outcome(ob->jobs[i], &ob->jobs[i]->res, err);
+	if (rc == PASS_STORE)
+		store_rollback(s->store);
+	else if (store_commit(s->store, err) < 0)
+		rc = PASS_STORE;
+	outbox_drop(ob);
+	/* outcome() gives PASS_ITEM only with HOLD (a row found final),
+	 * which is decided before a job is queued. */
+	return rc == PASS_STORE ? PASS_STORE : PASS_OK;
+}
+
+int pass_email_flush_domain(struct sched *s, const char *domain, struct cad_err *err)
+{
+	const char *d;
+	size_t i;
+
+	if (s->outbox == NULL || s->conf.domain_daily_cap <= 0 || domain == NULL)
+		return PASS_OK;
+	for (i = 0; i < s->outbox->n; i++) {
+		d = cad_addr_domain(s->outbox->jobs[i]->email);
+		if (d != NULL && cad_strcaseeq(d, domain))
+			return pass_email_flush(s, err);
+	}
+	return PASS_OK;
+}
+
+void pass_email_drop(struct sched *s)
+{
+	outbox_drop(s->outbox);
+	s->outbox = NULL;
+}
+
+/* Queues a job whose row the table lets go (a new row, or one found
+ * unknown): composed now, its next due time computed now, its send
+ * counted against the rep's limits now. 1 when queued (the outbox owns
+ * it), 0 when it must go the one-message way (it cannot be composed, or
+ * its next step's due time cannot be computed: that path says why). */
+static int enqueue(struct email_job *j, struct cad_err *err)
+{
+	const struct pass_item *it = j->it;
+	struct sched *s = it->s;
+	struct cad_err cerr = { "" }, nerr = { "" };
+	struct pass_outbox *ob;
+	struct email_job *q;
+
+	(void)err;
+	if (step_compose(j, &cerr) < 0 ||
+	    pass_next_due(&it->se->seq, it->v->e.step, it->r, it->now, &j->next_due, &nerr) < 0)
+		return 0;
+	j->have_next = 1;
+	step_envelope(j);
+	pass_times_add(&it->rep->sends, &it->rep->nsends, it->now);
+	if (it->v->e.bulk && it->v->e.step == 1)
+		pass_times_add(&it->rep->bulk, &it->rep->nbulk, it->now);
+	if (s->outbox == NULL)
+		s->outbox = xcalloc(1, sizeof(*s->outbox));
+	ob = s->outbox;
+	q = xmalloc(sizeof(*q));
+	*q = *j;          /* the job's buffers move to the outbox */
+	q->it = NULL;
+	ob->jobs = xrealloc(ob->jobs, (ob->n + 1) * sizeof(*ob->jobs));
+	ob->jobs[ob->n++] = q;
+	memset(j, 0, sizeof(*j));
+	sbuf_init(&j->subj);
+	sbuf_init(&j->body);
+	sbuf_init(&j->msg);
+	return 1;
 }
 
 int pass_email_step(const struct pass_item *it, struct cad_err *err)
 {
 	struct email_job j;
 	struct ledger_move mv;
-	int rc, done = 0;
+	int rc, done = 0, batch = batch_size(it->s) > 1;
 
-	memset(&j, 0, sizeof(j));
-	j.it = it;
-	sbuf_init(&j.subj);
-	sbuf_init(&j.body);
-	sbuf_init(&j.msg);
+	job_init(&j, it);
 	rc = step_render(&j, &done, err);
 	if (rc == PASS_OK && !done)
 		rc = step_thread(&j, err);
 	if (rc == PASS_OK && !done)
-		rc = step_prepare(&j, err);
+		rc = step_prepare(&j, !batch, err);
 	if (rc == PASS_OK && !done) {
 		/* The row as found: a new or retried one is submitted; one the
 		 * milter witnessed is reconciled; a final one is held. */
 		mv = ledger_next(j.state, LEDGER_START);
-		if (mv.action == LEDGER_SUBMIT)
-			rc = send_and_apply(&j, err);
-		else
+		if (mv.action != LEDGER_SUBMIT) {
 			rc = apply(&j, mv, LEDGER_START, &j.m, NULL, NULL, err);
+		} else if (batch && enqueue(&j, err)) {
+			if (it->s->outbox->n >= batch_size(it->s))
+				rc = pass_email_flush(it->s, err);
+		} else {
+			if (j.fresh) {
+				/* Not queued: recorded now, the one-message way. */
+				int existing = 0;
+				j.fresh = 0;
+				if (store_msg_prepare(it->s->store, &j.m, it->now, &existing, err) < 0)
+					rc = PASS_STORE;
+				else
+					j.state = ledger_state_of(j.m.state, j.m.submitted_at != 0,
+								  existing);
+			}
+			if (rc == PASS_OK) {
+				sbuf_reset(&j.msg);
+				rc = send_and_apply(&j, err);
+			}
+		}
 	}
 	job_free(&j);
 	return rc;

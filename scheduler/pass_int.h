@@ -78,7 +78,20 @@ uint32_t pass_jitter_rnd(const struct cad_secret *secret, int64_t rep_id, cad_ti
  * reason; its detail is "step N KEY: text" (KEY: why_reason_key()). */
 #define PASS_EV_DEFERRED "step_deferred"
 
+/* An email step: sent at once (SubmitBatch 1), or queued in s->outbox
+ * and sent by pass_email_flush (see pass_email.c for the batch and why
+ * its crash windows are safe). */
 int pass_email_step(const struct pass_item *it, struct cad_err *err);
+/* Sends the queued batch: records, submits over one connection, applies
+ * the outcomes. PASS_OK or PASS_STORE. Call it before the due enrollments
+ * are read again, and at the end of the pass. */
+int pass_email_flush(struct sched *s, struct cad_err *err);
+/* Flushes first when DomainDailyCap is set and a queued message goes to
+ * domain (the cap counts what the store says was sent). */
+int pass_email_flush_domain(struct sched *s, const char *domain, struct cad_err *err);
+/* Forgets the queued batch without sending it (a pass that ends on a
+ * store error): its new rows were never recorded, nothing was sent. */
+void pass_email_drop(struct sched *s);
 /* The rep's copy recipient for RepCopy `pattern` ("yes": %l+cadence-sent@%d;
  * "no" or NULL: none) and the rep's address; NULL when there is none or
  * the rep's address has no @. Pure; caller frees. */

@@ -290,7 +290,9 @@ static void local_failure(struct submit_result *res, enum submit_status status,
 	sbuf_free(&b);
 }
 
-void submit_message(const char *url, const char *mail_from, const char *rcpt,
+/* One transaction on handle h (whose connection libcurl may reuse; its
+ * options are set afresh here). Fills res. */
+static void transaction(CURL *h, const char *url, const char *mail_from, const char *rcpt,
     const char *msg, size_t len, const struct submit_opts *opts,
     struct submit_result *res)
 {
@@ -303,7 +305,6 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 	const char *copy = opts != NULL ? opts->copy_rcpt : NULL;
 	long code = 0, total_ms, connect_ms;
 	CURLcode rc;
-	CURL *h;
 
 	memset(res, 0, sizeof(*res));
 	res->stage = SUBMIT_STAGE_NONE;
@@ -324,11 +325,11 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 	/* A copy address that cannot be used is dropped, never the message. */
 	if (copy != NULL && (!envelope_ok(copy) || strcasecmp(copy, rcpt) == 0))
 		copy = NULL;
-	h = curl_easy_init();
 	if (h == NULL) {
 		local_failure(res, SUBMIT_TEMPFAIL, "curl_easy_init failed", "");
 		return;
 	}
+	curl_easy_reset(h);    /* options only: a live connection stays cached */
 	memset(&cap, 0, sizeof(cap));
 	cap.stage = SUBMIT_STAGE_CONNECT;
 	sbuf_init(&cap.cur);
@@ -443,10 +444,15 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 	if (res->status == SUBMIT_ACCEPTED)
 		res->queue_id = submit_queue_id(res->reply);
 
-	/* Unhook the capture before cleanup: cleanup may still send QUIT. */
+	/* Unhook the capture (and the buffers it points to) before the
+	 * handle goes on: a later cleanup may still send QUIT. */
 	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, NULL);
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
-	curl_easy_cleanup(h);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, NULL);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
+	curl_easy_setopt(h, CURLOPT_READDATA, NULL);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpts);
 	if (copy != NULL) {
 		res->copy_code = cap.rcpt_code[1];
@@ -460,6 +466,105 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
 	free(copy_arg);
 	sbuf_free(&cap.cur);
 	sbuf_free(&cap.last);
+}
+
+void submit_message(const char *url, const char *mail_from, const char *rcpt,
+    const char *msg, size_t len, const struct submit_opts *opts,
+    struct submit_result *res)
+{
+	CURL *h = curl_easy_init();
+
+	transaction(h, url, mail_from, rcpt, msg, len, opts, res);
+	if (h != NULL)
+		curl_easy_cleanup(h);     /* QUIT, close */
+}
+
+/* ---- one connection for several transactions ---- */
+
+struct submit_session {
+	CURL *h;
+	char *url;
+	struct submit_opts opts;   /* the timeouts; copy_rcpt is per message */
+	int open;                  /* the last transaction ended with a 2xx: its
+				    * connection is (probably) still up */
+	int transactions;
+	int rsets;                 /* RSETs answered 250 */
+};
+
+static size_t discard_cb(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* RSET on the connection left by the last transaction. A failure is not a
+ * message's: libcurl closes that connection (smtp_done with a bad status)
+ * and the next transaction opens a new one. */
+static void session_rset(struct submit_session *ss)
+{
+	long connect_ms = ss->opts.connect_timeout_ms > 0 ? ss->opts.connect_timeout_ms
+							  : SUBMIT_CONNECT_TIMEOUT_MS;
+
+	curl_easy_reset(ss->h);
+	curl_easy_setopt(ss->h, CURLOPT_URL, ss->url);
+	curl_easy_setopt(ss->h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(ss->h, CURLOPT_REDIR_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(ss->h, CURLOPT_PROXY, "");
+	curl_easy_setopt(ss->h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(ss->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(ss->h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	curl_easy_setopt(ss->h, CURLOPT_TIMEOUT_MS, connect_ms);
+	curl_easy_setopt(ss->h, CURLOPT_SERVER_RESPONSE_TIMEOUT, (connect_ms + 999) / 1000);
+	curl_easy_setopt(ss->h, CURLOPT_CUSTOMREQUEST, "RSET");
+	curl_easy_setopt(ss->h, CURLOPT_WRITEFUNCTION, discard_cb);
+	if (curl_easy_perform(ss->h) == CURLE_OK)
+		ss->rsets++;
+}
+
+struct submit_session *submit_session_open(const char *url, const struct submit_opts *opts)
+{
+	struct submit_session *ss = xcalloc(1, sizeof(*ss));
+
+	ss->h = curl_easy_init();
+	ss->url = url != NULL ? xstrdup(url) : NULL;
+	if (opts != NULL) {
+		ss->opts.connect_timeout_ms = opts->connect_timeout_ms;
+		ss->opts.timeout_ms = opts->timeout_ms;
+	}
+	return ss;
+}
+
+void submit_session_send(struct submit_session *ss, const char *mail_from, const char *rcpt,
+    const char *msg, size_t len, const char *copy_rcpt, struct submit_result *res)
+{
+	struct submit_opts o = ss->opts;
+
+	if (ss->open && ss->h != NULL)
+		session_rset(ss);
+	o.copy_rcpt = copy_rcpt;
+	transaction(ss->h, ss->url, mail_from, rcpt, msg, len, &o, res);
+	ss->transactions++;
+	/* Only a transaction that ended with its 2xx leaves the connection up
+	 * (libcurl closes it after any failure); a local refusal (nothing
+	 * sent) leaves it as it was. */
+	if (res->stage != SUBMIT_STAGE_NONE)
+		ss->open = res->status == SUBMIT_ACCEPTED;
+}
+
+int submit_session_rsets(const struct submit_session *ss)
+{
+	return ss != NULL ? ss->rsets : 0;
+}
+
+void submit_session_close(struct submit_session *ss)
+{
+	if (ss == NULL)
+		return;
+	if (ss->h != NULL)
+		curl_easy_cleanup(ss->h);  /* QUIT on a connection still open */
+	free(ss->url);
+	free(ss);
 }
 
 void submit_result_free(struct submit_result *res)

@@ -4,8 +4,12 @@
  *
  * One message, one envelope sender, one recipient (and, optionally, the
  * rep's copy as a second envelope recipient: opts->copy_rcpt), one SMTP
- * transaction on its own connection. The outcome is the contact's, and is
- * classified for the scheduler:
+ * transaction: on its own connection (submit_message), or on a session's
+ * connection reused for several messages (submit_session_*: RSET before
+ * each transaction after the first; plain sequential MAIL/RCPT/DATA, no
+ * PIPELINING, so that each transaction's outcome is read before the next
+ * one starts). The outcome is the contact's, and is classified for the
+ * scheduler:
  *
  *   SUBMIT_ACCEPTED  the server answered 2xx to the end of data; the reply
  *                    text (and Postfix's queue id in it) is kept.
@@ -29,6 +33,13 @@
  *   the data was sent and the server's answer was lost, so the MTA may have
  *   queued the message (RFC 1047). Resend it with the same Message-ID; the
  *   milter's witness tells whether it already left (src/rules/ledger.h).
+ * - A session: one transaction's outcome is that transaction's alone. A
+ *   transaction is in flight only while submit_session_send runs, so a
+ *   connection lost mid-batch leaves at most that one without its final
+ *   reply (end of data and code 0: unknown, as above); the messages after
+ *   it were not begun on that connection: the next send opens a new one
+ *   (libcurl closes a connection after any failed transaction, so a 4xx or
+ *   5xx never leaves a half transaction for the next message).
  */
 #ifndef CADENCE_SUBMIT_H
 #define CADENCE_SUBMIT_H
@@ -83,6 +94,20 @@ void submit_message(const char *url, const char *mail_from, const char *rcpt,
     const char *msg, size_t len, const struct submit_opts *opts,
     struct submit_result *res);
 void submit_result_free(struct submit_result *res);
+
+/* A session: submit_session_open never fails (a handle that cannot be
+ * made fails each send locally, as a TEMPFAIL); opts gives the timeouts
+ * (per transaction) and may be NULL. Each send is one transaction on the
+ * session's connection (opened, or opened again, as needed), with
+ * copy_rcpt (or NULL) as the second envelope recipient; res as for
+ * submit_message. close sends QUIT and frees. */
+struct submit_session;
+struct submit_session *submit_session_open(const char *url, const struct submit_opts *opts);
+void submit_session_send(struct submit_session *ss, const char *mail_from, const char *rcpt,
+    const char *msg, size_t len, const char *copy_rcpt, struct submit_result *res);
+/* RSETs the server answered with 250 so far (for tests). */
+int submit_session_rsets(const struct submit_session *ss);
+void submit_session_close(struct submit_session *ss);
 
 /* The queue id in an SMTP reply ("250 2.0.0 Ok: queued as 4ABC12DEF"), or
  * NULL. Pure; caller frees. */

@@ -72,6 +72,9 @@ if (cd "$out/fuzz" && CC=clang "$top/configure" -q --enable-fuzzing --enable-san
 		*fuzz_holiday) secs=$((secs / 3 + 1)); set -- "$top/contrib/holidays" ;;
 		*fuzz_csv) secs=$((secs / 3 + 1)); set -- "$top/tests/ctl" ;;
 		*fuzz_http) secs=$((secs / 3 + 1)); set -- "$top/tests/fuzz/http_seeds" ;;
+		*fuzz_enroll_addr) secs=$((secs / 3 + 1)); set -- "$top/tests/fuzz/enroll_addr_seeds" ;;
+		*fuzz_authres) secs=$((secs / 3 + 1)); set -- "$top/tests/fuzz/authres_seeds" ;;
+		*fuzz_token) secs=$((secs / 3 + 1)); set -- "$top/tests/fuzz/token_seeds" ;;
 		*) secs=$((secs / 3 + 1)); set -- ;;
 		esac
 		if (cd "$out/fuzz" && "$top/tests/fuzz/run-fuzz.sh" "$t" "$secs" "$@" >"$t.log" 2>&1); then

@@ -75,16 +75,27 @@ enum inbound_own {
 };
 const char *inbound_own_name(enum inbound_own k);   /* "none", "enroll", ... */
 
+#define INBOUND_ENROLL_ARG_MAX 255
 struct inbound_own_addr {
 	enum inbound_own kind;
-	char arg[256];      /* ENROLL: the sequence name as written (case kept);
+	char arg[INBOUND_ENROLL_ARG_MAX + 1];
+			    /* ENROLL: the sequence name as written (case kept);
 			     * UNSUB/BOUNCE: the token's canonical text when valid */
 	int token_valid;    /* UNSUB/BOUNCE: 1 when the token verifies */
 };
 /* Is rcpt ("<a@b>", "a@b", "Name <a@b>") one of cadence's own addresses?
  * Compares the domain (case-insensitive) and "prefix+" (case-insensitive);
  * the milter consumes such a recipient whatever its token's verdict (a
- * forged token is still addressed to nobody else). Returns out->kind. */
+ * forged token is still addressed to nobody else). Returns out->kind.
+ * Guarantees (tests/fuzz/fuzz_enroll_addr.c checks them on any input):
+ * ENROLL: arg is what follows "prefix+" in the local part, 1 to
+ * INBOUND_ENROLL_ARG_MAX bytes, each an RFC 5322 atext character, '.' or
+ * a byte >= 0x80 (UTF-8, RFC 6531): no controls, spaces, quotes, '@'; a
+ * local part with anything else, or longer, is not an enroll address
+ * (OWN_NONE). UNSUB/BOUNCE: arg is the canonical (lower-case) token when
+ * token_valid, else "". NONE: arg is "". An rcpt longer than
+ * TOKEN_INPUT_MAX bytes is OWN_NONE; nothing is read past its NUL and
+ * nothing allocated outlives the call. */
 enum inbound_own inbound_own_address(const struct inbound_addrs *a,
 				     const struct cad_secret *secret, const char *rcpt,
 				     struct inbound_own_addr *out);

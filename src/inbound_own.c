@@ -67,6 +67,24 @@ char *inbound_addr_spec(const char *s)
 	return a;
 }
 
+/* Is the n bytes at s an enroll address's argument: 1 to 255 bytes, each an
+ * RFC 5322 atext character, '.', or a byte of UTF-8 (RFC 6531)? No
+ * controls, spaces, quotes, '@' or other specials. */
+static int enroll_arg_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > INBOUND_ENROLL_ARG_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9'))
+			continue;
+		if (c < 0x21 || c == 0x7f || strchr(".!#$%&'*+-/=?^_`{|}~", c) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
 /* When local (length n) is "prefix+rest", returns rest (length in *restlen). */
 static const char *after_prefix(const char *local, size_t n, const char *prefix,
 				size_t *restlen)
@@ -100,7 +118,7 @@ enum inbound_own inbound_own_address(const struct inbound_addrs *a,
 		goto out;
 	n = (size_t)(dom - 1 - addr);
 	if ((rest = after_prefix(addr, n, a->enroll_prefix, &rl)) != NULL) {
-		if (rl < sizeof(out->arg)) {
+		if (enroll_arg_ok(rest, rl)) {
 			out->kind = OWN_ENROLL;
 			memcpy(out->arg, rest, rl);
 			out->arg[rl] = '\0';

@@ -699,6 +699,18 @@ static void test_addr_spec(void **state)
 	assert_false(o.token_valid);
 	assert_int_equal(inbound_own_address(&a, NULL, "unsubscribe+@cadence.test", &o), OWN_NONE);
 	assert_int_equal(inbound_own_address(NULL, NULL, "enroll+x@cadence.test", &o), OWN_NONE);
+	/* The enroll argument keeps to its charset (fuzz_enroll_addr found a
+	 * control character and an '@' accepted; seeds enroll-ctl, enroll-at). */
+	assert_int_equal(inbound_own_address(&a, NULL, "enroll+a\x01" "b@cadence.test", &o), OWN_NONE);
+	assert_string_equal(o.arg, "");
+	assert_int_equal(inbound_own_address(&a, NULL, "enroll+a@b@cadence.test", &o), OWN_NONE);
+	assert_int_equal(inbound_own_address(&a, NULL, "enroll+a\"b@cadence.test", &o), OWN_NONE);
+	assert_int_equal(inbound_own_address(&a, NULL, "enroll+Cold-Outbound.2@cadence.test", &o),
+			 OWN_ENROLL);
+	assert_string_equal(o.arg, "Cold-Outbound.2");
+	assert_int_equal(inbound_own_address(&a, NULL, "enroll+relance-\xc3\xa9t\xc3\xa9@cadence.test",
+					     &o), OWN_ENROLL);
+	assert_string_equal(o.arg, "relance-\xc3\xa9t\xc3\xa9");
 }
 
 int main(void)

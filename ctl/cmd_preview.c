@@ -14,6 +14,19 @@
  * task instead. The rep is --as, else the one who enrolled the contact in
  * that sequence; the step is --step, else the contact's next step there,
  * else 1.
+ *
+ * --send-to ADDRESS sends that message as a test copy to ADDRESS through
+ * SubmitURL, the path cadenced submits on: the same headers and body,
+ * except that To is ADDRESS, Subject starts with "[test] ", an
+ * X-Cadence-Test header says whose step it is, there is no In-Reply-To or
+ * References (a reply to the copy must never read as the contact's), the
+ * envelope sender is the rep (a bounce goes to the rep) and the Message-ID
+ * is a test copy's (msgid_make_test): cadence-milter signs it as it signs
+ * the sequence's mail but it meets no gate. It enrolls no one and writes
+ * no ledger row, so it counts neither against the contact nor against the
+ * rep's rolling 24-hour cap (a copy to oneself does not spend a mailbox's
+ * reputation); it records one "test_sent" event. Refused when ADDRESS is
+ * suppressed, is one of cadence's own addresses, or the step is a task.
  */
 #include "config.h"
 
@@ -31,7 +44,11 @@
 #include "out.h"
 #include "secret.h"
 #include "store_ledger.h"
+#include "submit.h"
 #include "tmpl.h"
+
+#define TEST_SUBJECT_MARK "[test] "
+#define TEST_HEADER "X-Cadence-Test"
 
 struct preview {
 	struct sequence seq;
@@ -42,6 +59,7 @@ struct preview {
 	size_t nev;
 	struct cad_secret secret;
 	int step;
+	const char *send_to;            /* --send-to: a test copy to this address */
 };
 
 static void preview_free(struct preview *p)
@@ -106,13 +124,16 @@ static int load_rep(struct ctl *c, struct preview *p, const char *as)
 	return 0;
 }
 
-static int load_secret(struct ctl *c, struct cad_secret *s)
+static int load_secret(struct ctl *c, struct cad_secret *s, const char *send_to)
 {
 	struct cad_err err;
 	unsigned char key[SECRET_GEN_BYTES];
 
 	if (c->conf.secret_file && secret_load(c->conf.secret_file, s, &err) == 0)
 		return 0;
+	if (send_to != NULL)   /* the milter signs only what the site secret made */
+		return ctl_fail(c, "--send-to needs the site secret: %s",
+				c->conf.secret_file ? err.msg : "no SecretFile");
 	fprintf(stderr, "cadencectl: %s: warning: %s; the preview uses a throwaway key\n",
 		c->cmd, c->conf.secret_file ? err.msg : "no SecretFile");
 	if (RAND_bytes(key, sizeof(key)) != 1 || secret_set(s, key, sizeof(key), &err) != 0)
@@ -140,7 +161,8 @@ static int compose_step(struct ctl *c, struct preview *p, const struct step *st,
 	const struct cal_zone *z;
 	const char *refs[1];
 	char *mid = NULL, *mailto = NULL, *url = NULL, *mailto_uri = NULL, *subject = NULL;
-	char *to_name = NULL;
+	char *to_name = NULL, *test_value = NULL;
+	struct compose_header test_hdr;
 	int rc = -1;
 
 	sbuf_init(&subj);
@@ -150,7 +172,8 @@ static int compose_step(struct ctl *c, struct preview *p, const struct step *st,
 		ctl_fail(c, "%s", err.msg);
 		goto out;
 	}
-	mid = msgid_make(&p->secret, nonce, c->conf.domain);
+	mid = p->send_to ? msgid_make_test(&p->secret, nonce, c->conf.domain)
+			 : msgid_make(&p->secret, nonce, c->conf.domain);
 	token_make(TOKEN_UNSUB, &p->secret, nonce, tok);
 	mailto = token_address(c->conf.unsubscribe_prefix, tok, c->conf.domain);
 	if (c->conf.public_url && *c->conf.public_url)
@@ -174,13 +197,24 @@ static int compose_step(struct ctl *c, struct preview *p, const struct step *st,
 		sent_msg_free(&parent);
 		memset(&parent, 0, sizeof(parent));
 	}
+	if (p->send_to != NULL) {
+		char *marked = xasprintf("%s%s", TEST_SUBJECT_MARK, subject);
+		free(subject);
+		subject = marked;
+		test_hdr.name = TEST_HEADER;
+		test_hdr.value = test_value = xasprintf("step %d of \"%s\" as %s would send it to %s",
+							 st->index, p->seq.name, p->rep.email,
+							 p->ct.email);
+		sent_msg_free(&parent);   /* no thread: a reply is never the contact's */
+		memset(&parent, 0, sizeof(parent));
+	}
 	z = cal_zone_get(p->rep.tz && *p->rep.tz ? p->rep.tz : "UTC", &err);
-	to_name = display_name(&p->ct);
+	to_name = p->send_to ? NULL : display_name(&p->ct);
 	memset(&in, 0, sizeof(in));
 	in.from_name = p->rep.name;
 	in.from_addr = p->rep.email;
 	in.to_name = to_name;
-	in.to_addr = p->ct.email;
+	in.to_addr = p->send_to ? p->send_to : p->ct.email;
 	in.subject = subject;
 	in.body = body.s;
 	in.date = c->now;
@@ -194,6 +228,10 @@ static int compose_step(struct ctl *c, struct preview *p, const struct step *st,
 	}
 	in.unsub_mailto = mailto;
 	in.unsub_url = url;
+	if (p->send_to != NULL) {
+		in.extra = &test_hdr;
+		in.nextra = 1;
+	}
 	if (compose_message(&in, out, &err) < 0) {
 		ctl_fail(c, "step %d: cannot compose: %s", st->index, err.msg);
 		goto out;
@@ -209,6 +247,7 @@ out:
 	free(mailto_uri);
 	free(subject);
 	free(to_name);
+	free(test_value);
 	return rc;
 }
 
@@ -270,18 +309,102 @@ static void print_message(struct ctl *c, const struct preview *p, const struct s
 	out_result(c, o, "%s", "");
 }
 
+/* --send-to: may a test copy go there? Not to a suppressed address, not
+ * to cadence's own domain, not for a task step. */
+static int check_send_to(struct ctl *c, const struct preview *p)
+{
+	struct suppression m;
+	struct cad_err err;
+	const char *dom = cad_addr_domain(p->send_to);
+	int r;
+
+	if (p->seq.steps[p->step - 1].kind != STEP_EMAIL)
+		return ctl_fail(c, "--send-to: step %d is a task (%s), not an email", p->step,
+				step_kind_name(p->seq.steps[p->step - 1].kind));
+	if (dom != NULL && cad_strcaseeq(dom, c->conf.domain))
+		return ctl_fail(c, "--send-to %s: that is one of cadence's own addresses",
+				p->send_to);
+	memset(&m, 0, sizeof(m));
+	r = store_suppressed(c->st, p->send_to, &m, &err);
+	if (r < 0)
+		return ctl_fail(c, "%s", err.msg);
+	if (r == 1) {
+		ctl_fail(c, "--send-to %s is suppressed: %s entry %s (%s); nothing sent",
+			 p->send_to, m.is_domain ? "domain" : "address", m.pattern,
+			 supp_kind_name(m.kind));
+		suppression_free(&m);
+		return -1;
+	}
+	return 0;
+}
+
+/* Submits the test copy as cadenced submits (SubmitURL), from the rep,
+ * and records the "test_sent" event; nothing else is written. */
+static int send_test(struct ctl *c, const struct preview *p, const struct sbuf *msg)
+{
+	struct submit_result res;
+	struct cad_err err;
+	struct event ev;
+	char *detail;
+	json_t *o;
+	int rc = -1;
+
+	if (c->conf.submit_url == NULL || *c->conf.submit_url == '\0')
+		return ctl_fail(c, "--send-to: the configuration has no SubmitURL");
+	if (submit_global_init(&err) != 0)
+		return ctl_fail(c, "%s", err.msg);
+	memset(&res, 0, sizeof(res));
+	submit_message(c->conf.submit_url, p->rep.email, p->send_to, msg->s, msg->len, NULL, &res);
+	if (res.status != SUBMIT_ACCEPTED) {
+		ctl_fail(c, "--send-to %s: the test copy was not taken (%s): %s", p->send_to,
+			 submit_status_name(res.status), res.reply ? res.reply : "no reply");
+		submit_result_free(&res);
+		return -1;
+	}
+	detail = xasprintf("step %d to %s (a test copy, queue id %s)", p->step, p->send_to,
+			   res.queue_id ? res.queue_id : "unknown");
+	memset(&ev, 0, sizeof(ev));
+	ev.at = c->now;
+	ev.type = (char *)EV_TEST_SENT;
+	ev.contact_id = p->ct.id;
+	ev.sequence_id = p->seq.id;
+	ev.user_id = p->rep.id;
+	ev.actor = c->actor;
+	ev.detail = detail;
+	if (store_event_add(c->st, &ev, &err) < 0) {
+		ctl_fail(c, "the test copy was sent, but recording it failed: %s", err.msg);
+	} else {
+		o = json_object();
+		out_set(o, "sequence", out_str(p->seq.name));
+		out_set(o, "step", json_integer(p->step));
+		out_set(o, "contact", out_str(p->ct.email));
+		out_set(o, "user", out_str(p->rep.email));
+		out_set(o, "sentTo", out_str(p->send_to));
+		out_set(o, "queueId", out_str(res.queue_id));
+		out_set(o, "reply", out_str(res.reply));
+		out_result(c, o, "sent a test copy of step %d of \"%s\" for %s to %s (queue id %s)",
+			   p->step, p->seq.name, p->ct.email, p->send_to,
+			   res.queue_id ? res.queue_id : "unknown");
+		rc = 0;
+	}
+	free(detail);
+	submit_result_free(&res);
+	return rc;
+}
+
 int ctl_preview(struct ctl *c, int argc, char **argv, const char *usage)
 {
 	static const struct option longopts[] = {
 		{ "contact", required_argument, NULL, 'C' },
 		{ "step", required_argument, NULL, 'n' },
 		{ "as", required_argument, NULL, 'a' },
+		{ "send-to", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct preview p;
 	struct sbuf msg;
 	struct cad_err err;
-	char *contact = NULL, *as = NULL;
+	char *contact = NULL, *as = NULL, *send_to = NULL;
 	long step = 0;
 	int ch, rc = CTL_FAIL, r;
 
@@ -301,15 +424,22 @@ int ctl_preview(struct ctl *c, int argc, char **argv, const char *usage)
 			if (ctl_parse_addr(c, "--as", optarg, &as) != 0)
 				goto out;
 			break;
+		case 't':
+			free(send_to);
+			if (ctl_parse_addr(c, "--send-to", optarg, &send_to) != 0)
+				goto out;
+			break;
 		default: rc = CTL_USAGE; goto out;
 		}
 	}
+	p.send_to = send_to;
 	if (c->npos != 1 || contact == NULL) {
 		rc = ctl_usage_error(c, usage, c->npos != 1 ? "needs exactly one NAME"
 							    : "needs --contact ADDRESS");
 		goto out;
 	}
-	if (ctl_conf(c) != 0 || ctl_store(c, STORE_READONLY) != 0 ||
+	/* a test copy records its event: the store is written then */
+	if (ctl_conf(c) != 0 || ctl_store(c, send_to ? 0 : STORE_READONLY) != 0 ||
 	    load_sequence(c, c->pos[0], &p.seq) != 0)
 		goto out;
 	if (c->conf.domain == NULL || *c->conf.domain == '\0') {
@@ -322,7 +452,8 @@ int ctl_preview(struct ctl *c, int argc, char **argv, const char *usage)
 		goto out;
 	}
 	if (load_enrollment(c, &p) != 0 || load_rep(c, &p, as) != 0 || choose_step(c, &p, step) != 0
-	    || load_secret(c, &p.secret) != 0)
+	    || load_secret(c, &p.secret, send_to) != 0
+	    || (send_to != NULL && check_send_to(c, &p) != 0))
 		goto out;
 	if (p.seq.steps[p.step - 1].kind == STEP_EMAIL)
 		r = compose_step(c, &p, &p.seq.steps[p.step - 1], &msg);
@@ -330,12 +461,18 @@ int ctl_preview(struct ctl *c, int argc, char **argv, const char *usage)
 		r = render_task(c, &p, &p.seq.steps[p.step - 1], &msg);
 	if (r != 0)
 		goto out;
-	print_message(c, &p, &p.seq.steps[p.step - 1], &msg);
+	if (send_to != NULL) {
+		if (send_test(c, &p, &msg) != 0)
+			goto out;
+	} else {
+		print_message(c, &p, &p.seq.steps[p.step - 1], &msg);
+	}
 	rc = CTL_OK;
 out:
 	sbuf_free(&msg);
 	preview_free(&p);
 	free(contact);
 	free(as);
+	free(send_to);
 	return rc;
 }

@@ -24,7 +24,8 @@
 #define USAGE_SHOW "sequence show NAME"
 #define USAGE_LINT "sequence lint NAME|FILE"
 #define USAGE_DELETE "sequence delete NAME"
-#define USAGE_PREVIEW "sequence preview NAME --contact ADDRESS [--step N] [--as REP]"
+#define USAGE_PREVIEW "sequence preview NAME --contact ADDRESS [--step N] [--as REP] " \
+	"[--send-to ADDRESS]"
 
 static json_t *hhmm(int minutes)
 {

@@ -130,6 +130,9 @@ void msg_note_msgid(struct msg_ctx *m, const char *value)
 	if (bare != NULL && m->outbound && m->mc != NULL &&
 	    msgid_verify(&m->mc->secret, bare, NULL) == TOKEN_VALID)
 		m->msgid_ours = 1;
+	else if (bare != NULL && m->outbound && m->mc != NULL &&
+		 msgid_verify_test(&m->mc->secret, bare) == TOKEN_VALID)
+		m->msgid_test = 1;
 	if (m->nmsgids == 1)
 		m->first_msgid = bare;
 	else

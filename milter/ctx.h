@@ -80,6 +80,7 @@ struct msg_ctx {
 	size_t nmsgids;           /* Message-ID fields seen */
 	char *first_msgid;        /* the first one's bare value, or NULL */
 	int msgid_ours;           /* outbound: one of them verifies with the site secret */
+	int msgid_test;           /* outbound: a test copy's (msgid_verify_test): signed, no gate */
 	/* what the end of message does (decided at EOH) */
 	int do_inbound;           /* classify and hand to inbound_handle() */
 	int do_enroll;            /* enroll by address (an enroll+SEQ recipient) */

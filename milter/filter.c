@@ -430,7 +430,10 @@ static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 	/* m->cls: sequence mail was recognised in cb_eoh, before the limits */
 	if (m->from_addr != NULL)
 		key = dkim_tables_lookup(&m->mc->dkim, m->from_addr);
-	sign = key != NULL && cn->addhdrs && (m->cls == MAIL_SEQUENCE || m->mc->conf.sign_all);
+	/* a test copy (cadencectl sequence preview --send-to) is signed as
+	 * its sequence's mail would be; it is not sequence mail: no gate */
+	sign = key != NULL && cn->addhdrs &&
+	       (m->cls == MAIL_SEQUENCE || m->msgid_test || m->mc->conf.sign_all);
 	if (m->from_addr == NULL)
 		cad_log(m->cls == MAIL_SEQUENCE ? CAD_LOG_WARN : CAD_LOG_INFO,
 			"%s: not signed: no single readable From address", m->qid);
@@ -438,7 +441,10 @@ static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 		log_addr(m->cls == MAIL_SEQUENCE ? CAD_LOG_WARN : CAD_LOG_DEBUG, m,
 			 "not signed: no SigningTable entry for", m->from_addr);
 
-	if (m->cls != MAIL_SEQUENCE) {
+	/* a test copy completes no task and enrolls no one */
+	if (m->msgid_test && !sign)
+		return done(cn, SMFIS_ACCEPT);
+	if (m->cls != MAIL_SEQUENCE && !m->msgid_test) {
 		for (size_t i = 0; i < m->nown; i++) {
 			if (m->own[i].own.kind == OWN_ENROLL)
 				m->do_enroll = 1;

@@ -27,6 +27,7 @@ const char *token_kind_name(enum token_kind kind)
 	case TOKEN_MSGID: return "msgid";
 	case TOKEN_UNSUB: return "unsub";
 	case TOKEN_VERP: return "verp";
+	case TOKEN_TEST: return "test";
 	}
 	return "?";
 }
@@ -197,6 +198,21 @@ char *msgid_make(const struct cad_secret *secret,
 	if (!domain_ok(domain) || token_make(TOKEN_MSGID, secret, nonce, tok) < 0)
 		return NULL;
 	return xasprintf("%s@%s", tok, domain);
+}
+
+char *msgid_make_test(const struct cad_secret *secret,
+    const unsigned char nonce[TOKEN_NONCE_BYTES], const char *domain)
+{
+	char tok[TOKEN_BUFSZ];
+
+	if (!domain_ok(domain) || token_make(TOKEN_TEST, secret, nonce, tok) < 0)
+		return NULL;
+	return xasprintf("%s@%s", tok, domain);
+}
+
+enum token_verdict msgid_verify_test(const struct cad_secret *secret, const char *s)
+{
+	return token_extract(TOKEN_TEST, secret, s, NULL, NULL);
 }
 
 char *token_address(const char *prefix, const char *token, const char *domain)

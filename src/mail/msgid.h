@@ -37,8 +37,11 @@
 #define TOKEN_CHARS (TOKEN_NONCE_CHARS + 1 + TOKEN_MAC_CHARS)
 #define TOKEN_BUFSZ (TOKEN_CHARS + 1)
 
-enum token_kind { TOKEN_MSGID, TOKEN_UNSUB, TOKEN_VERP };
-const char *token_kind_name(enum token_kind kind);   /* "msgid", "unsub", "verp" */
+/* TOKEN_TEST: the Message-ID of a test copy (cadencectl sequence preview
+ * --send-to): made with the secret like a sequence message's, but never a
+ * sequence message (no ledger row): the milter signs it without the gate. */
+enum token_kind { TOKEN_MSGID, TOKEN_UNSUB, TOKEN_VERP, TOKEN_TEST };
+const char *token_kind_name(enum token_kind kind);   /* "msgid", "unsub", "verp", "test" */
 
 enum token_verdict {
 	TOKEN_VALID,       /* ours: made with this secret for this kind */
@@ -72,6 +75,11 @@ int token_convert(enum token_kind from, enum token_kind to, const struct cad_sec
  * NULL when domain is empty or not a plain domain name. */
 char *msgid_make(const struct cad_secret *secret,
     const unsigned char nonce[TOKEN_NONCE_BYTES], const char *domain);
+
+/* The same for a test copy's Message-ID (TOKEN_TEST), and its check. */
+char *msgid_make_test(const struct cad_secret *secret,
+    const unsigned char nonce[TOKEN_NONCE_BYTES], const char *domain);
+enum token_verdict msgid_verify_test(const struct cad_secret *secret, const char *s);
 
 /* Verifies a Message-ID as found in a header ("<id@dom>", "id@dom",
  * surrounding whitespace and (comments) allowed). The domain part is not

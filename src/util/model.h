@@ -228,6 +228,7 @@ void suppression_free(struct suppression *s);
 #define EV_SUPPRESSED      "suppressed"
 #define EV_UNSUPPRESSED    "unsuppressed"
 #define EV_API_CALL        "api_call"
+#define EV_TEST_SENT       "test_sent"            /* sequence preview --send-to */
 #define EV_USER_ADDED      "user_added"
 #define EV_USER_UPDATED    "user_updated"
 #define EV_USER_DISABLED   "user_disabled"

@@ -485,8 +485,7 @@ struct submit_session {
 	CURL *h;
 	char *url;
 	struct submit_opts opts;   /* the timeouts; copy_rcpt is per message */
-	int open;                  /* the last transaction ended with a 2xx: its
-				    * connection is (probably) still up */
+	int open;                  /* the last transaction left its connection up */
 	int transactions;
 	int rsets;                 /* RSETs answered 250 */
 };
@@ -545,11 +544,17 @@ void submit_session_send(struct submit_session *ss, const char *mail_from, const
 	o.copy_rcpt = copy_rcpt;
 	transaction(ss->h, ss->url, mail_from, rcpt, msg, len, &o, res);
 	ss->transactions++;
-	/* Only a transaction that ended with its 2xx leaves the connection up
-	 * (libcurl closes it after any failure); a local refusal (nothing
-	 * sent) leaves it as it was. */
-	if (res->stage != SUBMIT_STAGE_NONE)
-		ss->open = res->status == SUBMIT_ACCEPTED;
+	/* Whether the transaction left its connection up: libcurl closes it
+	 * after a failure before the end of data, keeps it after a 2xx or a
+	 * reply to the end of data, and it is no use after no reply; a local refusal (nothing sent) leaves it
+	 * as it was. */
+	if (res->stage != SUBMIT_STAGE_NONE && ss->h != NULL) {
+		curl_socket_t sock = CURL_SOCKET_BAD;
+		if (curl_easy_getinfo(ss->h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK)
+			sock = CURL_SOCKET_BAD;
+		/* No reply at all (code 0): the connection is broken or stalled. */
+		ss->open = sock != CURL_SOCKET_BAD && res->code != 0;
+	}
 }
 
 int submit_session_rsets(const struct submit_session *ss)

@@ -1,0 +1,294 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# tests/kill/batch-drop.sh - issue #16, 5: several messages over one SMTP
+# connection (SubmitBatch) and a connection that breaks in the middle of a
+# batch: zero duplicates, zero losses once the ledger has reconciled.
+#
+# The bed (everything on 127.0.0.1, no DNS; as tests/security/lost250.sh):
+#   cadenced --once (SubmitBatch 10)  ->  tests/kill/batchdrop_proxy.py  ->
+#   private Postfix with cadence-milter (the witness, milter_default_action=
+#   tempfail)  ->  transport  ->  Postfix's smtp-sink, which dumps what it
+#   accepts.
+# 30 contacts are due at once: three batches of 10. The proxy breaks the
+# client's connection at chosen transactions (numbered across the run):
+#   5 after    the 5th message reaches Postfix (queued, witnessed) and the
+#              connection closes before its 250 reaches cadenced: 1-4 had
+#              their 250s on that connection, 6-10 go on a new one;
+#   8 swallow  the connection closes at the 8th message's final dot, which
+#              never reaches Postfix (not queued);
+#   14, 15 after  two in a row, each on its own connection.
+# Then a second pass (2 minutes later: the retry of the unknown one).
+# Checks: every contact received exactly one copy (by recipient and
+# Message-ID), none lost; the ledger: 30 step_sent events, each message
+# witnessed and reported sent; 5, 14 and 15 reconciled from the witness
+# ("no reply to end of data"), 8 recorded unknown once and sent by the
+# second pass; the batches shared connections (8 connections for 31
+# transactions).
+# Controls (the same harness, new contacts, the same plan):
+#   no witness: the proxy in front of the bare smtp-sink (no Postfix, no
+#     milter): the harness sees the three messages whose 250 was lost
+#     arrive twice;
+#   no reconciling pass: with the witness, but only the first pass: the
+#     harness sees the swallowed message lost.
+#
+# Needs root (Postfix's master, smtp-sink as postfix), postfix, smtp-sink,
+# python3; exits 77 without them. Bounded: every process under timeout(1),
+# queue waits of 30 s at most.
+set -u
+
+B=${CADENCE_BUILDDIR:-$(pwd)}
+S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+CTL=$B/ctl/cadencectl
+CAD=$B/scheduler/cadenced
+MILTER=$B/milter/cadence-milter
+SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+PROXY=$S/tests/kill/batchdrop_proxy.py
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+NAME=batch-drop
+PLAN=5:after,8:swallow,14:after,15:after
+NC=30
+
+if [ "$(id -u)" != 0 ]; then
+	echo "$NAME: SKIP: needs root (Postfix's master, smtp-sink as the postfix user)"
+	exit 77
+fi
+for p in postfix postconf "$PY" ss timeout; do
+	command -v "$p" >/dev/null 2>&1 || { echo "$NAME: SKIP: $p is not installed"; exit 77; }
+done
+if [ ! -x "$SINK" ] || ! id postfix >/dev/null 2>&1; then
+	echo "$NAME: SKIP: Postfix's smtp-sink (package postfix) is not installed"
+	exit 77
+fi
+for p in "$CTL" "$CAD" "$MILTER"; do
+	[ -x "$p" ] || { echo "$NAME: $p is not built"; exit 99; }
+done
+# shellcheck source=tests/e2e/pflib.sh
+. "$S/tests/e2e/pflib.sh"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-batchdrop.XXXXXX") || exit 99
+chmod 755 "$T"
+PF=$T/pf
+PIDS=""
+cleanup() {
+	local rc=$? p
+	pf_stop "$PF"
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if [ -n "${BATCHDROP_KEEP:-}" ]; then echo "$NAME: kept $T"; else rm -rf "$T"; fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+pass=0
+failed=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi; }
+die() {
+	echo "$NAME: $*"
+	for f in "$T/milter.log" "$T/sink.log" "$PF/maillog" "$T/setup.log" "$T/cadenced.log"; do
+		[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
+	done
+	exit 99
+}
+wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+port() {   # a free port none of ours has taken
+	local p
+	while :; do
+		p=$(pf_free_port) || die "no free port"
+		case " $USED " in *" $p "*) continue ;; esac
+		USED="$USED $p"
+		echo "$p"
+		return
+	done
+}
+USED=""
+P_SINK=$(port); USED="$USED $P_SINK"
+P_CAD=$(port); USED="$USED $P_CAD"
+
+mkdir -p "$T/state" "$T/run" "$T/sink"
+chown postfix:postfix "$T/state" "$T/run" "$T/sink"
+chmod 750 "$T/state" "$T/run"
+# conf NAME SUBMIT_PORT BATCH: a configuration sending to that port (one store).
+conf() {
+	cat >"$T/$1.conf" <<EOF
+# made by tests/kill/batch-drop.sh
+Database        $T/state/cadence.db
+SecretFile      $T/state/secret
+Domain          cadence.our.test
+InternalDomains our.test
+InternalHosts   127.0.0.1
+Syslog          no
+UserID          postfix:postfix
+Socket          local:$T/run/milter.sock
+MilterPidFile   $T/run/cadence-milter.pid
+SchedulerPidFile ""
+SubmitURL       smtp://127.0.0.1:$2
+PublicURL       https://cadence.our.test/
+SendSpacing     0
+SendJitter      0
+SubmitBatch     $3
+EOF
+}
+conf base "$P_CAD" 1
+T0=2026-12-01T14:00:00Z
+T0S=$(date -u -d "$T0" +%s)
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+CLOCK=$T/clock
+set_clock() { echo "$1" >"$CLOCK.new" && chmod 644 "$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"; }
+ctl() { "$CTL" -c "$T/base.conf" --now "$T0" "$@"; }
+{
+	ctl init &&
+	chown postfix:postfix "$T/state"/* &&
+	ctl user add ann@our.test --name "Ann Example" --tz UTC --send-cap 100000 --enroll-cap 100000 &&
+	printf '[sequence]\nname = Batch\nowner = qa@our.test\ndays = every\nwindow = 00:00-24:00\ntimezone = recipient\n\n[step 1]\ntype = email\ndelay = 0\nthread = new\ntemplate = <<END\nSubject: Batch step 1 for {{contact.firstname|there}}\n\nHello, this is step 1.\nEND\n' >"$T/batch.seq" &&
+	ctl sequence import "$T/batch.seq"
+} >>"$T/setup.log" 2>&1 || die "cannot make the store"
+
+# ---- the sink, the milter, Postfix ----
+timeout 300 "$SINK" -u postfix -d "$T/sink/%M%S." "127.0.0.1:$P_SINK" 64 >>"$T/sink.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_port "$P_SINK" || die "smtp-sink did not start"
+set_clock "$T0"
+timeout 300 "$MILTER" -f -c "$T/base.conf" -t "$CLOCK" >>"$T/milter.log" 2>&1 &
+PIDS="$PIDS $!"
+for i in $(seq 1 100); do
+	[ -S "$T/run/milter.sock" ] && break
+	sleep 0.05
+done
+[ -S "$T/run/milter.sock" ] || die "cadence-milter did not start"
+pf_create "$PF" batch mx.our.test "our.test" "" >>"$T/setup.log" 2>&1 || die "pf_create failed"
+pf_nochroot "$PF"
+pf_set "$PF" "mynetworks = 127.0.0.1/32" "smtpd_milters =" "non_smtpd_milters =" \
+	"milter_protocol = 6" "milter_connect_timeout = 5s" "milter_command_timeout = 10s" \
+	"milter_content_timeout = 20s" >>"$T/setup.log" 2>&1 || die "postconf failed"
+pf_listen "$PF" "$P_CAD" batch/cadence \
+	-o "smtpd_milters=unix:$T/run/milter.sock" -o milter_default_action=tempfail \
+	-o milter_macro_daemon_name=CADENCE \
+	-o "smtpd_client_restrictions=permit_mynetworks,reject" \
+	-o "smtpd_relay_restrictions=permit_mynetworks,reject"
+pf_route "$PF" prospect.test "$P_SINK"
+echo "cadence.our.test discard:" >>"$PF/etc/transport"
+pf_start "$PF" >>"$T/setup.log" 2>&1 || die "Postfix did not start"
+wait_port "$P_CAD" || die "Postfix's smtpd on $P_CAD did not come up"
+
+
+# count PREFIX: over PREFIX1..PREFIX$NC@prospect.test, from the sink's
+# dumps: "received duplicates lost distinct-Message-IDs".
+count() {
+	"$PY" - "$T/sink" "$1" "$NC" <<'EOF'
+import email, os, re, sys
+from collections import Counter
+d, pre, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+want = {"%s%d@prospect.test" % (pre, i) for i in range(1, n + 1)}
+got, ids = Counter(), set()
+for f in os.listdir(d):
+    try:
+        raw = open(os.path.join(d, f), "rb").read()
+    except FileNotFoundError:
+        continue
+    if not raw:
+        continue
+    m = email.message_from_bytes(raw)
+    r = re.match(r"<([^>]*)>", m.get("X-Rcpt-Args", ""))
+    if r and r.group(1).lower() in want:
+        got[r.group(1).lower()] += 1
+        ids.add(m.get("Message-ID"))
+print(sum(got.values()), sum(c - 1 for c in got.values() if c > 1), len(want - set(got)), len(ids))
+EOF
+}
+# ledger PREFIX: "step_sent-events reported-sent witnessed
+# reconciled-after-no-reply unknown-events" for PREFIX's contacts.
+ledger() {
+	"$PY" - "$T/state/cadence.db" "$1" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=10)
+pre = sys.argv[2] + "%"
+q = lambda sql: db.execute(sql, (pre,)).fetchone()[0]
+J = (" FROM events v JOIN enrollments e ON e.id = v.enrollment_id"
+     " JOIN contacts c ON c.id = e.contact_id WHERE c.email LIKE ?")
+sent = q("SELECT count(*)" + J + " AND v.type = 'step_sent'")
+recon = q("SELECT count(*)" + J + " AND v.type = 'step_sent' AND v.detail LIKE"
+          " '%witnessed by the MTA; this attempt: no reply to end of data%'")
+unk = q("SELECT count(*)" + J + " AND v.type = 'step_failed' AND v.detail LIKE '%outcome unknown%'")
+M = (" FROM sent_messages m JOIN enrollments e ON e.id = m.enrollment_id"
+     " JOIN contacts c ON c.id = e.contact_id WHERE c.email LIKE ?")
+rep = q("SELECT count(*)" + M + " AND m.submitted_at IS NOT NULL")
+wit = q("SELECT count(*)" + M + " AND m.state = 'witnessed'")
+print(sent, rep, wit, recon, unk)
+EOF
+}
+
+# scenario NAME UPSTREAM_PORT PREFIX PASSES: enrolls PREFIX1..$NC, runs
+# PASSES passes (2 minutes apart) through a fresh proxy with $PLAN.
+n=0
+scenario() {
+	local name=$1 up=$2 pre=$3 passes=$4 pp now k addrs
+	n=$((n + 1))
+	pp=$(port)
+	conf "$name" "$pp" 10
+	: >"$T/$name.proxy"
+	timeout 300 "$PY" "$PROXY" "$pp" "$up" "$PLAN" "$T/$name.proxy" >>"$T/proxy.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_port "$pp" || die "the proxy did not start"
+	now=$(iso $((T0S + n * 3600)))
+	addrs=$(seq -f "$pre%g@prospect.test" 1 "$NC")
+	# shellcheck disable=SC2086
+	"$CTL" -c "$T/base.conf" --now "$now" enroll --sequence Batch --as ann@our.test $addrs \
+		>>"$T/setup.log" 2>&1 || die "cannot enroll ${pre}1..$NC"
+	for k in $(seq 1 "$passes"); do
+		now=$(iso $((T0S + n * 3600 + k * 120)))
+		set_clock "$now"
+		echo "=== $name pass $k at $now" >>"$T/cadenced.log"
+		timeout 120 "$CAD" -c "$T/$name.conf" --once --now="$now" >>"$T/cadenced.log" 2>&1 ||
+			bad "$name: cadenced exited $?"
+	done
+	if [ "$up" = "$P_CAD" ]; then
+		pf_wait_queue "$PF" 30 || bad "$name: Postfix's queue did not drain in 30 s"
+	fi
+	sleep 0.5
+}
+
+# ---- with the witness ----
+scenario witness "$P_CAD" w 2
+read -r got dups lost ids < <(count w)
+expect_eq "witness: every contact received one copy (received duplicates lost Message-IDs)" \
+	"$got $dups $lost $ids" "$NC 0 0 $NC"
+read -r sent rep wit recon unk < <(ledger w)
+expect_eq "witness: the ledger: step_sent events, reported sent, witnessed" \
+	"$sent $rep $wit" "$NC $NC $NC"
+expect_eq "witness: the three lost 250s reconciled from the witness; the swallowed one unknown once" \
+	"$recon $unk" "3 1"
+expect_eq "witness: the proxy broke the connection at the planned transactions" \
+	"$(grep -c -E '^(5|14|15) after$|^8 swallow$' "$T/witness.proxy")" 4
+expect_eq "witness: transactions and connections (three batches of 10 and the retry)" \
+	"$(grep -c -E '^[0-9]+ ' "$T/witness.proxy") $(grep -c '^conn$' "$T/witness.proxy")" "31 8"
+
+# ---- controls ----
+scenario ctl-nowitness "$P_SINK" x 2
+read -r got dups lost ids < <(count x)
+expect_eq "control no witness: the harness sees the three lost 250s arrive twice (received duplicates lost)" \
+	"$got $dups $lost" "$((NC + 3)) 3 0"
+scenario ctl-nopass "$P_CAD" y 1
+read -r got dups lost ids < <(count y)
+expect_eq "control no reconciling pass: the harness sees the swallowed message lost (received duplicates lost)" \
+	"$got $dups $lost" "$((NC - 1)) 0 1"
+
+if grep -q "Sanitizer\|runtime error:" "$T/cadenced.log" "$T/milter.log" 2>/dev/null; then
+	bad "a sanitizer report from cadenced or cadence-milter"
+fi
+[ "$failed" -gt 0 ] && { tail -n 40 "$T/cadenced.log"; cat "$T"/*.proxy; }
+echo "$NAME: $pass passed, $failed failed"
+[ "$failed" = 0 ]

@@ -314,33 +314,9 @@ int ctl_parse_id(const struct ctl *c, const char *what, const char *arg, int64_t
 int ctl_read_file(const struct ctl *c, const char *what, const char *path, size_t max,
 		  char **out)
 {
-	FILE *fp = fopen(path, "rb");
-	struct sbuf b;
-	char buf[4096];
-	size_t n;
+	struct cad_err err = { "" };
 
-	if (fp == NULL)
-		return ctl_fail(c, "%s %s: %s", what, path, strerror(errno)), -1;
-	sbuf_init(&b);
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		if (b.len + n > max) {
-			fclose(fp);
-			sbuf_free(&b);
-			return ctl_fail(c, "%s %s: longer than %zu bytes", what, path, max), -1;
-		}
-		sbuf_add(&b, buf, n);
-	}
-	if (ferror(fp)) {
-		int e = errno;
-		fclose(fp);
-		sbuf_free(&b);
-		return ctl_fail(c, "%s %s: %s", what, path, strerror(e)), -1;
-	}
-	fclose(fp);
-	if (memchr(b.s, '\0', b.len) != NULL) {
-		sbuf_free(&b);
-		return ctl_fail(c, "%s %s: contains NUL bytes", what, path), -1;
-	}
-	*out = sbuf_detach(&b);
+	if (cad_read_file(path, max, CAD_READ_TEXT, out, NULL, &err) != 0)
+		return ctl_fail(c, "%s %s", what, err.msg), -1;
 	return 0;
 }

@@ -99,7 +99,8 @@ int ctl_parse_time(const struct ctl *c, const char *what, const char *arg, cad_t
 int ctl_parse_int(const struct ctl *c, const char *what, const char *arg, long min, long max,
 		  long *out);
 int ctl_parse_id(const struct ctl *c, const char *what, const char *arg, int64_t *out);
-/* Reads a small text file whole (at most max bytes) into *out. */
+/* Reads a small text file whole (at most max bytes, no NUL byte) into *out
+ * with cad_read_file(); the error names what and the path. */
 int ctl_read_file(const struct ctl *c, const char *what, const char *path, size_t max,
 		  char **out);
 

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sys/stat.h>
 
 #include "seq.h"
 #include "store_page.h"
@@ -383,30 +382,22 @@ static char *read_seq_file(const struct sequence *s)
 {
 	struct sequence parsed;
 	struct cad_err err = { "" };
-	struct stat sb;
-	struct sbuf t;
-	char buf[4096];
-	size_t got;
-	FILE *fp;
+	char *text;
+	size_t len;
 	int ok;
 
-	if (s->source == NULL || s->source[0] != '/' || stat(s->source, &sb) != 0
-	    || !S_ISREG(sb.st_mode) || sb.st_size > 256 * 1024
-	    || (fp = fopen(s->source, "r")) == NULL)
+	if (s->source == NULL || s->source[0] != '/'
+	    || cad_read_file(s->source, 256 * 1024, 0, &text, &len, &err) != 0)
 		return NULL;
-	sbuf_init(&t);
-	while ((got = fread(buf, 1, sizeof(buf), fp)) > 0 && t.len <= 256 * 1024)
-		sbuf_add(&t, buf, got);
-	fclose(fp);
 	memset(&parsed, 0, sizeof(parsed));
-	ok = seq_parse_buffer(s->source, t.s, t.len, &parsed, &err) == 0 && parsed.name
+	ok = seq_parse_buffer(s->source, text, len, &parsed, &err) == 0 && parsed.name
 	     && strcmp(parsed.name, s->name) == 0;
 	sequence_free(&parsed);
 	if (!ok) {
-		sbuf_free(&t);
+		free(text);
 		return NULL;
 	}
-	return sbuf_detach(&t);
+	return text;
 }
 
 static void seq_file(struct ui_call *c, const struct sequence *s)

@@ -852,26 +852,14 @@ int seq_parse_buffer(const char *name, const char *text, size_t len, struct sequ
 
 int seq_parse_file(const char *path, struct sequence *out, struct cad_err *err)
 {
-	FILE *f;
 	char *buf;
 	size_t n;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "r");
-	if (f == NULL)
-		return cad_err_set(err, "%s: %s", path, strerror(errno));
-	buf = xmalloc(SEQ_MAX_FILE + 2);
-	n = fread(buf, 1, SEQ_MAX_FILE + 1, f);
-	if (ferror(f)) {
-		rc = cad_err_set(err, "%s: read error: %s", path, strerror(errno));
-	} else if (n > SEQ_MAX_FILE) {
-		rc = cad_err_set(err, "%s: file is larger than %d bytes", path, SEQ_MAX_FILE);
-	} else {
-		buf[n] = '\0';
-		rc = seq_parse_buffer(path, buf, n, out, err);
-	}
-	fclose(f);
+	if (cad_read_file(path, SEQ_MAX_FILE, 0, &buf, &n, err) != 0)
+		return -1;
+	rc = seq_parse_buffer(path, buf, n, out, err);
 	free(buf);
 	return rc;
 }

@@ -20,8 +20,10 @@ void act_raw_message(const struct msg_ctx *m, int leadspc, struct sbuf *out);
 /* Classifies the message and hands it to inbound_handle(); logs the
  * summary prefixed with the queue id. */
 void act_inbound(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now);
-/* enroll+SEQ@Domain recipients: enrolls every other external recipient in
- * SEQ as the rep of the From address; the rep's message is their step 1. */
+/* enroll+SEQ@Domain recipients: enroll_by_mail() (src/enroll_mail.h)
+ * enrolls every other external recipient in SEQ as the rep of the From
+ * address (the rep's message is their step 1), once EnrollSenders says
+ * the message was submitted as that rep; this logs what it did. */
 void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now);
 /* The rep's own mail to enrolled contacts completes their open
  * manual-email tasks. */

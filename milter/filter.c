@@ -535,7 +535,7 @@ static const char *machine_header(const struct msg_ctx *m)
 	h = msg_header(m, "Content-Class", 0);
 	if (h != NULL && strstr(h, "calendarmessage") != NULL)
 		return "a calendar message";
-	if (m->from_addr != NULL && inbound_calendar_service(m->from_addr))
+	if (m->from_addr != NULL && inbound_calendar_service(&m->mc->icfg, m->from_addr))
 		return "from a scheduling service";
 	return NULL;
 }

@@ -42,6 +42,8 @@ struct mconf *mconf_build(const char *path, struct cad_err *err)
 	mc->icfg.ooo_default_days = mc->conf.ooo_default_days;
 	mc->icfg.internal_domains = mc->conf.internal_domains;
 	mc->icfg.ninternal_domains = mc->conf.ninternal_domains;
+	mc->icfg.scheduling_services = mc->conf.scheduling_services;
+	mc->icfg.nscheduling_services = mc->conf.nscheduling_services;
 	if (netlist_parse(&mc->internal, mc->conf.internal_hosts, mc->conf.ninternal_hosts,
 			  err) != 0) {
 		cad_err_prefix(err, "%s", path);

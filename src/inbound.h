@@ -136,9 +136,12 @@ struct inbound_config {
 	int ooo_default_days;        /* pause when no return date is read; default 7 */
 	struct inbound_addrs addrs;  /* cadence's own addresses (VERP / unsubscribe) */
 	const char *actor;           /* event actor; default "milter" */
-	char *const *internal_domains;   /* InternalDomains: a meeting with one of
-				      * these (or the enrollment's rep) is ours */
+	char *const *internal_domains;   /* InternalDomains: never matched as contacts */
 	size_t ninternal_domains;
+	char *const *scheduling_services;  /* SchedulingServices: domains whose
+				      * authenticated mail may carry a booking
+				      * (inbound_calendar_service); none by default */
+	size_t nscheduling_services;
 };
 void inbound_config_init(struct inbound_config *c);
 
@@ -161,6 +164,8 @@ const char *inbound_via_name(enum inbound_via v);   /* "thread", "verp", ... */
 struct inbound_target {
 	struct enrollment e;
 	char *contact_email;
+	char **contact_aliases;   /* the contact's other known addresses */
+	size_t ncontact_aliases;
 	char *contact_tz;
 	char *sequence_name;
 	char *contact_company;    /* the contact's company field, or NULL */
@@ -212,11 +217,23 @@ enum inbound_meeting {
  * itip-other: whether it is a booked meeting needs who is enrolled and who
  * is internal). PUBLISH (an event announced to anyone) is MEET_NONE. */
 enum inbound_meeting inbound_meeting_kind(const struct verdict *v);
+/* Is v's iTIP object a meeting between t's rep and t's contact: the rep
+ * (t->rep_email) is its ORGANIZER or an ATTENDEE, the contact
+ * (t->contact_email or one of t->contact_aliases) another of them, and
+ * the ORGANIZER is one of the two or an address at an InternalDomains
+ * domain (the organization's booking calendar) ("mailto:" and case
+ * ignored)? Anything else is not: the contact with a colleague of the rep
+ * or an InternalDomains address in the rep's place, an event a stranger
+ * organizes naming both (anyone can make a booking tool send a real
+ * invitation naming anyone). */
+int inbound_meeting_parties(const struct verdict *v, const struct inbound_target *t,
+			    const struct inbound_config *cfg);
 /* Is addr (an addr-spec) at a scheduling service that sends invitations
- * for its users (calendly.com, google.com, hubspot.com, ...; the list is
- * in inbound_meet.c and cadence-milter(8))? Their authenticated mail may
- * speak for a meeting between a contact and a rep. */
-int inbound_calendar_service(const char *addr);
+ * for its users: its domain one of cfg->scheduling_services or below one
+ * (cadence.conf SchedulingServices: calendly.com, google.com, ...)? Their
+ * authenticated mail may speak for a meeting between a contact and a rep.
+ * 0 when cfg is NULL or lists none. */
+int inbound_calendar_service(const struct inbound_config *cfg, const char *addr);
 
 /* ---- policy (pure) ---- */
 enum inbound_act {

@@ -56,6 +56,9 @@ static void target_free(struct inbound_target *t)
 	free(t->sequence_name);
 	free(t->contact_company);
 	free(t->rep_email);
+	for (size_t i = 0; i < t->ncontact_aliases; i++)
+		free(t->contact_aliases[i]);
+	free(t->contact_aliases);
 	free(t->our_msgid);
 	holiday_list_free(&t->hol);
 }
@@ -136,6 +139,10 @@ static int target_load(struct mctx *x, struct inbound_target *t, struct cad_err 
 		rc = soft_count(x->st, t->e.id, &t->soft_bounces, err);
 	if (rc == 0) {
 		t->contact_email = xstrdup(c.email);
+		t->contact_aliases = c.aliases;   /* moved: a meeting may name one */
+		t->ncontact_aliases = c.naliases;
+		c.aliases = NULL;
+		c.naliases = 0;
 		t->contact_tz = xstrdup(c.tz);
 		t->sequence_name = xstrdup(q.name);
 		t->contact_company = company_name(c.company);

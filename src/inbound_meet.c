@@ -1,19 +1,26 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * inbound_meet.c - meetings by mail (iMIP, RFC 6047): what kind of iTIP
- * object the classifier read, and which senders may speak for a meeting
- * they are not part of (scheduling services). See inbound.h.
+ * object the classifier read, whether it is a meeting between an
+ * enrollment's rep and its contact, and which senders may speak for a
+ * meeting they are not part of (scheduling services). See inbound.h.
  *
  * Pure: no store, no clock. The policy (inbound_policy.c) decides what a
  * meeting does; this file only names things.
+ *
+ * Parties (issue #9): anyone may write an invitation naming anyone, and
+ * anyone with an account at a booking tool can make the tool send a real,
+ * authenticated one. So an event is a meeting of an enrollment only when
+ * the enrollment's rep is its ORGANIZER or an ATTENDEE and the contact
+ * (its address or a known alias) is another of them; a colleague or an
+ * InternalDomains address in the rep's place is not enough.
  *
  * Scheduling services: a booking made through a rep's link (Calendly,
  * HubSpot meetings, Google Calendar appointment pages, Chili Piper, ...)
  * reaches the rep as an invitation sent by the service, not by the
  * contact: its From is the service's, authenticated for the service's
- * domain. Those domains are listed here; an invitation from any other
- * third party does not stop a sequence (anyone may send an invitation
- * naming anyone: the sender must be a participant or a service).
+ * domain. Their domains (each with its subdomains) are cadence.conf's
+ * SchedulingServices (inbound_config.scheduling_services): data, not code.
  */
 #include "config.h"
 
@@ -22,7 +29,6 @@
 #include <strings.h>
 
 #include "inbound.h"
-#include "orgdomain.h"
 
 enum inbound_meeting inbound_meeting_kind(const struct verdict *v)
 {
@@ -49,34 +55,84 @@ enum inbound_meeting inbound_meeting_kind(const struct verdict *v)
 	return MEET_NONE;   /* PUBLISH: an event announced, nobody invited */
 }
 
-/* Organizational domains of scheduling services whose mail carries the
- * invitations of bookings made by their users' invitees. */
-static const char *const services[] = {
-	"calendly.com",          /* Calendly */
-	"google.com",            /* Google Calendar (calendar-notification@google.com) */
-	"hubspot.com",           /* HubSpot meetings */
-	"hubspotemail.net",
-	"chilipiper.com",        /* Chili Piper */
-	"cal.com",               /* Cal.com */
-	"savvycal.com",          /* SavvyCal */
-	"youcanbook.me",         /* YouCanBookMe */
-	"acuityscheduling.com",  /* Acuity */
-	"zcal.co",               /* zcal */
-	NULL
-};
+/* An ORGANIZER or ATTENDEE value ("mailto:a@b", "MAILTO:a@b", "a@b") is
+ * addr (an addr-spec, compared without case). */
+static int cal_addr_is(const char *cal, const char *addr)
+{
+	if (cal == NULL || addr == NULL || *addr == '\0')
+		return 0;
+	if (strncasecmp(cal, "mailto:", 7) == 0)
+		cal += 7;
+	return strcasecmp(cal, addr) == 0;
+}
 
-int inbound_calendar_service(const char *addr)
+/* The organizer (i == 0) and the attendees (i >= 1) of v. */
+static const char *party(const struct verdict *v, size_t i)
+{
+	return i == 0 ? v->organizer : v->attendees[i - 1].address;
+}
+
+static int is_contact(const struct inbound_target *t, const char *cal)
+{
+	if (cal_addr_is(cal, t->contact_email))
+		return 1;
+	for (size_t k = 0; k < t->ncontact_aliases; k++)
+		if (cal_addr_is(cal, t->contact_aliases[k]))
+			return 1;
+	return 0;
+}
+
+/* Is the organizer an address at one of the organization's domains (its
+ * own booking calendar, as Microsoft Bookings' shared mailbox)? */
+static int org_calendar(const struct inbound_config *cfg, const char *cal)
+{
+	const char *d;
+	if (cal == NULL || cfg == NULL)
+		return 0;
+	if (strncasecmp(cal, "mailto:", 7) == 0)
+		cal += 7;
+	d = cad_addr_domain(cal);
+	for (size_t i = 0; d != NULL && i < cfg->ninternal_domains; i++)
+		if (strcasecmp(d, cfg->internal_domains[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int inbound_meeting_parties(const struct verdict *v, const struct inbound_target *t,
+			    const struct inbound_config *cfg)
+{
+	int rep = 0, contact = 0;
+
+	if (v == NULL || t == NULL || t->rep_email == NULL || v->organizer == NULL)
+		return 0;
+	for (size_t i = 0; i <= v->nattendees; i++) {
+		const char *p = party(v, i);
+		if (cal_addr_is(p, t->rep_email))
+			rep = 1;
+		else if (is_contact(t, p))
+			contact = 1;
+	}
+	/* organized by one of the two, or by the organization's own calendar;
+	 * a stranger's event naming both is not their meeting */
+	return rep && contact && (cal_addr_is(v->organizer, t->rep_email) ||
+				  is_contact(t, v->organizer) || org_calendar(cfg, v->organizer));
+}
+
+int inbound_calendar_service(const struct inbound_config *cfg, const char *addr)
 {
 	const char *d = addr ? cad_addr_domain(addr) : NULL;
-	char *org;
-	int r = 0;
+	size_t dl, el;
 
-	if (d == NULL || *d == '\0')
+	if (cfg == NULL || d == NULL || *d == '\0')
 		return 0;
-	org = cad_org_domain(d);
-	for (size_t i = 0; org != NULL && services[i] != NULL; i++)
-		if (strcasecmp(org, services[i]) == 0)
-			r = 1;
-	free(org);
-	return r;
+	dl = strlen(d);
+	for (size_t i = 0; i < cfg->nscheduling_services; i++) {
+		const char *e = cfg->scheduling_services[i];
+		el = strlen(e);
+		/* the domain itself or one below it */
+		if (el > 0 && dl >= el && strcasecmp(d + dl - el, e) == 0 &&
+		    (dl == el || d[dl - el - 1] == '.'))
+			return 1;
+	}
+	return 0;
 }

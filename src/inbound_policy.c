@@ -29,11 +29,13 @@
  * - unsubscribe (request, mail to the unsubscribe address, ARF opt-out):
  *   unenroll everywhere and suppress (unsub.h);
  * - complaint: unenroll everywhere and suppress (kind complaint);
- * - meetings (iMIP) need an internal participant (the enrollment's rep or
- *   an InternalDomains address as organizer or attendee) and a sender who
- *   may speak for the meeting (the contact, its organization, the
- *   organizer's organization, or a scheduling service:
- *   inbound_calendar_service); else they are recorded, unverified.
+ * - meetings (iMIP) need the enrollment's rep and its contact as the two
+ *   parties (organizer or attendee, organized by one of them or the
+ *   organization's own calendar: inbound_meeting_parties; a colleague or
+ *   an InternalDomains address is not the rep) and a sender who may
+ *   speak for the meeting (the contact, its organization, the organizer's
+ *   organization, or a scheduling service: inbound_calendar_service);
+ *   else they are recorded and stop nothing.
  *   An invitation (REQUEST) naming the contact, or a REPLY ACCEPTED or
  *   TENTATIVE (a sales team treats a tentative yes as a meeting on the
  *   calendar: the rep takes over, no more automated steps), unenrolls
@@ -522,18 +524,6 @@ static int internal(const struct inbound_config *cfg, const struct inbound_targe
 	return 0;
 }
 
-/* The meeting has someone of ours in it. */
-static int has_internal(const struct verdict *v, const struct inbound_config *cfg,
-			const struct inbound_target *t)
-{
-	if (internal(cfg, t, v->organizer))
-		return 1;
-	for (size_t i = 0; i < v->nattendees; i++)
-		if (internal(cfg, t, v->attendees[i].address))
-			return 1;
-	return 0;
-}
-
 /* May the (authenticated) sender speak for this meeting? */
 static int sender_may(const struct inbound_facts *f, const struct inbound_target *t,
 		      const struct inbound_config *cfg, enum inbound_meeting kind)
@@ -550,7 +540,7 @@ static int sender_may(const struct inbound_facts *f, const struct inbound_target
 		return 1;
 	if (internal(cfg, t, s))
 		return 1;
-	return inbound_calendar_service(s);
+	return inbound_calendar_service(cfg, s);
 }
 
 /* The contact's own PARTSTAT in an invitation, or NULL. */
@@ -572,8 +562,9 @@ static void on_meeting(struct inbound_plan *p, const struct inbound_facts *f,
 	const char *what;
 	int booked = 0, tentative = ps && cad_strcaseeq(ps, "TENTATIVE");
 
-	if (!has_internal(v, cfg, t)) {
-		record(p, f, t, INBOUND_EV_MEETING_RESP, "meeting without anyone of ours (not acted on)");
+	if (!inbound_meeting_parties(v, t, cfg)) {
+		record(p, f, t, INBOUND_EV_MEETING_RESP, "meeting not between the contact and its rep "
+		       "(not acted on)");
 		return;
 	}
 	if (!sender_may(f, t, cfg, kind)) {

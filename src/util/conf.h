@@ -45,6 +45,8 @@ struct cad_conf {
 	char *enroll_senders;      /* EnrollSenders: who may enroll by mail as which rep */
 	int soft_bounce_threshold; /* SoftBounceThreshold: pause at the Nth soft bounce */
 	int ooo_default_days;      /* OOODefaultDays: out-of-office pause without a date */
+	char **scheduling_services;    /* SchedulingServices: booking tools' domains */
+	size_t nscheduling_services;
 	/* scheduler */
 	char *scheduler_pid_file;  /* SchedulerPidFile */
 	char *submit_url;          /* SubmitURL: smtp://127.0.0.1:10026 */

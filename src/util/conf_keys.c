@@ -299,6 +299,9 @@ const struct conf_key conf_keys[] = {
 	{ "EnrollSenders", CONF_PATH, OFF(enroll_senders), 0, NULL, NOLIM, NULL },
 	{ "SoftBounceThreshold", CONF_INT, OFF(soft_bounce_threshold), 0, "3", 1, 100, NULL },
 	{ "OOODefaultDays", CONF_INT, OFF(ooo_default_days), 0, "7", 1, 120, NULL },
+	{ "SchedulingServices", CONF_LIST, OFF(scheduling_services), OFF(nscheduling_services),
+	  "calendly.com, google.com, hubspot.com, hubspotemail.net, chilipiper.com, cal.com, "
+	  "savvycal.com, youcanbook.me, acuityscheduling.com, zcal.co", NOLIM, check_domain },
 	/* scheduler */
 	{ "SchedulerPidFile", CONF_PATH, OFF(scheduler_pid_file), 0, "/run/cadence/cadenced.pid",
 	  NOLIM, NULL },

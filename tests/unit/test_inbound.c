@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "classify.h"
+#include "conf.h"
 #include "freemail.h"
 #include "inbound.h"
 #include "msgid.h"
@@ -100,6 +101,17 @@ static int setup(void **state)
 		return -1;
 	inbound_config_init(&f->cfg);
 	f->cfg.addrs.domain = DOMAIN;
+	{
+		/* SchedulingServices as cadence.conf's table ships it */
+		static struct cad_conf defaults;
+		static int loaded;
+		if (!loaded) {
+			conf_defaults(&defaults);
+			loaded = 1;
+		}
+		f->cfg.scheduling_services = defaults.scheduling_services;
+		f->cfg.nscheduling_services = defaults.nscheduling_services;
+	}
 	assert_int_equal(cad_time_parse("2026-11-23T10:00:00Z", &f->now), 0);   /* a Monday */
 	memset(&u, 0, sizeof(u));
 	u.email = (char *)"rep@us.test";
@@ -966,10 +978,11 @@ static void imip_case(const char *name, const char *raw, const char *rep_addr,
 	assert_non_null(v->method);
 	verdict_free(v);
 	assert_int_equal(handle(f, raw, rep_addr, INB_AUTH_PASS, want, &res), 0);
-	if (count_events(f, e, want_event) != 1 ||
+	if ((want_event != NULL && count_events(f, e, want_event) != 1) ||
 	    state_of(f, e) != (want_stop ? ENR_UNENROLLED : ENR_ACTIVE))
 		fprintf(stderr, "%s: %s\n", name, res.summary);
-	assert_int_equal(count_events(f, e, want_event), 1);
+	if (want_event != NULL)   /* NULL: the message does not concern it */
+		assert_int_equal(count_events(f, e, want_event), 1);
 	assert_int_equal(state_of(f, e), want_stop ? ENR_UNENROLLED : ENR_ACTIVE);
 	inbound_result_free(&res);
 	teardown(&st);
@@ -1041,6 +1054,141 @@ static void test_imip_corpus(void **state)
 		free(path);
 	}
 	free(cdir);
+}
+
+/* A booking tool's notification (iMIP REQUEST as text/calendar) sent by
+ * `from`, organized by `org`, with attendees att1 and att2. */
+static char *booking_msg(const char *from, const char *org, const char *att1, const char *att2,
+			 const char *id)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_addf(&b,
+		  "From: Booking <%s>\nTo: rep@us.test\nSubject: New Event: Ann Example - 30 Minute "
+		  "Meeting\nMessage-ID: <%s>\nDate: Mon, 23 Nov 2026 11:00:00 +0000\n"
+		  "MIME-Version: 1.0\nContent-Type: text/calendar; method=REQUEST; charset=UTF-8\n\n"
+		  "BEGIN:VCALENDAR\r\nPRODID:-//Booking//Booking 1.0//EN\r\nVERSION:2.0\r\n"
+		  "METHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20261123T100000Z\r\n"
+		  "DTSTART:20261125T140000Z\r\nDTEND:20261125T143000Z\r\n"
+		  "ORGANIZER;CN=Organizer:mailto:%s\r\n"
+		  "ATTENDEE;PARTSTAT=ACCEPTED;ROLE=REQ-PARTICIPANT:mailto:%s\r\n"
+		  "ATTENDEE;PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:%s\r\n"
+		  "SUMMARY:30 Minute Meeting\r\nSTATUS:CONFIRMED\r\nEND:VEVENT\r\n"
+		  "END:VCALENDAR\r\n", from, id, id, org, att1, att2);
+	return sbuf_detach(&b);
+}
+
+/* Issue #9: a real invitation from a scheduling service (authenticated
+ * for calendly.com or hubspot.com) naming the contact stops the sequence
+ * only when it names the contact's rep and is organized by one of the
+ * two. The forged ones (a colleague or an InternalDomains address in the
+ * rep's place; a stranger's event naming both) are recorded as
+ * meeting_response and stop nothing; the genuine one, built by the same
+ * function and run through the same path, stops (the control). */
+static void test_meeting_forged(void **state)
+{
+	static const char *const tools[] = { "notifications@calendly.com", "noreply@hubspot.com" };
+	(void)state;
+	for (size_t i = 0; i < CAD_ARRAY_LEN(tools); i++) {
+		char *raw;
+		/* a colleague (us.test is internal) with ann, via the colleague's own account */
+		raw = booking_msg(tools[i], "amy@us.test", "amy@us.test", "ann@acme.test", "f1@x.test");
+		imip_case("colleague instead of the rep", raw, "rep@us.test", "ann@acme.test",
+			  INBOUND_EV_MEETING_RESP, 0);
+		free(raw);
+		/* an address of the organization that is not the rep */
+		raw = booking_msg(tools[i], "rep@us.test", "sales@us.test", "ann@acme.test", "f2@x.test");
+		imip_case("rep organizes, only another address attends", raw, "rep@us.test",
+			  "ann@acme.test", EV_MEETING, 1);   /* the rep organizes: ours */
+		free(raw);
+		raw = booking_msg(tools[i], "sales@us.test", "sales@us.test", "ann@acme.test",
+				  "f3@x.test");
+		imip_case("internal calendar without the rep", raw, "rep@us.test", "ann@acme.test",
+			  INBOUND_EV_MEETING_RESP, 0);
+		free(raw);
+		/* a stranger's account: the stranger organizes and names both */
+		raw = booking_msg(tools[i], "mallory@evil.test", "rep@us.test", "ann@acme.test",
+				  "f4@x.test");
+		imip_case("a stranger's event naming both", raw, "rep@us.test", "ann@acme.test",
+			  INBOUND_EV_MEETING_RESP, 0);
+		free(raw);
+		/* the rep is there but the contact is not */
+		raw = booking_msg(tools[i], "rep@us.test", "rep@us.test", "dan@other.test", "f5@x.test");
+		imip_case("the rep with somebody else", raw, "rep@us.test", "ann@acme.test",
+			  NULL, 0);
+		free(raw);
+		/* control: the genuine booking, the rep's own link */
+		raw = booking_msg(tools[i], "rep@us.test", "rep@us.test", "ann@acme.test", "g1@x.test");
+		imip_case("genuine booking", raw, "rep@us.test", "ann@acme.test", EV_MEETING, 1);
+		free(raw);
+		/* the organization's booking calendar with the rep (Microsoft Bookings) */
+		raw = booking_msg(tools[i], "bookings@us.test", "rep@us.test", "ann@acme.test",
+				  "g2@x.test");
+		imip_case("the organization's calendar with the rep", raw, "rep@us.test",
+			  "ann@acme.test", EV_MEETING, 1);
+		free(raw);
+	}
+}
+
+/* SchedulingServices is data: without calendly.com in it, Calendly's
+ * genuine booking is unverified (stops nothing); with only calendly.com,
+ * it stops; a subdomain of a listed domain counts. */
+static void test_scheduling_services(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	static char *const only_calendly[] = { (char *)"calendly.com" };
+	static char *const others[] = { (char *)"hubspot.com", (char *)"cal.com" };
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	char *raw = booking_msg("notifications@calendly.com", "rep@us.test", "rep@us.test",
+				"ann@acme.test", "s1@x.test");
+
+	assert_true(inbound_calendar_service(&f->cfg, "notifications@calendly.com"));
+	assert_true(inbound_calendar_service(&f->cfg, "calendar-notification@google.com"));
+	f->cfg.scheduling_services = others;
+	f->cfg.nscheduling_services = 2;
+	assert_false(inbound_calendar_service(&f->cfg, "notifications@calendly.com"));
+	assert_true(inbound_calendar_service(&f->cfg, "x@mail.hubspot.com"));
+	assert_false(inbound_calendar_service(&f->cfg, "x@nothubspot.com"));
+	assert_false(inbound_calendar_service(&f->cfg, "x@local.cal.com.evil.test"));
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_OTHER, &res), 0);
+	inbound_result_free(&res);
+	assert_int_equal(state_of(f, e), ENR_ACTIVE);
+	assert_int_equal(count_events(f, e, INBOUND_EV_UNVERIFIED), 1);
+	f->cfg.nscheduling_services = 0;
+	assert_false(inbound_calendar_service(&f->cfg, "x@hubspot.com"));
+	f->cfg.scheduling_services = only_calendly;
+	f->cfg.nscheduling_services = 1;
+	free(raw);
+	raw = booking_msg("notifications@calendly.com", "rep@us.test", "rep@us.test",
+			  "ann@acme.test", "s2@x.test");
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_OTHER, &res), 0);
+	inbound_result_free(&res);
+	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
+	assert_int_equal(count_events(f, e, EV_MEETING), 1);
+	free(raw);
+}
+
+/* A meeting naming the contact by a known alias is the contact's. */
+static void test_meeting_alias(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	struct cad_err err;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct contact c;
+	char *raw;
+
+	assert_int_equal(store_contact_get(f->st, "ann@acme.test", &c, &err), 0);
+	assert_int_equal(store_contact_add_alias(f->st, c.id, "ann.example@acme-mail.test", &err), 0);
+	contact_free(&c);
+	raw = booking_msg("notifications@calendly.com", "rep@us.test", "rep@us.test",
+			  "ann.example@acme-mail.test", "a1@x.test");
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_OTHER, &res), 0);
+	inbound_result_free(&res);
+	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
+	assert_int_equal(count_events(f, e, EV_MEETING), 1);
+	free(raw);
 }
 
 /* The refusal notice names the sequence the enroll address names by its
@@ -1324,6 +1472,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_company_unknown_colleague, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_company_same_sequence_only, setup, teardown),
 		cmocka_unit_test(test_imip_corpus),
+		cmocka_unit_test(test_meeting_forged),
+		cmocka_unit_test_setup_teardown(test_scheduling_services, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meeting_alias, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enroll_sequence_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_german_return_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_default_and_ignore, setup, teardown),

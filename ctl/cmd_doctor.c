@@ -222,8 +222,7 @@ static char **words(const char *s)
 		for (; *s && (depth > 0 || (*s != ',' && *s != ' ' && *s != '\t' && *s != '\n'));
 		     s++)
 			depth += *s == '{' ? 1 : *s == '}' ? -1 : 0;
-		if (n + 2 > cap)
-			v = xrealloc(v, (cap *= 2) * sizeof(*v));
+		cad_grow(&v, &cap, n + 2, sizeof(*v));
 		v[n++] = xstrndup(start, (size_t)(s - start));
 	}
 	v[n] = NULL;
@@ -317,8 +316,7 @@ static size_t services(const struct doc *d, struct svc **out)
 		for (k = 0; w[k] != NULL; k++)
 			;
 		if (k >= 8) {
-			if (n == cap)
-				v = xrealloc(v, (cap *= 2) * sizeof(*v));
+			cad_grow(&v, &cap, n + 1, sizeof(*v));
 			v[n].name = xstrdup(w[0]);
 			v[n].type = xstrdup(w[1]);
 			/* "-": Postfix 3's default, n. */

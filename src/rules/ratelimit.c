@@ -66,7 +66,7 @@ struct limits_times {
 
 static void limits_times_add(struct limits_times *t, cad_time_t x)
 {
-	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
 	t->v[t->n++] = x;
 }
 

@@ -44,7 +44,7 @@ static void add(struct lint_list *l, enum lint_level level, const char *check, c
 {
 	struct sbuf b;
 	va_list ap;
-	l->items = xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
+	l->items = xreallocarray(l->items, l->n + 1, sizeof(*l->items));
 	sbuf_init(&b);
 	va_start(ap, fmt);
 	sbuf_vaddf(&b, fmt, ap);

@@ -256,7 +256,7 @@ static int prepass(struct pctx *c, const char *text, size_t len, struct sbuf *in
 				    "here-document)", SEQ_MAX_LINE);
 		}
 		if (heredoc_marker(l, n, &word, &wlen)) {
-			c->docs = xrealloc(c->docs, (c->ndocs + 1) * sizeof(*c->docs));
+			c->docs = xreallocarray(c->docs, c->ndocs + 1, sizeof(*c->docs));
 			c->docs[c->ndocs].line = line;
 			c->docs[c->ndocs].text = NULL;
 			c->ndocs++;
@@ -463,8 +463,8 @@ static int enter_section(struct pctx *c, const char *name, size_t n)
 		}
 		if (q->nsteps >= SEQ_MAX_STEPS)
 			return fail(c, line, "more than %d steps", SEQ_MAX_STEPS);
-		q->steps = xrealloc(q->steps, (q->nsteps + 1) * sizeof(*q->steps));
-		c->x = xrealloc(c->x, (q->nsteps + 1) * sizeof(*c->x));
+		q->steps = xreallocarray(q->steps, q->nsteps + 1, sizeof(*q->steps));
+		c->x = xreallocarray(c->x, q->nsteps + 1, sizeof(*c->x));
 		st = &q->steps[q->nsteps];
 		memset(st, 0, sizeof(*st));
 		memset(&c->x[q->nsteps], 0, sizeof(*c->x));

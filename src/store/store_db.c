@@ -255,7 +255,7 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct cad_err *err)
 	}
 	/* The store has a fixed set of static statements (under a hundred),
 	 * so the cache grows to that size and never evicts one in use. */
-	store_grow((void **)&st->cache, &st->capcached, st->ncached + 1, sizeof(*st->cache));
+	cad_grow(&st->cache, &st->capcached, st->ncached + 1, sizeof(*st->cache));
 	st->cache[st->ncached].sql = sql;
 	st->cache[st->ncached].stmt = s;
 	st->ncached++;
@@ -360,19 +360,6 @@ int store_is_id(const char *s, int64_t *id)
 	return 1;
 }
 
-void store_grow(void **arr, size_t *cap, size_t need, size_t sz)
-{
-	size_t ncap;
-	if (need <= *cap)
-		return;
-	ncap = *cap ? *cap * 2 : 8;
-	while (ncap < need)
-		ncap *= 2;
-	*arr = xrealloc(*arr, ncap * sz);
-	memset((char *)*arr + *cap * sz, 0, (ncap - *cap) * sz);
-	*cap = ncap;
-}
-
 int store_one_row(struct store *st, sqlite3_stmt *s, store_row_fn read, void *out,
 		  const char *what, struct cad_err *err)
 {
@@ -418,7 +405,7 @@ int store_all_rows(struct store *st, sqlite3_stmt *s, store_row_fn read, size_t 
 	if (s == NULL)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_grow((void **)&v, &cap, cnt + 1, sz);
+		cad_grow(&v, &cap, cnt + 1, sz);
 		memset(v + cnt * sz, 0, sz);
 		read(s, v + cnt * sz);
 		cnt++;

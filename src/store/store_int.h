@@ -93,8 +93,6 @@ int store_event_put(struct store *st, cad_time_t at, const char *type, int64_t e
 char *store_lower(const char *s);
 /* 1 when s is a non-empty string of decimal digits (an id given as a key). */
 int store_is_id(const char *s, int64_t *id);
-/* Grows *arr (of elements of size sz) to hold at least need elements. */
-void store_grow(void **arr, size_t *cap, size_t need, size_t sz);
 
 /* Unenrolls every active or paused enrollment of a rep / a sequence (by id)
  * with reason, writing one event each; *count gets how many. Inside the

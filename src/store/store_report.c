@@ -114,7 +114,7 @@ static struct report_row *row_for(struct acc *a, int64_t k1, int k2)
 		if ((a->by == REPORT_BY_REP ? r->user_id : r->sequence_id) == k1 && r->step == k2)
 			return r;
 	}
-	store_grow((void **)&a->v, &a->cap, a->n + 1, sizeof(*a->v));
+	cad_grow(&a->v, &a->cap, a->n + 1, sizeof(*a->v));
 	r = &a->v[a->n++];
 	memset(r, 0, sizeof(*r));
 	if (a->by == REPORT_BY_REP)
@@ -181,7 +181,7 @@ static void reason_add(struct report_row *r, const char *detail, int count)
 			free(head);
 			return;
 		}
-	r->reasons = xrealloc(r->reasons, (r->nreasons + 1) * sizeof(*r->reasons));
+	r->reasons = xreallocarray(r->reasons, r->nreasons + 1, sizeof(*r->reasons));
 	r->reasons[r->nreasons].reason = head;
 	r->reasons[r->nreasons].count = count;
 	r->nreasons++;

@@ -59,7 +59,7 @@ static int collect(struct store *st, const char *sql, int64_t key, enum scope_op
 	store_bind_text(s, 3, op == OP_PAUSE ? "active" : "paused");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct target *x;
-		store_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v));
+		cad_grow(&t->v, &t->cap, t->n + 1, sizeof(*t->v));
 		x = &t->v[t->n++];
 		x->id = store_col_int64(s, 0);
 		x->contact_id = store_col_int64(s, 1);

@@ -102,6 +102,10 @@
  *
  * Failures go through the policy table (policy.c): a person's mail is
  * accepted unchanged and the reason logged; sequence mail is tempfailed.
+ *
+ * Every libmilter call goes through mapi.h (mapi_*), so that the
+ * callbacks also run in process without an MTA (replay.h: the unit tests
+ * and cadence-milter -T).
  */
 #include "config.h"
 
@@ -122,6 +126,7 @@
 #include "factcache.h"
 #include "filter.h"
 #include "hdr_strip.h"
+#include "mapi.h"
 #include "policy.h"
 #include "msgid.h"
 #include "orgdomain.h"
@@ -169,19 +174,19 @@ static cad_time_t filter_now(void)
 
 static struct conn_ctx *conn_of(SMFICTX *ctx)
 {
-	struct conn_ctx *cn = smfi_getpriv(ctx);
+	struct conn_ctx *cn = mapi_getpriv(ctx);
 	if (cn == NULL) {
 		/* an MTA that does not negotiate (milter protocol < 6) */
 		cn = conn_new();
 		cn->addhdrs = 1;
-		smfi_setpriv(ctx, cn);
+		mapi_setpriv(ctx, cn);
 	}
 	return cn;
 }
 
 static char *macro(SMFICTX *ctx, const char *name)
 {
-	const char *v = smfi_getsymval(ctx, (char *)(uintptr_t)name);
+	const char *v = mapi_getsymval(ctx, name);
 	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
 }
 
@@ -195,7 +200,7 @@ static sfsistat done(struct conn_ctx *cn, sfsistat r)
 static sfsistat apply(SMFICTX *ctx, struct conn_ctx *cn, enum policy_action a)
 {
 	if (a == POLICY_TEMPFAIL) {
-		smfi_setreply(ctx, "451", "4.3.0", "cadence: temporary failure, please try again");
+		mapi_setreply(ctx, "451", "4.3.0", "cadence: temporary failure, please try again");
 		return done(cn, SMFIS_TEMPFAIL);
 	}
 	return done(cn, SMFIS_ACCEPT);
@@ -209,7 +214,7 @@ static sfsistat failure(SMFICTX *ctx, struct conn_ctx *cn, enum fail_kind kind, 
 
 static void refresh_qid(SMFICTX *ctx, struct msg_ctx *m)
 {
-	const char *q = smfi_getsymval(ctx, "i");
+	const char *q = mapi_getsymval(ctx, "i");
 	if (q != NULL && *q != '\0')
 		msg_set_qid(m, q);
 }
@@ -259,8 +264,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 				   SMFIP_SKIP | SMFIP_HDR_LEADSPC;
 	(void)f2;
 	(void)f3;
-	conn_free(smfi_getpriv(ctx));
-	smfi_setpriv(ctx, cn);
+	conn_free(mapi_getpriv(ctx));
+	mapi_setpriv(ctx, cn);
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_SETSYMLIST);
 	*pf1 = f1 & (no_steps | opts);
 	*pf2 = 0;
@@ -280,11 +285,11 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (*pf0 & SMFIF_SETSYMLIST) {
 		/* only what is used; the queue id again later for MTAs that
 		 * assign it after MAIL FROM (Sendmail) */
-		if (smfi_setsymlist(ctx, SMFIM_ENVFROM,
+		if (mapi_setsymlist(ctx, SMFIM_ENVFROM,
 				    "i {auth_authen} {daemon_name} {client_addr}") != MI_SUCCESS ||
-		    smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i") != MI_SUCCESS ||
-		    smfi_setsymlist(ctx, SMFIM_EOH, "i") != MI_SUCCESS ||
-		    smfi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS)
+		    mapi_setsymlist(ctx, SMFIM_ENVRCPT, "i") != MI_SUCCESS ||
+		    mapi_setsymlist(ctx, SMFIM_EOH, "i") != MI_SUCCESS ||
+		    mapi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS)
 			cad_log(CAD_LOG_WARN, "smfi_setsymlist failed: the MTA's default macros apply");
 	}
 	return SMFIS_CONTINUE;
@@ -753,7 +758,7 @@ static sfsistat gate(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m, cad_t
 	text = reply_text("cadence: ", verdict == GATE_REJECT ? why
 				       : "a sequence message this site never recorded");
 	cad_log(CAD_LOG_NOTICE, "%s: sequence mail <%s> rejected: %s", m->qid, m->msgid, text + 9);
-	if (smfi_setreply(ctx, "550", "5.7.1", text) != MI_SUCCESS)
+	if (mapi_setreply(ctx, "550", "5.7.1", text) != MI_SUCCESS)
 		cad_log(CAD_LOG_WARN, "%s: smfi_setreply failed", m->qid);
 	free(text);
 	return done(cn, SMFIS_REJECT);
@@ -771,7 +776,7 @@ static void rewrite_headers(SMFICTX *ctx, struct msg_ctx *m)
 		for (size_t j = 0; j < i; j++)
 			if (cad_strcaseeq(m->hdrs[j].name, h->name))
 				index++;
-		if (smfi_chgheader(ctx, h->name, index, h->new_value) != MI_SUCCESS)
+		if (mapi_chgheader(ctx, h->name, index, h->new_value) != MI_SUCCESS)
 			cad_log(CAD_LOG_WARN, "%s: smfi_chgheader(%s) failed: cadence's address "
 				"stays visible there", m->qid, h->name);
 		else if (h->new_value == NULL)
@@ -800,7 +805,7 @@ static sfsistat consume_own(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m
 		return done(cn, SMFIS_CONTINUE);
 	}
 	for (size_t i = 0; i < m->nown; i++) {
-		if (smfi_delrcpt(ctx, m->own[i].rcpt) != MI_SUCCESS)
+		if (mapi_delrcpt(ctx, m->own[i].rcpt) != MI_SUCCESS)
 			cad_log(CAD_LOG_WARN, "%s: smfi_delrcpt failed", m->qid);
 		else
 			cad_log(CAD_LOG_INFO, "%s: cadence's %s address removed from the recipients",
@@ -832,18 +837,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		}
 	}
 	if (sig != NULL) {
-		/* The value is folded with CRLF; over the milter protocol a line
-		 * break is a bare LF, which the MTA writes out as CRLF (a CR left
-		 * in would reach the mailbox and the next hop as a stray CR, as
-		 * OpenDKIM's dkimf_stripcr() avoids). Relaxed canonicalization
-		 * unfolds, so the signature covers either form alike. */
-		char *w = sig;
-		for (const char *r = sig; *r != '\0'; r++)
-			if (*r != '\r')
-				*w++ = *r;
-		*w = '\0';
+		/* folded with bare LF, the milter protocol's line break (the
+		 * MTA writes CRLF): dkim_sign.h */
 		/* index 1: below the MTA's own Received header, as OpenDKIM does */
-		if (smfi_insheader(ctx, 1, DKIM_SIGNATURE_HEADER, sig) != MI_SUCCESS) {
+		if (mapi_insheader(ctx, 1, DKIM_SIGNATURE_HEADER, sig) != MI_SUCCESS) {
 			free(sig);
 			return failure(ctx, cn, FAIL_MILTER, "smfi_insheader(DKIM-Signature) failed");
 		}
@@ -869,7 +866,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 
 static sfsistat cb_abort(SMFICTX *ctx)
 {
-	struct conn_ctx *cn = smfi_getpriv(ctx);
+	struct conn_ctx *cn = mapi_getpriv(ctx);
 	if (cn != NULL)
 		msg_end(cn);
 	return SMFIS_CONTINUE;
@@ -877,8 +874,8 @@ static sfsistat cb_abort(SMFICTX *ctx)
 
 static sfsistat cb_close(SMFICTX *ctx)
 {
-	conn_free(smfi_getpriv(ctx));
-	smfi_setpriv(ctx, NULL);
+	conn_free(mapi_getpriv(ctx));
+	mapi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }
 

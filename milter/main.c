@@ -47,6 +47,7 @@
 #include "factcache.h"
 #include "filter.h"
 #include "mconf.h"
+#include "mtest.h"
 #include "sockopt.h"
 #include "storepool.h"
 #include "spf.h"
@@ -58,13 +59,22 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: cadence-milter [-fnv] [-c cadence.conf] [-t clock-file] [-Z spf-zone-file]\n"
 		"                     [-K dkim-key-file]\n"
+		"       cadence-milter -T message-file [-W] [-F sender] [-R recipient]...\n"
+		"                     [-a client-address] [-u auth-login] [-c cadence.conf] ...\n"
 		"  -c FILE  configuration file (default %s)\n"
 		"  -f       stay in the foreground\n"
 		"  -n       check the configuration (and load the DKIM keys), then exit\n"
 		"  -t FILE  read the current time from FILE at each message (testing)\n"
 		"  -v       verbose (debug) logging\n"
 		"  -Z FILE  answer SPF queries from this zone file instead of DNS (testing)\n"
-		"  -K FILE  read DKIM verification keys from this file instead of DNS (testing)\n",
+		"  -K FILE  read DKIM verification keys from this file instead of DNS (testing)\n"
+		"  -T FILE  replay the message in FILE (- for standard input) through the milter\n"
+		"           in process and print what it would do; read-only unless -W\n"
+		"  -W       with -T: change the store as the daemon would\n"
+		"  -F ADDR  with -T: the envelope sender (default: Return-Path, else From)\n"
+		"  -R ADDR  with -T: an envelope recipient, repeatable (default: To, Cc, Bcc)\n"
+		"  -a ADDR  with -T: the client's IP address (default 127.0.0.1)\n"
+		"  -u USER  with -T: the SMTP AUTH login (default none)\n",
 		CONF_DEFAULT_PATH);
 }
 
@@ -213,6 +223,26 @@ static struct spf_checker *make_spf(const char *zonefile, struct cad_err *err)
 	return c;
 }
 
+/* -T: one message through the callbacks in process (mtest.h); the log
+ * goes to standard error, the result to standard output. */
+static int replay_main(const struct mtest_opts *o, struct mconf *mc, struct spf_checker *spf)
+{
+	struct cad_err err = { "" };
+	int rc;
+	mconf_install(mc);
+	rc = mtest_run(o, stdout, &err);
+	if (rc != 0)
+		cad_log(CAD_LOG_ERR, "%s", err.msg);
+	storepool_drain();
+	factcache_drain();
+	mconf_shutdown();
+	filter_set_spf(NULL);
+	spf_checker_free(spf);
+	dkim_sign_shutdown();
+	dkimv_shutdown();
+	return rc == 0 ? 0 : EX_DATAERR;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = CONF_DEFAULT_PATH;
@@ -226,9 +256,22 @@ int main(int argc, char **argv)
 	static sigset_t usr1;
 	sigset_t others;
 	pthread_t reloader;
+	static struct mtest_opts replay;
 
-	while ((opt = getopt(argc, argv, "c:fhK:nt:vZ:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:c:F:fhK:nR:T:t:u:vWZ:")) != -1) {
 		switch (opt) {
+		case 'T': replay.file = optarg; break;
+		case 'W': replay.write = 1; break;
+		case 'F': replay.mail_from = optarg; break;
+		case 'a': replay.client_addr = optarg; break;
+		case 'u': replay.auth = optarg; break;
+		case 'R':
+			if (replay.nrcpts == MTEST_MAX_RCPTS) {
+				fprintf(stderr, "cadence-milter: at most %d -R\n", MTEST_MAX_RCPTS);
+				return EX_USAGE;
+			}
+			replay.rcpts[replay.nrcpts++] = optarg;
+			break;
 		case 'c': path = optarg; break;
 		case 'f': foreground = 1; break;
 		case 'n': check_only = 1; break;
@@ -240,7 +283,9 @@ int main(int argc, char **argv)
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (replay.file == NULL && (replay.write || replay.mail_from != NULL ||
+						       replay.client_addr != NULL ||
+						       replay.auth != NULL || replay.nrcpts > 0))) {
 		usage(stderr);
 		return EX_USAGE;
 	}
@@ -286,6 +331,8 @@ int main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	filter_set_spf(spf);
+	if (replay.file != NULL)
+		return replay_main(&replay, mc, spf);
 	cad_log_open("cadence-milter", mc->conf.syslog, verbose);
 	if (mc->conf.milter_pid_file != NULL && *mc->conf.milter_pid_file != '\0')
 		pidfile = xstrdup(mc->conf.milter_pid_file);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * cmd_contact.c - "cadencectl contact import|show": contacts from CSV files
- * (see ctlcsv.h: bad rows reported by line, good rows kept) and one
- * contact with its properties, aliases and enrollments.
+ * cmd_contact.c - "cadencectl contact import|show|set": contacts from CSV
+ * files (see ctlcsv.h: bad rows reported by line, good rows kept), one
+ * contact with its properties, aliases and enrollments, and a contact's
+ * region (the holiday calendar of its steps, rules.h).
  */
 #include "config.h"
 
@@ -10,12 +11,15 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "holiday.h"
+#include "store_ledger.h"
 #include "ctlcsv.h"
 #include "enrview.h"
 #include "out.h"
 
 #define USAGE_IMPORT "contact import FILE.csv"
 #define USAGE_SHOW "contact show ADDRESS"
+#define USAGE_SET "contact set ADDRESS --region NAME|\"\""
 
 static int contact_import(struct ctl *c, int argc, char **argv)
 {
@@ -58,6 +62,7 @@ static int contact_show(struct ctl *c, int argc, char **argv)
 		{ "lastname", "Last name", NULL, 0 },
 		{ "company", "Company", NULL, 0 },
 		{ "tz", "Time zone", NULL, 0 },
+		{ "region", "Region", NULL, 0 },
 		{ "aliases", "Aliases", NULL, 0 },
 		{ "createdAt", "Created", NULL, 0 },
 		{ "properties", "Properties", NULL, 0 },
@@ -102,6 +107,7 @@ static int contact_show(struct ctl *c, int argc, char **argv)
 	out_set(o, "lastname", out_str(k.lastname));
 	out_set(o, "company", out_str(k.company));
 	out_set(o, "tz", out_str(k.tz));
+	out_set(o, "region", out_str(k.region));
 	aliases = json_array();
 	for (i = 0; i < k.naliases; i++)
 		json_array_append_new(aliases, out_str(k.aliases[i]));
@@ -122,11 +128,99 @@ static int contact_show(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* A region must name a calendar the store holds: a typo would pause every
+ * enrollment of the contact (rules.h), better refused here. */
+static int region_known(struct ctl *c, const char *region)
+{
+	struct holiday_list l;
+	struct cad_err err;
+	int rc;
+
+	holiday_list_init(&l);
+	if (store_holidays_get(c->st, region, &l, &err) != 0) {
+		ctl_fail(c, "%s", err.msg);
+		return -1;
+	}
+	rc = l.n > 0 ? 0 : -1;
+	holiday_list_free(&l);
+	if (rc != 0)
+		ctl_fail(c, "region %s: no holiday calendar of that name (import it first: "
+			 "cadencectl holiday import %s FILE)", region, region);
+	return rc;
+}
+
+static int contact_set(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "region", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct contact k;
+	struct cad_err err;
+	const char *region = NULL;
+	char *addr = NULL;
+	int64_t id;
+	json_t *o;
+	int ch, r;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", longopts)) != -1) {
+		switch (ch) {
+		case 'h': return ctl_help(USAGE_SET);
+		case 'r': region = optarg; break;
+		default: return CTL_USAGE;
+		}
+	}
+	if (c->npos != 1)
+		return ctl_usage_error(c, USAGE_SET, "needs exactly one ADDRESS");
+	if (region == NULL)
+		return ctl_usage_error(c, USAGE_SET, "needs --region (\"\" clears it)");
+	if (*region != '\0' && !holiday_calendar_valid(region))
+		return ctl_fail(c, "--region %s: not a calendar name (1-32 of A-Z a-z 0-9 _ -)",
+				region);
+	if (ctl_parse_addr(c, "address", c->pos[0], &addr) != 0)
+		return CTL_FAIL;
+	if (ctl_store(c, 0) != 0) {
+		free(addr);
+		return CTL_FAIL;
+	}
+	memset(&k, 0, sizeof(k));
+	r = store_contact_get(c->st, addr, &k, &err);
+	if (r != 0) {
+		ctl_fail(c, "%s: %s", addr, r == STORE_NOTFOUND ? "no such contact" : err.msg);
+		free(addr);
+		return CTL_FAIL;
+	}
+	free(addr);
+	if (*region != '\0' && region_known(c, region) != 0) {
+		contact_free(&k);
+		return CTL_FAIL;
+	}
+	if (store_contact_set_region(c->st, k.id, region, c->now, &err) != 0) {
+		ctl_fail(c, "%s", err.msg);
+		contact_free(&k);
+		return CTL_FAIL;
+	}
+	id = k.id;
+	contact_free(&k);
+	if (store_contact_get_id(c->st, id, &k, &err) != 0) {
+		ctl_fail(c, "%s", err.msg);
+		return CTL_FAIL;
+	}
+	o = json_object();
+	out_set(o, "email", out_str(k.email));
+	out_set(o, "region", out_str(k.region));
+	out_result(c, o, "%s: region %s", k.email, k.region ? k.region : "cleared (the sequence's "
+		   "holiday calendars apply)");
+	contact_free(&k);
+	return CTL_OK;
+}
+
 int cmd_contact(struct ctl *c, int argc, char **argv)
 {
 	static const struct ctl_sub subs[] = {
 		{ "import", contact_import, USAGE_IMPORT },
 		{ "show", contact_show, USAGE_SHOW },
+		{ "set", contact_set, USAGE_SET },
 	};
 	return ctl_dispatch_group(c, "contact", subs, CAD_ARRAY_LEN(subs), argc, argv);
 }

@@ -81,48 +81,21 @@ void api_v1_tasks(struct api_call *c)
 	user_free(&rep);
 }
 
-/* When the step after `step` is due, counted from now (the calendar rules
- * of the enrollment); now itself when they cannot be applied (cadenced
- * then pauses the enrollment saying why). */
+/* When the step after `step` is due, counted from now (rules_enrollment_due);
+ * now itself when the rules cannot be applied: logged, and cadenced then
+ * pauses the enrollment saying why. */
 static int next_due(struct api_call *c, int64_t enr, int step, cad_time_t *due)
 {
-	struct cad_err err = { "" }, rerr = { "" };
-	struct enrollment e;
-	struct sequence s;
-	struct contact k;
-	struct user u;
-	struct rules r;
-	int rc = 0, lr;
+	struct cad_err err = { "" };
+	int rc = rules_enrollment_due(c->st, enr, step, c->req->now, due, &err);
 
-	memset(&e, 0, sizeof(e));
-	memset(&s, 0, sizeof(s));
-	memset(&k, 0, sizeof(k));
-	memset(&u, 0, sizeof(u));
-	memset(&r, 0, sizeof(r));
-	holiday_list_init(&r.hol);
-	*due = c->req->now;
-	if (store_enrollment_get(c->st, enr, &e, &err) != 0
-	    || store_sequence_get_id(c->st, e.sequence_id, &s, &err) != 0
-	    || store_contact_get_id(c->st, e.contact_id, &k, &err) != 0
-	    || store_user_get_id(c->st, e.user_id, &u, &err) != 0) {
-		rc = api_store_error(c, &err);
-		goto out;
-	}
-	if (step < 0 || (size_t)step >= s.nsteps)
-		goto out;
-	lr = rules_load(c->st, &s, k.tz, u.tz, &r, &rerr);
-	if (lr == RULES_ESTORE)
-		rc = api_store_error(c, &rerr);
-	else if (lr != 0 || cal_next_due(&r.cal, c->req->now, s.steps[step].delay_days,
-					 s.steps[step].delay_minutes, due, &rerr) != 0)
-		*due = c->req->now;
-out:
-	rules_free(&r);
-	user_free(&u);
-	contact_free(&k);
-	sequence_free(&s);
-	enrollment_free(&e);
-	return rc;
+	if (rc == RULES_EINVALID)
+		cad_log(CAD_LOG_WARN, "API: step %d is due now: %s", step + 1, err.msg);
+	else if (rc != 0)
+		return api_store_error(c, &err);
+	if (*due == 0)
+		*due = c->req->now;   /* no step after it: the enrollment finishes */
+	return 0;
 }
 
 static void close_task(struct api_call *c, enum task_state to)

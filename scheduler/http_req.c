@@ -173,50 +173,25 @@ char *http_task_url(const char *public_url, const struct cad_secret *secret, int
 			 action);
 }
 
-/* The task's next due time for its enrollment, as cadencectl and the API
- * compute it (now when it cannot be computed). -1 on a store error. */
+/* The task's next due time for its enrollment (rules_enrollment_due, as
+ * cadencectl and the API compute it); now when the rules cannot be
+ * applied (logged; cadenced then pauses the enrollment saying why). -1 on
+ * a store error. */
 static int task_next_due(struct store *st, const struct task *t, cad_time_t now,
 			 cad_time_t *due, struct cad_err *err)
 {
 	struct cad_err rerr = { "" };
-	struct enrollment e;
-	struct sequence s;
-	struct contact k;
-	struct user u;
-	struct rules r;
-	int rc = 0, lr;
+	int rc = rules_enrollment_due(st, t->enrollment_id, t->step, now, due, &rerr);
 
-	memset(&e, 0, sizeof(e));
-	memset(&s, 0, sizeof(s));
-	memset(&k, 0, sizeof(k));
-	memset(&u, 0, sizeof(u));
-	memset(&r, 0, sizeof(r));
-	holiday_list_init(&r.hol);
-	*due = now;
-	if (store_enrollment_get(st, t->enrollment_id, &e, err) != 0
-	    || store_sequence_get_id(st, e.sequence_id, &s, err) != 0
-	    || store_contact_get_id(st, e.contact_id, &k, err) != 0
-	    || store_user_get_id(st, e.user_id, &u, err) != 0) {
-		rc = -1;
-		goto out;
+	if (rc == RULES_EINVALID)
+		cad_log(CAD_LOG_WARN, "task link: step %d is due now: %s", t->step + 1, rerr.msg);
+	else if (rc != 0) {
+		*err = rerr;
+		return -1;
 	}
-	if (t->step < 0 || (size_t)t->step >= s.nsteps)
-		goto out;
-	lr = rules_load(st, &s, k.tz, u.tz, &r, &rerr);
-	if (lr == RULES_ESTORE) {
-		cad_err_set(err, "%s", rerr.msg);
-		rc = -1;
-	} else if (lr != 0 || cal_next_due(&r.cal, now, s.steps[t->step].delay_days,
-					   s.steps[t->step].delay_minutes, due, &rerr) != 0) {
-		*due = now;
-	}
-out:
-	rules_free(&r);
-	user_free(&u);
-	contact_free(&k);
-	sequence_free(&s);
-	enrollment_free(&e);
-	return rc;
+	if (*due == 0)
+		*due = now;   /* no step after it: the enrollment finishes */
+	return 0;
 }
 
 static const char task_head[] =

@@ -46,10 +46,8 @@ struct pass_cache {
 static void cache_free(struct pass_cache *c)
 {
 	size_t i;
-	for (i = 0; i < c->nseqs; i++) {
+	for (i = 0; i < c->nseqs; i++)
 		sequence_free(&c->seqs[i].seq);
-		holiday_list_free(&c->seqs[i].hol);
-	}
 	for (i = 0; i < c->nreps; i++) {
 		user_free(&c->reps[i].user);
 		free(c->reps[i].sends);
@@ -59,7 +57,7 @@ static void cache_free(struct pass_cache *c)
 	free(c->reps);
 }
 
-/* The sequence (with its holidays); PASS_ITEM when it is gone. */
+/* The sequence; PASS_ITEM when it is gone. */
 static int cache_seq(struct sched *s, struct pass_cache *c, int64_t id, struct seq_entry **out,
 		     struct cad_err *err)
 {
@@ -74,14 +72,9 @@ static int cache_seq(struct sched *s, struct pass_cache *c, int64_t id, struct s
 	c->seqs = xrealloc(c->seqs, (c->nseqs + 1) * sizeof(*c->seqs));
 	e = &c->seqs[c->nseqs];
 	memset(e, 0, sizeof(*e));
-	holiday_list_init(&e->hol);
 	rc = store_sequence_get_id(s->store, id, &e->seq, err);
 	if (rc != 0)
 		return rc == STORE_NOTFOUND ? PASS_ITEM : PASS_STORE;
-	if (rules_holidays(s->store, &e->seq, &e->hol, err) < 0) {
-		sequence_free(&e->seq);
-		return PASS_STORE;
-	}
 	c->nseqs++;
 	*out = e;
 	return PASS_OK;
@@ -137,12 +130,7 @@ int pass_pause(struct sched *s, int64_t enrollment_id, const char *reason, cad_t
 int pass_next_due(const struct sequence *seq, int step, const struct cal_rules *r,
 		  cad_time_t from, cad_time_t *due, struct cad_err *err)
 {
-	const struct step *nx;
-	*due = 0;
-	if ((size_t)step >= seq->nsteps)
-		return 0;
-	nx = &seq->steps[step];   /* steps[] is 0-based: steps[step] is step+1 */
-	return cal_next_due(r, from, nx->delay_days, nx->delay_minutes, due, err);
+	return rules_step_due(r, seq, step, from, due, err);
 }
 
 /* The milter's witness time (the MTA took it then, not when a restart
@@ -400,13 +388,12 @@ static int hold_limits(const struct pass_item *it, int *held, struct cad_err *er
 
 /* The step of one due enrollment whose sequence, rep and contact are
  * loaded: finish, a task, or an email once nothing holds it back. */
-static int do_step(struct pass_item *it, struct cal_rules *r, struct cad_err *err)
+static int do_step(struct pass_item *it, struct rules *r, struct cad_err *err)
 {
 	int (*const holds[])(const struct pass_item *, int *, struct cad_err *) = {
 		hold_window, hold_suppressed, hold_limits,
 	};
 	const struct enrollment_view *v = it->v;
-	struct cad_err rerr = { "" };
 	size_t i;
 	int held, rc;
 
@@ -418,11 +405,11 @@ static int do_step(struct pass_item *it, struct cal_rules *r, struct cad_err *er
 		return PASS_OK;
 	}
 	it->step = &it->se->seq.steps[v->e.step - 1];
-	if (rules_build(&it->se->seq, it->ct->tz, it->rep->user.tz, &it->se->hol, r, &rerr) < 0) {
-		cad_err_set(err, "%s", rerr.msg);
-		return PASS_ITEM;
-	}
-	it->r = r;
+	/* The contact's own rules (zone, region's holidays): rules.h. */
+	rc = rules_load(it->s->store, &it->se->seq, it->ct, &it->rep->user, r, err);
+	if (rc != 0)
+		return rc == RULES_ESTORE ? PASS_STORE : PASS_ITEM;
+	it->r = &r->cal;
 	if (it->step->kind != STEP_EMAIL)
 		return pass_task_step(it, err);
 	/* The domain cap counts sends the store knows: a queued batch first. */
@@ -442,10 +429,12 @@ static int do_one(struct sched *s, struct pass_cache *c, const struct enrollment
 {
 	struct pass_item it;
 	struct contact ct;
-	struct cal_rules r;
+	struct rules r;
 	int rc;
 
 	memset(&it, 0, sizeof(it));
+	memset(&r, 0, sizeof(r));
+	holiday_list_init(&r.hol);
 	memset(&ct, 0, sizeof(ct));
 	it.s = s;
 	it.v = v;
@@ -461,6 +450,7 @@ static int do_one(struct sched *s, struct pass_cache *c, const struct enrollment
 	}
 	if (rc == PASS_OK)
 		rc = do_step(&it, &r, err);
+	rules_free(&r);
 	contact_free(&ct);
 	return rc;
 }

@@ -26,10 +26,10 @@
 
 enum { PASS_OK = 0, PASS_STORE = -1, PASS_ITEM = -2 };
 
-/* What the pass loads once per sequence and per rep. */
+/* What the pass loads once per sequence and per rep (the holidays are
+ * the contact's: rules_load per item). */
 struct seq_entry {
 	struct sequence seq;
-	struct holiday_list hol;
 };
 struct rep_entry {
 	struct user user;

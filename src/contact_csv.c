@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "contact_csv.h"
+#include "holiday.h"
 #include "model.h"
 #include "tz.h"
 #include "util.h"
@@ -17,7 +18,7 @@
 /* Names, company, zone: one line of text, not a paragraph. */
 #define CONTACT_CSV_VALUE_MAX 256
 
-enum role { R_EMAIL, R_FIRST, R_LAST, R_COMPANY, R_TZ, R_ALIASES, R_NONE };
+enum role { R_EMAIL, R_FIRST, R_LAST, R_COMPANY, R_TZ, R_ALIASES, R_REGION, R_NONE };
 
 static const struct {
 	const char *squashed;     /* lower-case, without ' ', '_', '-', '.' */
@@ -30,11 +31,12 @@ static const struct {
 	{ "organisation", R_COMPANY }, { "account", R_COMPANY }, { "accountname", R_COMPANY },
 	{ "timezone", R_TZ }, { "tz", R_TZ },
 	{ "aliases", R_ALIASES }, { "alias", R_ALIASES },
+	{ "region", R_REGION }, { "holidayregion", R_REGION }, { "holidaycalendar", R_REGION },
 };
 
 static const char *const role_what[] = {
 	"the email address", "the first name", "the last name", "the company", "the time zone",
-	"the aliases",
+	"the aliases", "the region",
 };
 
 static enum role role_of(const char *name)
@@ -138,13 +140,14 @@ int contact_csv_header(char *const *hdr, size_t n, struct contact_csv_cols *cols
 	int *slot[R_NONE];
 	size_t i, j;
 	cols->email = cols->firstname = cols->lastname = -1;
-	cols->company = cols->tz = cols->aliases = -1;
+	cols->company = cols->tz = cols->aliases = cols->region = -1;
 	slot[R_EMAIL] = &cols->email;
 	slot[R_FIRST] = &cols->firstname;
 	slot[R_LAST] = &cols->lastname;
 	slot[R_COMPANY] = &cols->company;
 	slot[R_TZ] = &cols->tz;
 	slot[R_ALIASES] = &cols->aliases;
+	slot[R_REGION] = &cols->region;
 	for (i = 0; i < n; i++) {
 		enum role r = role_of(hdr[i]);
 		if (r == R_NONE)
@@ -284,6 +287,13 @@ static int row_map(char *const *hdr, char *const *fields, size_t n, struct conta
 	if (out->tz != NULL && !tz_valid(out->tz))
 		return col_err(err, hdr[cols.tz], "is not a known time zone (use an IANA name "
 				   "such as Europe/Berlin)", out->tz);
+	if (take(&out->region, hdr, fields, n, cols.region, err) != 0)
+		return -1;
+	if (out->region != NULL && !holiday_calendar_valid(out->region))
+		return col_err(err, hdr[cols.region], "is not a holiday calendar name (1-32 of "
+				   "A-Z a-z 0-9 _ -, such as de or us-ca)", out->region);
+	if (out->region != NULL)
+		cad_strlower(out->region);
 	if (cols.aliases >= 0 && (v = field(fields, n, cols.aliases)) != NULL) {
 		int rc = contact_csv_aliases(v, out, err);
 		free(v);

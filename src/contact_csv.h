@@ -10,6 +10,10 @@
  *              account, account name
  *   tz         timezone, time zone, time_zone, tz
  *   aliases    aliases, alias (addresses separated by spaces, ',' or ';')
+ *   region     region, holiday region, holiday calendar: the holiday
+ *              calendar of the contact's country or region ("DE", "us-ca";
+ *              stored lower-case), which replaces the sequence's calendars
+ *              for the contact's steps (rules.h)
  * Every other column with a name becomes a property when its value is not
  * empty; the key is the name lower-cased with each run of characters other
  * than letters, digits, '_' and '-' turned into one '_' ("Job Title" ->
@@ -36,6 +40,7 @@ struct contact_csv_cols {
 	int company;
 	int tz;
 	int aliases;
+	int region;
 };
 
 /* Checks a header once per file: -1 with err when no column gives the

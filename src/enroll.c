@@ -125,14 +125,13 @@ static int first_due(struct store *st, const struct enroll_facts *f, cad_time_t 
 	*due = now;
 	if (s1->delay_days == 0 && s1->delay_minutes == 0)
 		return 0;
-	rc = rules_load(st, f->seq, f->contact->tz, f->rep->tz, &r, &rerr);
+	rc = rules_load(st, f->seq, f->contact, f->rep, &r, &rerr);
 	if (rc == RULES_ESTORE) {
 		*err = rerr;
 		rules_free(&r);
 		return -1;
 	}
-	if (rc != 0 || cal_next_due(&r.cal, now, s1->delay_days, s1->delay_minutes, due,
-				    &rerr) < 0)
+	if (rc != 0 || rules_step_due(&r.cal, f->seq, 0, now, due, &rerr) < 0)
 		*due = now;
 	rules_free(&r);
 	return 0;

@@ -27,10 +27,15 @@
  * came in batches, 0.1-0.3 s when every one is due at a different second
  * (the cost is then libical's, 10-25 us per projection); 1,000 such: 15 ms.
  *
- * A zone that cannot be chosen (a typo, no zone anywhere) or rules the
- * calendar refuses do not refuse the enrollment here: the day is counted
- * in UTC, or the enrollment is left out, and the scheduler reports the
- * problem when the step is due (it pauses that enrollment).
+ * The holidays are each contact's, as cadenced applies them
+ * (rules_calendars in rules.h: the contact's region, else the sequence's
+ * calendars), read once per distinct list.
+ *
+ * A zone that cannot be chosen (a typo, no zone anywhere), a region with
+ * no calendar or rules the calendar refuses do not refuse the enrollment
+ * here: the day is counted in UTC, without holidays, or the enrollment is
+ * left out, and the scheduler reports the problem when the step is due
+ * (it pauses that enrollment).
  */
 #include "config.h"
 
@@ -40,6 +45,7 @@
 
 #include "cal.h"
 #include "enroll.h"
+#include "rules.h"
 #include "store_ledger.h"
 
 /* The first zone of contact, sequence, rep that is valid, else UTC. */
@@ -60,6 +66,58 @@ static void rules_of(const struct sequence *q, const struct holiday_list *hol,
 	r->window_start = q->window_start;
 	r->window_end = q->window_end;
 	r->zone = z;
+}
+
+/* Holiday lists by calendar names (rules_calendars), each read once. */
+struct hol_ent {
+	char *names;              /* "" for none */
+	struct holiday_list hol;
+};
+struct hols {
+	struct hol_ent **v;
+	size_t n;
+};
+
+/* The holidays that apply to contact ct in q (rules_holidays); a region
+ * naming no calendar counts without holidays (see above). NULL on a store
+ * error. */
+static const struct holiday_list *hols_get(struct hols *h, struct store *st,
+					   const struct sequence *q, const struct contact *ct,
+					   struct cad_err *err)
+{
+	const char *names = rules_calendars(q, ct);
+	struct hol_ent *e;
+	size_t i;
+	int rc;
+
+	if (names == NULL)
+		names = "";
+	for (i = 0; i < h->n; i++)
+		if (strcmp(h->v[i]->names, names) == 0)
+			return &h->v[i]->hol;
+	e = xcalloc(1, sizeof(*e));
+	holiday_list_init(&e->hol);
+	rc = rules_holidays(st, q, ct, &e->hol, err);
+	if (rc == RULES_ESTORE) {
+		holiday_list_free(&e->hol);
+		free(e);
+		return NULL;
+	}
+	e->names = xstrdup(names);
+	h->v = xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
+	h->v[h->n++] = e;
+	return &e->hol;
+}
+
+static void hols_free(struct hols *h)
+{
+	size_t i;
+	for (i = 0; i < h->n; i++) {
+		holiday_list_free(&h->v[i]->hol);
+		free(h->v[i]->names);
+		free(h->v[i]);
+	}
+	free(h->v);
 }
 
 /* The days being checked, with their day numbers in the rep's zone. */
@@ -145,12 +203,13 @@ static int new_days(struct proj *p, const struct user *rep, const struct contact
 	return 0;
 }
 
-/* Projections already made in this call, by (sequence, zone, first step,
- * start): enrollments made together (a bulk enrollment shares its `now`)
+/* Projections already made in this call, by (sequence, zone, holidays,
+ * first step, start): enrollments made together (a bulk enrollment shares its `now`)
  * are projected once. Each entry holds its emails per checked day. */
 struct memo_ent {
 	int64_t seq;
 	const struct cal_zone *zone;
+	const struct holiday_list *hol;
 	size_t first;
 	cad_time_t start;
 	int *cnt;                 /* [ndays]; NULL = free slot */
@@ -167,10 +226,12 @@ struct memo {
 	const struct cal_zone *fallback;
 };
 
-static size_t memo_hash(int64_t seq, const struct cal_zone *z, size_t first, cad_time_t start)
+static size_t memo_hash(int64_t seq, const struct cal_zone *z, const struct holiday_list *hol,
+			size_t first, cad_time_t start)
 {
 	uint64_t h = (uint64_t)seq * 0x9e3779b97f4a7c15u;
 	h ^= (uint64_t)(uintptr_t)z + 0x7f4a7c159e3779b9u + (h << 6) + (h >> 2);
+	h ^= (uint64_t)(uintptr_t)hol + (h << 6) + (h >> 2);
 	h ^= (uint64_t)first + (h << 6) + (h >> 2);
 	h ^= (uint64_t)start * 0xbf58476d1ce4e5b9u + (h << 6) + (h >> 2);
 	return (size_t)(h ^ (h >> 31));
@@ -178,13 +239,13 @@ static size_t memo_hash(int64_t seq, const struct cal_zone *z, size_t first, cad
 
 /* The slot for the key: its entry, or the free slot where it belongs. */
 static struct memo_ent *memo_slot(struct memo *m, int64_t seq, const struct cal_zone *z,
-				  size_t first, cad_time_t start)
+				  const struct holiday_list *hol, size_t first, cad_time_t start)
 {
-	size_t i = memo_hash(seq, z, first, start) & (m->cap - 1);
+	size_t i = memo_hash(seq, z, hol, first, start) & (m->cap - 1);
 	for (;; i = (i + 1) & (m->cap - 1)) {
 		struct memo_ent *e = &m->v[i];
-		if (e->cnt == NULL || (e->seq == seq && e->zone == z && e->first == first &&
-				       e->start == start))
+		if (e->cnt == NULL || (e->seq == seq && e->zone == z && e->hol == hol &&
+				       e->first == first && e->start == start))
 			return e;
 	}
 }
@@ -197,7 +258,8 @@ static void memo_grow(struct memo *m)
 	m->v = xcalloc(m->cap, sizeof(*m->v));
 	for (i = 0; i < oldcap; i++)
 		if (old[i].cnt)
-			*memo_slot(m, old[i].seq, old[i].zone, old[i].first, old[i].start) = old[i];
+			*memo_slot(m, old[i].seq, old[i].zone, old[i].hol, old[i].first,
+				   old[i].start) = old[i];
 	free(old);
 }
 
@@ -268,10 +330,11 @@ static void count_one(struct proj *p, const struct enr_sched *x, const struct se
 	z = memo_zone(m, x->contact_tz, q, rep->tz);
 	if (2 * (m->used + 1) > m->cap)
 		memo_grow(m);
-	e = memo_slot(m, q->id, z, first, start);
+	e = memo_slot(m, q->id, z, hol, first, start);
 	if (e->cnt == NULL) {
 		e->seq = q->id;
 		e->zone = z;
+		e->hol = hol;
 		e->first = first;
 		e->start = start;
 		e->cnt = xcalloc(p->ndays, sizeof(*e->cnt));
@@ -296,7 +359,8 @@ int enroll_project(struct store *st, const struct user *rep, const struct contac
 		   struct cad_err *err)
 {
 	struct proj p;
-	struct holiday_list hol, ohol;
+	struct hols hols;
+	const struct holiday_list *hol;
 	struct sequence other;
 	struct enr_sched *rows = NULL;
 	struct memo m;
@@ -307,15 +371,14 @@ int enroll_project(struct store *st, const struct user *rep, const struct contac
 	memset(out, 0, sizeof(*out));
 	memset(&p, 0, sizeof(p));
 	memset(&other, 0, sizeof(other));
-	holiday_list_init(&hol);
-	holiday_list_init(&ohol);
+	memset(&hols, 0, sizeof(hols));
 	memset(&m, 0, sizeof(m));
 	p.rep_zone = zone_or_utc(rep->tz, NULL, NULL);
 	if (p.rep_zone == NULL)
 		return cad_err_set(err, "no UTC zone in the time-zone database");
-	if (store_holidays_get(st, seq->holidays, &hol, err) < 0)
+	if ((hol = hols_get(&hols, st, seq, c, err)) == NULL)
 		goto out;
-	new_days(&p, rep, c, seq, &hol, now);
+	new_days(&p, rep, c, seq, hol, now);
 	if (p.ndays == 0) {
 		rc = 0;
 		goto out;
@@ -329,23 +392,23 @@ int enroll_project(struct store *st, const struct user *rep, const struct contac
 		goto out;
 	for (i = 0; i < nrows; i++) {
 		const struct sequence *q = seq;
-		const struct holiday_list *h = &hol;
+		struct contact rc_ct;
 		if (rows[i].sequence_id != seq->id) {
 			if (rows[i].sequence_id != loaded) {
 				sequence_free(&other);
-				holiday_list_free(&ohol);
-				holiday_list_init(&ohol);
 				loaded = rows[i].sequence_id;
-				if (store_sequence_get_id(st, loaded, &other, err) < 0 ||
-				    store_holidays_get(st, other.holidays, &ohol, err) < 0)
+				if (store_sequence_get_id(st, loaded, &other, err) < 0)
 					goto out;
 			}
 			q = &other;
-			h = &ohol;
 		}
 		if (q->id == 0)
 			continue;   /* a sequence row gone (NOTFOUND): nothing to count */
-		count_one(&p, &rows[i], q, h, rep, now, &m);
+		memset(&rc_ct, 0, sizeof(rc_ct));
+		rc_ct.region = rows[i].contact_region;
+		if ((hol = hols_get(&hols, st, q, &rc_ct, err)) == NULL)
+			goto out;
+		count_one(&p, &rows[i], q, hol, rep, now, &m);
 	}
 	out->counted = nrows;
 	rc = 0;
@@ -362,8 +425,7 @@ out:
 	store_enr_scheds_free(rows, nrows);
 	memo_free(&m);
 	sequence_free(&other);
-	holiday_list_free(&ohol);
-	holiday_list_free(&hol);
+	hols_free(&hols);
 	return rc;
 }
 

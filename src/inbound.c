@@ -16,6 +16,7 @@
 
 #include "enroll.h"
 #include "inbound.h"
+#include "rules.h"
 #include "store_ledger.h"
 
 #define SUMMARY_MAX 1000
@@ -160,47 +161,27 @@ int inbound_rep_tasks(struct store *st, const char *rep, const char *const *rcpt
 	return 0;
 }
 
-/* When the step after a completed task is due (the calendar rules, as
- * cadencectl's task complete does); `from` when it cannot be computed. */
-static cad_time_t next_due(struct store *st, int64_t enrollment_id, int step, cad_time_t from)
+/* When the step after a completed task is due (rules_enrollment_due, as
+ * cadencectl's task complete reckons it). Rules that cannot be applied
+ * leave it due at `from` (cadenced then pauses the enrollment saying why)
+ * and their reason is added to the action's label, for the event. -1 on a
+ * store error. */
+static int next_due(struct store *st, int64_t enrollment_id, int step, cad_time_t from,
+		    cad_time_t *due, char **why, struct cad_err *err)
 {
-	struct enrollment e;
-	struct sequence s;
-	struct contact k;
-	struct user u;
-	struct holiday_list hol;
-	struct cal_rules r;
-	struct cad_err err;
-	cad_time_t due = from;
+	struct cad_err rerr = { "" };
+	int rc = rules_enrollment_due(st, enrollment_id, step, from, due, &rerr);
 
-	memset(&e, 0, sizeof(e));
-	memset(&s, 0, sizeof(s));
-	memset(&k, 0, sizeof(k));
-	memset(&u, 0, sizeof(u));
-	holiday_list_init(&hol);
-	if (store_enrollment_get(st, enrollment_id, &e, &err) == 0 &&
-	    store_sequence_get_id(st, e.sequence_id, &s, &err) == 0 &&
-	    store_contact_get_id(st, e.contact_id, &k, &err) == 0 &&
-	    store_user_get_id(st, e.user_id, &u, &err) == 0 && step >= 0 &&
-	    (size_t)step < s.nsteps && store_holidays_get(st, s.holidays, &hol, &err) == 0) {
-		memset(&r, 0, sizeof(r));
-		r.days = s.days;
-		r.holidays = hol.v;
-		r.nholidays = hol.n;
-		r.window_start = s.window_start;
-		r.window_end = s.window_end;
-		r.zone = cal_zone_choose(k.tz, s.tz, u.tz, &err);
-		/* steps[] is 0-based: steps[step] is the step after this one */
-		if (r.zone == NULL || cal_next_due(&r, from, s.steps[step].delay_days,
-						   s.steps[step].delay_minutes, &due, &err) != 0)
-			due = from;
+	*why = NULL;
+	if (rc == RULES_EINVALID)
+		*why = xstrdup(rerr.msg);
+	else if (rc == RULES_ENOTFOUND)
+		*due = from;
+	else if (rc != 0) {
+		*err = rerr;
+		return -1;
 	}
-	holiday_list_free(&hol);
-	user_free(&u);
-	contact_free(&k);
-	sequence_free(&s);
-	enrollment_free(&e);
-	return due;
+	return 0;
 }
 
 int inbound_rep_mail(struct store *st, const char *rep, const char *const *rcpts,
@@ -236,9 +217,10 @@ int inbound_rep_mail(struct store *st, const char *rep, const char *const *rcpts
 		res->summary = xstrdup("rep mail: task look-up failed");
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < ntv; j++) {
+	for (size_t i = 0; i < n && rc == 0; i++)
+		for (size_t j = 0; j < ntv && rc == 0; j++) {
 			struct inbound_action *a;
+			char *why = NULL;
 			if (tv[j].t.id != ids[i])
 				continue;
 			if (plan.n == plan.cap) {
@@ -250,16 +232,21 @@ int inbound_rep_mail(struct store *st, const char *rep, const char *const *rcpts
 			a->kind = INB_ACT_COMPLETE_TASK;
 			a->task_id = tv[j].t.id;
 			a->enrollment_id = tv[j].t.enrollment_id;
-			a->until = next_due(st, tv[j].t.enrollment_id, tv[j].t.step, now);
-			a->label = xasprintf("%s from %s (enrollment %lld)",
+			if (next_due(st, tv[j].t.enrollment_id, tv[j].t.step, now, &a->until, &why,
+				     err) < 0)
+				rc = -1;
+			a->label = xasprintf("%s from %s (enrollment %lld)%s%s",
 					     tv[j].contact_email ? tv[j].contact_email : "?",
 					     tv[j].sequence_name ? tv[j].sequence_name : "?",
-					     (long long)tv[j].t.enrollment_id);
+					     (long long)tv[j].t.enrollment_id,
+					     why ? "; next step due now: " : "", why ? why : "");
+			free(why);
 		}
 	plan.trusted = 1;
 	plan.why = "rep mail";
-	res->summary = xstrdup(plan.why);
-	rc = inbound_apply(st, &plan, msgid, cfg, now, res, err);
+	res->summary = xstrdup(rc == 0 ? plan.why : "rep mail: calendar look-up failed");
+	if (rc == 0)
+		rc = inbound_apply(st, &plan, msgid, cfg, now, res, err);
 	if (completed)
 		*completed = (int)res->applied;
 	inbound_plan_free(&plan);

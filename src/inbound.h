@@ -183,7 +183,8 @@ struct inbound_target {
 	/* The contact's calendar (for the out-of-office resume day). */
 	struct holiday_list hol;
 	struct cal_rules rules;
-	int have_rules;           /* 0: no usable zone (rules not filled) */
+	int have_rules;           /* 0: the rules cannot be applied (not filled) */
+	char *rules_error;        /* then why (rules_load's message), else NULL */
 };
 
 struct inbound_matches {

@@ -31,6 +31,7 @@
 #include "inbound.h"
 #include "msgid.h"
 #include "orgdomain.h"
+#include "rules.h"
 #include "store_ledger.h"
 
 const char *inbound_via_name(enum inbound_via v)
@@ -61,6 +62,7 @@ static void target_free(struct inbound_target *t)
 	free(t->contact_aliases);
 	free(t->our_msgid);
 	holiday_list_free(&t->hol);
+	free(t->rules_error);
 }
 
 void inbound_matches_free(struct inbound_matches *mm)
@@ -115,26 +117,38 @@ static char *company_name(const char *s)
 	return e > s ? xstrndup(s, (size_t)(e - s)) : NULL;
 }
 
-/* Fills t's sequence settings, contact and calendar. */
+/* Fills t's sequence settings, contact and calendar (rules_load: the
+ * contact's zone and region, as cadenced reckons them). Rules that cannot
+ * be applied leave have_rules 0 with the reason in rules_error (the
+ * policy says so in what it records); a stop signal still acts. */
 static int target_load(struct mctx *x, struct inbound_target *t, struct cad_err *err)
 {
 	struct sequence q;
 	struct contact c;
 	struct user u;
-	struct cad_err zerr;
+	struct rules r;
+	struct cad_err rerr = { "" };
 	int rc;
 
 	memset(&q, 0, sizeof(q));
 	memset(&c, 0, sizeof(c));
 	memset(&u, 0, sizeof(u));
+	memset(&r, 0, sizeof(r));
+	holiday_list_init(&r.hol);
 	holiday_list_init(&t->hol);
 	rc = store_sequence_get_id(x->st, t->e.sequence_id, &q, err);
 	if (rc == 0)
 		rc = store_contact_get_id(x->st, t->e.contact_id, &c, err);
 	if (rc == 0)
 		rc = store_user_get_id(x->st, t->e.user_id, &u, err);
-	if (rc == 0)
-		rc = store_holidays_get(x->st, q.holidays, &t->hol, err);
+	if (rc == 0) {
+		rc = rules_load(x->st, &q, &c, &u, &r, &rerr);
+		if (rc == RULES_ESTORE)
+			*err = rerr;
+		else if (rc != 0)
+			t->rules_error = xstrdup(rerr.msg);
+		rc = rc == RULES_ESTORE ? -1 : 0;
+	}
 	if (rc == 0 && x->count_soft)
 		rc = soft_count(x->st, t->e.id, &t->soft_bounces, err);
 	if (rc == 0) {
@@ -151,14 +165,13 @@ static int target_load(struct mctx *x, struct inbound_target *t, struct cad_err 
 		t->ooo = q.ooo;
 		t->stop_on_reply = q.unenroll_on_reply;
 		t->stop_on_meeting = q.unenroll_on_meeting;
-		t->rules.days = q.days;
-		t->rules.holidays = t->hol.v;
-		t->rules.nholidays = t->hol.n;
-		t->rules.window_start = q.window_start;
-		t->rules.window_end = q.window_end;
-		t->rules.zone = cal_zone_choose(c.tz, q.tz, u.tz, &zerr);
-		t->have_rules = t->rules.zone != NULL;
+		t->have_rules = t->rules_error == NULL;
+		/* The list moves into t; the rules keep pointing into it. */
+		t->hol = r.hol;
+		holiday_list_init(&r.hol);
+		t->rules = r.cal;
 	}
+	rules_free(&r);
 	sequence_free(&q);
 	contact_free(&c);
 	user_free(&u);

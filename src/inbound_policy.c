@@ -423,8 +423,10 @@ static int on_autoreply(struct inbound_plan *p, const struct inbound_facts *f,
 	a->reason = day[0] ? xasprintf("out of office until %s", day)
 			   : xasprintf("out of office (no return date: %d days)",
 				       cfg->ooo_default_days > 0 ? cfg->ooo_default_days : 7);
-	a->detail = detail(f, t, "auto-reply: paused until %s",
-			   cad_time_format(until, tb, sizeof(tb)));
+	a->detail = detail(f, t, "auto-reply: paused until %s%s%s%s",
+			   cad_time_format(until, tb, sizeof(tb)),
+			   t->rules_error ? " (UTC: the calendar cannot be applied: " : "",
+			   t->rules_error ? t->rules_error : "", t->rules_error ? ")" : "");
 	return 0;
 }
 

@@ -90,7 +90,7 @@ static int gather(struct store *st, const struct why_conf *cf, int64_t id, cad_t
 	f->seq = &w->seq;
 	f->contact_email = w->ct.email;
 	f->now = now;
-	rc = rules_load(st, &w->seq, w->ct.tz, w->rep.tz, &w->rules, &w->rerr);
+	rc = rules_load(st, &w->seq, &w->ct, &w->rep, &w->rules, &w->rerr);
 	if (rc == RULES_ESTORE) {
 		*err = w->rerr;
 		return -1;

@@ -136,6 +136,11 @@ int store_contact_get(struct store *st, const char *email, struct contact *out,
 int store_contact_get_id(struct store *st, int64_t id, struct contact *out, struct cad_err *err);
 int store_contact_add_alias(struct store *st, int64_t contact_id, const char *alias,
 			    struct cad_err *err);
+/* Sets the contact's region (a holiday calendar name, stored lower-case;
+ * NULL or "" clears it: the sequence's calendars apply). 0, STORE_NOTFOUND
+ * or -1 (a name that is not a calendar name is refused). */
+int store_contact_set_region(struct store *st, int64_t contact_id, const char *region,
+			     cad_time_t now, struct cad_err *err);
 /* Contacts whose address is at domain (the organizational domain). */
 int store_contacts_at_domain(struct store *st, const char *domain, int64_t **ids, size_t *n,
 			     struct cad_err *err);
@@ -184,6 +189,7 @@ struct enr_sched {
 	int step;                /* the next step to run (1-based) */
 	cad_time_t next_due;     /* 0 = waiting on a task */
 	char *contact_tz;        /* NULL when the contact has none */
+	char *contact_region;    /* NULL when the contact has none */
 };
 /* Sorted by sequence, then enrollment; one query through the rep's index. */
 int store_user_schedule(struct store *st, int64_t user_id, cad_time_t before,

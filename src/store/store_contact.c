@@ -15,14 +15,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "holiday.h"
 #include "store_int.h"
+
+/* The schema version that added contacts.region (store_schema.c's
+ * mig_contact_region). A store opened at an older version on purpose
+ * (store_open_version, the upgrade tests) is written without it. */
+#define CONTACT_V_REGION 8
 
 static const char sql_find[] = "SELECT id FROM contacts WHERE email = ?";
 static const char sql_insert[] =
 	"INSERT INTO contacts (email, domain, firstname, lastname, company, tz, created_at,"
+	" updated_at, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?9)";
+static const char sql_insert_old[] =
+	"INSERT INTO contacts (email, domain, firstname, lastname, company, tz, created_at,"
 	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 /* Given fields replace the stored ones; NULL keeps them. */
 static const char sql_update[] =
+	"UPDATE contacts SET firstname = COALESCE(?3, firstname),"
+	" lastname = COALESCE(?4, lastname), company = COALESCE(?5, company),"
+	" tz = COALESCE(?6, tz), region = COALESCE(?9, region), updated_at = ?7 WHERE id = ?8";
+static const char sql_update_old[] =
 	"UPDATE contacts SET firstname = COALESCE(?3, firstname),"
 	" lastname = COALESCE(?4, lastname), company = COALESCE(?5, company),"
 	" tz = COALESCE(?6, tz), updated_at = ?7 WHERE id = ?8";
@@ -82,7 +95,7 @@ int store_contact_upsert(struct store *st, struct contact *c, cad_time_t now, in
 {
 	sqlite3_stmt *s;
 	const char *domain;
-	char *email;
+	char *email, *region;
 	int64_t id = 0;
 	size_t i;
 	int rc;
@@ -90,6 +103,9 @@ int store_contact_upsert(struct store *st, struct contact *c, cad_time_t now, in
 	if (c->email == NULL || !cad_addr_valid(c->email))
 		return cad_err_set(err, "contact address \"%s\" is not a valid address",
 				   c->email ? c->email : "");
+	if (c->region != NULL && !holiday_calendar_valid(c->region))
+		return cad_err_set(err, "contact %s: region \"%s\" is not a calendar name "
+				   "(1-32 of A-Z a-z 0-9 _ -)", c->email, c->region);
 	email = store_lower(c->email);
 	domain = cad_addr_domain(email);
 	if (store_begin(st, err) < 0) {
@@ -103,7 +119,9 @@ int store_contact_upsert(struct store *st, struct contact *c, cad_time_t now, in
 		rc = find_id(st, sql_alias_owner, email, &id, err);
 	if (rc < 0)
 		goto fail;
-	s = store_stmt(st, rc == 0 ? sql_update : sql_insert, err);
+	s = store_stmt(st, store_schema_version(st) < CONTACT_V_REGION
+			       ? (rc == 0 ? sql_update_old : sql_insert_old)
+			       : (rc == 0 ? sql_update : sql_insert), err);
 	if (s == NULL)
 		goto fail;
 	store_bind_text(s, 1, email);
@@ -115,6 +133,11 @@ int store_contact_upsert(struct store *st, struct contact *c, cad_time_t now, in
 	store_bind_int64(s, 7, now);
 	if (rc == 0)
 		store_bind_int64(s, 8, id);
+	if (store_schema_version(st) >= CONTACT_V_REGION) {
+		region = store_lower(c->region);
+		store_bind_text(s, 9, region);
+		free(region);
+	}
 	if (store_exec_stmt(st, s, "storing a contact", err) < 0)
 		goto fail;
 	if (rc != 0)
@@ -158,6 +181,35 @@ fail:
 	return -1;
 }
 
+static const char sql_region[] =
+	"UPDATE contacts SET region = ?1, updated_at = ?2 WHERE id = ?3";
+
+int store_contact_set_region(struct store *st, int64_t contact_id, const char *region,
+			     cad_time_t now, struct cad_err *err)
+{
+	sqlite3_stmt *s;
+	char *r;
+	int rc;
+
+	if (region != NULL && *region != '\0' && !holiday_calendar_valid(region))
+		return cad_err_set(err, "region \"%s\" is not a calendar name "
+				   "(1-32 of A-Z a-z 0-9 _ -)", region);
+	s = store_stmt(st, sql_region, err);
+	if (s == NULL)
+		return -1;
+	r = region != NULL && *region != '\0' ? store_lower(region) : NULL;
+	store_bind_text(s, 1, r);
+	store_bind_int64(s, 2, now);
+	store_bind_int64(s, 3, contact_id);
+	rc = store_exec_stmt(st, s, "storing a contact's region", err);
+	free(r);
+	if (rc == 0 && sqlite3_changes(st->db) == 0) {
+		cad_err_set(err, "no contact with id %lld", (long long)contact_id);
+		return STORE_NOTFOUND;
+	}
+	return rc;
+}
+
 int store_contact_add_alias(struct store *st, int64_t contact_id, const char *alias,
 			    struct cad_err *err)
 {
@@ -177,7 +229,10 @@ int store_contact_add_alias(struct store *st, int64_t contact_id, const char *al
 }
 
 #define CONTACT_COLS "id, email, firstname, lastname, company, tz, created_at"
-static const char sql_get_id[] = "SELECT " CONTACT_COLS " FROM contacts WHERE id = ?";
+static const char sql_get_id[] =
+	"SELECT " CONTACT_COLS ", region FROM contacts WHERE id = ?";
+static const char sql_get_id_old[] =
+	"SELECT " CONTACT_COLS ", NULL FROM contacts WHERE id = ?";
 static const char sql_props[] =
 	"SELECT key, value FROM contact_props WHERE contact_id = ? ORDER BY key";
 static const char sql_aliases[] =
@@ -208,7 +263,8 @@ static int load_extras(struct store *st, struct contact *c, struct cad_err *err)
 
 int store_contact_get_id(struct store *st, int64_t id, struct contact *out, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_get_id, err);
+	sqlite3_stmt *s = store_stmt(st, store_schema_version(st) < CONTACT_V_REGION ? sql_get_id_old
+										    : sql_get_id, err);
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
@@ -223,6 +279,7 @@ int store_contact_get_id(struct store *st, int64_t id, struct contact *out, stru
 		out->company = store_col_text(s, 4);
 		out->tz = store_col_text(s, 5);
 		out->created_at = store_col_int64(s, 6);
+		out->region = store_col_text(s, 7);
 	}
 	store_stmt_done(s);
 	if (rc == SQLITE_DONE) {

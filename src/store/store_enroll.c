@@ -176,7 +176,7 @@ int store_enrollments_since(struct store *st, int64_t user_id, cad_time_t since,
 }
 
 static const char sql_schedule[] =
-	"SELECT e.id, e.sequence_id, e.step, e.next_due, c.tz FROM enrollments e"
+	"SELECT e.id, e.sequence_id, e.step, e.next_due, c.tz, c.region FROM enrollments e"
 	" JOIN contacts c ON c.id = e.contact_id"
 	" WHERE e.user_id = ?1 AND e.state = 'active'"
 	" AND (e.next_due IS NULL OR e.next_due < ?2)"
@@ -190,6 +190,7 @@ static void read_sched(sqlite3_stmt *s, void *out)
 	x->step = store_col_int(s, 2);
 	x->next_due = store_col_int64(s, 3);
 	x->contact_tz = store_col_text(s, 4);
+	x->contact_region = store_col_text(s, 5);
 }
 
 int store_user_schedule(struct store *st, int64_t user_id, cad_time_t before,
@@ -212,8 +213,10 @@ int store_user_schedule(struct store *st, int64_t user_id, cad_time_t before,
 void store_enr_scheds_free(struct enr_sched *v, size_t n)
 {
 	size_t i;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(v[i].contact_tz);
+		free(v[i].contact_region);
+	}
 	free(v);
 }
 

@@ -310,9 +310,30 @@ static const char *const mig_held_due[] = {
 	NULL
 };
 
+/* Issue #12 (7), holidays by the recipient's region: the holiday
+ * calendar of the contact's country or region ("de", "us-ca"), which
+ * replaces the sequence's calendars for that contact (src/rules.h).
+ * Nullable: older contacts read NULL (the sequence's calendars). */
+static const char *const mig_contact_region[] = {
+	"ALTER TABLE contacts ADD COLUMN region TEXT",
+	NULL
+};
+
+/* Issue #16 (5), a pass costs what is due: the due index covers the due
+ * query's filter and order (store_sched.c), so a batch is chosen from the
+ * index without reading every due enrollment's row; it replaces v1's
+ * (state, next_due), a prefix of it. */
+static const char *const mig_due_index[] = {
+	"DROP INDEX IF EXISTS enrollments_due",
+	"CREATE INDEX enrollments_due_order ON enrollments"
+	" (state, next_due, held_step, step, held_due)",
+	NULL
+};
+
 static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3,
 						 mig_ledger_unknown, mig_api,
-						 mig_task_outcome, mig_held_due };
+						 mig_task_outcome, mig_held_due,
+						 mig_contact_region, mig_due_index };
 
 int store_schema_current(void)
 {

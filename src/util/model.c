@@ -146,6 +146,7 @@ void contact_free(struct contact *c)
 	free(c->lastname);
 	free(c->company);
 	free(c->tz);
+	free(c->region);
 	for (i = 0; i < c->nprops; i++) {
 		free(c->props[i].key);
 		free(c->props[i].value);

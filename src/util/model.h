@@ -102,6 +102,8 @@ struct contact {
 	char *lastname;
 	char *company;
 	char *tz;             /* IANA zone or NULL */
+	char *region;         /* holiday calendar of the contact's country/region
+			       * ("de", "us-ca"; lower case) or NULL: the sequence's */
 	struct prop *props;   /* free-form properties (CSV columns), keys lower-case */
 	size_t nprops;
 	char **aliases;       /* other addresses known for this person */

@@ -104,6 +104,8 @@ static void test_load_from_store(void **state)
 	struct holiday_list us, de;
 	struct sequence s = test_seq(NULL, "US, nowhere,de");
 	struct rules r;
+	struct contact ct;
+	struct user rep;
 	struct cad_err err;
 	int64_t d;
 	cad_time_t due;
@@ -119,7 +121,9 @@ static void test_load_from_store(void **state)
 	assert_int_equal(store_holidays_replace(f.st, "us", &us, "test", SFX_T0, &err), 0);
 	assert_int_equal(store_holidays_replace(f.st, "de", &de, "test", SFX_T0, &err), 0);
 
-	assert_int_equal(rules_load(f.st, &s, NULL, "America/New_York", &r, &err), 0);
+	memset(&rep, 0, sizeof(rep));
+	rep.tz = (char *)"America/New_York";
+	assert_int_equal(rules_load(f.st, &s, NULL, &rep, &r, &err), 0);
 	assert_int_equal(r.hol.n, 4);
 	assert_ptr_equal(r.cal.holidays, r.hol.v);
 	assert_int_equal(r.cal.nholidays, 4);
@@ -133,9 +137,131 @@ static void test_load_from_store(void **state)
 	assert_null(r.hol.v);
 
 	/* A bad zone: RULES_EINVALID, and the list is still freed by rules_free. */
-	assert_int_equal(rules_load(f.st, &s, "Nowhere/Special", NULL, &r, &err), RULES_EINVALID);
+	memset(&ct, 0, sizeof(ct));
+	ct.tz = (char *)"Nowhere/Special";
+	assert_int_equal(rules_load(f.st, &s, &ct, NULL, &r, &err), RULES_EINVALID);
 	assert_non_null(strstr(err.msg, "Nowhere/Special"));
 	rules_free(&r);
+
+	holiday_list_free(&us);
+	holiday_list_free(&de);
+	sfx_fini(&f);
+}
+
+/* Which calendars apply: the contact's region, else the sequence's list. */
+static void test_calendars(void **state)
+{
+	struct sequence s = test_seq(NULL, "us");
+	struct contact ct;
+	(void)state;
+	memset(&ct, 0, sizeof(ct));
+	assert_string_equal(rules_calendars(&s, NULL), "us");
+	assert_string_equal(rules_calendars(&s, &ct), "us");
+	ct.region = (char *)"";
+	assert_string_equal(rules_calendars(&s, &ct), "us");
+	ct.region = (char *)"de";
+	assert_string_equal(rules_calendars(&s, &ct), "de");
+	s.holidays = NULL;
+	assert_string_equal(rules_calendars(&s, &ct), "de");
+	ct.region = NULL;
+	assert_null(rules_calendars(&s, &ct));
+}
+
+/* rules_step_due on a fixed time: the step after `done`, 0 when none. */
+static void test_step_due(void **state)
+{
+	struct sequence s = test_seq("Europe/Berlin", NULL);
+	struct step st[2];
+	struct cal_rules r;
+	struct cad_err err;
+	cad_time_t due = 1;
+	(void)state;
+	memset(st, 0, sizeof(st));
+	st[0].index = 1;
+	st[1].index = 2;
+	st[1].delay_days = 1;
+	s.steps = st;
+	s.nsteps = 2;
+	assert_int_equal(rules_build(&s, NULL, NULL, NULL, &r, &err), 0);
+	/* Friday 2027-03-26 15:00Z (16:00 CET): step 1 at once, step 2 on Monday. */
+	assert_int_equal(rules_step_due(&r, &s, 0, 1806073200, &due, &err), 0);
+	assert_int_equal(due, 1806073200);
+	assert_int_equal(rules_step_due(&r, &s, 1, 1806073200, &due, &err), 0);
+	/* Monday 2027-03-29 16:00 again, now CEST: 14:00Z. */
+	assert_int_equal(due, 1806328800);
+	assert_int_equal(rules_step_due(&r, &s, 2, 1806073200, &due, &err), 0);
+	assert_int_equal(due, 0);            /* no step 3: the enrollment finishes */
+	assert_int_equal(rules_step_due(&r, &s, -1, 1806073200, &due, &err), -1);
+}
+
+/* Holidays by the recipient's region (issue #12): one sequence naming
+ * "us", three contacts. On Friday 2027-03-26 15:00Z step 1 goes; step 2
+ * (1 business day, same local time) is due on Monday 2027-03-29 for the
+ * US contact (11:00 EDT) and for the German contact without a region (the
+ * sequence's calendar; 16:00 CEST), but on Tuesday 16:00 CEST for the
+ * German contact whose region is "de" (Ostermontag). A
+ * region with no calendar is an error, never the sequence's calendar. */
+static void test_region(void **state)
+{
+	struct sfx f;
+	struct holiday_list us, de;
+	struct sequence q;
+	struct step st[2];
+	struct cad_err err;
+	cad_time_t due;
+	int64_t rep, dora, uma, nina, fred, e_dora, e_uma, e_nina, e_fred;
+	(void)state;
+
+	assert_int_equal(sfx_init(&f, "rules-region"), 0);
+	holiday_list_init(&us);
+	holiday_list_init(&de);
+	holiday_list_add(&us, "us", "2027-05-31", "Memorial Day");
+	holiday_list_add(&de, "de", "2027-03-29", "Ostermontag");
+	assert_int_equal(store_holidays_replace(f.st, "us", &us, "test", SFX_T0, &err), 0);
+	assert_int_equal(store_holidays_replace(f.st, "de", &de, "test", SFX_T0, &err), 0);
+	memset(st, 0, sizeof(st));
+	st[0].index = 1;
+	st[1].index = 2;
+	st[1].delay_days = 1;
+	q = test_seq(NULL, "us");
+	q.name = (char *)"Region";
+	q.active = 1;
+	q.steps = st;
+	q.nsteps = 2;
+	assert_int_equal(store_sequence_import(f.st, &q, "cli:test", SFX_T0, &err), 0);
+	rep = sfx_user(&f, "ann@our.test", "Europe/Berlin", 500, 80);
+	dora = sfx_contact(&f, "dora@example.de", "Europe/Berlin");
+	uma = sfx_contact(&f, "uma@example.com", "America/New_York");
+	nina = sfx_contact(&f, "nina@example.de", "Europe/Berlin");
+	fred = sfx_contact(&f, "fred@example.fr", "Europe/Paris");
+	assert_int_equal(store_contact_set_region(f.st, dora, "DE", SFX_T0, &err), 0);
+	assert_int_equal(store_contact_set_region(f.st, uma, "us", SFX_T0, &err), 0);
+	assert_int_equal(store_contact_set_region(f.st, fred, "fr", SFX_T0, &err), 0);
+	assert_int_equal(store_contact_set_region(f.st, fred, "f r", SFX_T0, &err), -1);
+	assert_int_equal(store_contact_set_region(f.st, 4242, "de", SFX_T0, &err), STORE_NOTFOUND);
+	e_dora = sfx_enroll(&f, dora, q.id, rep, SFX_T0);
+	e_uma = sfx_enroll(&f, uma, q.id, rep, SFX_T0);
+	e_nina = sfx_enroll(&f, nina, q.id, rep, SFX_T0);
+	e_fred = sfx_enroll(&f, fred, q.id, rep, SFX_T0);
+
+	assert_int_equal(rules_enrollment_due(f.st, e_dora, 1, 1806073200, &due, &err), 0);
+	assert_int_equal(due, 1806415200);   /* Tuesday 16:00 CEST: Ostermontag in de */
+	assert_int_equal(rules_enrollment_due(f.st, e_uma, 1, 1806073200, &due, &err), 0);
+	assert_int_equal(due, 1806332400);   /* Monday 15:00Z (11:00 EDT) */
+	/* Control: the same zone without a region keeps the sequence's us. */
+	assert_int_equal(rules_enrollment_due(f.st, e_nina, 1, 1806073200, &due, &err), 0);
+	assert_int_equal(due, 1806328800);   /* Monday 16:00 CEST */
+	/* No step after the last: 0. */
+	assert_int_equal(rules_enrollment_due(f.st, e_dora, 2, 1806073200, &due, &err), 0);
+	assert_int_equal(due, 0);
+	/* A region with no calendar: an error naming it, due at once. */
+	assert_int_equal(rules_enrollment_due(f.st, e_fred, 1, 1806073200, &due, &err),
+			 RULES_EINVALID);
+	assert_int_equal(due, 1806073200);
+	assert_non_null(strstr(err.msg, "region \"fr\" names no imported holiday calendar"));
+	assert_int_equal(rules_enrollment_due(f.st, 4242, 1, 1806073200, &due, &err),
+			 RULES_ENOTFOUND);
+	assert_int_equal(due, 0);
 
 	holiday_list_free(&us);
 	holiday_list_free(&de);
@@ -149,6 +275,9 @@ int main(void)
 		cmocka_unit_test(test_bad_zone),
 		cmocka_unit_test(test_borrowed_list),
 		cmocka_unit_test(test_load_from_store),
+		cmocka_unit_test(test_calendars),
+		cmocka_unit_test(test_step_due),
+		cmocka_unit_test(test_region),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	cal_zone_cache_free();

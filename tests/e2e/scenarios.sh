@@ -34,7 +34,8 @@ k06@globex.test k07@globex.test k08@globex.test k09@globex.test k10@globex.test
 k11@globex.test k12@globex.test k13@globex.test k14@globex.test k15@globex.test
 k16@globex.test k17@globex.test k18@globex.test k19@globex.test k20@globex.test"
 E2E_CONTACTS="$E2E_CONTACTS mia@acme.test noa@acme.test oli@globex.test pia@globex.test
-wyn@globex.test quin@acme.test rui@acme.test sol@acme.test tom@acme.test vic@acme.test"
+wyn@globex.test quin@acme.test rui@acme.test sol@acme.test tom@acme.test vic@acme.test
+ida@globex.test"
 
 # ---- assertions ----
 
@@ -709,7 +710,12 @@ scen_10() {
 # invitation: recorded, her sequence goes on. Control: a Calendly-shaped
 # invitation naming wyn (globex.test), sent (authenticated) by noa from
 # acme.test, neither a participant's organization nor a scheduling
-# service, is recorded as unverified and stops nothing. The messages are tests/corpus/imip/'s, addressed to kai and
+# service, is recorded as unverified and stops nothing. Forged (issue #9):
+# a real Calendly notification (from calendly.com, authenticated) naming
+# ida with lou, kai's colleague, where kai should be: a meeting of ida's,
+# but not with her rep; recorded (meeting_response), ida's sequence goes
+# on (mia's genuine booking, the same message naming kai, is the
+# control). The messages are tests/corpus/imip/'s, addressed to kai and
 # each contact. The bed's SPF zone learns calendly.com and google.com
 # (the milter restarts to read it): their mail arrives from 127.0.0.2.
 
@@ -771,9 +777,10 @@ scen_11() {
 	e2e_rep "$t0" "$rep" "Kai Example" UTC
 	e2e_contacts "$t0" "mia@acme.test,Mia,Lund,Acme,UTC,demo" "oli@globex.test,Oli,Berg,Globex,UTC,demo" \
 		"pia@globex.test,Pia,Roth,Globex,UTC,demo" "noa@acme.test,Noa,Hahn,Acme,UTC,demo" \
-		"wyn@globex.test,Wyn,Diaz,Globex,UTC,demo" || return 1
+		"wyn@globex.test,Wyn,Diaz,Globex,UTC,demo" "ida@globex.test,Ida,Park,Globex,UTC,demo" ||
+		return 1
 	e2e_enroll "$t0" "$E2E_SEQ" "$rep" mia@acme.test oli@globex.test pia@globex.test \
-		noa@acme.test wyn@globex.test || return 1
+		noa@acme.test wyn@globex.test ida@globex.test || return 1
 	E2E_WATCH="mia@acme.test=UTC"
 	e2e_clock "$t0" "$t0" 60 "$rep"
 	bed_wait_mail mia@acme.test 1 || { e2e_bad "step 1 not delivered"; return 1; }
@@ -801,7 +808,11 @@ scen_11() {
 		"Noa Hahn <noa@acme.test>"
 	e2e_from_outside "$msg" noa@acme.test "$rep" &&
 		bed_say "control: noa (acme.test) sends a Calendly-shaped invitation naming wyn (globex.test)"
-	e2e_check "kai got all five messages" bed_wait_mail "$rep" $((n0 + 5)) 30
+	msg=$BED_DIR/s11-forged.eml
+	e2e_imip calendly-request.eml "$msg" ida@globex.test "Ida Park" lou@our.test e2e-s11-6@calendly.com
+	e2e_from_outside "$msg" bounces@calendly.com "$rep" &&
+		bed_say "forged: a Calendly booking naming ida with lou (kai's colleague) in kai's place reaches kai"
+	e2e_check "kai got all six messages" bed_wait_mail "$rep" $((n0 + 6)) 30
 
 	for a in mia@acme.test oli@globex.test pia@globex.test; do
 		e2e_check "$a is unenrolled" e2e_wait_state "$a" unenrolled
@@ -814,6 +825,10 @@ scen_11() {
 	e2e_check "the stranger's invitation is recorded as unverified" \
 		test "$(e2e_events wyn@globex.test inbound_unverified)" -ge 1
 	e2e_eq "wyn after the stranger's invitation" "$(e2e_state wyn@globex.test state)" active
+	e2e_check "the forged booking (lou, not kai) is recorded (meeting_response)" \
+		test "$(e2e_events ida@globex.test meeting_response)" -ge 1
+	e2e_eq "ida after the forged booking" "$(e2e_state ida@globex.test state)" active
+	e2e_eq "ida: no meeting_booked event" "$(e2e_events ida@globex.test meeting_booked)" 0
 	e2e_finish "$rep" 2027-02-03T00:00:00Z
 	e2e_result
 }
@@ -1026,7 +1041,7 @@ e2e_title() {
 	8) echo "a meeting acceptance (iMIP REPLY) unenrolls with \"meeting booked\"" ;;
 	9) echo "cadenced killed with SIGKILL mid-batch and restarted: no duplicate, none lost" ;;
 	10) echo "milter down: people's mail flows, sequence mail waits and leaves signed once" ;;
-	11) echo "meetings by link: Calendly, a Google appointment page and the contact's own invitation stop as meeting booked; a decline and a stranger's invitation do not" ;;
+	11) echo "meetings by link: Calendly, a Google appointment page and the contact's own invitation stop as meeting booked; a decline, a stranger's invitation and a Calendly booking without the rep do not" ;;
 	12) echo "company scope: a reply stops the same sequence's colleagues of the same rep; another sequence, another rep and a non-enrolled colleague's mail do not" ;;
 	14) echo "task links: the digest's signed link, GET then POST, completes the call with its outcome; a second POST changes nothing; another task's MAC is refused" ;;
 	13) echo "the rep's copy: a second envelope recipient of the same transaction reaches the rep's Maildir, the same signed message and Message-ID; the contact's copy shows no trace of it" ;;

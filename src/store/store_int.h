@@ -44,7 +44,7 @@ int store_open_version(struct store **out, const char *path, int flags, int targ
 int store_schema_check(struct store *st, int target, int *version, struct cad_err *err);
 int store_schema_migrate(struct store *st, int target, struct cad_err *err);
 
-/* ---- statements ---- */
+/* ---- statements (store_sql.c: calls no other store file) ---- */
 sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct cad_err *err);
 void store_stmt_done(sqlite3_stmt *s);
 /* Steps a statement that returns no rows (or ignores them) and resets it. */
@@ -94,6 +94,29 @@ char *store_lower(const char *s);
 /* 1 when s is a non-empty string of decimal digits (an id given as a key). */
 int store_is_id(const char *s, int64_t *id);
 
+/* ---- one change over a set of enrollments (store_target.c) ---- */
+enum store_op { STORE_OP_PAUSE, STORE_OP_RESUME, STORE_OP_UNENROLL };
+enum store_target_by { STORE_BY_ID, STORE_BY_SEQUENCE, STORE_BY_USER, STORE_BY_CONTACT };
+struct store_target {
+	int64_t id, contact_id, sequence_id, user_id;
+	cad_time_t next_due;
+	int step;
+};
+struct store_targets {
+	struct store_target *v;
+	size_t n, cap;
+};
+/* Appends the enrollments with that id / sequence / rep / contact id that
+ * op can change (active ones to pause or unenroll, paused ones to resume
+ * or unenroll), by id. */
+int store_targets_collect(struct store *st, enum store_target_by by, int64_t key,
+			  enum store_op op, struct store_targets *t, struct cad_err *err);
+/* Applies op to each target with its event (reason: the pause's or the
+ * unenrollment's; until: a pause's end, 0 = none). Inside the caller's
+ * transaction; -1 at the first failure. */
+int store_targets_apply(struct store *st, enum store_op op, struct store_targets *t,
+			const char *reason, cad_time_t until, const char *actor, cad_time_t now,
+			struct cad_err *err);
 /* Unenrolls every active or paused enrollment of a rep / a sequence (by id)
  * with reason, writing one event each; *count gets how many. Inside the
  * caller's transaction. */

@@ -429,9 +429,8 @@ static int has_quote_header(const struct sbuf *t)
 		"escreveu:", "-----Ursprüngliche Nachricht-----",
 		"-----Message d'origine-----", NULL
 	};
-	for (int i = 0; marks[i]; i++)
-		if (cls_memcasestr(t->s, t->len, marks[i]))
-			return 1;
+	if (cls_memcase_any(t->s, t->len, marks))
+		return 1;
 	/* Outlook's "From: ... Sent: ..." block */
 	const char *f = cls_memcasestr(t->s, t->len, "\nFrom: ");
 	if (f != NULL && cls_memcasestr(f, t->len - (size_t)(f - t->s), "\nSent: "))

@@ -59,12 +59,7 @@ static const char *const ooo_subjects[] = {
 
 static int subject_says_ooo(const char *s)
 {
-	if (s == NULL)
-		return 0;
-	for (int i = 0; ooo_subjects[i]; i++)
-		if (cls_strcasestr(s, ooo_subjects[i]))
-			return 1;
-	return 0;
+	return cls_case_any(s, ooo_subjects);
 }
 
 static const char *header_kind(const struct cls_msg *m)
@@ -233,9 +228,8 @@ int cls_unsubscribe(struct cls_msg *m, struct verdict *v)
 		hit = e > i && is_unsub_word(s + i, e - i);
 	}
 	if (!hit && nt <= 400) {
-		for (int k = 0; unsub_phrases[k] && !hit; k++)
-			hit = cls_memcasestr(m->text.s, nt, unsub_phrases[k]) != NULL ||
-			    (m->subject && cls_strcasestr(subj, unsub_phrases[k]));
+		hit = cls_memcase_any(m->text.s, nt, unsub_phrases) ||
+		    (m->subject && cls_case_any(subj, unsub_phrases));
 	}
 	if (!hit)
 		return 0;

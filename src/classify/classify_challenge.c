@@ -92,9 +92,7 @@ int cls_challenge(struct cls_msg *m, struct verdict *v)
 
 	if (!automated(m))
 		return 0;
-	for (int i = 0; requests[i] && !said; i++)
-		said = cls_memcasestr(m->text.s, n, requests[i]) != NULL ||
-		    (m->subject && cls_strcasestr(m->subject, requests[i]) != NULL);
+	said = cls_memcase_any(m->text.s, n, requests) || cls_case_any(m->subject, requests);
 	if (!said)
 		return 0;
 	v->cls = CLS_CHALLENGE;

@@ -174,11 +174,14 @@ static size_t notice_end(const char *s, size_t n)
 		"content-type: message/rfc822", "rfc822-headers", "the first part of the message",
 		"for reference, here is", NULL
 	};
-	size_t end = n;
+	size_t end = n, pos[CAD_ARRAY_LEN(marks)];
+	/* as if each mark were looked for in s[0..end) with end moving up to
+	 * the marks found before it: a first occurrence that ends past end is
+	 * not seen */
+	cls_memcase_first(s, n, marks, pos);
 	for (int i = 0; marks[i]; i++) {
-		const char *p = cls_memcasestr(s, end, marks[i]);
-		if (p != NULL && (size_t)(p - s) < end && p - s > 20)
-			end = (size_t)(p - s);
+		if (pos[i] != (size_t)-1 && pos[i] + strlen(marks[i]) <= end && pos[i] > 20)
+			end = pos[i];
 	}
 	/* a header block at column 0 (the copy of the message without a marker) */
 	for (size_t i = 0; i < end; ) {
@@ -420,12 +423,7 @@ static const char *const notice_phrases[] = {
 
 static int any(const char *s, size_t n, const char *const *list)
 {
-	if (s == NULL)
-		return 0;
-	for (int i = 0; list[i]; i++)
-		if (cls_memcasestr(s, n, list[i]))
-			return 1;
-	return 0;
+	return cls_memcase_any(s, n, list);
 }
 
 int cls_sender_is_daemon(const struct cls_msg *m)
@@ -587,8 +585,10 @@ static size_t list_start(const char *s, size_t n)
 		"failed addresses follow", "following user", NULL
 	};
 	const char *best = NULL;
+	size_t pos[CAD_ARRAY_LEN(marks)];
+	cls_memcase_first(s, n, marks, pos);
 	for (int i = 0; marks[i]; i++) {
-		const char *p = cls_memcasestr(s, n, marks[i]);
+		const char *p = pos[i] == (size_t)-1 ? NULL : s + pos[i];
 		if (p != NULL && (best == NULL || p < best))
 			best = p;
 	}
@@ -797,8 +797,10 @@ static void inline_dsn(struct cls_msg *m)
 		"\nReporting-MTA:", "\nFinal-Recipient:", "\nOriginal-Recipient:", NULL
 	};
 	const char *first = NULL;
+	size_t pos[CAD_ARRAY_LEN(starts)];
+	cls_memcase_first(m->text.s, m->text.len, starts, pos);
 	for (int i = 0; starts[i]; i++) {
-		const char *p = cls_memcasestr(m->text.s, m->text.len, starts[i]);
+		const char *p = pos[i] == (size_t)-1 ? NULL : m->text.s + pos[i];
 		if (p != NULL && (first == NULL || p < first))
 			first = p;
 	}

@@ -43,6 +43,14 @@ const char *cls_header(const struct cls_msg *m, const char *name);
 /* Case-insensitive substring search in the first n bytes; NULL if absent. */
 const char *cls_memcasestr(const char *hay, size_t n, const char *needle);
 const char *cls_strcasestr(const char *hay, const char *needle);
+/* Whether any phrase of a NULL-terminated list occurs in the first n bytes
+ * (one pass over the text; the same answer as cls_memcasestr() on each). */
+int cls_memcase_any(const char *hay, size_t n, const char *const *list);
+int cls_case_any(const char *hay, const char *const *list);   /* hay: a string */
+/* The offset of each phrase's first occurrence in the first n bytes,
+ * pos[i] for list[i] ((size_t)-1 when absent; pos has a place for each);
+ * the number found. Offsets are cls_memcasestr()'s. */
+size_t cls_memcase_first(const char *hay, size_t n, const char *const *list, size_t *pos);
 /* Extracts the first addr-spec in s (inside <> when present); lower-cased,
  * caller frees; NULL when none. */
 char *cls_addr_extract(const char *s, size_t n);

@@ -203,12 +203,7 @@ static const char *const p_syntax[] = {
 
 static int match(const char *text, const char *const *list)
 {
-	if (text == NULL)
-		return 0;
-	for (int i = 0; list[i]; i++)
-		if (cls_strcasestr(text, list[i]))
-			return 1;
-	return 0;
+	return cls_case_any(text, list);
 }
 
 /* Which SMTP command was answered with the error, when the text says so. */
@@ -216,19 +211,22 @@ static const char *smtp_command(const char *t)
 {
 	if (t == NULL)
 		return "";
-	if (cls_strcasestr(t, "end of data") || cls_strcasestr(t, "command data") || cls_strcasestr(t, ">>> data") ||
-	    cls_strcasestr(t, "after data") || cls_strcasestr(t, "reply to data") ||
-	    cls_strcasestr(t, "data command"))
+	static const char *const data[] = {
+		"end of data", "command data", ">>> data", "after data", "reply to data",
+		"data command", NULL
+	};
+	static const char *const rcpt[] = {
+		/* Postfix's and qmail's words for a refusal at RCPT time */
+		"recipient address rejected", "does not like recipient",
+		"rcpt to", "rcpt_to", ">>> rcpt", "after rcpt", "rcpt command", "smtp:rcpt", NULL
+	};
+	static const char *const mail[] = { "mail from", ">>> mail", NULL };
+	size_t n = strlen(t);
+	if (cls_memcase_any(t, n, data))
 		return "DATA";
-	/* Postfix's and qmail's words for a refusal at RCPT time */
-	if (cls_strcasestr(t, "recipient address rejected") ||
-	    cls_strcasestr(t, "does not like recipient"))
+	if (cls_memcase_any(t, n, rcpt))
 		return "RCPT";
-	if (cls_strcasestr(t, "rcpt to") || cls_strcasestr(t, "rcpt_to") ||
-	    cls_strcasestr(t, ">>> rcpt") || cls_strcasestr(t, "after rcpt") ||
-	    cls_strcasestr(t, "rcpt command") || cls_strcasestr(t, "smtp:rcpt"))
-		return "RCPT";
-	if (cls_strcasestr(t, "mail from") || cls_strcasestr(t, ">>> mail"))
+	if (cls_memcase_any(t, n, mail))
 		return "MAIL";
 	return "";
 }

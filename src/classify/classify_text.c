@@ -54,6 +54,132 @@ const char *cls_memcasestr(const char *hay, size_t n, const char *needle)
 	return NULL;
 }
 
+/* ---- a list of phrases in one pass ----
+ * Each phrase of two bytes or more is filed under a hash of its first two
+ * bytes, case-folded; one pass over the text looks up each position's two
+ * bytes and compares only the phrases filed there. A match is exactly what
+ * cls_memcasestr() would find (ASCII case folding, byte for byte
+ * otherwise); one-byte phrases and lists longer than CLS_PHRASES_MAX are
+ * searched with cls_memcasestr(). */
+#define CLS_PHRASES_MAX 255
+
+struct phrase_index {
+	unsigned char head[256];            /* 1 + first phrase of a hash, 0: none */
+	unsigned char next[CLS_PHRASES_MAX];
+	size_t len[CLS_PHRASES_MAX];
+	size_t minlen;
+	size_t nlist;
+};
+
+static inline unsigned pair_hash(unsigned char a, unsigned char b)
+{
+	return ((unsigned)low(a) * 31u + low(b)) & 255u;
+}
+
+static int phrase_at(const char *h, size_t left, const char *p, size_t k)
+{
+	if (k > left || low((unsigned char)h[0]) != low((unsigned char)p[0]))
+		return 0;
+	return rest_equal(h, p, k);
+}
+
+/* Files the list's phrases; 0 when the list is too long to file. */
+static int index_build(struct phrase_index *x, const char *const *list)
+{
+	size_t i;
+	memset(x->head, 0, sizeof(x->head));
+	x->minlen = (size_t)-1;
+	for (i = 0; list[i]; i++) {
+		if (i >= CLS_PHRASES_MAX)
+			return 0;
+		x->len[i] = strlen(list[i]);
+		if (x->len[i] < 2)
+			continue;
+		unsigned h = pair_hash((unsigned char)list[i][0], (unsigned char)list[i][1]);
+		x->next[i] = x->head[h];
+		x->head[h] = (unsigned char)(i + 1);
+		if (x->len[i] < x->minlen)
+			x->minlen = x->len[i];
+	}
+	x->nlist = i;
+	return 1;
+}
+
+int cls_memcase_any(const char *hay, size_t n, const char *const *list)
+{
+	struct phrase_index x;
+	if (hay == NULL)
+		return 0;
+	if (!index_build(&x, list)) {
+		for (size_t i = 0; list[i]; i++)
+			if (cls_memcasestr(hay, n, list[i]))
+				return 1;
+		return 0;
+	}
+	for (size_t i = 0; i < x.nlist; i++)
+		if (x.len[i] == 1 && cls_memcasestr(hay, n, list[i]))
+			return 1;
+	if (x.minlen == (size_t)-1 || x.minlen > n)
+		return 0;
+	for (size_t i = 0; i + x.minlen <= n; i++) {
+		unsigned b = x.head[pair_hash((unsigned char)hay[i], (unsigned char)hay[i + 1])];
+		while (b != 0) {
+			size_t j = b - 1;
+			if (phrase_at(hay + i, n - i, list[j], x.len[j]))
+				return 1;
+			b = x.next[j];
+		}
+	}
+	return 0;
+}
+
+int cls_case_any(const char *hay, const char *const *list)
+{
+	return hay != NULL && cls_memcase_any(hay, strlen(hay), list);
+}
+
+size_t cls_memcase_first(const char *hay, size_t n, const char *const *list, size_t *pos)
+{
+	struct phrase_index x;
+	size_t found = 0, want = 0;
+	for (size_t i = 0; list[i]; i++)
+		pos[i] = (size_t)-1;
+	if (hay == NULL)
+		return 0;
+	if (!index_build(&x, list)) {
+		for (size_t i = 0; list[i]; i++) {
+			const char *p = cls_memcasestr(hay, n, list[i]);
+			pos[i] = p ? (size_t)(p - hay) : (size_t)-1;
+			found += p != NULL;
+		}
+		return found;
+	}
+	for (size_t i = 0; i < x.nlist; i++) {
+		if (x.len[i] == 1) {
+			const char *p = cls_memcasestr(hay, n, list[i]);
+			pos[i] = p ? (size_t)(p - hay) : (size_t)-1;
+			found += p != NULL;
+		} else if (x.len[i] > 1) {
+			want++;
+		}
+	}
+	if (x.minlen == (size_t)-1 || x.minlen > n)
+		return found;
+	for (size_t i = 0; i + x.minlen <= n && want > 0; i++) {
+		unsigned b = x.head[pair_hash((unsigned char)hay[i], (unsigned char)hay[i + 1])];
+		while (b != 0) {
+			size_t j = b - 1;
+			if (pos[j] == (size_t)-1 && phrase_at(hay + i, n - i, list[j], x.len[j])) {
+				pos[j] = i;
+				found++;
+				want--;
+			}
+			b = x.next[j];
+		}
+	}
+	return found;
+}
+
 const char *cls_strcasestr(const char *hay, const char *needle)
 {
 	if (hay == NULL)

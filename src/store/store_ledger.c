@@ -544,28 +544,3 @@ int store_msg_failed(struct store *st, int64_t msg_id, const char *smtp_reply,
 	struct report r = { smtp_reply, NULL, actor, 0, 0, now };
 	return report_tx(st, msg_id, failed_change, &r, err);
 }
-
-static const char sql_pending[] =
-	"SELECT " MSG_COLS " FROM sent_messages m JOIN enrollments e ON e.id = m.enrollment_id"
-	" WHERE m.state IN ('prepared','witnessed','unknown') AND e.state = 'active'"
-	" AND e.step = m.step"
-	" ORDER BY m.id";
-
-int store_msgs_pending(struct store *st, struct sent_msg **out, size_t *n, struct cad_err *err)
-{
-	if (store_all_rows(st, store_stmt(st, sql_pending, err), read_msg, sizeof(**out),
-			   (void **)out, n, "listing pending messages", err) == 0)
-		return 0;
-	store_msgs_free(*out, *n);
-	*out = NULL;
-	*n = 0;
-	return -1;
-}
-
-void store_msgs_free(struct sent_msg *m, size_t n)
-{
-	size_t i;
-	for (i = 0; i < n; i++)
-		sent_msg_free(&m[i]);
-	free(m);
-}

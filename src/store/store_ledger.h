@@ -21,47 +21,22 @@
  *     reply to end of data was read (the witness is kept, and a late one
  *     is never overwritten: the retry meets the gate); store_msg_failed()
  *     on a 5xx (the enrollment pauses with the reply).
- *  4. After a crash, store_msgs_pending() lists prepared, unknown or
- *     witnessed messages whose enrollment has not moved on: witnessed ones
- *     are sent (the MTA has them: finish step 3 without sending), the
- *     others are submitted again with the same Message-ID.
+ *  4. After a crash nothing needs a separate recovery: an enrollment whose
+ *     message was in flight has not moved on, so it is still due
+ *     (store_due); the pass's prepare of that step returns the stored row,
+ *     and the ledger's table reconciles it: witnessed is sent (the MTA has
+ *     it: finish step 3 without sending), prepared or unknown is submitted
+ *     again with the same Message-ID and meets the gate.
  * Every function is one transaction with its event(s).
+ *
+ * What is due, rolling-cap inputs and task steps are in store_sched.h,
+ * holiday calendars in store_holiday.h, notices and the digest in
+ * store_notice.h.
  */
 #ifndef CADENCE_STORE_LEDGER_H
 #define CADENCE_STORE_LEDGER_H
 
-#include "holiday.h"
 #include "store.h"
-
-/* Active enrollments whose next_due <= now, at most limit, found through
- * the (state, next_due) index (never a scan of the table; the due rows are
- * sorted), in due order: by the step's own due time, which a hold
- * (store_enrollment_defer) keeps (held_due) while it moves next_due, then
- * by enrollment id. */
-int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_view **out,
-	      size_t *n, struct cad_err *err);
-/* The earliest next_due of an active enrollment after `after` (0 when
- * none), through the same index: when cadenced should wake. */
-int store_next_due_after(struct store *st, cad_time_t after, cad_time_t *out,
-			 struct cad_err *err);
-/* Resumes every paused enrollment whose pause had an end (paused_until,
- * e.g. the business day after an out-of-office return date) that has come:
- * as store_resume() does for one, with its "resumed" event. cadenced calls
- * it at the start of each pass. */
-int store_resume_due(struct store *st, const char *actor, cad_time_t now, int *count,
-		     struct cad_err *err);
-/* Moves an active enrollment's current step to next_due (a window, a
- * limit deferred it), keeping the step's own due time for the due order
- * (the first hold's, when the same step is held again). No event: the
- * pass records one per reason (scheduler/pass.c). */
-int store_enrollment_defer(struct store *st, int64_t enrollment_id, cad_time_t next_due,
-			   struct cad_err *err);
-/* Moves an active enrollment past its current step without a message
- * (for example a task step that does not wait), due at next_due, or
- * finished after the last step; writes event type with detail. */
-int store_enrollment_advance(struct store *st, int64_t enrollment_id, int from_step,
-			     cad_time_t next_due, const char *type, const char *detail,
-			     const char *actor, cad_time_t now, struct cad_err *err);
 
 /* Step 1 above. m->enrollment_id, step, message_id, token, subject set by
  * the caller; m->id filled. *existing = 1 when a record for that step
@@ -100,39 +75,6 @@ int store_msg_failed(struct store *st, int64_t msg_id, const char *smtp_reply,
 int store_msg_unknown(struct store *st, int64_t msg_id, const char *smtp_reply,
 		      cad_time_t retry_at, cad_time_t now, struct cad_err *err);
 
-/* Step 4 above: prepared, unknown or witnessed messages of active enrollments that
- * are still on that message's step. */
-int store_msgs_pending(struct store *st, struct sent_msg **out, size_t *n, struct cad_err *err);
-void store_msgs_free(struct sent_msg *m, size_t n);
-
-/* Send times (submitted or witnessed) of a rep's messages since t, oldest
- * first: the input of the rolling cap and spacing rules. */
-int store_user_sends_since(struct store *st, int64_t user_id, cad_time_t since,
-			   cad_time_t **times, size_t *n, struct cad_err *err);
-/* The same for first steps of bulk enrollments only (the bulk throttle). */
-int store_user_bulk_sends_since(struct store *st, int64_t user_id, cad_time_t since,
-				cad_time_t **times, size_t *n, struct cad_err *err);
-/* Count of messages to a recipient domain since t (the daily domain cap). */
-int store_domain_sends_since(struct store *st, const char *domain, cad_time_t since, int *count,
-			     struct cad_err *err);
-
-/* A task step: creates the task (event task_created) and, when the step
- * does not wait, advances the enrollment to next_due in the same
- * transaction; when it waits, the enrollment stays on the step with
- * next_due = 0 until store_task_close(). */
-int store_task_step(struct store *st, struct task *t, int wait, cad_time_t next_due,
-		    const char *actor, cad_time_t now, struct cad_err *err);
-
-/* ---- holiday calendars ---- */
-/* Replaces every date of the named calendar with l's (one transaction,
- * event "holidays_imported" with the count). */
-int store_holidays_replace(struct store *st, const char *calendar, const struct holiday_list *l,
-			   const char *actor, cad_time_t now, struct cad_err *err);
-/* The dates of the comma-separated calendars (NULL or "" = none), sorted
- * by date; an unknown calendar name is not an error (it has no dates). */
-int store_holidays_get(struct store *st, const char *calendars, struct holiday_list *out,
-		       struct cad_err *err);
-
 /* ---- a step sent from outside cadence (store_external.c) ---- */
 /* A rep's own message counts as step `step` of enrollment_id (enroll by
  * address: the rep wrote to the contact and Bcc'd enroll+SEQ@Domain). In
@@ -151,52 +93,14 @@ int store_msg_external(struct store *st, int64_t enrollment_id, int step,
 		       const char *queue_id, cad_time_t next_due, const char *actor,
 		       cad_time_t now, int *recorded, struct cad_err *err);
 
-/* ---- notices: mail cadence writes to a rep (store_notice.c) ---- */
-/* A notice is written by whoever decides it (the milter when it refuses an
- * enrollment by address, cadenced for the morning digest) and sent by
- * cadenced's pass, which marks it sent on the MTA's 250; until then it is
- * pending, so a 4xx or a crash only delays it. */
-enum notice_kind { NOTICE_ENROLL_REFUSED, NOTICE_DIGEST,
-		   NOTICE_PAUSED    /* cadenced paused an enrollment it could not go on with */
-};
-const char *notice_kind_name(enum notice_kind k);   /* "enroll_refused", "digest", "paused" */
-
-struct notice {
-	int64_t id;
-	int64_t user_id;
-	enum notice_kind kind;
-	cad_time_t created_at;
-	char *subject;
-	char *body;
-	cad_time_t sent_at;   /* 0 = pending */
-	char *user_email;     /* the rep's address and display name (joined) */
-	char *user_name;
-	char *user_tz;
-};
-void store_notices_free(struct notice *v, size_t n);
-
-/* Adds a pending notice for rep user_id (*id may be NULL). Joins the
- * caller's transaction when there is one (store_begin nests), so that a
- * refusal and its notice are written together. */
-int store_notice_add(struct store *st, int64_t user_id, enum notice_kind kind,
-		     const char *subject, const char *body, cad_time_t now, int64_t *id,
-		     struct cad_err *err);
-/* Unsent notices of reps that are not deleted, oldest first, at most limit. */
-int store_notices_pending(struct store *st, size_t limit, struct notice **out, size_t *n,
-			  struct cad_err *err);
-/* Marks a notice done at now with the MTA's deciding reply (reply may be
- * NULL): sent (2xx), or refused for good (5xx: retrying would not help).
- * Once: a second call changes nothing. */
-int store_notice_sent(struct store *st, int64_t id, const char *reply, cad_time_t now,
-		      struct cad_err *err);
-/* The reps who asked for the digest (active, not deleted, digest on), each
- * with the created_at of their last digest notice (0 = never): the input
- * of the "once per business morning" rule. */
-struct digest_rep {
-	struct user user;
-	cad_time_t last_digest;
-};
-int store_digest_due(struct store *st, struct digest_rep **out, size_t *n, struct cad_err *err);
-void store_digest_reps_free(struct digest_rep *v, size_t n);
+/* Transitional (issue #10, 7): files that still take the scheduling,
+ * holiday or notice declarations from here (owned by other engineers this
+ * session: rules.c, why.c, enroll_mail.c, store_sched.c, scheduler/pass_int.h,
+ * ctl/cmd_enroll.c, ctl/cmd_contact.c, ctl/cmd_holiday.c, bench/, tests
+ * test_pass.c and test_rules.c). Each should include what it uses; then
+ * these three lines go. */
+#include "store_holiday.h"
+#include "store_notice.h"
+#include "store_sched.h"
 
 #endif

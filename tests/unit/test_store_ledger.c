@@ -21,6 +21,8 @@
 #include "store_fixture.h"
 #include "store_int.h"      /* store_open_version: an old file */
 #include "store_ledger.h"
+#include "store_notice.h"
+#include "store_sched.h"
 
 #define T0 SFX_T0
 
@@ -374,6 +376,28 @@ static void test_retry_failed(void **state)
 	assert_int_equal(sfx_count_events(&f->x, EV_PAUSED, 0), 1);
 }
 
+/* A second prepare of a step (what a restarted pass does) returns the
+ * stored record; its state is what the ledger's table reconciles. */
+static enum msg_state reprepare(struct fx *f, int64_t enr, int64_t id)
+{
+	struct sent_msg m;
+	struct cad_err err;
+	enum msg_state state;
+	int existing = 0;
+	memset(&m, 0, sizeof(m));
+	m.enrollment_id = enr;
+	m.step = 1;
+	m.message_id = xstrdup("new@cadence.test");
+	m.token = xstrdup("tok-new");
+	m.subject = xstrdup("Hi");
+	assert_int_equal(store_msg_prepare(f->x.st, &m, T0 + 10, &existing, &err), 0);
+	assert_int_equal(existing, 1);
+	assert_int_equal(m.id, id);
+	state = m.state;
+	sent_msg_free(&m);
+	return state;
+}
+
 /* No reply to end of data (issue 9, finding 5): the row is unknown, the
  * step waits, a witness is never wiped; the retry meets the gate, which
  * witnesses it once (the first copy never arrived) or refuses the second
@@ -382,7 +406,8 @@ static void test_unknown(void **state)
 {
 	struct fx *f = *state;
 	struct cad_err err;
-	struct sent_msg m, *p;
+	struct enrollment_view *v;
+	struct sent_msg m;
 	struct enrollment e;
 	enum gate_verdict gv;
 	char why[128];
@@ -403,11 +428,17 @@ static void test_unknown(void **state)
 	assert_int_equal(e.next_due, T0 + 60);
 	enrollment_free(&e);
 	assert_int_equal(sfx_count_events(&f->x, EV_STEP_FAILED, 0), 1);
-	/* Listed for a restart, as prepared ones are. */
-	assert_int_equal(store_msgs_pending(f->x.st, &p, &n, &err), 0);
+	/* Due again at the retry time (b, never tried, is due as well), where
+	 * the pass's prepare finds the unknown row. */
+	assert_int_equal(store_due(f->x.st, T0 + 59, 0, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].e.id, b);
+	store_enrollment_views_free(v, n);
+	assert_int_equal(store_due(f->x.st, T0 + 60, 0, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(p[0].state, MSG_UNKNOWN);
-	store_msgs_free(p, n);
+	assert_true(v[0].e.id == a || v[1].e.id == a);
+	store_enrollment_views_free(v, n);
+	assert_int_equal(reprepare(f, a, ma), MSG_UNKNOWN);
 	/* The first copy was never witnessed: the retry passes the gate once. */
 	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q1", T0 + 61, &gv, why,
 					sizeof(why), &err), 0);
@@ -563,11 +594,13 @@ static void test_resume_rearms(void **state)
 	assert_int_equal(gv, GATE_REJECT);
 }
 
-static void test_pending_after_crash(void **state)
+/* What a crash leaves in flight is found by the next pass through the due
+ * index and the prepare of the same step: no separate recovery list. */
+static void test_restart_after_crash(void **state)
 {
 	struct fx *f = *state;
 	struct cad_err err;
-	struct sent_msg *p;
+	struct enrollment_view *v;
 	struct enrollment e;
 	enum gate_verdict gv;
 	char why[128];
@@ -586,24 +619,24 @@ static void test_pending_after_crash(void **state)
 	assert_int_equal(store_unenroll(f->x.st, SCOPE_ENROLLMENT, "3", "unsubscribed", "milter",
 					T0 + 3, NULL, &err), 0);
 
-	assert_int_equal(store_msgs_pending(f->x.st, &p, &n, &err), 0);
+	assert_int_equal(store_due(f->x.st, T0 + 10, 0, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(p[0].id, ma);
-	assert_int_equal(p[0].state, MSG_WITNESSED);
-	assert_int_equal(p[1].id, mb);
-	assert_int_equal(p[1].state, MSG_PREPARED);
-	store_msgs_free(p, n);
+	assert_int_equal(v[0].e.id, a);
+	assert_int_equal(v[1].e.id, b);
+	store_enrollment_views_free(v, n);
+	assert_int_equal(reprepare(f, a, ma), MSG_WITNESSED);
+	assert_int_equal(reprepare(f, b, mb), MSG_PREPARED);
 
-	/* Finishing a's step 3 without sending empties its place in the list. */
+	/* Finishing a's step 3 without sending takes it off the due list. */
 	assert_int_equal(store_msg_sent(f->x.st, ma, "witnessed by the MTA before a restart", "Q1",
 					T0 + 100, "cadenced", T0 + 10, &err), 0);
 	e = get_enr(f, a);
 	assert_int_equal(e.step, 2);
 	enrollment_free(&e);
-	assert_int_equal(store_msgs_pending(f->x.st, &p, &n, &err), 0);
+	assert_int_equal(store_due(f->x.st, T0 + 10, 0, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(p[0].id, mb);
-	store_msgs_free(p, n);
+	assert_int_equal(v[0].e.id, b);
+	store_enrollment_views_free(v, n);
 }
 
 static void test_task_step(void **state)
@@ -704,7 +737,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
 		cmocka_unit_test(test_upgrade_keeps_ledger),
 		cmocka_unit_test_setup_teardown(test_resume_rearms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pending_after_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_after_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_counts, setup, teardown),
 	};

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_ledger.h"
+#include "store_sched.h"
 #include "store_report.h"
 #include "ui_int.h"
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "store_int.h"
-#include "store_ledger.h"
+#include "store_holiday.h"
 
 /* A real Gregorian date written YYYY-MM-DD. */
 static int date_valid(const char *d)

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "store_int.h"
-#include "store_ledger.h"
+#include "store_notice.h"
 
 const char *notice_kind_name(enum notice_kind k)
 {

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "store_int.h"
-#include "store_ledger.h"
+#include "store_sched.h"
 
 #define TARGET_COLS "SELECT id, contact_id, sequence_id, user_id, next_due, step FROM enrollments"
 #define TARGET_STATES " AND state IN (?2, ?3) ORDER BY id"

@@ -29,6 +29,7 @@
 
 #include "store.h"
 #include "store_ledger.h"
+#include "store_sched.h"
 #include "unsub.h"
 
 static int fail(const char *what, const struct cad_err *err)

@@ -41,6 +41,7 @@
 #include "secret.h"
 #include "store.h"
 #include "store_ledger.h"
+#include "store_sched.h"
 #include "util.h"
 
 static const cad_time_t now = 1796112000;   /* 2026-12-01T00:00:00Z: deterministic */

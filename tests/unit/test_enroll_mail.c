@@ -21,6 +21,7 @@
 #include "store.h"
 #include "store_fixture.h"
 #include "store_ledger.h"
+#include "store_notice.h"
 
 #define NOW (SFX_T0 + 3600)
 

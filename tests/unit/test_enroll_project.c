@@ -22,7 +22,7 @@
 #include "enroll.h"
 #include "store.h"
 #include "store_fixture.h"
-#include "store_ledger.h"
+#include "store_sched.h"
 
 #define DAY 86400
 

@@ -25,7 +25,10 @@
 #include "msgid.h"
 #include "orgdomain.h"
 #include "store.h"
+#include "store_holiday.h"
 #include "store_ledger.h"
+#include "store_notice.h"
+#include "store_sched.h"
 
 #define DOMAIN "cadence.test"
 

@@ -21,7 +21,8 @@
 #include "store.h"
 #include "store_int.h"
 #include "store_fixture.h"
-#include "store_ledger.h"
+#include "store_holiday.h"
+#include "store_notice.h"
 
 #define T0 SFX_T0   /* 2026-11-18T..Z, an arbitrary fixed "now" */
 

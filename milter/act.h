@@ -12,7 +12,7 @@
 #ifndef CADENCE_MILTER_ACT_H
 #define CADENCE_MILTER_ACT_H
 
-#include "ctx.h"
+#include "mmsg.h"
 
 /* The message as bytes (kept headers, a blank line, the kept body), as
  * the classifier takes it. */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dkim_keys.h"
+#include "mkeys.h"
 #include "enroll_senders.h"
 
 static void entry_free(struct enroll_sender *e)

@@ -120,9 +120,9 @@
 
 #include "act.h"
 #include "authres.h"
-#include "ctx.h"
-#include "dkim_sign.h"
-#include "dkim_verify_in.h"
+#include "mmsg.h"
+#include "msign.h"
+#include "mverify.h"
 #include "factcache.h"
 #include "filter.h"
 #include "hdr_strip.h"

@@ -42,8 +42,8 @@
 
 #include "conf.h"
 #include "daemon.h"
-#include "dkim_sign.h"
-#include "dkim_verify_in.h"
+#include "msign.h"
+#include "mverify.h"
 #include "factcache.h"
 #include "filter.h"
 #include "mconf.h"

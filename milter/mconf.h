@@ -15,7 +15,7 @@
 #define CADENCE_MILTER_MCONF_H
 
 #include "conf.h"
-#include "dkim_keys.h"
+#include "mkeys.h"
 #include "enroll_senders.h"
 #include "inbound.h"
 #include "netlist.h"

@@ -11,7 +11,7 @@
 
 #include <gmime/gmime.h>
 
-#include "ctx.h"
+#include "mmsg.h"
 #include "filter.h"
 #include "mtest.h"
 #include "replay.h"

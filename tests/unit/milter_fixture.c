@@ -12,8 +12,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
-#include "dkim_sign.h"
-#include "dkim_verify_in.h"
+#include "msign.h"
+#include "mverify.h"
 #include "factcache.h"
 #include "filter.h"
 #include "mconf.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "act.h"
-#include "ctx.h"
+#include "mmsg.h"
 #include "milter_fixture.h"
 #include "store.h"
 #include "store_ledger.h"

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dkim_verify_in.h"
+#include "mverify.h"
 
 static void test_aligned(void **state)
 {

@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "dkim_keys.h"
+#include "mkeys.h"
 #include "util.h"
 
 static char dir[] = "/tmp/test_milter_keys.XXXXXX";

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctx.h"
+#include "mmsg.h"
 #include "mconf.h"
 #include "secret.h"
 #include "util.h"

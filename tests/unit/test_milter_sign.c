@@ -25,8 +25,8 @@
 #include <openssl/pem.h>
 #include <opendkim/dkim.h>
 
-#include "dkim_keys.h"
-#include "dkim_sign.h"
+#include "mkeys.h"
+#include "msign.h"
 #include "util.h"
 
 static char dir[] = "/tmp/test_milter_sign.XXXXXX";

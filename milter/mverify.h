@@ -11,7 +11,7 @@
 #ifndef CADENCE_MILTER_DKIM_VERIFY_IN_H
 #define CADENCE_MILTER_DKIM_VERIFY_IN_H
 
-#include "ctx.h"
+#include "mmsg.h"
 #include "util.h"
 
 #define DKIMV_MAX_SIGS 5

@@ -31,7 +31,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "dkim_sign.h"
+#include "msign.h"
 
 #define SIGN_FOLD 76         /* fold the header value's lines near this width */
 /* A folded line ends with a bare LF: a milter inserts headers with LF

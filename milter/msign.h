@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "dkim_keys.h"
+#include "mkeys.h"
 #include "util.h"
 
 #define DKIM_SIGNATURE_HEADER "DKIM-Signature"

@@ -18,7 +18,7 @@
 
 #include <opendkim/dkim.h>
 
-#include "dkim_verify_in.h"
+#include "mverify.h"
 #include "orgdomain.h"
 
 static DKIM_LIB *vlib;

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctx.h"
+#include "mmsg.h"
 #include "act.h"
-#include "dkim_sign.h"
+#include "msign.h"
 #include "msgid.h"
 #include "storepool.h"
 

@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "dkim_keys.h"
+#include "mkeys.h"
 
 void dkim_tables_init(struct dkim_tables *t)
 {

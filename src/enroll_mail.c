@@ -13,6 +13,7 @@
 #include "enroll_mail.h"
 #include "msgid.h"
 #include "notice_text.h"
+#include "rules.h"
 #include "cal.h"
 #include "holiday.h"
 #include "store_ledger.h"
@@ -126,46 +127,20 @@ static void refuse_sender(struct store *st, const struct enroll_mail_msg *msg,
 }
 
 /* When step index `next` (0-based in steps[]) is due after the rep's
- * message at now, by the sequence's calendar; now when it cannot be told
- * (the scheduler then applies the window itself). As cadencectl's task
- * completion and the inbound code reckon it. */
-static cad_time_t next_due(struct store *st, int64_t enr, size_t next, cad_time_t now)
+ * message at now: rules_enrollment_due, as cadencectl's task completion
+ * and the inbound code reckon it. now when the rules cannot be applied,
+ * with *why saying so (cadenced then pauses the enrollment saying why). */
+static cad_time_t next_due(struct store *st, int64_t enr, size_t next, cad_time_t now,
+			   char **why)
 {
-	struct enrollment e;
-	struct sequence s;
-	struct contact k;
-	struct user u;
-	struct holiday_list hol;
-	struct cal_rules r;
 	struct cad_err err = { "" };
 	cad_time_t due = now;
-
-	memset(&e, 0, sizeof(e));
-	memset(&s, 0, sizeof(s));
-	memset(&k, 0, sizeof(k));
-	memset(&u, 0, sizeof(u));
-	holiday_list_init(&hol);
-	if (store_enrollment_get(st, enr, &e, &err) == 0 &&
-	    store_sequence_get_id(st, e.sequence_id, &s, &err) == 0 &&
-	    store_contact_get_id(st, e.contact_id, &k, &err) == 0 &&
-	    store_user_get_id(st, e.user_id, &u, &err) == 0 && next < s.nsteps &&
-	    store_holidays_get(st, s.holidays, &hol, &err) == 0) {
-		memset(&r, 0, sizeof(r));
-		r.days = s.days;
-		r.holidays = hol.v;
-		r.nholidays = hol.n;
-		r.window_start = s.window_start;
-		r.window_end = s.window_end;
-		r.zone = cal_zone_choose(k.tz, s.tz, u.tz, &err);
-		if (r.zone == NULL || cal_next_due(&r, now, s.steps[next].delay_days,
-						   s.steps[next].delay_minutes, &due, &err) != 0)
-			due = now;
+	*why = NULL;
+	if (rules_enrollment_due(st, enr, (int)next, now, &due, &err) != 0 || due == 0) {
+		if (err.msg[0])
+			*why = printable(err.msg, 300);
+		due = now;
 	}
-	holiday_list_free(&hol);
-	user_free(&u);
-	contact_free(&k);
-	sequence_free(&s);
-	enrollment_free(&e);
 	return due;
 }
 
@@ -179,7 +154,7 @@ static void record_step1(struct store *st, const struct enroll_mail_cfg *cfg,
 	char tok[TOKEN_BUFSZ];
 	struct cad_err err = { "" };
 	cad_time_t due;
-	char *subj = NULL;
+	char *subj = NULL, *why;
 	int recorded = 0;
 
 	if (msg->msgid == NULL || *msg->msgid == '\0') {
@@ -193,7 +168,11 @@ static void record_step1(struct store *st, const struct enroll_mail_cfg *cfg,
 			s++;
 		subj = printable(s, 300);
 	}
-	due = next_due(st, it->enrollment_id, 1, msg->now);
+	due = next_due(st, it->enrollment_id, 1, msg->now, &why);
+	if (why != NULL) {
+		free(it->note);
+		it->note = why;   /* step 2 due now: the calendar's reason */
+	}
 	/* the ledger wants a unique token for every row: a fresh one */
 	if (token_nonce_random(nonce, &err) != 0 ||
 	    token_make(TOKEN_UNSUB, cfg->secret, nonce, tok) != 0) {

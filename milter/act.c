@@ -37,7 +37,7 @@ char *act_bare_msgid(const char *value)
 	return xstrndup(b, (size_t)(e - b));
 }
 
-void act_raw_message(const struct msg_ctx *m, int leadspc, struct sbuf *out)
+void act_raw_message(const struct mmsg *m, int leadspc, struct sbuf *out)
 {
 	for (size_t i = 0; i < m->nhdrs; i++) {
 		sbuf_adds(out, m->hdrs[i].name);
@@ -51,7 +51,7 @@ void act_raw_message(const struct msg_ctx *m, int leadspc, struct sbuf *out)
 		sbuf_add(out, m->body.s, m->body.len);
 }
 
-static void log_fail_open(const struct msg_ctx *m, const char *what, const char *why)
+static void log_fail_open(const struct mmsg *m, const char *what, const char *why)
 {
 	struct sbuf b;
 	sbuf_init(&b);
@@ -61,7 +61,7 @@ static void log_fail_open(const struct msg_ctx *m, const char *what, const char 
 	sbuf_free(&b);
 }
 
-void act_inbound(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
+void act_inbound(struct mconn *cn, struct mmsg *m, cad_time_t now)
 {
 	struct cad_err err = { "" };
 	struct inbound_result res;
@@ -71,7 +71,7 @@ void act_inbound(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 	struct sbuf raw;
 	int rc;
 
-	st = conn_store(cn, &err);
+	st = mconn_store(cn, &err);
 	if (st == NULL) {
 		log_fail_open(m, "inbound: opening the store", err.msg);
 		return;
@@ -116,7 +116,7 @@ int act_internal_domain(const struct mconf *mc, const char *addr)
 }
 
 /* The log line of one (contact, sequence) of an enroll message. */
-static void log_item(const struct msg_ctx *m, const char *actor,
+static void log_item(const struct mmsg *m, const char *actor,
 		     const struct enroll_mail_item *it)
 {
 	const char *note = it->note != NULL ? it->note : "";
@@ -147,7 +147,7 @@ static void log_item(const struct msg_ctx *m, const char *actor,
 
 /* Adapts the message to enroll_by_mail() (src/enroll_mail.h: the
  * business of it) and logs what it did, queue id first. */
-void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
+void act_enroll(struct mconn *cn, struct mmsg *m, cad_time_t now)
 {
 	struct cad_err err = { "" };
 	struct enroll_mail_cfg cfg;
@@ -162,7 +162,7 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 			m->qid);
 		return;
 	}
-	st = conn_store(cn, &err);
+	st = mconn_store(cn, &err);
 	if (st == NULL) {
 		log_fail_open(m, "enroll: opening the store", err.msg);
 		return;
@@ -180,7 +180,7 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 	em.rcpts = (const char *const *)m->rcpts;
 	em.nrcpts = m->nrcpts;
 	em.msgid = bare = act_bare_msgid(m->msgid);
-	em.subject = msg_header(m, "Subject", 0);
+	em.subject = mmsg_header(m, "Subject", 0);
 	em.queue_id = m->qid;
 	em.now = now;
 	if (!enroll_senders_allowed(&m->mc->enroll_senders, m->auth_authen, m->client_addr,
@@ -206,7 +206,7 @@ void act_enroll(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 	free(bare);
 }
 
-void act_rep_mail(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
+void act_rep_mail(struct mconn *cn, struct mmsg *m, cad_time_t now)
 {
 	struct cad_err err = { "" };
 	struct inbound_result res;
@@ -216,7 +216,7 @@ void act_rep_mail(struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
 
 	if (m->from_addr == NULL)
 		return;
-	st = conn_store(cn, &err);
+	st = mconn_store(cn, &err);
 	if (st == NULL) {
 		log_fail_open(m, "rep mail: opening the store", err.msg);
 		return;

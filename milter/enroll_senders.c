@@ -116,7 +116,7 @@ int enroll_senders_load(struct enroll_senders *t, const char *path, struct cad_e
 {
 	char *text = NULL;
 	int rc;
-	if (milter_read_file(path, ENROLL_SENDERS_MAX_BYTES, &text, err) != 0) {
+	if (mkeys_read_file(path, ENROLL_SENDERS_MAX_BYTES, &text, err) != 0) {
 		cad_err_prefix(err, "EnrollSenders");
 		return -1;
 	}

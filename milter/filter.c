@@ -31,7 +31,7 @@
  *                          SQL) remembered; internal/external noted
  *   headers                kept, within HeaderLimit and MILTER_MAX_HEADERS;
  *                          each Message-ID field is also counted and
- *                          verified as it comes (msg_note_msgid), beyond
+ *                          verified as it comes (mmsg_note_msgid), beyond
  *                          those caps
  *   end of headers         THE GATE DECIDES FIRST: outbound mail with a
  *                          Message-ID that verifies with the site secret
@@ -88,7 +88,7 @@
  *                             answered 550 5.7.1 with the reason;
  *                          3. the DKIM-Signature is inserted at index 1;
  *                          4. do_inbound: DKIM verification of the kept
- *                             headers and body (dkim_verify_in.c: an
+ *                             headers and body (mverify.c: an
  *                             aligned valid signature authenticates),
  *                             classify_message +
  *                             inbound_handle; do_enroll: enroll_one per
@@ -120,6 +120,7 @@
 
 #include "act.h"
 #include "authres.h"
+#include "mconn.h"
 #include "mmsg.h"
 #include "msign.h"
 #include "mverify.h"
@@ -172,12 +173,12 @@ static cad_time_t filter_now(void)
 	return t;
 }
 
-static struct conn_ctx *conn_of(SMFICTX *ctx)
+static struct mconn *conn_of(SMFICTX *ctx)
 {
-	struct conn_ctx *cn = mapi_getpriv(ctx);
+	struct mconn *cn = mapi_getpriv(ctx);
 	if (cn == NULL) {
 		/* an MTA that does not negotiate (milter protocol < 6) */
-		cn = conn_new();
+		cn = mconn_new();
 		cn->addhdrs = 1;
 		mapi_setpriv(ctx, cn);
 	}
@@ -191,13 +192,13 @@ static char *macro(SMFICTX *ctx, const char *name)
 }
 
 /* Ends the message on a final answer, so that nothing lingers after it. */
-static sfsistat done(struct conn_ctx *cn, sfsistat r)
+static sfsistat done(struct mconn *cn, sfsistat r)
 {
-	msg_end(cn);
+	mmsg_end(cn);
 	return r;
 }
 
-static sfsistat apply(SMFICTX *ctx, struct conn_ctx *cn, enum policy_action a)
+static sfsistat apply(SMFICTX *ctx, struct mconn *cn, enum policy_action a)
 {
 	if (a == POLICY_TEMPFAIL) {
 		mapi_setreply(ctx, "451", "4.3.0", "cadence: temporary failure, please try again");
@@ -206,17 +207,17 @@ static sfsistat apply(SMFICTX *ctx, struct conn_ctx *cn, enum policy_action a)
 	return done(cn, SMFIS_ACCEPT);
 }
 
-static sfsistat failure(SMFICTX *ctx, struct conn_ctx *cn, enum fail_kind kind, const char *detail)
+static sfsistat failure(SMFICTX *ctx, struct mconn *cn, enum fail_kind kind, const char *detail)
 {
-	struct msg_ctx *m = cn->msg;
+	struct mmsg *m = cn->msg;
 	return apply(ctx, cn, policy_fail(m->cls, kind, m->qid, detail));
 }
 
-static void refresh_qid(SMFICTX *ctx, struct msg_ctx *m)
+static void refresh_qid(SMFICTX *ctx, struct mmsg *m)
 {
 	const char *q = mapi_getsymval(ctx, "i");
 	if (q != NULL && *q != '\0')
-		msg_set_qid(m, q);
+		mmsg_set_qid(m, q);
 }
 
 /* The address of a From header value, normalized; NULL when the header
@@ -242,7 +243,7 @@ static char *from_address(const char *value)
 	return out;
 }
 
-static void log_addr(enum cad_log_level lvl, const struct msg_ctx *m, const char *what,
+static void log_addr(enum cad_log_level lvl, const struct mmsg *m, const char *what,
 		     const char *addr)
 {
 	struct sbuf b;
@@ -258,13 +259,13 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			     unsigned long f2, unsigned long f3, unsigned long *pf0,
 			     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	struct conn_ctx *cn = conn_new();
+	struct mconn *cn = mconn_new();
 	const unsigned long no_steps = SMFIP_NOCONNECT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 	const unsigned long opts = SMFIP_NR_HDR | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
 				   SMFIP_SKIP | SMFIP_HDR_LEADSPC;
 	(void)f2;
 	(void)f3;
-	conn_free(mapi_getpriv(ctx));
+	mconn_free(mapi_getpriv(ctx));
 	mapi_setpriv(ctx, cn);
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_SETSYMLIST);
 	*pf1 = f1 & (no_steps | opts);
@@ -297,21 +298,21 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 {
-	struct conn_ctx *cn = conn_of(ctx);
+	struct mconn *cn = conn_of(ctx);
 	if (helo != NULL)
-		conn_set_helo(cn, helo);
+		mconn_set_helo(cn, helo);
 	return cn->nr_helo ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct conn_ctx *cn = conn_of(ctx);
-	struct msg_ctx *m = msg_begin(cn);
+	struct mconn *cn = conn_of(ctx);
+	struct mmsg *m = mmsg_begin(cn);
 	const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
 	size_t n;
 
 	if (m->mc == NULL) {   /* cannot happen after startup; be safe */
-		msg_end(cn);
+		mmsg_end(cn);
 		return cn->nr_mail ? SMFIS_NOREPLY : SMFIS_ACCEPT;
 	}
 	refresh_qid(ctx, m);
@@ -340,14 +341,14 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
-	struct conn_ctx *cn = conn_of(ctx);
-	struct msg_ctx *m = cn->msg;
+	struct mconn *cn = conn_of(ctx);
+	struct mmsg *m = cn->msg;
 	struct inbound_own_addr own;
 	if (m != NULL && m->mc != NULL && argv != NULL && argv[0] != NULL) {
-		msg_add_rcpt(m, argv[0]);
+		mmsg_add_rcpt(m, argv[0]);
 		if (inbound_own_address(&m->mc->icfg.addrs, &m->mc->secret, argv[0], &own) !=
 		    OWN_NONE) {
-			msg_add_own(m, argv[0], &own);
+			mmsg_add_own(m, argv[0], &own);
 			cad_log(CAD_LOG_DEBUG, "%s: recipient %zu is cadence's %s address%s", m->qid,
 				m->nrcpts, inbound_own_name(own.kind),
 				own.kind != OWN_ENROLL && !own.token_valid ? " (token not valid)" : "");
@@ -365,19 +366,19 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct conn_ctx *cn = conn_of(ctx);
-	struct msg_ctx *m = cn->msg;
+	struct mconn *cn = conn_of(ctx);
+	struct mmsg *m = cn->msg;
 	if (m != NULL && name != NULL && value != NULL)
-		(void)msg_add_header(m, name, value);   /* an overflow is acted on at EOH */
+		(void)mmsg_add_header(m, name, value);   /* an overflow is acted on at EOH */
 	return cn->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* Starts the DKIM signer and replays the kept headers into it. */
-static sfsistat start_signer(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m,
-			     const struct dkim_key *key)
+static sfsistat start_signer(SMFICTX *ctx, struct mconn *cn, struct mmsg *m,
+			     const struct mkeys_key *key)
 {
 	struct cad_err err = { "" };
-	m->signer = dkim_signer_new(key, m->qid, &err);
+	m->signer = msign_new(key, m->qid, &err);
 	if (m->signer == NULL)
 		return failure(ctx, cn, FAIL_SIGN, err.msg);
 	for (size_t i = 0; i < m->nhdrs; i++) {
@@ -385,16 +386,16 @@ static sfsistat start_signer(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 		 * signed with its new value, a deleted one not at all */
 		const char *v = m->hdrs[i].rewrite ? m->hdrs[i].new_value : m->hdrs[i].value;
 		if (v != NULL &&
-		    dkim_signer_header(m->signer, m->hdrs[i].name, v, cn->leadspc, &err) != 0)
+		    msign_header(m->signer, m->hdrs[i].name, v, cn->leadspc, &err) != 0)
 			return failure(ctx, cn, FAIL_SIGN, err.msg);
 	}
-	if (dkim_signer_eoh(m->signer, &err) != 0)
+	if (msign_eoh(m->signer, &err) != 0)
 		return failure(ctx, cn, FAIL_SIGN, err.msg);
 	return SMFIS_CONTINUE;
 }
 
 /* Recipients other than cadence's own that are outside the organization. */
-static int rcpts_outside(const struct msg_ctx *m)
+static int rcpts_outside(const struct mmsg *m)
 {
 	return m->rcpt_external || m->rcpt_overflow;
 }
@@ -404,12 +405,12 @@ static int rcpts_outside(const struct msg_ctx *m)
  * and someone else remains), each To and Cc that names one of cadence's
  * addresses is marked for rewriting without them. Decided here, before
  * the signer replays the headers. */
-static void plan_rewrites(const struct conn_ctx *cn, struct msg_ctx *m)
+static void plan_rewrites(const struct mconn *cn, struct mmsg *m)
 {
 	if (m->nown == 0 || !cn->delrcpt || (m->nown >= m->nrcpts && !m->rcpt_overflow))
 		return;
 	for (size_t i = 0; i < m->nhdrs; i++) {
-		struct msg_hdr *h = &m->hdrs[i];
+		struct mmsg_hdr *h = &m->hdrs[i];
 		char *nv = NULL;
 		if (!cad_strcaseeq(h->name, "To") && !cad_strcaseeq(h->name, "Cc"))
 			continue;
@@ -426,15 +427,15 @@ static void plan_rewrites(const struct conn_ctx *cn, struct msg_ctx *m)
 	}
 }
 
-static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
+static sfsistat outbound_eoh(SMFICTX *ctx, struct mconn *cn, struct mmsg *m)
 {
-	const struct dkim_key *key = NULL;
+	const struct mkeys_key *key = NULL;
 	struct cad_err err = { "" };
 	int sign;
 
 	/* m->cls: sequence mail was recognised in cb_eoh, before the limits */
 	if (m->from_addr != NULL)
-		key = dkim_tables_lookup(&m->mc->dkim, m->from_addr);
+		key = mkeys_lookup(&m->mc->dkim, m->from_addr);
 	/* a test copy (cadencectl sequence preview --send-to) is signed as
 	 * its sequence's mail would be; it is not sequence mail: no gate */
 	sign = key != NULL && cn->addhdrs &&
@@ -470,7 +471,7 @@ static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 			int64_t *ids = NULL;
 			size_t n = 0;
 			if (has < 0 ||
-			    (has > 0 && ((st = conn_store(cn, &err)) == NULL ||
+			    (has > 0 && ((st = mconn_store(cn, &err)) == NULL ||
 					 inbound_rep_tasks(st, m->from_addr,
 							   (const char *const *)m->rcpts,
 							   m->nrcpts, &ids, &n, &err) != 0)))
@@ -491,12 +492,12 @@ static sfsistat outbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *
 
 /* 1 when In-Reply-To or References names a Message-ID that verifies as
  * cadence's (no SQL: the MAC decides). */
-static int threads_to_us(const struct msg_ctx *m)
+static int threads_to_us(const struct mmsg *m)
 {
 	static const char *const names[] = { "In-Reply-To", "References" };
 	size_t seen = 0;
 	for (size_t k = 0; k < 2; k++) {
-		const char *h = msg_header(m, names[k], 0);
+		const char *h = mmsg_header(m, names[k], 0);
 		while (h != NULL && seen < INBOUND_MAX_THREAD_IDS) {
 			const char *lt = strchr(h, '<'), *gt;
 			if (lt == NULL || (gt = strchr(lt, '>')) == NULL)
@@ -517,16 +518,16 @@ static int threads_to_us(const struct msg_ctx *m)
 
 /* Headers that mark machine mail the inbound code reads: auto-replies,
  * reports (DSN, ARF), calendar replies. */
-static const char *machine_header(const struct msg_ctx *m)
+static const char *machine_header(const struct mmsg *m)
 {
-	const char *h = msg_header(m, "Auto-Submitted", 0);
+	const char *h = mmsg_header(m, "Auto-Submitted", 0);
 	if (h != NULL) {
 		while (*h == ' ' || *h == '\t')
 			h++;
 		if (strncasecmp(h, "no", 2) != 0 || (h[2] != '\0' && h[2] != ' ' && h[2] != ';'))
 			return "Auto-Submitted";
 	}
-	h = msg_header(m, "Content-Type", 0);
+	h = mmsg_header(m, "Content-Type", 0);
 	if (h != NULL) {
 		while (*h == ' ' || *h == '\t')
 			h++;
@@ -537,7 +538,7 @@ static const char *machine_header(const struct msg_ctx *m)
 	}
 	/* invitations inside multipart mail: Exchange/Outlook mark theirs,
 	 * booking tools send from their own domains (inbound_calendar_service) */
-	h = msg_header(m, "Content-Class", 0);
+	h = mmsg_header(m, "Content-Class", 0);
 	if (h != NULL && strstr(h, "calendarmessage") != NULL)
 		return "a calendar message";
 	if (m->from_addr != NULL && inbound_calendar_service(&m->mc->icfg, m->from_addr))
@@ -551,9 +552,9 @@ static const char *machine_header(const struct msg_ctx *m)
  * SPF (libspf2) of the envelope sender, which counts only when the MAIL
  * FROM domain has the From domain's organizational domain. HELO never
  * authenticates a From: the null sender's SPF (of the HELO name) is
- * logged and counts for nothing. DKIM (dkimv_apply, at EOM) may still
+ * logged and counts for nothing. DKIM (mverify_apply, at EOM) may still
  * authenticate what this did not. */
-static void authenticate(struct conn_ctx *cn, struct msg_ctx *m, int contact)
+static void authenticate(struct mconn *cn, struct mmsg *m, int contact)
 {
 	const char *from_domain = m->from_addr != NULL ? cad_addr_domain(m->from_addr) : NULL;
 	const char *mf_domain = m->null_sender ? NULL : cad_addr_domain(m->env_from);
@@ -564,7 +565,7 @@ static void authenticate(struct conn_ctx *cn, struct msg_ctx *m, int contact)
 	int spf_counts;
 
 	memset(&v, 0, sizeof(v));
-	for (size_t i = 0; (h = msg_header(m, "Authentication-Results", i)) != NULL; i++) {
+	for (size_t i = 0; (h = mmsg_header(m, "Authentication-Results", i)) != NULL; i++) {
 		struct authres ar;
 		struct cad_err perr = { "" };
 		if (authres_parse(h, &ar, &perr) != 0) {
@@ -623,7 +624,7 @@ static void authenticate(struct conn_ctx *cn, struct msg_ctx *m, int contact)
 
 /* Inbound mail (and any null-sender mail: Postfix's own DSNs reach the
  * milter from the inside): the body is kept only when it can matter. */
-static sfsistat inbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
+static sfsistat inbound_eoh(SMFICTX *ctx, struct mconn *cn, struct mmsg *m)
 {
 	struct cad_err err = { "" };
 	const char *why = NULL;
@@ -666,8 +667,8 @@ static sfsistat inbound_eoh(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m
 
 static sfsistat cb_eoh(SMFICTX *ctx)
 {
-	struct conn_ctx *cn = conn_of(ctx);
-	struct msg_ctx *m = cn->msg;
+	struct mconn *cn = conn_of(ctx);
+	struct mmsg *m = cn->msg;
 	const char *from;
 	if (m == NULL)
 		return SMFIS_CONTINUE;
@@ -693,8 +694,8 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 			 m->mc->conf.header_limit, MILTER_MAX_HEADERS);
 		return failure(ctx, cn, FAIL_LIMIT, detail);
 	}
-	from = msg_header(m, "From", 0);
-	if (from != NULL && msg_header(m, "From", 1) == NULL)
+	from = mmsg_header(m, "From", 0);
+	if (from != NULL && mmsg_header(m, "From", 1) == NULL)
 		m->from_addr = from_address(from);
 	/* Null-sender mail from the inside is Postfix's own DSNs: inbound
 	 * handling; but a verifying Message-ID always meets the gate. */
@@ -705,14 +706,14 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 
 static sfsistat cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 {
-	struct conn_ctx *cn = conn_of(ctx);
-	struct msg_ctx *m = cn->msg;
+	struct mconn *cn = conn_of(ctx);
+	struct mmsg *m = cn->msg;
 	struct cad_err err = { "" };
 	if (m == NULL)
 		return SMFIS_CONTINUE;
-	if (m->signer != NULL && dkim_signer_body(m->signer, p, n, &err) != 0)
+	if (m->signer != NULL && msign_body(m->signer, p, n, &err) != 0)
 		return failure(ctx, cn, FAIL_SIGN, err.msg);
-	if (m->want_body && msg_add_body(m, p, n) && m->signer == NULL && cn->skip)
+	if (m->want_body && mmsg_add_body(m, p, n) && m->signer == NULL && cn->skip)
 		return SMFIS_SKIP;
 	if (m->signer == NULL && !m->want_body && cn->skip)
 		return SMFIS_SKIP;
@@ -737,12 +738,12 @@ static char *reply_text(const char *prefix, const char *why)
 /* The gate (DESIGN.md "the milter is the last gate"): sequence mail leaves
  * only while its enrollment is active, once, witnessed with the queue id.
  * SMFIS_CONTINUE when it may go on. */
-static sfsistat gate(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m, cad_time_t now)
+static sfsistat gate(SMFICTX *ctx, struct mconn *cn, struct mmsg *m, cad_time_t now)
 {
 	struct cad_err err = { "" };
 	enum gate_verdict verdict = GATE_UNKNOWN;
 	char why[512];
-	struct store *st = conn_store(cn, &err);
+	struct store *st = mconn_store(cn, &err);
 	char *text;
 
 	if (st == NULL)
@@ -766,10 +767,10 @@ static sfsistat gate(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m, cad_t
 
 /* Applies the To/Cc rewrites decided at EOH (plan_rewrites), the last
  * occurrence first so that the index of an earlier one never moves. */
-static void rewrite_headers(SMFICTX *ctx, struct msg_ctx *m)
+static void rewrite_headers(SMFICTX *ctx, struct mmsg *m)
 {
 	for (size_t i = m->nhdrs; i-- > 0;) {
-		struct msg_hdr *h = &m->hdrs[i];
+		struct mmsg_hdr *h = &m->hdrs[i];
 		int index = 1;   /* 1-based among the headers of that name */
 		if (!h->rewrite)
 			continue;
@@ -790,7 +791,7 @@ static void rewrite_headers(SMFICTX *ctx, struct msg_ctx *m)
 
 /* Removes cadence's own recipients (and names, rewrite_headers);
  * SMFIS_DISCARD when none other is left. */
-static sfsistat consume_own(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m)
+static sfsistat consume_own(SMFICTX *ctx, struct mconn *cn, struct mmsg *m)
 {
 	if (m->nown == 0)
 		return done(cn, SMFIS_CONTINUE);
@@ -817,8 +818,8 @@ static sfsistat consume_own(SMFICTX *ctx, struct conn_ctx *cn, struct msg_ctx *m
 
 static sfsistat cb_eom(SMFICTX *ctx)
 {
-	struct conn_ctx *cn = conn_of(ctx);
-	struct msg_ctx *m = cn->msg;
+	struct mconn *cn = conn_of(ctx);
+	struct mmsg *m = cn->msg;
 	struct cad_err err = { "" };
 	cad_time_t now = filter_now();
 	char *sig = NULL;
@@ -827,7 +828,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	refresh_qid(ctx, m);
 	/* The signature is made before the gate so that nothing can fail
 	 * between the witness and the answer but the header insertion. */
-	if (m->signer != NULL && dkim_signer_finish(m->signer, &sig, &err) != 0)
+	if (m->signer != NULL && msign_finish(m->signer, &sig, &err) != 0)
 		return failure(ctx, cn, FAIL_SIGN, err.msg);
 	if (m->cls == MAIL_SEQUENCE) {
 		sfsistat r = gate(ctx, cn, m, now);
@@ -838,23 +839,23 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	}
 	if (sig != NULL) {
 		/* folded with bare LF, the milter protocol's line break (the
-		 * MTA writes CRLF): dkim_sign.h */
+		 * MTA writes CRLF): msign.h */
 		/* index 1: below the MTA's own Received header, as OpenDKIM does */
-		if (mapi_insheader(ctx, 1, DKIM_SIGNATURE_HEADER, sig) != MI_SUCCESS) {
+		if (mapi_insheader(ctx, 1, MSIGN_HEADER, sig) != MI_SUCCESS) {
 			free(sig);
 			return failure(ctx, cn, FAIL_MILTER, "smfi_insheader(DKIM-Signature) failed");
 		}
 		free(sig);
 		{
-			const struct dkim_key *k = dkim_tables_lookup(&m->mc->dkim, m->from_addr);
+			const struct mkeys_key *k = mkeys_lookup(&m->mc->dkim, m->from_addr);
 			cad_log(CAD_LOG_INFO, "%s: DKIM-Signature added (d=%s, s=%s, %s)", m->qid,
 				k != NULL ? k->domain : "?", k != NULL ? k->selector : "?",
-				k != NULL && k->alg == DKIM_KEY_ED25519 ? "ed25519-sha256"
+				k != NULL && k->alg == MKEYS_ED25519 ? "ed25519-sha256"
 									 : "rsa-sha256");
 		}
 	}
 	if (m->do_inbound) {
-		dkimv_apply(m, cn->leadspc);   /* DKIM may authenticate what SPF did not */
+		mverify_apply(m, cn->leadspc);   /* DKIM may authenticate what SPF did not */
 		act_inbound(cn, m, now);
 	}
 	if (m->do_enroll)
@@ -866,15 +867,15 @@ static sfsistat cb_eom(SMFICTX *ctx)
 
 static sfsistat cb_abort(SMFICTX *ctx)
 {
-	struct conn_ctx *cn = mapi_getpriv(ctx);
+	struct mconn *cn = mapi_getpriv(ctx);
 	if (cn != NULL)
-		msg_end(cn);
+		mmsg_end(cn);
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat cb_close(SMFICTX *ctx)
 {
-	conn_free(mapi_getpriv(ctx));
+	mconn_free(mapi_getpriv(ctx));
 	mapi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }

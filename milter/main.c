@@ -216,7 +216,7 @@ static struct spf_checker *make_spf(const char *zonefile, struct cad_err *err)
 	struct spf_checker *c;
 	if (zonefile == NULL)
 		return spf_checker_new(err);
-	if (milter_read_file(zonefile, 1024 * 1024, &text, err) != 0)
+	if (mkeys_read_file(zonefile, 1024 * 1024, &text, err) != 0)
 		return NULL;
 	c = spf_checker_new_zone(text, zonefile, err);
 	free(text);
@@ -238,8 +238,8 @@ static int replay_main(const struct mtest_opts *o, struct mconf *mc, struct spf_
 	mconf_shutdown();
 	filter_set_spf(NULL);
 	spf_checker_free(spf);
-	dkim_sign_shutdown();
-	dkimv_shutdown();
+	msign_shutdown();
+	mverify_shutdown();
 	return rc == 0 ? 0 : EX_DATAERR;
 }
 
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 	}
 	cad_log_open("cadence-milter", 0, verbose);
 	g_mime_init();
-	if (dkim_sign_init(&err) != 0 || dkimv_init(keyfile, &err) != 0) {
+	if (msign_init(&err) != 0 || mverify_init(keyfile, &err) != 0) {
 		cad_log(CAD_LOG_ERR, "%s", err.msg);
 		return EX_SOFTWARE;
 	}
@@ -320,8 +320,8 @@ int main(int argc, char **argv)
 			       mc->dkim.nentries == 1 ? "y" : "ies");
 		free(check_user);
 		mconf_destroy(mc);
-		dkim_sign_shutdown();
-		dkimv_shutdown();
+		msign_shutdown();
+		mverify_shutdown();
 		return rc == 0 ? 0 : EX_CONFIG;
 	}
 	spf = make_spf(zonefile, &err);
@@ -411,7 +411,7 @@ int main(int argc, char **argv)
 	mconf_shutdown();
 	filter_set_spf(NULL);
 	spf_checker_free(spf);
-	dkim_sign_shutdown();
-	dkimv_shutdown();
+	msign_shutdown();
+	mverify_shutdown();
 	return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
 }

@@ -18,7 +18,7 @@ struct mconf *mconf_build(const char *path, struct cad_err *err)
 {
 	struct mconf *mc = xcalloc(1, sizeof(*mc));
 	mc->path = xstrdup(path);
-	dkim_tables_init(&mc->dkim);
+	mkeys_init(&mc->dkim);
 	/* conf_load() fills every key itself (defaults first): calling
 	 * conf_defaults() before it would leak the first set of defaults */
 	if (conf_load(path, &mc->conf, err) != 0)
@@ -59,7 +59,7 @@ struct mconf *mconf_build(const char *path, struct cad_err *err)
 			cad_err_set(err, "%s: KeyTable is set but SigningTable is not", path);
 			goto fail;
 		}
-		if (dkim_tables_load(&mc->dkim, mc->conf.key_table, mc->conf.signing_table,
+		if (mkeys_load(&mc->dkim, mc->conf.key_table, mc->conf.signing_table,
 				     err) != 0)
 			goto fail;
 	} else if (mc->conf.signing_table != NULL && *mc->conf.signing_table != '\0') {
@@ -78,7 +78,7 @@ void mconf_destroy(struct mconf *mc)
 		return;
 	conf_free(&mc->conf);
 	secret_free(&mc->secret);
-	dkim_tables_free(&mc->dkim);
+	mkeys_free(&mc->dkim);
 	netlist_free(&mc->internal);
 	enroll_senders_free(&mc->enroll_senders);
 	free(mc->path);

@@ -29,7 +29,7 @@ struct mconf {
 	int refs;                 /* guarded by the mconf lock */
 	char *path;               /* where it was read from */
 	struct cad_conf conf;
-	struct dkim_tables dkim;  /* empty when KeyTable is not set */
+	struct mkeys dkim;  /* empty when KeyTable is not set */
 	struct netlist internal;
 	/* EnrollSenders: who may enroll by mail as which rep (empty: only an
 	 * SMTP AUTH login that is the rep's own address) */

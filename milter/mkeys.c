@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * dkim_keys.c - parse OpenDKIM-style KeyTable and SigningTable files and
- * load the private keys they name (see dkim_keys.h for the formats and the
+ * mkeys.c - parse OpenDKIM-style KeyTable and SigningTable files and
+ * load the private keys they name (see mkeys.h for the formats and the
  * guarantees). Nothing here talks to libmilter or libopendkim: the signer
- * (dkim_sign.c) gets a key's PEM text and algorithm from here.
+ * (msign.c) gets a key's PEM text and algorithm from here.
  */
 #include "config.h"
 
@@ -20,12 +20,12 @@
 
 #include "mkeys.h"
 
-void dkim_tables_init(struct dkim_tables *t)
+void mkeys_init(struct mkeys *t)
 {
 	memset(t, 0, sizeof(*t));
 }
 
-static void keys_free(struct dkim_key *k, size_t n)
+static void keys_free(struct mkeys_key *k, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(k[i].name);
@@ -37,20 +37,20 @@ static void keys_free(struct dkim_key *k, size_t n)
 	free(k);
 }
 
-static void entries_free(struct dkim_sign_entry *e, size_t n)
+static void entries_free(struct mkeys_entry *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(e[i].pattern);
 	free(e);
 }
 
-void dkim_tables_free(struct dkim_tables *t)
+void mkeys_free(struct mkeys *t)
 {
 	if (t == NULL)
 		return;
 	keys_free(t->keys, t->nkeys);
 	entries_free(t->entries, t->nentries);
-	dkim_tables_init(t);
+	mkeys_init(t);
 }
 
 /* ---- line splitting ---- */
@@ -120,7 +120,7 @@ static int valid_label_chars(const char *s)
 /* ---- KeyTable ---- */
 
 struct kt_state {
-	struct dkim_key *keys;
+	struct mkeys_key *keys;
 	size_t n, cap;
 };
 
@@ -128,7 +128,7 @@ static int kt_line(void *arg, char *line, int lineno, struct cad_err *err)
 {
 	struct kt_state *st = arg;
 	char *name, *val, *domain, *selector, *path, *c1, *c2;
-	struct dkim_key *k;
+	struct mkeys_key *k;
 	if (two_words(line, &name, &val, err) != 0)
 		return -1;
 	c1 = strchr(val, ':');
@@ -165,7 +165,7 @@ static int kt_line(void *arg, char *line, int lineno, struct cad_err *err)
 	return 0;
 }
 
-int dkim_keytable_parse(struct dkim_tables *t, const char *text, const char *fname,
+int mkeys_keytable_parse(struct mkeys *t, const char *text, const char *fname,
 			struct cad_err *err)
 {
 	struct kt_state st = { NULL, 0, 0 };
@@ -182,8 +182,8 @@ int dkim_keytable_parse(struct dkim_tables *t, const char *text, const char *fna
 /* ---- SigningTable ---- */
 
 struct st_state {
-	const struct dkim_tables *t;
-	struct dkim_sign_entry *e;
+	const struct mkeys *t;
+	struct mkeys_entry *e;
 	size_t n, cap;
 };
 
@@ -253,7 +253,7 @@ static int st_line(void *arg, char *line, int lineno, struct cad_err *err)
 	return 0;
 }
 
-int dkim_signtable_parse(struct dkim_tables *t, const char *text, const char *fname,
+int mkeys_signtable_parse(struct mkeys *t, const char *text, const char *fname,
 			 struct cad_err *err)
 {
 	struct st_state st = { t, NULL, 0, 0 };
@@ -269,7 +269,7 @@ int dkim_signtable_parse(struct dkim_tables *t, const char *text, const char *fn
 
 /* ---- files and keys ---- */
 
-int milter_read_file(const char *path, size_t max, char **out, struct cad_err *err)
+int mkeys_read_file(const char *path, size_t max, char **out, struct cad_err *err)
 {
 	struct stat sb;
 	struct sbuf b;
@@ -305,7 +305,7 @@ int milter_read_file(const char *path, size_t max, char **out, struct cad_err *e
 	return 0;
 }
 
-static int load_key(struct dkim_key *k, struct cad_err *err)
+static int load_key(struct mkeys_key *k, struct cad_err *err)
 {
 	struct stat sb;
 	char *pem = NULL;
@@ -319,7 +319,7 @@ static int load_key(struct dkim_key *k, struct cad_err *err)
 		return cad_err_set(err, "key \"%s\": %s is group- or world-writable (mode %04o); "
 				   "refusing it (chmod go-w)", k->name, k->path,
 				   (unsigned)(sb.st_mode & 07777));
-	if (milter_read_file(k->path, DKIM_KEY_MAX_BYTES, &pem, err) != 0) {
+	if (mkeys_read_file(k->path, MKEYS_MAX_BYTES, &pem, err) != 0) {
 		cad_err_prefix(err, "key \"%s\"", k->name);
 		return -1;
 	}
@@ -338,9 +338,9 @@ static int load_key(struct dkim_key *k, struct cad_err *err)
 	free(pem);
 	type = EVP_PKEY_base_id(pkey);
 	if (type == EVP_PKEY_RSA) {
-		k->alg = DKIM_KEY_RSA;
+		k->alg = MKEYS_RSA;
 	} else if (type == EVP_PKEY_ED25519) {
-		k->alg = DKIM_KEY_ED25519;
+		k->alg = MKEYS_ED25519;
 	} else {
 		EVP_PKEY_free(pkey);
 		return cad_err_set(err, "key \"%s\": %s is neither an RSA nor an Ed25519 key",
@@ -350,7 +350,7 @@ static int load_key(struct dkim_key *k, struct cad_err *err)
 	return 0;
 }
 
-int dkim_tables_load_keys(struct dkim_tables *t, struct cad_err *err)
+int mkeys_load_keys(struct mkeys *t, struct cad_err *err)
 {
 	for (size_t i = 0; i < t->nkeys; i++)
 		if (t->keys[i].pkey == NULL && load_key(&t->keys[i], err) != 0)
@@ -358,39 +358,39 @@ int dkim_tables_load_keys(struct dkim_tables *t, struct cad_err *err)
 	return 0;
 }
 
-int dkim_tables_load(struct dkim_tables *t, const char *keytable, const char *signtable,
+int mkeys_load(struct mkeys *t, const char *keytable, const char *signtable,
 		     struct cad_err *err)
 {
 	char *text = NULL;
-	struct dkim_tables n;
-	dkim_tables_init(&n);
-	if (milter_read_file(keytable, 4 * 1024 * 1024, &text, err) != 0)
+	struct mkeys n;
+	mkeys_init(&n);
+	if (mkeys_read_file(keytable, 4 * 1024 * 1024, &text, err) != 0)
 		return -1;
-	if (dkim_keytable_parse(&n, text, keytable, err) != 0)
+	if (mkeys_keytable_parse(&n, text, keytable, err) != 0)
 		goto fail;
 	free(text);
 	text = NULL;
 	if (signtable != NULL) {
-		if (milter_read_file(signtable, 4 * 1024 * 1024, &text, err) != 0)
+		if (mkeys_read_file(signtable, 4 * 1024 * 1024, &text, err) != 0)
 			goto fail;
-		if (dkim_signtable_parse(&n, text, signtable, err) != 0)
+		if (mkeys_signtable_parse(&n, text, signtable, err) != 0)
 			goto fail;
 	}
-	if (dkim_tables_load_keys(&n, err) != 0)
+	if (mkeys_load_keys(&n, err) != 0)
 		goto fail;
 	free(text);
-	dkim_tables_free(t);
+	mkeys_free(t);
 	*t = n;
 	return 0;
 fail:
 	free(text);
-	dkim_tables_free(&n);
+	mkeys_free(&n);
 	return -1;
 }
 
 /* ---- look-up ---- */
 
-static const struct dkim_sign_entry *find(const struct dkim_tables *t, const char *pat)
+static const struct mkeys_entry *find(const struct mkeys *t, const char *pat)
 {
 	for (size_t i = 0; i < t->nentries; i++)
 		if (strcmp(t->entries[i].pattern, pat) == 0)
@@ -398,9 +398,9 @@ static const struct dkim_sign_entry *find(const struct dkim_tables *t, const cha
 	return NULL;
 }
 
-static const struct dkim_sign_entry *lookup_domain(const struct dkim_tables *t, const char *dom)
+static const struct mkeys_entry *lookup_domain(const struct mkeys *t, const char *dom)
 {
-	const struct dkim_sign_entry *e = find(t, dom);
+	const struct mkeys_entry *e = find(t, dom);
 	const char *p;
 	if (e != NULL)
 		return e;
@@ -411,9 +411,9 @@ static const struct dkim_sign_entry *lookup_domain(const struct dkim_tables *t, 
 	return NULL;
 }
 
-const struct dkim_key *dkim_tables_lookup(const struct dkim_tables *t, const char *addr)
+const struct mkeys_key *mkeys_lookup(const struct mkeys *t, const char *addr)
 {
-	const struct dkim_sign_entry *e;
+	const struct mkeys_entry *e;
 	char *a;
 	const char *dom;
 	if (t == NULL || addr == NULL || t->nentries == 0)
@@ -427,7 +427,7 @@ const struct dkim_key *dkim_tables_lookup(const struct dkim_tables *t, const cha
 	return e != NULL ? &t->keys[e->key] : NULL;
 }
 
-int dkim_tables_has_domain(const struct dkim_tables *t, const char *domain)
+int mkeys_has_domain(const struct mkeys *t, const char *domain)
 {
 	char *d;
 	int r;

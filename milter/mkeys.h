@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * dkim_keys.h - the DKIM KeyTable and SigningTable, in OpenDKIM's formats.
+ * mkeys.h - the DKIM KeyTable and SigningTable, in OpenDKIM's formats.
  *
  * KeyTable: one key per line, "name domain:selector:/path/to/private.key".
  * SigningTable: "pattern name" lines; the pattern is an address
@@ -15,18 +15,18 @@
  * The most specific SigningTable entry wins: the address, then its domain,
  * then each parent domain's wildcard.
  */
-#ifndef CADENCE_MILTER_DKIM_KEYS_H
-#define CADENCE_MILTER_DKIM_KEYS_H
+#ifndef CADENCE_MILTER_MKEYS_H
+#define CADENCE_MILTER_MKEYS_H
 
 #include <stddef.h>
 
 #include "util.h"
 
-#define DKIM_KEY_MAX_BYTES (64 * 1024)   /* larger "key files" are refused */
+#define MKEYS_MAX_BYTES (64 * 1024)   /* larger "key files" are refused */
 
-enum dkim_key_alg { DKIM_KEY_RSA, DKIM_KEY_ED25519 };
+enum mkeys_alg { MKEYS_RSA, MKEYS_ED25519 };
 
-struct dkim_key {
+struct mkeys_key {
 	char *name;           /* the KeyTable's name for it */
 	char *domain;         /* d= */
 	char *selector;       /* s= */
@@ -34,45 +34,45 @@ struct dkim_key {
 	/* the private key (an EVP_PKEY *), decoded once when the table is
 	 * loaded; shared read-only by the signing threads */
 	void *pkey;
-	enum dkim_key_alg alg;
+	enum mkeys_alg alg;
 	int line;             /* KeyTable line, for messages */
 };
 
-struct dkim_sign_entry {
+struct mkeys_entry {
 	char *pattern;        /* normalized: "ann@example.com", "example.com", ".example.com" */
 	size_t key;           /* index into keys */
 	int line;
 };
 
-struct dkim_tables {
-	struct dkim_key *keys;
+struct mkeys {
+	struct mkeys_key *keys;
 	size_t nkeys;
-	struct dkim_sign_entry *entries;
+	struct mkeys_entry *entries;
 	size_t nentries;
 };
 
-void dkim_tables_init(struct dkim_tables *t);
-void dkim_tables_free(struct dkim_tables *t);
+void mkeys_init(struct mkeys *t);
+void mkeys_free(struct mkeys *t);
 
 /* Parse the KeyTable text (fname names it in errors). Replaces t's keys. */
-int dkim_keytable_parse(struct dkim_tables *t, const char *text, const char *fname,
+int mkeys_keytable_parse(struct mkeys *t, const char *text, const char *fname,
 			struct cad_err *err);
 /* Parse the SigningTable text against the already parsed KeyTable. */
-int dkim_signtable_parse(struct dkim_tables *t, const char *text, const char *fname,
+int mkeys_signtable_parse(struct mkeys *t, const char *text, const char *fname,
 			 struct cad_err *err);
 /* Reads, checks and loads every key file named by the KeyTable. */
-int dkim_tables_load_keys(struct dkim_tables *t, struct cad_err *err);
+int mkeys_load_keys(struct mkeys *t, struct cad_err *err);
 /* The whole thing from the two files: parse both, load the keys. */
-int dkim_tables_load(struct dkim_tables *t, const char *keytable, const char *signtable,
+int mkeys_load(struct mkeys *t, const char *keytable, const char *signtable,
 		     struct cad_err *err);
 
 /* The key to sign mail from addr (case-insensitive), or NULL. */
-const struct dkim_key *dkim_tables_lookup(const struct dkim_tables *t, const char *addr);
+const struct mkeys_key *mkeys_lookup(const struct mkeys *t, const char *addr);
 /* 1 when some SigningTable entry covers domain (any address at it). */
-int dkim_tables_has_domain(const struct dkim_tables *t, const char *domain);
+int mkeys_has_domain(const struct mkeys *t, const char *domain);
 
 /* Reads a whole regular file of at most max bytes into a NUL-terminated
  * heap string; the error names the path. */
-int milter_read_file(const char *path, size_t max, char **out, struct cad_err *err);
+int mkeys_read_file(const char *path, size_t max, char **out, struct cad_err *err);
 
 #endif

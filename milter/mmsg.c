@@ -1,71 +1,23 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ctx.c - per-connection and per-message state (see ctx.h).
+ * mmsg.c - the milter's per-message state (see mmsg.h).
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmsg.h"
 #include "act.h"
+#include "mconn.h"
+#include "mmsg.h"
 #include "msign.h"
 #include "msgid.h"
 #include "storepool.h"
 
-struct conn_ctx *conn_new(void)
+struct mmsg *mmsg_begin(struct mconn *c)
 {
-	return xcalloc(1, sizeof(struct conn_ctx));
-}
-
-void conn_free(struct conn_ctx *c)
-{
-	if (c == NULL)
-		return;
-	msg_end(c);
-	storepool_put(c->store, c->store_path);   /* kept for the next connection */
-	free(c->store_path);
-	free(c->helo);
-	free(c);
-}
-
-void conn_set_helo(struct conn_ctx *c, const char *helo)
-{
-	free(c->helo);
-	c->helo = xstrdup(helo);
-}
-
-struct store *conn_store(struct conn_ctx *c, struct cad_err *err)
-{
-	const char *path;
-	if (c->msg == NULL || c->msg->mc == NULL) {
-		cad_err_set(err, "no message in progress");
-		return NULL;
-	}
-	path = c->msg->mc->conf.database;
-	if (path == NULL || *path == '\0') {
-		cad_err_set(err, "Database is not set");
-		return NULL;
-	}
-	if (c->store != NULL && strcmp(c->store_path, path) == 0)
-		return c->store;
-	if (c->store != NULL) {          /* the configuration moved the database */
-		store_close(c->store);
-		c->store = NULL;
-		free(c->store_path);
-		c->store_path = NULL;
-	}
-	c->store = storepool_get(path, err);
-	if (c->store == NULL)
-		return NULL;
-	c->store_path = xstrdup(path);
-	return c->store;
-}
-
-struct msg_ctx *msg_begin(struct conn_ctx *c)
-{
-	struct msg_ctx *m;
-	msg_end(c);
+	struct mmsg *m;
+	mmsg_end(c);
 	m = xcalloc(1, sizeof(*m));
 	m->mc = mconf_acquire();
 	m->qid = xstrdup("NOQUEUE");
@@ -75,13 +27,13 @@ struct msg_ctx *msg_begin(struct conn_ctx *c)
 	return m;
 }
 
-void msg_end(struct conn_ctx *c)
+void mmsg_end(struct mconn *c)
 {
-	struct msg_ctx *m = c->msg;
+	struct mmsg *m = c->msg;
 	if (m == NULL)
 		return;
 	c->msg = NULL;
-	dkim_signer_free(m->signer);
+	msign_free(m->signer);
 	for (size_t i = 0; i < m->nhdrs; i++) {
 		free(m->hdrs[i].name);
 		free(m->hdrs[i].value);
@@ -108,7 +60,7 @@ void msg_end(struct conn_ctx *c)
 	free(m);
 }
 
-void msg_set_qid(struct msg_ctx *m, const char *qid)
+void mmsg_set_qid(struct mmsg *m, const char *qid)
 {
 	if (qid == NULL || *qid == '\0')
 		return;
@@ -122,7 +74,7 @@ void msg_set_qid(struct msg_ctx *m, const char *qid)
 	}
 }
 
-void msg_note_msgid(struct msg_ctx *m, const char *value)
+void mmsg_note_msgid(struct mmsg *m, const char *value)
 {
 	char *bare = act_bare_msgid(value);
 	m->nmsgids++;
@@ -139,12 +91,12 @@ void msg_note_msgid(struct msg_ctx *m, const char *value)
 		free(bare);
 }
 
-int msg_add_header(struct msg_ctx *m, const char *name, const char *value)
+int mmsg_add_header(struct mmsg *m, const char *name, const char *value)
 {
 	size_t add = strlen(name) + strlen(value) + 3;   /* ": " + newline, roughly as sent */
 	size_t limit = m->mc != NULL ? m->mc->conf.header_limit : 65536;
 	if (cad_strcaseeq(name, "Message-ID"))
-		msg_note_msgid(m, value);
+		mmsg_note_msgid(m, value);
 	if (m->hdr_overflow)
 		return -1;
 	if (m->nhdrs >= MILTER_MAX_HEADERS || m->hdr_bytes + add > limit) {
@@ -164,7 +116,7 @@ int msg_add_header(struct msg_ctx *m, const char *name, const char *value)
 	return 0;
 }
 
-const char *msg_header(const struct msg_ctx *m, const char *name, size_t n)
+const char *mmsg_header(const struct mmsg *m, const char *name, size_t n)
 {
 	for (size_t i = 0; i < m->nhdrs; i++)
 		if (cad_strcaseeq(m->hdrs[i].name, name) && n-- == 0)
@@ -172,7 +124,7 @@ const char *msg_header(const struct msg_ctx *m, const char *name, size_t n)
 	return NULL;
 }
 
-int msg_add_body(struct msg_ctx *m, const void *p, size_t n)
+int mmsg_add_body(struct mmsg *m, const void *p, size_t n)
 {
 	size_t limit = m->mc != NULL ? m->mc->conf.body_limit : 0;
 	size_t room = m->body.len < limit ? limit - m->body.len : 0;
@@ -185,7 +137,7 @@ int msg_add_body(struct msg_ctx *m, const void *p, size_t n)
 	return m->body_truncated || m->body.len >= limit;
 }
 
-void msg_add_rcpt(struct msg_ctx *m, const char *rcpt)
+void mmsg_add_rcpt(struct mmsg *m, const char *rcpt)
 {
 	if (m->nrcpts >= MILTER_MAX_RCPTS) {
 		m->rcpt_overflow = 1;
@@ -198,7 +150,7 @@ void msg_add_rcpt(struct msg_ctx *m, const char *rcpt)
 	m->rcpts[m->nrcpts++] = xstrdup(rcpt);
 }
 
-void msg_add_own(struct msg_ctx *m, const char *rcpt, const struct inbound_own_addr *own)
+void mmsg_add_own(struct mmsg *m, const char *rcpt, const struct inbound_own_addr *own)
 {
 	/* bounded by the recipients the MTA accepts; kept even beyond
 	 * MILTER_MAX_RCPTS so that every own address is removed */

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ctx.h - the milter's per-connection and per-message state.
+ * mmsg.h - the milter's per-message state (the connection's is in
+ * mconn.h).
  *
- * A connection (one SMTP session between the MTA and a client) lives from
- * the first callback to xxfi_close; it keeps the HELO name and, lazily
- * opened, a store handle (one per connection, so that each libmilter
- * thread has its own database connection). A message lives from MAIL FROM
+ * A message lives from MAIL FROM
  * to the end of message or an abort; it holds a reference to the
  * configuration it started with, the macros it needs, its headers (capped
  * in bytes by HeaderLimit and in number by MILTER_MAX_HEADERS) and, when
@@ -14,8 +12,8 @@
  * Guarantees: caps are enforced here, once: an overflow is recorded in the
  * message (hdr_overflow, body_truncated), never silently cut mid-header.
  */
-#ifndef CADENCE_MILTER_CTX_H
-#define CADENCE_MILTER_CTX_H
+#ifndef CADENCE_MILTER_MMSG_H
+#define CADENCE_MILTER_MMSG_H
 
 #include <stddef.h>
 
@@ -25,9 +23,10 @@
 #include "store.h"
 #include "util.h"
 
-struct dkim_signer;
+struct mconn;
+struct msign;
 
-struct msg_hdr {
+struct mmsg_hdr {
 	char *name;
 	char *value;      /* as the MTA passed it (leading space kept with HDR_LEADSPC) */
 	/* set at EOH when the MTA is to rewrite this header at EOM (To/Cc
@@ -37,7 +36,7 @@ struct msg_hdr {
 	char *new_value;
 };
 
-struct msg_ctx {
+struct mmsg {
 	struct mconf *mc;         /* configuration reference for this message */
 	char *qid;                /* the "i" macro, "NOQUEUE" until known */
 	char *client_addr;        /* {client_addr} */
@@ -48,7 +47,7 @@ struct msg_ctx {
 	int null_sender;          /* MAIL FROM:<> (a DSN, an auto-reply, a report) */
 	enum mail_class cls;      /* MAIL_PERSON unless recognised as sequence mail */
 
-	struct msg_hdr *hdrs;
+	struct mmsg_hdr *hdrs;
 	size_t nhdrs, caphdrs;
 	size_t hdr_bytes;
 	int hdr_overflow;         /* a header was refused by a cap */
@@ -58,7 +57,7 @@ struct msg_ctx {
 	int body_truncated;
 
 	char *from_addr;          /* the From header's address, normalized */
-	struct dkim_signer *signer;
+	struct msign *signer;
 
 	/* envelope recipients, as RCPT gave them (at most MILTER_MAX_RCPTS) */
 	char **rcpts;
@@ -67,7 +66,7 @@ struct msg_ctx {
 	int rcpt_internal;        /* one is at an InternalDomains domain */
 	int rcpt_external;        /* one is elsewhere (not cadence's own either) */
 	/* which of them are cadence's own addresses (consumed at EOM) */
-	struct own_rcpt {
+	struct mmsg_own {
 		char *rcpt;                  /* as RCPT gave it, for smfi_delrcpt */
 		struct inbound_own_addr own;
 	} *own;
@@ -89,49 +88,24 @@ struct msg_ctx {
 	char *auth_detail;        /* "spf=pass dkim=none dmarc=none" */
 };
 
-struct conn_ctx {
-	/* what negotiation gave this connection */
-	int leadspc;              /* header values keep their leading space */
-	int nr_hdr;               /* the MTA expects no reply to headers */
-	int nr_helo;              /* ... nor to HELO */
-	int skip;                 /* SMFIS_SKIP is allowed in the body callback */
-	int addhdrs;              /* headers may be inserted (signing) */
-	int nr_rcpt;              /* no reply to RCPT */
-	int nr_mail;              /* no reply to MAIL FROM */
-	int delrcpt;              /* recipients may be removed (cadence's own) */
-	int chghdrs;              /* headers may be changed (To/Cc without cadence's) */
-
-	char *helo;
-	struct store *store;      /* NULL until needed; reopened when the path changes */
-	char *store_path;
-	struct msg_ctx *msg;      /* the message in progress, or NULL */
-};
-
-struct conn_ctx *conn_new(void);
-void conn_free(struct conn_ctx *c);
-void conn_set_helo(struct conn_ctx *c, const char *helo);
-/* The store for the current message's configuration; opens it on first
- * use (never creates it: a missing database is an error, not a new one). */
-struct store *conn_store(struct conn_ctx *c, struct cad_err *err);
-
 /* Starts a new message (ending any previous one); takes a configuration reference. */
-struct msg_ctx *msg_begin(struct conn_ctx *c);
-void msg_end(struct conn_ctx *c);
-void msg_set_qid(struct msg_ctx *m, const char *qid);
+struct mmsg *mmsg_begin(struct mconn *c);
+void mmsg_end(struct mconn *c);
+void mmsg_set_qid(struct mmsg *m, const char *qid);
 /* Adds a header; -1 (and hdr_overflow set) when a cap refuses it. A
- * Message-ID field is noted first in any case (msg_note_msgid). */
-int msg_add_header(struct msg_ctx *m, const char *name, const char *value);
+ * Message-ID field is noted first in any case (mmsg_note_msgid). */
+int mmsg_add_header(struct mmsg *m, const char *name, const char *value);
 /* Counts a Message-ID field and, for outbound mail, verifies it with the
  * site secret (an HMAC, no SQL); keeps the first one's bare value. Bounded by what the MTA
  * passes; kept outside HeaderLimit and MILTER_MAX_HEADERS. */
-void msg_note_msgid(struct msg_ctx *m, const char *value);
+void mmsg_note_msgid(struct mmsg *m, const char *value);
 /* The nth (0-based) header called name (case-insensitive), or NULL. */
-const char *msg_header(const struct msg_ctx *m, const char *name, size_t n);
+const char *mmsg_header(const struct mmsg *m, const char *name, size_t n);
 /* Keeps up to BodyLimit bytes; returns 1 once the cap is reached. */
-int msg_add_body(struct msg_ctx *m, const void *p, size_t n);
+int mmsg_add_body(struct mmsg *m, const void *p, size_t n);
 /* Keeps an envelope recipient (sets rcpt_overflow beyond the cap). */
-void msg_add_rcpt(struct msg_ctx *m, const char *rcpt);
+void mmsg_add_rcpt(struct mmsg *m, const char *rcpt);
 /* Remembers that rcpt is one of cadence's own addresses. */
-void msg_add_own(struct msg_ctx *m, const char *rcpt, const struct inbound_own_addr *own);
+void mmsg_add_own(struct mmsg *m, const char *rcpt, const struct inbound_own_addr *own);
 
 #endif

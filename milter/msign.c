@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * dkim_sign.c - DKIM signing, relaxed/relaxed (RFC 6376 3.4.2, 3.4.4),
- * rsa-sha256 and ed25519-sha256 (RFC 8463), with OpenSSL (see dkim_sign.h).
+ * msign.c - DKIM signing, relaxed/relaxed (RFC 6376 3.4.2, 3.4.4),
+ * rsa-sha256 and ed25519-sha256 (RFC 8463), with OpenSSL (see msign.h).
  *
  * Why not libopendkim here (DESIGN.md rule 7 prefers it): dkim_sign()
  * takes the private key as text (PEM, or base64 DER) on every message and
@@ -12,7 +12,7 @@
  * signature itself with a key decoded once (bench/README.md, "Milter
  * throughput"), and it has no way to take an already decoded key. So the
  * canonicalization and hashes are done here, in one pass with no copy of
- * the body, and the key decoded once at load (dkim_keys.c) signs. What is
+ * the body, and the key decoded once at load (mkeys.c) signs. What is
  * signed is what libopendkim signed: every header field in order (h= as
  * the fields are named in the message) plus From once more (oversigned),
  * t= the signing time, the same tag order and folding. libopendkim stays
@@ -47,8 +47,8 @@ struct sign_hdr {
 	int used;
 };
 
-struct dkim_signer {
-	const struct dkim_key *key;  /* the configuration outlives the message */
+struct msign {
+	const struct mkeys_key *key;  /* the configuration outlives the message */
 	struct sbuf canon;       /* canonical header lines, in order */
 	struct sbuf names;       /* header names as written, in order */
 	struct sign_hdr *h;
@@ -64,20 +64,20 @@ struct dkim_signer {
 	size_t nout;
 };
 
-static time_t fixed_time;   /* tests: a fixed t= (dkim_sign_set_time) */
+static time_t fixed_time;   /* tests: a fixed t= (msign_set_time) */
 
-void dkim_sign_set_time(time_t t)
+void msign_set_time(time_t t)
 {
 	fixed_time = t;
 }
 
-int dkim_sign_init(struct cad_err *err)
+int msign_init(struct cad_err *err)
 {
 	(void)err;
 	return 0;
 }
 
-void dkim_sign_shutdown(void)
+void msign_shutdown(void)
 {
 }
 
@@ -86,10 +86,10 @@ static int ssl_fail(const char *what, struct cad_err *err)
 	return cad_err_set(err, "DKIM %s: OpenSSL failed", what);
 }
 
-struct dkim_signer *dkim_signer_new(const struct dkim_key *key, const char *jobid,
+struct msign *msign_new(const struct mkeys_key *key, const char *jobid,
 				    struct cad_err *err)
 {
-	struct dkim_signer *s;
+	struct msign *s;
 	(void)jobid;
 	if (key == NULL || key->pkey == NULL) {
 		cad_err_set(err, "DKIM sign setup: the key is not loaded");
@@ -102,7 +102,7 @@ struct dkim_signer *dkim_signer_new(const struct dkim_key *key, const char *jobi
 	s->body = EVP_MD_CTX_new();
 	if (s->body == NULL || EVP_DigestInit_ex(s->body, EVP_sha256(), NULL) != 1) {
 		ssl_fail("sign setup", err);
-		dkim_signer_free(s);
+		msign_free(s);
 		return NULL;
 	}
 	return s;
@@ -152,7 +152,7 @@ static void canon_header(struct sbuf *b, const char *name, size_t namelen, const
 #undef PUT
 }
 
-int dkim_signer_header(struct dkim_signer *s, const char *name, const char *value,
+int msign_header(struct msign *s, const char *name, const char *value,
 		       int leadspc, struct cad_err *err)
 {
 	struct sign_hdr *h;
@@ -176,14 +176,14 @@ int dkim_signer_header(struct dkim_signer *s, const char *name, const char *valu
 	return 0;
 }
 
-int dkim_signer_eoh(struct dkim_signer *s, struct cad_err *err)
+int msign_eoh(struct msign *s, struct cad_err *err)
 {
 	(void)s;
 	(void)err;
 	return 0;
 }
 
-static int out_flush(struct dkim_signer *s)
+static int out_flush(struct msign *s)
 {
 	int ok = s->nout == 0 || EVP_DigestUpdate(s->body, s->out, s->nout) == 1;
 	s->nout = 0;
@@ -199,7 +199,7 @@ static int out_flush(struct dkim_signer *s)
 
 /* A byte of line content (not whitespace, not a line end): the pending
  * line ends and whitespace go first. */
-static int body_content(struct dkim_signer *s, unsigned char c)
+static int body_content(struct msign *s, unsigned char c)
 {
 	for (; s->crlfs > 0; s->crlfs--) {
 		OUT(s, '\r');
@@ -219,7 +219,7 @@ static int body_content(struct dkim_signer *s, unsigned char c)
  * lines at the end of the body go; written to the hash as it goes. A lone
  * LF is content and a lone CR is dropped (CR CR: one is kept), as in
  * libopendkim, so that its verifier agrees on such bodies. */
-int dkim_signer_body(struct dkim_signer *s, const void *p, size_t n, struct cad_err *err)
+int msign_body(struct msign *s, const void *p, size_t n, struct cad_err *err)
 {
 	const unsigned char *b = p;
 	for (size_t i = 0; i < n; i++) {
@@ -250,7 +250,7 @@ int dkim_signer_body(struct dkim_signer *s, const void *p, size_t n, struct cad_
 	return 0;
 }
 
-static int body_finish(struct dkim_signer *s)
+static int body_finish(struct msign *s)
 {
 	if (s->cr) {
 		s->cr = 0;
@@ -277,7 +277,7 @@ static void b64(struct sbuf *b, const unsigned char *p, size_t n)
 
 /* The h= list (names as written, then "from" oversigned), folded at the
  * colons like libopendkim; *col is the current column. */
-static void add_hlist(struct dkim_signer *s, struct sbuf *v, size_t *col)
+static void add_hlist(struct msign *s, struct sbuf *v, size_t *col)
 {
 	for (size_t i = 0; i <= s->nh; i++) {
 		const char *nm = i < s->nh ? s->names.s + s->h[i].raw_off : "from";
@@ -299,7 +299,7 @@ static void add_hlist(struct dkim_signer *s, struct sbuf *v, size_t *col)
  * each name of h=, the last field of that name not used yet, none when
  * none is left: the oversigned From), then the DKIM-Signature field with
  * an empty b=, without its CRLF. */
-static int header_hash(struct dkim_signer *s, const char *sigval, unsigned char *md,
+static int header_hash(struct msign *s, const char *sigval, unsigned char *md,
 		       unsigned int *mdlen)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -318,7 +318,7 @@ static int header_hash(struct dkim_signer *s, const char *sigval, unsigned char 
 		}
 	}
 	sbuf_init(&sig);
-	canon_header(&sig, DKIM_SIGNATURE_HEADER, strlen(DKIM_SIGNATURE_HEADER), sigval, 0);
+	canon_header(&sig, MSIGN_HEADER, strlen(MSIGN_HEADER), sigval, 0);
 	ok = ok && EVP_DigestUpdate(c, sig.s, sig.len) == 1 && EVP_DigestFinal_ex(c, md, mdlen) == 1;
 	sbuf_free(&sig);
 	EVP_MD_CTX_free(c);
@@ -326,13 +326,13 @@ static int header_hash(struct dkim_signer *s, const char *sigval, unsigned char 
 }
 
 /* The signature of the header hash with the key decoded at load. */
-static int sign_hash(const struct dkim_key *key, const unsigned char *md, unsigned int mdlen,
+static int sign_hash(const struct mkeys_key *key, const unsigned char *md, unsigned int mdlen,
 		     unsigned char **sig, size_t *siglen)
 {
 	EVP_PKEY *pk = key->pkey;
 	int ok = 0;
 	*sig = NULL;
-	if (key->alg == DKIM_KEY_ED25519) {
+	if (key->alg == MKEYS_ED25519) {
 		/* RFC 8463: Ed25519 (pure) over the SHA-256 of the header data */
 		EVP_MD_CTX *c = EVP_MD_CTX_new();
 		ok = c != NULL && EVP_DigestSignInit(c, NULL, NULL, NULL, pk) == 1 &&
@@ -358,9 +358,9 @@ static int sign_hash(const struct dkim_key *key, const unsigned char *md, unsign
 	return ok ? 0 : -1;
 }
 
-int dkim_signer_finish(struct dkim_signer *s, char **value, struct cad_err *err)
+int msign_finish(struct msign *s, char **value, struct cad_err *err)
 {
-	const struct dkim_key *k = s->key;
+	const struct mkeys_key *k = s->key;
 	unsigned char bh[EVP_MAX_MD_SIZE], md[EVP_MAX_MD_SIZE], *sig = NULL;
 	unsigned int bhlen = 0, mdlen = 0;
 	size_t siglen = 0, col, start;
@@ -372,7 +372,7 @@ int dkim_signer_finish(struct dkim_signer *s, char **value, struct cad_err *err)
 	 * first on the line */
 	sbuf_init(&v);
 	sbuf_addf(&v, "v=1; a=%s; c=relaxed/relaxed; d=%s; s=%s;" SIGN_NL "\tt=%lld; bh=",
-		  k->alg == DKIM_KEY_ED25519 ? "ed25519-sha256" : "rsa-sha256", k->domain,
+		  k->alg == MKEYS_ED25519 ? "ed25519-sha256" : "rsa-sha256", k->domain,
 		  k->selector, (long long)(fixed_time != 0 ? fixed_time : time(NULL)));
 	b64(&v, bh, bhlen);
 	sbuf_adds(&v, ";" SIGN_NL "\th=");
@@ -404,7 +404,7 @@ int dkim_signer_finish(struct dkim_signer *s, char **value, struct cad_err *err)
 	return 0;
 }
 
-void dkim_signer_free(struct dkim_signer *s)
+void msign_free(struct msign *s)
 {
 	if (s == NULL)
 		return;

@@ -11,6 +11,7 @@
 
 #include <gmime/gmime.h>
 
+#include "mconn.h"
 #include "mmsg.h"
 #include "filter.h"
 #include "mtest.h"
@@ -34,10 +35,10 @@ struct mtest_state {
 static void at_eom(void *priv, int after, void *arg)
 {
 	struct mtest_state *s = arg;
-	struct conn_ctx *cn = priv;
+	struct mconn *cn = priv;
 	struct cad_err err = { "" };
 	if (!after) {
-		s->st = cn != NULL ? conn_store(cn, &err) : NULL;
+		s->st = cn != NULL ? mconn_store(cn, &err) : NULL;
 		if (s->st == NULL || (!s->write && store_begin(s->st, &err) != 0)) {
 			s->store_note = xstrdup(err.msg[0] ? err.msg : "no store");
 			s->st = NULL;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * dkim_verify_in.c - DKIM verification of inbound mail through
- * libopendkim (see dkim_verify_in.h).
+ * mverify.c - DKIM verification of inbound mail through
+ * libopendkim (see mverify.h).
  *
  * The verification runs at the end of the message over what the milter
  * kept (the headers as received, the body up to BodyLimit), so it costs
@@ -33,7 +33,7 @@ static DKIM_CBSTAT prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 	return DKIM_CBSTAT_CONTINUE;
 }
 
-int dkimv_init(const char *keyfile, struct cad_err *err)
+int mverify_init(const char *keyfile, struct cad_err *err)
 {
 	if (vlib != NULL)
 		return 0;
@@ -46,7 +46,7 @@ int dkimv_init(const char *keyfile, struct cad_err *err)
 				 sizeof(qtype)) != DKIM_STAT_OK ||
 		    dkim_options(vlib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYINFO, (void *)(uintptr_t)keyfile,
 				 strlen(keyfile)) != DKIM_STAT_OK) {
-			dkimv_shutdown();
+			mverify_shutdown();
 			return cad_err_set(err, "libopendkim: cannot use the key file %s", keyfile);
 		}
 	}
@@ -56,32 +56,32 @@ int dkimv_init(const char *keyfile, struct cad_err *err)
 		unsigned int timeout = DKIMV_QUERY_TIMEOUT;
 		if (dkim_options(vlib, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT, &timeout,
 				 sizeof(timeout)) != DKIM_STAT_OK) {
-			dkimv_shutdown();
+			mverify_shutdown();
 			return cad_err_set(err, "libopendkim: cannot set the DNS timeout");
 		}
 	}
 	if (dkim_set_prescreen(vlib, prescreen) != DKIM_STAT_OK) {
-		dkimv_shutdown();
+		mverify_shutdown();
 		return cad_err_set(err, "libopendkim: cannot install the signature prescreen");
 	}
 	return 0;
 }
 
-void dkimv_shutdown(void)
+void mverify_shutdown(void)
 {
 	if (vlib != NULL)
 		dkim_close(vlib);
 	vlib = NULL;
 }
 
-int dkimv_aligned(const char *d, const char *from_domain)
+int mverify_aligned(const char *d, const char *from_domain)
 {
 	return cad_org_aligned(d, from_domain);
 }
 
 /* Feeds the message; the verdict: the aligned passing d=, or NULL with
  * *why saying what was seen. */
-static char *verify(DKIM *dkim, const struct msg_ctx *m, int leadspc, const char *from_domain,
+static char *verify(DKIM *dkim, const struct mmsg *m, int leadspc, const char *from_domain,
 		    struct sbuf *why)
 {
 	DKIM_SIGINFO **sigs = NULL;
@@ -129,7 +129,7 @@ static char *verify(DKIM *dkim, const struct msg_ctx *m, int leadspc, const char
 		int bh = dkim_sig_getbh(sigs[i]);
 		int pass = (flags & DKIM_SIGFLAG_IGNORE) == 0 && (flags & DKIM_SIGFLAG_PASSED) != 0 &&
 			   bh == DKIM_SIGBH_MATCH;
-		if (pass && dkimv_aligned(d, from_domain))
+		if (pass && mverify_aligned(d, from_domain))
 			return xstrdup(d);
 		sbuf_addf(why, "%sd=", why->len > 0 ? "; " : "");
 		cad_printable(why, d != NULL ? d : "?", 100);
@@ -140,7 +140,7 @@ static char *verify(DKIM *dkim, const struct msg_ctx *m, int leadspc, const char
 	return NULL;
 }
 
-void dkimv_apply(struct msg_ctx *m, int leadspc)
+void mverify_apply(struct mmsg *m, int leadspc)
 {
 	const char *from_domain = m->from_addr != NULL ? cad_addr_domain(m->from_addr) : NULL;
 	DKIM_STAT st = DKIM_STAT_OK;
@@ -150,7 +150,7 @@ void dkimv_apply(struct msg_ctx *m, int leadspc)
 
 	if (vlib == NULL || from_domain == NULL)
 		return;
-	if (msg_header(m, "DKIM-Signature", 0) == NULL)
+	if (mmsg_header(m, "DKIM-Signature", 0) == NULL)
 		return;
 	sbuf_init(&why);
 	if (m->body_truncated) {

@@ -104,7 +104,7 @@ struct mfx *mfx_open(const char *name, const char *extra)
 	f->s->seq = sfx_sequence(f->s, "Cold", SEQ_DAYS_EVERY, 0, 1440, steps, 2);
 	g_mime_init();
 	path = xasprintf("%s/dkim-keys.txt", d);
-	if (dkim_sign_init(&err) != 0 || dkimv_init(path, &err) != 0) {
+	if (msign_init(&err) != 0 || mverify_init(path, &err) != 0) {
 		fprintf(stderr, "mfx: %s\n", err.msg);
 		return NULL;
 	}
@@ -140,8 +140,8 @@ void mfx_close(struct mfx *f)
 	filter_set_spf(NULL);
 	spf_checker_free(spf);
 	spf = NULL;
-	dkim_sign_shutdown();
-	dkimv_shutdown();
+	msign_shutdown();
+	mverify_shutdown();
 	secret_free(&f->secret);
 	sfx_close(f->s);
 	free(f);

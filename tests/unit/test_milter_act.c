@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "act.h"
+#include "mconn.h"
 #include "mmsg.h"
 #include "milter_fixture.h"
 #include "store.h"
@@ -59,56 +60,56 @@ static void test_bare_msgid(void **state)
 }
 
 /* A message context for the installed configuration. */
-static struct msg_ctx *message(struct conn_ctx *cn, const char *from, const char *const *rcpts,
+static struct mmsg *message(struct mconn *cn, const char *from, const char *const *rcpts,
 			       size_t n)
 {
-	struct msg_ctx *m = msg_begin(cn);
+	struct mmsg *m = mmsg_begin(cn);
 	const struct mconf *mc = m->mc;
-	msg_set_qid(m, "QA");
+	mmsg_set_qid(m, "QA");
 	m->from_addr = from != NULL ? xstrdup(from) : NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct inbound_own_addr own;
-		msg_add_rcpt(m, rcpts[i]);
+		mmsg_add_rcpt(m, rcpts[i]);
 		if (inbound_own_address(&mc->icfg.addrs, &mc->secret, rcpts[i], &own) != OWN_NONE)
-			msg_add_own(m, rcpts[i], &own);
+			mmsg_add_own(m, rcpts[i], &own);
 	}
 	return m;
 }
 
 static void test_raw_message(void **state)
 {
-	struct conn_ctx *cn = conn_new();
-	struct msg_ctx *m = message(cn, NULL, NULL, 0);
+	struct mconn *cn = mconn_new();
+	struct mmsg *m = message(cn, NULL, NULL, 0);
 	struct sbuf b;
 	(void)state;
-	msg_add_header(m, "Subject", " Hi");
-	msg_add_body(m, "body\r\n", 6);
+	mmsg_add_header(m, "Subject", " Hi");
+	mmsg_add_body(m, "body\r\n", 6);
 	sbuf_init(&b);
 	act_raw_message(m, 1, &b);
 	assert_string_equal(b.s, "Subject: Hi\r\n\r\nbody\r\n");
 	sbuf_free(&b);
-	msg_end(cn);
+	mmsg_end(cn);
 	m = message(cn, NULL, NULL, 0);
-	msg_add_header(m, "Subject", "Hi");
+	mmsg_add_header(m, "Subject", "Hi");
 	sbuf_init(&b);
 	act_raw_message(m, 0, &b);
 	assert_string_equal(b.s, "Subject: Hi\r\n\r\n");
 	sbuf_free(&b);
-	msg_end(cn);
-	conn_free(cn);
+	mmsg_end(cn);
+	mconn_free(cn);
 }
 
 static void test_internal(void **state)
 {
-	struct conn_ctx *cn = conn_new();
-	struct msg_ctx *m = message(cn, NULL, NULL, 0);
+	struct mconn *cn = mconn_new();
+	struct mmsg *m = message(cn, NULL, NULL, 0);
 	(void)state;
 	assert_true(act_internal_domain(m->mc, "x@example.com"));
 	assert_true(act_internal_domain(m->mc, "x@EXAMPLE.com"));
 	assert_false(act_internal_domain(m->mc, "x@acme.example"));
 	assert_false(act_internal_domain(m->mc, "no-at-sign"));
-	msg_end(cn);
-	conn_free(cn);
+	mmsg_end(cn);
+	mconn_free(cn);
 }
 
 static void test_enroll(void **state)
@@ -116,8 +117,8 @@ static void test_enroll(void **state)
 	struct mfx *f = *state;
 	const char *rcpts[] = { "<eli@acme.example>", "<kim@example.com>",
 				"<enroll+Cold@" MFX_DOMAIN ">" };
-	struct conn_ctx *cn = conn_new();
-	struct msg_ctx *m;
+	struct mconn *cn = mconn_new();
+	struct mmsg *m;
 	struct cad_err err = { "" };
 	struct sent_msg sm;
 	struct notice *v = NULL;
@@ -127,7 +128,7 @@ static void test_enroll(void **state)
 	m = message(cn, "ada@example.com", rcpts, 3);
 	m->msgid = xstrdup("rep-a1@example.com");
 	act_enroll(cn, m, NOW);
-	msg_end(cn);
+	mmsg_end(cn);
 	assert_int_equal(sfx_count_events(f->s, "enrolled", 0), 0);
 	assert_int_equal(sfx_count_events(f->s, "enroll_refused", 0), 1);
 	assert_int_equal(store_notices_pending(f->s->st, 10, &v, &n, &err), 0);
@@ -138,9 +139,9 @@ static void test_enroll(void **state)
 	m = message(cn, "ada@example.com", rcpts, 3);
 	m->auth_authen = xstrdup("ada@example.com");
 	m->msgid = xstrdup("rep-a1@example.com");
-	msg_add_header(m, "Subject", " Hello Eli");
+	mmsg_add_header(m, "Subject", " Hello Eli");
 	act_enroll(cn, m, NOW);
-	msg_end(cn);
+	mmsg_end(cn);
 	assert_int_equal(sfx_count_events(f->s, "enrolled", 0), 1);
 	assert_true(sfx_contact_id(f->s, "eli@acme.example") > 0);
 	assert_int_equal(store_msg_get(f->s->st, "rep-a1@example.com", &sm, &err), 0);
@@ -152,10 +153,10 @@ static void test_enroll(void **state)
 	m = message(cn, NULL, rcpts, 3);
 	m->auth_authen = xstrdup("ada@example.com");
 	act_enroll(cn, m, NOW);
-	msg_end(cn);
+	mmsg_end(cn);
 	assert_int_equal(sfx_count_events(f->s, "enrolled", 0), 1);
 	assert_int_equal(sfx_count_events(f->s, "enroll_refused", 0), 1);
-	conn_free(cn);
+	mconn_free(cn);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_milter_keys.c - unit tests for milter/dkim_keys.c: the KeyTable and
+/* test_milter_keys.c - unit tests for milter/mkeys.c: the KeyTable and
  * SigningTable parsers, the look-up order, and the key file checks. */
 #include "config.h"
 
@@ -54,11 +54,11 @@ static int teardown(void **state)
 
 static void test_keytable_parse(void **state)
 {
-	struct dkim_tables t;
+	struct mkeys t;
 	struct cad_err err = { "" };
 	(void)state;
-	dkim_tables_init(&t);
-	assert_int_equal(dkim_keytable_parse(&t,
+	mkeys_init(&t);
+	assert_int_equal(mkeys_keytable_parse(&t,
 		"# keys\n"
 		"\n"
 		"k1  Example.COM:sel-1:/etc/keys/k1.private   # trailing comment\n"
@@ -70,7 +70,7 @@ static void test_keytable_parse(void **state)
 	assert_string_equal(t.keys[0].path, "/etc/keys/k1.private");
 	assert_int_equal(t.keys[0].line, 3);
 	assert_string_equal(t.keys[1].path, "/etc/keys/k2");
-	dkim_tables_free(&t);
+	mkeys_free(&t);
 }
 
 static void test_keytable_errors(void **state)
@@ -89,26 +89,26 @@ static void test_keytable_errors(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < CAD_ARRAY_LEN(bad); i++) {
-		struct dkim_tables t;
+		struct mkeys t;
 		struct cad_err err = { "" };
-		dkim_tables_init(&t);
-		assert_int_equal(dkim_keytable_parse(&t, bad[i].text, "kt", &err), -1);
+		mkeys_init(&t);
+		assert_int_equal(mkeys_keytable_parse(&t, bad[i].text, "kt", &err), -1);
 		assert_string_equal(err.msg, bad[i].want);
 		assert_int_equal(t.nkeys, 0);
 	}
 }
 
-static void load_tables(struct dkim_tables *t)
+static void load_tables(struct mkeys *t)
 {
 	struct cad_err err = { "" };
-	dkim_tables_init(t);
-	assert_int_equal(dkim_keytable_parse(t,
+	mkeys_init(t);
+	assert_int_equal(mkeys_keytable_parse(t,
 		"dom   example.com:s1:/k/dom\n"
 		"ann   example.com:s2:/k/ann\n"
 		"sub   example.com:s3:/k/sub\n"
 		"deep  example.com:s4:/k/deep\n"
 		"other other.example:s5:/k/other\n", "kt", &err), 0);
-	assert_int_equal(dkim_signtable_parse(t,
+	assert_int_equal(mkeys_signtable_parse(t,
 		"*@example.com        dom\n"
 		"Ann@Example.com      ann\n"
 		"*.example.com        sub\n"
@@ -116,15 +116,15 @@ static void load_tables(struct dkim_tables *t)
 		"other.example        other\n", "st", &err), 0);
 }
 
-static const char *key_for(const struct dkim_tables *t, const char *addr)
+static const char *key_for(const struct mkeys *t, const char *addr)
 {
-	const struct dkim_key *k = dkim_tables_lookup(t, addr);
+	const struct mkeys_key *k = mkeys_lookup(t, addr);
 	return k != NULL ? k->name : NULL;
 }
 
 static void test_signtable_lookup(void **state)
 {
-	struct dkim_tables t;
+	struct mkeys t;
 	(void)state;
 	load_tables(&t);
 	assert_string_equal(key_for(&t, "ann@example.com"), "ann");        /* the address first */
@@ -136,10 +136,10 @@ static void test_signtable_lookup(void **state)
 	assert_null(key_for(&t, "carol@sub.other.example"));               /* no wildcard there */
 	assert_null(key_for(&t, "dave@example.org"));
 	assert_null(key_for(&t, "not-an-address"));
-	assert_true(dkim_tables_has_domain(&t, "Example.com"));
-	assert_true(dkim_tables_has_domain(&t, "a.example.com"));
-	assert_false(dkim_tables_has_domain(&t, "example.org"));
-	dkim_tables_free(&t);
+	assert_true(mkeys_has_domain(&t, "Example.com"));
+	assert_true(mkeys_has_domain(&t, "a.example.com"));
+	assert_false(mkeys_has_domain(&t, "example.org"));
+	mkeys_free(&t);
 }
 
 static void test_signtable_errors(void **state)
@@ -156,33 +156,33 @@ static void test_signtable_errors(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < CAD_ARRAY_LEN(bad); i++) {
-		struct dkim_tables t;
+		struct mkeys t;
 		struct cad_err err = { "" };
-		dkim_tables_init(&t);
-		assert_int_equal(dkim_keytable_parse(&t, "k1 example.com:s:/k\n", "kt", &err), 0);
-		assert_int_equal(dkim_signtable_parse(&t, bad[i].text, "st", &err), -1);
+		mkeys_init(&t);
+		assert_int_equal(mkeys_keytable_parse(&t, "k1 example.com:s:/k\n", "kt", &err), 0);
+		assert_int_equal(mkeys_signtable_parse(&t, bad[i].text, "st", &err), -1);
 		assert_string_equal(err.msg, bad[i].want);
 		assert_int_equal(t.nentries, 0);
-		dkim_tables_free(&t);
+		mkeys_free(&t);
 	}
 }
 
 static void test_load_keys(void **state)
 {
-	struct dkim_tables t;
+	struct mkeys t;
 	struct cad_err err = { "" };
 	char *rsa = write_key("rsa.key", EVP_PKEY_RSA, 0600);
 	char *ed = write_key("ed.key", EVP_PKEY_ED25519, 0640);   /* group-readable is fine */
 	char *kt = xasprintf("r example.com:r:%s\ne ed.example:e:%s\n", rsa, ed);
 	(void)state;
-	dkim_tables_init(&t);
-	assert_int_equal(dkim_keytable_parse(&t, kt, "kt", &err), 0);
-	assert_int_equal(dkim_tables_load_keys(&t, &err), 0);
-	assert_int_equal(t.keys[0].alg, DKIM_KEY_RSA);
-	assert_int_equal(t.keys[1].alg, DKIM_KEY_ED25519);
+	mkeys_init(&t);
+	assert_int_equal(mkeys_keytable_parse(&t, kt, "kt", &err), 0);
+	assert_int_equal(mkeys_load_keys(&t, &err), 0);
+	assert_int_equal(t.keys[0].alg, MKEYS_RSA);
+	assert_int_equal(t.keys[1].alg, MKEYS_ED25519);
 	assert_non_null(t.keys[0].pkey);
 	assert_non_null(t.keys[1].pkey);
-	dkim_tables_free(&t);
+	mkeys_free(&t);
 	free(kt);
 	free(rsa);
 	free(ed);
@@ -205,15 +205,15 @@ static void test_load_refusals(void **state)
 	fclose(f);
 	chmod(junk, 0600);
 	for (size_t i = 0; i < CAD_ARRAY_LEN(paths); i++) {
-		struct dkim_tables t;
+		struct mkeys t;
 		struct cad_err err = { "" };
 		char *kt = xasprintf("k example.com:s:%s\n", paths[i]);
-		dkim_tables_init(&t);
-		assert_int_equal(dkim_keytable_parse(&t, kt, "kt", &err), 0);
-		assert_int_equal(dkim_tables_load_keys(&t, &err), -1);
+		mkeys_init(&t);
+		assert_int_equal(mkeys_keytable_parse(&t, kt, "kt", &err), 0);
+		assert_int_equal(mkeys_load_keys(&t, &err), -1);
 		assert_non_null(strstr(err.msg, paths[i]));    /* the path is named */
 		assert_non_null(strstr(err.msg, want[i]));
-		dkim_tables_free(&t);
+		mkeys_free(&t);
 		free(kt);
 	}
 	free(gw);
@@ -224,7 +224,7 @@ static void test_load_refusals(void **state)
 
 static void test_load_files(void **state)
 {
-	struct dkim_tables t;
+	struct mkeys t;
 	struct cad_err err = { "" };
 	char *key = write_key("f.key", EVP_PKEY_RSA, 0600);
 	char *ktp = xasprintf("%s/KeyTable", dir), *stp = xasprintf("%s/SigningTable", dir);
@@ -236,16 +236,16 @@ static void test_load_files(void **state)
 	f = fopen(stp, "w");
 	fprintf(f, "*@example.com k\nbad line here\n");
 	fclose(f);
-	dkim_tables_init(&t);
-	assert_int_equal(dkim_tables_load(&t, ktp, stp, &err), -1);
+	mkeys_init(&t);
+	assert_int_equal(mkeys_load(&t, ktp, stp, &err), -1);
 	assert_non_null(strstr(err.msg, "SigningTable:2: expected two fields"));
 	assert_int_equal(t.nkeys, 0);
 	f = fopen(stp, "w");
 	fprintf(f, "*@example.com k\n");
 	fclose(f);
-	assert_int_equal(dkim_tables_load(&t, ktp, stp, &err), 0);
-	assert_string_equal(dkim_tables_lookup(&t, "a@example.com")->selector, "s");
-	dkim_tables_free(&t);
+	assert_int_equal(mkeys_load(&t, ktp, stp, &err), 0);
+	assert_string_equal(mkeys_lookup(&t, "a@example.com")->selector, "s");
+	mkeys_free(&t);
 	free(key);
 	free(ktp);
 	free(stp);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_milter_mconf.c - unit tests for milter/mconf.c (building the
  * running configuration, reload while messages hold the old one) and
- * milter/ctx.c (the header and body caps of a message). */
+ * milter/mmsg.c (the header and body caps of a message). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mconn.h"
 #include "mmsg.h"
 #include "mconf.h"
 #include "secret.h"
@@ -127,69 +128,69 @@ static void test_reload_keeps_messages_consistent(void **state)
 static void test_ctx_caps(void **state)
 {
 	struct cad_err err = { "" };
-	struct conn_ctx *c;
-	struct msg_ctx *m;
+	struct mconn *c;
+	struct mmsg *m;
 	char value[101];
 	int added = 0;
 	(void)state;
 	write_conf("HeaderLimit 1k\nBodyLimit 10\n");
 	mconf_install(mconf_build(conf_path, &err));
-	c = conn_new();
-	m = msg_begin(c);
+	c = mconn_new();
+	m = mmsg_begin(c);
 	assert_non_null(m->mc);
 	assert_string_equal(m->qid, "NOQUEUE");
-	msg_set_qid(m, "AB\ncd");
+	mmsg_set_qid(m, "AB\ncd");
 	assert_string_equal(m->qid, "AB\\x0acd");          /* printable for logs */
 
 	/* bytes: 1024 of "name: value" */
 	memset(value, 'v', 100);
 	value[100] = '\0';
-	while (msg_add_header(m, "X-Long", value) == 0)
+	while (mmsg_add_header(m, "X-Long", value) == 0)
 		added++;
 	assert_int_equal(added, 1024 / (6 + 100 + 3));
 	assert_true(m->hdr_overflow);
-	assert_int_equal(msg_add_header(m, "X-Short", "a"), -1);   /* stays refused */
-	assert_string_equal(msg_header(m, "x-long", 2), value);
-	assert_null(msg_header(m, "X-Long", (size_t)added));
+	assert_int_equal(mmsg_add_header(m, "X-Short", "a"), -1);   /* stays refused */
+	assert_string_equal(mmsg_header(m, "x-long", 2), value);
+	assert_null(mmsg_header(m, "X-Long", (size_t)added));
 
 	/* body: kept up to BodyLimit, the rest counted as truncated */
-	assert_int_equal(msg_add_body(m, "12345", 5), 0);
-	assert_int_equal(msg_add_body(m, "67890abc", 8), 1);
+	assert_int_equal(mmsg_add_body(m, "12345", 5), 0);
+	assert_int_equal(mmsg_add_body(m, "67890abc", 8), 1);
 	assert_int_equal(m->body.len, 10);
 	assert_true(m->body_truncated);
 	assert_string_equal(m->body.s, "1234567890");
 
 	/* a new message starts clean */
-	m = msg_begin(c);
+	m = mmsg_begin(c);
 	assert_int_equal(m->nhdrs, 0);
 	assert_false(m->hdr_overflow);
-	conn_free(c);
+	mconn_free(c);
 	mconf_shutdown();
 }
 
 static void test_ctx_count_cap(void **state)
 {
 	struct cad_err err = { "" };
-	struct conn_ctx *c;
-	struct msg_ctx *m;
+	struct mconn *c;
+	struct mmsg *m;
 	size_t i;
 	(void)state;
 	write_conf("HeaderLimit 16m\n");
 	mconf_install(mconf_build(conf_path, &err));
-	c = conn_new();
-	m = msg_begin(c);
+	c = mconn_new();
+	m = mmsg_begin(c);
 	for (i = 0; i < MILTER_MAX_HEADERS; i++)
-		assert_int_equal(msg_add_header(m, "X", "y"), 0);
-	assert_int_equal(msg_add_header(m, "X", "y"), -1);
+		assert_int_equal(mmsg_add_header(m, "X", "y"), 0);
+	assert_int_equal(mmsg_add_header(m, "X", "y"), -1);
 	assert_true(m->hdr_overflow);
 	/* recipients: kept up to MILTER_MAX_RCPTS, then counted as overflow */
 	for (i = 0; i < MILTER_MAX_RCPTS; i++)
-		msg_add_rcpt(m, "<r@example.org>");
+		mmsg_add_rcpt(m, "<r@example.org>");
 	assert_false(m->rcpt_overflow);
-	msg_add_rcpt(m, "<r@example.org>");
+	mmsg_add_rcpt(m, "<r@example.org>");
 	assert_true(m->rcpt_overflow);
 	assert_int_equal(m->nrcpts, MILTER_MAX_RCPTS);
-	conn_free(c);                /* ends the message too */
+	mconn_free(c);                /* ends the message too */
 	mconf_shutdown();
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_milter_sign.c - unit tests for milter/dkim_sign.c: the signatures
+/* test_milter_sign.c - unit tests for milter/msign.c: the signatures
  * it makes verify with libopendkim (the verifier the field trusts), over
  * the edges of relaxed canonicalization (whitespace runs, trailing
  * whitespace, empty lines at the end, no final CRLF, an empty body, lone
@@ -108,32 +108,32 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void load(struct dkim_tables *t)
+static void load(struct mkeys *t)
 {
 	struct cad_err err = { "" };
 	char *kt = xasprintf("r example.com:r:%s\ne ed.example:e:%s\n", keyfile_rsa, keyfile_ed);
-	dkim_tables_init(t);
-	assert_int_equal(dkim_keytable_parse(t, kt, "kt", &err), 0);
-	assert_int_equal(dkim_tables_load_keys(t, &err), 0);
+	mkeys_init(t);
+	assert_int_equal(mkeys_keytable_parse(t, kt, "kt", &err), 0);
+	assert_int_equal(mkeys_load_keys(t, &err), 0);
 	free(kt);
 }
 
 /* Our signature of (hdrs, body), the body fed in chunks of chunk bytes. */
-static char *sign_ours(const struct dkim_key *k, const struct hdr *h, const char *body,
+static char *sign_ours(const struct mkeys_key *k, const struct hdr *h, const char *body,
 		       size_t chunk)
 {
 	struct cad_err err = { "" };
-	struct dkim_signer *s = dkim_signer_new(k, "T", &err);
+	struct msign *s = msign_new(k, "T", &err);
 	size_t n = strlen(body);
 	char *sig = NULL;
 	assert_non_null(s);
 	for (; h->name != NULL; h++)
-		assert_int_equal(dkim_signer_header(s, h->name, h->value, 0, &err), 0);
-	assert_int_equal(dkim_signer_eoh(s, &err), 0);
+		assert_int_equal(msign_header(s, h->name, h->value, 0, &err), 0);
+	assert_int_equal(msign_eoh(s, &err), 0);
 	for (size_t i = 0; i < n; i += chunk)
-		assert_int_equal(dkim_signer_body(s, body + i, n - i < chunk ? n - i : chunk, &err), 0);
-	assert_int_equal(dkim_signer_finish(s, &sig, &err), 0);
-	dkim_signer_free(s);
+		assert_int_equal(msign_body(s, body + i, n - i < chunk ? n - i : chunk, &err), 0);
+	assert_int_equal(msign_finish(s, &sig, &err), 0);
+	msign_free(s);
 	return sig;
 }
 
@@ -264,7 +264,7 @@ static const char *const BODIES[] = {
 
 static void test_sign_verifies(void **state)
 {
-	struct dkim_tables t;
+	struct mkeys t;
 	const struct hdr *sets[] = { H_SHORT, H_LONG };
 	static const size_t chunks[] = { 1, 3, 65536 };
 	(void)state;
@@ -279,12 +279,12 @@ static void test_sign_verifies(void **state)
 							 "does not verify: %s", k, s, b, chunks[c], sig);
 					free(sig);
 				}
-	dkim_tables_free(&t);
+	mkeys_free(&t);
 }
 
 static void test_sign_tampered(void **state)
 {
-	struct dkim_tables t;
+	struct mkeys t;
 	struct hdr changed[4];
 	char *sig;
 	(void)state;
@@ -307,17 +307,17 @@ static void test_sign_tampered(void **state)
 		}
 		free(sig);
 	}
-	dkim_tables_free(&t);
+	mkeys_free(&t);
 }
 
 static void test_sign_as_libopendkim(void **state)
 {
-	struct dkim_tables t;
+	struct mkeys t;
 	const struct hdr *sets[] = { H_SHORT, H_LONG };
 	(void)state;
 	load(&t);
-	assert_int_equal(t.keys[0].alg, DKIM_KEY_RSA);
-	dkim_sign_set_time(1796000000);
+	assert_int_equal(t.keys[0].alg, MKEYS_RSA);
+	msign_set_time(1796000000);
 	for (size_t s = 0; s < 2; s++)
 		for (size_t b = 0; b < sizeof(BODIES) / sizeof(*BODIES); b++) {
 			char *ours = sign_ours(&t.keys[0], sets[s], BODIES[b], 7);
@@ -363,8 +363,8 @@ static void test_sign_as_libopendkim(void **state)
 			free(ours);
 			free(theirs);
 		}
-	dkim_sign_set_time(0);
-	dkim_tables_free(&t);
+	msign_set_time(0);
+	mkeys_free(&t);
 }
 
 int main(void)

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mconn.c - the milter's per-connection state (see mconn.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mconn.h"
+#include "mmsg.h"
+#include "storepool.h"
+
+struct mconn *mconn_new(void)
+{
+	return xcalloc(1, sizeof(struct mconn));
+}
+
+void mconn_free(struct mconn *c)
+{
+	if (c == NULL)
+		return;
+	mmsg_end(c);
+	storepool_put(c->store, c->store_path);   /* kept for the next connection */
+	free(c->store_path);
+	free(c->helo);
+	free(c);
+}
+
+void mconn_set_helo(struct mconn *c, const char *helo)
+{
+	free(c->helo);
+	c->helo = xstrdup(helo);
+}
+
+struct store *mconn_store(struct mconn *c, struct cad_err *err)
+{
+	const char *path;
+	if (c->msg == NULL || c->msg->mc == NULL) {
+		cad_err_set(err, "no message in progress");
+		return NULL;
+	}
+	path = c->msg->mc->conf.database;
+	if (path == NULL || *path == '\0') {
+		cad_err_set(err, "Database is not set");
+		return NULL;
+	}
+	if (c->store != NULL && strcmp(c->store_path, path) == 0)
+		return c->store;
+	if (c->store != NULL) {          /* the configuration moved the database */
+		store_close(c->store);
+		c->store = NULL;
+		free(c->store_path);
+		c->store_path = NULL;
+	}
+	c->store = storepool_get(path, err);
+	if (c->store == NULL)
+		return NULL;
+	c->store_path = xstrdup(path);
+	return c->store;
+}

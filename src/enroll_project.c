@@ -56,16 +56,13 @@ static const struct cal_zone *zone_or_utc(const char *ctz, const char *stz, cons
 	return z ? z : cal_zone_get("UTC", &e);
 }
 
-static void rules_of(const struct sequence *q, const struct holiday_list *hol,
-		     const struct cal_zone *z, struct cal_rules *r)
+/* The rules (rules.h); rules the calendar refuses leave the enrollment
+ * out of the count (the scheduler pauses it, saying why). */
+static int rules_of(const struct sequence *q, const struct holiday_list *hol,
+		    const struct cal_zone *z, struct cal_rules *r)
 {
-	memset(r, 0, sizeof(*r));
-	r->days = q->days;
-	r->holidays = hol->v;
-	r->nholidays = hol->n;
-	r->window_start = q->window_start;
-	r->window_end = q->window_end;
-	r->zone = z;
+	struct cad_err e;
+	return rules_build_zone(q, z, hol, r, &e);
 }
 
 /* Holiday lists by calendar names (rules_calendars), each read once. */
@@ -181,7 +178,8 @@ static int new_days(struct proj *p, const struct user *rep, const struct contact
 {
 	struct cal_rules r;
 	long n, i;
-	rules_of(q, hol, zone_or_utc(c->tz, q->tz, rep->tz), &r);
+	if (rules_of(q, hol, zone_or_utc(c->tz, q->tz, rep->tz), &r) < 0)
+		return 0;
 	n = project(p, &r, q, 0, 1, now);
 	for (i = 0; i < n; i++) {
 		int64_t d;
@@ -339,8 +337,7 @@ static void count_one(struct proj *p, const struct enr_sched *x, const struct se
 		e->start = start;
 		e->cnt = xcalloc(p->ndays, sizeof(*e->cnt));
 		m->used++;
-		rules_of(q, hol, z, &r);
-		n = project(p, &r, q, first, zero_first, start);
+		n = rules_of(q, hol, z, &r) < 0 ? -1 : project(p, &r, q, first, zero_first, start);
 		for (i = 0; i < n; i++) {
 			long d;
 			if (p->steps[i].kind != STEP_EMAIL)

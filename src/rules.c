@@ -17,8 +17,8 @@ const char *rules_calendars(const struct sequence *seq, const struct contact *ct
 	return seq->holidays;
 }
 
-int rules_build(const struct sequence *seq, const char *contact_tz, const char *rep_tz,
-		const struct holiday_list *hol, struct cal_rules *out, struct cad_err *err)
+int rules_build_zone(const struct sequence *seq, const struct cal_zone *z,
+		     const struct holiday_list *hol, struct cal_rules *out, struct cad_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->days = seq->days;
@@ -28,10 +28,19 @@ int rules_build(const struct sequence *seq, const char *contact_tz, const char *
 		out->holidays = hol->v;
 		out->nholidays = hol->n;
 	}
-	out->zone = cal_zone_choose(contact_tz, seq->tz, rep_tz, err);
-	if (out->zone == NULL)
-		return -1;
+	out->zone = z;
 	return cal_rules_check(out, err) < 0 ? -1 : 0;
+}
+
+int rules_build(const struct sequence *seq, const char *contact_tz, const char *rep_tz,
+		const struct holiday_list *hol, struct cal_rules *out, struct cad_err *err)
+{
+	const struct cal_zone *z = cal_zone_choose(contact_tz, seq->tz, rep_tz, err);
+	if (z == NULL) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return rules_build_zone(seq, z, hol, out, err);
 }
 
 int rules_holidays(struct store *st, const struct sequence *seq, const struct contact *ct,

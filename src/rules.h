@@ -73,6 +73,12 @@ const char *rules_calendars(const struct sequence *seq, const struct contact *ct
 int rules_build(const struct sequence *seq, const char *contact_tz, const char *rep_tz,
 		const struct holiday_list *hol, struct cal_rules *out, struct cad_err *err);
 
+/* rules_build() with the zone already chosen (z, not NULL): for callers
+ * that look zones up once for many enrollments (the enrollment
+ * projection). 0, or -1 with err (cal_rules_check). */
+int rules_build_zone(const struct sequence *seq, const struct cal_zone *z,
+		     const struct holiday_list *hol, struct cal_rules *out, struct cad_err *err);
+
 /* Fetches the dates of rules_calendars(seq, ct) into out (which the caller
  * initialized). An unknown name in the sequence's list has no dates; a
  * region with no dates in the store is RULES_EINVALID. 0, RULES_ESTORE or

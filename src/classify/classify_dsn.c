@@ -196,6 +196,16 @@ static size_t notice_end(const char *s, size_t n)
 	return end;
 }
 
+/* notice_end() of the message's text, computed once per message. */
+static size_t text_cut(struct cls_msg *m)
+{
+	if (!m->text_cut_known) {
+		m->text_cut = notice_end(m->text.s, m->text.len);
+		m->text_cut_known = 1;
+	}
+	return m->text_cut;
+}
+
 static int local_is(const char *addr, const char *const *locals)
 {
 	const char *at = strrchr(addr, '@');
@@ -616,7 +626,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 {
 	const char *s = m->text.s;
 	size_t n = m->text.len;
-	size_t cut = notice_end(s, n);
+	size_t cut = text_cut(m);
 	char *ofrom = orig_from_addr(m, s, n, cut);
 	const char *xfr = cls_header(m, "X-Failed-Recipients");
 	char *notice = cls_one_line(s, cut, 4 * DIAG_MAX);
@@ -823,7 +833,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 		struct dsn_rec *recs;
 		size_t nrecs;
 		parse_fields(m->dsn.s, m->dsn.len, &recs, &nrecs);
-		size_t cut = notice_end(m->text.s, m->text.len);
+		size_t cut = text_cut(m);
 		char *notice = cls_one_line(m->text.s, cut, 4 * DIAG_MAX);
 		struct cls_alist orig;
 		cls_orig_recipients(m, cut, &orig);
@@ -867,7 +877,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 	}
 
 	/* non-standard notices (and DSNs whose status part is empty) */
-	size_t cut = notice_end(m->text.s, m->text.len);
+	size_t cut = text_cut(m);
 	int daemon = cls_sender_is_daemon(m);
 	const char *subj = cls_strip_subject_prefixes(m->subject, NULL);
 	int subj_b = any(subj, strlen(subj), bounce_subjects);

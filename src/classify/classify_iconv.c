@@ -80,8 +80,13 @@ void cls_iconv_pin(const char *cs)
 void cls_iconv_pin_words(const char *s, size_t n)
 {
 	const char *p = s, *end = s + n;
-	while (p < end && (p = memmem(p, (size_t)(end - p), "=?", 2)) != NULL) {
-		const char *cs = p + 2, *q = cs;
+	/* '?' is rarer than '=' (quoted-printable) and memchr() is fast */
+	while (p < end && (p = memchr(p, '?', (size_t)(end - p))) != NULL) {
+		if (p == s || p[-1] != '=') {
+			p++;
+			continue;
+		}
+		const char *cs = p + 1, *q = cs;
 		while (q < end && q - cs <= CLS_ICONV_NAME && *q != '?' && *q != '*' &&
 		    *q > ' ' && *q < 127)
 			q++;

@@ -10,6 +10,7 @@
 #define CADENCE_CLASSIFY_INT_H
 
 #include <gmime/gmime.h>
+#include <stdint.h>
 
 #include "classify.h"
 #include "util.h"
@@ -34,6 +35,8 @@ struct cls_msg {
 	int verp;                   /* sent to cadence's VERP bounce address */
 	const char *env_rcpt;       /* envelope recipient or NULL (not owned) */
 	int parts;                  /* MIME parts walked */
+	size_t text_cut;            /* where the returned original starts in text */
+	int text_cut_known;         /* text_cut computed (classify_dsn.c) */
 };
 
 /* Header lookup on the top-level message (decoded, unfolded), or NULL. */
@@ -51,6 +54,26 @@ int cls_case_any(const char *hay, const char *const *list);   /* hay: a string *
  * pos[i] for list[i] ((size_t)-1 when absent; pos has a place for each);
  * the number found. Offsets are cls_memcasestr()'s. */
 size_t cls_memcase_first(const char *hay, size_t n, const char *const *list, size_t *pos);
+/* Several lists filed together once (at most 64, built by the caller once,
+ * e.g. under pthread_once; read-only after): one pass over a text says
+ * which lists have a phrase in it, bit l for lists[l], each bit the answer
+ * cls_memcase_any() gives for that list. */
+struct cls_phraseset {
+	const char *const *const *lists;
+	size_t nlists;
+	uint32_t *head;         /* by hash of the first two bytes: 1 + phrase, 0 none */
+	uint32_t *next;
+	unsigned char *list_of;
+	const char **phrase;
+	size_t *len;
+	size_t minlen;
+	uint64_t short_lists;   /* lists with a phrase of one byte */
+};
+void cls_phraseset_build(struct cls_phraseset *ps, const char *const *const *lists);
+uint64_t cls_phraseset_scan(const struct cls_phraseset *ps, const char *hay, size_t n);
+/* The bit of list in hits; a list not in the set is searched in hay. */
+int cls_phraseset_has(const struct cls_phraseset *ps, uint64_t hits, const char *const *list,
+    const char *hay);
 /* Extracts the first addr-spec in s (inside <> when present); lower-cased,
  * caller frees; NULL when none. */
 char *cls_addr_extract(const char *s, size_t n);

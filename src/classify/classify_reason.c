@@ -24,6 +24,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,9 +202,39 @@ static const char *const p_syntax[] = {
 	"unrecognized command", NULL
 };
 
-static int match(const char *text, const char *const *list)
+/* Every list reason_of() asks about, filed once: one pass over the text
+ * answers all of them. */
+static const char *const *const all_lists[] = {
+	p_mailboxfull, p_mesgtoobig, p_exceedlimit, p_suspend, p_hasmoved, p_norelaying,
+	p_userunknown, p_userunknown_definite, p_userunknown_strict, p_filtered, p_rejected,
+	p_hostunknown, p_dnsfail, p_spam, p_virus, p_toomanyconn, p_requireptr,
+	p_authfailure, p_blocked, p_policy, p_security, p_expired, p_network,
+	p_systemerror, p_mailererror, p_notaccept, p_systemfull, p_syntax, NULL
+};
+static struct cls_phraseset all_set;
+static pthread_once_t all_once = PTHREAD_ONCE_INIT;
+
+static void all_build(void)
 {
-	return cls_case_any(text, list);
+	cls_phraseset_build(&all_set, all_lists);
+}
+
+/* What the text says, for match(). */
+struct said {
+	const char *text;
+	uint64_t hits;
+};
+
+static void said_scan(struct said *w, const char *text)
+{
+	pthread_once(&all_once, all_build);
+	w->text = text;
+	w->hits = text ? cls_phraseset_scan(&all_set, text, strlen(text)) : 0;
+}
+
+static int match(const struct said *w, const char *const *list)
+{
+	return w->text != NULL && cls_phraseset_has(&all_set, w->hits, list, w->text);
 }
 
 /* Which SMTP command was answered with the error, when the text says so. */
@@ -299,96 +330,99 @@ static const char *reason_of(const char *status, const char *text, const char *c
 	const char *st_reason = status_reason(status, action);
 	int delayed = action && strcmp(action, "delayed") == 0;
 	int temporary = status != NULL && status[0] == '4';
+	struct said said;
 
-	if (delayed && !match(text, p_mailboxfull))
+	said_scan(&said, text);
+
+	if (delayed && !match(&said, p_mailboxfull))
 		return "expired";
 	/* the sender's address or system was refused, not the recipient's */
 	if (status && (strcmp(status + 1, ".1.7") == 0 || strcmp(status + 1, ".1.8") == 0))
 		return "rejected";
-	if (strcmp(cmd, "MAIL") == 0 && !match(text, p_mailboxfull) && !match(text, p_blocked))
+	if (strcmp(cmd, "MAIL") == 0 && !match(&said, p_mailboxfull) && !match(&said, p_blocked))
 		return "rejected";
 	/* a DNS lookup that failed for now */
-	if (temporary && (cls_strcasestr(text, "dns error") || match(text, p_dnsfail)))
+	if (temporary && (cls_strcasestr(text, "dns error") || match(&said, p_dnsfail)))
 		return "networkerror";
 	if (cls_strcasestr(text, "on hold"))
 		return "onhold";
-	if (match(text, p_mesgtoobig) && !match(text, p_mailboxfull))
+	if (match(&said, p_mesgtoobig) && !match(&said, p_mailboxfull))
 		return "mesgtoobig";
-	if (match(text, p_exceedlimit))
+	if (match(&said, p_exceedlimit))
 		return "exceedlimit";
-	if (match(text, p_mailboxfull) || (st_reason && strcmp(st_reason, "mailboxfull") == 0))
+	if (match(&said, p_mailboxfull) || (st_reason && strcmp(st_reason, "mailboxfull") == 0))
 		return "mailboxfull";
-	if (match(text, p_suspend))
+	if (match(&said, p_suspend))
 		return "suspend";
-	if (match(text, p_hasmoved) || (status && strcmp(status + 1, ".1.6") == 0))
+	if (match(&said, p_hasmoved) || (status && strcmp(status + 1, ".1.6") == 0))
 		return "hasmoved";
-	if (match(text, p_norelaying))
+	if (match(&said, p_norelaying))
 		return "norelaying";
-	if (match(text, p_notaccept))
+	if (match(&said, p_notaccept))
 		return "notaccept";
 	/* a dead address: x.1.1, or "user unknown" in reply to RCPT TO */
 	if (st_reason && strcmp(st_reason, "userunknown") == 0 &&
-	    !match(text, p_blocked) && !match(text, p_rejected) && !match(text, p_spam) &&
-	    !match(text, p_authfailure))
+	    !match(&said, p_blocked) && !match(&said, p_rejected) && !match(&said, p_spam) &&
+	    !match(&said, p_authfailure))
 		return "userunknown";
-	if (match(text, p_userunknown_definite))
+	if (match(&said, p_userunknown_definite))
 		return "userunknown";
 	/* Exchange Online's directory-based edge blocking: the recipient is not
 	 * in the tenant's directory */
 	if (cls_strcasestr(text, "recipient address rejected: access denied"))
 		return "userunknown";
-	if (match(text, p_hostunknown) && !match(text, p_userunknown_strict)) {
-		if (temporary || match(text, p_dnsfail))
+	if (match(&said, p_hostunknown) && !match(&said, p_userunknown_strict)) {
+		if (temporary || match(&said, p_dnsfail))
 			return "networkerror";
 		return "hostunknown";
 	}
-	if (match(text, p_userunknown) && strcmp(cmd, "RCPT") == 0)
+	if (match(&said, p_userunknown) && strcmp(cmd, "RCPT") == 0)
 		return "userunknown";
-	if (match(text, p_filtered))
+	if (match(&said, p_filtered))
 		return "filtered";
 	/* user-unknown words with a status that does not say so, not said at
 	 * RCPT time: the message was refused after it was sent (a filter) */
-	if (match(text, p_userunknown) && !match(text, p_blocked) && !match(text, p_spam))
+	if (match(&said, p_userunknown) && !match(&said, p_blocked) && !match(&said, p_spam))
 		return "filtered";
 	/* a DNS answer that failed, or a temporary status, is not a dead domain */
-	if ((st_reason && strcmp(st_reason, "hostunknown") == 0) || match(text, p_hostunknown)) {
-		if (temporary || match(text, p_dnsfail))
+	if ((st_reason && strcmp(st_reason, "hostunknown") == 0) || match(&said, p_hostunknown)) {
+		if (temporary || match(&said, p_dnsfail))
 			return "networkerror";
 		return "hostunknown";
 	}
-	if (match(text, p_notaccept) || (st_reason && strcmp(st_reason, "notaccept") == 0))
+	if (match(&said, p_notaccept) || (st_reason && strcmp(st_reason, "notaccept") == 0))
 		return "notaccept";
-	if (match(text, p_virus))
+	if (match(&said, p_virus))
 		return "virusdetected";
-	if (match(text, p_authfailure) || (st_reason && strcmp(st_reason, "authfailure") == 0))
+	if (match(&said, p_authfailure) || (st_reason && strcmp(st_reason, "authfailure") == 0))
 		return "authfailure";
-	if (match(text, p_requireptr) || (st_reason && strcmp(st_reason, "requireptr") == 0))
+	if (match(&said, p_requireptr) || (st_reason && strcmp(st_reason, "requireptr") == 0))
 		return "requireptr";
-	if (match(text, p_spam))
+	if (match(&said, p_spam))
 		return "spamdetected";
-	if (match(text, p_toomanyconn))
+	if (match(&said, p_toomanyconn))
 		return "toomanyconn";
-	if (match(text, p_rejected) || (st_reason && strcmp(st_reason, "rejected") == 0))
+	if (match(&said, p_rejected) || (st_reason && strcmp(st_reason, "rejected") == 0))
 		return "rejected";
-	if (match(text, p_blocked))
+	if (match(&said, p_blocked))
 		return "blocked";
-	if (match(text, p_security))
+	if (match(&said, p_security))
 		return "securityerror";
-	if (match(text, p_policy))
+	if (match(&said, p_policy))
 		return "policyviolation";
-	if (match(text, p_systemfull))
+	if (match(&said, p_systemfull))
 		return "systemfull";
-	if (match(text, p_mailererror))
+	if (match(&said, p_mailererror))
 		return "mailererror";
-	if (match(text, p_syntax))
+	if (match(&said, p_syntax))
 		return "syntaxerror";
 	if (st_reason && strcmp(st_reason, "expired") == 0)
 		return "expired";
-	if (match(text, p_expired))
+	if (match(&said, p_expired))
 		return "expired";
-	if (match(text, p_network))
+	if (match(&said, p_network))
 		return "networkerror";
-	if (match(text, p_systemerror))
+	if (match(&said, p_systemerror))
 		return "systemerror";
 	if (st_reason)
 		return st_reason;

@@ -180,6 +180,80 @@ size_t cls_memcase_first(const char *hay, size_t n, const char *const *list, siz
 	return found;
 }
 
+#define SET_HASH 1024u
+
+static inline unsigned set_hash(unsigned char a, unsigned char b)
+{
+	return ((unsigned)low(a) * 31u + low(b)) & (SET_HASH - 1);
+}
+
+void cls_phraseset_build(struct cls_phraseset *ps, const char *const *const *lists)
+{
+	size_t n = 0, k = 0;
+	memset(ps, 0, sizeof(*ps));
+	for (ps->nlists = 0; lists[ps->nlists] && ps->nlists < 64; ps->nlists++)
+		for (size_t i = 0; lists[ps->nlists][i]; i++)
+			n++;
+	ps->lists = lists;
+	ps->head = xcalloc(SET_HASH, sizeof(*ps->head));
+	ps->next = xcalloc(n + 1, sizeof(*ps->next));
+	ps->list_of = xcalloc(n + 1, sizeof(*ps->list_of));
+	ps->phrase = xcalloc(n + 1, sizeof(*ps->phrase));
+	ps->len = xcalloc(n + 1, sizeof(*ps->len));
+	ps->minlen = (size_t)-1;
+	for (size_t l = 0; l < ps->nlists; l++)
+		for (size_t i = 0; lists[l][i]; i++) {
+			const char *p = lists[l][i];
+			size_t len = strlen(p);
+			if (len < 2) {
+				ps->short_lists |= (uint64_t)1 << l;
+				continue;
+			}
+			ps->phrase[k] = p;
+			ps->len[k] = len;
+			ps->list_of[k] = (unsigned char)l;
+			unsigned h = set_hash((unsigned char)p[0], (unsigned char)p[1]);
+			ps->next[k] = ps->head[h];
+			ps->head[h] = (uint32_t)(k + 1);
+			if (len < ps->minlen)
+				ps->minlen = len;
+			k++;
+		}
+}
+
+uint64_t cls_phraseset_scan(const struct cls_phraseset *ps, const char *hay, size_t n)
+{
+	uint64_t hits = 0;
+	if (hay == NULL)
+		return 0;
+	/* a list with a phrase of one byte: that list the slow way, whole */
+	for (size_t l = 0; l < ps->nlists; l++)
+		if ((ps->short_lists >> l) & 1)
+			hits |= (uint64_t)cls_memcase_any(hay, n, ps->lists[l]) << l;
+	if (ps->minlen == (size_t)-1 || ps->minlen > n)
+		return hits;
+	for (size_t i = 0; i + ps->minlen <= n; i++) {
+		uint32_t b = ps->head[set_hash((unsigned char)hay[i], (unsigned char)hay[i + 1])];
+		while (b != 0) {
+			size_t j = b - 1;
+			if (!((hits >> ps->list_of[j]) & 1) &&
+			    phrase_at(hay + i, n - i, ps->phrase[j], ps->len[j]))
+				hits |= (uint64_t)1 << ps->list_of[j];
+			b = ps->next[j];
+		}
+	}
+	return hits;
+}
+
+int cls_phraseset_has(const struct cls_phraseset *ps, uint64_t hits, const char *const *list,
+    const char *hay)
+{
+	for (size_t l = 0; l < ps->nlists; l++)
+		if (ps->lists[l] == list)
+			return (int)((hits >> l) & 1);
+	return cls_case_any(hay, list);
+}
+
 const char *cls_strcasestr(const char *hay, const char *needle)
 {
 	if (hay == NULL)

@@ -20,6 +20,7 @@
 
 #include "cal.h"
 #include "classify.h"
+#include "conf.h"
 #include "inbound.h"
 #include "msgid.h"
 
@@ -83,6 +84,17 @@ static struct pfx *fixture(enum cls_class cls)
 	p->f.sender = "ann@acme.test";
 	p->f.now = at("2026-11-23T10:00:00Z");
 	inbound_config_init(&p->cfg);
+	{
+		/* SchedulingServices as cadence.conf's table ships it */
+		static struct cad_conf defaults;
+		static int loaded;
+		if (!loaded) {
+			conf_defaults(&defaults);
+			loaded = 1;
+		}
+		p->cfg.scheduling_services = defaults.scheduling_services;
+		p->cfg.nscheduling_services = defaults.nscheduling_services;
+	}
 	return p;
 }
 
@@ -426,19 +438,46 @@ static void test_meeting_invitation(void **state)
 	assert_int_equal(p->plan.n, 0);
 	done(p);
 
-	/* No internal participant: the rep is not in it; then an
-	 * InternalDomains address (a Microsoft Bookings mailbox) is. */
+	/* Not the rep's meeting (issue #9): the rep is not in it; a stranger
+	 * organizes an event naming both; the contact is not in it. */
 	p = invitation("REQUEST", "notifications@calendly.com", NULL);
 	p->v.organizer = (char *)"carl@elsewhere.test";
 	p->v.nattendees = 0;
 	run(p, 1);
 	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
 	done(p);
+	p = invitation("REQUEST", "notifications@calendly.com", NULL);
+	p->v.organizer = (char *)"mailto:mallory@evil.test";
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	assert_string_equal(p->plan.v[0].event, INBOUND_EV_MEETING_RESP);
+	done(p);
+	p = invitation("REQUEST", "notifications@calendly.com", NULL);
+	p->v.attendees[1].address = (char *)"dan@other.test";
+	run(p, 1);
+	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+	p->v.attendees[1].address = (char *)"ann@acme.test";
+	done(p);
+	/* The contact by a known alias, the rep in capitals with mailto: ours. */
+	{
+		static char *aliases[] = { (char *)"ann.x@acme-mail.test" };
+		p = invitation("REQUEST", "notifications@calendly.com", NULL);
+		p->t[0].contact_aliases = aliases;
+		p->t[0].ncontact_aliases = 1;
+		p->v.organizer = (char *)"MAILTO:Rep@US.test";
+		p->v.attendees[1].address = (char *)"ann.x@acme-mail.test";
+		run(p, 1);
+		assert_int_equal(p->plan.v[0].kind, INB_ACT_UNENROLL);
+		p->v.attendees[1].address = (char *)"ann@acme.test";
+		done(p);
+	}
+	/* The organization's booking calendar (a Microsoft Bookings mailbox)
+	 * organizes: ours when it is at an InternalDomains domain and the rep
+	 * attends; a colleague attending in the rep's place is not enough. */
 	{
 		static char *const internal[] = { (char *)"us.test" };
 		p = invitation("REQUEST", "salesbookings@us.test", NULL);
 		p->v.organizer = (char *)"salesbookings@us.test";
-		p->t[0].rep_email = (char *)"other.rep@us.test";
 		run(p, 1);
 		assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);   /* control */
 		inbound_plan_free(&p->plan);
@@ -447,6 +486,11 @@ static void test_meeting_invitation(void **state)
 		run(p, 1);
 		assert_int_equal(p->plan.v[0].kind, INB_ACT_UNENROLL);
 		assert_string_equal(p->plan.v[0].event, EV_MEETING);
+		inbound_plan_free(&p->plan);
+		p->t[0].rep_email = (char *)"other.rep@us.test";
+		run(p, 1);
+		assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
+		assert_string_equal(p->plan.v[0].event, INBOUND_EV_MEETING_RESP);
 		done(p);
 	}
 
@@ -477,6 +521,7 @@ static void test_meeting_invitation(void **state)
 
 static void test_meeting_and_complaint(void **state)
 {
+	static struct cls_attendee ann = { (char *)"ann@acme.test", (char *)"ACCEPTED" };
 	static const struct {
 		const char *method, *partstat;
 		enum inbound_act act;
@@ -497,6 +542,8 @@ static void test_meeting_and_complaint(void **state)
 		p->v.method = (char *)m[i].method;
 		p->v.partstat = (char *)m[i].partstat;
 		p->v.organizer = (char *)"rep@us.test";
+		p->v.attendees = &ann;   /* a REPLY names the attendee who answers */
+		p->v.nattendees = 1;
 		p->t[0].rep_email = (char *)"rep@us.test";
 		run(p, 1);
 		assert_int_equal(p->plan.n, 1);

@@ -28,6 +28,7 @@
 #include <openssl/hmac.h>
 
 #include "cal.h"
+#include "notice_text.h"
 #include "ratelimit.h"
 #include "rules.h"
 #include "why.h"
@@ -164,25 +165,17 @@ static int item_failed(struct sched *s, const struct enrollment_view *v, const c
 		       cad_time_t now, struct sched_stats *stats, struct cad_err *err)
 {
 	char *reason = xasprintf("step %d: %s", v->e.step, why);
-	char *subj, *body;
 	int rc;
 
 	stats->failed++;
 	rc = pass_pause(s, v->e.id, reason, now, err);
 	if (rc == PASS_OK && v->e.user_id > 0) {
-		subj = xasprintf("cadence: enrollment %lld of %s paused", (long long)v->e.id,
-				 v->contact_email ? v->contact_email : "a contact");
-		body = xasprintf("cadence could not go on with enrollment %lld (%s, sequence %s):\n\n"
-				 "  %s\n\nIt is paused. Fix the cause, then resume it with\n"
-				 "\"cadencectl resume %lld\".\n", (long long)v->e.id,
-				 v->contact_email ? v->contact_email : "unknown contact",
-				 v->sequence_name ? v->sequence_name : "unknown", reason,
-				 (long long)v->e.id);
-		if (store_notice_add(s->store, v->e.user_id, NOTICE_PAUSED, subj, body, now, NULL,
-				     err) < 0)
+		struct notice_text t;   /* the words: src/mail/notice_text.c */
+		notice_text_paused(&t, v->e.id, v->contact_email, v->sequence_name, reason);
+		if (store_notice_add(s->store, v->e.user_id, NOTICE_PAUSED, t.subject, t.body, now,
+				     NULL, err) < 0)
 			rc = PASS_STORE;
-		free(subj);
-		free(body);
+		notice_text_free(&t);
 	}
 	free(reason);
 	return rc;

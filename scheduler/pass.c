@@ -364,10 +364,9 @@ static int hold_limits(const struct pass_item *it, int *held, struct cad_err *er
 		if (store_domain_sends_since(it->s->store, domain, it->now - LIMITS_DAY + 1,
 					     &sent_to_domain, err) < 0)
 			return PASS_STORE;
-		if (sent_to_domain >= it->s->conf.domain_daily_cap) {
-			retry = it->now + 3600;
+		if (!limits_domain_ok(sent_to_domain, it->s->conf.domain_daily_cap, it->now,
+				      &retry))
 			kind = WHY_DOMAIN_CAP;
-		}
 	}
 	if (retry == 0)
 		return PASS_OK;

@@ -227,7 +227,7 @@ static int by_limits(const struct why_facts *f, struct why *w)
 	char tb[128];
 
 	mb.jitter_rnd = 0;       /* the earliest moment */
-	mb.domain_cap = 0;       /* the pass checks DomainDailyCap on its own */
+	mb.domain_cap = 0;       /* DomainDailyCap: limits_domain_ok(), in held() */
 	memset(&it, 0, sizeof(it));
 	it.due = f->now;
 	it.domain = f->contact_email ? cad_addr_domain(f->contact_email) : NULL;
@@ -268,10 +268,9 @@ static int held(const struct why_facts *f, struct why *w)
 	}
 	if (by_limits(f, w))
 		return 1;
-	if (f->domain_cap > 0 && f->domain_sent >= f->domain_cap && f->contact_email &&
-	    cad_addr_domain(f->contact_email)) {
+	if (f->contact_email && cad_addr_domain(f->contact_email) &&
+	    !limits_domain_ok(f->domain_sent, f->domain_cap, f->now, &w->until)) {
 		char tb[128];
-		w->until = f->now + 3600;
 		w->used = f->domain_sent;
 		w->cap = f->domain_cap;
 		fmt_local(f->rep_zone, w->until, f->now, tb, sizeof(tb));

@@ -192,3 +192,12 @@ int limits_enroll_ok(const struct limits_day *days, size_t ndays, int send_cap,
 	}
 	return 1;
 }
+
+int limits_domain_ok(int sent, int cap, cad_time_t now, cad_time_t *retry)
+{
+	*retry = 0;
+	if (cap <= 0 || sent < cap)
+		return 1;
+	*retry = now + LIMITS_DOMAIN_RETRY;
+	return 0;
+}

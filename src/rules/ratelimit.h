@@ -80,6 +80,15 @@ struct limits_decision {
 size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *items, size_t n,
                    cad_time_t now, struct limits_decision *out);
 
+/* DomainDailyCap, the one place it is decided (cadenced's pass and
+ * cadencectl why): `sent` is what every rep sent to one recipient domain
+ * within the last 24 h (the store counts it: a send exactly 24 h old no
+ * longer counts), cap the limit (0 or less = no cap). 1 when one more may
+ * go at now; else 0 and *retry = now + LIMITS_DOMAIN_RETRY, when the count
+ * is looked at again. */
+#define LIMITS_DOMAIN_RETRY 3600
+int limits_domain_ok(int sent, int cap, cad_time_t now, cad_time_t *retry);
+
 /* The new-enrollment projection. For each of the next days: the emails
  * already scheduled for the rep that day, and the emails the new
  * enrollment(s) would add. */

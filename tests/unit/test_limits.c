@@ -225,6 +225,23 @@ static void test_plan_domain_cap(void **state)
 	assert_true(d[3].go);
 }
 
+/* DomainDailyCap (limits_domain_ok): the one decision the pass and why
+ * share: cap reached holds for an hour; no cap never holds. */
+static void test_domain_daily_cap(void **state)
+{
+	cad_time_t retry = 1, now = T("2026-12-07T09:00:00Z");
+	(void)state;
+	assert_int_equal(limits_domain_ok(0, 0, now, &retry), 1);
+	assert_int_equal(retry, 0);
+	assert_int_equal(limits_domain_ok(500, 0, now, &retry), 1);
+	assert_int_equal(limits_domain_ok(4, 5, now, &retry), 1);
+	assert_int_equal(retry, 0);
+	assert_int_equal(limits_domain_ok(5, 5, now, &retry), 0);
+	assert_int_equal(retry, now + LIMITS_DOMAIN_RETRY);
+	assert_int_equal(limits_domain_ok(6, 5, now, &retry), 0);
+	assert_int_equal(limits_domain_ok(6, -1, now, &retry), 1);
+}
+
 static void test_enroll_stacked(void **state)
 {
 	/* A sequence with emails on its day 0, day 1 and day 2. The rep enrolled
@@ -271,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_plan_cap_keeps_order),
 		cmocka_unit_test(test_plan_spacing),
 		cmocka_unit_test(test_plan_domain_cap),
+		cmocka_unit_test(test_domain_daily_cap),
 		cmocka_unit_test(test_enroll_stacked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,212 +51,11 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "inbound.h"
-#include "orgdomain.h"
-
-const char *inbound_act_name(enum inbound_act a)
-{
-	switch (a) {
-	case INB_ACT_RECORD: return "record";
-	case INB_ACT_UNENROLL: return "unenroll";
-	case INB_ACT_UNENROLL_ALL: return "unenroll-all";
-	case INB_ACT_UNSUBSCRIBE: return "unsubscribe";
-	case INB_ACT_PAUSE: return "pause";
-	case INB_ACT_SUPPRESS: return "suppress";
-	case INB_ACT_ADD_ALIAS: return "add-alias";
-	case INB_ACT_COMPLETE_TASK: return "complete-task";
-	case INB_ACT_TASK: return "task";
-	}
-	return "?";
-}
-
-void inbound_config_init(struct inbound_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->soft_bounce_threshold = 3;
-	c->ooo_default_days = 7;
-	c->actor = "milter";
-	c->addrs.enroll_prefix = "enroll";
-	c->addrs.unsub_prefix = "unsubscribe";
-	c->addrs.bounce_prefix = "bounces";
-}
-
-void inbound_plan_free(struct inbound_plan *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		free(p->v[i].address);
-		free(p->v[i].reason);
-		free(p->v[i].detail);
-		free(p->v[i].company);
-		free(p->v[i].label);
-	}
-	free(p->v);
-	memset(p, 0, sizeof(*p));
-}
-
-static struct inbound_action *push(struct inbound_plan *p, enum inbound_act kind,
-				   const char *event, const struct inbound_target *t)
-{
-	struct inbound_action *a;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 4;
-		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
-	}
-	a = &p->v[p->n++];
-	memset(a, 0, sizeof(*a));
-	a->kind = kind;
-	a->event = event;
-	if (t != NULL) {
-		a->enrollment_id = t->e.id;
-		a->contact_id = t->e.contact_id;
-		a->sequence_id = t->e.sequence_id;
-		a->user_id = t->e.user_id;
-		a->label = xasprintf("%s from %s (enrollment %lld)",
-				     t->contact_email ? t->contact_email : "?",
-				     t->sequence_name ? t->sequence_name : "?", (long long)t->e.id);
-	}
-	return a;
-}
-
-/* Sisimai's reason names, in words for a person. */
-static const char *reason_words(const char *r)
-{
-	static const struct { const char *k, *w; } tab[] = {
-		{ "userunknown", "user unknown" }, { "hostunknown", "host unknown" },
-		{ "mailboxfull", "mailbox full" }, { "hasmoved", "has moved" },
-		{ "filtered", "filtered" }, { "rejected", "rejected" },
-		{ "suspend", "mailbox suspended" }, { "notaccept", "does not accept mail" },
-		{ "blocked", "blocked" }, { "spamdetected", "spam detected" },
-		{ "policyviolation", "policy violation" }, { "securityerror", "security error" },
-		{ "exceedlimit", "message too large" }, { "mesgtoobig", "message too large" },
-		{ "expired", "delivery time expired" }, { "networkerror", "network error" },
-		{ "systemerror", "system error" }, { "systemfull", "system full" },
-		{ "toomanyconn", "too many connections" }, { "norelaying", "relaying denied" },
-		{ "syntaxerror", "syntax error" }, { "contenterror", "content error" },
-		{ "virusdetected", "virus detected" }, { "speeding", "rate limited" },
-	};
-	if (r == NULL)
-		return NULL;
-	for (size_t i = 0; i < CAD_ARRAY_LEN(tab); i++)
-		if (strcmp(tab[i].k, r) == 0)
-			return tab[i].w;
-	return r;
-}
-
-/* The recipient of a bounce that concerns target t (its address first). */
-static const struct cls_rcpt *bounce_rcpt(const struct verdict *v,
-					  const struct inbound_target *t)
-{
-	const struct cls_rcpt *hard = NULL;
-	for (size_t i = 0; i < v->nrcpts; i++) {
-		if (t && t->contact_email && v->rcpts[i].address &&
-		    strcmp(v->rcpts[i].address, t->contact_email) == 0)
-			return &v->rcpts[i];
-		if (hard == NULL && v->rcpts[i].hard)
-			hard = &v->rcpts[i];
-	}
-	return hard ? hard : (v->nrcpts ? &v->rcpts[0] : NULL);
-}
-
-/* "5.1.1 user unknown", "mailbox full", or "" */
-static void bounce_words(struct sbuf *b, const struct cls_rcpt *r)
-{
-	const char *w;
-	if (r == NULL)
-		return;
-	if (r->status)
-		sbuf_adds(b, r->status);
-	else if (r->smtp_code)
-		sbuf_addf(b, "%d", r->smtp_code);
-	w = reason_words(r->reason);
-	if (w) {
-		if (b->len)
-			sbuf_addc(b, ' ');
-		sbuf_adds(b, w);
-	}
-}
-
-/* The part of every event detail that says what was seen. */
-static void seen(struct sbuf *b, const struct inbound_facts *f, const struct inbound_target *t)
-{
-	const struct verdict *v = f->v;
-	sbuf_addf(b, " rule=%s", v->rule ? v->rule : "?");
-	if (f->sender)
-		sbuf_addf(b, " from=%s", f->sender);
-	if (t)
-		sbuf_addf(b, " via=%s", inbound_via_name(t->via));
-	if (t && t->our_msgid)
-		sbuf_addf(b, " ours=<%s>", t->our_msgid);
-	switch (v->cls) {
-	case CLS_AUTOREPLY:
-		if (v->auto_kind)
-			sbuf_addf(b, " kind=%s", v->auto_kind);
-		if (v->return_date[0])
-			sbuf_addf(b, " return=%s", v->return_date);
-		break;
-	case CLS_BOUNCE:
-	case CLS_DELAY: {
-		const struct cls_rcpt *r = bounce_rcpt(v, t);
-		if (r && r->address)
-			sbuf_addf(b, " rcpt=%s", r->address);
-		if (r && r->status)
-			sbuf_addf(b, " status=%s", r->status);
-		if (r && r->reason)
-			sbuf_addf(b, " reason=%s", r->reason);
-		break;
-	}
-	case CLS_MEETING:
-		if (v->method)
-			sbuf_addf(b, " method=%s", v->method);
-		if (v->partstat)
-			sbuf_addf(b, " partstat=%s", v->partstat);
-		if (v->dtstart)
-			sbuf_addf(b, " dtstart=%s", v->dtstart);
-		break;
-	case CLS_COMPLAINT:
-		if (v->feedback_type)
-			sbuf_addf(b, " feedback=%s", v->feedback_type);
-		if (v->arf_rcpt)
-			sbuf_addf(b, " rcpt=%s", v->arf_rcpt);
-		break;
-	default:
-		break;
-	}
-	sbuf_addf(b, " auth=%s", f->auth == INB_AUTH_PASS ? "pass" :
-		  f->auth == INB_AUTH_FAIL ? "fail" : "none");
-	if (f->auth_detail && *f->auth_detail)
-		sbuf_addf(b, " (%s)", f->auth_detail);
-	if (f->forged)
-		sbuf_addf(b, " forged-ids=%d", f->forged);
-	/* Last, so that the duplicate check can find it (inbound_apply.c). */
-	if (v->message_id)
-		sbuf_addf(b, " msgid=<%s>", v->message_id);
-}
-
-static char *detail(const struct inbound_facts *f, const struct inbound_target *t,
-		    const char *fmt, ...) CAD_PRINTF(3, 4);
-static char *detail(const struct inbound_facts *f, const struct inbound_target *t,
-		    const char *fmt, ...)
-{
-	struct sbuf b;
-	va_list ap;
-	sbuf_init(&b);
-	va_start(ap, fmt);
-	sbuf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	seen(&b, f, t);
-	return sbuf_detach(&b);
-}
-
-static int stopped(const struct inbound_target *t)
-{
-	return t->e.state != ENR_ACTIVE && t->e.state != ENR_PAUSED;
-}
+#include "inbound_policy_int.h"
 
 /* Is this target's signal authenticated? */
 static int trusted(const struct inbound_facts *f, const struct inbound_target *t,
@@ -284,40 +83,23 @@ static void mismatch(struct inbound_plan *p, const struct inbound_facts *f,
 {
 	char *a = inbound_addr_spec(named);
 	if (a != NULL && t->contact_email != NULL && strcmp(a, t->contact_email) != 0) {
-		struct inbound_action *r = push(p, INB_ACT_RECORD, INBOUND_EV_MISMATCH, t);
-		r->detail = detail(f, t, "report names %s, not the contact %s: %s not acted on",
+		struct inbound_action *r = inbound_plan_push(p, INB_ACT_RECORD, INBOUND_EV_MISMATCH, t);
+		r->detail = inbound_plan_detail(f, t, "report names %s, not the contact %s: %s not acted on",
 				   a, t->contact_email, a);
 	}
 	free(a);
-}
-
-static void record(struct inbound_plan *p, const struct inbound_facts *f,
-		   const struct inbound_target *t, const char *event, const char *what)
-{
-	struct inbound_action *a = push(p, INB_ACT_RECORD, event, t);
-	a->detail = detail(f, t, "%s", what);
-}
-
-/* A contact's address to suppress / unsubscribe, once per plan. */
-static int planned(const struct inbound_plan *p, enum inbound_act kind, const char *addr)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (p->v[i].kind == kind && p->v[i].address && addr &&
-		    strcmp(p->v[i].address, addr) == 0)
-			return 1;
-	return 0;
 }
 
 static void unsubscribe(struct inbound_plan *p, const struct inbound_facts *f,
 			const struct inbound_target *t, const char *via)
 {
 	struct inbound_action *a;
-	if (t->contact_email == NULL || planned(p, INB_ACT_UNSUBSCRIBE, t->contact_email))
+	if (t->contact_email == NULL || inbound_plan_has(p, INB_ACT_UNSUBSCRIBE, t->contact_email))
 		return;
-	a = push(p, INB_ACT_UNSUBSCRIBE, EV_UNSUBSCRIBED, t);
+	a = inbound_plan_push(p, INB_ACT_UNSUBSCRIBE, EV_UNSUBSCRIBED, t);
 	a->address = xstrdup(t->contact_email);
 	a->reason = xstrdup(via);
-	a->detail = detail(f, t, "unsubscribe (%s)", via);
+	a->detail = inbound_plan_detail(f, t, "unsubscribe (%s)", via);
 }
 
 /* Company scope: the enrollment whose contact replied or met, when this
@@ -346,12 +128,12 @@ static void on_colleague(struct inbound_plan *p, const struct inbound_facts *f,
 	const char *who = trig->contact_email ? trig->contact_email : "?";
 	int meet = strcmp(ev, EV_MEETING) == 0;
 
-	if (stopped(t) || (meet ? !t->stop_on_meeting : !t->stop_on_reply))
+	if (inbound_plan_stopped(t) || (meet ? !t->stop_on_meeting : !t->stop_on_reply))
 		return;
-	a = push(p, INB_ACT_UNENROLL, ev, t);
+	a = inbound_plan_push(p, INB_ACT_UNENROLL, ev, t);
 	a->reason = xasprintf("%s (%s)", meet ? "meeting booked" : "replied", who);
 	a->company = xstrdup(f->company);
-	a->detail = detail(f, t, "colleague %s %s, company %s", who,
+	a->detail = inbound_plan_detail(f, t, "colleague %s %s, company %s", who,
 			   meet ? "booked a meeting" : "replied", f->company ? f->company : "?");
 }
 
@@ -359,17 +141,17 @@ static void on_reply(struct inbound_plan *p, const struct inbound_facts *f,
 		     const struct inbound_target *t)
 {
 	struct inbound_action *a;
-	if (stopped(t)) {
-		record(p, f, t, EV_REPLIED, "reply");
+	if (inbound_plan_stopped(t)) {
+		inbound_plan_record(p, f, t, EV_REPLIED, "reply");
 		return;
 	}
 	if (!t->stop_on_reply) {
-		record(p, f, t, EV_REPLIED, "reply (the sequence does not stop on replies)");
+		inbound_plan_record(p, f, t, EV_REPLIED, "reply (the sequence does not stop on replies)");
 		return;
 	}
-	a = push(p, INB_ACT_UNENROLL, EV_REPLIED, t);
+	a = inbound_plan_push(p, INB_ACT_UNENROLL, EV_REPLIED, t);
 	a->reason = xstrdup("replied");
-	a->detail = detail(f, t, "reply%s",
+	a->detail = inbound_plan_detail(f, t, "reply%s",
 			   f->alias_contact == t->e.contact_id ? " from a new address" : "");
 }
 
@@ -384,16 +166,16 @@ static int on_autoreply(struct inbound_plan *p, const struct inbound_facts *f,
 	int64_t dayno;
 	int days;
 
-	if (stopped(t)) {
-		record(p, f, t, EV_AUTO_REPLY, "auto-reply (enrollment already stopped)");
+	if (inbound_plan_stopped(t)) {
+		inbound_plan_record(p, f, t, EV_AUTO_REPLY, "auto-reply (enrollment already stopped)");
 		return 0;
 	}
 	if (t->ooo == SEQ_OOO_IGNORE) {
-		record(p, f, t, EV_AUTO_REPLY, "auto-reply (the sequence ignores out-of-office)");
+		inbound_plan_record(p, f, t, EV_AUTO_REPLY, "auto-reply (the sequence ignores out-of-office)");
 		return 0;
 	}
 	if (t->e.state == ENR_PAUSED) {
-		record(p, f, t, EV_AUTO_REPLY, "auto-reply (enrollment already paused)");
+		inbound_plan_record(p, f, t, EV_AUTO_REPLY, "auto-reply (enrollment already paused)");
 		return 0;
 	}
 	if (v->return_date[0] && cal_day_parse(v->return_date, &dayno) == 0) {
@@ -412,18 +194,18 @@ static int on_autoreply(struct inbound_plan *p, const struct inbound_facts *f,
 			return -1;
 	}
 	if (until <= f->now) {
-		record(p, f, t, EV_AUTO_REPLY, "auto-reply (return date already past)");
+		inbound_plan_record(p, f, t, EV_AUTO_REPLY, "auto-reply (return date already past)");
 		return 0;
 	}
 	/* A hostile or mistyped date must not silence a sequence for years. */
 	if (until > f->now + (cad_time_t)INBOUND_OOO_MAX_DAYS * 86400)
 		until = f->now + (cad_time_t)INBOUND_OOO_MAX_DAYS * 86400;
-	a = push(p, INB_ACT_PAUSE, EV_AUTO_REPLY, t);
+	a = inbound_plan_push(p, INB_ACT_PAUSE, EV_AUTO_REPLY, t);
 	a->until = until;
 	a->reason = day[0] ? xasprintf("out of office until %s", day)
 			   : xasprintf("out of office (no return date: %d days)",
 				       cfg->ooo_default_days > 0 ? cfg->ooo_default_days : 7);
-	a->detail = detail(f, t, "auto-reply: paused until %s%s%s%s",
+	a->detail = inbound_plan_detail(f, t, "auto-reply: paused until %s%s%s%s",
 			   cad_time_format(until, tb, sizeof(tb)),
 			   t->rules_error ? " (UTC: the calendar cannot be applied: " : "",
 			   t->rules_error ? t->rules_error : "", t->rules_error ? ")" : "");
@@ -434,7 +216,7 @@ static void on_bounce(struct inbound_plan *p, const struct inbound_facts *f,
 		      const struct inbound_target *t, const struct inbound_config *cfg)
 {
 	const struct verdict *v = f->v;
-	const struct cls_rcpt *r = bounce_rcpt(v, t);
+	const struct cls_rcpt *r = inbound_plan_bounce_rcpt(v, t);
 	struct inbound_action *a;
 	struct sbuf w;
 	const char *addr;
@@ -444,33 +226,33 @@ static void on_bounce(struct inbound_plan *p, const struct inbound_facts *f,
 	int hard = r != NULL && r->hard;
 
 	sbuf_init(&w);
-	bounce_words(&w, r);
+	inbound_plan_bounce_words(&w, r);
 	p->why = hard ? "bounced" : "soft bounce";
 	if (r != NULL && r->address != NULL)
 		mismatch(p, f, t, r->address);
 	if (hard) {
 		addr = t->contact_email;   /* the proven contact's, never the report's */
-		if (stopped(t)) {
-			record(p, f, t, EV_BOUNCED, "hard bounce (enrollment already stopped)");
+		if (inbound_plan_stopped(t)) {
+			inbound_plan_record(p, f, t, EV_BOUNCED, "hard bounce (enrollment already stopped)");
 		} else {
-			a = push(p, INB_ACT_UNENROLL, EV_BOUNCED, t);
+			a = inbound_plan_push(p, INB_ACT_UNENROLL, EV_BOUNCED, t);
 			a->reason = w.len ? xasprintf("bounced: %s", w.s) : xstrdup("bounced");
-			a->detail = detail(f, t, "hard bounce");
+			a->detail = inbound_plan_detail(f, t, "hard bounce");
 		}
-		if (addr && !planned(p, INB_ACT_SUPPRESS, addr)) {
-			a = push(p, INB_ACT_SUPPRESS, NULL, t);
+		if (addr && !inbound_plan_has(p, INB_ACT_SUPPRESS, addr)) {
+			a = inbound_plan_push(p, INB_ACT_SUPPRESS, NULL, t);
 			a->address = xstrdup(addr);
 			a->supp = SUPP_BOUNCED;
 			a->reason = w.len ? xasprintf("bounced: %s", w.s) : xstrdup("bounced");
 		}
-	} else if (!stopped(t) && t->e.state == ENR_ACTIVE && t->soft_bounces + 1 >= thr) {
-		a = push(p, INB_ACT_PAUSE, EV_BOUNCED, t);
+	} else if (!inbound_plan_stopped(t) && t->e.state == ENR_ACTIVE && t->soft_bounces + 1 >= thr) {
+		a = inbound_plan_push(p, INB_ACT_PAUSE, EV_BOUNCED, t);
 		a->reason = xasprintf("%d soft bounces (last: %s)", t->soft_bounces + 1,
 				      w.len ? w.s : "no status");
-		a->detail = detail(f, t, "soft bounce %d of %d: paused", t->soft_bounces + 1, thr);
+		a->detail = inbound_plan_detail(f, t, "soft bounce %d of %d: paused", t->soft_bounces + 1, thr);
 	} else {
-		a = push(p, INB_ACT_RECORD, EV_BOUNCED, t);
-		a->detail = detail(f, t, "soft bounce %d of %d", t->soft_bounces + 1, thr);
+		a = inbound_plan_push(p, INB_ACT_RECORD, EV_BOUNCED, t);
+		a->detail = inbound_plan_detail(f, t, "soft bounce %d of %d", t->soft_bounces + 1, thr);
 	}
 	sbuf_free(&w);
 }
@@ -489,125 +271,21 @@ static void on_complaint(struct inbound_plan *p, const struct inbound_facts *f,
 		unsubscribe(p, f, t, "arf");
 		return;
 	}
-	if (t->contact_email && !planned(p, INB_ACT_UNENROLL_ALL, t->contact_email)) {
-		a = push(p, INB_ACT_UNENROLL_ALL, EV_COMPLAINT, t);
+	if (t->contact_email && !inbound_plan_has(p, INB_ACT_UNENROLL_ALL, t->contact_email)) {
+		a = inbound_plan_push(p, INB_ACT_UNENROLL_ALL, EV_COMPLAINT, t);
 		a->address = xstrdup(t->contact_email);
 		a->reason = xasprintf("complaint (%s)", fb);
-		a->detail = detail(f, t, "complaint");
+		a->detail = inbound_plan_detail(f, t, "complaint");
 	}
 	rc = xstrdup(t->contact_email);   /* the proven contact's, never Original-Rcpt-To */
-	if (rc && !planned(p, INB_ACT_SUPPRESS, rc)) {
-		a = push(p, INB_ACT_SUPPRESS, NULL, t);
+	if (rc && !inbound_plan_has(p, INB_ACT_SUPPRESS, rc)) {
+		a = inbound_plan_push(p, INB_ACT_SUPPRESS, NULL, t);
 		a->address = rc;
 		a->supp = SUPP_COMPLAINT;
 		a->reason = xasprintf("complaint (%s)", fb);
 		rc = NULL;
 	}
 	free(rc);
-}
-
-#define INBOUND_EV_MEETING_CANCEL "meeting_cancelled"
-
-/* Is addr the enrollment's rep or at an internal domain? */
-static int internal(const struct inbound_config *cfg, const struct inbound_target *t,
-		    const char *addr)
-{
-	const char *d;
-	if (addr == NULL)
-		return 0;
-	if (cad_startswith_ci(addr, "mailto:"))
-		addr += 7;
-	if (t->rep_email && cad_strcaseeq(addr, t->rep_email))
-		return 1;
-	d = cad_addr_domain(addr);
-	for (size_t i = 0; d != NULL && i < cfg->ninternal_domains; i++)
-		if (cad_strcaseeq(d, cfg->internal_domains[i]))
-			return 1;
-	return 0;
-}
-
-/* May the (authenticated) sender speak for this meeting? */
-static int sender_may(const struct inbound_facts *f, const struct inbound_target *t,
-		      const struct inbound_config *cfg, enum inbound_meeting kind)
-{
-	const char *s = f->sender;
-	if (t->via == VIA_SENDER || t->via == VIA_THREAD)
-		return 1;   /* the contact's own address, or our thread */
-	if (s == NULL)
-		return 0;
-	if (t->contact_email && cad_org_aligned(cad_addr_domain(s), cad_addr_domain(t->contact_email)))
-		return 1;
-	if (kind != MEET_REPLY && f->v->organizer &&
-	    cad_org_aligned(cad_addr_domain(s), cad_addr_domain(f->v->organizer)))
-		return 1;
-	if (internal(cfg, t, s))
-		return 1;
-	return inbound_calendar_service(cfg, s);
-}
-
-/* The contact's own PARTSTAT in an invitation, or NULL. */
-static const char *contact_partstat(const struct verdict *v, const struct inbound_target *t)
-{
-	for (size_t i = 0; t->contact_email && i < v->nattendees; i++)
-		if (v->attendees[i].address && strcmp(v->attendees[i].address, t->contact_email) == 0)
-			return v->attendees[i].partstat;
-	return NULL;
-}
-
-static void on_meeting(struct inbound_plan *p, const struct inbound_facts *f,
-		       const struct inbound_target *t, const struct inbound_config *cfg)
-{
-	const struct verdict *v = f->v;
-	enum inbound_meeting kind = inbound_meeting_kind(v);
-	const char *ps = kind == MEET_REPLY ? v->partstat : contact_partstat(v, t);
-	struct inbound_action *a;
-	const char *what;
-	int booked = 0, tentative = ps && cad_strcaseeq(ps, "TENTATIVE");
-
-	if (!inbound_meeting_parties(v, t, cfg)) {
-		record(p, f, t, INBOUND_EV_MEETING_RESP, "meeting not between the contact and its rep "
-		       "(not acted on)");
-		return;
-	}
-	if (!sender_may(f, t, cfg, kind)) {
-		char *w = xasprintf("meeting sent by %s, neither a participant nor a scheduling "
-				    "service (not acted on)", f->sender ? f->sender : "nobody");
-		record(p, f, t, INBOUND_EV_UNVERIFIED, w);
-		free(w);
-		return;
-	}
-	switch (kind) {
-	case MEET_REQUEST:
-		booked = !(ps && cad_strcaseeq(ps, "DECLINED"));
-		what = booked ? "invitation" : "invitation declined by the contact";
-		break;
-	case MEET_REPLY:
-		booked = ps && (cad_strcaseeq(ps, "ACCEPTED") || tentative);
-		what = booked ? (tentative ? "meeting accepted tentatively" : "meeting accepted")
-			      : "meeting response";
-		break;
-	case MEET_CANCEL:
-		record(p, f, t, INBOUND_EV_MEETING_CANCEL, "meeting cancelled (the enrollment "
-		       "stays as it is)");
-		return;
-	default:
-		what = "meeting response";
-		break;
-	}
-	if (!booked) {
-		record(p, f, t, INBOUND_EV_MEETING_RESP, what);
-		return;
-	}
-	if (stopped(t) || !t->stop_on_meeting) {
-		char *w = xasprintf("%s (%s)", what, stopped(t) ? "enrollment already stopped"
-				    : "the sequence does not stop on meetings");
-		record(p, f, t, EV_MEETING, w);
-		free(w);
-		return;
-	}
-	a = push(p, INB_ACT_UNENROLL, EV_MEETING, t);
-	a->reason = xstrdup(tentative ? "meeting booked (tentative)" : "meeting booked");
-	a->detail = detail(f, t, "%s", what);
 }
 
 /* Challenge/response: the rep must confirm by hand; the sequence waits. */
@@ -618,16 +296,16 @@ static void on_challenge(struct inbound_plan *p, const struct inbound_facts *f,
 	static const char words[] = "the contact's mailbox asks to confirm the sender";
 	struct inbound_action *a;
 
-	if (stopped(t) || t->e.state == ENR_PAUSED) {
-		record(p, f, t, INBOUND_EV_CHALLENGE, stopped(t) ?
+	if (inbound_plan_stopped(t) || t->e.state == ENR_PAUSED) {
+		inbound_plan_record(p, f, t, INBOUND_EV_CHALLENGE, inbound_plan_stopped(t) ?
 		       "challenge (enrollment already stopped)" : "challenge (enrollment already paused)");
 		return;
 	}
-	a = push(p, INB_ACT_PAUSE, INBOUND_EV_CHALLENGE, t);
+	a = inbound_plan_push(p, INB_ACT_PAUSE, INBOUND_EV_CHALLENGE, t);
 	a->until = 0;
 	a->reason = xasprintf("challenge: %s", words);
-	a->detail = detail(f, t, "challenge/response: paused until resumed");
-	a = push(p, INB_ACT_TASK, NULL, t);
+	a->detail = inbound_plan_detail(f, t, "challenge/response: paused until resumed");
+	a = inbound_plan_push(p, INB_ACT_TASK, NULL, t);
 	a->reason = xasprintf("Confirm the sender: %s (%s)", words,
 			      f->sender ? f->sender : "challenge/response");
 }
@@ -670,7 +348,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 			/* Colleagues are not told about a signal nobody can vouch for. */
 			if (t->via != VIA_COMPANY) {
 				char *what = xasprintf("unverified %s", cls_class_name(v->cls));
-				record(out, f, t, INBOUND_EV_UNVERIFIED, what);
+				inbound_plan_record(out, f, t, INBOUND_EV_UNVERIFIED, what);
 				free(what);
 			}
 			continue;
@@ -691,11 +369,11 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 		switch (v->cls) {
 		case CLS_REPLY:
 			if (f->alias_contact == t->e.contact_id && f->sender &&
-			    !planned(out, INB_ACT_ADD_ALIAS, f->sender)) {
-				struct inbound_action *a = push(out, INB_ACT_ADD_ALIAS,
+			    !inbound_plan_has(out, INB_ACT_ADD_ALIAS, f->sender)) {
+				struct inbound_action *a = inbound_plan_push(out, INB_ACT_ADD_ALIAS,
 								INBOUND_EV_ALIAS_ADDED, t);
 				a->address = xstrdup(f->sender);
-				a->detail = detail(f, t, "new address %s on our thread linked to %s",
+				a->detail = inbound_plan_detail(f, t, "new address %s on our thread linked to %s",
 						   f->sender, t->contact_email ? t->contact_email : "?");
 			}
 			on_reply(out, f, t);
@@ -711,7 +389,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 			on_bounce(out, f, t, cfg);
 			break;
 		case CLS_DELAY:
-			record(out, f, t, INBOUND_EV_DELAYED, "delivery delayed");
+			inbound_plan_record(out, f, t, INBOUND_EV_DELAYED, "delivery delayed");
 			break;
 		case CLS_UNSUBSCRIBE:
 			if (t->via != VIA_COMPANY)
@@ -722,7 +400,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 				on_complaint(out, f, t);
 			break;
 		case CLS_MEETING:
-			on_meeting(out, f, t, cfg);
+			inbound_policy_meet(out, f, t, cfg);
 			break;
 		case CLS_CHALLENGE:
 			if (t->via != VIA_COMPANY)
@@ -730,7 +408,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 			break;
 		case CLS_OTHER:
 			if (meet != MEET_NONE)
-				on_meeting(out, f, t, cfg);
+				inbound_policy_meet(out, f, t, cfg);
 			break;
 		}
 	}

@@ -25,8 +25,10 @@
  *   1. records the new rows 'prepared' in ONE transaction (one fsync); if
  *      that commit fails nothing is submitted;
  *   2. submits them one after the other over ONE SMTP connection (RSET
- *      between transactions, no PIPELINING), no transaction open (the
- *      milter's gate writes its witness meanwhile);
+ *      between transactions, no PIPELINING), or over SubmitConnections
+ *      connections side by side (threads that each take the next job and
+ *      touch nothing else), no transaction open (the milter's gate writes
+ *      its witness meanwhile);
  *   3. applies every outcome through the ledger's table in ONE transaction
  *      (one fsync), reading a failed one's row again first.
  * Why the crash windows stay safe: no byte of a message goes out before
@@ -52,6 +54,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +73,9 @@ static_assert((int)LEDGER_PERMFAIL == (int)SUBMIT_PERMFAIL, "submit and ledger a
 /* RepCopy yes: the rep's own mailbox, by an address extension that a
  * Sieve rule (contrib/sieve/cadence-sent.sieve) files into Sent. */
 #define PASS_REP_COPY_DEFAULT "%l+cadence-sent@%d"
+
+/* SubmitConnections' upper bound (conf_keys.c checks the same). */
+#define PASS_SUBMIT_CONNECTIONS_MAX 16
 
 /* How long a step is retried on 4xx replies (Postfix's maximal_queue_lifetime). */
 #define SCHED_RETRY_LIFETIME (5 * 86400)
@@ -400,15 +406,14 @@ static void copy_refused(const struct email_job *j, const struct submit_result *
 }
 
 /* Hands the message to the MTA: on the batch's session, or on a
- * connection of its own (ss NULL, or a test's scripted MTA). */
+ * connection of its own (ss NULL, or a test's scripted MTA). Touches
+ * nothing but the job (a batch's submitters run it in threads). */
 static void step_submit(struct email_job *j, struct submit_session *ss,
 			struct submit_result *res)
 {
 	struct sched *s = j->s;
 	struct submit_opts opts;
 
-	if (j->mail_from == NULL)
-		step_envelope(j);
 	if (ss != NULL && s->submit == NULL) {
 		submit_session_send(ss, j->mail_from, j->email, j->msg.s, j->msg.len, j->copy, res);
 	} else {
@@ -417,7 +422,6 @@ static void step_submit(struct email_job *j, struct submit_session *ss,
 		(s->submit ? s->submit : submit_message)(s->conf.submit_url, j->mail_from, j->email,
 							  j->msg.s, j->msg.len, &opts, res);
 	}
-	copy_refused(j, res);
 }
 
 /* The row as the table sees it after a failed attempt: read again, for a
@@ -601,7 +605,9 @@ static int send_and_apply(struct email_job *j, struct cad_err *err)
 	memset(&res, 0, sizeof(res));
 	if (step_compose(j, &cerr) < 0)
 		return compose_failed(j, &cerr, err);
+	step_envelope(j);
 	step_submit(j, NULL, &res);
+	copy_refused(j, &res);
 	rc = outcome(j, &res, err);
 	submit_result_free(&res);
 	return rc;
@@ -657,10 +663,68 @@ static int batch_record(struct sched *s, struct pass_outbox *ob, struct cad_err 
 	return store_commit(s->store, err) < 0 ? PASS_STORE : PASS_OK;
 }
 
+/* Step 2's submitters: each takes the next job not yet taken and submits
+ * it on its own session (connection), until none is left. They touch
+ * only the jobs they take (the store is not used: steps 1 and 3 are the
+ * caller's, before and after). */
+struct submitters {
+	struct sched *s;
+	struct pass_outbox *ob;
+	size_t next;
+	pthread_mutex_t mu;
+};
+
+static void *submitter_run(void *arg)
+{
+	struct submitters *w = arg;
+	struct submit_session *ss = NULL;
+	struct email_job *j;
+	size_t i;
+
+	if (w->s->submit == NULL)
+		ss = submit_session_open(w->s->conf.submit_url, NULL);
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		i = w->next++;
+		pthread_mutex_unlock(&w->mu);
+		if (i >= w->ob->n)
+			break;
+		j = w->ob->jobs[i];
+		if (!j->skip)
+			step_submit(j, ss, &j->res);
+	}
+	submit_session_close(ss);
+	return NULL;
+}
+
+static void batch_submit(struct sched *s, struct pass_outbox *ob)
+{
+	struct submitters w;
+	pthread_t th[PASS_SUBMIT_CONNECTIONS_MAX];
+	size_t k, nth = 0, want = s->conf.submit_connections > 1 ?
+		(size_t)s->conf.submit_connections : 1;
+
+	/* A test's scripted MTA is not for threads. */
+	if (s->submit != NULL || want > ob->n)
+		want = s->submit != NULL ? 1 : ob->n;
+	if (want > PASS_SUBMIT_CONNECTIONS_MAX)
+		want = PASS_SUBMIT_CONNECTIONS_MAX;
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	w.ob = ob;
+	pthread_mutex_init(&w.mu, NULL);
+	for (k = 1; k < want; k++)
+		if (pthread_create(&th[nth], NULL, submitter_run, &w) == 0)
+			nth++;      /* fewer threads: the others take more */
+	submitter_run(&w);
+	for (k = 0; k < nth; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&w.mu);
+}
+
 int pass_email_flush(struct sched *s, struct cad_err *err)
 {
 	struct pass_outbox *ob = s->outbox;
-	struct submit_session *ss = NULL;
 	size_t i;
 	int rc;
 
@@ -673,14 +737,10 @@ int pass_email_flush(struct sched *s, struct cad_err *err)
 		outbox_drop(ob);
 		return rc;
 	}
-	/* 2. One connection, one transaction after the other; nothing is
-	 * written meanwhile (the milter's gate writes its witnesses). */
-	if (s->submit == NULL)
-		ss = submit_session_open(s->conf.submit_url, NULL);
-	for (i = 0; i < ob->n; i++)
-		if (!ob->jobs[i]->skip)
-			step_submit(ob->jobs[i], ss, &ob->jobs[i]->res);
-	submit_session_close(ss);
+	/* 2. One transaction after the other on each of SubmitConnections
+	 * connections; nothing is written meanwhile (the milter's gate
+	 * writes its witnesses). */
+	batch_submit(s, ob);
 	/* 3. Every outcome in one transaction; a store error rolls them all
 	 * back, which is a crash before the report: the next pass reconciles. */
 	if (store_begin(s->store, err) < 0) {
@@ -688,8 +748,10 @@ int pass_email_flush(struct sched *s, struct cad_err *err)
 		return PASS_STORE;
 	}
 	for (i = 0; i < ob->n && rc == PASS_OK; i++)
-		if (!ob->jobs[i]->skip)
+		if (!ob->jobs[i]->skip) {
+			copy_refused(ob->jobs[i], &ob->jobs[i]->res);
 			rc = outcome(ob->jobs[i], &ob->jobs[i]->res, err);
+		}
 	if (rc == PASS_STORE)
 		store_rollback(s->store);
 	else if (store_commit(s->store, err) < 0)

@@ -51,6 +51,7 @@ struct cad_conf {
 	char *scheduler_pid_file;  /* SchedulerPidFile */
 	char *submit_url;          /* SubmitURL: smtp://127.0.0.1:10026 */
 	int submit_batch;          /* SubmitBatch: messages per connection and grouped write (1 = one each) */
+	int submit_connections;    /* SubmitConnections: a batch's SMTP connections at once */
 	char *http_listen;         /* HttpListen: 127.0.0.1:8025 ("" = off) */
 	int http_threads;          /* HttpThreads: threads serving HTTP requests */
 	int http_max_connections;  /* HttpMaxConnections: open HTTP connections at most */

@@ -308,6 +308,7 @@ const struct conf_key conf_keys[] = {
 	{ "SubmitURL", CONF_STRING, OFF(submit_url), 0, "smtp://127.0.0.1:10026", NOLIM,
 	  check_submit_url },
 	{ "SubmitBatch", CONF_INT, OFF(submit_batch), 0, "50", 1, 1000, NULL },
+	{ "SubmitConnections", CONF_INT, OFF(submit_connections), 0, "1", 1, 16, NULL },
 	{ "HttpListen", CONF_STRING, OFF(http_listen), 0, "127.0.0.1:8025", NOLIM, check_listen },
 	{ "HttpThreads", CONF_INT, OFF(http_threads), 0, "4", 1, 64, NULL },
 	{ "HttpMaxConnections", CONF_INT, OFF(http_max_connections), 0, "256", 1, 4096, NULL },

@@ -18,6 +18,8 @@
 #              never reaches Postfix (not queued);
 #   14, 15 after  two in a row, each on its own connection.
 # Then a second pass (2 minutes later: the retry of the unknown one).
+# The same again with SubmitConnections 4 (the batch over four connections
+# at once: the plan hits whichever messages come 5th, 8th, ...).
 # Checks: every contact received exactly one copy (by recipient and
 # Message-ID), none lost; the ledger: 30 step_sent events, each message
 # witnessed and reported sent; 5, 14 and 15 reconciled from the witness
@@ -121,7 +123,8 @@ P_CAD=$(port); USED="$USED $P_CAD"
 mkdir -p "$T/state" "$T/run" "$T/sink"
 chown postfix:postfix "$T/state" "$T/run" "$T/sink"
 chmod 750 "$T/state" "$T/run"
-# conf NAME SUBMIT_PORT BATCH: a configuration sending to that port (one store).
+# conf NAME SUBMIT_PORT BATCH [CONNS]: a configuration sending to that port
+# (one store).
 conf() {
 	cat >"$T/$1.conf" <<EOF
 # made by tests/kill/batch-drop.sh
@@ -140,6 +143,7 @@ PublicURL       https://cadence.our.test/
 SendSpacing     0
 SendJitter      0
 SubmitBatch     $3
+SubmitConnections ${4:-1}
 EOF
 }
 conf base "$P_CAD" 1
@@ -231,14 +235,15 @@ print(sent, rep, wit, recon, unk)
 EOF
 }
 
-# scenario NAME UPSTREAM_PORT PREFIX PASSES: enrolls PREFIX1..$NC, runs
-# PASSES passes (2 minutes apart) through a fresh proxy with $PLAN.
+# scenario NAME UPSTREAM_PORT PREFIX PASSES [CONNS]: enrolls PREFIX1..$NC,
+# runs PASSES passes (2 minutes apart) through a fresh proxy with $PLAN,
+# with SubmitConnections CONNS (default 1).
 n=0
 scenario() {
-	local name=$1 up=$2 pre=$3 passes=$4 pp now k addrs
+	local name=$1 up=$2 pre=$3 passes=$4 conns=${5:-1} pp now k addrs
 	n=$((n + 1))
 	pp=$(port)
-	conf "$name" "$pp" 10
+	conf "$name" "$pp" 10 "$conns"
 	: >"$T/$name.proxy"
 	timeout 300 "$PY" "$PROXY" "$pp" "$up" "$PLAN" "$T/$name.proxy" >>"$T/proxy.log" 2>&1 &
 	PIDS="$PIDS $!"
@@ -275,6 +280,20 @@ expect_eq "witness: the proxy broke the connection at the planned transactions" 
 	"$(grep -c -E '^(5|14|15) after$|^8 swallow$' "$T/witness.proxy")" 4
 expect_eq "witness: transactions and connections (three batches of 10 and the retry)" \
 	"$(grep -c -E '^[0-9]+ ' "$T/witness.proxy") $(grep -c '^conn$' "$T/witness.proxy")" "31 8"
+
+# ---- four connections at once (SubmitConnections 4): the same plan hits
+# whichever messages reach the proxy's 5th, 8th, 14th and 15th dot ----
+scenario parallel "$P_CAD" p 2 4
+read -r got dups lost ids < <(count p)
+expect_eq "parallel: every contact received one copy (received duplicates lost Message-IDs)" \
+	"$got $dups $lost $ids" "$NC 0 0 $NC"
+read -r sent rep wit recon unk < <(ledger p)
+expect_eq "parallel: the ledger: step_sent events, reported sent, witnessed" \
+	"$sent $rep $wit" "$NC $NC $NC"
+expect_eq "parallel: the three lost 250s reconciled from the witness; the swallowed one unknown once" \
+	"$recon $unk" "3 1"
+expect_eq "parallel: the proxy broke the connection at the planned transactions" \
+	"$(grep -c -E '^(5|14|15) after$|^8 swallow$' "$T/parallel.proxy")" 4
 
 # ---- controls ----
 scenario ctl-nowitness "$P_SINK" x 2

@@ -1,0 +1,281 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# bench/bench_submit.sh - cadenced's submission against smtp-source into the
+# same Postfix with cadence-milter (issue #16, goal 5: "submission not the
+# bottleneck", cadenced >= 0.8 of smtp-source). A bench: it prints
+# figures, asserts none, and is never run by `make check` (`make
+# bench-submit`, or by hand in a build directory).
+#
+#   cadenced --once | smtp-source  ->  private Postfix (tests/e2e/pflib.sh,
+#   loopback), smtpd with cadence-milter (the gate, witness; unix socket)
+#   ->  transport map  ->  smtp-sink (discards)
+#
+# Each round, in turn (the order rotates every round):
+#   cad-b1     BENCH_MSGS due one-step sequence emails, cadenced --once with
+#              SubmitBatch 1 (each message recorded, submitted on its own
+#              connection, reported: the flow before batching)
+#   cad-bN     the same with SubmitBatch BENCH_BATCH (default 50)
+#   src-reuse  smtp-source -s 1 -d: BENCH_MSGS messages of the same size,
+#              one after the other over one connection (cadenced's shape)
+#   src-conn   smtp-source -s 1: a connection per message
+#   cad-bNcK   cad-bN with SubmitConnections BENCH_CONNS (default 4)
+#   src-reuseK smtp-source -s BENCH_CONNS -d
+# Each cadenced run has BENCH_MSGS fresh contacts due at once (enrolled
+# before the timer starts); its time is the whole `cadenced --once` (start,
+# the due query, render, records, SMTP, outcomes, exit). smtp-source's
+# time ends when Postfix's smtpd has answered the last message (after the
+# milter). The queue drains to the sink before the next run. Prints
+# messages/s per run, the median of each over BENCH_ROUNDS rounds (default
+# 3) and the ratios cadenced / smtp-source (median of the rounds' ratios).
+#
+# cadenced's messages are sequence mail: the milter's gate looks each one
+# up in the ledger and writes its witness (one SQLite commit per message,
+# in the milter) before Postfix answers; smtp-source's messages are not
+# cadence's, so the milter passes them after a header or two. That
+# difference is part of what is measured: it is the cost of exactly once.
+#
+# Needs root (Postfix's master, smtp-sink -u postfix), postfix (smtp-source,
+# smtp-sink), python3, ss; cadenced, cadencectl and cadence-milter built.
+# Every process it started is stopped and its directory removed on exit
+# (BENCH_KEEP=1 keeps it). BENCH_CAD_WRAP="strace -c -f -o FILE" (or perf
+# record ...) runs each cadenced under that command, BENCH_MILTER_WRAP the
+# milter.
+set -u
+
+B=${CADENCE_BUILDDIR:-$(pwd)}
+S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+CTL=$B/ctl/cadencectl
+CAD=$B/scheduler/cadenced
+MILTER=$B/milter/cadence-milter
+SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+: "${BENCH_MSGS:=1000}"
+: "${BENCH_BATCH:=50}"
+: "${BENCH_ROUNDS:=3}"
+: "${BENCH_CONNS:=4}"
+: "${BENCH_CONFIGS:=cad-b1 cad-bN cad-bNcK src-reuse src-conn src-reuseK}"
+
+say() { echo "bench_submit: $*"; }
+[ "$(id -u)" = 0 ] || { say "needs root (Postfix's master, smtp-sink as postfix)"; exit 1; }
+for p in postfix postconf postqueue ss "$PY" "$SINK" "$SOURCE"; do
+	command -v "$p" >/dev/null 2>&1 || { say "$p is not installed (package postfix)"; exit 1; }
+done
+for p in "$CTL" "$CAD" "$MILTER"; do
+	[ -x "$p" ] || { say "$p is not built (run make in the build directory)"; exit 1; }
+done
+# shellcheck source=tests/e2e/pflib.sh
+. "$S/tests/e2e/pflib.sh"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-bench-submit.XXXXXX") || exit 1
+chmod 755 "$T"
+PF=$T/pf
+PIDS=""
+cleanup() {
+	local rc=$? p
+	pf_stop "$PF"
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if [ -n "${BENCH_KEEP:-}" ]; then say "kept $T"; else rm -rf "$T"; fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+die() {
+	say "$*"
+	for f in "$T/milter.log" "$T/sink.log" "$PF/maillog" "$T/setup.log" "$T/cadenced.log"; do
+		[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
+	done
+	exit 1
+}
+wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+ms() { date +%s%3N; }
+
+P_SINK=$(pf_free_port) || die "no free port"
+while :; do
+	P_CAD=$(pf_free_port) || die "no free port"
+	[ "$P_CAD" != "$P_SINK" ] && break
+done
+mkdir -p "$T/state" "$T/run" "$T/sink"
+chown postfix:postfix "$T/state" "$T/run" "$T/sink"
+chmod 750 "$T/state" "$T/run"
+# conf BATCH CONNS: the configuration with SubmitBatch BATCH and
+# SubmitConnections CONNS, in b<BATCH>c<CONNS>.conf (one store).
+conf() {
+	cat >"$T/b$1c$2.conf" <<EOF
+# made by bench/bench_submit.sh
+Database        $T/state/cadence.db
+SecretFile      $T/state/secret
+Domain          cadence.our.test
+InternalDomains our.test
+InternalHosts   127.0.0.1
+Syslog          no
+UserID          postfix:postfix
+Socket          local:$T/run/milter.sock
+MilterPidFile   $T/run/cadence-milter.pid
+SchedulerPidFile ""
+SubmitURL       smtp://127.0.0.1:$P_CAD
+PublicURL       https://cadence.our.test/
+SendSpacing     0
+SendJitter      0
+SubmitBatch     $1
+SubmitConnections $2
+RepCopy         no
+EOF
+}
+conf 1 1
+conf "$BENCH_BATCH" 1
+conf "$BENCH_BATCH" "$BENCH_CONNS"
+CONF=$T/b1c1.conf
+T0=2026-12-01T14:00:00Z
+T0S=$(date -u -d "$T0" +%s)
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+CLOCK=$T/clock
+set_clock() { echo "$1" >"$CLOCK.new" && chmod 644 "$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"; }
+ctl() { "$CTL" -c "$CONF" --now "$T0" "$@"; }
+# A body of about 1 KB, so that a message is about 1.6 KB with cadence's
+# headers; smtp-source sends messages of the size measured below.
+BODY=$(for i in $(seq 1 14); do printf 'Line %02d of the benchmark step, long enough to look like a real note.\\n' "$i"; done)
+{
+	ctl init &&
+	chown postfix:postfix "$T/state"/* &&
+	ctl user add ann@our.test --name "Ann Example" --tz UTC --send-cap 1000000 \
+		--enroll-cap 1000000 &&
+	printf '[sequence]\nname = Bench\nowner = qa@our.test\ndays = every\nwindow = 00:00-24:00\ntimezone = recipient\n\n[step 1]\ntype = email\ndelay = 0\nthread = new\ntemplate = <<END\nSubject: Bench step 1 for {{contact.firstname|there}}\n\nHello,\n%bEND\n' "$BODY" >"$T/bench.seq" &&
+	ctl sequence import "$T/bench.seq"
+} >>"$T/setup.log" 2>&1 || die "cannot make the store"
+
+# ---- the sink, the milter, Postfix ----
+"$SINK" -u postfix "127.0.0.1:$P_SINK" 256 >>"$T/sink.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_port "$P_SINK" || die "smtp-sink did not start"
+set_clock "$T0"
+# shellcheck disable=SC2086
+${BENCH_MILTER_WRAP:-} "$MILTER" -f -c "$CONF" -t "$CLOCK" >>"$T/milter.log" 2>&1 &
+MILTER_PID=$!
+PIDS="$PIDS $MILTER_PID"
+for i in $(seq 1 100); do
+	[ -S "$T/run/milter.sock" ] && break
+	sleep 0.05
+done
+[ -S "$T/run/milter.sock" ] || die "cadence-milter did not start"
+pf_create "$PF" bsub mx.our.test "our.test" "" >>"$T/setup.log" 2>&1 || die "pf_create failed"
+pf_nochroot "$PF"
+pf_set "$PF" "mynetworks = 127.0.0.1/32" "smtpd_milters =" "non_smtpd_milters =" \
+	"milter_protocol = 6" "milter_connect_timeout = 5s" "milter_command_timeout = 10s" \
+	"milter_content_timeout = 20s" "default_process_limit = 50" >>"$T/setup.log" 2>&1 ||
+	die "postconf failed"
+pf_listen "$PF" "$P_CAD" bsub/cadence \
+	-o "smtpd_milters=unix:$T/run/milter.sock" -o milter_default_action=tempfail \
+	-o milter_macro_daemon_name=CADENCE \
+	-o "smtpd_client_restrictions=permit_mynetworks,reject" \
+	-o "smtpd_relay_restrictions=permit_mynetworks,reject"
+pf_route "$PF" prospect.test "$P_SINK"
+echo "cadence.our.test discard:" >>"$PF/etc/transport"
+pf_start "$PF" >>"$T/setup.log" 2>&1 || die "Postfix did not start"
+wait_port "$P_CAD" || die "Postfix's smtpd on $P_CAD did not come up"
+
+run=0
+enrolled=0
+# cad BATCH CONNS: BENCH_MSGS fresh contacts due now, one cadenced --once;
+# sets N_OUT (messages) and T_OUT (ms), or dies.
+cad() {
+	local now first last t1 t2 sent
+	run=$((run + 1))
+	now=$(iso $((T0S + run * 3600)))
+	first=$((enrolled + 1))
+	last=$((enrolled + BENCH_MSGS))
+	enrolled=$last
+	"$CTL" -c "$CONF" --now "$now" enroll --sequence Bench --as ann@our.test \
+		$(seq -f 'r%g@prospect.test' "$first" "$last") >>"$T/setup.log" 2>&1 ||
+		die "cannot enroll $first..$last"
+	set_clock "$now"
+	echo "=== run $run SubmitBatch $1 SubmitConnections $2 at $now" >>"$T/cadenced.log"
+	t1=$(ms)
+	# shellcheck disable=SC2086
+	${BENCH_CAD_WRAP:-} "$CAD" -c "$T/b$1c$2.conf" --once --now="$now" >>"$T/cadenced.log" 2>&1 ||
+		die "cadenced exited $?"
+	t2=$(ms)
+	sent=$("$PY" -c 'import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=10)
+print(db.execute("SELECT count(*) FROM sent_messages m JOIN enrollments e ON e.id = m.enrollment_id"
+                 " WHERE m.submitted_at IS NOT NULL").fetchone()[0])' "$T/state/cadence.db")
+	[ "$sent" = "$last" ] || die "SubmitBatch $1: $sent of $last messages reported sent"
+	N_OUT=$BENCH_MSGS
+	T_OUT=$((t2 - t1))
+}
+# src SESSIONS [-d]: smtp-source, BENCH_MSGS messages of SIZE bytes.
+src() {
+	local t1 t2 n=$1
+	shift
+	t1=$(ms)
+	"$SOURCE" -s "$n" "$@" -m "$BENCH_MSGS" -l "$SIZE" -f ann@our.test -t sink@prospect.test \
+		"127.0.0.1:$P_CAD" >>"$T/source.log" 2>&1 || die "smtp-source failed"
+	t2=$(ms)
+	N_OUT=$BENCH_MSGS
+	T_OUT=$((t2 - t1))
+}
+measure() {
+	case $1 in
+	cad-b1) cad 1 1 ;;
+	cad-bN) cad "$BENCH_BATCH" 1 ;;
+	cad-bNcK) cad "$BENCH_BATCH" "$BENCH_CONNS" ;;
+	src-reuse) src 1 -d ;;
+	src-conn) src 1 ;;
+	src-reuseK) src "$BENCH_CONNS" -d ;;
+	esac
+}
+
+# A first cadenced run (not counted) warms up, and gives the size of
+# cadence's messages on the wire (Postfix's size= in its log).
+SIZE=1600
+cad 1 1
+SIZE=$(grep -o 'size=[0-9]*' "$PF/maillog" 2>/dev/null | tail -n 1 | cut -d= -f2)
+[ -n "$SIZE" ] || SIZE=1600
+pf_wait_queue "$PF" 60 || die "Postfix's queue did not drain"
+say "$BENCH_MSGS messages a run, cadence's message ~$SIZE bytes on the wire (smtp-source -l $SIZE), SubmitBatch 1 vs $BENCH_BATCH, K = $BENCH_CONNS connections, $BENCH_ROUNDS rounds, $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
+
+read -r -a configs <<<"$BENCH_CONFIGS"
+declare -A rate
+for r in $(seq 1 "$BENCH_ROUNDS"); do
+	line="round $r:"
+	nc=${#configs[@]}
+	for k in $(seq 0 $((nc - 1))); do
+		c=${configs[$(((k + r - 1) % nc))]}
+		measure "$c"
+		rate[$c,$r]=$(awk -v n="$N_OUT" -v t="$T_OUT" 'BEGIN { printf "%.0f", n * 1000 / (t > 0 ? t : 1) }')
+		line="$line $c ${rate[$c,$r]}/s"
+		pf_wait_queue "$PF" 120 || die "Postfix's queue did not drain after $c"
+	done
+	say "$line"
+done
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for c in "${configs[@]}"; do
+	say "$c median $(for r in $(seq 1 "$BENCH_ROUNDS"); do echo "${rate[$c,$r]}"; done | median) messages/s"
+done
+ratio() {   # ratio A B: median over the rounds of A/B
+	for r in $(seq 1 "$BENCH_ROUNDS"); do
+		awk -v a="${rate[$1,$r]:-0}" -v b="${rate[$2,$r]:-0}" 'BEGIN { printf "%.2f\n", (b > 0 ? a / b : 0) }'
+	done | median
+}
+has() { case " $BENCH_CONFIGS " in *" $1 "*) return 0 ;; esac; return 1; }
+for c in cad-b1 cad-bN cad-bNcK; do
+	has "$c" || continue
+	line="ratio $c:"
+	for d in src-reuse src-conn src-reuseK; do
+		has "$d" && line="$line  / $d $(ratio "$c" "$d")"
+	done
+	say "$line"
+done
+say "milter CPU: $(awk '{ printf "%.1f s", ($14 + $15) / 100 }' "/proc/$MILTER_PID/stat" 2>/dev/null)"

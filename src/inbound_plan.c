@@ -55,7 +55,7 @@ void inbound_plan_free(struct inbound_plan *p)
 }
 
 struct inbound_action *inbound_plan_push(struct inbound_plan *p, enum inbound_act kind,
-				   const char *event, const struct inbound_target *t)
+					 const char *event, const struct inbound_target *t)
 {
 	struct inbound_action *a;
 	cad_grow(&p->v, &p->cap, p->n + 1, sizeof(*p->v));
@@ -102,7 +102,7 @@ static const char *reason_words(const char *r)
 
 /* The recipient of a bounce that concerns target t (its address first). */
 const struct cls_rcpt *inbound_plan_bounce_rcpt(const struct verdict *v,
-					  const struct inbound_target *t)
+						const struct inbound_target *t)
 {
 	const struct cls_rcpt *hard = NULL;
 	for (size_t i = 0; i < v->nrcpts; i++) {
@@ -191,7 +191,7 @@ static void seen(struct sbuf *b, const struct inbound_facts *f, const struct inb
 }
 
 char *inbound_plan_detail(const struct inbound_facts *f, const struct inbound_target *t,
-		    const char *fmt, ...)
+			  const char *fmt, ...)
 {
 	struct sbuf b;
 	va_list ap;
@@ -204,7 +204,7 @@ char *inbound_plan_detail(const struct inbound_facts *f, const struct inbound_ta
 }
 
 void inbound_plan_record(struct inbound_plan *p, const struct inbound_facts *f,
-		   const struct inbound_target *t, const char *event, const char *what)
+			 const struct inbound_target *t, const char *event, const char *what)
 {
 	struct inbound_action *a = inbound_plan_push(p, INB_ACT_RECORD, event, t);
 	a->detail = inbound_plan_detail(f, t, "%s", what);

@@ -85,7 +85,7 @@ static void mismatch(struct inbound_plan *p, const struct inbound_facts *f,
 	if (a != NULL && t->contact_email != NULL && strcmp(a, t->contact_email) != 0) {
 		struct inbound_action *r = inbound_plan_push(p, INB_ACT_RECORD, INBOUND_EV_MISMATCH, t);
 		r->detail = inbound_plan_detail(f, t, "report names %s, not the contact %s: %s not acted on",
-				   a, t->contact_email, a);
+						a, t->contact_email, a);
 	}
 	free(a);
 }
@@ -134,7 +134,7 @@ static void on_colleague(struct inbound_plan *p, const struct inbound_facts *f,
 	a->reason = xasprintf("%s (%s)", meet ? "meeting booked" : "replied", who);
 	a->company = xstrdup(f->company);
 	a->detail = inbound_plan_detail(f, t, "colleague %s %s, company %s", who,
-			   meet ? "booked a meeting" : "replied", f->company ? f->company : "?");
+					meet ? "booked a meeting" : "replied", f->company ? f->company : "?");
 }
 
 static void on_reply(struct inbound_plan *p, const struct inbound_facts *f,
@@ -152,7 +152,7 @@ static void on_reply(struct inbound_plan *p, const struct inbound_facts *f,
 	a = inbound_plan_push(p, INB_ACT_UNENROLL, EV_REPLIED, t);
 	a->reason = xstrdup("replied");
 	a->detail = inbound_plan_detail(f, t, "reply%s",
-			   f->alias_contact == t->e.contact_id ? " from a new address" : "");
+					f->alias_contact == t->e.contact_id ? " from a new address" : "");
 }
 
 static int on_autoreply(struct inbound_plan *p, const struct inbound_facts *f,
@@ -206,9 +206,9 @@ static int on_autoreply(struct inbound_plan *p, const struct inbound_facts *f,
 			   : xasprintf("out of office (no return date: %d days)",
 				       cfg->ooo_default_days > 0 ? cfg->ooo_default_days : 7);
 	a->detail = inbound_plan_detail(f, t, "auto-reply: paused until %s%s%s%s",
-			   cad_time_format(until, tb, sizeof(tb)),
-			   t->rules_error ? " (UTC: the calendar cannot be applied: " : "",
-			   t->rules_error ? t->rules_error : "", t->rules_error ? ")" : "");
+					cad_time_format(until, tb, sizeof(tb)),
+					t->rules_error ? " (UTC: the calendar cannot be applied: " : "",
+					t->rules_error ? t->rules_error : "", t->rules_error ? ")" : "");
 	return 0;
 }
 
@@ -298,7 +298,7 @@ static void on_challenge(struct inbound_plan *p, const struct inbound_facts *f,
 
 	if (inbound_plan_stopped(t) || t->e.state == ENR_PAUSED) {
 		inbound_plan_record(p, f, t, INBOUND_EV_CHALLENGE, inbound_plan_stopped(t) ?
-		       "challenge (enrollment already stopped)" : "challenge (enrollment already paused)");
+				    "challenge (enrollment already stopped)" : "challenge (enrollment already paused)");
 		return;
 	}
 	a = inbound_plan_push(p, INB_ACT_PAUSE, INBOUND_EV_CHALLENGE, t);
@@ -371,10 +371,10 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 			if (f->alias_contact == t->e.contact_id && f->sender &&
 			    !inbound_plan_has(out, INB_ACT_ADD_ALIAS, f->sender)) {
 				struct inbound_action *a = inbound_plan_push(out, INB_ACT_ADD_ALIAS,
-								INBOUND_EV_ALIAS_ADDED, t);
+									     INBOUND_EV_ALIAS_ADDED, t);
 				a->address = xstrdup(f->sender);
 				a->detail = inbound_plan_detail(f, t, "new address %s on our thread linked to %s",
-						   f->sender, t->contact_email ? t->contact_email : "?");
+								f->sender, t->contact_email ? t->contact_email : "?");
 			}
 			on_reply(out, f, t);
 			break;

@@ -64,7 +64,7 @@ static const char *contact_partstat(const struct verdict *v, const struct inboun
 }
 
 void inbound_policy_meet(struct inbound_plan *p, const struct inbound_facts *f,
-		       const struct inbound_target *t, const struct inbound_config *cfg)
+			 const struct inbound_target *t, const struct inbound_config *cfg)
 {
 	const struct verdict *v = f->v;
 	enum inbound_meeting kind = inbound_meeting_kind(v);
@@ -74,8 +74,8 @@ void inbound_policy_meet(struct inbound_plan *p, const struct inbound_facts *f,
 	int booked = 0, tentative = ps && cad_strcaseeq(ps, "TENTATIVE");
 
 	if (!inbound_meeting_parties(v, t, cfg)) {
-		inbound_plan_record(p, f, t, INBOUND_EV_MEETING_RESP, "meeting not between the contact and its rep "
-		       "(not acted on)");
+		inbound_plan_record(p, f, t, INBOUND_EV_MEETING_RESP, "meeting not between the "
+				    "contact and its rep (not acted on)");
 		return;
 	}
 	if (!sender_may(f, t, cfg, kind)) {
@@ -97,7 +97,7 @@ void inbound_policy_meet(struct inbound_plan *p, const struct inbound_facts *f,
 		break;
 	case MEET_CANCEL:
 		inbound_plan_record(p, f, t, INBOUND_EV_MEETING_CANCEL, "meeting cancelled (the enrollment "
-		       "stays as it is)");
+				    "stays as it is)");
 		return;
 	default:
 		what = "meeting response";

@@ -169,7 +169,7 @@ int seq_parse_prepass(struct pctx *c, const char *text, size_t len, struct sbuf 
 		if (n > SEQ_MAX_LINE) {
 			sbuf_free(&doc);
 			return seq_parse_fail(c, line, "line is longer than %d bytes (long text belongs in a "
-				    "here-document)", SEQ_MAX_LINE);
+					      "here-document)", SEQ_MAX_LINE);
 		}
 		if (heredoc_marker(l, n, &word, &wlen)) {
 			c->docs = xreallocarray(c->docs, c->ndocs + 1, sizeof(*c->docs));
@@ -183,7 +183,7 @@ int seq_parse_prepass(struct pctx *c, const char *text, size_t len, struct sbuf 
 	sbuf_free(&doc);
 	if (word != NULL)
 		return seq_parse_fail(c, c->docs[c->ndocs - 1].line, "here-document is not terminated by a "
-			    "line '%.*s'", (int)wlen, word);
+				      "line '%.*s'", (int)wlen, word);
 	return 0;
 }
 

@@ -57,7 +57,7 @@ static int enter_section(struct pctx *c, const char *name, size_t n)
 	if (n == 8 && strncasecmp(name, "sequence", 8) == 0) {
 		if (c->seq_line)
 			return seq_parse_fail(c, line, "second [sequence] section (the first is at line %d)",
-				    c->seq_line);
+					      c->seq_line);
 		c->sec = SEC_SEQUENCE;
 		c->seq_line = line;
 		return 0;
@@ -73,10 +73,10 @@ static int enter_section(struct pctx *c, const char *name, size_t n)
 				num = num * 10 + (name[i] - '0');
 			if (i < n)
 				return seq_parse_fail(c, line, "bad section name [%s] (expected [step] or "
-					    "[step N])", seq_parse_shown(&sh, name, n));
+						      "[step N])", seq_parse_shown(&sh, name, n));
 			if (num != (long)q->nsteps + 1)
 				return seq_parse_fail(c, line, "[step %ld] is out of order: this is step %zu",
-					    num, q->nsteps + 1);
+						      num, q->nsteps + 1);
 		}
 		if (q->nsteps >= SEQ_MAX_STEPS)
 			return seq_parse_fail(c, line, "more than %d steps", SEQ_MAX_STEPS);
@@ -94,7 +94,7 @@ static int enter_section(struct pctx *c, const char *name, size_t n)
 		return 0;
 	}
 	return seq_parse_fail(c, line, "unknown section [%s] (expected [sequence] or [step])",
-		    seq_parse_shown(&sh, name, n));
+			      seq_parse_shown(&sh, name, n));
 }
 
 char *seq_parse_reader(char *str, int num, void *stream)
@@ -165,7 +165,7 @@ static int set_seq_key(struct pctx *c, int k, const char *v, const char *doc, in
 			return seq_parse_fail(c, line, "%s is empty", seq_keys[k]);
 		if (strlen(v) > SEQ_MAX_NAME || seq_parse_has_control(v))
 			return seq_parse_fail(c, line, "%s must be one line of at most %d bytes", seq_keys[k],
-				    SEQ_MAX_NAME);
+					      SEQ_MAX_NAME);
 		if (k == K_NAME)
 			q->name = xstrdup(v);
 		else
@@ -184,20 +184,20 @@ static int set_seq_key(struct pctx *c, int k, const char *v, const char *doc, in
 	case K_WINDOW:
 		if (seq_value_window(v, &q->window_start, &q->window_end) < 0)
 			return seq_parse_fail(c, line, "bad window '%s' (expected HH:MM-HH:MM, 24-hour "
-				    "clock, for example 08:00-18:00)", seq_parse_shown(&sh, v, strlen(v)));
+					      "clock, for example 08:00-18:00)", seq_parse_shown(&sh, v, strlen(v)));
 		return 0;
 	case K_TIMEZONE:
 		if (cad_strcaseeq(v, "recipient"))
 			return 0;
 		if (!seq_value_zone_ok(v))
 			return seq_parse_fail(c, line, "timezone must be 'recipient' or a zone name such as "
-				    "Europe/Berlin");
+					      "Europe/Berlin");
 		q->tz = xstrdup(v);
 		return 0;
 	case K_HOLIDAYS:
 		if (seq_value_holidays(v, &q->holidays) < 0)
 			return seq_parse_fail(c, line, "holidays must be a comma-separated list of calendar "
-				    "names (letters, digits, '_', '-')");
+					      "names (letters, digits, '_', '-')");
 		return 0;
 	case K_THREADING:
 		if (cad_strcaseeq(v, "thread"))
@@ -245,7 +245,7 @@ static int continue_key(struct pctx *c, const char *v)
 		target = &c->seq->steps[c->seq->nsteps - 1].body;
 	if (target == NULL || c->last_key_heredoc)
 		return seq_parse_fail(c, line, "indented line reads as a continuation of the previous key; "
-			    "only description and note may continue on indented lines");
+				      "only description and note may continue on indented lines");
 	if (seq_parse_tokens(c, v, line, "note") < 0)
 		return -1;
 	{
@@ -277,7 +277,7 @@ int seq_parse_handler(void *user, const char *section, const char *name, const c
 	}
 	if (c->sec == SEC_NONE) {
 		seq_parse_fail(c, line, "'%s' is outside a section (the file starts with [sequence])",
-		     seq_parse_shown(&sh, name, strlen(name)));
+			       seq_parse_shown(&sh, name, strlen(name)));
 		return 1;
 	}
 	if (c->sec == SEC_SEQUENCE) {
@@ -289,7 +289,7 @@ int seq_parse_handler(void *user, const char *section, const char *name, const c
 	}
 	if (k < 0) {
 		seq_parse_fail(c, line, "unknown key '%s' in [%s]", seq_parse_shown(&sh, name, strlen(name)),
-		     c->sec == SEC_SEQUENCE ? "sequence" : "step");
+			       c->sec == SEC_SEQUENCE ? "sequence" : "step");
 		return 1;
 	}
 	if (*keyline) {
@@ -303,7 +303,7 @@ int seq_parse_handler(void *user, const char *section, const char *name, const c
 		doc = seq_parse_heredoc_at(c, line);
 		if (doc == NULL) {
 			seq_parse_fail(c, line, "a here-document starts with '<<WORD' alone after the '=' "
-			     "(WORD: letters, digits, '_', '-')");
+				       "(WORD: letters, digits, '_', '-')");
 			return 1;
 		}
 		if (!(c->sec == SEC_SEQUENCE ? k == K_DESCRIPTION : (k == S_TEMPLATE || k == S_NOTE))) {

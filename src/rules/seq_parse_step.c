@@ -45,7 +45,7 @@ static int set_template(struct pctx *c, struct step *st, const char *doc, int li
 	}
 	if (*p == '\0')   /* name the line of `template = <<END` */
 		return seq_parse_fail(c, first_line - 1, "template is empty (it needs a Subject: line, a blank "
-			    "line and the body)");
+				      "line and the body)");
 	if (!cad_startswith_ci(p, "Subject:"))
 		return seq_parse_fail(c, line, "template must start with a 'Subject:' line");
 	eol = strchr(p, '\n');   /* every here-document line ends in '\n' */
@@ -61,7 +61,7 @@ static int set_template(struct pctx *c, struct step *st, const char *doc, int li
 	if (*p != '\n') {
 		free(subject);
 		return seq_parse_fail(c, line, "expected a blank line after the Subject line (Subject: "
-			    "is the only header a template has)");
+				      "is the only header a template has)");
 	}
 	p++;
 	n = strlen(p);
@@ -104,7 +104,7 @@ int seq_parse_step_key(struct pctx *c, int k, const char *v, const char *doc, in
 	case S_DELAY:
 		if (seq_value_delay(v, &st->delay_days, &st->delay_minutes) < 0)
 			return seq_parse_fail(c, line, "bad delay '%s' (examples: 0, 3d, 2h, 1d 4h, 30m; "
-				    "at most 365 days)", seq_parse_shown(&sh, v, strlen(v)));
+					      "at most 365 days)", seq_parse_shown(&sh, v, strlen(v)));
 		return 0;
 	case S_WAIT:
 		if (seq_value_bool(v, &st->wait) < 0)
@@ -127,7 +127,7 @@ int seq_parse_step_key(struct pctx *c, int k, const char *v, const char *doc, in
 	case S_TEMPLATE:
 		if (doc == NULL)
 			return seq_parse_fail(c, line, "template must be a here-document: 'template = <<END', "
-				    "the Subject: line, a blank line, the body, then 'END'");
+					      "the Subject: line, a blank line, the body, then 'END'");
 		return set_template(c, st, doc, line + 1);
 	case S_NOTE:
 		if (seq_parse_tokens(c, doc ? doc : v, doc ? line + 1 : line, "note") < 0)
@@ -159,26 +159,26 @@ int seq_parse_step_finish(struct pctx *c, size_t i)
 
 	if (!x->keyline[S_TYPE])
 		return seq_parse_fail(c, st->line, "step %d has no type (email, manual_email, call, "
-			    "linkedin or task)", st->index);
+				      "linkedin or task)", st->index);
 	if (st->kind != STEP_EMAIL) {
 		if (x->keyline[S_TEMPLATE])
 			return seq_parse_fail(c, x->keyline[S_TEMPLATE], "template is for email steps; a %s "
-				    "step has a note", kind);
+					      "step has a note", kind);
 		if (x->keyline[S_THREAD])
 			return seq_parse_fail(c, x->keyline[S_THREAD], "thread is for email steps only");
 		if (x->keyline[S_SUBJECT] && st->kind != STEP_MANUAL_EMAIL)
 			return seq_parse_fail(c, x->keyline[S_SUBJECT], "subject is for manual_email steps "
-				    "only");
+					      "only");
 		return 0;
 	}
 	if (x->keyline[S_WAIT])
 		return seq_parse_fail(c, x->keyline[S_WAIT], "wait is for task steps only");
 	if (x->keyline[S_NOTE])
 		return seq_parse_fail(c, x->keyline[S_NOTE], "note is for task steps; an email step has a "
-			    "template");
+				      "template");
 	if (x->keyline[S_SUBJECT])
 		return seq_parse_fail(c, x->keyline[S_SUBJECT], "an email step's Subject is the first line "
-			    "of its template");
+				      "of its template");
 	if (!x->keyline[S_TEMPLATE])
 		return seq_parse_fail(c, st->line, "step %d is an email without a template", st->index);
 	st->wait = 0;
@@ -192,11 +192,11 @@ int seq_parse_step_finish(struct pctx *c, size_t i)
 		j = x->thread_to;
 		if (j >= st->index)
 			return seq_parse_fail(c, x->keyline[S_THREAD], "thread = %d points at %s step; an "
-				    "email can only continue an earlier one", j,
-				    j == st->index ? "this" : "a later");
+					      "email can only continue an earlier one", j,
+					      j == st->index ? "this" : "a later");
 		if ((size_t)j > q->nsteps || q->steps[j - 1].kind != STEP_EMAIL)
 			return seq_parse_fail(c, x->keyline[S_THREAD], "thread = %d points at a %s step, not "
-				    "an email", j, step_kind_name(q->steps[j - 1].kind));
+					      "an email", j, step_kind_name(q->steps[j - 1].kind));
 		st->thread_step = j;
 		break;
 	case TH_PREVIOUS:
@@ -208,7 +208,7 @@ int seq_parse_step_finish(struct pctx *c, size_t i)
 				break;
 		if (j == 0 && x->thread == TH_PREVIOUS)
 			return seq_parse_fail(c, x->keyline[S_THREAD], "thread = previous, but no earlier "
-				    "step is an email");
+					      "step is an email");
 		st->thread_step = j;
 		break;
 	}

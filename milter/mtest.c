@@ -158,6 +158,13 @@ int mtest_run(const struct mtest_opts *o, FILE *out, struct cad_err *err)
 		rc = cad_read_file(o->file, MTEST_MAX_MESSAGE, 0, &msg, &len, err);
 	if (rc != 0)
 		return -1;
+	/* a message saved from an mbox starts with its "From " line: not a field */
+	if (len > 5 && strncmp(msg, "From ", 5) == 0) {
+		char *nl = memchr(msg, '\n', len);
+		size_t skip = nl != NULL ? (size_t)(nl - msg) + 1 : len;
+		memmove(msg, msg + skip, len - skip + 1);
+		len -= skip;
+	}
 	memset(&env, 0, sizeof(env));
 	memset(&s, 0, sizeof(s));
 	env.mail_from = o->mail_from;

@@ -6,8 +6,12 @@
  * Closing a task the sequence waits on moves the enrollment to its next
  * step, due by the calendar rules counted from now (see due.h). A closed
  * task keeps how it went (--outcome, for a completed one) and the rep's
- * note. The table shows a note of several lines as several lines, under
- * its column; --json keeps each string exact.
+ * note. The table is for the rep reading it: the due time in the rep's
+ * own zone ("Mon 12-07 10:05", "overdue" when an open task is past it),
+ * the sequence with its step, the state with the call's outcome, the rep
+ * only when the list is not one rep's, and a note of several lines as
+ * several lines under its column; --json keeps each field exact (UTC
+ * times, the outcome apart).
  */
 #include "config.h"
 
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cal.h"
 #include "ctl.h"
 #include "due.h"
 #include "out.h"
@@ -63,6 +68,75 @@ static void task_note_cell(json_t *o, const struct task_view *v)
 	sbuf_free(&b);
 }
 
+/* The reps' zones, each looked up once per listing. */
+struct rep_zones {
+	char **email;
+	const struct cal_zone **zone;
+	size_t n;
+};
+
+static const struct cal_zone *rep_zone(struct ctl *c, struct rep_zones *rz, const char *email)
+{
+	const struct cal_zone *z = NULL;
+	struct cad_err err;
+	struct user u;
+	size_t i;
+
+	for (i = 0; i < rz->n; i++)
+		if (strcmp(rz->email[i], email ? email : "") == 0)
+			return rz->zone[i];
+	memset(&u, 0, sizeof(u));
+	if (email != NULL && store_user_get(c->st, email, &u, &err) == 0 && u.tz && *u.tz)
+		z = cal_zone_get(u.tz, &err);
+	if (z == NULL)
+		z = cal_zone_get("UTC", &err);
+	user_free(&u);
+	rz->email = xrealloc(rz->email, (rz->n + 1) * sizeof(*rz->email));
+	rz->zone = xrealloc(rz->zone, (rz->n + 1) * sizeof(*rz->zone));
+	rz->email[rz->n] = xstrdup(email ? email : "");
+	rz->zone[rz->n++] = z;
+	return z;
+}
+
+static void rep_zones_free(struct rep_zones *rz)
+{
+	size_t i;
+	for (i = 0; i < rz->n; i++)
+		free(rz->email[i]);
+	free(rz->email);
+	free(rz->zone);
+}
+
+/* The table's cells a person reads (the JSON fields stay as they are). */
+static void task_cells(struct ctl *c, struct rep_zones *rz, json_t *o, const struct task_view *v)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	const struct task *t = &v->t;
+	const struct cal_zone *z = rep_zone(c, rz, v->user_email);
+	struct sbuf b;
+
+	sbuf_init(&b);
+	if (t->due_at > 0 && z != NULL) {
+		struct cal_tm tm;
+		cal_to_local(z, t->due_at, &tm);
+		sbuf_addf(&b, "%s %02d-%02d %02d:%02d", wd[tm.wday], tm.month, tm.day, tm.hour,
+			  tm.min);
+		if (t->state == TASK_OPEN && t->due_at < c->now)
+			sbuf_adds(&b, " overdue");
+		out_set(o, "dueText", json_string(b.s));
+	}
+	sbuf_reset(&b);
+	sbuf_addf(&b, "%s, step %d", v->sequence_name ? v->sequence_name : "(unknown)", t->step);
+	out_set(o, "sequenceText", json_string(b.s));
+	sbuf_reset(&b);
+	sbuf_adds(&b, task_state_name(t->state));
+	if (v->outcome && *v->outcome)
+		sbuf_addf(&b, ": %s", v->outcome);
+	out_set(o, "stateText", json_string(b.s));
+	sbuf_free(&b);
+	task_note_cell(o, v);
+}
+
 static int parse_task_state(const char *s, int *out)
 {
 	static const enum task_state states[] = { TASK_OPEN, TASK_DONE, TASK_SKIPPED };
@@ -84,18 +158,27 @@ static int task_list(struct ctl *c, int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
+	/* the REP column (the last but one) only when not one rep's list */
 	static const struct out_col cols[] = {
 		{ "id", "ID", NULL, 0 },
-		{ "state", "STATE", NULL, 0 },
+		{ "dueText", "DUE", NULL, 0 },
 		{ "kind", "KIND", NULL, 0 },
-		{ "dueAt", "DUE", NULL, 0 },
 		{ "contact", "CONTACT", NULL, 0 },
-		{ "sequence", "SEQUENCE", NULL, 0 },
-		{ "step", "STEP", NULL, 0 },
+		{ "sequenceText", "SEQUENCE", NULL, 0 },
+		{ "stateText", "STATE", NULL, 0 },
 		{ "user", "REP", NULL, 0 },
-		{ "outcome", "OUTCOME", NULL, 0 },
 		{ "noteText", "NOTE", NULL, 0 },
 	};
+	static const struct out_col cols_one_rep[] = {
+		{ "id", "ID", NULL, 0 },
+		{ "dueText", "DUE", NULL, 0 },
+		{ "kind", "KIND", NULL, 0 },
+		{ "contact", "CONTACT", NULL, 0 },
+		{ "sequenceText", "SEQUENCE", NULL, 0 },
+		{ "stateText", "STATE", NULL, 0 },
+		{ "noteText", "NOTE", NULL, 0 },
+	};
+	struct rep_zones rz = { NULL, NULL, 0 };
 	struct task_view *v = NULL;
 	size_t n = 0, i;
 	struct cad_err err;
@@ -138,13 +221,17 @@ static int task_list(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		json_t *o = task_json(&v[i]);
 		if (!c->json)
-			task_note_cell(o, &v[i]);
+			task_cells(c, &rz, o, &v[i]);
 		json_array_append_new(rows, o);
 	}
 	store_task_views_free(v, n);
-	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
+	if (user != NULL)
+		out_list(c, rows, cols_one_rep, CAD_ARRAY_LEN(cols_one_rep));
+	else
+		out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
 	rc = CTL_OK;
 out:
+	rep_zones_free(&rz);
 	free(user);
 	return rc;
 }

@@ -185,6 +185,20 @@ T7=$(python3 -c 'import json,sys; print([t["id"] for t in json.load(open(sys.arg
 why_is "$E8" task "waiting for task $((T7 + 1)) (call, due Mon 2026-12-07 09:00 America/New_York, overdue)"
 ctl task skip "$T7" --note "wrong company"
 check "bob skips c7's call with a note" eval 'rc_is 0 && out_has "task $T7 skipped"'
+# The rep's table (issue #12, 7): due times in the rep's zone (bob: New
+# York), "overdue" on an open task past it, the sequence with its step,
+# the state with the outcome; no REP column in one rep's list.
+ctl task list --user bob@our.test
+printf '%s\n' \
+	"ID  DUE                      KIND  CONTACT         SEQUENCE                                    STATE    NOTE" \
+	"$T7   Mon 12-07 09:00          call  c7@globex.test  Champions – Reactivation – AE Team, step 1  skipped  Call them about the email." \
+	"                                                                                                        rep: wrong company" \
+	"$((T7 + 1))   Mon 12-07 09:00 overdue  call  c8@globex.test  Champions – Reactivation – AE Team, step 1  open     Call them about the email." \
+	>"$T/want"
+check "task list for one rep: the rep's zone, overdue, sequence and step, no REP column" \
+	eval 'rc_is 0 && cmp -s "$T/out" "$T/want"'
+ctl task list
+check "task list of every rep has the REP column" eval 'rc_is 0 && head -1 "$T/out" | grep -q " REP "'
 
 # Wednesday: c5's call.
 NOW=2026-12-09T09:10:00Z

@@ -28,7 +28,7 @@ if [ $rc != 0 ]; then
 	exit $rc
 fi
 
-all="1 2 3 4 5 6a 6b 7 8 9 10 11 12 13 14"
+all="1 2 3 4 5 6a 6b 7 8 9 10 11 12 13 14 15"
 wanted=${*:-$all}
 
 bed_trap

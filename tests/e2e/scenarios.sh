@@ -1027,6 +1027,61 @@ scen_14() {
 	e2e_finish "$rep" 2027-03-04T00:00:00Z
 	e2e_result
 }
+# ---- scenario 15: holidays by the recipient's region (issue #12, 7) ----
+# One sequence ("holidays = us", window 08:00-18:00), three contacts
+# enrolled on Monday 2027-03-29, Ostermontag in Germany and a working day
+# in the US, at 13:00Z (15:00 in Berlin, 09:00 in New York):
+#   dirk (Europe/Berlin, region de): step 1 waits over Ostermontag and
+#        leaves Tue 2027-03-30 08:00 Berlin (06:00Z);
+#   ursa (America/New_York, region us): step 1 Mon 09:00 New York;
+#   nils (Europe/Berlin, no region; the control): the sequence's "us"
+#        applies, so in the same zone, on the same day, step 1 goes at
+#        once (Mon 15:00 Berlin): what dirk's step would do without his
+#        region.
+scen_15() {
+	local t0=2027-03-29T13:00:00Z rep=rex@our.test d=dirk@acme.test u=ursa@globex.test
+	local n=nils@acme.test f a z want csv=$BED_DIR/region.csv
+	bed_add_mailbox "$rep" "$d" "$u" "$n" || return 1
+	bed_ctl holiday import de "$BED_SRCDIR/contrib/holidays/de-2026-2027.ics" \
+		--years 2026-2027 > /dev/null || return 1
+	e2e_rep "$t0" "$rep" "Rex Example" America/New_York
+	printf '%s\n' "email,firstname,timezone,region" "$d,Dirk,Europe/Berlin,DE" \
+		"$u,Ursa,America/New_York,us" "$n,Nils,Europe/Berlin," > "$csv"
+	bed_ctl --now "$t0" contact import "$csv" > /dev/null || return 1
+	bed_say "German holidays imported as \"de\"; dirk's region is de, ursa's us, nils has none"
+	e2e_enroll "$t0" "$E2E_SEQ" "$rep" "$d" "$u" "$n" || return 1
+	bed_pass "$t0" || return 1
+	bed_settle 30 || bed_say "  (queues not empty after 30 s)"
+	e2e_check "ursa got step 1 on Ostermontag" bed_wait_mail "$u" 1 30
+	e2e_check "nils got step 1 on Ostermontag (control: no region, the sequence's us)" \
+		bed_wait_mail "$n" 1 30
+	e2e_eq "dirk's messages on Ostermontag" "$(bed_count "$d")" 0
+	e2e_check "why: dirk's step waits for the German holiday" eval \
+		"bed_ctl --now $t0 why $d | grep -qF 'holiday 2027-03-29 Ostermontag (de) in Europe/Berlin: the window opens Tue 2027-03-30 08:00 Europe/Berlin'"
+	e2e_check "the pass recorded dirk's deferral as a holiday" eval \
+		"bed_ctl --json events --contact $d --type step_deferred | grep -qF 'step 1 holiday: holiday 2027-03-29 Ostermontag (de)'"
+	bed_pass 2027-03-29T22:00:00Z || return 1
+	bed_settle 10 || true
+	e2e_eq "dirk's messages on Monday night" "$(bed_count "$d")" 0
+	bed_pass 2027-03-30T06:00:00Z || return 1
+	bed_settle 30 || bed_say "  (queues not empty after 30 s)"
+	e2e_check "dirk got step 1 on Tuesday" bed_wait_mail "$d" 1 30
+	for f in "$d|Europe/Berlin|Tue 2027-03-30 08:00" "$u|America/New_York|Mon 2027-03-29 09:00" \
+		 "$n|Europe/Berlin|Mon 2027-03-29 15:00"; do
+		IFS='|' read -r a z want <<< "$f"
+		f=$(bed_mails "$a" | head -n1)
+		if [ -z "$f" ]; then
+			e2e_bad "$a: step 1 delivered"
+			continue
+		fi
+		e2e_eq "$a: messages" "$(bed_count "$a")" 1
+		e2e_eq "$a: step 1 sent at (their time)" "$(bed_py "$BED_MAILCHECK" localtime "$f" "$z")" "$want"
+		e2e_check "$a: step 1 DKIM-valid for our.test (offline key)" bed_dkim "$f"
+	done
+	e2e_finish "$rep" 2027-03-30T07:00:00Z
+	e2e_result
+}
+
 
 e2e_title() {
 	case $1 in
@@ -1044,6 +1099,7 @@ e2e_title() {
 	11) echo "meetings by link: Calendly, a Google appointment page and the contact's own invitation stop as meeting booked; a decline, a stranger's invitation and a Calendly booking without the rep do not" ;;
 	12) echo "company scope: a reply stops the same sequence's colleagues of the same rep; another sequence, another rep and a non-enrolled colleague's mail do not" ;;
 	14) echo "task links: the digest's signed link, GET then POST, completes the call with its outcome; a second POST changes nothing; another task's MAC is refused" ;;
+	15) echo "holidays by the recipient's region: on Ostermontag the German contact's step waits for Tuesday, the US contact's goes; control: the same zone without a region goes that day" ;;
 	13) echo "the rep's copy: a second envelope recipient of the same transaction reaches the rep's Maildir, the same signed message and Message-ID; the contact's copy shows no trace of it" ;;
 	esac
 }

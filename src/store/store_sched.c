@@ -4,8 +4,8 @@
  * the due enrollments, deferring or advancing one, task steps, and the
  * send history the rolling caps are computed from.
  *
- * Guarantees: due work is found through the (state, next_due) index, never
- * by a scan; a task step's task and the enrollment's move are one
+ * Guarantees: due work is found through the (state, next_due, ...) index,
+ * never by a scan, and a batch reads the rows of that batch only; a task step's task and the enrollment's move are one
  * transaction with their events; deferring writes no event (a window or a
  * cap may defer the same step many times).
  */
@@ -17,11 +17,24 @@
 #include "store_int.h"
 #include "store_ledger.h"
 
+/* The batch is chosen from the index alone (enrollments_due_order covers
+ * the filter and the order: state, next_due, held_step, step, held_due), then
+ * only its rows are read and joined: the order is not the index's, so
+ * every due row is sorted, but a due row costs an index entry, not its
+ * enrollment's and contact's pages (issue 16: a pass costs what is due,
+ * not what is enrolled). The joins cannot drop a row: their keys are NOT
+ * NULL foreign keys. */
 static const char sql_due[] =
-	"SELECT " STORE_ENR_VIEW_COLS STORE_ENR_VIEW_FROM
-	" WHERE e.state = 'active' AND e.next_due <= ?1"
-	" ORDER BY CASE WHEN e.held_step = e.step THEN e.held_due ELSE e.next_due END,"
-	" e.id LIMIT ?2";
+	"SELECT " STORE_ENR_VIEW_COLS
+	" FROM (SELECT id, CASE WHEN held_step = step THEN held_due ELSE next_due END AS k"
+	"  FROM enrollments WHERE state = 'active' AND next_due <= ?1"
+	"  ORDER BY k, id LIMIT ?2) d"
+	" JOIN enrollments e ON e.id = d.id"
+	" JOIN contacts c ON c.id = e.contact_id"
+	" JOIN sequences q ON q.id = e.sequence_id"
+	" JOIN users u ON u.id = e.user_id"
+	" LEFT JOIN steps p ON p.sequence_id = e.sequence_id AND p.idx = e.step"
+	" ORDER BY d.k, d.id";
 
 int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_view **out,
 	      size_t *n, struct cad_err *err)

@@ -331,6 +331,38 @@ static void test_msgid_shape(void **state)
 	secret_free(&s);
 }
 
+/* A test copy's Message-ID (sequence preview --send-to): made with the
+ * secret, but never a sequence message's, so the milter's gate never
+ * takes it, and a sequence message's is never a test copy's. */
+static void test_msgid_test_copy(void **state)
+{
+	struct cad_secret s = make_secret(test_key), other = make_secret("fedcba9876543210fedcba9876543210");
+	unsigned char n[TOKEN_NONCE_BYTES];
+	char *seq, *test, *bracketed;
+	(void)state;
+
+	nonce_seq(n);
+	seq = msgid_make(&s, n, "mail.example.com");
+	test = msgid_make_test(&s, n, "mail.example.com");
+	assert_non_null(test);
+	assert_string_not_equal(seq, test);      /* same nonce, another label */
+	assert_string_equal(token_kind_name(TOKEN_TEST), "test");
+	assert_int_equal(msgid_verify_test(&s, test), TOKEN_VALID);
+	bracketed = xasprintf(" <%s> ", test);
+	assert_int_equal(msgid_verify_test(&s, bracketed), TOKEN_VALID);
+	assert_int_equal(msgid_verify(&s, test, NULL), TOKEN_BAD_MAC);   /* no gate */
+	assert_int_equal(msgid_verify_test(&s, seq), TOKEN_BAD_MAC);    /* control */
+	assert_int_equal(msgid_verify(&s, seq, NULL), TOKEN_VALID);     /* control */
+	assert_int_equal(msgid_verify_test(&other, test), TOKEN_BAD_MAC);
+	assert_int_equal(msgid_verify_test(&s, "<rep-1@example.com>"), TOKEN_MALFORMED);
+	assert_null(msgid_make_test(&s, n, "evil>\r\nBcc: x"));
+	free(seq);
+	free(test);
+	free(bracketed);
+	secret_free(&s);
+	secret_free(&other);
+}
+
 static void test_extract(void **state)
 {
 	struct cad_secret s = make_secret(test_key);
@@ -451,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_forged_and_mistyped),
 		cmocka_unit_test(test_case_insensitive),
 		cmocka_unit_test(test_msgid_shape),
+		cmocka_unit_test(test_msgid_test_copy),
 		cmocka_unit_test(test_extract),
 		cmocka_unit_test(test_addresses_and_urls),
 	};

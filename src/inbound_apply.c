@@ -62,18 +62,16 @@ static int do_action(struct store *st, const struct inbound_action *a,
 		     const struct inbound_config *cfg, cad_time_t now, int *changed,
 		     struct cad_err *err)
 {
-	char key[32];
 	struct suppression sp;
 	int rc = 0, sup;
 
 	*changed = 0;
-	snprintf(key, sizeof(key), "%lld", (long long)a->enrollment_id);
 	switch (a->kind) {
 	case INB_ACT_RECORD:
 		break;
 	case INB_ACT_UNENROLL:
-		rc = store_unenroll(st, SCOPE_ENROLLMENT, key, a->reason, cfg->actor, now, changed,
-				    err);
+		rc = store_enrollment_unenroll(st, a->enrollment_id, a->reason, cfg->actor, now,
+					       changed, err);
 		break;
 	case INB_ACT_UNENROLL_ALL:
 		/* An unknown address is STORE_NOTFOUND: the action fails (the
@@ -82,8 +80,8 @@ static int do_action(struct store *st, const struct inbound_action *a,
 				    changed, err);
 		break;
 	case INB_ACT_PAUSE:
-		rc = store_pause(st, SCOPE_ENROLLMENT, key, a->reason, a->until, cfg->actor, now,
-				 changed, err);
+		rc = store_enrollment_pause(st, a->enrollment_id, a->reason, a->until, cfg->actor,
+					    now, changed, err);
 		break;
 	case INB_ACT_UNSUBSCRIBE:
 		rc = unsub_apply(st, a->address, a->reason ? a->reason : "mail", cfg->actor, now,

@@ -218,7 +218,8 @@ void store_enrollment_views_free(struct enrollment_view *v, size_t n);
 
 /* Which enrollments a bulk state change applies to. */
 enum store_scope {
-	SCOPE_ENROLLMENT,   /* key: decimal enrollment id */
+	SCOPE_ENROLLMENT,   /* key: decimal enrollment id (typed by a person: the CLI, an
+	                     * API path; code holding an id calls store_enrollment_*) */
 	SCOPE_SEQUENCE,     /* key: sequence name */
 	SCOPE_USER,         /* key: rep address */
 	SCOPE_CONTACT,      /* key: contact address (all its enrollments) */
@@ -236,6 +237,14 @@ int store_resume(struct store *st, enum store_scope scope, const char *key, cons
 		 cad_time_t now, int *count, struct cad_err *err);
 int store_unenroll(struct store *st, enum store_scope scope, const char *key, const char *reason,
 		   const char *actor, cad_time_t now, int *count, struct cad_err *err);
+/* The same for one enrollment by its id (STORE_NOTFOUND when there is
+ * none): what the services, which hold ids, call. */
+int store_enrollment_pause(struct store *st, int64_t id, const char *reason, cad_time_t until,
+			   const char *actor, cad_time_t now, int *count, struct cad_err *err);
+int store_enrollment_resume(struct store *st, int64_t id, const char *actor, cad_time_t now,
+			    int *count, struct cad_err *err);
+int store_enrollment_unenroll(struct store *st, int64_t id, const char *reason,
+			      const char *actor, cad_time_t now, int *count, struct cad_err *err);
 
 /* ---- tasks ---- */
 int store_task_add(struct store *st, struct task *t, const char *actor, cad_time_t now,

@@ -23,11 +23,21 @@
 
 #include "store_int.h"
 
+/* The enrollment with that id (STORE_NOTFOUND when there is none), when
+ * op can change it. */
+static int resolve_id(struct store *st, int64_t id, enum store_op op, struct store_targets *t,
+		      struct cad_err *err)
+{
+	struct enrollment e;
+	int rc = store_enrollment_get(st, id, &e, err);
+	enrollment_free(&e);
+	return rc != 0 ? rc : store_targets_collect(st, STORE_BY_ID, id, op, t, err);
+}
+
 /* Resolves scope and key to the enrollments to change. */
 static int resolve(struct store *st, enum store_scope scope, const char *key, enum store_op op,
 		   struct store_targets *t, struct cad_err *err)
 {
-	struct enrollment e;
 	struct sequence q;
 	struct user u;
 	struct contact c;
@@ -41,9 +51,7 @@ static int resolve(struct store *st, enum store_scope scope, const char *key, en
 	case SCOPE_ENROLLMENT:
 		if (!store_is_id(key, &id))
 			return cad_err_set(err, "\"%s\" is not an enrollment id", key);
-		rc = store_enrollment_get(st, id, &e, err);
-		enrollment_free(&e);
-		return rc != 0 ? rc : store_targets_collect(st, STORE_BY_ID, id, op, t, err);
+		return resolve_id(st, id, op, t, err);
 	case SCOPE_SEQUENCE:
 		rc = store_sequence_get(st, key, &q, err);
 		id = q.id;
@@ -70,9 +78,10 @@ static int resolve(struct store *st, enum store_scope scope, const char *key, en
 	return cad_err_set(err, "unknown scope %d", (int)scope);
 }
 
+/* key NULL: the one enrollment id (scope SCOPE_ENROLLMENT). */
 static int scope_change(struct store *st, enum store_op op, enum store_scope scope,
-			const char *key, const char *reason, cad_time_t until, const char *actor,
-			cad_time_t now, int *count, struct cad_err *err)
+			const char *key, int64_t id, const char *reason, cad_time_t until,
+			const char *actor, cad_time_t now, int *count, struct cad_err *err)
 {
 	struct store_targets t = { NULL, 0, 0 };
 	int rc;
@@ -83,7 +92,8 @@ static int scope_change(struct store *st, enum store_op op, enum store_scope sco
 		reason = op == STORE_OP_PAUSE ? "paused by hand" : "unenrolled by hand";
 	if (store_begin(st, err) < 0)
 		return -1;
-	rc = resolve(st, scope, key, op, &t, err);
+	rc = key != NULL || scope != SCOPE_ENROLLMENT ? resolve(st, scope, key, op, &t, err)
+						      : resolve_id(st, id, op, &t, err);
 	if (rc == 0)
 		rc = store_targets_apply(st, op, &t, reason, until, actor, now, err);
 	if (rc != 0) {
@@ -102,17 +112,38 @@ static int scope_change(struct store *st, enum store_op op, enum store_scope sco
 int store_pause(struct store *st, enum store_scope scope, const char *key, const char *reason,
 		cad_time_t until, const char *actor, cad_time_t now, int *count, struct cad_err *err)
 {
-	return scope_change(st, STORE_OP_PAUSE, scope, key, reason, until, actor, now, count, err);
+	return scope_change(st, STORE_OP_PAUSE, scope, key, 0, reason, until, actor, now, count, err);
 }
 
 int store_resume(struct store *st, enum store_scope scope, const char *key, const char *actor,
 		 cad_time_t now, int *count, struct cad_err *err)
 {
-	return scope_change(st, STORE_OP_RESUME, scope, key, NULL, 0, actor, now, count, err);
+	return scope_change(st, STORE_OP_RESUME, scope, key, 0, NULL, 0, actor, now, count, err);
 }
 
 int store_unenroll(struct store *st, enum store_scope scope, const char *key, const char *reason,
 		   const char *actor, cad_time_t now, int *count, struct cad_err *err)
 {
-	return scope_change(st, STORE_OP_UNENROLL, scope, key, reason, 0, actor, now, count, err);
+	return scope_change(st, STORE_OP_UNENROLL, scope, key, 0, reason, 0, actor, now, count, err);
+}
+
+int store_enrollment_pause(struct store *st, int64_t id, const char *reason, cad_time_t until,
+			   const char *actor, cad_time_t now, int *count, struct cad_err *err)
+{
+	return scope_change(st, STORE_OP_PAUSE, SCOPE_ENROLLMENT, NULL, id, reason, until, actor,
+			    now, count, err);
+}
+
+int store_enrollment_resume(struct store *st, int64_t id, const char *actor, cad_time_t now,
+			    int *count, struct cad_err *err)
+{
+	return scope_change(st, STORE_OP_RESUME, SCOPE_ENROLLMENT, NULL, id, NULL, 0, actor, now,
+			    count, err);
+}
+
+int store_enrollment_unenroll(struct store *st, int64_t id, const char *reason,
+			      const char *actor, cad_time_t now, int *count, struct cad_err *err)
+{
+	return scope_change(st, STORE_OP_UNENROLL, SCOPE_ENROLLMENT, NULL, id, reason, 0, actor,
+			    now, count, err);
 }

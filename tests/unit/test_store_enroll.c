@@ -343,6 +343,43 @@ static void test_pause_resume_scopes(void **state)
 				     &err), -1);
 }
 
+/* By id, as the services call it (no decimal string made and parsed back). */
+static void test_by_enrollment_id(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err;
+	struct enrollment e;
+	int cnt = -1;
+	int64_t a = sfx_enroll(&f->x, f->ann, f->seq1, f->rep1, T0 + 100);
+	int64_t b = sfx_enroll(&f->x, f->bob, f->seq1, f->rep2, T0 + 100);
+
+	assert_int_equal(store_enrollment_pause(f->x.st, a, "ooo", T0 + 3600, "milter", T0 + 10,
+						&cnt, &err), 0);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(state_of(f->x.st, a, &e), ENR_PAUSED);
+	assert_string_equal(e.reason, "ooo");
+	assert_int_equal(e.paused_until, T0 + 3600);
+	enrollment_free(&e);
+	assert_int_equal(state_of(f->x.st, b, NULL), ENR_ACTIVE);   /* control */
+	assert_int_equal(store_enrollment_resume(f->x.st, a, "cli:test", T0 + 500, &cnt, &err), 0);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(state_of(f->x.st, a, &e), ENR_ACTIVE);
+	assert_int_equal(e.next_due, T0 + 500);
+	enrollment_free(&e);
+	assert_int_equal(store_enrollment_unenroll(f->x.st, a, "replied", "milter", T0 + 600, &cnt,
+						   &err), 0);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(state_of(f->x.st, a, NULL), ENR_UNENROLLED);
+	assert_int_equal(store_enrollment_unenroll(f->x.st, a, "again", "milter", T0 + 700, &cnt,
+						   &err), 0);
+	assert_int_equal(cnt, 0);
+	assert_int_equal(sfx_count_events(&f->x, EV_UNENROLLED, 0), 1);
+	assert_int_equal(state_of(f->x.st, b, NULL), ENR_ACTIVE);
+	assert_int_equal(store_enrollment_pause(f->x.st, 77, "x", 0, "cli:test", T0, &cnt, &err),
+			 STORE_NOTFOUND);
+	assert_int_equal(cnt, 0);
+}
+
 static void test_rep_off_unenrolls(void **state)
 {
 	struct fx *f = *state;
@@ -550,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_insert_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_since_and_views, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume_scopes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_by_enrollment_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rep_off_unenrolls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seq_delete_unenrolls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),

@@ -175,27 +175,12 @@ int token_convert(enum token_kind from, enum token_kind to, const struct cad_sec
 	return token_make(to, secret, nonce, out);
 }
 
-static int domain_ok(const char *d)
-{
-	size_t n = 0;
-
-	if (d == NULL || *d == '\0' || *d == '.' || *d == '-')
-		return 0;
-	for (; d[n] != '\0'; n++) {
-		char c = d[n];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '-'))
-			return 0;
-	}
-	return n <= 253 && d[n - 1] != '.';
-}
-
 char *msgid_make(const struct cad_secret *secret,
     const unsigned char nonce[TOKEN_NONCE_BYTES], const char *domain)
 {
 	char tok[TOKEN_BUFSZ];
 
-	if (!domain_ok(domain) || token_make(TOKEN_MSGID, secret, nonce, tok) < 0)
+	if (!cad_domain_valid(domain) || token_make(TOKEN_MSGID, secret, nonce, tok) < 0)
 		return NULL;
 	return xasprintf("%s@%s", tok, domain);
 }
@@ -205,7 +190,7 @@ char *msgid_make_test(const struct cad_secret *secret,
 {
 	char tok[TOKEN_BUFSZ];
 
-	if (!domain_ok(domain) || token_make(TOKEN_TEST, secret, nonce, tok) < 0)
+	if (!cad_domain_valid(domain) || token_make(TOKEN_TEST, secret, nonce, tok) < 0)
 		return NULL;
 	return xasprintf("%s@%s", tok, domain);
 }
@@ -219,7 +204,7 @@ char *token_address(const char *prefix, const char *token, const char *domain)
 {
 	const char *p;
 
-	if (prefix == NULL || *prefix == '\0' || token == NULL || !domain_ok(domain))
+	if (prefix == NULL || *prefix == '\0' || token == NULL || !cad_domain_valid(domain))
 		return NULL;
 	for (p = prefix; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

@@ -57,21 +57,8 @@ static int host_ok(const char *s, size_t len)
 
 static int check_domain(const char *v, struct cad_err *err)
 {
-	size_t len = strlen(v), label = 0, i;
-	if (len == 0 || len > 253 || v[0] == '.' || v[len - 1] == '.' || strchr(v, '.') == NULL)
+	if (!cad_domain_valid(v))
 		return cad_err_set(err, "\"%s\" is not a domain name", v);
-	for (i = 0; i < len; i++) {
-		if (v[i] == '.') {
-			if (label == 0 || v[i - 1] == '-')
-				return cad_err_set(err, "\"%s\" is not a domain name", v);
-			label = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)v[i]) && v[i] != '-')
-			return cad_err_set(err, "\"%s\" is not a domain name", v);
-		if ((label == 0 && v[i] == '-') || ++label > 63)
-			return cad_err_set(err, "\"%s\" is not a domain name", v);
-	}
 	return 0;
 }
 

@@ -24,7 +24,7 @@ int limits_window_ok(const cad_time_t *times, size_t n, int cap, int window,
 	*next = 0;
 	if (cap <= 0)
 		return 0;
-	in = xmalloc((n ? n : 1) * sizeof(*in));
+	in = xreallocarray(NULL, n ? n : 1, sizeof(*in));
 	for (size_t i = 0; i < n; i++)
 		if (times[i] > now - window && times[i] <= now)
 			in[c++] = times[i];
@@ -106,7 +106,7 @@ size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *it
 	for (size_t i = 0; i < mb->nbulk; i++)
 		limits_times_add(&bulk, mb->bulk_sends[i]);
 	if (mb->domain_cap > 0)
-		dbuf = xmalloc((mb->nsends + n + 1) * sizeof(*dbuf));
+		dbuf = xreallocarray(NULL, mb->nsends + n + 1, sizeof(*dbuf));
 
 	for (size_t i = 0; i < n; i++) {
 		struct limits_decision *d = &out[i];

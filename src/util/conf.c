@@ -134,7 +134,7 @@ static int conf_set(struct cad_conf *conf, const struct conf_key *k, const char 
 				free(copy);
 				return -1;
 			}
-			*items = xrealloc(*items, (*count + 1) * sizeof(**items));
+			*items = xreallocarray(*items, *count + 1, sizeof(**items));
 			(*items)[(*count)++] = xstrdup(tok);
 		}
 		free(copy);

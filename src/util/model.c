@@ -176,7 +176,7 @@ void contact_set_prop(struct contact *c, const char *key, const char *value)
 			c->props[i].value = xstrdup(value);
 			return;
 		}
-	c->props = xrealloc(c->props, (c->nprops + 1) * sizeof(*c->props));
+	c->props = xreallocarray(c->props, c->nprops + 1, sizeof(*c->props));
 	c->props[c->nprops].key = xstrdup(key);
 	cad_strlower(c->props[c->nprops].key);
 	c->props[c->nprops].value = xstrdup(value);

@@ -36,7 +36,7 @@
 #include "compose.h"
 #include "msgid.h"
 #include "seq.h"
-#include "store_ledger.h"
+#include "store_sched.h"
 #include "submit.h"
 #include "tmpl.h"
 #include "util.h"

@@ -12,7 +12,7 @@
 
 #include "ctl.h"
 #include "holiday.h"
-#include "store_ledger.h"
+#include "store_holiday.h"
 #include "ctlcsv.h"
 #include "enrview.h"
 #include "out.h"

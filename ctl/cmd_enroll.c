@@ -30,7 +30,7 @@
 #include "enroll_check.h"
 #include "out.h"
 #include "ratelimit.h"
-#include "store_ledger.h"
+#include "store_sched.h"
 
 #define USAGE "enroll --sequence NAME --as REP (ADDRESS... | --csv FILE.csv)"
 

@@ -24,7 +24,7 @@
 #include "ctl.h"
 #include "holiday.h"
 #include "out.h"
-#include "store_ledger.h"
+#include "store_holiday.h"
 
 #define USAGE_IMPORT "holiday import NAME FILE [--years FROM-TO]"
 #define USAGE_LIST "holiday list [NAME]"

@@ -23,6 +23,8 @@
 #include "cal.h"
 #include "holiday.h"
 #include "store_ledger.h"
+#include "store_notice.h"
+#include "store_sched.h"
 
 enum { PASS_OK = 0, PASS_STORE = -1, PASS_ITEM = -2 };
 

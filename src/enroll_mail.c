@@ -16,7 +16,9 @@
 #include "rules.h"
 #include "cal.h"
 #include "holiday.h"
+#include "store_holiday.h"
 #include "store_ledger.h"
+#include "store_notice.h"
 
 /* A printable, bounded copy of s (caller frees). */
 static char *printable(const char *s, size_t max)

@@ -46,7 +46,6 @@
 #include "cal.h"
 #include "enroll.h"
 #include "rules.h"
-#include "store_ledger.h"
 
 /* The first zone of contact, sequence, rep that is valid, else UTC. */
 static const struct cal_zone *zone_or_utc(const char *ctz, const char *stz, const char *rtz)

@@ -17,7 +17,6 @@
 #include "enroll.h"
 #include "inbound.h"
 #include "rules.h"
-#include "store_ledger.h"
 
 #define SUMMARY_MAX 1000
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "rules.h"
-#include "store_ledger.h"
+#include "store_holiday.h"
 
 const char *rules_calendars(const struct sequence *seq, const struct contact *ct)
 {

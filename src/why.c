@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "rules.h"
-#include "store_ledger.h"
+#include "store_sched.h"
 #include "why.h"
 
 struct why_store {

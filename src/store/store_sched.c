@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "store_int.h"
-#include "store_ledger.h"
+#include "store_sched.h"
 
 /* The batch is chosen from the index alone (enrollments_due_order covers
  * the filter and the order: state, next_due, held_step, step, held_due), then

@@ -36,6 +36,7 @@
 #include "pass_int.h"
 #include "store_fixture.h"
 #include "store_ledger.h"
+#include "store_notice.h"
 
 #define T0 SFX_T0
 

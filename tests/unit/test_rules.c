@@ -18,7 +18,7 @@
 #include "holiday.h"
 #include "rules.h"
 #include "store_fixture.h"
-#include "store_ledger.h"
+#include "store_holiday.h"
 
 static struct sequence test_seq(const char *tz, const char *holidays)
 {

@@ -2,10 +2,12 @@
 /*
  * cadenced.h - cadenced's state and its scheduling pass.
  *
- * The pass is the only place that sends: it reconciles what a crash left
- * in flight (store_msgs_pending), then takes due enrollments through the
- * store's index in due order, asks the pure rules (cal, limits, plan) what
- * to do with each, and carries that out through the store and the MTA.
+ * The pass is the only place that sends: it takes due enrollments through
+ * the store's index in due order, asks the pure rules (cal, limits, plan)
+ * what to do with each, and carries that out through the store and the
+ * MTA. What a crash left in flight needs no separate step: its enrollment
+ * is still due, and the ledger's table reconciles the row the prepare
+ * finds (store_ledger.h, step 4).
  * It never decides anything itself that a rule in src/ can decide.
  */
 #ifndef CADENCE_CADENCED_H

@@ -121,11 +121,9 @@ void pass_times_add(cad_time_t **v, size_t *n, cad_time_t t)
 int pass_pause(struct sched *s, int64_t enrollment_id, const char *reason, cad_time_t now,
 	       struct cad_err *err)
 {
-	char key[32];
-	snprintf(key, sizeof(key), "%lld", (long long)enrollment_id);
-	cad_log(CAD_LOG_WARN, "enrollment %s paused: %s", key, reason);
-	return store_pause(s->store, SCOPE_ENROLLMENT, key, reason, 0, s->actor, now, NULL, err) < 0
-		       ? PASS_STORE : PASS_OK;
+	cad_log(CAD_LOG_WARN, "enrollment %lld paused: %s", (long long)enrollment_id, reason);
+	return store_enrollment_pause(s->store, enrollment_id, reason, 0, s->actor, now, NULL,
+				      err) < 0 ? PASS_STORE : PASS_OK;
 }
 
 int pass_next_due(const struct sequence *seq, int step, const struct cal_rules *r,
@@ -277,7 +275,6 @@ static int hold_window(const struct pass_item *it, int *held, struct cad_err *er
 static int hold_suppressed(const struct pass_item *it, int *held, struct cad_err *err)
 {
 	struct suppression sm;
-	char key[32];
 	char *why;
 	int sup, rc;
 
@@ -290,9 +287,8 @@ static int hold_suppressed(const struct pass_item *it, int *held, struct cad_err
 		return PASS_OK;
 	*held = 1;
 	why = xasprintf("suppressed (%s: %s)", supp_kind_name(sm.kind), sm.pattern);
-	snprintf(key, sizeof(key), "%lld", (long long)it->v->e.id);
-	rc = store_unenroll(it->s->store, SCOPE_ENROLLMENT, key, why, it->s->actor, it->now, NULL,
-			    err) < 0 ? PASS_STORE : PASS_OK;
+	rc = store_enrollment_unenroll(it->s->store, it->v->e.id, why, it->s->actor, it->now,
+				       NULL, err) < 0 ? PASS_STORE : PASS_OK;
 	free(why);
 	suppression_free(&sm);
 	return rc;

@@ -520,7 +520,6 @@ static int failed_change(struct store *st, const struct msg_ctx *c, const struct
 			 char **detail, struct cad_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql_failed, err);
-	char key[32];
 
 	if (s == NULL)
 		return -1;
@@ -533,9 +532,8 @@ static int failed_change(struct store *st, const struct msg_ctx *c, const struct
 	if (ctx_event(st, c, EV_STEP_FAILED, r->actor, r->now, *detail, err) < 0)
 		return -1;
 	/* A permanent failure needs a person: pause with the reply. */
-	snprintf(key, sizeof(key), "%lld", (long long)c->m.enrollment_id);
-	return store_pause(st, SCOPE_ENROLLMENT, key, *detail, 0, r->actor, r->now, NULL, err)
-		       != 0 ? -1 : 0;
+	return store_enrollment_pause(st, c->m.enrollment_id, *detail, 0, r->actor, r->now, NULL,
+				      err) != 0 ? -1 : 0;
 }
 
 int store_msg_failed(struct store *st, int64_t msg_id, const char *smtp_reply,

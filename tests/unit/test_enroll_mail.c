@@ -22,6 +22,7 @@
 #include "store_fixture.h"
 #include "store_ledger.h"
 #include "store_notice.h"
+#include "store_notice.h"
 
 #define NOW (SFX_T0 + 3600)
 

@@ -23,6 +23,7 @@
 #include "milter_fixture.h"
 #include "store.h"
 #include "store_ledger.h"
+#include "store_notice.h"
 
 #define NOW (SFX_T0 + 600)
 

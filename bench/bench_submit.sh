@@ -37,7 +37,9 @@
 # Needs root (Postfix's master, smtp-sink -u postfix), postfix (smtp-source,
 # smtp-sink), python3, ss; cadenced, cadencectl and cadence-milter built.
 # Every process it started is stopped and its directory removed on exit
-# (BENCH_KEEP=1 keeps it). BENCH_CAD_WRAP="strace -c -f -o FILE" (or perf
+# (BENCH_KEEP=1 keeps it). BENCH_STATE=/dev/shm puts the store in memory
+# (what the ledger's fsyncs cost). BENCH_DIRECT=1 sends both straight to
+# smtp-sink (the clients alone). BENCH_CAD_WRAP="strace -c -f -o FILE" (or perf
 # record ...) runs each cadenced under that command, BENCH_MILTER_WRAP the
 # milter.
 set -u
@@ -80,6 +82,7 @@ cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	if [ -n "${BENCH_KEEP:-}" ]; then say "kept $T"; else rm -rf "$T"; fi
+	[ -n "${BENCH_STATE:-}" ] && [ -n "${ST:-}" ] && [ -z "${BENCH_KEEP:-}" ] && rm -rf "$ST"
 	exit $rc
 }
 trap cleanup EXIT
@@ -107,16 +110,26 @@ while :; do
 	P_CAD=$(pf_free_port) || die "no free port"
 	[ "$P_CAD" != "$P_SINK" ] && break
 done
-mkdir -p "$T/state" "$T/run" "$T/sink"
-chown postfix:postfix "$T/state" "$T/run" "$T/sink"
-chmod 750 "$T/state" "$T/run"
+# BENCH_DIRECT=1: both straight to smtp-sink (no Postfix, no milter): the
+# clients alone.
+P_TARGET=$P_CAD
+[ -n "${BENCH_DIRECT:-}" ] && P_TARGET=$P_SINK
+# BENCH_STATE=DIR puts the store there (an experiment: on /dev/shm the
+# ledger's commits cost no fsync; never a setup to run mail on).
+ST=$T/state
+if [ -n "${BENCH_STATE:-}" ]; then
+	ST=$(mktemp -d "$BENCH_STATE/cadence-bench-state.XXXXXX") || die "cannot use $BENCH_STATE"
+fi
+mkdir -p "$ST" "$T/run" "$T/sink"
+chown postfix:postfix "$ST" "$T/run" "$T/sink"
+chmod 750 "$ST" "$T/run"
 # conf BATCH CONNS: the configuration with SubmitBatch BATCH and
 # SubmitConnections CONNS, in b<BATCH>c<CONNS>.conf (one store).
 conf() {
 	cat >"$T/b$1c$2.conf" <<EOF
 # made by bench/bench_submit.sh
-Database        $T/state/cadence.db
-SecretFile      $T/state/secret
+Database        $ST/cadence.db
+SecretFile      $ST/secret
 Domain          cadence.our.test
 InternalDomains our.test
 InternalHosts   127.0.0.1
@@ -125,7 +138,7 @@ UserID          postfix:postfix
 Socket          local:$T/run/milter.sock
 MilterPidFile   $T/run/cadence-milter.pid
 SchedulerPidFile ""
-SubmitURL       smtp://127.0.0.1:$P_CAD
+SubmitURL       smtp://127.0.0.1:$P_TARGET
 PublicURL       https://cadence.our.test/
 SendSpacing     0
 SendJitter      0
@@ -149,7 +162,7 @@ ctl() { "$CTL" -c "$CONF" --now "$T0" "$@"; }
 BODY=$(for i in $(seq 1 14); do printf 'Line %02d of the benchmark step, long enough to look like a real note.\\n' "$i"; done)
 {
 	ctl init &&
-	chown postfix:postfix "$T/state"/* &&
+	chown postfix:postfix "$ST"/* &&
 	ctl user add ann@our.test --name "Ann Example" --tz UTC --send-cap 1000000 \
 		--enroll-cap 1000000 &&
 	printf '[sequence]\nname = Bench\nowner = qa@our.test\ndays = every\nwindow = 00:00-24:00\ntimezone = recipient\n\n[step 1]\ntype = email\ndelay = 0\nthread = new\ntemplate = <<END\nSubject: Bench step 1 for {{contact.firstname|there}}\n\nHello,\n%bEND\n' "$BODY" >"$T/bench.seq" &&
@@ -210,7 +223,7 @@ cad() {
 	sent=$("$PY" -c 'import sqlite3, sys
 db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=10)
 print(db.execute("SELECT count(*) FROM sent_messages m JOIN enrollments e ON e.id = m.enrollment_id"
-                 " WHERE m.submitted_at IS NOT NULL").fetchone()[0])' "$T/state/cadence.db")
+                 " WHERE m.submitted_at IS NOT NULL").fetchone()[0])' "$ST/cadence.db")
 	[ "$sent" = "$last" ] || die "SubmitBatch $1: $sent of $last messages reported sent"
 	N_OUT=$BENCH_MSGS
 	T_OUT=$((t2 - t1))
@@ -221,7 +234,7 @@ src() {
 	shift
 	t1=$(ms)
 	"$SOURCE" -s "$n" "$@" -m "$BENCH_MSGS" -l "$SIZE" -f ann@our.test -t sink@prospect.test \
-		"127.0.0.1:$P_CAD" >>"$T/source.log" 2>&1 || die "smtp-source failed"
+		"127.0.0.1:$P_TARGET" >>"$T/source.log" 2>&1 || die "smtp-source failed"
 	t2=$(ms)
 	N_OUT=$BENCH_MSGS
 	T_OUT=$((t2 - t1))

@@ -448,7 +448,7 @@ static sfsistat outbound_eoh(SMFICTX *ctx, struct mconn *cn, struct mmsg *m)
 			 "not signed: no SigningTable entry for", m->from_addr);
 
 	/* a test copy completes no task and enrolls no one */
-	if (m->msgid_test && !sign)
+	if (m->msgid_test && m->cls != MAIL_SEQUENCE && !sign)
 		return done(cn, SMFIS_ACCEPT);
 	if (m->cls != MAIL_SEQUENCE && !m->msgid_test) {
 		for (size_t i = 0; i < m->nown; i++) {

@@ -47,27 +47,35 @@ int store_event_add(struct store *st, const struct event *ev, struct cad_err *er
 
 /* One statement serves every filter: an unset criterion binds NULL and
  * its clause is true. The inner query picks the newest rows when there is
- * a limit (-1 = none); the outer one puts them back in order. */
-static const char sql_events[] =
-	"SELECT id, at, type, enrollment_id, contact_id, sequence_id, user_id, actor, detail,"
-	" contact_email, sequence_name, user_email FROM ("
-	" SELECT ev.id AS id, ev.at AS at, ev.type AS type, ev.enrollment_id AS enrollment_id,"
-	"  ev.contact_id AS contact_id, ev.sequence_id AS sequence_id, ev.user_id AS user_id,"
-	"  ev.actor AS actor, ev.detail AS detail, c.email AS contact_email,"
-	"  s.name AS sequence_name, u.email AS user_email"
-	" FROM events ev"
-	" LEFT JOIN contacts c ON c.id = ev.contact_id"
-	" LEFT JOIN sequences s ON s.id = ev.sequence_id"
-	" LEFT JOIN users u ON u.id = ev.user_id"
-	" WHERE (?1 IS NULL OR c.email = ?1)"
-	"  AND (?2 IS NULL OR s.name = ?2)"
-	"  AND (?3 IS NULL OR u.email = ?3)"
-	"  AND (?4 IS NULL OR ev.type = ?4)"
-	"  AND (?5 IS NULL OR ev.enrollment_id = ?5)"
-	"  AND (?6 IS NULL OR ev.at >= ?6)"
-	"  AND (?7 IS NULL OR ev.at < ?7)"
-	" ORDER BY ev.id DESC LIMIT ?8) AS recent"
-	" ORDER BY id";
+ * a limit (-1 = none); the outer one puts them back in order. With an
+ * enrollment given, its clause is a plain equality (sql_events_enr), so
+ * that the events_enrollment index finds its events: behind "?5 IS NULL
+ * OR" SQLite walked the whole table newest first, and a pass asking for
+ * an enrollment's latest step_deferred event read every event of the
+ * store for each deferral (issue 16: a pass's cost followed the number of
+ * enrollments). */
+#define SQL_EVENTS(ENROLLMENT_CLAUSE) \
+	"SELECT id, at, type, enrollment_id, contact_id, sequence_id, user_id, actor, detail," \
+	" contact_email, sequence_name, user_email FROM (" \
+	" SELECT ev.id AS id, ev.at AS at, ev.type AS type, ev.enrollment_id AS enrollment_id," \
+	"  ev.contact_id AS contact_id, ev.sequence_id AS sequence_id, ev.user_id AS user_id," \
+	"  ev.actor AS actor, ev.detail AS detail, c.email AS contact_email," \
+	"  s.name AS sequence_name, u.email AS user_email" \
+	" FROM events ev" \
+	" LEFT JOIN contacts c ON c.id = ev.contact_id" \
+	" LEFT JOIN sequences s ON s.id = ev.sequence_id" \
+	" LEFT JOIN users u ON u.id = ev.user_id" \
+	" WHERE (?1 IS NULL OR c.email = ?1)" \
+	"  AND (?2 IS NULL OR s.name = ?2)" \
+	"  AND (?3 IS NULL OR u.email = ?3)" \
+	"  AND (?4 IS NULL OR ev.type = ?4)" \
+	"  AND " ENROLLMENT_CLAUSE \
+	"  AND (?6 IS NULL OR ev.at >= ?6)" \
+	"  AND (?7 IS NULL OR ev.at < ?7)" \
+	" ORDER BY ev.id DESC LIMIT ?8) AS recent" \
+	" ORDER BY id"
+static const char sql_events[] = SQL_EVENTS("(?5 IS NULL OR ev.enrollment_id = ?5)");
+static const char sql_events_enr[] = SQL_EVENTS("ev.enrollment_id = ?5");
 
 static void read_event(sqlite3_stmt *s, void *out)
 {
@@ -89,7 +97,7 @@ static void read_event(sqlite3_stmt *s, void *out)
 int store_events(struct store *st, const struct event_filter *f, struct event **out, size_t *n,
 		 struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_events, err);
+	sqlite3_stmt *s = store_stmt(st, f && f->enrollment_id ? sql_events_enr : sql_events, err);
 	char *contact = store_lower(f ? f->contact : NULL);
 	char *user = store_lower(f ? f->user : NULL);
 

@@ -13,7 +13,7 @@ libsqlite3-dev sqlite3 libgmime-3.0-dev libssl-dev openssl libinih-dev
 libical-dev libjansson-dev libcsv-dev libmilter-dev libopendkim-dev
 opendkim-tools libspf2-dev libcurl4-openssl-dev libmicrohttpd-dev
 libcmocka-dev miltertest postfix swaks python3 tzdata ca-certificates
-procps psmisc iproute2 libpsl-dev publicsuffix curl nodejs chromium
+procps psmisc iproute2 libpsl-dev publicsuffix curl nodejs chromium libsisimai-perl
 "
 
 if [ "$(id -u)" -ne 0 ]; then

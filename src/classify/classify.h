@@ -7,8 +7,10 @@
  * human reply, auto-reply, bounce, delivery delay, unsubscribe request,
  * meeting response (iMIP), feedback-loop complaint (ARF) or other.
  *
- * Guarantees: no I/O, no clock, no global state beyond GMime's one-time
- * initialisation; bounded work on hostile input (input size, MIME depth,
+ * Guarantees: no I/O, no clock, no global state beyond one-time
+ * initialisations (GMime's; the reason phrase lists filed once) and the
+ * charset converters kept loaded (at most 32, classify_iconv.c), none of
+ * which changes a result; bounded work on hostile input (input size, MIME depth,
  * part count, recipient count and text sizes are capped, see CLS_MAX_*);
  * never returns NULL; every string in the verdict is valid UTF-8 or ASCII,
  * owned by the verdict and freed by verdict_free().

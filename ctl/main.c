@@ -33,7 +33,7 @@ static const struct ctl_cmd commands[] = {
 	{ "doctor", cmd_doctor, "check the installation: store, secret, Postfix, keys" },
 	{ "user", cmd_user, "add, list, show, disable, enable or delete reps" },
 	{ "sequence", cmd_sequence, "import, list, show, lint or delete sequences" },
-	{ "contact", cmd_contact, "import contacts from CSV, show a contact" },
+	{ "contact", cmd_contact, "import contacts from CSV, show one, set its region" },
 	{ "enroll", cmd_enroll, "enroll contacts in a sequence as a rep" },
 	{ "unenroll", cmd_unenroll, "stop enrollments, with a reason" },
 	{ "pause", cmd_pause, "pause enrollments" },

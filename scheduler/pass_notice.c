@@ -20,6 +20,7 @@
 #include "cal.h"
 #include "compose.h"
 #include "http_req.h"
+#include "notice_text.h"
 #include "pass_int.h"
 #include "submit.h"
 
@@ -46,25 +47,22 @@ static void digest_text(const struct sched *s, const struct user *u, const struc
 			(*count)++;
 	if (*count == 0)
 		return;
+	/* the words: src/mail/notice_text.c */
 	cal_day_format(dayno, day, sizeof(day));
-	sbuf_addf(body, "Good morning%s%s,\n\nyour open cadence tasks for %s (%d):\n",
-		    u->name ? " " : "", u->name ? u->name : "", day, *count);
+	notice_text_digest_head(body, u->name, day, *count);
 	for (i = 0; i < n; i++) {
 		const struct task *k = &t[i].t;
+		char d[16];
+		const char *overdue = NULL;
 		if (k->due_at >= end)
 			continue;
-		sbuf_addf(body, "\n- task %lld: %s %s, sequence %s, step %d",
-			    (long long)k->id, step_kind_name(k->kind),
-			    t[i].contact_email ? t[i].contact_email : "(unknown contact)",
-			    t[i].sequence_name ? t[i].sequence_name : "(unknown)", k->step);
 		if (k->due_at > 0 && k->due_at < start) {
-			char d[16];
 			struct cal_tm lt;
 			cal_to_local(z, k->due_at, &lt);
-			sbuf_addf(body, " (overdue since %s)",
-				    cal_day_format(lt.dayno, d, sizeof(d)));
+			overdue = cal_day_format(lt.dayno, d, sizeof(d));
 		}
-		sbuf_adds(body, "\n");
+		notice_text_digest_task(body, (long long)k->id, step_kind_name(k->kind),
+					t[i].contact_email, t[i].sequence_name, k->step, overdue);
 		if (k->note && *k->note) {
 			/* The note may span lines: indent each one. */
 			const char *p = k->note;
@@ -94,9 +92,7 @@ static void digest_text(const struct sched *s, const struct user *u, const struc
 			}
 		}
 	}
-	sbuf_adds(body, "\nMark one done with \"cadencectl task complete ID\" "
-		  "(or skip it with \"cadencectl task skip ID\").\n"
-		  "Turn this mail off with \"cadencectl user digest ADDRESS no\".\n");
+	notice_text_digest_foot(body);
 }
 
 /* Writes today's digest for each rep who asked for one and is due it (see
@@ -133,8 +129,8 @@ int pass_digests(struct sched *s, cad_time_t now, struct cad_err *err)
 		digest_text(s, u, z, dayno, tasks, nt, &body, &count);
 		if (count > 0) {
 			char day[16];
-			char *subj = xasprintf("cadence: your tasks for %s (%d)",
-					       cal_day_format(dayno, day, sizeof(day)), count);
+			char *subj = notice_text_digest_subject(
+				cal_day_format(dayno, day, sizeof(day)), count);
 			rc = store_notice_add(s->store, u->id, NOTICE_DIGEST, subj, body.s, now, NULL,
 					      err);
 			free(subj);

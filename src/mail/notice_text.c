@@ -62,6 +62,35 @@ void notice_text_paused(struct notice_text *out, int64_t enrollment_id, const ch
 			      or(sequence, "unknown"), or(why, "unknown"), (long long)enrollment_id);
 }
 
+char *notice_text_digest_subject(const char *day, int count)
+{
+	return xasprintf("cadence: your tasks for %s (%d)", or(day, "today"), count);
+}
+
+void notice_text_digest_head(struct sbuf *body, const char *name, const char *day, int count)
+{
+	sbuf_addf(body, "Good morning%s%s,\n\nyour open cadence tasks for %s (%d):\n",
+		  name != NULL ? " " : "", name != NULL ? name : "", or(day, "today"), count);
+}
+
+void notice_text_digest_task(struct sbuf *body, long long id, const char *kind,
+			     const char *contact, const char *sequence, int step,
+			     const char *overdue_day)
+{
+	sbuf_addf(body, "\n- task %lld: %s %s, sequence %s, step %d", id, or(kind, "task"),
+		  or(contact, "(unknown contact)"), or(sequence, "(unknown)"), step);
+	if (overdue_day != NULL)
+		sbuf_addf(body, " (overdue since %s)", overdue_day);
+	sbuf_adds(body, "\n");
+}
+
+void notice_text_digest_foot(struct sbuf *body)
+{
+	sbuf_adds(body, "\nMark one done with \"cadencectl task complete ID\" "
+		  "(or skip it with \"cadencectl task skip ID\").\n"
+		  "Turn this mail off with \"cadencectl user digest ADDRESS no\".\n");
+}
+
 void notice_text_free(struct notice_text *t)
 {
 	if (t == NULL)

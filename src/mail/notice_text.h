@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include "util.h"
+
 struct notice_text {
 	char *subject;
 	char *body;
@@ -35,6 +37,17 @@ void notice_text_enroll_refused(struct notice_text *out, const char *contact,
  * reason; how to resume it is said). */
 void notice_text_paused(struct notice_text *out, int64_t enrollment_id, const char *contact,
 			const char *sequence, const char *why);
+/* The daily digest of a rep's tasks: its subject (day "YYYY-MM-DD",
+ * count tasks), then the body in parts around what the caller lists:
+ * the greeting (name may be NULL), one line per task (kind "call",
+ * "email", ...; overdue_day NULL when not overdue), and the closing
+ * lines. The parts are appended to body. */
+char *notice_text_digest_subject(const char *day, int count);
+void notice_text_digest_head(struct sbuf *body, const char *name, const char *day, int count);
+void notice_text_digest_task(struct sbuf *body, long long id, const char *kind,
+			     const char *contact, const char *sequence, int step,
+			     const char *overdue_day);
+void notice_text_digest_foot(struct sbuf *body);
 void notice_text_free(struct notice_text *t);
 
 #endif

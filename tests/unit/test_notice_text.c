@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "notice_text.h"
@@ -63,12 +64,39 @@ static void test_paused(void **state)
 	notice_text_free(&t);
 }
 
+static void test_digest(void **state)
+{
+	struct sbuf b;
+	char *subj = notice_text_digest_subject("2026-11-30", 2);
+	(void)state;
+	assert_string_equal(subj, "cadence: your tasks for 2026-11-30 (2)");
+	free(subj);
+	sbuf_init(&b);
+	notice_text_digest_head(&b, "Ann", "2026-11-30", 2);
+	notice_text_digest_task(&b, 7, "call", "carl@p.test", "Calls", 2, "2026-11-28");
+	notice_text_digest_task(&b, 8, "email", NULL, NULL, 1, NULL);
+	notice_text_digest_foot(&b);
+	assert_string_equal(b.s,
+		"Good morning Ann,\n\nyour open cadence tasks for 2026-11-30 (2):\n"
+		"\n- task 7: call carl@p.test, sequence Calls, step 2 (overdue since 2026-11-28)\n"
+		"\n- task 8: email (unknown contact), sequence (unknown), step 1\n"
+		"\nMark one done with \"cadencectl task complete ID\" "
+		"(or skip it with \"cadencectl task skip ID\").\n"
+		"Turn this mail off with \"cadencectl user digest ADDRESS no\".\n");
+	sbuf_free(&b);
+	sbuf_init(&b);
+	notice_text_digest_head(&b, NULL, "2026-11-30", 1);
+	assert_string_equal(b.s, "Good morning,\n\nyour open cadence tasks for 2026-11-30 (1):\n");
+	sbuf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forged),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_paused),
+		cmocka_unit_test(test_digest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

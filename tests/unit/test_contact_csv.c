@@ -98,6 +98,37 @@ static void test_row_full(void **state)
 	contact_free(&k);
 }
 
+/* The region column (issue #12, 7): a holiday calendar name, kept in
+ * lower case, not a property; anything else rejects the row naming it. */
+static void test_row_region(void **state)
+{
+	struct contact k;
+	struct cad_err err = { "" };
+	char *h[] = { "email", "Holiday Region", "country" };
+	char *f[] = { "dora@example.de", " DE ", "Germany" };
+	char *h2[] = { "email", "region", "holiday calendar" };
+	char *h3[] = { "email", "region" };
+	char *bad[] = { "a@example.de", "Baden-Württemberg" };
+	char *empty[] = { "a@example.de", "" };
+	struct contact_csv_cols c;
+	(void)state;
+	assert_int_equal(contact_csv_row(h, f, N(h), &k, &err), 0);
+	assert_string_equal(k.region, "de");
+	/* "country" stays a property: only the names above are the region. */
+	assert_int_equal(k.nprops, 1);
+	assert_string_equal(contact_prop(&k, "country"), "Germany");
+	contact_free(&k);
+	assert_int_equal(contact_csv_header(h2, N(h2), &c, &err), -1);
+	assert_string_equal(err.msg, "columns \"region\" and \"holiday calendar\" both give the "
+				     "region");
+	assert_int_equal(contact_csv_row(h3, bad, N(h3), &k, &err), -1);
+	assert_string_equal(err.msg, "column \"region\": \"Baden-W\\xc3\\xbcrttemberg\" is not a "
+				     "holiday calendar name (1-32 of A-Z a-z 0-9 _ -, such as de or us-ca)");
+	assert_int_equal(contact_csv_row(h3, empty, N(h3), &k, &err), 0);
+	assert_null(k.region);
+	contact_free(&k);
+}
+
 static void test_row_minimal(void **state)
 {
 	struct contact k;
@@ -248,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_header_errors),
 		cmocka_unit_test(test_row_full),
 		cmocka_unit_test(test_row_minimal),
+		cmocka_unit_test(test_row_region),
 		cmocka_unit_test(test_row_errors),
 		cmocka_unit_test(test_aliases_helper),
 		cmocka_unit_test(test_with_csvfile),

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cal.h"
+#include "enroll.h"
 #include "holiday.h"
 #include "rules.h"
 #include "store_fixture.h"
@@ -268,6 +269,76 @@ static void test_region(void **state)
 	sfx_fini(&f);
 }
 
+/* The enrollment projection (enroll_project) counts each contact's days
+ * with that contact's calendars: from Friday 2027-03-26 10:00Z, a
+ * 2-email sequence ("us"; the second 1 business day later) lands on
+ * Monday for nina (Berlin, no region) and on Tuesday for dora (region de,
+ * Ostermontag); dora's enrollment already running is counted on Tuesday,
+ * not on the Monday the sequence's own calendar would say. */
+static void test_projection_region(void **state)
+{
+	struct sfx f;
+	struct holiday_list de;
+	struct sequence q;
+	struct step st[2];
+	struct user rep;
+	struct contact dora, nina;
+	struct enroll_projection p;
+	struct cad_err err;
+	int64_t rep_id, d_id, n_id;
+	const cad_time_t now = 1806055200;   /* Friday 2027-03-26 10:00Z */
+	(void)state;
+
+	assert_int_equal(sfx_init(&f, "rules-proj"), 0);
+	holiday_list_init(&de);
+	holiday_list_add(&de, "de", "2027-03-29", "Ostermontag");
+	assert_int_equal(store_holidays_replace(f.st, "de", &de, "test", SFX_T0, &err), 0);
+	memset(st, 0, sizeof(st));
+	st[0].index = 1;
+	st[0].kind = STEP_EMAIL;
+	st[0].subject = (char *)"Hi";
+	st[0].body = (char *)"Text";
+	st[1] = st[0];
+	st[1].index = 2;
+	st[1].delay_days = 1;
+	q = test_seq(NULL, "us");
+	q.name = (char *)"Proj";
+	q.active = 1;
+	q.steps = st;
+	q.nsteps = 2;
+	assert_int_equal(store_sequence_import(f.st, &q, "cli:test", SFX_T0, &err), 0);
+	rep_id = sfx_user(&f, "ann@our.test", "Europe/Berlin", 500, 80);
+	d_id = sfx_contact(&f, "dora@example.de", "Europe/Berlin");
+	n_id = sfx_contact(&f, "nina@example.de", "Europe/Berlin");
+	assert_int_equal(store_contact_set_region(f.st, d_id, "de", SFX_T0, &err), 0);
+	assert_int_equal(store_user_get_id(f.st, rep_id, &rep, &err), 0);
+	assert_int_equal(store_contact_get_id(f.st, d_id, &dora, &err), 0);
+	assert_int_equal(store_contact_get_id(f.st, n_id, &nina, &err), 0);
+
+	assert_int_equal(enroll_project(f.st, &rep, &dora, &q, now, &p, &err), 0);
+	assert_int_equal(p.ndays, 2);
+	assert_string_equal(p.days[0].date, "2027-03-26");
+	assert_string_equal(p.days[1].date, "2027-03-30");
+	enroll_projection_free(&p);
+
+	sfx_enroll(&f, d_id, q.id, rep_id, now);
+	assert_int_equal(enroll_project(f.st, &rep, &nina, &q, now, &p, &err), 0);
+	assert_int_equal(p.ndays, 2);
+	assert_string_equal(p.days[0].date, "2027-03-26");
+	assert_int_equal(p.days[0].added, 1);
+	assert_int_equal(p.days[0].scheduled, 1);   /* dora's step 1 */
+	assert_string_equal(p.days[1].date, "2027-03-29");
+	assert_int_equal(p.days[1].added, 1);
+	assert_int_equal(p.days[1].scheduled, 0);   /* dora's step 2 is on Tuesday */
+	enroll_projection_free(&p);
+
+	user_free(&rep);
+	contact_free(&dora);
+	contact_free(&nina);
+	holiday_list_free(&de);
+	sfx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_calendars),
 		cmocka_unit_test(test_step_due),
 		cmocka_unit_test(test_region),
+		cmocka_unit_test(test_projection_region),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	cal_zone_cache_free();

@@ -532,11 +532,19 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 
 	/* one copy with LF line ends: GMime and the text rules see one form */
 	char *buf = xmalloc(len + 1);
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (raw[i] == '\r' && i + 1 < len && raw[i + 1] == '\n')
-			continue;
-		buf[n++] = raw[i];
+	size_t n = 0, i = 0;
+	while (i < len) {
+		/* the bytes up to the next CR in one copy; a CR before LF dropped */
+		const char *cr = memchr(raw + i, '\r', len - i);
+		size_t k = cr ? (size_t)(cr - (raw + i)) : len - i;
+		memcpy(buf + n, raw + i, k);
+		n += k;
+		i += k;
+		if (cr == NULL)
+			break;
+		if (!(i + 1 < len && raw[i + 1] == '\n'))
+			buf[n++] = '\r';
+		i++;
 	}
 	buf[n] = '\0';
 

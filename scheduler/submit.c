@@ -64,6 +64,33 @@ enum submit_status submit_classify(int code)
 	return SUBMIT_TEMPFAIL;
 }
 
+/* Sendmail and OpenSMTPD answer the dot with "250 2.0.0 ID Message
+ * accepted for delivery": the queue id is the word before that phrase,
+ * after the code and the enhanced status code. */
+static char *queue_id_before_accepted(const char *reply)
+{
+	static const char phrase[] = "message accepted for delivery";
+	const char *p, *end, *w;
+
+	for (p = reply; *p != '\0'; p++)
+		if (cad_startswith_ci(p, phrase))
+			break;
+	if (*p == '\0')
+		return NULL;
+	for (end = p; end > reply && end[-1] == ' '; end--)
+		;
+	for (w = end; w > reply && (isalnum((unsigned char)w[-1]) || w[-1] == '-'); w--)
+		;
+	/* a word of its own, not the reply code or an enhanced status code */
+	if (w == end || end - w > 64 || (w > reply && w[-1] != ' '))
+		return NULL;
+	for (p = w; p < end && isdigit((unsigned char)*p); p++)
+		;
+	if (p == end)
+		return NULL;
+	return xstrndup(w, (size_t)(end - w));
+}
+
 char *submit_queue_id(const char *reply)
 {
 	static const char *const marks[] = { "queued as ", "id=" };
@@ -88,7 +115,7 @@ char *submit_queue_id(const char *reply)
 			break;
 		}
 	}
-	return NULL;
+	return queue_id_before_accepted(reply);
 }
 
 /* The conversation as seen from the debug callback. */

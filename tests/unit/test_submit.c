@@ -715,6 +715,12 @@ static void test_queue_id(void **state)
 		{ "250 2.0.0 Ok", NULL },
 		{ "250 2.0.0 msgid=abc accepted", NULL },
 		{ "250 queued as ", NULL },
+		/* Sendmail, OpenSMTPD: the word before the phrase */
+		{ "250 2.0.0 0B7C1a2b012345 Message accepted for delivery", "0B7C1a2b012345" },
+		{ "end of data: 250 2.0.0 5c1e7a2b Message accepted for delivery", "5c1e7a2b" },
+		{ "250 2.0.0 Message accepted for delivery", NULL },
+		{ "250 Message accepted for delivery", NULL },
+		{ "250 2.0.0 x.y Message accepted for delivery", NULL },
 	};
 	size_t i;
 	char *q;

@@ -44,8 +44,8 @@ static int read_all(FILE *f, struct sbuf *b)
  * that is not valid UTF-8 is shown as cad_printable() makes it. */
 static void print_json(const char *name, const struct verdict *v)
 {
-	char *j = verdict_to_json(v), *line;
-	json_t *o = json_object(), *fields = json_loads(j, 0, NULL), *file = json_string(name);
+	char *line;
+	json_t *o = json_object(), *fields = verdict_json(v), *file = json_string(name);
 
 	if (file == NULL) {
 		struct sbuf b;
@@ -62,7 +62,6 @@ static void print_json(const char *name, const struct verdict *v)
 	free(line);
 	json_decref(fields);
 	json_decref(o);
-	free(j);
 }
 
 /* Is rcpt ("a@b" or "<a@b>") cadence's VERP address (BouncePrefix+...)? */

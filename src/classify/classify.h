@@ -190,6 +190,10 @@ const char *cls_class_name(enum cls_class c);
 
 /* The verdict as a JSON object text (jansson), every field; caller frees. */
 char *verdict_to_json(const struct verdict *v);
+/* The same object as jansson's json_t (a new reference; json_decref() it),
+ * for a caller that adds fields before printing it once. */
+struct json_t;
+struct json_t *verdict_json(const struct verdict *v);
 /* One human-readable line without newline; caller frees. */
 char *verdict_to_line(const struct verdict *v);
 

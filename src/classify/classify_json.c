@@ -22,7 +22,7 @@ static void put_str(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_null());
 }
 
-char *verdict_to_json(const struct verdict *v)
+json_t *verdict_json(const struct verdict *v)
 {
 	json_t *o = json_object();
 
@@ -67,7 +67,12 @@ char *verdict_to_json(const struct verdict *v)
 
 	put_str(o, "feedback_type", v->feedback_type);
 	put_str(o, "arf_recipient", v->arf_rcpt);
+	return o;
+}
 
+char *verdict_to_json(const struct verdict *v)
+{
+	json_t *o = verdict_json(v);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	json_decref(o);
 	char *r = xstrdup(s ? s : "{}");

@@ -19,11 +19,12 @@
 #    due): a copy of it is upgraded (cadencectl init) and one pass
 #    (--once --now=2026-12-01T14:00:00Z, the time bench_due's due work is
 #    due) sends to smtp-sink on loopback: peak RSS (GNU time's maximum
-#    resident set size, and VmHWM sampled) with the pass's time and log
-#    line. Memory must not follow the store's size: the pass reads due
+#    resident set size, and VmHWM sampled) with the pass's wall clock, its
+#    CPU time (user + system) and its log line. Memory must not follow the store's size: the pass reads due
 #    work in batches (store_due, 500 at a time).
 #
-# Needs root, miltertest, smtp-sink (postfix), /usr/bin/time. Everything it
+# Its files go to TMPDIR (default /tmp; /dev/shm keeps the pass's commits
+# off the disk). Needs root, miltertest, smtp-sink (postfix), /usr/bin/time. Everything it
 # starts is stopped and its directory removed (BENCH_KEEP=1 keeps it).
 set -u
 
@@ -40,7 +41,7 @@ for f in "$MILTER" "$CAD" "$CTL"; do
 done
 command -v miltertest >/dev/null || { echo "bench_rss: miltertest is missing" >&2; exit 1; }
 
-T=$(mktemp -d /tmp/bench_rss.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/bench_rss.XXXXXX")
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
@@ -154,7 +155,8 @@ pids="$pids $!"
 sleep 0.3
 say ""
 say "cadenced, one pass (--once) to smtp-sink on loopback:"
-printf '%-28s %10s %12s %12s %9s  %s\n' "store" "file" "peak RSS" "VmHWM" "pass" "cadenced says"
+printf '%-28s %10s %12s %12s %9s %9s  %s\n' "store" "file" "peak RSS" "VmHWM" "pass" "CPU" \
+	"cadenced says"
 for db in "$@"; do
 	name=$(basename "$db" .db)
 	cp "$db" "$T/$name.db" || exit 1
@@ -164,7 +166,7 @@ for db in "$@"; do
 		{ cat "$T/$name.init.log"; exit 1; }
 	rm -f "$T/c.$name" "$T/c.$name.stop"
 	t0=$(date +%s.%N)
-	/usr/bin/time -f '%M' -o "$T/$name.time" \
+	/usr/bin/time -f '%M %U %S' -o "$T/$name.time" \
 		"$CAD" -f -c "$T/c-$name.conf" --once --now="$NOW" >"$T/$name.log" 2>&1 &
 	cpid=$!
 	# the sampler follows cadenced itself, time's child
@@ -173,12 +175,15 @@ for db in "$@"; do
 	[ -n "$dpid" ] && sample "$dpid" "$T/c.$name" &
 	wait "$cpid"
 	t1=$(date +%s.%N)
-	maxrss=$(tail -1 "$T/$name.time")
+	read -r maxrss ucpu scpu <<EOF
+$(tail -1 "$T/$name.time")
+EOF
 	hwm=$(sort -n -k2,2 "$T/c.$name" 2>/dev/null | tail -1 | cut -d' ' -f2)
-	printf '%-28s %6s MiB %8s MiB %8s MiB %7.1f s  %s\n' "$name" \
+	printf '%-28s %6s MiB %8s MiB %8s MiB %7.1f s %7.2f s  %s\n' "$name" \
 		"$(( $(stat -c %s "$T/$name.db") / 1048576 ))" "$(kib_to_mib "$maxrss")" \
 		"$(kib_to_mib "${hwm:-0}")" "$(echo "$t1 - $t0" | bc)" \
-		"$(grep -E 'pass|sent' "$T/$name.log" | tail -1 | cut -c1-120)"
+		"$(echo "$ucpu + $scpu" | bc)" \
+		"$(grep -E 'pass' "$T/$name.log" | tail -1 | cut -c1-140)"
 	rm -f "$T/$name.db" "$T/$name.db-wal" "$T/$name.db-shm"
 done
 say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -43,7 +43,7 @@
 #include "model.h"
 #include "seq.h"
 #include "store.h"
-#include "store_ledger.h"
+#include "store_sched.h"
 #include "util.h"
 
 #define BENCH_TXN 5000

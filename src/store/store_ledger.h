@@ -93,11 +93,4 @@ int store_msg_external(struct store *st, int64_t enrollment_id, int step,
 		       const char *queue_id, cad_time_t next_due, const char *actor,
 		       cad_time_t now, int *recorded, struct cad_err *err);
 
-/* Transitional (issue #10, 7): bench/bench_due.c, being edited by another
- * engineer this session, still takes store_sched.h's declarations from
- * here; once it includes store_sched.h, these three lines go. */
-#include "store_holiday.h"
-#include "store_notice.h"
-#include "store_sched.h"
-
 #endif

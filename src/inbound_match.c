@@ -479,7 +479,10 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 	/* 1. Our ids and tokens. */
 	if (by_rcpts(&x, cfg, &unsub, err) < 0)
 		return -1;
-	if (v->cls == CLS_BOUNCE || v->cls == CLS_DELAY || v->cls == CLS_COMPLAINT) {
+	/* A report or a challenge/response notice names our message as the
+	 * one it is about (its attached or quoted header). */
+	if (v->cls == CLS_BOUNCE || v->cls == CLS_DELAY || v->cls == CLS_COMPLAINT ||
+	    v->cls == CLS_CHALLENGE) {
 		if (by_msgid(&x, v->orig_message_id, VIA_ORIG_MSGID, err) < 0)
 			return -1;
 	}

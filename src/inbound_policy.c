@@ -64,8 +64,11 @@ static int trusted(const struct inbound_facts *f, const struct inbound_target *t
 	/* A bounce or a complaint acts only on the enrollment it is proven
 	 * to belong to (a VERP token, a quoted Message-ID the ledger knows):
 	 * SPF of a mailer-daemon or a feedback loop says nothing about which
-	 * contact it concerns, and ActOnUnverified does not change that. */
-	if (f->v->cls == CLS_BOUNCE || f->v->cls == CLS_DELAY || f->v->cls == CLS_COMPLAINT)
+	 * contact it concerns, and ActOnUnverified does not change that.
+	 * A challenge/response notice is a mail system's too: the message it
+	 * holds (its VERP address, or the Message-ID it quotes) is the proof. */
+	if (f->v->cls == CLS_BOUNCE || f->v->cls == CLS_DELAY || f->v->cls == CLS_COMPLAINT ||
+	    f->v->cls == CLS_CHALLENGE)
 		return t->proven;
 	if (cfg->act_on_unverified)
 		return 1;

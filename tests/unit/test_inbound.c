@@ -742,6 +742,66 @@ static void test_hard_bounce_by_orig_msgid(void **state)
 	sent_free(&s);
 }
 
+/* A challenge/response notice sent to the rep with our message attached
+ * and no In-Reply-To (Spam Arrest, Boxbe style): the attached message's
+ * Message-ID names the enrollment, which is paused with a task for the rep. */
+static char *challenge_msg(const char *msgid)
+{
+	return xasprintf(
+	    "Return-Path: <>\r\n"
+	    "From: Spam Arrest <noreply@guard.example>\r\n"
+	    "To: rep@us.test\r\n"
+	    "Subject: Please confirm your message to ann@acme.test\r\n"
+	    "Message-ID: <chal1@guard.example>\r\n"
+	    "Auto-Submitted: auto-replied\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+	    "\r\n"
+	    "--b1\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "\r\n"
+	    "I use a spam protection service. Your message is being held until you\r\n"
+	    "verify that you are a human: follow the link below.\r\n"
+	    "--b1\r\n"
+	    "Content-Type: message/rfc822\r\n"
+	    "\r\n"
+	    "From: rep@us.test\r\n"
+	    "To: ann@acme.test\r\n"
+	    "Subject: Your demo request\r\n"
+	    "Message-ID: %s\r\n"
+	    "\r\n"
+	    "Hello Ann\r\n"
+	    "--b1--\r\n", msgid);
+}
+
+static void test_challenge_by_orig_msgid(void **state)
+{
+	struct fx *f = *state;
+	struct inbound_result res;
+	int64_t e = enroll(f, "ann@acme.test", f->cold);
+	struct sent s = send_step(f, e);
+	char *raw = challenge_msg(s.msgid);
+
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_NONE, CLS_CHALLENGE, &res), 0);
+	assert_int_equal(state_of(f, e), ENR_PAUSED);
+	assert_false(suppressed(f, "ann@acme.test", SUPP_BOUNCED));
+	inbound_result_free(&res);
+	free(raw);
+	/* control: the same notice naming a Message-ID that is not ours
+	 * pauses nothing (the harness sees a pause only where one happened) */
+	raw = challenge_msg("<not-ours@elsewhere.example>");
+	{
+		int64_t e2 = enroll(f, "bob@acme.test", f->cold);
+		struct sent s2 = send_step(f, e2);
+		assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_NONE, CLS_CHALLENGE, &res), 0);
+		assert_int_equal(state_of(f, e2), ENR_ACTIVE);
+		inbound_result_free(&res);
+		sent_free(&s2);
+	}
+	free(raw);
+	sent_free(&s);
+}
+
 static void test_soft_bounces_pause_at_three(void **state)
 {
 	struct fx *f = *state;
@@ -1483,6 +1543,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ooo_default_and_ignore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hard_bounce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hard_bounce_by_orig_msgid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_by_orig_msgid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_bounces_pause_at_three, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unauthenticated_reply, setup, teardown),

@@ -12,7 +12,7 @@
 
 #include "ctl.h"
 #include "holiday.h"
-#include "store_holiday.h"
+#include "rules.h"
 #include "ctlcsv.h"
 #include "enrview.h"
 #include "out.h"
@@ -132,21 +132,13 @@ static int contact_show(struct ctl *c, int argc, char **argv)
  * enrollment of the contact (rules.h), better refused here. */
 static int region_known(struct ctl *c, const char *region)
 {
-	struct holiday_list l;
 	struct cad_err err;
-	int rc;
 
-	holiday_list_init(&l);
-	if (store_holidays_get(c->st, region, &l, &err) != 0) {
+	if (rules_region_check(c->st, region, &err) != 0) {
 		ctl_fail(c, "%s", err.msg);
 		return -1;
 	}
-	rc = l.n > 0 ? 0 : -1;
-	holiday_list_free(&l);
-	if (rc != 0)
-		ctl_fail(c, "region %s: no holiday calendar of that name (import it first: "
-			 "cadencectl holiday import %s FILE)", region, region);
-	return rc;
+	return 0;
 }
 
 static int contact_set(struct ctl *c, int argc, char **argv)

@@ -16,6 +16,7 @@
 #include "contact_csv.h"
 #include "csvfile.h"
 #include "ctlcsv.h"
+#include "rules.h"
 
 struct import_ctx {
 	struct ctl *c;
@@ -56,6 +57,14 @@ static int on_row(void *arg, size_t line, char *const *hdr, char *const *fields,
 		return 0;
 	}
 	if (contact_csv_row(hdr, fields, nfields, &k, &err) != 0) {
+		reject(x, line, err.msg);
+		contact_free(&k);
+		return 0;
+	}
+	/* The same rule as contact set --region: a region with no imported
+	 * calendar would pause every enrollment of the contact. */
+	if (k.region != NULL && *k.region != '\0' &&
+	    rules_region_check(x->c->st, k.region, &err) != 0) {
 		reject(x, line, err.msg);
 		contact_free(&k);
 		return 0;

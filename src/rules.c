@@ -68,6 +68,25 @@ int rules_holidays(struct store *st, const struct sequence *seq, const struct co
 	return 0;
 }
 
+int rules_region_check(struct store *st, const char *region, struct cad_err *err)
+{
+	struct holiday_list l;
+	int rc = 0;
+
+	holiday_list_init(&l);
+	if (store_holidays_get(st, region, &l, err) < 0) {
+		cad_err_prefix(err, "holiday calendar %s", region);
+		return RULES_ESTORE;
+	}
+	if (l.n == 0) {
+		cad_err_set(err, "region %s: no holiday calendar of that name (import it first: "
+			    "cadencectl holiday import %s FILE)", region, region);
+		rc = RULES_EINVALID;
+	}
+	holiday_list_free(&l);
+	return rc;
+}
+
 int rules_load(struct store *st, const struct sequence *seq, const struct contact *ct,
 	       const struct user *rep, struct rules *out, struct cad_err *err)
 {

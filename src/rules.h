@@ -86,6 +86,11 @@ int rules_build_zone(const struct sequence *seq, const struct cal_zone *z,
 int rules_holidays(struct store *st, const struct sequence *seq, const struct contact *ct,
 		   struct holiday_list *out, struct cad_err *err);
 
+/* Whether region names a holiday calendar the store holds (a contact's
+ * region that does not would pause each of its enrollments): 0, or
+ * RULES_EINVALID with err saying so and how to import it, or RULES_ESTORE. */
+int rules_region_check(struct store *st, const char *region, struct cad_err *err);
+
 /* rules_holidays() into out->hol, then rules_build() into out->cal with
  * ct's and rep's zones (either may be NULL). Returns 0, RULES_ESTORE or
  * RULES_EINVALID. Whatever it returns, out is initialized and the caller

@@ -99,6 +99,12 @@ email,firstname,region
 ida@example.it,Ida,Italia (Nord)
 CSV
 
+cat >"$T/nocal.csv" <<'CSV'
+email,firstname,region
+fred@example.fr,Fred,fr
+uwe@example.de,Uwe,de
+CSV
+
 NOW=2027-03-25T12:00:00Z
 ctl init
 ctl user add ann@our.test --name "Ann Example" --tz Europe/Berlin
@@ -113,6 +119,10 @@ check "three contacts with their regions" eval 'rc_is 0 && out_has "3 imported, 
 ctl contact import "$T/bad.csv"
 check "a region that is no calendar name is refused, naming the column" eval \
 	'rc_is 1 && err_has "column \"region\": \"Italia (Nord)\" is not a holiday calendar name"'
+
+ctl contact import "$T/nocal.csv"
+check "a CSV row whose region names no imported calendar is refused by line, as contact set does; the good row stays" eval \
+	'rc_is 1 && err_has "nocal.csv:2: region fr: no holiday calendar of that name" && out_has "1 imported, 0 updated, 1 rejected"'
 
 # ---- contact set / show ----
 ctl contact set nina@example.de --region fr

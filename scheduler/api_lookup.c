@@ -176,6 +176,7 @@ json_t *api_contact_json(const struct contact *ct)
 	api_set(o, "lastname", api_str(ct->lastname));
 	api_set(o, "company", api_str(ct->company));
 	api_set(o, "timezone", api_str(ct->tz));
+	api_set(o, "region", api_str(ct->region));
 	for (i = 0; i < ct->nprops; i++)
 		api_set(props, ct->props[i].key, api_str(ct->props[i].value));
 	for (i = 0; i < ct->naliases; i++)

@@ -17,10 +17,12 @@
 #include "api_int.h"
 #include "contact_csv.h"
 #include "csvfile.h"
+#include "holiday.h"
+#include "rules.h"
 #include "tz.h"
 
 static const char *const fields[] = { "email", "firstname", "lastname", "company", "timezone",
-				      "properties", "aliases", NULL };
+				      "region", "properties", "aliases", NULL };
 
 static int audit(struct api_call *c, int64_t contact_id, const char *what)
 {
@@ -63,6 +65,17 @@ static int fill(struct api_call *c, json_t *o, struct contact *ct)
 		return -1;
 	if (ct->tz && !tz_valid(ct->tz))
 		return api_error(c, CAT_VALIDATION, "timezone: not an IANA time zone");
+	if (take_str(c, o, "region", &ct->region) < 0)
+		return -1;
+	if (ct->region && *ct->region != '\0') {
+		struct cad_err err = { "" };
+		if (!holiday_calendar_valid(ct->region))
+			return api_error(c, CAT_VALIDATION, "region: not a holiday calendar name "
+					 "(1-32 of A-Z a-z 0-9 _ -)");
+		cad_strlower(ct->region);
+		if (rules_region_check(c->st, ct->region, &err) != 0)
+			return api_error(c, CAT_VALIDATION, "region: %s", err.msg);
+	}
 	if (props && !json_is_null(props)) {
 		if (!json_is_object(props))
 			return api_error(c, CAT_VALIDATION, "properties: expected an object");
@@ -127,6 +140,10 @@ void api_v1_contact_create(struct api_call *c)
 	cad_addr_normalize(ct.email);
 	if (fill(c, o, &ct) < 0)
 		goto out;
+	if (ct.region != NULL && *ct.region == '\0') {
+		free(ct.region);
+		ct.region = NULL;
+	}
 	if (store_contact_upsert(c->st, &ct, c->req->now, &created, &err) < 0) {
 		api_error(c, CAT_VALIDATION, "%s", err.msg);
 		goto out;
@@ -163,8 +180,22 @@ void api_v1_contact_update(struct api_call *c)
 	memset(&ct, 0, sizeof(ct));
 	ct.email = xstrdup(found.email);
 	if (fill(c, o, &ct) == 0) {
-		if (store_contact_upsert(c->st, &ct, c->req->now, &created, &err) < 0)
+		/* "region": "" clears it (the sequence's calendars apply again);
+		 * the upsert keeps a region it is not given. One transaction. */
+		int clear = ct.region != NULL && *ct.region == '\0';
+		if (clear) {
+			free(ct.region);
+			ct.region = NULL;
+		}
+		if (store_begin(c->st, &err) < 0)
+			api_store_error(c, &err);
+		else if (store_contact_upsert(c->st, &ct, c->req->now, &created, &err) < 0
+			 || (clear && store_contact_set_region(c->st, ct.id, NULL, c->req->now,
+							       &err) != 0)) {
+			store_rollback(c->st);
 			api_error(c, CAT_VALIDATION, "%s", err.msg);
+		} else if (store_commit(c->st, &err) < 0)
+			api_store_error(c, &err);
 		else if (audit(c, ct.id, "contact updated") == 0)
 			answer(c, 200, ct.id);
 	}
@@ -203,6 +234,7 @@ static int import_row(void *arg, size_t line, char *const *hdr, char *const *f, 
 		is->header_ok = 1;
 	}
 	if (contact_csv_row(hdr, f, n, &ct, &err) < 0
+	    || (ct.region != NULL && rules_region_check(is->c->st, ct.region, &err) != 0)
 	    || store_contact_upsert(is->c->st, &ct, is->c->req->now, &created, &err) < 0) {
 		api_error(is->c, CAT_VALIDATION, "body:%zu: %s", line, err.msg);
 		contact_free(&ct);

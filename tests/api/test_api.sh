@@ -213,6 +213,16 @@ call GET /v1/contacts/nobody@nowhere.test "$ADA"
 check "an unknown contact: 404" err 404 OBJECT_NOT_FOUND contactId
 call PATCH /v1/contacts/$EVE "$ADA" '{"lastname":"Ng","properties":{"job_title":"CEO"}}'
 check "update a contact" js "j['lastname'] == 'Ng' and j['firstname'] == 'Eve' and j['properties']['job_title'] == 'CEO'"
+call PATCH /v1/contacts/$EVE "$ADA" '{"region":"fr"}'
+check "a region with no imported holiday calendar: 400 naming region" err 400 VALIDATION_ERROR "region: region fr: no holiday calendar"
+printf '2026-12-25 Christmas\n' >"$T/de.txt"
+ctl holiday import de "$T/de.txt" >/dev/null
+call PATCH /v1/contacts/$EVE "$ADA" '{"region":"DE"}'
+check "set the contact's region (kept in lower case)" js "j['region'] == 'de' and j['lastname'] == 'Ng'"
+call PATCH /v1/contacts/$EVE "$ADA" '{"lastname":"Ng"}'
+check "a PATCH without region keeps it" js "j['region'] == 'de'"
+call PATCH /v1/contacts/$EVE "$ADA" '{"region":""}'
+check "region \"\" clears it" js "j['region'] is None"
 call PATCH /v1/contacts/$EVE "$ADA" '{"email":"x@y.test"}'
 check "update cannot change the address: 400 naming email" err 400 VALIDATION_ERROR email
 printf 'email,firstname,company\nfay@pied.test,Fay,Pied\ngus@pied.test,Gus,Pied\n' > "$T/ok.csv"

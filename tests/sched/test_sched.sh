@@ -886,9 +886,12 @@ print(unsub_tokens(load(sys.argv[1])[2])[1])' "$D/got/w1.un@prospect.test" "$T")
 FORGED=$(python3 -c 'import sys
 n, m = sys.argv[1].split(".")
 print(n + "." + ("a" if m[0] != "a" else "b") + m[1:])' "$TOK")
-# Started in the foreground (-f) so that this shell knows its pid; the
-# clock is real (it is before the December steps, so nothing is due).
-"$CAD" -c "$CONF" -f >"$D/daemon.log" 2>&1 &
+# Started in the foreground (-f) so that this shell knows its pid, on the
+# test's clock (--now: every pass of the daemon at $NOW, when step 2 is
+# not due yet). With the real clock this depended on the date and the hour
+# it ran: step 2 went out whenever the real time was past its due time and
+# inside the window, and the checks below saw a finished enrollment.
+"$CAD" -c "$CONF" -f --now="$NOW" >"$D/daemon.log" 2>&1 &
 DPID=$!
 PIDS="$PIDS $DPID"
 check "daemon: listens on HttpListen" wait_port "$HPORT"

@@ -70,7 +70,7 @@ check "cadence-milter -n (as root) checks as cadence" grep -q "OK as cadence" <<
 check "cadenced -n (as root) checks as cadence" grep -q "OK as cadence" <<< "$("$CADENCED" -n -c "$CONF" 2>&1)"
 
 check "cadence-milter starts as the unit starts it (ready when the command returns)" unit_start cadence-milter "$MILTER"
-check "  its socket is there, mode 0770, cadence:cadence" test "$(stat -c '%a %U:%G' "$Q/cadence/milter.sock" 2>/dev/null)" = "770 cadence:cadence"
+check "  its socket is there, mode 0660, cadence:cadence" test "$(stat -c '%a %U:%G' "$Q/cadence/milter.sock" 2>/dev/null)" = "660 cadence:cadence"
 check "  its pid file names a running process" kill -0 "$(cat "$(remap /run/cadence)/cadence-milter.pid" 2>/dev/null)"
 pf_start "$PF" || { bad "postfix start"; tail -n 20 "$T/maillog"; exit 1; }
 for _ in $(seq 1 50); do ss -Htln "sport = :$P_MX" | grep -q . && ss -Htln "sport = :$P_CAD" | grep -q . && break; sleep 0.1; done

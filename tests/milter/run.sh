@@ -857,6 +857,8 @@ done
 for n in main broken small stale inet seq nostore trusting orgsign dkimv; do
 	if grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/$n.log"; then
 		fail "sanitizer report in the log of milter $n"
+		# the report itself (from its first line), for the post-mortem
+		sed -n -E '/ERROR: (Address|Leak)Sanitizer|runtime error:/,$p' "$tmp/$n.log" | head -n 80
 	fi
 done
 if [ -e "$tmp/main.pid" ]; then

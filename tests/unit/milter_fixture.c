@@ -70,10 +70,16 @@ struct mfx *mfx_open(const char *name, const char *extra)
 	RAND_bytes(key, sizeof(key));
 	path = xasprintf("%s/secret", d);
 	{
+		/* In hex with a newline, as cadencectl init writes it: raw bytes
+		 * ending in a newline or a blank (1 run in ~64) lose it to the
+		 * loader's trimming and were refused as too short. */
 		FILE *sf = fopen(path, "w");
-		if (sf == NULL || fwrite(key, 1, sizeof(key), sf) != sizeof(key))
+		if (sf == NULL)
 			return NULL;
-		fclose(sf);
+		for (size_t i = 0; i < sizeof(key); i++)
+			fprintf(sf, "%02x", key[i]);
+		if (fputc('\n', sf) == EOF || fclose(sf) != 0)
+			return NULL;
 		chmod(path, 0600);
 	}
 	free(path);

@@ -33,7 +33,7 @@ count() {
 	fail=$((fail + ${f:-0} + ${e:-0}))
 }
 
-stage() { printf '\n==== %s ====\n' "$*"; }
+stage() { printf '\n==== %s (%s) ====\n' "$*" "$(date -u +%H:%M:%S)"; }
 
 check_build() { # name configure-args...
 	name=$1

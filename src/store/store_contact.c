@@ -26,19 +26,19 @@
 static const char sql_find[] = "SELECT id FROM contacts WHERE email = ?";
 static const char sql_insert[] =
 	"INSERT INTO contacts (email, domain, firstname, lastname, company, tz, created_at,"
-	" updated_at, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?9)";
+	" updated_at, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?9) RETURNING id";
 static const char sql_insert_old[] =
 	"INSERT INTO contacts (email, domain, firstname, lastname, company, tz, created_at,"
-	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id";
 /* Given fields replace the stored ones; NULL keeps them. */
 static const char sql_update[] =
 	"UPDATE contacts SET firstname = COALESCE(?3, firstname),"
 	" lastname = COALESCE(?4, lastname), company = COALESCE(?5, company),"
-	" tz = COALESCE(?6, tz), region = COALESCE(?9, region), updated_at = ?7 WHERE id = ?8";
+	" tz = COALESCE(?6, tz), region = COALESCE(?9, region), updated_at = ?7 WHERE id = ?8 RETURNING id";
 static const char sql_update_old[] =
 	"UPDATE contacts SET firstname = COALESCE(?3, firstname),"
 	" lastname = COALESCE(?4, lastname), company = COALESCE(?5, company),"
-	" tz = COALESCE(?6, tz), updated_at = ?7 WHERE id = ?8";
+	" tz = COALESCE(?6, tz), updated_at = ?7 WHERE id = ?8 RETURNING id";
 static const char sql_prop[] =
 	"INSERT INTO contact_props (contact_id, key, value) VALUES (?, ?, ?)"
 	" ON CONFLICT (contact_id, key) DO UPDATE SET value = excluded.value";
@@ -49,7 +49,7 @@ static const char sql_alias_add[] =
 static int find_id(struct store *st, const char *sql, const char *key, int64_t *id,
 		   struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql, err);
+	store_q *s = store_stmt(st, sql, err);
 	if (s)
 		store_bind_text(s, 1, key);
 	return store_one_id(st, s, id, "looking up a contact", err);
@@ -59,7 +59,7 @@ static int find_id(struct store *st, const char *sql, const char *key, int64_t *
 static int alias_put(struct store *st, int64_t contact_id, const char *alias,
 		     struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	int64_t owner = 0;
 	char *a;
 	int rc;
@@ -93,7 +93,7 @@ out:
 int store_contact_upsert(struct store *st, struct contact *c, cad_time_t now, int *created,
 			 struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	const char *domain;
 	char *email, *region;
 	int64_t id = 0;
@@ -138,10 +138,8 @@ int store_contact_upsert(struct store *st, struct contact *c, cad_time_t now, in
 		store_bind_text(s, 9, region);
 		free(region);
 	}
-	if (store_exec_stmt(st, s, "storing a contact", err) < 0)
+	if (store_exec_id(st, s, &id, "storing a contact", err) < 0)
 		goto fail;
-	if (rc != 0)
-		id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	for (i = 0; i < c->nprops; i++) {
 		char *key = store_lower(c->props[i].key);
 		if (key == NULL || *key == '\0') {
@@ -187,7 +185,7 @@ static const char sql_region[] =
 int store_contact_set_region(struct store *st, int64_t contact_id, const char *region,
 			     cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char *r;
 	int rc;
 
@@ -203,7 +201,7 @@ int store_contact_set_region(struct store *st, int64_t contact_id, const char *r
 	store_bind_int64(s, 3, contact_id);
 	rc = store_exec_stmt(st, s, "storing a contact's region", err);
 	free(r);
-	if (rc == 0 && sqlite3_changes(st->db) == 0) {
+	if (rc == 0 && store_changes(st) == 0) {
 		cad_err_set(err, "no contact with id %lld", (long long)contact_id);
 		return STORE_NOTFOUND;
 	}
@@ -238,7 +236,7 @@ static const char sql_props[] =
 static const char sql_aliases[] =
 	"SELECT alias FROM contact_aliases WHERE contact_id = ? ORDER BY alias";
 
-static void read_prop(sqlite3_stmt *s, void *out)
+static void read_prop(store_q *s, void *out)
 {
 	struct prop *p = out;
 	p->key = store_col_text(s, 0);
@@ -248,7 +246,7 @@ static void read_prop(sqlite3_stmt *s, void *out)
 /* On error what was read stays in c, for contact_free(). */
 static int load_extras(struct store *st, struct contact *c, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_props, err);
+	store_q *s = store_stmt(st, sql_props, err);
 	if (s)
 		store_bind_int64(s, 1, c->id);
 	if (store_all_rows(st, s, read_prop, sizeof(*c->props), (void **)&c->props, &c->nprops,
@@ -263,15 +261,15 @@ static int load_extras(struct store *st, struct contact *c, struct cad_err *err)
 
 int store_contact_get_id(struct store *st, int64_t id, struct contact *out, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, store_schema_version(st) < CONTACT_V_REGION ? sql_get_id_old
+	store_q *s = store_stmt(st, store_schema_version(st) < CONTACT_V_REGION ? sql_get_id_old
 										    : sql_get_id, err);
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
 		out->id = store_col_int64(s, 0);
 		out->email = store_col_text(s, 1);
 		out->firstname = store_col_text(s, 2);
@@ -282,11 +280,11 @@ int store_contact_get_id(struct store *st, int64_t id, struct contact *out, stru
 		out->region = store_col_text(s, 7);
 	}
 	store_stmt_done(s);
-	if (rc == SQLITE_DONE) {
+	if (rc == STORE_DONE) {
 		cad_err_set(err, "no contact with id %lld", (long long)id);
 		return STORE_NOTFOUND;
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != STORE_ROW)
 		return store_dberr(st, "reading a contact", err);
 	if (load_extras(st, out, err) < 0) {
 		contact_free(out);
@@ -321,7 +319,7 @@ static const char sql_at_domain[] =
 int store_contacts_at_domain(struct store *st, const char *domain, int64_t **ids, size_t *n,
 			     struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	struct sbuf pat;
 	char *d;
 	const char *p;

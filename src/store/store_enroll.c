@@ -21,7 +21,7 @@
 #define ENR_COLS "e.id, e.contact_id, e.sequence_id, e.user_id, e.state, e.step, e.next_due," \
 	" e.reason, e.paused_until, e.enrolled_at, e.updated_at, e.enrolled_by, e.bulk"
 
-static void read_enr(sqlite3_stmt *s, void *out)
+static void read_enr(store_q *s, void *out)
 {
 	struct enrollment *e = out;
 	enum enr_state st = ENR_ACTIVE;
@@ -30,7 +30,7 @@ static void read_enr(sqlite3_stmt *s, void *out)
 	e->contact_id = store_col_int64(s, 1);
 	e->sequence_id = store_col_int64(s, 2);
 	e->user_id = store_col_int64(s, 3);
-	enr_state_parse((const char *)sqlite3_column_text(s, 4), &st);
+	enr_state_parse(store_col_cstr(s, 4), &st);
 	e->state = st;
 	e->step = store_col_int(s, 5);
 	e->next_due = store_col_int64(s, 6);
@@ -45,12 +45,12 @@ static void read_enr(sqlite3_stmt *s, void *out)
 static const char sql_insert[] =
 	"INSERT INTO enrollments (contact_id, sequence_id, user_id, state, step, next_due,"
 	" reason, paused_until, enrolled_at, updated_at, enrolled_by, bulk)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)";
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11) RETURNING id";
 
 int store_enrollment_insert(struct store *st, struct enrollment *e, const char *actor,
 			    cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char *detail;
 	int64_t id;
 
@@ -72,7 +72,7 @@ int store_enrollment_insert(struct store *st, struct enrollment *e, const char *
 	store_bind_int64(s, 9, now);
 	store_bind_text(s, 10, e->enrolled_by ? e->enrolled_by : actor);
 	store_bind_int64(s, 11, e->bulk ? 1 : 0);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	if (store_step_id(s, &id) != STORE_DONE) {
 		if (store_is_unique_violation(st))
 			cad_err_set(err, "contact %lld already has an active or paused enrollment",
 				    (long long)e->contact_id);
@@ -82,7 +82,6 @@ int store_enrollment_insert(struct store *st, struct enrollment *e, const char *
 		goto fail;
 	}
 	store_stmt_done(s);
-	id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	detail = xasprintf("step %d%s", e->step, e->bulk ? ", bulk" : "");
 	if (store_event_put(st, now, EV_ENROLLED, id, e->contact_id, e->sequence_id, e->user_id,
 			    actor, detail, err) < 0) {
@@ -131,7 +130,7 @@ static const char sql_current[] =
 static int get_one(struct store *st, const char *sql, int64_t key, struct enrollment *out,
 		   struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql, err);
+	store_q *s = store_stmt(st, sql, err);
 	memset(out, 0, sizeof(*out));
 	if (s)
 		store_bind_int64(s, 1, key);
@@ -159,18 +158,18 @@ static const char sql_since[] =
 int store_enrollments_since(struct store *st, int64_t user_id, cad_time_t since, int *count,
 			    struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_since, err);
+	store_q *s = store_stmt(st, sql_since, err);
 	int rc;
 	*count = 0;
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, user_id);
 	store_bind_int64(s, 2, since);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = store_step(s);
+	if (rc == STORE_ROW)
 		*count = store_col_int(s, 0);
 	store_stmt_done(s);
-	if (rc != SQLITE_ROW)
+	if (rc != STORE_ROW)
 		return store_dberr(st, "counting enrollments", err);
 	return 0;
 }
@@ -182,7 +181,7 @@ static const char sql_schedule[] =
 	" AND (e.next_due IS NULL OR e.next_due < ?2)"
 	" ORDER BY e.sequence_id, e.id";
 
-static void read_sched(sqlite3_stmt *s, void *out)
+static void read_sched(store_q *s, void *out)
 {
 	struct enr_sched *x = out;
 	x->id = store_col_int64(s, 0);
@@ -196,7 +195,7 @@ static void read_sched(sqlite3_stmt *s, void *out)
 int store_user_schedule(struct store *st, int64_t user_id, cad_time_t before,
 			struct enr_sched **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_schedule, err);
+	store_q *s = store_stmt(st, sql_schedule, err);
 	if (s) {
 		store_bind_int64(s, 1, user_id);
 		store_bind_int64(s, 2, before);
@@ -220,7 +219,7 @@ void store_enr_scheds_free(struct enr_sched *v, size_t n)
 	free(v);
 }
 
-void store_read_enr_view(sqlite3_stmt *s, void *out)
+void store_read_enr_view(store_q *s, void *out)
 {
 	struct enrollment_view *w = out;
 	enum step_kind k = STEP_EMAIL;
@@ -230,7 +229,7 @@ void store_read_enr_view(sqlite3_stmt *s, void *out)
 	w->sequence_name = store_col_text(s, 14);
 	w->user_email = store_col_text(s, 15);
 	w->nsteps = store_col_int(s, 16);
-	step_kind_parse((const char *)sqlite3_column_text(s, 17), &k);
+	step_kind_parse(store_col_cstr(s, 17), &k);
 	w->next_kind = k;
 }
 
@@ -248,7 +247,7 @@ static const char sql_views[] =
 int store_enrollments(struct store *st, const struct enr_filter *f,
 		      struct enrollment_view **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_views, err);
+	store_q *s = store_stmt(st, sql_views, err);
 	char *contact = store_lower(f ? f->contact : NULL);
 	char *user = store_lower(f ? f->user : NULL);
 
@@ -298,7 +297,7 @@ int store_enr_move(struct store *st, int64_t enr, int from_step, cad_time_t next
 		   int *moved, struct cad_err *err)
 {
 	char tbuf[CAD_TIME_BUFSZ], state[16], *dflt = NULL;
-	sqlite3_stmt *s = store_stmt(st, sql_move_row, err);
+	store_q *s = store_stmt(st, sql_move_row, err);
 	int64_t contact = 0, seq = 0, user = 0;
 	int step = 0, nsteps = 0, rc, finish;
 
@@ -307,24 +306,24 @@ int store_enr_move(struct store *st, int64_t enr, int from_step, cad_time_t next
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, enr);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(s, 0);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		const char *t = store_col_cstr(s, 0);
 		snprintf(state, sizeof(state), "%s", t ? t : "");
 		step = store_col_int(s, 1);
 		contact = store_col_int64(s, 2);
 		seq = store_col_int64(s, 3);
 		user = store_col_int64(s, 4);
 		nsteps = store_col_int(s, 5);
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != STORE_DONE) {
 		store_dberr(st, "reading an enrollment", err);
 	}
 	store_stmt_done(s);
-	if (rc == SQLITE_DONE) {
+	if (rc == STORE_DONE) {
 		cad_err_set(err, "no enrollment %lld", (long long)enr);
 		return STORE_NOTFOUND;
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != STORE_ROW)
 		return -1;
 	/* Stopped, or already past that step: nothing to do (not an error:
 	 * a late task or a second report must not rewind anything). */

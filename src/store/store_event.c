@@ -23,7 +23,7 @@ int store_event_put(struct store *st, cad_time_t at, const char *type, int64_t e
 		    int64_t contact_id, int64_t sequence_id, int64_t user_id, const char *actor,
 		    const char *detail, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_event_insert, err);
+	store_q *s = store_stmt(st, sql_event_insert, err);
 	if (s == NULL)
 		return -1;
 	if (type == NULL || *type == '\0')
@@ -77,7 +77,7 @@ int store_event_add(struct store *st, const struct event *ev, struct cad_err *er
 static const char sql_events[] = SQL_EVENTS("(?5 IS NULL OR ev.enrollment_id = ?5)");
 static const char sql_events_enr[] = SQL_EVENTS("ev.enrollment_id = ?5");
 
-static void read_event(sqlite3_stmt *s, void *out)
+static void read_event(store_q *s, void *out)
 {
 	struct event *e = out;
 	e->id = store_col_int64(s, 0);
@@ -97,7 +97,7 @@ static void read_event(sqlite3_stmt *s, void *out)
 int store_events(struct store *st, const struct event_filter *f, struct event **out, size_t *n,
 		 struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, f && f->enrollment_id ? sql_events_enr : sql_events, err);
+	store_q *s = store_stmt(st, f && f->enrollment_id ? sql_events_enr : sql_events, err);
 	char *contact = store_lower(f ? f->contact : NULL);
 	char *user = store_lower(f ? f->user : NULL);
 

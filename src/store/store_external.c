@@ -35,10 +35,10 @@ struct enr_row {
 	int64_t contact, seq, user;
 };
 
-static void read_enr(sqlite3_stmt *s, void *out)
+static void read_enr(store_q *s, void *out)
 {
 	struct enr_row *r = out;
-	const char *t = (const char *)sqlite3_column_text(s, 0);
+	const char *t = store_col_cstr(s, 0);
 	snprintf(r->state, sizeof(r->state), "%s", t ? t : "");
 	r->step = store_col_int(s, 1);
 	r->contact = store_col_int64(s, 2);
@@ -52,7 +52,7 @@ int store_msg_external(struct store *st, int64_t enrollment_id, int step,
 		       cad_time_t now, int *recorded, struct cad_err *err)
 {
 	struct enr_row e;
-	sqlite3_stmt *s;
+	store_q *s;
 	int64_t id = 0;
 	char *detail = NULL;
 	int rc, moved = 0;

@@ -46,7 +46,7 @@ static const char sql_add[] =
 int store_holidays_replace(struct store *st, const char *calendar, const struct holiday_list *l,
 			   const char *actor, cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char detail[96];
 	size_t i;
 
@@ -99,8 +99,8 @@ int store_holidays_get(struct store *st, const char *calendars, struct holiday_l
 		       struct cad_err *err)
 {
 	char *list, *p, *name, *save = NULL;
-	sqlite3_stmt *s;
-	int rc = SQLITE_DONE;
+	store_q *s;
+	int rc = STORE_DONE;
 
 	holiday_list_init(out);
 	if (calendars == NULL || *calendars == '\0')
@@ -109,22 +109,22 @@ int store_holidays_get(struct store *st, const char *calendars, struct holiday_l
 	for (p = list; (name = strtok_r(p, ", \t", &save)) != NULL; p = NULL) {
 		s = store_stmt(st, sql_get, err);
 		if (s == NULL) {
-			rc = SQLITE_ERROR;
+			rc = STORE_ERROR;
 			break;
 		}
 		store_bind_text(s, 1, name);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-			holiday_list_add(out, (const char *)sqlite3_column_text(s, 0),
-					 (const char *)sqlite3_column_text(s, 1),
-					 (const char *)sqlite3_column_text(s, 2));
-		if (rc != SQLITE_DONE)
+		while ((rc = store_step(s)) == STORE_ROW)
+			holiday_list_add(out, store_col_cstr(s, 0),
+					 store_col_cstr(s, 1),
+					 store_col_cstr(s, 2));
+		if (rc != STORE_DONE)
 			store_dberr(st, "reading holidays", err);
 		store_stmt_done(s);
-		if (rc != SQLITE_DONE)
+		if (rc != STORE_DONE)
 			break;
 	}
 	free(list);
-	if (rc != SQLITE_DONE) {
+	if (rc != STORE_DONE) {
 		holiday_list_free(out);
 		return -1;
 	}

@@ -13,18 +13,20 @@
 #ifndef CADENCE_STORE_INT_H
 #define CADENCE_STORE_INT_H
 
-#include <sqlite3.h>
-
 #include "store.h"
+#include "store_drv.h"
+
+typedef struct store_q store_q;
 
 struct store_cached {
 	const char *sql;        /* static text: the cache key is the pointer */
-	sqlite3_stmt *stmt;
+	store_q *stmt;
 };
 
 struct store {
-	sqlite3 *db;
-	char *path;
+	const struct store_drv *drv;
+	void *conn;             /* the backend's connection */
+	char *path;             /* the Database value, for messages (no password) */
 	int readonly;
 	int version;            /* the file's schema version after open */
 	int depth;              /* store_begin() nesting */
@@ -45,43 +47,60 @@ int store_schema_check(struct store *st, int target, int *version, struct cad_er
 int store_schema_migrate(struct store *st, int target, struct cad_err *err);
 
 /* ---- statements (store_sql.c: calls no other store file) ---- */
-sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct cad_err *err);
-void store_stmt_done(sqlite3_stmt *s);
+store_q *store_stmt(struct store *st, const char *sql, struct cad_err *err);
+void store_stmt_done(store_q *s);
+/* One step: STORE_ROW, STORE_DONE or STORE_ERROR (store_dberr() says why). */
+int store_step(store_q *s);
 /* Steps a statement that returns no rows (or ignores them) and resets it. */
-int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what, struct cad_err *err);
+int store_exec_stmt(struct store *st, store_q *s, const char *what, struct cad_err *err);
+/* For "INSERT/UPDATE ... RETURNING id": steps s to its end, *id set from
+ * the row (left alone when there is none, an UPDATE of nothing).
+ * store_step_id() returns STORE_DONE or STORE_ERROR and leaves s as it
+ * is (the caller may ask store_is_unique_violation()); store_exec_id() is
+ * store_exec_stmt() with the id. */
+int store_step_id(store_q *s, int64_t *id);
+int store_exec_id(struct store *st, store_q *s, int64_t *id, const char *what,
+		  struct cad_err *err);
+/* Runs SQL without parameters, not cached (DDL, PRAGMA). */
+int store_exec_sql(struct store *st, const char *sql, const char *what, struct cad_err *err);
+/* Rows changed by the last INSERT, UPDATE or DELETE. */
+int64_t store_changes(struct store *st);
 /* Sets err from the connection's last error: "store: what: message". */
 int store_dberr(struct store *st, const char *what, struct cad_err *err);
 /* 1 when the last error was a UNIQUE (or primary key) violation. */
 int store_is_unique_violation(struct store *st);
 
-void store_bind_text(sqlite3_stmt *s, int i, const char *v);   /* NULL binds NULL */
-void store_bind_int64(sqlite3_stmt *s, int i, int64_t v);
-void store_bind_time(sqlite3_stmt *s, int i, cad_time_t t);    /* 0 binds NULL */
-void store_bind_id(sqlite3_stmt *s, int i, int64_t id);        /* 0 binds NULL */
-char *store_col_text(sqlite3_stmt *s, int i);                  /* heap copy or NULL */
-int64_t store_col_int64(sqlite3_stmt *s, int i);               /* NULL reads 0 */
-int store_col_int(sqlite3_stmt *s, int i);
+void store_bind_text(store_q *s, int i, const char *v);   /* NULL binds NULL */
+void store_bind_int64(store_q *s, int i, int64_t v);
+void store_bind_time(store_q *s, int i, cad_time_t t);    /* 0 binds NULL */
+void store_bind_id(store_q *s, int i, int64_t id);        /* 0 binds NULL */
+char *store_col_text(store_q *s, int i);                  /* heap copy or NULL */
+/* The column's text, valid until the next step or reset (NULL for NULL). */
+const char *store_col_cstr(store_q *s, int i);
+int store_col_null(store_q *s, int i);
+int64_t store_col_int64(store_q *s, int i);               /* NULL reads 0 */
+int store_col_int(store_q *s, int i);
 
 /* ---- reading rows ---- */
 /* Fills out (one element of the caller's type) from s's current row. */
-typedef void (*store_row_fn)(sqlite3_stmt *s, void *out);
+typedef void (*store_row_fn)(store_q *s, void *out);
 /* Steps s (bound; NULL = store_stmt() failed, err already set) for one
  * row: read(s, out) and 0 when there is one, STORE_NOTFOUND when there is
  * none (err untouched: the caller says what was not found), -1 with
  * "store: what: ..." on error. s is done afterwards. */
-int store_one_row(struct store *st, sqlite3_stmt *s, store_row_fn read, void *out,
+int store_one_row(struct store *st, store_q *s, store_row_fn read, void *out,
 		  const char *what, struct cad_err *err);
 /* Row readers of one column: an int64_t (an id, a time), a heap string. */
-void store_read_id(sqlite3_stmt *s, void *out);
-void store_read_text(sqlite3_stmt *s, void *out);
+void store_read_id(store_q *s, void *out);
+void store_read_text(store_q *s, void *out);
 /* store_one_row() for a one-column id (SELECT id FROM ... WHERE key = ?). */
-int store_one_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what,
+int store_one_id(struct store *st, store_q *s, int64_t *id, const char *what,
 		 struct cad_err *err);
 /* Steps s (bound, or NULL as above) to the end, each row read into a new
  * zeroed element (of size sz) of the array *out, *n of them. 0, or -1
  * with err, when *out and *n still hold the rows read so far, for the
  * caller to free with its own *_free. s is done afterwards. */
-int store_all_rows(struct store *st, sqlite3_stmt *s, store_row_fn read, size_t sz,
+int store_all_rows(struct store *st, store_q *s, store_row_fn read, size_t sz,
 		   void **out, size_t *n, const char *what, struct cad_err *err);
 
 /* ---- helpers used across entities ---- */
@@ -146,6 +165,6 @@ int store_enr_move(struct store *st, int64_t enr, int from_step, cad_time_t next
 	" JOIN sequences q ON q.id = e.sequence_id" \
 	" JOIN users u ON u.id = e.user_id" \
 	" LEFT JOIN steps p ON p.sequence_id = e.sequence_id AND p.idx = e.step"
-void store_read_enr_view(sqlite3_stmt *s, void *out);   /* a store_row_fn */
+void store_read_enr_view(store_q *s, void *out);   /* a store_row_fn */
 
 #endif

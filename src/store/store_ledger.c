@@ -43,7 +43,7 @@ static enum msg_state msg_state_of(const char *s)
 #define MSG_COLS "m.id, m.enrollment_id, m.step, m.message_id, m.token, m.subject, m.state," \
 	" m.queue_id, m.smtp_reply, m.created_at, m.submitted_at, m.witnessed_at"
 
-static void read_msg(sqlite3_stmt *s, void *out)
+static void read_msg(store_q *s, void *out)
 {
 	struct sent_msg *m = out;
 	memset(m, 0, sizeof(*m));
@@ -53,7 +53,7 @@ static void read_msg(sqlite3_stmt *s, void *out)
 	m->message_id = store_col_text(s, 3);
 	m->token = store_col_text(s, 4);
 	m->subject = store_col_text(s, 5);
-	m->state = msg_state_of((const char *)sqlite3_column_text(s, 6));
+	m->state = msg_state_of(store_col_cstr(s, 6));
 	m->queue_id = store_col_text(s, 7);
 	m->smtp_reply = store_col_text(s, 8);
 	m->created_at = store_col_int64(s, 9);
@@ -67,7 +67,7 @@ static const char sql_by_step[] =
 	"SELECT " MSG_COLS " FROM sent_messages m WHERE m.enrollment_id = ? AND m.step = ?";
 
 /* Runs a one-row look-up already bound: 0, STORE_NOTFOUND or -1. */
-static int get_msg(struct store *st, sqlite3_stmt *s, struct sent_msg *out, struct cad_err *err)
+static int get_msg(struct store *st, store_q *s, struct sent_msg *out, struct cad_err *err)
 {
 	return store_one_row(st, s, read_msg, out, "reading the send ledger", err);
 }
@@ -87,7 +87,7 @@ static char *bare_msgid(const char *id)
 int store_msg_get(struct store *st, const char *message_id, struct sent_msg *out,
 		  struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_by_msgid, err);
+	store_q *s = store_stmt(st, sql_by_msgid, err);
 	char *id;
 	int rc;
 	memset(out, 0, sizeof(*out));
@@ -105,7 +105,7 @@ int store_msg_get(struct store *st, const char *message_id, struct sent_msg *out
 int store_msg_get_token(struct store *st, const char *token, struct sent_msg *out,
 			struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_by_token, err);
+	store_q *s = store_stmt(st, sql_by_token, err);
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
@@ -120,7 +120,7 @@ int store_msg_get_token(struct store *st, const char *token, struct sent_msg *ou
 int store_msg_for_step(struct store *st, int64_t enrollment_id, int step, struct sent_msg *out,
 		       struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_by_step, err);
+	store_q *s = store_stmt(st, sql_by_step, err);
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (s == NULL)
@@ -136,13 +136,13 @@ int store_msg_for_step(struct store *st, int64_t enrollment_id, int step, struct
 
 static const char sql_prepare[] =
 	"INSERT INTO sent_messages (enrollment_id, step, message_id, token, subject, state,"
-	" created_at) VALUES (?, ?, ?, ?, ?, 'prepared', ?)";
+	" created_at) VALUES (?, ?, ?, ?, ?, 'prepared', ?) RETURNING id";
 
 int store_msg_prepare(struct store *st, struct sent_msg *m, cad_time_t now, int *existing,
 		      struct cad_err *err)
 {
 	struct sent_msg old;
-	sqlite3_stmt *s;
+	store_q *s;
 	int rc;
 
 	*existing = 0;
@@ -170,9 +170,8 @@ int store_msg_prepare(struct store *st, struct sent_msg *m, cad_time_t now, int 
 	store_bind_text(s, 4, m->token);
 	store_bind_text(s, 5, m->subject);
 	store_bind_int64(s, 6, now);
-	if (store_exec_stmt(st, s, "recording a message before sending it", err) < 0)
+	if (store_exec_id(st, s, &m->id, "recording a message before sending it", err) < 0)
 		goto fail;
-	m->id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	m->state = MSG_PREPARED;
 	m->created_at = now;
 	return store_commit(st, err);
@@ -201,7 +200,7 @@ static const char sql_ctx_by_id[] =
 static int read_ctx(struct store *st, const char *sql, const char *msgid, int64_t id,
 		    struct msg_ctx *c, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql, err);
+	store_q *s = store_stmt(st, sql, err);
 	int rc;
 	memset(c, 0, sizeof(*c));
 	if (s == NULL)
@@ -210,9 +209,9 @@ static int read_ctx(struct store *st, const char *sql, const char *msgid, int64_
 		store_bind_text(s, 1, msgid);
 	else
 		store_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(s, 12);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		const char *t = store_col_cstr(s, 12);
 		read_msg(s, &c->m);
 		snprintf(c->enr_state, sizeof(c->enr_state), "%s", t ? t : "");
 		c->enr_reason = store_col_text(s, 13);
@@ -220,13 +219,13 @@ static int read_ctx(struct store *st, const char *sql, const char *msgid, int64_
 		c->contact = store_col_int64(s, 15);
 		c->seq = store_col_int64(s, 16);
 		c->user = store_col_int64(s, 17);
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != STORE_DONE) {
 		store_dberr(st, "reading the send ledger", err);
 	}
 	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
+	if (rc == STORE_ROW)
 		return 0;
-	if (rc == SQLITE_DONE) {
+	if (rc == STORE_DONE) {
 		if (msgid)
 			cad_err_set(err, "no sent message <%s>", msgid);
 		else
@@ -283,7 +282,7 @@ int store_msg_gate(struct store *st, const char *message_id, const char *queue_i
 		   struct cad_err *err)
 {
 	struct msg_ctx c;
-	sqlite3_stmt *s;
+	store_q *s;
 	char buf[256], *id;
 	int rc;
 
@@ -386,7 +385,7 @@ static const char sql_sent[] =
 static int sent_change(struct store *st, const struct msg_ctx *c, const struct report *r,
 		       char **detail, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 
 	if (c->m.state == MSG_SUBMITTED || (c->m.state == MSG_WITNESSED && c->m.submitted_at))
 		return 0;   /* reported before: nothing moves twice */
@@ -430,7 +429,7 @@ static int retry_change(struct store *st, const struct msg_ctx *c, const struct 
 			char **detail, struct cad_err *err)
 {
 	char tbuf[CAD_TIME_BUFSZ];
-	sqlite3_stmt *s;
+	store_q *s;
 
 	if (c->m.state != MSG_PREPARED && c->m.state != MSG_WITNESSED && c->m.state != MSG_UNKNOWN)
 		return cad_err_set(err, "message %lld is %s; it cannot be retried",
@@ -477,7 +476,7 @@ static int unknown_change(struct store *st, const struct msg_ctx *c, const struc
 			  char **detail, struct cad_err *err)
 {
 	char tbuf[CAD_TIME_BUFSZ];
-	sqlite3_stmt *s;
+	store_q *s;
 
 	if (c->m.state != MSG_PREPARED && c->m.state != MSG_UNKNOWN &&
 	    c->m.state != MSG_WITNESSED)
@@ -519,7 +518,7 @@ static const char sql_failed[] =
 static int failed_change(struct store *st, const struct msg_ctx *c, const struct report *r,
 			 char **detail, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_failed, err);
+	store_q *s = store_stmt(st, sql_failed, err);
 
 	if (s == NULL)
 		return -1;

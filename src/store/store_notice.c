@@ -23,7 +23,7 @@ const char *notice_kind_name(enum notice_kind k)
 }
 
 static const char sql_add[] =
-	"INSERT INTO notices (user_id, kind, created_at, subject, body) VALUES (?, ?, ?, ?, ?)";
+	"INSERT INTO notices (user_id, kind, created_at, subject, body) VALUES (?, ?, ?, ?, ?) RETURNING id";
 static const char sql_pending[] =
 	"SELECT n.id, n.user_id, n.kind, n.created_at, n.subject, n.body, n.sent_at,"
 	" u.email, u.name, u.tz"
@@ -44,7 +44,8 @@ int store_notice_add(struct store *st, int64_t user_id, enum notice_kind kind,
 		     const char *subject, const char *body, cad_time_t now, int64_t *id,
 		     struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
+	int64_t nid = 0;
 
 	if (user_id <= 0 || subject == NULL || body == NULL)
 		return cad_err_set(err, "store: a notice needs a rep, a subject and a body");
@@ -56,14 +57,10 @@ int store_notice_add(struct store *st, int64_t user_id, enum notice_kind kind,
 	store_bind_int64(s, 3, now);
 	store_bind_text(s, 4, subject);
 	store_bind_text(s, 5, body);
-	if (store_exec_stmt(st, s, "adding a notice", err) < 0)
-		return -1;
-	if (id)
-		*id = (int64_t)sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return store_exec_id(st, s, id ? id : &nid, "adding a notice", err);
 }
 
-static void read_notice(sqlite3_stmt *s, void *out)
+static void read_notice(store_q *s, void *out)
 {
 	struct notice *v = out;
 	char *kind;
@@ -99,7 +96,7 @@ void store_notices_free(struct notice *v, size_t n)
 int store_notices_pending(struct store *st, size_t limit, struct notice **out, size_t *n,
 			  struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_pending, err);
+	store_q *s = store_stmt(st, sql_pending, err);
 
 	*out = NULL;
 	*n = 0;
@@ -117,7 +114,7 @@ int store_notices_pending(struct store *st, size_t limit, struct notice **out, s
 int store_notice_sent(struct store *st, int64_t id, const char *reply, cad_time_t now,
 		      struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_sent, err);
+	store_q *s = store_stmt(st, sql_sent, err);
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, now);
@@ -126,7 +123,7 @@ int store_notice_sent(struct store *st, int64_t id, const char *reply, cad_time_
 	return store_exec_stmt(st, s, "marking a notice sent", err);
 }
 
-static void read_digest_rep(sqlite3_stmt *s, void *out)
+static void read_digest_rep(store_q *s, void *out)
 {
 	struct digest_rep *r = out;
 	struct user *u = &r->user;
@@ -154,7 +151,7 @@ void store_digest_reps_free(struct digest_rep *v, size_t n)
 
 int store_digest_due(struct store *st, struct digest_rep **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_digest_due, err);
+	store_q *s = store_stmt(st, sql_digest_due, err);
 
 	*out = NULL;
 	*n = 0;

@@ -28,7 +28,7 @@ static const char sql_events[] =
 	"  AND (?8 IS NULL OR ev.at < ?8)"
 	" ORDER BY ev.id LIMIT ?9";
 
-static void read_event(sqlite3_stmt *s, void *out)
+static void read_event(store_q *s, void *out)
 {
 	struct event *e = out;
 	e->id = store_col_int64(s, 0);
@@ -48,7 +48,7 @@ static void read_event(sqlite3_stmt *s, void *out)
 int store_page_events(struct store *st, const struct page_event_filter *f, int64_t after,
 		      size_t limit, struct event **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_events, err);
+	store_q *s = store_stmt(st, sql_events, err);
 	*out = NULL;
 	*n = 0;
 	if (s) {
@@ -89,7 +89,7 @@ int store_page_enrollments(struct store *st, const struct page_enr_filter *f, in
 			   size_t limit, struct enrollment_view **out, size_t *n,
 			   struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_enr_page, err);
+	store_q *s = store_stmt(st, sql_enr_page, err);
 	*out = NULL;
 	*n = 0;
 	if (s) {
@@ -113,7 +113,7 @@ int store_page_enrollments(struct store *st, const struct page_enr_filter *f, in
 int store_page_enrollment_get(struct store *st, int64_t id, struct enrollment_view *out,
 			      struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_enr_one, err);
+	store_q *s = store_stmt(st, sql_enr_one, err);
 	memset(out, 0, sizeof(*out));
 	if (s)
 		store_bind_int64(s, 1, id);
@@ -123,7 +123,7 @@ int store_page_enrollment_get(struct store *st, int64_t id, struct enrollment_vi
 int store_page_enrollment_latest(struct store *st, int64_t contact_id,
 				 struct enrollment_view *out, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_enr_latest, err);
+	store_q *s = store_stmt(st, sql_enr_latest, err);
 	memset(out, 0, sizeof(*out));
 	if (s)
 		store_bind_int64(s, 1, contact_id);
@@ -137,7 +137,7 @@ static const char sql_crm[] =
 int store_page_contact_by_crm(struct store *st, const char *crm_id, int64_t *contact_id,
 			      struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_crm, err);
+	store_q *s = store_stmt(st, sql_crm, err);
 	int64_t *ids = NULL;
 	size_t n = 0;
 	int rc;

@@ -125,7 +125,7 @@ static struct report_row *row_for(struct acc *a, int64_t k1, int k2)
 	return r;
 }
 
-static void bind_filter(sqlite3_stmt *s, const struct report_filter *f)
+static void bind_filter(store_q *s, const struct report_filter *f)
 {
 	store_bind_int64(s, 1, f->from ? f->from : INT64_MIN);
 	store_bind_int64(s, 2, f->to ? f->to : INT64_MAX);
@@ -136,13 +136,13 @@ static void bind_filter(sqlite3_stmt *s, const struct report_filter *f)
 static int q_events(struct store *st, const struct report_filter *f, struct acc *a,
 		    struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_events[f->by][f->from != 0 || f->to != 0], err);
+	store_q *s = store_stmt(st, sql_events[f->by][f->from != 0 || f->to != 0], err);
 	int rc;
 
 	if (s == NULL)
 		return -1;
 	bind_filter(s, f);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(s)) == STORE_ROW) {
 		struct report_row *r = row_for(a, store_col_int64(s, 0), store_col_int(s, 1));
 		r->enrolled += store_col_int(s, 2);
 		r->sent += store_col_int(s, 3);
@@ -155,7 +155,7 @@ static int q_events(struct store *st, const struct report_filter *f, struct acc 
 		r->unenrolled += store_col_int(s, 10);
 	}
 	store_stmt_done(s);
-	return rc == SQLITE_DONE ? 0 : store_dberr(st, "reporting on the events", err);
+	return rc == STORE_DONE ? 0 : store_dberr(st, "reporting on the events", err);
 }
 
 /* "replied (ann@x.test)" -> "replied"; "bounced: 5.1.1 ..." -> "bounced". */
@@ -190,30 +190,30 @@ static void reason_add(struct report_row *r, const char *detail, int count)
 static int q_reasons(struct store *st, const struct report_filter *f, struct acc *a,
 		     struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_reasons[f->by], err);
+	store_q *s = store_stmt(st, sql_reasons[f->by], err);
 	int rc;
 
 	if (s == NULL)
 		return -1;
 	bind_filter(s, f);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = store_step(s)) == STORE_ROW)
 		reason_add(row_for(a, store_col_int64(s, 0), store_col_int(s, 1)),
-			   (const char *)sqlite3_column_text(s, 2), store_col_int(s, 3));
+			   store_col_cstr(s, 2), store_col_int(s, 3));
 	store_stmt_done(s);
-	return rc == SQLITE_DONE ? 0 : store_dberr(st, "reporting on the unenroll reasons", err);
+	return rc == STORE_DONE ? 0 : store_dberr(st, "reporting on the unenroll reasons", err);
 }
 
 static int q_tasks(struct store *st, const struct report_filter *f, struct acc *a,
 		   struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_tasks[f->by], err);
+	store_q *s = store_stmt(st, sql_tasks[f->by], err);
 	int rc, i;
 
 	if (s == NULL)
 		return -1;
 	bind_filter(s, f);
 	store_bind_int64(s, 5, f->now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(s)) == STORE_ROW) {
 		struct report_row *r = row_for(a, store_col_int64(s, 0), store_col_int(s, 1));
 		r->tasks_done += store_col_int(s, 2);
 		r->tasks_skipped += store_col_int(s, 3);
@@ -222,7 +222,7 @@ static int q_tasks(struct store *st, const struct report_filter *f, struct acc *
 			r->outcomes[i] += store_col_int(s, 5 + i);
 	}
 	store_stmt_done(s);
-	return rc == SQLITE_DONE ? 0 : store_dberr(st, "reporting on the tasks", err);
+	return rc == STORE_DONE ? 0 : store_dberr(st, "reporting on the tasks", err);
 }
 
 /* A task table with nothing in the range still makes rows; drop the
@@ -243,7 +243,7 @@ static int row_empty(const struct report_row *r)
 static int name_of(struct store *st, const char *sql, int64_t id, char **out,
 		   struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql, err);
+	store_q *s = store_stmt(st, sql, err);
 	int rc;
 	if (s)
 		store_bind_int64(s, 1, id);
@@ -345,7 +345,7 @@ static const char sql_count[] = "SELECT COUNT(*) FROM events WHERE +at IS NOT NU
 
 int store_events_count(struct store *st, int64_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_count, err);
+	store_q *s = store_stmt(st, sql_count, err);
 	*n = 0;
 	return store_one_row(st, s, store_read_id, n, "counting the events", err) < 0 ? -1 : 0;
 }

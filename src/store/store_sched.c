@@ -39,7 +39,7 @@ static const char sql_due[] =
 int store_due(struct store *st, cad_time_t now, size_t limit, struct enrollment_view **out,
 	      size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_due, err);
+	store_q *s = store_stmt(st, sql_due, err);
 	if (s) {
 		store_bind_int64(s, 1, now);
 		store_bind_int64(s, 2, limit ? (int64_t)limit : -1);
@@ -59,7 +59,7 @@ static const char sql_next_due[] =
 int store_next_due_after(struct store *st, cad_time_t after, cad_time_t *out,
 			 struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_next_due, err);
+	store_q *s = store_stmt(st, sql_next_due, err);
 	int64_t t = 0;
 	int rc;
 	*out = 0;
@@ -83,7 +83,7 @@ static const char sql_defer[] =
 int store_enrollment_defer(struct store *st, int64_t enrollment_id, cad_time_t next_due,
 			   struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_defer, err);
+	store_q *s = store_stmt(st, sql_defer, err);
 	if (s == NULL)
 		return -1;
 	store_bind_time(s, 1, next_due);
@@ -114,7 +114,7 @@ static const char sql_wait[] =
 int store_task_step(struct store *st, struct task *t, int wait, cad_time_t next_due,
 		    const char *actor, cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	int rc;
 
 	if (store_begin(st, err) < 0)
@@ -165,7 +165,7 @@ static const char sql_user_bulk_sends[] =
 static int send_times(struct store *st, const char *sql, int64_t user_id, cad_time_t since,
 		      cad_time_t **times, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql, err);
+	store_q *s = store_stmt(st, sql, err);
 	if (s) {
 		store_bind_int64(s, 1, user_id);
 		store_bind_int64(s, 2, since);
@@ -201,7 +201,7 @@ static const char sql_domain_sends[] =
 int store_domain_sends_since(struct store *st, const char *domain, cad_time_t since, int *count,
 			     struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_domain_sends, err);
+	store_q *s = store_stmt(st, sql_domain_sends, err);
 	char *d;
 	int rc;
 	*count = 0;
@@ -211,11 +211,11 @@ int store_domain_sends_since(struct store *st, const char *domain, cad_time_t si
 	store_bind_text(s, 1, d);
 	free(d);
 	store_bind_int64(s, 2, since);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = store_step(s);
+	if (rc == STORE_ROW)
 		*count = store_col_int(s, 0);
 	else
 		store_dberr(st, "counting a domain's sends", err);
 	store_stmt_done(s);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return rc == STORE_ROW ? 0 : -1;
 }

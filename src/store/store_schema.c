@@ -5,7 +5,9 @@
  *
  * Guarantees: the version lives in a schema_version table (one row per
  * migration applied), not in PRAGMA user_version, so that the same
- * migrations can be written for PostgreSQL. The DDL avoids SQLite-only
+ * versions exist for PostgreSQL (store_schema_pg.c: the same count, each
+ * version's DDL in its dialect; the code here runs either through the
+ * backend table). The DDL avoids SQLite-only
  * syntax: plain types (INTEGER, BIGINT, TEXT), partial indexes, CHECK constraints.
  * Ids are INTEGER PRIMARY KEY here (BIGSERIAL/identity in PostgreSQL);
  * times (UTC seconds) and references are BIGINT, 64 bits in both.
@@ -335,61 +337,52 @@ static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3,
 						 mig_task_outcome, mig_held_due,
 						 mig_contact_region, mig_due_index };
 
+const struct store_schema_def store_schema_sqlite = {
+	migrations, (int)CAD_ARRAY_LEN(migrations)
+};
+
 int store_schema_current(void)
 {
 	return (int)CAD_ARRAY_LEN(migrations);
 }
 
-static int exec_ddl(struct store *st, const char *sql, struct cad_err *err)
-{
-	sqlite3_stmt *s;
-	int rc;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_dberr(st, "migration", err);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return store_dberr(st, "migration", err);
-	return 0;
-}
-
-/* The file's version: 0 for an empty file, -1 on error (err set). */
+/* The store's version: 0 for an empty one, -1 on error (err set). */
 static int read_version(struct store *st, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	int rc, have_table = 0, any_table = 0, v = 0;
 
-	/* sqlite_master is this backend's catalog; PostgreSQL would ask
-	 * information_schema.tables. */
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &s,
-			       NULL) != SQLITE_OK)
-		return store_dberr(st, "reading the schema", err);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *n = (const char *)sqlite3_column_text(s, 0);
+	/* each backend's catalog (sqlite_master, information_schema) */
+	s = st->drv->prepare(st->conn, st->drv->tables_sql, err);
+	if (s == NULL)
+		return -1;
+	while ((rc = store_step(s)) == STORE_ROW) {
+		const char *n = store_col_cstr(s, 0);
 		any_table = 1;
 		if (n && strcmp(n, "schema_version") == 0)
 			have_table = 1;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_dberr(st, "reading the schema", err);
+	if (rc != STORE_DONE)
+		store_dberr(st, "reading the schema", err);
+	st->drv->finalize(s);
+	if (rc != STORE_DONE)
+		return -1;
 	if (!have_table) {
 		if (any_table)
 			return cad_err_set(err, "store: %s: not a cadence store "
 					   "(it has tables but no schema_version)", st->path);
 		return 0;
 	}
-	if (sqlite3_prepare_v2(st->db, "SELECT MAX(version) FROM schema_version", -1, &s,
-			       NULL) != SQLITE_OK)
-		return store_dberr(st, "reading the schema version", err);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
-		return store_dberr(st, "reading the schema version", err);
-	return v;
+	s = st->drv->prepare(st->conn, "SELECT MAX(version) FROM schema_version", err);
+	if (s == NULL)
+		return -1;
+	rc = store_step(s);
+	if (rc == STORE_ROW)
+		v = store_col_int(s, 0);
+	else
+		store_dberr(st, "reading the schema version", err);
+	st->drv->finalize(s);
+	return rc == STORE_ROW ? v : -1;
 }
 
 int store_schema_check(struct store *st, int target, int *version, struct cad_err *err)
@@ -407,40 +400,48 @@ int store_schema_check(struct store *st, int target, int *version, struct cad_er
 
 int store_schema_migrate(struct store *st, int target, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	const struct store_schema_def *def = st->drv->schema;
+	store_q *s;
 	int v, i, rc;
 
-	if (exec_ddl(st, "BEGIN IMMEDIATE", err) < 0)
+	if (def->count != store_schema_current())
+		return cad_err_set(err, "store: %s: the %s schema has %d versions, the store's "
+				   "code %d", st->path, st->drv->name, def->count,
+				   store_schema_current());
+	if (st->drv->begin(st->conn, 1, err) < 0) {
+		cad_err_prefix(err, "store: %s: upgrading", st->path);
 		return -1;
+	}
 	/* Read again under the write lock: another process may have migrated. */
 	if (store_schema_check(st, target, &v, err) < 0)
 		goto fail;
 	for (; v < target; v++) {
-		const char *const *m = migrations[v];
+		const char *const *m = def->migrations[v];
 		for (i = 0; m[i]; i++)
-			if (exec_ddl(st, m[i], err) < 0) {
-				cad_err_prefix(err, "upgrading %s to version %d", st->path, v + 1);
+			if (st->drv->exec(st->conn, m[i], err) < 0) {
+				cad_err_prefix(err, "store: %s: upgrading to version %d", st->path,
+					       v + 1);
 				goto fail;
 			}
-		if (sqlite3_prepare_v2(st->db,
-				       "INSERT INTO schema_version (version) VALUES (?)",
-				       -1, &s, NULL) != SQLITE_OK) {
-			store_dberr(st, "recording the schema version", err);
+		s = st->drv->prepare(st->conn, "INSERT INTO schema_version (version) VALUES (?)",
+				     err);
+		if (s == NULL)
 			goto fail;
-		}
-		sqlite3_bind_int(s, 1, v + 1);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE) {
+		store_bind_int64(s, 1, v + 1);
+		rc = store_step(s);
+		if (rc != STORE_DONE)
 			store_dberr(st, "recording the schema version", err);
+		st->drv->finalize(s);
+		if (rc != STORE_DONE)
 			goto fail;
-		}
 	}
-	if (exec_ddl(st, "COMMIT", err) < 0)
+	if (st->drv->commit(st->conn, err) < 0) {
+		cad_err_prefix(err, "store: %s: upgrading", st->path);
 		goto fail;
+	}
 	st->version = v;
 	return 0;
 fail:
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->drv->rollback(st->conn);
 	return -1;
 }

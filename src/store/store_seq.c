@@ -34,7 +34,7 @@ static int name_index(const char *const *names, size_t n, const char *s)
 	return 0;
 }
 
-static void read_seq(sqlite3_stmt *s, void *out)
+static void read_seq(store_q *s, void *out)
 {
 	struct sequence *q = out;
 	char *t;
@@ -54,9 +54,9 @@ static void read_seq(sqlite3_stmt *s, void *out)
 	q->holidays = store_col_text(s, 8);
 	q->thread_default = store_col_int(s, 9);
 	q->scope = (enum seq_scope)name_index(scope_names, CAD_ARRAY_LEN(scope_names),
-					      (const char *)sqlite3_column_text(s, 10));
+					      store_col_cstr(s, 10));
 	q->ooo = (enum seq_ooo)name_index(ooo_names, CAD_ARRAY_LEN(ooo_names),
-					  (const char *)sqlite3_column_text(s, 11));
+					  store_col_cstr(s, 11));
 	q->unenroll_on_reply = store_col_int(s, 12);
 	q->unenroll_on_meeting = store_col_int(s, 13);
 	q->active = store_col_int(s, 14);
@@ -70,12 +70,12 @@ static const char sql_steps[] =
 	"SELECT idx, kind, delay_days, delay_minutes, wait, thread_step, subject, body, line"
 	" FROM steps WHERE sequence_id = ? ORDER BY idx";
 
-static void read_step(sqlite3_stmt *s, void *out)
+static void read_step(store_q *s, void *out)
 {
 	struct step *p = out;
 	enum step_kind k = STEP_TASK;
 	p->index = store_col_int(s, 0);
-	step_kind_parse((const char *)sqlite3_column_text(s, 1), &k);
+	step_kind_parse(store_col_cstr(s, 1), &k);
 	p->kind = k;
 	p->delay_days = store_col_int(s, 2);
 	p->delay_minutes = store_col_int(s, 3);
@@ -89,7 +89,7 @@ static void read_step(sqlite3_stmt *s, void *out)
 /* On error the steps read so far stay in q, for sequence_free(). */
 static int load_steps(struct store *st, struct sequence *q, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_steps, err);
+	store_q *s = store_stmt(st, sql_steps, err);
 	if (s)
 		store_bind_int64(s, 1, q->id);
 	return store_all_rows(st, s, read_step, sizeof(*q->steps), (void **)&q->steps,
@@ -99,7 +99,7 @@ static int load_steps(struct store *st, struct sequence *q, struct cad_err *err)
 static int get_by(struct store *st, const char *sql, const char *name, int64_t id,
 		  struct sequence *out, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql, err);
+	store_q *s = store_stmt(st, sql, err);
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (s && name)
@@ -174,7 +174,7 @@ static const char sql_insert[] =
 	"INSERT INTO sequences (name, owner, description, days, window_start, window_end, tz,"
 	" holidays, thread_default, scope, ooo, unenroll_on_reply, unenroll_on_meeting, active,"
 	" source, deleted, created_at, updated_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16, ?16)";
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16, ?16) RETURNING id";
 static const char sql_replace[] =
 	"UPDATE sequences SET name = ?1, owner = ?2, description = ?3, days = ?4,"
 	" window_start = ?5, window_end = ?6, tz = ?7, holidays = ?8, thread_default = ?9,"
@@ -187,7 +187,7 @@ static const char sql_add_step[] =
 
 static int find_seq(struct store *st, const char *name, int64_t *id, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_find, err);
+	store_q *s = store_stmt(st, sql_find, err);
 	if (s)
 		store_bind_text(s, 1, name);
 	return store_one_id(st, s, id, "looking up a sequence", err);
@@ -196,7 +196,7 @@ static int find_seq(struct store *st, const char *name, int64_t *id, struct cad_
 static int put_steps(struct store *st, const struct sequence *q, int64_t id,
 		     struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	size_t i;
 
 	s = store_stmt(st, sql_del_steps, err);
@@ -235,7 +235,7 @@ static int put_steps(struct store *st, const struct sequence *q, int64_t id,
 int store_sequence_import(struct store *st, struct sequence *seq, const char *actor,
 			  cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	int64_t id = 0;
 	char detail[64];
 	int rc;
@@ -270,12 +270,10 @@ int store_sequence_import(struct store *st, struct sequence *seq, const char *ac
 	store_bind_int64(s, 16, now);
 	if (rc == 0)
 		store_bind_int64(s, 17, id);
-	if (store_exec_stmt(st, s, "storing a sequence", err) < 0) {
+	if (store_exec_id(st, s, &id, "storing a sequence", err) < 0) {
 		cad_err_prefix(err, "sequence \"%s\"", seq->name);
 		goto fail;
 	}
-	if (rc != 0)
-		id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	if (put_steps(st, seq, id, err) < 0)
 		goto fail;
 	snprintf(detail, sizeof(detail), "%s, %zu step%s", rc == 0 ? "replaced" : "new",
@@ -298,7 +296,7 @@ int store_sequence_delete(struct store *st, const char *name, const char *actor,
 			  cad_time_t now, int *unenrolled, struct cad_err *err)
 {
 	struct sequence q;
-	sqlite3_stmt *s;
+	store_q *s;
 	char detail[64];
 	int rc, n = 0;
 

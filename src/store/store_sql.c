@@ -6,7 +6,8 @@
  *
  * It is the bottom of the store: it calls no other store file (store_db.c
  * opens the store and migrates it through store_schema.c; both use these).
- * Errors: store_dberr() puts "store: WHAT: SQLite's message" in err.
+ * Errors: store_dberr() puts "store: WHAT: the backend's message" in err.
+ * Every call reaches the database through the backend table (store_drv.h).
  */
 #include "config.h"
 
@@ -17,21 +18,19 @@
 
 /* ---- statements ---- */
 
-sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct cad_err *err)
+store_q *store_stmt(struct store *st, const char *sql, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	size_t i;
 	for (i = 0; i < st->ncached; i++)
 		if (st->cache[i].sql == sql) {
 			s = st->cache[i].stmt;
-			sqlite3_reset(s);
-			sqlite3_clear_bindings(s);
+			st->drv->reset(s);
 			return s;
 		}
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		store_dberr(st, "preparing a statement", err);
+	s = st->drv->prepare(st->conn, sql, err);
+	if (s == NULL)
 		return NULL;
-	}
 	/* The store has a fixed set of static statements (under a hundred),
 	 * so the cache grows to that size and never evicts one in use. */
 	cad_grow(&st->cache, &st->capcached, st->ncached + 1, sizeof(*st->cache));
@@ -41,77 +40,120 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql, struct cad_err *err)
 	return s;
 }
 
-void store_stmt_done(sqlite3_stmt *s)
+void store_stmt_done(store_q *s)
 {
 	if (s)
-		sqlite3_reset(s);
+		s->drv->reset(s);
 }
 
-int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what, struct cad_err *err)
+int store_step(store_q *s)
+{
+	return s->drv->step(s);
+}
+
+int store_exec_stmt(struct store *st, store_q *s, const char *what, struct cad_err *err)
 {
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = store_step(s)) == STORE_ROW)
 		;
-	if (rc != SQLITE_DONE) {
+	if (rc != STORE_DONE) {
 		store_dberr(st, what, err);
-		sqlite3_reset(s);
+		store_stmt_done(s);
 		return -1;
 	}
-	sqlite3_reset(s);
+	store_stmt_done(s);
 	return 0;
+}
+
+int store_step_id(store_q *s, int64_t *id)
+{
+	int rc;
+	while ((rc = store_step(s)) == STORE_ROW)
+		*id = store_col_int64(s, 0);
+	return rc;
+}
+
+int store_exec_id(struct store *st, store_q *s, int64_t *id, const char *what,
+		  struct cad_err *err)
+{
+	int rc = store_step_id(s, id);
+	if (rc != STORE_DONE)
+		store_dberr(st, what, err);
+	store_stmt_done(s);
+	return rc == STORE_DONE ? 0 : -1;
+}
+
+int store_exec_sql(struct store *st, const char *sql, const char *what, struct cad_err *err)
+{
+	if (st->drv->exec(st->conn, sql, err) < 0) {
+		cad_err_prefix(err, "store: %s", what);
+		return -1;
+	}
+	return 0;
+}
+
+int64_t store_changes(struct store *st)
+{
+	return st->drv->changes(st->conn);
 }
 
 int store_dberr(struct store *st, const char *what, struct cad_err *err)
 {
-	return cad_err_set(err, "store: %s: %s", what, sqlite3_errmsg(st->db));
+	return cad_err_set(err, "store: %s: %s", what, st->drv->errmsg(st->conn));
 }
 
 int store_is_unique_violation(struct store *st)
 {
-	int x = sqlite3_extended_errcode(st->db);
-	return x == SQLITE_CONSTRAINT_UNIQUE || x == SQLITE_CONSTRAINT_PRIMARYKEY;
+	return st->drv->is_unique_violation(st->conn);
 }
 
-void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+void store_bind_text(store_q *s, int i, const char *v)
 {
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
+	s->drv->bind_text(s, i, v);
 }
 
-void store_bind_int64(sqlite3_stmt *s, int i, int64_t v)
+void store_bind_int64(store_q *s, int i, int64_t v)
 {
-	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+	s->drv->bind_int64(s, i, v);
 }
 
-void store_bind_time(sqlite3_stmt *s, int i, cad_time_t t)
+void store_bind_time(store_q *s, int i, cad_time_t t)
 {
 	if (t)
-		sqlite3_bind_int64(s, i, (sqlite3_int64)t);
+		s->drv->bind_int64(s, i, (int64_t)t);
 	else
-		sqlite3_bind_null(s, i);
+		s->drv->bind_text(s, i, NULL);
 }
 
-void store_bind_id(sqlite3_stmt *s, int i, int64_t id)
+void store_bind_id(store_q *s, int i, int64_t id)
 {
 	store_bind_time(s, i, id);
 }
 
-char *store_col_text(sqlite3_stmt *s, int i)
+const char *store_col_cstr(store_q *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? xstrdup((const char *)t) : NULL;
+	return s->drv->col_text(s, i);
 }
 
-int64_t store_col_int64(sqlite3_stmt *s, int i)
+char *store_col_text(store_q *s, int i)
 {
-	return (int64_t)sqlite3_column_int64(s, i);
+	const char *t = s->drv->col_text(s, i);
+	return t ? xstrdup(t) : NULL;
 }
 
-int store_col_int(sqlite3_stmt *s, int i)
+int store_col_null(store_q *s, int i)
 {
-	return sqlite3_column_int(s, i);
+	return s->drv->col_null(s, i);
+}
+
+int64_t store_col_int64(store_q *s, int i)
+{
+	return s->drv->col_int64(s, i);
+}
+
+int store_col_int(store_q *s, int i)
+{
+	return (int)s->drv->col_int64(s, i);
 }
 
 /* ---- small shared helpers ---- */
@@ -139,40 +181,40 @@ int store_is_id(const char *s, int64_t *id)
 	return 1;
 }
 
-int store_one_row(struct store *st, sqlite3_stmt *s, store_row_fn read, void *out,
+int store_one_row(struct store *st, store_q *s, store_row_fn read, void *out,
 		  const char *what, struct cad_err *err)
 {
 	int rc;
 	if (s == NULL)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = store_step(s);
+	if (rc == STORE_ROW)
 		read(s, out);
-	else if (rc != SQLITE_DONE)
+	else if (rc != STORE_DONE)
 		store_dberr(st, what, err);
 	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
+	if (rc == STORE_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
+	return rc == STORE_DONE ? STORE_NOTFOUND : -1;
 }
 
-void store_read_id(sqlite3_stmt *s, void *out)
+void store_read_id(store_q *s, void *out)
 {
 	*(int64_t *)out = store_col_int64(s, 0);
 }
 
-void store_read_text(sqlite3_stmt *s, void *out)
+void store_read_text(store_q *s, void *out)
 {
 	*(char **)out = store_col_text(s, 0);
 }
 
-int store_one_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what,
+int store_one_id(struct store *st, store_q *s, int64_t *id, const char *what,
 		 struct cad_err *err)
 {
 	return store_one_row(st, s, store_read_id, id, what, err);
 }
 
-int store_all_rows(struct store *st, sqlite3_stmt *s, store_row_fn read, size_t sz,
+int store_all_rows(struct store *st, store_q *s, store_row_fn read, size_t sz,
 		   void **out, size_t *n, const char *what, struct cad_err *err)
 {
 	unsigned char *v = NULL;
@@ -183,16 +225,16 @@ int store_all_rows(struct store *st, sqlite3_stmt *s, store_row_fn read, size_t 
 	*n = 0;
 	if (s == NULL)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(s)) == STORE_ROW) {
 		cad_grow(&v, &cap, cnt + 1, sz);
 		memset(v + cnt * sz, 0, sz);
 		read(s, v + cnt * sz);
 		cnt++;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != STORE_DONE)
 		store_dberr(st, what, err);
 	store_stmt_done(s);
 	*out = v;
 	*n = cnt;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == STORE_DONE ? 0 : -1;
 }

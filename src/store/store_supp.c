@@ -20,7 +20,7 @@
 
 #define SUPP_COLS "id, pattern, is_domain, kind, note, created_at"
 
-static void read_supp(sqlite3_stmt *s, void *out)
+static void read_supp(store_q *s, void *out)
 {
 	struct suppression *p = out;
 	enum supp_kind k = SUPP_MANUAL;
@@ -28,7 +28,7 @@ static void read_supp(sqlite3_stmt *s, void *out)
 	p->id = store_col_int64(s, 0);
 	p->pattern = store_col_text(s, 1);
 	p->is_domain = store_col_int(s, 2);
-	supp_kind_parse((const char *)sqlite3_column_text(s, 3), &k);
+	supp_kind_parse(store_col_cstr(s, 3), &k);
 	p->kind = k;
 	p->note = store_col_text(s, 4);
 	p->created_at = store_col_int64(s, 5);
@@ -60,7 +60,7 @@ static char *normalize_pattern(const char *in, int *is_domain, struct cad_err *e
 
 static const char sql_insert[] =
 	"INSERT INTO suppressions (pattern, is_domain, kind, note, created_at)"
-	" VALUES (?, ?, ?, ?, ?)";
+	" VALUES (?, ?, ?, ?, ?) RETURNING id";
 static const char sql_by_pattern[] =
 	"SELECT " SUPP_COLS " FROM suppressions WHERE pattern = ? AND is_domain = ?";
 static const char sql_remove[] = "DELETE FROM suppressions WHERE pattern = ?";
@@ -68,7 +68,7 @@ static const char sql_remove[] = "DELETE FROM suppressions WHERE pattern = ?";
 int store_suppress_add(struct store *st, struct suppression *sp, const char *actor,
 		       cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char *pat, *detail = NULL;
 	int is_domain, rc;
 
@@ -92,8 +92,8 @@ int store_suppress_add(struct store *st, struct suppression *sp, const char *act
 	store_bind_text(s, 3, supp_kind_name(sp->kind));
 	store_bind_text(s, 4, sp->note);
 	store_bind_int64(s, 5, now);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE) {
+	rc = store_step_id(s, &sp->id);
+	if (rc != STORE_DONE) {
 		if (store_is_unique_violation(st))
 			cad_err_set(err, "%s is already suppressed", pat);
 		else
@@ -102,7 +102,6 @@ int store_suppress_add(struct store *st, struct suppression *sp, const char *act
 		goto fail;
 	}
 	store_stmt_done(s);
-	sp->id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	detail = xasprintf("%s %s (%s)%s%s", is_domain ? "domain" : "address", pat,
 			   supp_kind_name(sp->kind), sp->note ? ": " : "", sp->note ? sp->note : "");
 	if (store_event_put(st, now, EV_SUPPRESSED, 0, 0, 0, 0, actor, detail, err) < 0)
@@ -126,7 +125,7 @@ fail_nt:
 int store_suppress_remove(struct store *st, const char *pattern, const char *actor,
 			  cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char *pat;
 	int is_domain;
 
@@ -143,7 +142,7 @@ int store_suppress_remove(struct store *st, const char *pattern, const char *act
 	store_bind_text(s, 1, pat);
 	if (store_exec_stmt(st, s, "removing a suppression", err) < 0)
 		goto fail;
-	if (sqlite3_changes(st->db) == 0) {
+	if (store_changes(st) == 0) {
 		cad_err_set(err, "%s is not suppressed", pat);
 		store_rollback(st);
 		free(pat);
@@ -185,19 +184,19 @@ void store_suppressions_free(struct suppression *s, size_t n)
 static int lookup(struct store *st, const char *pattern, int is_domain,
 		  struct suppression *match, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_by_pattern, err);
+	store_q *s = store_stmt(st, sql_by_pattern, err);
 	int rc;
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, pattern);
 	store_bind_int64(s, 2, is_domain);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && match)
+	rc = store_step(s);
+	if (rc == STORE_ROW && match)
 		read_supp(s, match);
 	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
+	if (rc == STORE_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == STORE_DONE)
 		return 0;
 	return store_dberr(st, "checking the suppression list", err);
 }

@@ -36,14 +36,14 @@ static const char sql_pause_over[] = TARGET_COLS
 static int collect_sql(struct store *st, const char *sql, int64_t key, enum store_op op,
 		   struct store_targets *t, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql, err);
+	store_q *s = store_stmt(st, sql, err);
 	int rc;
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, key);
 	store_bind_text(s, 2, op == STORE_OP_RESUME ? "paused" : "active");
 	store_bind_text(s, 3, op == STORE_OP_PAUSE ? "active" : "paused");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(s)) == STORE_ROW) {
 		struct store_target *x;
 		cad_grow(&t->v, &t->cap, t->n + 1, sizeof(*t->v));
 		x = &t->v[t->n++];
@@ -55,7 +55,7 @@ static int collect_sql(struct store *st, const char *sql, int64_t key, enum stor
 		x->step = store_col_int(s, 5);
 	}
 	store_stmt_done(s);
-	if (rc != SQLITE_DONE)
+	if (rc != STORE_DONE)
 		return store_dberr(st, "selecting enrollments", err);
 	return 0;
 }
@@ -92,7 +92,7 @@ static const char sql_skip_task[] =
 static int skip_tasks(struct store *st, const struct store_target *x, const char *reason,
 		      const char *actor, cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_open_tasks, err);
+	store_q *s = store_stmt(st, sql_open_tasks, err);
 	int64_t *ids;
 	size_t n, i;
 	char *detail;
@@ -128,7 +128,7 @@ static int skip_tasks(struct store *st, const struct store_target *x, const char
 
 static int rearm_step(struct store *st, const struct store_target *x, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_rearm, err);
+	store_q *s = store_stmt(st, sql_rearm, err);
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, x->id);
@@ -141,7 +141,7 @@ static int apply_one(struct store *st, enum store_op op, const struct store_targ
 		     struct cad_err *err)
 {
 	char tbuf[CAD_TIME_BUFSZ];
-	sqlite3_stmt *s;
+	store_q *s;
 	char *detail = NULL;
 	const char *type;
 	cad_time_t due;

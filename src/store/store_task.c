@@ -18,7 +18,7 @@
 
 static const char sql_insert[] =
 	"INSERT INTO tasks (enrollment_id, user_id, step, kind, state, due_at, note, created_at)"
-	" VALUES (?, ?, ?, ?, 'open', ?, ?, ?)";
+	" VALUES (?, ?, ?, ?, 'open', ?, ?, ?) RETURNING id";
 static const char sql_enr_ids[] =
 	"SELECT contact_id, sequence_id, user_id FROM enrollments WHERE id = ?";
 
@@ -26,21 +26,21 @@ static const char sql_enr_ids[] =
 static int enr_ids(struct store *st, int64_t enr, int64_t *contact, int64_t *seq,
 		   int64_t *user, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_enr_ids, err);
+	store_q *s = store_stmt(st, sql_enr_ids, err);
 	int rc;
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, enr);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
 		*contact = store_col_int64(s, 0);
 		*seq = store_col_int64(s, 1);
 		*user = store_col_int64(s, 2);
 	}
 	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
+	if (rc == STORE_ROW)
 		return 0;
-	if (rc == SQLITE_DONE) {
+	if (rc == STORE_DONE) {
 		cad_err_set(err, "no enrollment %lld", (long long)enr);
 		return STORE_NOTFOUND;
 	}
@@ -50,7 +50,7 @@ static int enr_ids(struct store *st, int64_t enr, int64_t *contact, int64_t *seq
 int store_task_add(struct store *st, struct task *t, const char *actor, cad_time_t now,
 		   struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	int64_t contact = 0, seq = 0, user = 0, id;
 	char *detail;
 	int rc;
@@ -70,9 +70,8 @@ int store_task_add(struct store *st, struct task *t, const char *actor, cad_time
 	store_bind_time(s, 5, t->due_at);
 	store_bind_text(s, 6, t->note);
 	store_bind_int64(s, 7, now);
-	if (store_exec_stmt(st, s, "creating a task", err) < 0)
+	if (store_exec_id(st, s, &id, "creating a task", err) < 0)
 		goto fail;
-	id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	detail = xasprintf("task %lld: step %d, %s", (long long)id, t->step,
 			   step_kind_name(t->kind));
 	rc = store_event_put(st, now, EV_TASK_CREATED, t->enrollment_id, contact, seq,
@@ -105,16 +104,16 @@ static const char sql_views[] =
 	"  AND (?3 IS NULL OR t.id = ?3)"
 	" ORDER BY t.due_at, t.id";
 
-static void read_task_view(sqlite3_stmt *s, void *out)
+static void read_task_view(store_q *s, void *out)
 {
 	struct task_view *w = out;
-	const char *ts = (const char *)sqlite3_column_text(s, 5);
+	const char *ts = store_col_cstr(s, 5);
 	enum step_kind k = STEP_TASK;
 	w->t.id = store_col_int64(s, 0);
 	w->t.enrollment_id = store_col_int64(s, 1);
 	w->t.user_id = store_col_int64(s, 2);
 	w->t.step = store_col_int(s, 3);
-	step_kind_parse((const char *)sqlite3_column_text(s, 4), &k);
+	step_kind_parse(store_col_cstr(s, 4), &k);
 	w->t.kind = k;
 	w->t.state = ts && strcmp(ts, "done") == 0      ? TASK_DONE
 		     : ts && strcmp(ts, "skipped") == 0 ? TASK_SKIPPED
@@ -133,7 +132,7 @@ static void read_task_view(sqlite3_stmt *s, void *out)
 int store_tasks(struct store *st, const char *user, int state, struct task_view **out,
 		size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_views, err);
+	store_q *s = store_stmt(st, sql_views, err);
 	char *u = store_lower(user);
 
 	if (s) {
@@ -152,7 +151,7 @@ int store_tasks(struct store *st, const char *user, int state, struct task_view 
 
 int store_task_get(struct store *st, int64_t id, struct task_view **out, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_views, err);
+	store_q *s = store_stmt(st, sql_views, err);
 	size_t n = 0;
 
 	*out = NULL;
@@ -229,27 +228,27 @@ struct task_row {
 
 static int read_task(struct store *st, int64_t id, struct task_row *r, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_task, err);
+	store_q *s = store_stmt(st, sql_task, err);
 	int rc;
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(s, 1);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		const char *a = store_col_cstr(s, 1);
 		r->step = store_col_int(s, 0);
 		snprintf(r->state, sizeof(r->state), "%s", a ? a : "");
 		r->enr = store_col_int64(s, 2);
 		r->contact = store_col_int64(s, 3);
 		r->seq = store_col_int64(s, 4);
 		r->user = store_col_int64(s, 5);
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != STORE_DONE) {
 		store_dberr(st, "reading a task", err);
 	}
 	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
+	if (rc == STORE_ROW)
 		return 0;
-	if (rc == SQLITE_DONE) {
+	if (rc == STORE_DONE) {
 		cad_err_set(err, "no task %lld", (long long)id);
 		return STORE_NOTFOUND;
 	}
@@ -267,7 +266,7 @@ int store_task_close_with(struct store *st, int64_t task_id, enum task_state sta
 			  const char *actor, cad_time_t now, struct cad_err *err)
 {
 	struct task_row r;
-	sqlite3_stmt *s;
+	store_q *s;
 	char *detail;
 	int rc;
 
@@ -324,7 +323,7 @@ static const char sql_open_step[] =
 int store_task_open_step(struct store *st, int64_t enrollment_id, int step, struct task *out,
 			 struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_open_step, err);
+	store_q *s = store_stmt(st, sql_open_step, err);
 	enum step_kind k = STEP_TASK;
 	int rc;
 
@@ -333,10 +332,10 @@ int store_task_open_step(struct store *st, int64_t enrollment_id, int step, stru
 		return -1;
 	store_bind_int64(s, 1, enrollment_id);
 	store_bind_int64(s, 2, step);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
 		out->id = store_col_int64(s, 0);
-		step_kind_parse((const char *)sqlite3_column_text(s, 1), &k);
+		step_kind_parse(store_col_cstr(s, 1), &k);
 		out->kind = k;
 		out->due_at = store_col_int64(s, 2);
 		out->created_at = store_col_int64(s, 3);
@@ -344,13 +343,13 @@ int store_task_open_step(struct store *st, int64_t enrollment_id, int step, stru
 		out->enrollment_id = enrollment_id;
 		out->step = step;
 		out->state = TASK_OPEN;
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != STORE_DONE) {
 		store_dberr(st, "reading an open task", err);
 	}
 	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
+	if (rc == STORE_ROW)
 		return 0;
-	if (rc == SQLITE_DONE) {
+	if (rc == STORE_DONE) {
 		cad_err_set(err, "no open task for step %d of enrollment %lld", step,
 			    (long long)enrollment_id);
 		return STORE_NOTFOUND;

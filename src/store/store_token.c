@@ -78,7 +78,7 @@ void store_tokens_free(struct api_token *t, size_t n)
 	" t.revoked_at"
 
 static const char sql_add[] =
-	"INSERT INTO api_tokens (name, hash, user_id, admin, created_at) VALUES (?, ?, ?, ?, ?)";
+	"INSERT INTO api_tokens (name, hash, user_id, admin, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id";
 static const char sql_find[] =
 	"SELECT " TOKEN_COLS " FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id"
 	" WHERE t.hash = ? AND t.revoked_at IS NULL"
@@ -92,7 +92,7 @@ static const char sql_list[] =
 static const char sql_revoke[] =
 	"UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL";
 
-static void read_token(sqlite3_stmt *s, void *out)
+static void read_token(store_q *s, void *out)
 {
 	struct api_token *t = out;
 	t->id = store_col_int64(s, 0);
@@ -108,7 +108,7 @@ static void read_token(sqlite3_stmt *s, void *out)
 int store_token_add(struct store *st, struct api_token *t, const char *hash, const char *actor,
 		    cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char *detail;
 
 	if (!store_token_name_valid(t->name))
@@ -126,7 +126,7 @@ int store_token_add(struct store *st, struct api_token *t, const char *hash, con
 	store_bind_id(s, 3, t->admin ? 0 : t->user_id);
 	store_bind_int64(s, 4, t->admin ? 1 : 0);
 	store_bind_int64(s, 5, now);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	if (store_step_id(s, &t->id) != STORE_DONE) {
 		if (store_is_unique_violation(st))
 			cad_err_set(err, "a token named %s exists already", t->name);
 		else
@@ -135,7 +135,6 @@ int store_token_add(struct store *st, struct api_token *t, const char *hash, con
 		goto fail;
 	}
 	store_stmt_done(s);
-	t->id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	t->created_at = now;
 	detail = xasprintf("token %s (%s)", t->name, t->admin ? "admin" : "rep");
 	if (store_event_put(st, now, EV_TOKEN_ADDED, 0, 0, 0, t->admin ? 0 : t->user_id, actor,
@@ -153,7 +152,7 @@ fail:
 int store_token_find(struct store *st, const char *hash, struct api_token *out,
 		     struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_find, err);
+	store_q *s = store_stmt(st, sql_find, err);
 	memset(out, 0, sizeof(*out));
 	if (s)
 		store_bind_text(s, 1, hash);
@@ -162,7 +161,7 @@ int store_token_find(struct store *st, const char *hash, struct api_token *out,
 
 int store_token_used(struct store *st, int64_t id, cad_time_t now, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_used, err);
+	store_q *s = store_stmt(st, sql_used, err);
 	if (s == NULL)
 		return -1;
 	store_bind_int64(s, 1, now);
@@ -172,7 +171,7 @@ int store_token_used(struct store *st, int64_t id, cad_time_t now, struct cad_er
 
 int store_token_list(struct store *st, struct api_token **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_list, err);
+	store_q *s = store_stmt(st, sql_list, err);
 	*out = NULL;
 	*n = 0;
 	if (store_all_rows(st, s, read_token, sizeof(**out), (void **)out, n, "listing tokens",
@@ -187,7 +186,7 @@ int store_token_list(struct store *st, struct api_token **out, size_t *n, struct
 int store_token_revoke(struct store *st, const char *name, const char *actor, cad_time_t now,
 		       struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char *detail;
 	int rc;
 
@@ -200,7 +199,7 @@ int store_token_revoke(struct store *st, const char *name, const char *actor, ca
 	store_bind_text(s, 2, name);
 	if (store_exec_stmt(st, s, "revoking a token", err) < 0)
 		goto fail;
-	if (sqlite3_changes(st->db) == 0) {
+	if (store_changes(st) == 0) {
 		store_rollback(st);
 		cad_err_set(err, "no valid token named %s", name);
 		return STORE_NOTFOUND;

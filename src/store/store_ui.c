@@ -17,7 +17,7 @@ static const char sql_states[] =
 	" FROM enrollments WHERE (?1 IS NULL OR user_id = ?1)"
 	" GROUP BY sequence_id ORDER BY sequence_id";
 
-static void read_states(sqlite3_stmt *s, void *out)
+static void read_states(store_q *s, void *out)
 {
 	struct ui_states *r = out;
 	r->sequence_id = store_col_int64(s, 0);
@@ -30,7 +30,7 @@ static void read_states(sqlite3_stmt *s, void *out)
 int store_ui_states(struct store *st, int64_t user_id, struct ui_states **out, size_t *n,
 		    struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_states, err);
+	store_q *s = store_stmt(st, sql_states, err);
 	*out = NULL;
 	*n = 0;
 	if (s != NULL)
@@ -45,7 +45,7 @@ static const char sql_days[] =
 	" AND (?2 IS NULL OR sequence_id = ?2) AND (?3 IS NULL OR user_id = ?3)"
 	" GROUP BY d ORDER BY d";
 
-static void read_day(sqlite3_stmt *s, void *out)
+static void read_day(store_q *s, void *out)
 {
 	struct ui_day *d = out;
 	d->day = store_col_int64(s, 0);
@@ -55,7 +55,7 @@ static void read_day(sqlite3_stmt *s, void *out)
 int store_ui_sends_per_day(struct store *st, int64_t sequence_id, int64_t user_id,
 			   cad_time_t since, struct ui_day **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_days, err);
+	store_q *s = store_stmt(st, sql_days, err);
 	*out = NULL;
 	*n = 0;
 	if (s != NULL) {

@@ -23,7 +23,7 @@
 #define USER_COLS "id, email, name, tz, signature, meeting_link, send_cap_24h," \
 	" enroll_cap_day, active, digest, created_at"
 
-static void read_user(sqlite3_stmt *s, void *out)
+static void read_user(store_q *s, void *out)
 {
 	struct user *u = out;
 	memset(u, 0, sizeof(*u));
@@ -42,7 +42,7 @@ static void read_user(sqlite3_stmt *s, void *out)
 
 /* Binds the updatable fields of u at 1..9 (email, name, tz, signature,
  * meeting_link, caps, active, digest). */
-static void bind_user_fields(sqlite3_stmt *s, const struct user *u, const char *email)
+static void bind_user_fields(store_q *s, const struct user *u, const char *email)
 {
 	store_bind_text(s, 1, email);
 	store_bind_text(s, 2, u->name);
@@ -97,30 +97,30 @@ static const char sql_find[] = "SELECT id, deleted FROM users WHERE email = ?";
 static const char sql_insert[] =
 	"INSERT INTO users (email, name, tz, signature, meeting_link, send_cap_24h,"
 	" enroll_cap_day, active, digest, deleted, created_at, updated_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10)";
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10) RETURNING id";
 static const char sql_revive[] =
 	"UPDATE users SET email = ?1, name = ?2, tz = ?3, signature = ?4, meeting_link = ?5,"
 	" send_cap_24h = ?6, enroll_cap_day = ?7, active = ?8, digest = ?9, deleted = 0,"
-	" updated_at = ?10 WHERE id = ?11";
+	" updated_at = ?10 WHERE id = ?11 RETURNING id";
 
 /* The id and deleted flag of the row of email: 0, STORE_NOTFOUND or -1. */
 static int find_user(struct store *st, const char *email, int64_t *id, int *deleted,
 		     struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_find, err);
+	store_q *s = store_stmt(st, sql_find, err);
 	int rc;
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, email);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
 		*id = store_col_int64(s, 0);
 		*deleted = store_col_int(s, 1);
 	}
 	store_stmt_done(s);
-	if (rc == SQLITE_ROW)
+	if (rc == STORE_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == STORE_DONE)
 		return STORE_NOTFOUND;
 	return store_dberr(st, "looking up a rep", err);
 }
@@ -128,7 +128,7 @@ static int find_user(struct store *st, const char *email, int64_t *id, int *dele
 int store_user_add(struct store *st, struct user *u, const char *actor, cad_time_t now,
 		   struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char *email;
 	int64_t id = 0;
 	int deleted = 0, rc;
@@ -152,10 +152,8 @@ int store_user_add(struct store *st, struct user *u, const char *actor, cad_time
 	store_bind_int64(s, 10, now);
 	if (rc == 0)
 		store_bind_int64(s, 11, id);
-	if (store_exec_stmt(st, s, "adding a rep", err) < 0)
+	if (store_exec_id(st, s, &id, "adding a rep", err) < 0)
 		goto fail;
-	if (rc != 0)
-		id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	if (store_event_put(st, now, EV_USER_ADDED, 0, 0, 0, id, actor,
 			    rc == 0 ? "re-added after deletion" : NULL, err) < 0)
 		goto fail;
@@ -177,7 +175,7 @@ static const char sql_get_email[] =
 	"SELECT " USER_COLS " FROM users WHERE email = ? AND deleted = 0";
 static const char sql_get_id[] = "SELECT " USER_COLS " FROM users WHERE id = ?";
 
-static int get_one(struct store *st, sqlite3_stmt *s, struct user *out, struct cad_err *err)
+static int get_one(struct store *st, store_q *s, struct user *out, struct cad_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	return store_one_row(st, s, read_user, out, "reading a rep", err);
@@ -185,7 +183,7 @@ static int get_one(struct store *st, sqlite3_stmt *s, struct user *out, struct c
 
 int store_user_get(struct store *st, const char *email, struct user *out, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_get_email, err);
+	store_q *s = store_stmt(st, sql_get_email, err);
 	char *e = store_lower(email);
 	int rc;
 	if (s)
@@ -199,7 +197,7 @@ int store_user_get(struct store *st, const char *email, struct user *out, struct
 
 int store_user_get_id(struct store *st, int64_t id, struct user *out, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_get_id, err);
+	store_q *s = store_stmt(st, sql_get_id, err);
 	int rc;
 	if (s)
 		store_bind_int64(s, 1, id);
@@ -240,7 +238,7 @@ int store_user_update(struct store *st, const struct user *u, const char *actor,
 		      cad_time_t now, struct cad_err *err)
 {
 	struct user old;
-	sqlite3_stmt *s;
+	store_q *s;
 	char *email = NULL;
 	int rc, n = 0;
 
@@ -258,7 +256,7 @@ int store_user_update(struct store *st, const struct user *u, const char *actor,
 	bind_user_fields(s, u, email);
 	store_bind_int64(s, 10, now);
 	store_bind_int64(s, 11, u->id);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	if (store_step(s) != STORE_DONE) {
 		if (store_is_unique_violation(st))
 			cad_err_set(err, "rep address %s is already in use", email);
 		else
@@ -295,7 +293,7 @@ static int user_off(struct store *st, const char *email, int deleting, const cha
 		    cad_time_t now, int *unenrolled, struct cad_err *err)
 {
 	struct user u;
-	sqlite3_stmt *s;
+	store_q *s;
 	char detail[64];
 	int rc, n = 0;
 

@@ -33,7 +33,7 @@ void store_webhooks_free(struct webhook *w, size_t n)
 }
 
 static const char sql_add[] =
-	"INSERT INTO webhooks (url, events, secret, created_at) VALUES (?, ?, ?, ?)";
+	"INSERT INTO webhooks (url, events, secret, created_at) VALUES (?, ?, ?, ?) RETURNING id";
 static const char sql_remove[] = "UPDATE webhooks SET deleted = 1 WHERE id = ? AND deleted = 0";
 static const char sql_drop_pending[] =
 	"UPDATE webhook_outbox SET state = 'failed', done_at = ?"
@@ -66,7 +66,7 @@ static char *secret_new(struct cad_err *err)
 int store_webhook_add(struct store *st, struct webhook *w, const char *actor, cad_time_t now,
 		      struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char *detail;
 	int rc;
 
@@ -85,9 +85,8 @@ int store_webhook_add(struct store *st, struct webhook *w, const char *actor, ca
 	store_bind_text(s, 2, w->events);
 	store_bind_text(s, 3, w->secret);
 	store_bind_int64(s, 4, now);
-	if (store_exec_stmt(st, s, "adding a webhook", err) < 0)
+	if (store_exec_id(st, s, &w->id, "adding a webhook", err) < 0)
 		goto fail;
-	w->id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	w->created_at = now;
 	detail = xasprintf("webhook %lld: %s (events: %s)", (long long)w->id, w->url,
 			   w->events ? w->events : "all");
@@ -104,7 +103,7 @@ fail:
 int store_webhook_remove(struct store *st, int64_t id, const char *actor, cad_time_t now,
 			 struct cad_err *err)
 {
-	sqlite3_stmt *s;
+	store_q *s;
 	char *detail;
 	int rc;
 
@@ -116,7 +115,7 @@ int store_webhook_remove(struct store *st, int64_t id, const char *actor, cad_ti
 	store_bind_int64(s, 1, id);
 	if (store_exec_stmt(st, s, "removing a webhook", err) < 0)
 		goto fail;
-	if (sqlite3_changes(st->db) == 0) {
+	if (store_changes(st) == 0) {
 		store_rollback(st);
 		cad_err_set(err, "no webhook %lld", (long long)id);
 		return STORE_NOTFOUND;
@@ -139,7 +138,7 @@ fail:
 	return -1;
 }
 
-static void read_hook(sqlite3_stmt *s, void *out)
+static void read_hook(store_q *s, void *out)
 {
 	struct webhook *w = out;
 	w->id = store_col_int64(s, 0);
@@ -152,7 +151,7 @@ static void read_hook(sqlite3_stmt *s, void *out)
 
 int store_webhook_list(struct store *st, struct webhook **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_list, err);
+	store_q *s = store_stmt(st, sql_list, err);
 	*out = NULL;
 	*n = 0;
 	if (store_all_rows(st, s, read_hook, sizeof(**out), (void **)out, n, "listing webhooks",
@@ -178,7 +177,7 @@ static const char sql_due[] =
 	" WHERE o.state = 'pending' AND o.next_at <= ?"
 	" ORDER BY o.next_at, o.id LIMIT ?";
 
-static void read_job(sqlite3_stmt *s, void *out)
+static void read_job(store_q *s, void *out)
 {
 	struct webhook_job *j = out;
 	j->outbox_id = store_col_int64(s, 0);
@@ -216,7 +215,7 @@ void store_webhook_jobs_free(struct webhook_job *j, size_t n)
 int store_webhook_due(struct store *st, cad_time_t now, size_t limit, struct webhook_job **out,
 		      size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_due, err);
+	store_q *s = store_stmt(st, sql_due, err);
 	*out = NULL;
 	*n = 0;
 	if (s) {
@@ -243,7 +242,7 @@ int store_webhook_attempt(struct store *st, const struct webhook_attempt *a,
 			  enum webhook_outcome outcome, cad_time_t next_at, struct cad_err *err)
 {
 	static const char *const states[] = { "delivered", "pending", "failed" };
-	sqlite3_stmt *s;
+	store_q *s;
 
 	if (store_begin(st, err) < 0)
 		return -1;
@@ -281,7 +280,7 @@ static const char sql_log[] =
 	" WHERE (?1 IS NULL OR o.webhook_id = ?1)"
 	" ORDER BY a.id DESC LIMIT ?2";
 
-static void read_attempt(sqlite3_stmt *s, void *out)
+static void read_attempt(store_q *s, void *out)
 {
 	struct webhook_attempt *a = out;
 	a->id = store_col_int64(s, 0);
@@ -312,7 +311,7 @@ void store_webhook_attempts_free(struct webhook_attempt *a, size_t n)
 int store_webhook_log(struct store *st, int64_t webhook_id, size_t limit,
 		      struct webhook_attempt **out, size_t *n, struct cad_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, sql_log, err);
+	store_q *s = store_stmt(st, sql_log, err);
 	*out = NULL;
 	*n = 0;
 	if (s) {

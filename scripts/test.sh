@@ -51,6 +51,10 @@ check_build() { # name configure-args...
 		done
 	fi
 	[ -f "$out/$name/test-suite.log" ] && count "$out/$name/test-suite.log"
+	echo "slowest tests of $name (wall time; the suite runs $jobs at once):"
+	find "$out/$name/tests" -name '*.log' ! -name test-suite.log -exec grep -H '^# time: ' {} + \
+		| sed "s|^$out/$name/||; s|\.log:# time: | |" | sort -k2 -n -r | head -n 8 \
+		| awk '{ printf "  %6.1f s  %s\n", $2 / 1000, $1 }'
 }
 
 check_build werror --enable-werror

@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # test.sh - the whole test suite, from a fresh Debian 12 machine:
 #   1. install the dependencies (scripts/install-deps.sh),
-#   2. build with -Werror and run `make check`,
-#   3. build with AddressSanitizer + UndefinedBehaviorSanitizer and run it again,
-#   4. build the libFuzzer targets with clang and run each for a bounded time,
-#   5. `make distcheck` (the tarball builds and passes its own tests).
+#   2. `make distcheck` with -Werror: the tarball is made, built out of
+#      tree with -Wall -Wextra -Werror and its whole `make check` runs
+#      (one run of the suite serves both: a separate -Werror `make check`
+#      ran the same tests with the same flags a second time),
+#   3. build with AddressSanitizer + UndefinedBehaviorSanitizer and run the
+#      suite again,
+#   4. build the libFuzzer targets with clang and run each for a bounded time.
 # Ends with one line "tests: N passed, M failed". Exit status 0 only when all
 # stages passed. FUZZ_SECONDS (default 60 for the classifier, a third of it
-# for the other targets) and SKIP_DISTCHECK=1 tune it for quick local runs.
+# for the other targets) tunes it for quick local runs; SKIP_DISTCHECK=1
+# runs a plain -Werror `make check` instead of the distcheck.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -35,6 +39,23 @@ count() {
 
 stage() { printf '\n==== %s (%s) ====\n' "$*" "$(date -u +%H:%M:%S)"; }
 
+# show_failed DIR: prints the end of the log of every failed test under DIR.
+show_failed() {
+	for l in $(find "$1" -name '*.log' ! -name test-suite.log); do
+		if grep -qE '^:test-result: (FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null; then
+			echo "---- $l"; tail -n 60 "$l"
+		fi
+	done
+}
+
+# slowest DIR NAME: the 8 slowest tests of a suite run under DIR.
+slowest() {
+	echo "slowest tests of $2 (wall time; the suite runs $jobs at once):"
+	find "$1" -name '*.log' ! -name test-suite.log -exec grep -H '^# time: ' {} + \
+		| sed "s|^$1/||; s|\.log:# time: | |" | sort -k2 -n -r | head -n 8 \
+		| awk '{ printf "  %6.1f s  %s\n", $2 / 1000, $1 }'
+}
+
 check_build() { # name configure-args...
 	name=$1
 	shift
@@ -44,20 +65,50 @@ check_build() { # name configure-args...
 	stage "$name: make check"
 	if ! (cd "$out/$name" && make -s -j"$jobs" check); then
 		status=1
-		for l in $(find "$out/$name/tests" -name '*.log' ! -name test-suite.log); do
-			if grep -qE '^:test-result: (FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null; then
-				echo "---- $l"; tail -n 60 "$l"
-			fi
-		done
+		show_failed "$out/$name/tests"
 	fi
 	[ -f "$out/$name/test-suite.log" ] && count "$out/$name/test-suite.log"
-	echo "slowest tests of $name (wall time; the suite runs $jobs at once):"
-	find "$out/$name/tests" -name '*.log' ! -name test-suite.log -exec grep -H '^# time: ' {} + \
-		| sed "s|^$out/$name/||; s|\.log:# time: | |" | sort -k2 -n -r | head -n 8 \
-		| awk '{ printf "  %6.1f s  %s\n", $2 / 1000, $1 }'
+	slowest "$out/$name/tests" "$name"
 }
 
-check_build werror --enable-werror
+# The -Werror suite runs inside `make distcheck`; its counts are read from
+# the summary distcheck's `make check` prints, its timings from the file
+# tests/timed appends to (CADENCE_TIMES), because distcheck removes its
+# build directory when it passes.
+distcheck_build() {
+	stage "werror: configure --enable-werror"
+	mkdir -p "$out/werror"
+	(cd "$out/werror" && "$top/configure" -q --enable-werror) || { status=1; fail=$((fail + 1)); return; }
+	stage "werror: make distcheck (the tarball, built with -Werror, runs the whole suite)"
+	if (cd "$out/werror" && CADENCE_TIMES="$out/werror-times.txt" \
+		make -s -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
+		>"$out/distcheck.log" 2>&1); then
+		tail -n 4 "$out/distcheck.log"
+	else
+		status=1
+		tail -n 80 "$out/distcheck.log"
+		show_failed "$out/werror"
+	fi
+	# the suite's summary as distcheck's make check printed it
+	p=$(sed -n 's/^# PASS: *//p' "$out/distcheck.log" | head -n1)
+	f=$(sed -n 's/^# FAIL: *//p' "$out/distcheck.log" | head -n1)
+	e=$(sed -n 's/^# ERROR: *//p' "$out/distcheck.log" | head -n1)
+	if [ -z "$p" ]; then
+		fail=$((fail + 1))	# it never got to the tests
+	else
+		pass=$((pass + p))
+		fail=$((fail + ${f:-0} + ${e:-0}))
+	fi
+	echo "slowest tests of werror (wall time; the suite runs $jobs at once):"
+	sort -n -r "$out/werror-times.txt" 2>/dev/null | head -n 8 \
+		| awk '{ printf "  %6.1f s  %s\n", $1 / 1000, $2 }'
+}
+
+if [ "${SKIP_DISTCHECK:-0}" != 1 ]; then
+	distcheck_build
+else
+	check_build werror --enable-werror
+fi
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	check_build sanitizers --enable-werror --enable-sanitizers
 
@@ -89,15 +140,6 @@ if (cd "$out/fuzz" && CC=clang "$top/configure" -q --enable-fuzzing --enable-san
 	done
 else
 	fail=$((fail + 1)); status=1
-fi
-
-if [ "${SKIP_DISTCHECK:-0}" != 1 ]; then
-	stage "distcheck"
-	if (cd "$out/werror" && make -s -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >"$out/distcheck.log" 2>&1); then
-		pass=$((pass + 1)); tail -n 4 "$out/distcheck.log"
-	else
-		fail=$((fail + 1)); status=1; tail -n 80 "$out/distcheck.log"
-	fi
 fi
 
 echo

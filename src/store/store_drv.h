@@ -84,6 +84,13 @@ struct store_drv {
 	 * and the schema this backend builds, migration by migration. */
 	const char *tables_sql;
 	const struct store_schema_def *schema;
+	/* After rows with explicit ids were written into table (its id
+	 * column "id"), makes the ids the backend generates next continue
+	 * after the largest one in table (PostgreSQL: setval of the column's
+	 * sequence), inside the caller's transaction. NULL when the backend
+	 * does so by itself (SQLite: INTEGER PRIMARY KEY takes MAX(id) + 1).
+	 * Used by store_copy.c. */
+	int (*ids_continue)(void *conn, const char *table, struct cad_err *err);
 };
 
 /* A backend's schema: migrations[v] (a NULL-terminated list of DDL

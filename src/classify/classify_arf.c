@@ -36,7 +36,7 @@ int cls_arf(struct cls_msg *m, struct verdict *v)
 	 * message comes back attached, marked with X-HmXmrOriginalRecipient */
 	char *jmrp = m->orig.len ? block_field(m->orig.s, m->orig.len, "X-HmXmrOriginalRecipient") : NULL;
 	/* ... or inline: the reported message itself, that header prepended */
-	const char *top = jmrp == NULL ? cls_header(m, "X-HmXmrOriginalRecipient") : NULL;
+	const char *top = jmrp == NULL ? classify_msg_header(m, "X-HmXmrOriginalRecipient") : NULL;
 	if (top != NULL)
 		jmrp = cls_one_line(top, strlen(top), 998);
 	if (jmrp != NULL && m->feedback.len == 0) {

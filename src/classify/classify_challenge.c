@@ -67,9 +67,9 @@ static int from_service(const struct cls_msg *m)
 
 static int automated(const struct cls_msg *m)
 {
-	const char *as = cls_header(m, "Auto-Submitted");
+	const char *as = classify_msg_header(m, "Auto-Submitted");
 	if (m->null_sender || m->verp || m->dsn_report || m->dsn.len > 0 ||
-	    cls_sender_is_daemon(m) || from_service(m))
+	    classify_msg_sender_is_daemon(m) || from_service(m))
 		return 1;
 	if (as != NULL && cls_strcasestr(as, "auto-") != NULL)
 		return 1;
@@ -78,9 +78,9 @@ static int automated(const struct cls_msg *m)
 		"X-SpamArrest", "Precedence", NULL
 	};
 	for (int i = 0; xh[i]; i++)
-		if (cls_header(m, xh[i]) != NULL)
+		if (classify_msg_header(m, xh[i]) != NULL)
 			return 1;
-	const char *rp = cls_header(m, "Return-Path");
+	const char *rp = classify_msg_header(m, "Return-Path");
 	return rp != NULL && strstr(rp, "<>") != NULL;
 }
 

@@ -206,28 +206,12 @@ static size_t text_cut(struct cls_msg *m)
 	return m->text_cut;
 }
 
-static int local_is(const char *addr, const char *const *locals)
-{
-	const char *at = strrchr(addr, '@');
-	size_t ll = at ? (size_t)(at - addr) : strlen(addr);
-	for (int i = 0; locals[i]; i++)
-		if (strlen(locals[i]) == ll && strncasecmp(addr, locals[i], ll) == 0)
-			return 1;
-	return 0;
-}
-
-static const char *const daemon_locals[] = {
-	"mailer-daemon", "mailer_daemon", "maildaemon", "mail-daemon", "postmaster",
-	"post_master", "poostmaster", "mail.delivery.system", "mdaemon", "mailerdaemon",
-	NULL
-};
-
 /* An address that cannot be the failed recipient of this notice. */
 static int excluded(const struct cls_msg *m, const char *a, const char *orig_from)
 {
 	if (cls_is_list_address(m, a))
 		return 1;
-	if (local_is(a, daemon_locals))
+	if (classify_msg_is_daemon_local(a))
 		return 1;
 	if (m->from && strcmp(a, m->from) == 0)
 		return 1;
@@ -436,46 +420,6 @@ static int any(const char *s, size_t n, const char *const *list)
 	return cls_memcase_any(s, n, list);
 }
 
-int cls_sender_is_daemon(const struct cls_msg *m)
-{
-	const char *raw = cls_header(m, "From");
-	if (raw == NULL)
-		return 0;
-	/* MAILER-DAEMON itself, or a From that is the null address */
-	if (m->from && (local_is(m->from, (const char *const[]){ "mailer-daemon",
-	    "mailer_daemon", "mailerdaemon", "mail-daemon", NULL })))
-		return 2;
-	if (m->from == NULL && (strstr(raw, "<>") || cls_strcasestr(raw, "mailer-daemon")))
-		return 2;
-	/* a message with two From fields: any of them may be the daemon */
-	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m->gm));
-	int nh = g_mime_header_list_get_count(hl);
-	for (int i = 0, seen = 0; i < nh && i < 200; i++) {
-		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-		if (strcasecmp(g_mime_header_get_name(h), "From") != 0)
-			continue;
-		const char *val = g_mime_header_get_value(h);
-		if (seen++ > 0 && val && (cls_strcasestr(val, "mailer-daemon") ||
-		    cls_strcasestr(val, "postmaster")))
-			return 1;
-	}
-	/* mailing-list managers answer for their lists (fml, Majordomo) */
-	if (m->from) {
-		const char *at = strchr(m->from, '@');
-		size_t ll = at ? (size_t)(at - m->from) : strlen(m->from);
-		if ((ll > 6 && strncmp(m->from + ll - 6, "-admin", 6) == 0) ||
-		    (ll > 6 && strncmp(m->from + ll - 6, "-owner", 6) == 0) ||
-		    strncmp(m->from, "owner-", 6) == 0)
-			return 1;
-	}
-	if (m->from == NULL && (strstr(raw, "<>") || cls_strcasestr(raw, "daemon")))
-		return 1;
-	if (m->from && local_is(m->from, daemon_locals))
-		return 1;
-	return cls_strcasestr(raw, "mailer-daemon") || cls_strcasestr(raw, "mail delivery") ||
-	    cls_strcasestr(raw, "postmaster") || cls_strcasestr(raw, "mail deliver system");
-}
-
 static int is_delay_notice(const struct cls_msg *m, const char *notice, size_t n)
 {
 	static const char *const delay_words[] = {
@@ -628,7 +572,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	size_t n = m->text.len;
 	size_t cut = text_cut(m);
 	char *ofrom = orig_from_addr(m, s, n, cut);
-	const char *xfr = cls_header(m, "X-Failed-Recipients");
+	const char *xfr = classify_msg_header(m, "X-Failed-Recipients");
 	char *notice = cls_one_line(s, cut, 4 * DIAG_MAX);
 	struct cls_hit hits[CLS_MAX_RCPTS];
 	struct cls_alist orig;
@@ -657,7 +601,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 			size_t len = comma ? (size_t)(comma - p) : strlen(p);
 			char *a = cls_addr_extract_field(p, len);
 			if (a != NULL) {
-				struct cls_rcpt *r = cls_add_rcpt(v, a);
+				struct cls_rcpt *r = classify_verdict_add_rcpt(v, a);
 				if (r != NULL && r->reason == NULL) {
 					char *ctx = NULL;
 					for (size_t k = 0; k < nh; k++)
@@ -678,7 +622,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	}
 	if (v->nrcpts == 0) {
 		for (size_t k = 0; k < nh; k++) {
-			struct cls_rcpt *r = cls_add_rcpt(v, hits[k].addr);
+			struct cls_rcpt *r = classify_verdict_add_rcpt(v, hits[k].addr);
 			if (r == NULL)
 				break;
 			char *ctx = context_of(s, hits[k].line, k + 1 < nh ? hits[k + 1].line : cut);
@@ -849,7 +793,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 			if (a == NULL)
 				a = cls_complete_local(recs[i].final ? recs[i].final : recs[i].orig, &orig,
 				    m->text.s, cut);
-			struct cls_rcpt *r = a ? cls_add_rcpt(v, a) : NULL;
+			struct cls_rcpt *r = a ? classify_verdict_add_rcpt(v, a) : NULL;
 			if (r != NULL && r->reason == NULL) {
 				/* the notice's words near the address help a bare status */
 				char *ctx = near_text(m->text.s, cut, a, recs, nrecs);
@@ -878,12 +822,12 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 
 	/* non-standard notices (and DSNs whose status part is empty) */
 	size_t cut = text_cut(m);
-	int daemon = cls_sender_is_daemon(m);
+	int daemon = classify_msg_sender_is_daemon(m);
 	const char *subj = cls_strip_subject_prefixes(m->subject, NULL);
 	int subj_b = any(subj, strlen(subj), bounce_subjects);
 	int words = any(m->text.s, cut, failure_phrases);
-	int xfr = cls_header(m, "X-Failed-Recipients") != NULL;
-	const char *rp = cls_header(m, "Return-Path");
+	int xfr = classify_msg_header(m, "X-Failed-Recipients") != NULL;
+	const char *rp = classify_msg_header(m, "Return-Path");
 	int null_rp = rp && strstr(rp, "<>") != NULL;
 
 	int returned = m->orig.len > 0 || cut < m->text.len;
@@ -899,7 +843,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 		"nobody", "daemon", "mailservice", "mail-service", "mailsystem", "mail-system",
 		"mailerdaemon", "mailer.daemon", NULL
 	};
-	int sysl = m->from != NULL && local_is(m->from, system_locals);
+	int sysl = m->from != NULL && classify_msg_local_is(m->from, system_locals);
 	/* a vacation reply comes from the null sender too, and echoes the
 	 * subject it answers ("Out of office: Re: Undeliverable ..."): with an
 	 * auto-reply's signs and no mail-system sender, the subject says nothing */
@@ -924,7 +868,7 @@ int cls_dsn(struct cls_msg *m, struct verdict *v)
 		/* nobody named: the returned message's To, when it had one */
 		char *to = returned_to(m, cut);
 		if (to != NULL) {
-			struct cls_rcpt *r = cls_add_rcpt(v, to);
+			struct cls_rcpt *r = classify_verdict_add_rcpt(v, to);
 			char *notice = cls_one_line(m->text.s, cut, 4 * DIAG_MAX);
 			if (r != NULL)
 				fill_rcpt(r, delay ? "delayed" : "failed", NULL, NULL, notice);

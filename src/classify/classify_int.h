@@ -2,9 +2,12 @@
 /*
  * classify_int.h - internals shared by the classify*.c files (not an API).
  *
- * classify.c parses the message once with GMime into a struct cls_msg:
+ * classify_msg.c parses the message once with GMime into a struct cls_msg:
  * the decoded top-level headers and the bodies the rules need, each capped
- * at CLS_MAX_TEXT. The rule files only read that view and fill a verdict.
+ * at CLS_MAX_TEXT. The rule files only read that view and fill a verdict
+ * (classify_verdict.c). Arrows point down: classify.c calls the rules; the
+ * rules call the view, the verdict, the text helpers and each other one
+ * way (dsn -> auto, rcpt, reason); nothing calls classify.c.
  */
 #ifndef CADENCE_CLASSIFY_INT_H
 #define CADENCE_CLASSIFY_INT_H
@@ -39,8 +42,28 @@ struct cls_msg {
 	int text_cut_known;         /* text_cut computed (classify_dsn.c) */
 };
 
+/* ---- the parsed view (classify_msg.c; calls no rule) ---- */
+/* Parses buf (LF line ends, NUL-terminated) into m (zeroed, its sbufs
+ * initialised); -1 when GMime makes no message of it. */
+int classify_msg_parse(struct cls_msg *m, const char *buf, size_t len);
+void classify_msg_free(struct cls_msg *m);
+/* The envelope (env may be NULL: then Return-Path says what it can). */
+void classify_msg_envelope(struct cls_msg *m, const struct cls_envelope *env);
 /* Header lookup on the top-level message (decoded, unfolded), or NULL. */
-const char *cls_header(const struct cls_msg *m, const char *name);
+const char *classify_msg_header(const struct cls_msg *m, const char *name);
+/* The From is a mail system's (MAILER-DAEMON, postmaster,
+ * "Mail Delivery System", a list manager); 2 when it is MAILER-DAEMON
+ * itself or the null address (never a person, never a vacation). */
+int classify_msg_sender_is_daemon(const struct cls_msg *m);
+/* addr's local part is one of locals (NULL-terminated; case-blind). */
+int classify_msg_local_is(const char *addr, const char *const *locals);
+/* addr's local part is a mail system's (mailer-daemon, postmaster, ...). */
+int classify_msg_is_daemon_local(const char *addr);
+
+/* ---- the verdict object (classify_verdict.c; calls no other classify file) ---- */
+/* The recipient addr of v (lower-cased), added when new; NULL when
+ * addr is NULL or CLS_MAX_RCPTS are kept already. */
+struct cls_rcpt *classify_verdict_add_rcpt(struct verdict *v, const char *addr);
 
 /* ---- text helpers (classify_text.c) ---- */
 /* Case-insensitive substring search in the first n bytes; NULL if absent. */
@@ -123,11 +146,6 @@ int cls_unsubscribe(struct cls_msg *m, struct verdict *v);
  * which; had_year may be NULL). */
 int cls_return_date(const char *text, size_t n, int ref_year, char out[11], int *had_year);
 
-/* classify_dsn.c: the From is a mail system's (MAILER-DAEMON, postmaster,
- * "Mail Delivery System", a list manager); 2 when it is MAILER-DAEMON
- * itself or the null address (never a person, never a vacation). */
-int cls_sender_is_daemon(const struct cls_msg *m);
-
 /* ---- recipient evidence (classify_rcpt.c) ---- */
 /* The addresses of the returned original's To and Cc fields. */
 #define CLS_ORIG_MAX 32
@@ -176,8 +194,5 @@ void cls_iconv_pin(const char *cs);
 void cls_iconv_pin_n(const char *cs, size_t n);
 /* The same for the charset of every RFC 2047 encoded word in s[0..n). */
 void cls_iconv_pin_words(const char *s, size_t n);
-
-/* verdict helpers (classify.c) */
-struct cls_rcpt *cls_add_rcpt(struct verdict *v, const char *addr);
 
 #endif

@@ -215,7 +215,7 @@ size_t cls_bare_names(const struct cls_msg *m, const char *s, size_t from, size_
 	const char *dom = reporting_domain(m);
 	size_t nh = 0;
 	int seen = 0;
-	if (dom == NULL || !cls_sender_is_daemon(m))
+	if (dom == NULL || !classify_msg_sender_is_daemon(m))
 		return 0;
 	for (size_t i = from; i < to && nh < max; ) {
 		const char *nl = memchr(s + i, '\n', to - i);

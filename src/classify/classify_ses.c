@@ -77,7 +77,7 @@ int cls_ses(struct cls_msg *m, struct verdict *v)
 		json_array_foreach(list, i, e) {
 			const char *a = jstr(e, "emailAddress");
 			char *addr = a ? cls_addr_extract(a, strlen(a)) : NULL;
-			struct cls_rcpt *r = cls_add_rcpt(v, addr);
+			struct cls_rcpt *r = classify_verdict_add_rcpt(v, addr);
 			free(addr);
 			if (r == NULL)
 				continue;

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * classify_verdict.c - the verdict object: class names, the bounced
+ * recipients a rule adds, and verdict_free(). Calls no other classify file
+ * (the rules below classify.c fill a verdict through it).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify_int.h"
+
+const char *cls_class_name(enum cls_class c)
+{
+	switch (c) {
+	case CLS_REPLY: return "reply";
+	case CLS_AUTOREPLY: return "autoreply";
+	case CLS_BOUNCE: return "bounce";
+	case CLS_DELAY: return "delay";
+	case CLS_UNSUBSCRIBE: return "unsubscribe";
+	case CLS_MEETING: return "meeting";
+	case CLS_COMPLAINT: return "complaint";
+	case CLS_CHALLENGE: return "challenge";
+	case CLS_OTHER: break;
+	}
+	return "other";
+}
+
+struct cls_rcpt *classify_verdict_add_rcpt(struct verdict *v, const char *addr)
+{
+	if (addr == NULL || v->nrcpts >= CLS_MAX_RCPTS)
+		return NULL;
+	for (size_t i = 0; i < v->nrcpts; i++)
+		if (strcmp(v->rcpts[i].address, addr) == 0)
+			return &v->rcpts[i];
+	v->rcpts = xrealloc(v->rcpts, (v->nrcpts + 1) * sizeof(*v->rcpts));
+	struct cls_rcpt *r = &v->rcpts[v->nrcpts++];
+	memset(r, 0, sizeof(*r));
+	r->address = xstrdup(addr);
+	cad_strlower(r->address);
+	return r;
+}
+
+void verdict_free(struct verdict *v)
+{
+	if (v == NULL)
+		return;
+	free(v->from);
+	free(v->subject);
+	free(v->message_id);
+	for (size_t i = 0; i < v->nrcpts; i++) {
+		free(v->rcpts[i].address);
+		free(v->rcpts[i].status);
+		free(v->rcpts[i].action);
+		free(v->rcpts[i].diagnostic);
+	}
+	free(v->rcpts);
+	free(v->orig_message_id);
+	free(v->in_reply_to);
+	for (size_t i = 0; i < v->nreferences; i++)
+		free(v->references[i]);
+	free(v->references);
+	free(v->method);
+	free(v->partstat);
+	free(v->attendee);
+	free(v->organizer);
+	free(v->dtstart);
+	for (size_t i = 0; i < v->nattendees; i++) {
+		free(v->attendees[i].address);
+		free(v->attendees[i].partstat);
+	}
+	free(v->attendees);
+	free(v->feedback_type);
+	free(v->arf_rcpt);
+	free(v);
+}

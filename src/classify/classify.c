@@ -202,7 +202,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 		goto done;
 	}
 	/* 2-6. machine reports: SES, ARF/JMRP, challenge/response, DSNs and notices */
-	if (cls_ses(&m, v) || cls_arf(&m, v) || cls_challenge(&m, v) || cls_dsn(&m, v))
+	if (cls_ses(&m, v) || cls_arf(&m, v) || cls_challenge(&m, v) || classify_dsn(&m, v))
 		goto done;
 	if (m.calendar.len > 0 && v->method != NULL) {
 		/* an invitation, a cancellation, a counter-proposal: not ours to act on */

@@ -7,7 +7,8 @@
  * at CLS_MAX_TEXT. The rule files only read that view and fill a verdict
  * (classify_verdict.c). Arrows point down: classify.c calls the rules; the
  * rules call the view, the verdict, the text helpers and each other one
- * way (dsn -> auto, rcpt, reason); nothing calls classify.c.
+ * way (dsn -> notice -> auto; dsn and notice -> status, rcpt, reason);
+ * nothing calls classify.c.
  */
 #ifndef CADENCE_CLASSIFY_INT_H
 #define CADENCE_CLASSIFY_INT_H
@@ -116,7 +117,26 @@ const char *cls_strip_subject_prefixes(const char *s, int *had_reply_prefix);
 /* ---- rules ---- */
 /* classify_dsn.c: 1 when the message is a DSN or a non-standard bounce
  * (verdict cls set to BOUNCE, DELAY or OTHER for success DSNs). */
-int cls_dsn(struct cls_msg *m, struct verdict *v);
+int classify_dsn(struct cls_msg *m, struct verdict *v);
+/* classify_notice.c: the non-standard notices (and a report whose status
+ * part named nobody we could read: unresolved); report: the message has
+ * a delivery-status report structure. 1 when it is a notice. */
+int classify_notice(struct cls_msg *m, struct verdict *v, int report, int unresolved);
+/* Where the returned original starts in m's text (computed once). */
+size_t classify_notice_cut(struct cls_msg *m);
+
+/* ---- one recipient's status (classify_status.c) ---- */
+#define CLS_DIAG_MAX 1000   /* a diagnostic's bytes, one line */
+/* Fills what r lacks from the fields given (each may be NULL) and the
+ * notice's words about it (context); sets reason and hard. */
+void classify_status_fill(struct cls_rcpt *r, const char *action, const char *status,
+    const char *diag, const char *context);
+/* The notice text s[from..to) about one recipient, to the first blank
+ * line that ends its block, as one line (caller frees). */
+char *classify_status_context(const char *s, size_t from, size_t to);
+/* The class the recipients' actions make (BOUNCE, DELAY, OTHER);
+ * delay_hint: a notice that says delay. */
+void classify_status_decide(struct verdict *v, int delay_hint);
 /* classify_reason.c: Sisimai-style reason for a status + diagnostic text. */
 /* diag: the server's own words (may be NULL); context: the notice text
  * around the recipient, consulted when diag says nothing known, and for

@@ -19,6 +19,7 @@
 #include "cmd_token.h"
 #include "cmd_webhook.h"
 #include "cmd_doctor.h"
+#include "cmd_migrate.h"
 #include "ctl.h"
 
 struct ctl_cmd {
@@ -48,6 +49,7 @@ static const struct ctl_cmd commands[] = {
 	{ "classify", cmd_classify, "classify messages as the milter would" },
 	{ "token", cmd_token, "add, list or revoke the HTTP API's access tokens" },
 	{ "webhook", cmd_webhook, "add, list or remove webhooks; show their delivery log" },
+	{ "migrate", cmd_migrate, "copy the store to another database (SQLite, PostgreSQL)" },
 };
 
 static void usage(FILE *fp)

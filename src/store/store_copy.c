@@ -474,6 +474,31 @@ static int copy_table(struct store *from, struct store *to, const struct copy_ta
 	return 0;
 }
 
+static int check_empty(struct store *st, struct cad_err *err)
+{
+	size_t i;
+	int64_t n;
+	for (i = 0; i < NTABLES; i++) {
+		if (count_rows(st, tables[i].name, &n, err) < 0)
+			return -1;
+		if (n != 0)
+			return cad_err_set(err, "store: copy: %s is not empty (table %s has %lld "
+					   "rows); refusing to write into it", st->path,
+					   tables[i].name, (long long)n);
+	}
+	return 0;
+}
+
+int store_copy_check_empty(struct store *st, struct cad_err *err)
+{
+	int rc;
+	if (store_begin(st, err) < 0)
+		return -1;
+	rc = check_empty(st, err);
+	store_rollback(st);
+	return rc;
+}
+
 /* Inside both transactions: the target empty, every table copied, then
  * verified. */
 static int copy_in(struct store *from, struct store *to, struct store_copy_report *rep,
@@ -482,14 +507,8 @@ static int copy_in(struct store *from, struct store *to, struct store_copy_repor
 	size_t i;
 	int64_t n;
 
-	for (i = 0; i < NTABLES; i++) {
-		if (count_rows(to, tables[i].name, &n, err) < 0)
-			return -1;
-		if (n != 0)
-			return cad_err_set(err, "store: copy: %s is not empty (table %s has %lld "
-					   "rows); refusing to write into it", to->path,
-					   tables[i].name, (long long)n);
-	}
+	if (check_empty(to, err) < 0)
+		return -1;
 	rep->rows = 0;
 	for (i = 0; i < NTABLES; i++) {
 		/* A trigger on a table copied earlier must not have filled it. */

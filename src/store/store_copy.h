@@ -71,6 +71,11 @@ int store_copy(struct store *from, struct store *to, struct store_copy_report *r
 int store_copy_verify(struct store *from, struct store *to, struct store_copy_report *rep,
 		      struct cad_err *err);
 
+/* 0 when no table the copy writes has a row, else -1 with "store: copy:
+ * PATH is not empty (table T has N rows); refusing to write into it".
+ * Reads only. */
+int store_copy_check_empty(struct store *st, struct cad_err *err);
+
 /* 0 when the store's tables and their columns are exactly the ones the
  * copy knows (schema_version aside), else -1 with err naming the first
  * table or column that is unknown or missing. */

@@ -12,7 +12,9 @@
  * (the service user): the secret (mode 0600, the
  * daemons refuse one that group or others can read) and the store file,
  * so that daemons running as that user can read the one and write the
- * other. It says so, and says when there is no such user.
+ * other. It says so, and says when there is no such user. A store on a
+ * PostgreSQL server has no file: its rights are the server's (the role in
+ * Database), and init only creates or upgrades its schema.
  */
 #include "config.h"
 
@@ -83,7 +85,7 @@ static void give_to_service(const struct ctl *c, const char *path)
 
 int cmd_init(struct ctl *c, int argc, char **argv)
 {
-	int before = -1, existed = 0, made_secret = 0;
+	int before = -1, existed = 0, made_secret = 0, server = 0;
 	json_t *o;
 	const char *path, *secret;
 	int r = ctl_plain_args(c, argc, argv, USAGE_INIT, 0, 0, "takes no arguments");
@@ -94,10 +96,12 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 		return CTL_FAIL;
 	path = c->db_path ? c->db_path : c->conf.database;
 	if (path != NULL && *path) {
-		/* Say whether this created, upgraded or found the file current. */
+		/* Say whether this created, upgraded or found the store current
+		 * (a PostgreSQL database is asked: it has no file to look at). */
 		struct store *old;
 		struct cad_err err;
-		existed = access(path, F_OK) == 0;
+		server = store_is_server(path);
+		existed = server || access(path, F_OK) == 0;
 		if (existed && store_open(&old, path, STORE_READONLY, &err) == 0) {
 			before = store_schema_version(old);
 			store_close(old);
@@ -106,6 +110,10 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 			 * version; any other refusal is reported by the
 			 * read-write open below. */
 			before = ctl_older_schema(err.msg);
+			if (server && before <= 0) {
+				before = -1;    /* an empty database: made now */
+				existed = 0;
+			}
 		}
 	}
 	if (ctl_store(c, STORE_CREATE) != 0)
@@ -129,7 +137,7 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 		printf("created the secret %s\n", secret);
 	if (made_secret)
 		give_to_service(c, secret);
-	if (before < 0 && !existed && path != NULL) {
+	if (before < 0 && !existed && path != NULL && !server) {
 		/* The store holds contacts' addresses: not for others to read. */
 		struct stat sb;
 		if (stat(path, &sb) == 0)

@@ -47,8 +47,14 @@ enum store_flags {
 	STORE_READONLY = 2   /* open read-only (reports, status) */
 };
 
-/* Opens (and with STORE_CREATE creates) the store at path and brings its
- * schema to the current version. */
+/* 1 when a Database value names a database server (PostgreSQL: a
+ * postgresql:// URI or libpq keywords) rather than a file: it has no file
+ * to create, chown or check the permissions of. */
+int store_is_server(const char *database);
+
+/* Opens (and with STORE_CREATE creates) the store at path (a file, or a
+ * database on a server: store_is_server()) and brings its schema to the
+ * current version. */
 int store_open(struct store **out, const char *path, int flags, struct cad_err *err);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);   /* the file's version */

@@ -42,6 +42,11 @@ int store_target_is_pg(const char *target)
 	return 0;
 }
 
+int store_is_server(const char *database)
+{
+	return store_target_is_pg(database);
+}
+
 const struct store_drv *store_drv_for(const char *target, struct cad_err *err)
 {
 	if (!store_target_is_pg(target))

@@ -249,7 +249,7 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 			out_result(c, report_json(&rep), "%s", "");
 		else
 			report_text(&rep);
-		ctl_fail(c, "%s; the target was left as it was", err.msg);
+		ctl_fail(c, "%s; nothing was copied into the target", err.msg);
 		goto out;
 	}
 	/* Again from a new connection: what was committed is what is there. */

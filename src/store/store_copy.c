@@ -308,46 +308,91 @@ static void hex32(const unsigned char d[32], char out[65])
 	out[64] = '\0';
 }
 
-/* The table's row count and checksum (hex). */
-static int table_sum(struct store *st, const struct copy_table *t, int64_t *rows,
-		     char hex[65], struct cad_err *err)
-{
-	struct cols c;
-	struct sbuf sql, row;
-	unsigned char acc[32], d[EVP_MAX_MD_SIZE];
-	unsigned int dl;
-	store_q *q;
-	int rc;
+/* ---- reading a table ---- */
 
-	cols_split(t, store_schema_version(st), &c);
+/* Rows per statement of a table with an id: PostgreSQL's backend holds a
+ * statement's whole result in memory. */
+#define CHUNK 5000
+
+typedef int (*row_fn)(store_q *q, const struct cols *c, void *arg, struct cad_err *err);
+
+/* Calls fn for every row of t (columns c): a table with an id by id, in
+ * statements of CHUNK rows; one without in one statement. fn returns 0,
+ * or -1 with err to stop. */
+static int scan(struct store *st, const struct copy_table *t, const struct cols *c, row_fn fn,
+		void *arg, struct cad_err *err)
+{
+	struct sbuf sql;
+	store_q *q;
+	int64_t last = INT64_MIN, n;
+	int id = has_id(c), rc = STORE_DONE, frc = 0;
+
 	sbuf_init(&sql);
 	sbuf_adds(&sql, "SELECT ");
-	cols_list(&sql, &c);
+	cols_list(&sql, c);
 	sbuf_addf(&sql, " FROM %s", t->name);
+	if (id)
+		sbuf_addf(&sql, " WHERE id > ? ORDER BY id LIMIT %d", CHUNK);
 	q = prep(st, sql.s, err);
 	sbuf_free(&sql);
 	if (q == NULL)
 		return -1;
-	memset(acc, 0, sizeof(acc));
-	*rows = 0;
-	sbuf_init(&row);
-	while ((rc = store_step(q)) == STORE_ROW) {
-		row_render(q, c.n, &row);
-		dl = 0;
-		if (EVP_Digest(row.s, row.len, d, &dl, EVP_sha256(), NULL) != 1 || dl != 32) {
-			rc = STORE_ERROR;
-			break;
+	do {
+		st->drv->reset(q);
+		if (id)
+			store_bind_int64(q, 1, last);
+		n = 0;
+		while ((rc = store_step(q)) == STORE_ROW) {
+			n++;
+			if (id)
+				last = store_col_int64(q, 0);
+			if ((frc = fn(q, c, arg, err)) != 0)
+				break;
 		}
-		sum_add(acc, d);
-		(*rows)++;
-	}
-	sbuf_free(&row);
-	if (rc != STORE_DONE)
+	} while (frc == 0 && rc == STORE_DONE && id && n == CHUNK);
+	if (frc == 0 && rc != STORE_DONE)
 		qerr(st, "reading", t->name, err);
 	st->drv->finalize(q);
-	if (rc != STORE_DONE)
+	return frc == 0 && rc == STORE_DONE ? 0 : -1;
+}
+
+struct sum_state {
+	unsigned char acc[32];
+	int64_t rows;
+	struct sbuf row;
+};
+
+static int sum_row(store_q *q, const struct cols *c, void *arg, struct cad_err *err)
+{
+	struct sum_state *s = arg;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+
+	row_render(q, c->n, &s->row);
+	if (EVP_Digest(s->row.s, s->row.len, d, &dl, EVP_sha256(), NULL) != 1 || dl != 32)
+		return cad_err_set(err, "store: copy: SHA-256 failed");
+	sum_add(s->acc, d);
+	s->rows++;
+	return 0;
+}
+
+/* The table's row count and checksum (hex). */
+static int table_sum(struct store *st, const struct copy_table *t, int64_t *rows,
+		     char hex[65], struct cad_err *err)
+{
+	struct sum_state s;
+	struct cols c;
+	int rc;
+
+	cols_split(t, store_schema_version(st), &c);
+	memset(&s, 0, sizeof(s));
+	sbuf_init(&s.row);
+	rc = scan(st, t, &c, sum_row, &s, err);
+	sbuf_free(&s.row);
+	if (rc < 0)
 		return -1;
-	hex32(acc, hex);
+	*rows = s.rows;
+	hex32(s.acc, hex);
 	return 0;
 }
 
@@ -410,61 +455,64 @@ int store_copy_verify(struct store *from, struct store *to, struct store_copy_re
 
 /* ---- the copy ---- */
 
+struct copy_state {
+	struct store *to;
+	const struct copy_table *t;
+	store_q *w;
+	int64_t *copied;
+};
+
+static int copy_row(store_q *r, const struct cols *c, void *arg, struct cad_err *err)
+{
+	struct copy_state *s = arg;
+	size_t i;
+	int rc;
+
+	s->to->drv->reset(s->w);
+	for (i = 0; i < c->n; i++) {
+		int k = (int)i;
+		if (store_col_null(r, k))
+			store_bind_text(s->w, k + 1, NULL);
+		else if (c->isint[i])
+			store_bind_int64(s->w, k + 1, store_col_int64(r, k));
+		else
+			store_bind_text(s->w, k + 1, store_col_cstr(r, k));
+	}
+	while ((rc = store_step(s->w)) == STORE_ROW)
+		;
+	if (rc != STORE_DONE)
+		return qerr(s->to, "writing", s->t->name, err);
+	(*s->copied)++;
+	return 0;
+}
+
 static int copy_table(struct store *from, struct store *to, const struct copy_table *t,
 		      int64_t *copied, struct cad_err *err)
 {
+	struct copy_state s;
 	struct cols c;
 	struct sbuf sql;
-	store_q *r, *w;
 	size_t i;
-	int rc, wrc = STORE_DONE;
+	int rc;
 
 	cols_split(t, store_schema_version(from), &c);
 	sbuf_init(&sql);
-	sbuf_adds(&sql, "SELECT ");
-	cols_list(&sql, &c);
-	sbuf_addf(&sql, " FROM %s", t->name);
-	if (has_id(&c))
-		sbuf_adds(&sql, " ORDER BY id");
-	r = prep(from, sql.s, err);
-	sbuf_reset(&sql);
 	sbuf_addf(&sql, "INSERT INTO %s (", t->name);
 	cols_list(&sql, &c);
 	sbuf_adds(&sql, ") VALUES (");
 	for (i = 0; i < c.n; i++)
 		sbuf_adds(&sql, i ? ", ?" : "?");
 	sbuf_adds(&sql, ")");
-	w = r ? prep(to, sql.s, err) : NULL;
+	s.to = to;
+	s.t = t;
+	s.copied = copied;
+	s.w = prep(to, sql.s, err);
 	sbuf_free(&sql);
-	if (r == NULL || w == NULL) {
-		if (r)
-			from->drv->finalize(r);
+	if (s.w == NULL)
 		return -1;
-	}
-	while ((rc = store_step(r)) == STORE_ROW) {
-		to->drv->reset(w);
-		for (i = 0; i < c.n; i++) {
-			int k = (int)i;
-			if (store_col_null(r, k))
-				store_bind_text(w, k + 1, NULL);
-			else if (c.isint[i])
-				store_bind_int64(w, k + 1, store_col_int64(r, k));
-			else
-				store_bind_text(w, k + 1, store_col_cstr(r, k));
-		}
-		while ((wrc = store_step(w)) == STORE_ROW)
-			;
-		if (wrc != STORE_DONE)
-			break;
-		(*copied)++;
-	}
-	if (wrc != STORE_DONE)
-		qerr(to, "writing", t->name, err);
-	else if (rc != STORE_DONE)
-		qerr(from, "reading", t->name, err);
-	from->drv->finalize(r);
-	to->drv->finalize(w);
-	if (wrc != STORE_DONE || rc != STORE_DONE)
+	rc = scan(from, t, &c, copy_row, &s, err);
+	to->drv->finalize(s.w);
+	if (rc < 0)
 		return -1;
 	if (has_id(&c) && to->drv->ids_continue &&
 	    to->drv->ids_continue(to->conn, t->name, err) < 0) {

@@ -29,7 +29,7 @@ static void add_reference(struct verdict *v, const char *id)
 	if (v->nreferences >= 64)
 		return;
 	v->references = xrealloc(v->references, (v->nreferences + 1) * sizeof(char *));
-	v->references[v->nreferences++] = cls_one_line(id, strlen(id), 998);
+	v->references[v->nreferences++] = classify_text_one_line(id, strlen(id), 998);
 }
 
 static void reply_headers(struct cls_msg *m, struct verdict *v)
@@ -39,7 +39,7 @@ static void reply_headers(struct cls_msg *m, struct verdict *v)
 		GMimeReferences *r = g_mime_references_parse(NULL, irt);
 		if (r != NULL && g_mime_references_length(r) > 0) {
 			const char *id = g_mime_references_get_message_id(r, 0);
-			v->in_reply_to = cls_one_line(id, strlen(id), 998);
+			v->in_reply_to = classify_text_one_line(id, strlen(id), 998);
 		}
 		if (r != NULL)
 			g_mime_references_free(r);
@@ -65,11 +65,11 @@ static int has_quote_header(const struct sbuf *t)
 		"escreveu:", "-----Ursprüngliche Nachricht-----",
 		"-----Message d'origine-----", NULL
 	};
-	if (cls_memcase_any(t->s, t->len, marks))
+	if (classify_text_memcase_any(t->s, t->len, marks))
 		return 1;
 	/* Outlook's "From: ... Sent: ..." block */
-	const char *f = cls_memcasestr(t->s, t->len, "\nFrom: ");
-	if (f != NULL && cls_memcasestr(f, t->len - (size_t)(f - t->s), "\nSent: "))
+	const char *f = classify_text_memcasestr(t->s, t->len, "\nFrom: ");
+	if (f != NULL && classify_text_memcasestr(f, t->len - (size_t)(f - t->s), "\nSent: "))
 		return 1;
 	return 0;
 }
@@ -163,7 +163,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 	/* 1. a bare iCalendar object (an .ics file given on the command line) */
 	const char *p = skip_ws(buf, n, &left);
 	if (left >= 15 && strncasecmp(p, "BEGIN:VCALENDAR", 15) == 0) {
-		if (cls_imip(p, left, v) && v->method && strcasecmp(v->method, "REPLY") == 0) {
+		if (classify_imip(p, left, v) && v->method && strcasecmp(v->method, "REPLY") == 0) {
 			v->cls = CLS_MEETING;
 			v->rule = "itip-reply";
 		} else {
@@ -191,18 +191,18 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 	v->subject = xstrdup(m.subject);
 	const char *mid = g_mime_message_get_message_id(m.gm);
 	if (mid != NULL)
-		v->message_id = cls_one_line(mid, strlen(mid), 998);
+		v->message_id = classify_text_one_line(mid, strlen(mid), 998);
 	reply_headers(&m, v);
 
 	/* 1. iMIP */
-	if (m.calendar.len > 0 && cls_imip(m.calendar.s, m.calendar.len, v) &&
+	if (m.calendar.len > 0 && classify_imip(m.calendar.s, m.calendar.len, v) &&
 	    v->method && strcasecmp(v->method, "REPLY") == 0) {
 		v->cls = CLS_MEETING;
 		v->rule = "imip-reply";
 		goto done;
 	}
 	/* 2-6. machine reports: SES, ARF/JMRP, challenge/response, DSNs and notices */
-	if (cls_ses(&m, v) || cls_arf(&m, v) || cls_challenge(&m, v) || classify_dsn(&m, v))
+	if (classify_ses(&m, v) || classify_arf(&m, v) || classify_challenge(&m, v) || classify_dsn(&m, v))
 		goto done;
 	if (m.calendar.len > 0 && v->method != NULL) {
 		/* an invitation, a cancellation, a counter-proposal: not ours to act on */
@@ -212,14 +212,14 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 	/* Apple Mail's unsubscribe button sends a message marked so (and
 	 * Auto-Submitted): the reader's request, made by the client */
 	const char *au = classify_msg_header(&m, "X-Apple-Unsubscribe");
-	if (au != NULL && cls_strcasestr(au, "true")) {
+	if (au != NULL && classify_text_strcasestr(au, "true")) {
 		v->cls = CLS_UNSUBSCRIBE;
 		v->rule = "apple-unsubscribe";
 		v->feedback_type = xstrdup("opt-out");
 		goto done;
 	}
 	/* 9. auto-replies */
-	if (cls_auto(&m, v))
+	if (classify_auto(&m, v))
 		goto done;
 	/* 10. never a reply by default: envelope, report structure, MAILER-DAEMON */
 	const char *why = automated(&m);
@@ -228,14 +228,14 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 		goto done;
 	}
 	/* 11-12. unsubscribe requests; machine senders */
-	if (cls_unsubscribe(&m, v))
+	if (classify_auto_unsubscribe(&m, v))
 		goto done;
 	if (is_machine_sender(&m)) {
 		v->rule = "machine-sender";
 		goto done;
 	}
 	int re = 0;
-	cls_strip_subject_prefixes(m.subject, &re);
+	classify_text_strip_prefixes(m.subject, &re);
 	v->cls = CLS_REPLY;
 	v->rule = "human";
 	if (v->in_reply_to)

@@ -23,13 +23,13 @@ static char *block_field(const char *s, size_t n, const char *name)
 		const char *nl = memchr(s + i, '\n', n - i);
 		size_t e = nl ? (size_t)(nl - s) : n;
 		if (e - i > k && strncasecmp(s + i, name, k) == 0 && s[i + k] == ':')
-			return cls_one_line(s + i + k + 1, e - i - k - 1, 998);
+			return classify_text_one_line(s + i + k + 1, e - i - k - 1, 998);
 		i = e + 1;
 	}
 	return NULL;
 }
 
-int cls_arf(struct cls_msg *m, struct verdict *v)
+int classify_arf(struct cls_msg *m, struct verdict *v)
 {
 	int ct = m->content_type && strstr(m->content_type, "feedback-report") != NULL;
 	/* Microsoft's Junk Mail Reporting Program predates ARF: the reported
@@ -38,12 +38,12 @@ int cls_arf(struct cls_msg *m, struct verdict *v)
 	/* ... or inline: the reported message itself, that header prepended */
 	const char *top = jmrp == NULL ? classify_msg_header(m, "X-HmXmrOriginalRecipient") : NULL;
 	if (top != NULL)
-		jmrp = cls_one_line(top, strlen(top), 998);
+		jmrp = classify_text_one_line(top, strlen(top), 998);
 	if (jmrp != NULL && m->feedback.len == 0) {
 		v->cls = CLS_COMPLAINT;
 		v->rule = "jmrp";
 		v->feedback_type = xstrdup("abuse");
-		v->arf_rcpt = cls_addr_extract(jmrp, strlen(jmrp));
+		v->arf_rcpt = classify_text_addr(jmrp, strlen(jmrp));
 		free(jmrp);
 		return 1;
 	}
@@ -65,14 +65,14 @@ int cls_arf(struct cls_msg *m, struct verdict *v)
 	for (int i = 0; fields[i] && v->arf_rcpt == NULL; i++) {
 		char *f = block_field(m->feedback.s, m->feedback.len, fields[i]);
 		if (f != NULL) {
-			v->arf_rcpt = cls_addr_extract(f, strlen(f));
+			v->arf_rcpt = classify_text_addr(f, strlen(f));
 			free(f);
 		}
 	}
 	if (v->arf_rcpt == NULL && m->orig.len > 0) {
 		char *to = block_field(m->orig.s, m->orig.len, "To");
 		if (to != NULL) {
-			v->arf_rcpt = cls_addr_extract(to, strlen(to));
+			v->arf_rcpt = classify_text_addr(to, strlen(to));
 			free(to);
 		}
 	}

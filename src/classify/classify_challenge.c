@@ -71,7 +71,7 @@ static int automated(const struct cls_msg *m)
 	if (m->null_sender || m->verp || m->dsn_report || m->dsn.len > 0 ||
 	    classify_msg_sender_is_daemon(m) || from_service(m))
 		return 1;
-	if (as != NULL && cls_strcasestr(as, "auto-") != NULL)
+	if (as != NULL && classify_text_strcasestr(as, "auto-") != NULL)
 		return 1;
 	static const char *const xh[] = {
 		"X-Autoreply", "X-Autorespond", "X-Auto-Reply", "X-Challenge", "X-Boxbe-Id",
@@ -84,7 +84,7 @@ static int automated(const struct cls_msg *m)
 	return rp != NULL && strstr(rp, "<>") != NULL;
 }
 
-int cls_challenge(struct cls_msg *m, struct verdict *v)
+int classify_challenge(struct cls_msg *m, struct verdict *v)
 {
 	int said = 0;
 	/* the request comes first in such a notice: its first 4 KiB */
@@ -92,7 +92,7 @@ int cls_challenge(struct cls_msg *m, struct verdict *v)
 
 	if (!automated(m))
 		return 0;
-	said = cls_memcase_any(m->text.s, n, requests) || cls_case_any(m->subject, requests);
+	said = classify_text_memcase_any(m->text.s, n, requests) || classify_text_case_any(m->subject, requests);
 	if (!said)
 		return 0;
 	v->cls = CLS_CHALLENGE;

@@ -316,9 +316,9 @@ static int cjk_return(const char *text, size_t n, int ref_year, char out[11], in
 		const char *b = t[i].s - (t[i].s - text < 12 ? t[i].s - text : 12);
 		int hit = 0;
 		for (int j = 0; after[j] && !hit; j++)
-			hit = cls_memcasestr(a, an, after[j]) != NULL;
+			hit = classify_text_memcasestr(a, an, after[j]) != NULL;
 		for (int j = 0; before[j] && !hit; j++)
-			hit = cls_memcasestr(b, (size_t)(t[i].s - b), before[j]) != NULL;
+			hit = classify_text_memcasestr(b, (size_t)(t[i].s - b), before[j]) != NULL;
 		if (hit) {
 			memcpy(out, d, 11);
 			*had_year = hy;
@@ -352,7 +352,7 @@ static char *halfwidth(const char *s, size_t n, size_t *outn)
 
 static int latin_return(const char *text, size_t n, int ref_year, char out[11], int *had_year);
 
-int cls_return_date(const char *text, size_t n, int ref_year, char out[11], int *had_year)
+int classify_date_return(const char *text, size_t n, int ref_year, char out[11], int *had_year)
 {
 	int dummy, r;
 	size_t hn;
@@ -379,7 +379,7 @@ static int latin_return(const char *text, size_t n, int ref_year, char out[11], 
 		const char *first = NULL;
 		size_t flen = 0;
 		for (int i = 0; triggers[i]; i++) {
-			const char *p = cls_memcasestr(text + pos, n - pos, triggers[i]);
+			const char *p = classify_text_memcasestr(text + pos, n - pos, triggers[i]);
 			if (p && (p == text || !isalpha((unsigned char)p[-1])) &&
 			    (first == NULL || p < first)) {
 				first = p;

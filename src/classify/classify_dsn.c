@@ -41,7 +41,7 @@ static void rec_free(struct dsn_rec *r)
 static void set_field(char **dst, const char *v, size_t n)
 {
 	free(*dst);
-	*dst = cls_one_line(v, n, CLS_DIAG_MAX);
+	*dst = classify_text_one_line(v, n, CLS_DIAG_MAX);
 }
 
 /* Value of a "Name: value" field, unfolded (continuation lines joined). */
@@ -68,7 +68,7 @@ static char *addr_of_field_r(const char *v, int relaxed)
 {
 	const char *semi = strchr(v, ';');
 	const char *a = semi ? semi + 1 : v;
-	return relaxed ? cls_addr_extract_field(a, strlen(a)) : cls_addr_extract(a, strlen(a));
+	return relaxed ? classify_text_addr_field(a, strlen(a)) : classify_text_addr(a, strlen(a));
 }
 
 static char *addr_of_field(const char *v)
@@ -150,7 +150,7 @@ static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *
 static char *near_text(const char *s, size_t n, const char *addr,
     const struct dsn_rec *recs, size_t nrecs)
 {
-	const char *p = cls_memcasestr(s, n, addr);
+	const char *p = classify_text_memcasestr(s, n, addr);
 	if (p == NULL)
 		return NULL;
 	const char *ls = p;
@@ -162,7 +162,7 @@ static char *near_text(const char *s, size_t n, const char *addr,
 		const char *other = recs[i].final ? recs[i].final : recs[i].orig;
 		char *oa = other ? addr_of_field(other) : NULL;
 		if (oa && strcmp(oa, addr) != 0) {
-			const char *q = cls_memcasestr(p, n - (size_t)(p - s), oa);
+			const char *q = classify_text_memcasestr(p, n - (size_t)(p - s), oa);
 			if (q && (size_t)(q - s) < to) {
 				while (q > p && q[-1] != '\n')
 					q--;
@@ -185,13 +185,13 @@ static void inline_dsn(struct cls_msg *m)
 	};
 	const char *first = NULL;
 	size_t pos[CAD_ARRAY_LEN(starts)];
-	cls_memcase_first(m->text.s, m->text.len, starts, pos);
+	classify_text_memcase_first(m->text.s, m->text.len, starts, pos);
 	for (int i = 0; starts[i]; i++) {
 		const char *p = pos[i] == (size_t)-1 ? NULL : m->text.s + pos[i];
 		if (p != NULL && (first == NULL || p < first))
 			first = p;
 	}
-	if (first == NULL || cls_memcasestr(first, m->text.len - (size_t)(first - m->text.s),
+	if (first == NULL || classify_text_memcasestr(first, m->text.len - (size_t)(first - m->text.s),
 	    "recipient:") == NULL)
 		return;
 	sbuf_add(&m->dsn, first + 1, m->text.len - (size_t)(first + 1 - m->text.s));
@@ -211,9 +211,9 @@ int classify_dsn(struct cls_msg *m, struct verdict *v)
 		size_t nrecs;
 		parse_fields(m->dsn.s, m->dsn.len, &recs, &nrecs);
 		size_t cut = classify_notice_cut(m);
-		char *notice = cls_one_line(m->text.s, cut, 4 * CLS_DIAG_MAX);
+		char *notice = classify_text_one_line(m->text.s, cut, 4 * CLS_DIAG_MAX);
 		struct cls_alist orig;
-		cls_orig_recipients(m, cut, &orig);
+		classify_rcpt_orig(m, cut, &orig);
 		for (size_t i = 0; i < nrecs; i++) {
 			char *a = recs[i].final ? addr_of_field(recs[i].final) : NULL;
 			if (a == NULL && recs[i].orig)
@@ -224,7 +224,7 @@ int classify_dsn(struct cls_msg *m, struct verdict *v)
 			if (a == NULL && recs[i].orig)
 				a = addr_of_field_r(recs[i].orig, 1);
 			if (a == NULL)
-				a = cls_complete_local(recs[i].final ? recs[i].final : recs[i].orig, &orig,
+				a = classify_rcpt_complete_local(recs[i].final ? recs[i].final : recs[i].orig, &orig,
 				    m->text.s, cut);
 			struct cls_rcpt *r = a ? classify_verdict_add_rcpt(v, a) : NULL;
 			if (r != NULL && r->reason == NULL) {
@@ -232,8 +232,8 @@ int classify_dsn(struct cls_msg *m, struct verdict *v)
 				char *ctx = near_text(m->text.s, cut, a, recs, nrecs);
 				/* the whole notice speaks for a lone recipient only */
 				char st[16];
-				int useful = ctx && (cls_find_smtp_code(ctx, strlen(ctx)) ||
-				    cls_find_status(ctx, strlen(ctx), st, sizeof(st)));
+				int useful = ctx && (classify_text_smtp_code(ctx, strlen(ctx)) ||
+				    classify_text_status(ctx, strlen(ctx), st, sizeof(st)));
 				classify_status_fill(r, recs[i].action, recs[i].status, recs[i].diag,
 				    useful ? ctx : nrecs == 1 ? notice : ctx);
 				free(ctx);
@@ -244,7 +244,7 @@ int classify_dsn(struct cls_msg *m, struct verdict *v)
 			rec_free(&recs[i]);
 		free(recs);
 		free(notice);
-		cls_alist_free(&orig);
+		classify_rcpt_alist_free(&orig);
 		unresolved = nrecs > 0 && v->nrcpts == 0;
 		if (v->nrcpts > 0) {
 			classify_status_decide(v, 0);

@@ -49,7 +49,7 @@ static int builtin(const char *cs, size_t n)
 	return 0;
 }
 
-void cls_iconv_pin_n(const char *cs, size_t n)
+void classify_iconv_pin_n(const char *cs, size_t n)
 {
 	if (cs == NULL || n == 0 || n > CLS_ICONV_NAME || builtin(cs, n))
 		return;
@@ -68,16 +68,16 @@ void cls_iconv_pin_n(const char *cs, size_t n)
 	pthread_mutex_unlock(&pin_lock);
 }
 
-void cls_iconv_pin(const char *cs)
+void classify_iconv_pin(const char *cs)
 {
 	if (cs != NULL)
-		cls_iconv_pin_n(cs, strlen(cs));
+		classify_iconv_pin_n(cs, strlen(cs));
 }
 
 /* The charsets of RFC 2047 encoded words ("=?ISO-2022-JP?B?...") in the
  * first n bytes of s (a message: the headers of the message and of any
  * message it carries are decoded by GMime as it parses). */
-void cls_iconv_pin_words(const char *s, size_t n)
+void classify_iconv_pin_words(const char *s, size_t n)
 {
 	const char *p = s, *end = s + n;
 	/* '?' is rarer than '=' (quoted-printable) and memchr() is fast */
@@ -91,7 +91,7 @@ void cls_iconv_pin_words(const char *s, size_t n)
 		    *q > ' ' && *q < 127)
 			q++;
 		if (q < end && (*q == '?' || *q == '*') && q > cs)
-			cls_iconv_pin_n(cs, (size_t)(q - cs));
+			classify_iconv_pin_n(cs, (size_t)(q - cs));
 		p = q;
 	}
 }

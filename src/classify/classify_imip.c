@@ -7,7 +7,7 @@
  * VTIMEZONE before it is skipped). Parsed with libical. Whether an
  * invitation is a booked meeting is not decided here: that needs to know
  * who is enrolled and who is internal (inbound_policy.c).
- * cls_ics_attachment() tells classify.c's walk that an attachment under a
+ * classify_imip_ics_attachment() tells classify.c's walk that an attachment under a
  * generic type (application/octet-stream; name="invite.ics") is one too.
  *
  * Guarantees: the object text is copied and bounded by the caller's
@@ -28,7 +28,7 @@ static char *strip_mailto(const char *s)
 		return NULL;
 	if (strncasecmp(s, "mailto:", 7) == 0)
 		s += 7;
-	char *r = cls_one_line(s, strlen(s), 320);
+	char *r = classify_text_one_line(s, strlen(s), 320);
 	cad_strlower(r);
 	return r;
 }
@@ -45,7 +45,7 @@ static void add_attendee(struct verdict *v, const char *cal_address, const char 
 	v->attendees[v->nattendees].address = a;
 	v->attendees[v->nattendees].partstat = NULL;
 	if (partstat != NULL && *partstat) {
-		char *p = cls_one_line(partstat, strlen(partstat), 64);
+		char *p = classify_text_one_line(partstat, strlen(partstat), 64);
 		for (char *q = p; *q; q++)
 			if (*q >= 'a' && *q <= 'z')
 				*q = (char)(*q - 'a' + 'A');
@@ -54,7 +54,7 @@ static void add_attendee(struct verdict *v, const char *cal_address, const char 
 	v->nattendees++;
 }
 
-int cls_imip(const char *ics, size_t len, struct verdict *v)
+int classify_imip(const char *ics, size_t len, struct verdict *v)
 {
 	char *copy = xstrndup(ics, len);
 	icalcomponent *root = icalparser_parse_string(copy);
@@ -72,7 +72,7 @@ int cls_imip(const char *ics, size_t len, struct verdict *v)
 		const char *m = icalproperty_get_value_as_string(mp);
 		if (m != NULL && *m) {
 			free(v->method);
-			v->method = cls_one_line(m, strlen(m), 64);
+			v->method = classify_text_one_line(m, strlen(m), 64);
 			for (char *p = v->method; *p; p++)
 				if (*p >= 'a' && *p <= 'z')
 					*p = (char)(*p - 'a' + 'A');
@@ -95,7 +95,7 @@ int cls_imip(const char *ics, size_t len, struct verdict *v)
 				first = a;
 				stated = 1;
 				free(v->partstat);
-				v->partstat = cls_one_line(ps, strlen(ps), 64);
+				v->partstat = classify_text_one_line(ps, strlen(ps), 64);
 			}
 			if (take)
 				add_attendee(v, icalproperty_get_value_as_string(a), ps);
@@ -107,14 +107,14 @@ int cls_imip(const char *ics, size_t len, struct verdict *v)
 		if (ds != NULL && v->dtstart == NULL) {
 			const char *d = icalproperty_get_value_as_string(ds);
 			if (d != NULL)
-				v->dtstart = cls_one_line(d, strlen(d), 64);
+				v->dtstart = classify_text_one_line(d, strlen(d), 64);
 		}
 	}
 	icalcomponent_free(root);
 	return v->method != NULL;
 }
 
-int cls_ics_attachment(GMimePart *part)
+int classify_imip_ics_attachment(GMimePart *part)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
 	const char *type = ct ? g_mime_content_type_get_media_type(ct) : NULL;

@@ -68,20 +68,20 @@ struct cls_rcpt *classify_verdict_add_rcpt(struct verdict *v, const char *addr);
 
 /* ---- text helpers (classify_text.c) ---- */
 /* Case-insensitive substring search in the first n bytes; NULL if absent. */
-const char *cls_memcasestr(const char *hay, size_t n, const char *needle);
-const char *cls_strcasestr(const char *hay, const char *needle);
+const char *classify_text_memcasestr(const char *hay, size_t n, const char *needle);
+const char *classify_text_strcasestr(const char *hay, const char *needle);
 /* Whether any phrase of a NULL-terminated list occurs in the first n bytes
- * (one pass over the text; the same answer as cls_memcasestr() on each). */
-int cls_memcase_any(const char *hay, size_t n, const char *const *list);
-int cls_case_any(const char *hay, const char *const *list);   /* hay: a string */
+ * (one pass over the text; the same answer as classify_text_memcasestr() on each). */
+int classify_text_memcase_any(const char *hay, size_t n, const char *const *list);
+int classify_text_case_any(const char *hay, const char *const *list);   /* hay: a string */
 /* The offset of each phrase's first occurrence in the first n bytes,
  * pos[i] for list[i] ((size_t)-1 when absent; pos has a place for each);
- * the number found. Offsets are cls_memcasestr()'s. */
-size_t cls_memcase_first(const char *hay, size_t n, const char *const *list, size_t *pos);
+ * the number found. Offsets are classify_text_memcasestr()'s. */
+size_t classify_text_memcase_first(const char *hay, size_t n, const char *const *list, size_t *pos);
 /* Several lists filed together once (at most 64, built by the caller once,
  * e.g. under pthread_once; read-only after): one pass over a text says
  * which lists have a phrase in it, bit l for lists[l], each bit the answer
- * cls_memcase_any() gives for that list. */
+ * classify_text_memcase_any() gives for that list. */
 struct cls_phraseset {
 	const char *const *const *lists;
 	size_t nlists;
@@ -93,26 +93,26 @@ struct cls_phraseset {
 	size_t minlen;
 	uint64_t short_lists;   /* lists with a phrase of one byte */
 };
-void cls_phraseset_build(struct cls_phraseset *ps, const char *const *const *lists);
-uint64_t cls_phraseset_scan(const struct cls_phraseset *ps, const char *hay, size_t n);
+void classify_text_phraseset_build(struct cls_phraseset *ps, const char *const *const *lists);
+uint64_t classify_text_phraseset_scan(const struct cls_phraseset *ps, const char *hay, size_t n);
 /* The bit of list in hits; a list not in the set is searched in hay. */
-int cls_phraseset_has(const struct cls_phraseset *ps, uint64_t hits, const char *const *list,
+int classify_text_phraseset_has(const struct cls_phraseset *ps, uint64_t hits, const char *const *list,
     const char *hay);
 /* Extracts the first addr-spec in s (inside <> when present); lower-cased,
  * caller frees; NULL when none. */
-char *cls_addr_extract(const char *s, size_t n);
+char *classify_text_addr(const char *s, size_t n);
 /* The same for a field that holds an address and nothing else
  * (Final-Recipient, X-Failed-Recipients): a domain of one label
  * ("user@mailhub") is accepted there, never in free text. */
-char *cls_addr_extract_field(const char *s, size_t n);
+char *classify_text_addr_field(const char *s, size_t n);
 /* Finds an RFC 3463 status ("5.1.1") in s; writes it to out (>= 16 bytes). */
-int cls_find_status(const char *s, size_t n, char *out, size_t outlen);
+int classify_text_status(const char *s, size_t n, char *out, size_t outlen);
 /* Finds a 3-digit SMTP reply code (2xx-5xx) in s; 0 when none. */
-int cls_find_smtp_code(const char *s, size_t n);
+int classify_text_smtp_code(const char *s, size_t n);
 /* Copies s into a single printable line (whitespace collapsed), capped. */
-char *cls_one_line(const char *s, size_t n, size_t max);
+char *classify_text_one_line(const char *s, size_t n, size_t max);
 /* Strips a leading "Re:", "AW:", "Fwd:"... chain; returns pointer into s. */
-const char *cls_strip_subject_prefixes(const char *s, int *had_reply_prefix);
+const char *classify_text_strip_prefixes(const char *s, int *had_reply_prefix);
 
 /* ---- rules ---- */
 /* classify_dsn.c: 1 when the message is a DSN or a non-standard bounce
@@ -141,30 +141,30 @@ void classify_status_decide(struct verdict *v, int delay_hint);
 /* diag: the server's own words (may be NULL); context: the notice text
  * around the recipient, consulted when diag says nothing known, and for
  * which SMTP command failed. */
-const char *cls_reason(const char *status, int smtp_code, const char *diag,
+const char *classify_reason(const char *status, int smtp_code, const char *diag,
     const char *context, const char *action);
-int cls_reason_is_hard(const char *reason, const char *status);
+int classify_reason_is_hard(const char *reason, const char *status);
 /* classify_ses.c: Amazon SES/SNS JSON notification. */
-int cls_ses(struct cls_msg *m, struct verdict *v);
+int classify_ses(struct cls_msg *m, struct verdict *v);
 /* classify_imip.c: parses an iCalendar object; 1 when it had a METHOD. */
-int cls_imip(const char *ics, size_t len, struct verdict *v);
+int classify_imip(const char *ics, size_t len, struct verdict *v);
 /* 1 when part is an .ics file sent under a generic type
  * (application/octet-stream; name="invite.ics"). */
-int cls_ics_attachment(GMimePart *part);
+int classify_imip_ics_attachment(GMimePart *part);
 /* classify_challenge.c: challenge/response notices */
-int cls_challenge(struct cls_msg *m, struct verdict *v);
+int classify_challenge(struct cls_msg *m, struct verdict *v);
 /* classify_arf.c */
-int cls_arf(struct cls_msg *m, struct verdict *v);
+int classify_arf(struct cls_msg *m, struct verdict *v);
 /* classify_auto.c */
-int cls_auto(struct cls_msg *m, struct verdict *v);
+int classify_auto(struct cls_msg *m, struct verdict *v);
 /* An auto-reply's own signs (RFC 3834 and de-facto headers other than
  * Precedence: bulk, an out-of-office subject), without deciding. */
-int cls_auto_signals(const struct cls_msg *m);
-int cls_unsubscribe(struct cls_msg *m, struct verdict *v);
+int classify_auto_signals(const struct cls_msg *m);
+int classify_auto_unsubscribe(struct cls_msg *m, struct verdict *v);
 /* classify_date.c: a return date stated in an auto-reply ("YYYY-MM-DD"),
  * year taken from the text or, when absent, from ref_year (*had_year says
  * which; had_year may be NULL). */
-int cls_return_date(const char *text, size_t n, int ref_year, char out[11], int *had_year);
+int classify_date_return(const char *text, size_t n, int ref_year, char out[11], int *had_year);
 
 /* ---- recipient evidence (classify_rcpt.c) ---- */
 /* The addresses of the returned original's To and Cc fields. */
@@ -173,10 +173,10 @@ struct cls_alist {
 	char *v[CLS_ORIG_MAX];
 	size_t n;
 };
-void cls_alist_free(struct cls_alist *l);
-int cls_alist_has(const struct cls_alist *l, const char *a);
+void classify_rcpt_alist_free(struct cls_alist *l);
+int classify_rcpt_alist_has(const struct cls_alist *l, const char *a);
 /* The original's header block: the attached part, else the text after cut. */
-void cls_orig_recipients(const struct cls_msg *m, size_t cut, struct cls_alist *out);
+void classify_rcpt_orig(const struct cls_msg *m, size_t cut, struct cls_alist *out);
 
 /* An address a notice names, with the line that names it. */
 struct cls_hit {
@@ -185,34 +185,34 @@ struct cls_hit {
 	int strength;   /* 2: a form only failed recipients take; 1: near a keyword */
 };
 /* A line about message identifiers: its id@host tokens are not mailboxes. */
-int cls_names_message_id(const char *l, size_t ll);
+int classify_rcpt_names_message_id(const char *l, size_t ll);
 /* The text before an address makes it the sender or a help desk. */
-int cls_names_sender(const char *pre, size_t n);
+int classify_rcpt_names_sender(const char *pre, size_t n);
 /* A mailing list's own address (the notice returns to LIST-bounces@...). */
-int cls_is_list_address(const struct cls_msg *m, const char *a);
+int classify_rcpt_is_list_address(const struct cls_msg *m, const char *a);
 /* Same domain part (case-blind); 0 when either has none. */
-int cls_same_domain(const char *a, const char *b);
+int classify_rcpt_same_domain(const char *a, const char *b);
 /* Where a notice starts offering other addresses ("did you mean"), or to. */
-size_t cls_suggestions_start(const char *s, size_t from, size_t to);
+size_t classify_rcpt_suggestions_start(const char *s, size_t from, size_t to);
 /* Of many named addresses, keeps those on recipient lines or in the
  * original's To/Cc when some are there (frees the others); the new count. */
-size_t cls_keep_known(struct cls_hit *hits, size_t nh, const struct cls_alist *orig);
+size_t classify_rcpt_keep_known(struct cls_hit *hits, size_t nh, const struct cls_alist *orig);
 /* A mail system's list of bare screen names after the list's heading
  * (s[from..to)), completed with the reporting domain; the count. */
-size_t cls_bare_names(const struct cls_msg *m, const char *s, size_t from, size_t to,
+size_t classify_rcpt_bare_names(const struct cls_msg *m, const char *s, size_t from, size_t to,
     struct cls_hit *hits, size_t max);
 /* A DSN recipient field holding a bare local part: the original's To/Cc
  * address with that local part, or the notice's "NAME at DOMAIN"; NULL
  * when neither (unknown). Caller frees. */
-char *cls_complete_local(const char *field, const struct cls_alist *orig,
+char *classify_rcpt_complete_local(const char *field, const struct cls_alist *orig,
     const char *text, size_t tn);
 
 /* ---- charset converters kept loaded (classify_iconv.c) ---- */
 /* Keeps glibc's converter from charset cs to UTF-8 loaded for the life of
  * the process (bounded; changes no result, saves a dlopen per use). */
-void cls_iconv_pin(const char *cs);
-void cls_iconv_pin_n(const char *cs, size_t n);
+void classify_iconv_pin(const char *cs);
+void classify_iconv_pin_n(const char *cs, size_t n);
 /* The same for the charset of every RFC 2047 encoded word in s[0..n). */
-void cls_iconv_pin_words(const char *s, size_t n);
+void classify_iconv_pin_words(const char *s, size_t n);
 
 #endif

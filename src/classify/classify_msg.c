@@ -53,7 +53,7 @@ static void part_bytes(GMimePart *p, struct sbuf *out)
 static void part_text(GMimePart *p, struct sbuf *out)
 {
 	if (GMIME_IS_TEXT_PART(p)) {
-		cls_iconv_pin(g_mime_object_get_content_type_parameter(GMIME_OBJECT(p), "charset"));
+		classify_iconv_pin(g_mime_object_get_content_type_parameter(GMIME_OBJECT(p), "charset"));
 		char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(p));
 		if (t != NULL) {
 			add_capped(out, t, strlen(t));
@@ -81,7 +81,7 @@ static void html_to_text(const char *h, size_t n, struct sbuf *out)
 				break;
 			i = (size_t)(end - h) + 1;
 			if (skip) {
-				const char *close = cls_memcasestr(h + i, n - i, "</");
+				const char *close = classify_text_memcasestr(h + i, n - i, "</");
 				i = close ? (size_t)(close - h) : n;
 			}
 			if (br)
@@ -95,7 +95,7 @@ static void html_to_text(const char *h, size_t n, struct sbuf *out)
 			};
 			size_t k;
 			for (k = 0; k < CAD_ARRAY_LEN(ent); k++)
-				if (cls_memcasestr(h + i, n - i < 7 ? n - i : 7, ent[k].e) == h + i)
+				if (classify_text_memcasestr(h + i, n - i < 7 ? n - i : 7, ent[k].e) == h + i)
 					break;
 			if (k < CAD_ARRAY_LEN(ent)) {
 				sbuf_addc(out, ent[k].c);
@@ -118,7 +118,7 @@ static char *message_id_in_headers(const char *s, size_t n)
 			const char *lt = memchr(s + i, '<', ll);
 			const char *gt = lt ? memchr(lt, '>', ll - (size_t)(lt - (s + i))) : NULL;
 			if (lt && gt && gt > lt + 1)
-				return cls_one_line(lt + 1, (size_t)(gt - lt - 1), 998);
+				return classify_text_one_line(lt + 1, (size_t)(gt - lt - 1), 998);
 			/* a folded value: the id is on the next line */
 			if (nl && (size_t)(nl - s) + 1 < n && (nl[1] == ' ' || nl[1] == '\t')) {
 				const char *l2 = nl + 1;
@@ -128,7 +128,7 @@ static char *message_id_in_headers(const char *s, size_t n)
 				lt = memchr(l2, '<', l2l);
 				gt = lt ? memchr(lt, '>', l2l - (size_t)(lt - l2)) : NULL;
 				if (lt && gt && gt > lt + 1)
-					return cls_one_line(lt + 1, (size_t)(gt - lt - 1), 998);
+					return classify_text_one_line(lt + 1, (size_t)(gt - lt - 1), 998);
 			}
 		}
 		i += ll + 1;
@@ -158,8 +158,8 @@ static void walk(struct cls_msg *m, struct walk_state *ws, GMimeObject *obj, int
 		if (strcasecmp(sub, "report") == 0) {
 			const char *rt = ct ? g_mime_content_type_get_parameter(ct, "report-type") : NULL;
 			m->has_report = 1;
-			if (rt != NULL && (cls_strcasestr(rt, "delivery-status") ||
-			    cls_strcasestr(rt, "delivery-report")))
+			if (rt != NULL && (classify_text_strcasestr(rt, "delivery-status") ||
+			    classify_text_strcasestr(rt, "delivery-report")))
 				m->dsn_report = 1;
 		}
 		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
@@ -193,7 +193,7 @@ static void walk(struct cls_msg *m, struct walk_state *ws, GMimeObject *obj, int
 			}
 			const char *id = g_mime_message_get_message_id(inner);
 			if (id != NULL && m->orig_message_id == NULL)
-				m->orig_message_id = cls_one_line(id, strlen(id), 998);
+				m->orig_message_id = classify_text_one_line(id, strlen(id), 998);
 		}
 		return;
 	}
@@ -217,7 +217,7 @@ static void walk(struct cls_msg *m, struct walk_state *ws, GMimeObject *obj, int
 		}
 	} else if ((strcasecmp(type, "text") == 0 && strcasecmp(sub, "calendar") == 0) ||
 	    (strcasecmp(type, "application") == 0 && strcasecmp(sub, "ics") == 0) ||
-	    cls_ics_attachment(part)) {
+	    classify_imip_ics_attachment(part)) {
 		if (m->calendar.len == 0)
 			part_text(part, &m->calendar);
 	} else if (strcasecmp(type, "text") == 0 && strcasecmp(sub, "plain") == 0) {
@@ -247,11 +247,11 @@ static char *first_mailbox(InternetAddressList *l, char **name)
 		return NULL;
 	const char *n = internet_address_get_name(a);
 	if (name && n && *n)
-		*name = cls_one_line(n, strlen(n), 200);
+		*name = classify_text_one_line(n, strlen(n), 200);
 	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
 	if (addr == NULL || *addr == '\0')
 		return NULL;
-	char *r = cls_one_line(addr, strlen(addr), 320);
+	char *r = classify_text_one_line(addr, strlen(addr), 320);
 	cad_strlower(r);
 	return r;
 }
@@ -275,7 +275,7 @@ void classify_msg_free(struct cls_msg *m)
 
 int classify_msg_parse(struct cls_msg *m, const char *buf, size_t len)
 {
-	cls_iconv_pin_words(buf, len);
+	classify_iconv_pin_words(buf, len);
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(buf, len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -289,10 +289,10 @@ int classify_msg_parse(struct cls_msg *m, const char *buf, size_t len)
 	m->to = first_mailbox(g_mime_message_get_to(m->gm), NULL);
 	const char *s = g_mime_message_get_subject(m->gm);
 	if (s != NULL)
-		m->subject = cls_one_line(s, strlen(s), 998);
+		m->subject = classify_text_one_line(s, strlen(s), 998);
 	const char *ctv = classify_msg_header(m, "Content-Type");
 	if (ctv != NULL) {
-		m->content_type = cls_one_line(ctv, strlen(ctv), 998);
+		m->content_type = classify_text_one_line(ctv, strlen(ctv), 998);
 		cad_strlower(m->content_type);
 	}
 
@@ -329,7 +329,7 @@ void classify_msg_envelope(struct cls_msg *m, const struct cls_envelope *env)
 			while (isspace((unsigned char)*rp))
 				rp++;
 			m->null_sender = strncmp(rp, "<>", 2) == 0 ||
-			    cls_strcasestr(rp, "<mailer-daemon>") != NULL;
+			    classify_text_strcasestr(rp, "<mailer-daemon>") != NULL;
 		}
 	}
 	if (env != NULL) {
@@ -368,7 +368,7 @@ int classify_msg_sender_is_daemon(const struct cls_msg *m)
 	if (m->from && (classify_msg_local_is(m->from, (const char *const[]){ "mailer-daemon",
 	    "mailer_daemon", "mailerdaemon", "mail-daemon", NULL })))
 		return 2;
-	if (m->from == NULL && (strstr(raw, "<>") || cls_strcasestr(raw, "mailer-daemon")))
+	if (m->from == NULL && (strstr(raw, "<>") || classify_text_strcasestr(raw, "mailer-daemon")))
 		return 2;
 	/* a message with two From fields: any of them may be the daemon */
 	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m->gm));
@@ -378,8 +378,8 @@ int classify_msg_sender_is_daemon(const struct cls_msg *m)
 		if (strcasecmp(g_mime_header_get_name(h), "From") != 0)
 			continue;
 		const char *val = g_mime_header_get_value(h);
-		if (seen++ > 0 && val && (cls_strcasestr(val, "mailer-daemon") ||
-		    cls_strcasestr(val, "postmaster")))
+		if (seen++ > 0 && val && (classify_text_strcasestr(val, "mailer-daemon") ||
+		    classify_text_strcasestr(val, "postmaster")))
 			return 1;
 	}
 	/* mailing-list managers answer for their lists (fml, Majordomo) */
@@ -391,10 +391,12 @@ int classify_msg_sender_is_daemon(const struct cls_msg *m)
 		    strncmp(m->from, "owner-", 6) == 0)
 			return 1;
 	}
-	if (m->from == NULL && (strstr(raw, "<>") || cls_strcasestr(raw, "daemon")))
+	if (m->from == NULL && (strstr(raw, "<>") || classify_text_strcasestr(raw, "daemon")))
 		return 1;
 	if (m->from && classify_msg_local_is(m->from, daemon_locals))
 		return 1;
-	return cls_strcasestr(raw, "mailer-daemon") || cls_strcasestr(raw, "mail delivery") ||
-	    cls_strcasestr(raw, "postmaster") || cls_strcasestr(raw, "mail deliver system");
+	return classify_text_strcasestr(raw, "mailer-daemon") ||
+	    classify_text_strcasestr(raw, "mail delivery") ||
+	    classify_text_strcasestr(raw, "postmaster") ||
+	    classify_text_strcasestr(raw, "mail deliver system");
 }

@@ -46,7 +46,7 @@ static size_t notice_end(const char *s, size_t n)
 	/* as if each mark were looked for in s[0..end) with end moving up to
 	 * the marks found before it: a first occurrence that ends past end is
 	 * not seen */
-	cls_memcase_first(s, n, marks, pos);
+	classify_text_memcase_first(s, n, marks, pos);
 	for (int i = 0; marks[i]; i++) {
 		if (pos[i] != (size_t)-1 && pos[i] + strlen(marks[i]) <= end && pos[i] > 20)
 			end = pos[i];
@@ -77,7 +77,7 @@ size_t classify_notice_cut(struct cls_msg *m)
 /* An address that cannot be the failed recipient of this notice. */
 static int excluded(const struct cls_msg *m, const char *a, const char *orig_from)
 {
-	if (cls_is_list_address(m, a))
+	if (classify_rcpt_is_list_address(m, a))
 		return 1;
 	if (classify_msg_is_daemon_local(a))
 		return 1;
@@ -101,7 +101,7 @@ static int line_names_recipient(const char *l, size_t ll)
 	    l[i] == '>' || l[i] == '#'))
 		i++;
 	if (ll >= 3 && (memcmp(l, "<<<", 3) == 0 || memcmp(l, ">>>", 3) == 0) &&
-	    cls_memcasestr(l, ll, "rcpt to") == NULL)
+	    classify_text_memcasestr(l, ll, "rcpt to") == NULL)
 		return 1;                               /* an SMTP transcript line */
 	if (i < ll && l[i] == '<')
 		return 2;                               /* "<addr>:" qmail, Yahoo */
@@ -121,14 +121,14 @@ static int line_names_recipient(const char *l, size_t ll)
 	while (y > 0 && !isspace((unsigned char)l[y - 1]))
 		y--;
 	if (y > i && memchr(l + y, '@', z - y) != NULL && l[y - 1] != '\t' &&
-	    (cls_memcasestr(l, y, "failed") || cls_memcasestr(l, y, "undeliverable") ||
-	     cls_memcasestr(l, y, "unknown") || cls_memcasestr(l, y, "rejected")))
+	    (classify_text_memcasestr(l, y, "failed") || classify_text_memcasestr(l, y, "undeliverable") ||
+	     classify_text_memcasestr(l, y, "unknown") || classify_text_memcasestr(l, y, "rejected")))
 		return 2;
 	/* the line starts with the address: "addr: 550 ...", "addr on <date>" */
 	size_t w = i;
 	while (w < ll && !isspace((unsigned char)l[w]))
 		w++;
-	if (memchr(l + i, '@', w - i) != NULL && cls_memcasestr(l, ll, "wrote") == NULL)
+	if (memchr(l + i, '@', w - i) != NULL && classify_text_memcasestr(l, ll, "wrote") == NULL)
 		return 2;
 	/* the line is (almost) only the address: Exim, Domino, Exchange 2003 */
 	size_t words = 0;
@@ -142,7 +142,7 @@ static int line_names_recipient(const char *l, size_t ll)
 		"final-recipient", "original-recipient", NULL
 	};
 	for (int k = 0; strong[k]; k++)
-		if (cls_memcasestr(l, ll, strong[k]))
+		if (classify_text_memcasestr(l, ll, strong[k]))
 			return 2;
 	static const char *const keys[] = {
 		"rcpt to", "recipient", "to:", "address:", "addressee", "user ",
@@ -151,7 +151,7 @@ static int line_names_recipient(const char *l, size_t ll)
 		"did not reach", "wasn't delivered to", "user", "for ", "<", NULL
 	};
 	for (int k = 0; keys[k]; k++)
-		if (cls_memcasestr(l, ll, keys[k]))
+		if (classify_text_memcasestr(l, ll, keys[k]))
 			return 1;
 	return 0;
 }
@@ -166,7 +166,7 @@ static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
 			size_t e = nl ? (size_t)(nl - s) : n;
 			int strength = memchr(s + i, '@', e - i) ? line_names_recipient(s + i, e - i) : 0;
 			if (memchr(s + i, '@', e - i) && (pass == 1 || strength > 0) &&
-			    !cls_names_message_id(s + i, e - i)) {
+			    !classify_rcpt_names_message_id(s + i, e - i)) {
 				/* every address on the line */
 				size_t p = i;
 				while (p < e && nh < max) {
@@ -183,22 +183,22 @@ static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
 					/* a window around this '@' only: scanning on to the
 					 * end of the line for each '@' would be quadratic */
 					size_t wend = (size_t)(at - s) + 256 < e ? (size_t)(at - s) + 256 : e;
-					char *a = cls_addr_extract(s + st, wend - st);
+					char *a = classify_text_addr(s + st, wend - st);
 					size_t adv = (size_t)(at - s) + 1;
 					/* named in passing: the sender ("MAIL FROM:<a>",
 					 * "F=[a]", "From: a"), a help desk */
-					if (a != NULL && cls_names_sender(s + i, st - i)) {
+					if (a != NULL && classify_rcpt_names_sender(s + i, st - i)) {
 						free(a);
 						a = NULL;
 					}
-					int known = a != NULL && cls_alist_has(orig, a);
+					int known = a != NULL && classify_rcpt_alist_has(orig, a);
 					/* the second pass, over any line, takes only what the
 					 * original says it was sent to: no evidence, no guess */
 					if (a != NULL && strict && pass == 1 && strength == 0 && !known) {
 						free(a);
 						a = NULL;
 					}
-					if (a != NULL && cls_is_list_address(m, a)) {
+					if (a != NULL && classify_rcpt_is_list_address(m, a)) {
 						free(a);
 						a = NULL;
 					}
@@ -285,7 +285,7 @@ static const char *const notice_phrases[] = {
 
 static int any(const char *s, size_t n, const char *const *list)
 {
-	return cls_memcase_any(s, n, list);
+	return classify_text_memcase_any(s, n, list);
 }
 
 static int is_delay_notice(const struct cls_msg *m, const char *notice, size_t n)
@@ -315,7 +315,7 @@ static size_t list_start(const char *s, size_t n)
 	};
 	const char *best = NULL;
 	size_t pos[CAD_ARRAY_LEN(marks)];
-	cls_memcase_first(s, n, marks, pos);
+	classify_text_memcase_first(s, n, marks, pos);
 	for (int i = 0; marks[i]; i++) {
 		const char *p = pos[i] == (size_t)-1 ? NULL : s + pos[i];
 		if (p != NULL && (best == NULL || p < best))
@@ -335,7 +335,7 @@ static char *orig_from_addr(const struct cls_msg *m, const char *s, size_t n, si
 		const char *nl = memchr(h + i, '\n', hn - i);
 		size_t e = nl ? (size_t)(nl - h) : hn;
 		if (cad_startswith_ci(h + i, "From:"))
-			return cls_addr_extract(h + i + 5, e - i - 5);
+			return classify_text_addr(h + i + 5, e - i - 5);
 		i = e + 1;
 	}
 	return NULL;
@@ -348,13 +348,13 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	size_t cut = classify_notice_cut(m);
 	char *ofrom = orig_from_addr(m, s, n, cut);
 	const char *xfr = classify_msg_header(m, "X-Failed-Recipients");
-	char *notice = cls_one_line(s, cut, 4 * CLS_DIAG_MAX);
+	char *notice = classify_text_one_line(s, cut, 4 * CLS_DIAG_MAX);
 	struct cls_hit hits[CLS_MAX_RCPTS];
 	struct cls_alist orig;
-	cls_orig_recipients(m, cut, &orig);
+	classify_rcpt_orig(m, cut, &orig);
 	size_t from = list_start(s, cut);
 	/* a directory's suggestions ("did you mean ...") name no failed recipient */
-	size_t scan = cls_suggestions_start(s, from, cut);
+	size_t scan = classify_rcpt_suggestions_start(s, from, cut);
 	/* after "the following recipients:" any address line is evidence;
 	 * elsewhere only the forms recipients take, or the original's To/Cc */
 	size_t nh = find_hits(m, s + from, scan - from, ofrom, &orig, from == 0, hits,
@@ -364,9 +364,9 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	else
 		for (size_t k = 0; k < nh; k++)
 			hits[k].line += from;
-	nh = cls_keep_known(hits, nh, &orig);
+	nh = classify_rcpt_keep_known(hits, nh, &orig);
 	if (nh == 0 && from > 0)
-		nh = cls_bare_names(m, s, from, scan, hits, CLS_MAX_RCPTS);
+		nh = classify_rcpt_bare_names(m, s, from, scan, hits, CLS_MAX_RCPTS);
 
 	if (xfr != NULL) {
 		/* authoritative list; the text gives each one's context */
@@ -374,7 +374,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 		while (p && *p) {
 			const char *comma = strchr(p, ',');
 			size_t len = comma ? (size_t)(comma - p) : strlen(p);
-			char *a = cls_addr_extract_field(p, len);
+			char *a = classify_text_addr_field(p, len);
 			if (a != NULL) {
 				struct cls_rcpt *r = classify_verdict_add_rcpt(v, a);
 				if (r != NULL && r->reason == NULL) {
@@ -402,8 +402,8 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 				break;
 			char *ctx = classify_status_context(s, hits[k].line, k + 1 < nh ? hits[k + 1].line : cut);
 			/* too little said next to the address: judge by the whole notice */
-			if (strlen(ctx) < 40 || (cls_find_status(ctx, strlen(ctx), (char[16]){0}, 16) == 0 &&
-			    cls_find_smtp_code(ctx, strlen(ctx)) == 0)) {
+			if (strlen(ctx) < 40 || (classify_text_status(ctx, strlen(ctx), (char[16]){0}, 16) == 0 &&
+			    classify_text_smtp_code(ctx, strlen(ctx)) == 0)) {
 				free(ctx);
 				ctx = xasprintf("%s", notice);
 			}
@@ -433,7 +433,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 				const char *lt = memchr(l, '<', (size_t)(t + e - l));
 				const char *gt = lt ? memchr(lt, '>', (size_t)(t + e - lt)) : NULL;
 				if (lt && gt && gt > lt + 1) {
-					v->orig_message_id = cls_one_line(lt + 1, (size_t)(gt - lt - 1), 998);
+					v->orig_message_id = classify_text_one_line(lt + 1, (size_t)(gt - lt - 1), 998);
 					break;
 				}
 			}
@@ -442,7 +442,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	}
 	free(ofrom);
 	free(notice);
-	cls_alist_free(&orig);
+	classify_rcpt_alist_free(&orig);
 }
 
 /* The original's only recipient, when it had exactly one (To and Cc):
@@ -454,11 +454,11 @@ static char *returned_to(const struct cls_msg *m, size_t cut)
 {
 	struct cls_alist orig;
 	char *r = NULL;
-	cls_orig_recipients(m, cut, &orig);
+	classify_rcpt_orig(m, cut, &orig);
 	if (orig.n == 1 && (m->to == NULL || strcmp(orig.v[0], m->to) != 0) &&
-	    !cls_same_domain(orig.v[0], m->to) && !cls_same_domain(orig.v[0], m->env_rcpt))
+	    !classify_rcpt_same_domain(orig.v[0], m->to) && !classify_rcpt_same_domain(orig.v[0], m->env_rcpt))
 		r = xstrdup(orig.v[0]);
-	cls_alist_free(&orig);
+	classify_rcpt_alist_free(&orig);
 	return r;
 }
 
@@ -467,7 +467,7 @@ int classify_notice(struct cls_msg *m, struct verdict *v, int report, int unreso
 {
 	size_t cut = classify_notice_cut(m);
 	int daemon = classify_msg_sender_is_daemon(m);
-	const char *subj = cls_strip_subject_prefixes(m->subject, NULL);
+	const char *subj = classify_text_strip_prefixes(m->subject, NULL);
 	int subj_b = any(subj, strlen(subj), bounce_subjects);
 	int words = any(m->text.s, cut, failure_phrases);
 	int xfr = classify_msg_header(m, "X-Failed-Recipients") != NULL;
@@ -491,7 +491,7 @@ int classify_notice(struct cls_msg *m, struct verdict *v, int report, int unreso
 	/* a vacation reply comes from the null sender too, and echoes the
 	 * subject it answers ("Out of office: Re: Undeliverable ..."): with an
 	 * auto-reply's signs and no mail-system sender, the subject says nothing */
-	int subj_nb = subj_b && (daemon || !cls_auto_signals(m));
+	int subj_nb = subj_b && (daemon || !classify_auto_signals(m));
 	/* a notice of success (relayed, delivered, read) is no failure */
 	static const char *const success_subjects[] = {
 		"(success", "successful", "delivery has succeeded", "delivered:", "(relay)",
@@ -499,8 +499,8 @@ int classify_notice(struct cls_msg *m, struct verdict *v, int report, int unreso
 		"zugestellt:", "remis :", "entregado:", NULL
 	};
 	if (!report && !xfr && any(subj, strlen(subj), success_subjects) &&
-	    !cls_strcasestr(subj, "undeliver") && !cls_strcasestr(subj, "not delivered") &&
-	    !cls_strcasestr(subj, "nicht zugestellt") && !cls_strcasestr(subj, "non remis"))
+	    !classify_text_strcasestr(subj, "undeliver") && !classify_text_strcasestr(subj, "not delivered") &&
+	    !classify_text_strcasestr(subj, "nicht zugestellt") && !classify_text_strcasestr(subj, "non remis"))
 		return 0;
 	if (!(report || xfr || (daemon && (subj_b || words)) || (subj_nb && nullish) ||
 	    (subj_b && words && sysl) ||
@@ -513,7 +513,7 @@ int classify_notice(struct cls_msg *m, struct verdict *v, int report, int unreso
 		char *to = returned_to(m, cut);
 		if (to != NULL) {
 			struct cls_rcpt *r = classify_verdict_add_rcpt(v, to);
-			char *notice = cls_one_line(m->text.s, cut, 4 * CLS_DIAG_MAX);
+			char *notice = classify_text_one_line(m->text.s, cut, 4 * CLS_DIAG_MAX);
 			if (r != NULL)
 				classify_status_fill(r, delay ? "delayed" : "failed", NULL, NULL, notice);
 			free(notice);

@@ -25,7 +25,7 @@ static int is_addr_char(int c)
 /* A mailing list's own address: the notice returns to the list's bounce
  * address at the same domain, named after it ("team@lists.example.org"
  * for "team-bounces@lists.example.org", "team-owner@", "owner-team@"). */
-int cls_is_list_address(const struct cls_msg *m, const char *a)
+int classify_rcpt_is_list_address(const struct cls_msg *m, const char *a)
 {
 	const char *at = strrchr(a, '@'), *tat = m->to ? strrchr(m->to, '@') : NULL;
 	if (at == NULL || tat == NULL || strcasecmp(at, tat) != 0)
@@ -44,14 +44,14 @@ int cls_is_list_address(const struct cls_msg *m, const char *a)
 }
 
 
-void cls_alist_free(struct cls_alist *l)
+void classify_rcpt_alist_free(struct cls_alist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	l->n = 0;
 }
 
-int cls_alist_has(const struct cls_alist *l, const char *a)
+int classify_rcpt_alist_has(const struct cls_alist *l, const char *a)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->v[i], a) == 0)
@@ -73,8 +73,8 @@ static void alist_add_all(struct cls_alist *l, const char *s, size_t n)
 		size_t e = (size_t)(at - s) + 1;
 		while (e < n && !isspace((unsigned char)s[e]) && s[e] != '>' && s[e] != ',')
 			e++;
-		char *a = cls_addr_extract(s + st, e - st);
-		if (a != NULL && !cls_alist_has(l, a))
+		char *a = classify_text_addr(s + st, e - st);
+		if (a != NULL && !classify_rcpt_alist_has(l, a))
 			l->v[l->n++] = a;
 		else
 			free(a);
@@ -83,7 +83,7 @@ static void alist_add_all(struct cls_alist *l, const char *s, size_t n)
 }
 
 /* The original's header block: the attached part, else the text after cut. */
-void cls_orig_recipients(const struct cls_msg *m, size_t cut, struct cls_alist *out)
+void classify_rcpt_orig(const struct cls_msg *m, size_t cut, struct cls_alist *out)
 {
 	const char *h = m->orig.len ? m->orig.s : m->text.s + cut;
 	size_t hn = m->orig.len ? m->orig.len : m->text.len - cut;
@@ -114,19 +114,20 @@ void cls_orig_recipients(const struct cls_msg *m, size_t cut, struct cls_alist *
 
 /* A line about message identifiers ("Message-ID: <x@y>", "References:"):
  * its id@host tokens are not mailboxes. */
-int cls_names_message_id(const char *l, size_t ll)
+int classify_rcpt_names_message_id(const char *l, size_t ll)
 {
 	while (ll > 0 && (*l == ' ' || *l == '\t' || *l == '>'))
 		l++, ll--;
 	return cad_startswith_ci(l, "Message-ID") || cad_startswith_ci(l, "In-Reply-To:") ||
 	    cad_startswith_ci(l, "References:") || cad_startswith_ci(l, "Content-ID:") ||
-	    cls_memcasestr(l, ll, "message-id:") != NULL || cls_memcasestr(l, ll, "message id:") != NULL;
+	    classify_text_memcasestr(l, ll, "message-id:") != NULL ||
+	    classify_text_memcasestr(l, ll, "message id:") != NULL;
 }
 
 /* Does the text just before an address (pre[0..n)) make it someone other
  * than the failed recipient: the sender ("MAIL FROM:<a>", "F=[a]", "From:
  * a"), a help desk ("please contact <a>")? */
-int cls_names_sender(const char *pre, size_t n)
+int classify_rcpt_names_sender(const char *pre, size_t n)
 {
 	size_t k = n < 12 ? n : 12;
 	const char *w = pre + n - k;
@@ -137,17 +138,20 @@ int cls_names_sender(const char *pre, size_t n)
 	    cad_startswith_ci(pre + j, "Sender:")))
 		return 1;       /* a "From: addr" line */
 	/* "please contact <support@...>": a help desk, not a recipient */
-	if (cls_memcasestr(w, k, "contact") != NULL)
+	if (classify_text_memcasestr(w, k, "contact") != NULL)
 		return 1;
-	return cls_memcasestr(w, k, "from:<") != NULL || cls_memcasestr(w, k, "from=<") != NULL ||
-	    cls_memcasestr(w, k, "f=[") != NULL || cls_memcasestr(w, k, "from: <") != NULL ||
-	    cls_memcasestr(w, k, "sender:") != NULL || cls_memcasestr(w, k, "sender <") != NULL ||
-	    cls_memcasestr(w, k, "mail from") != NULL;
+	return classify_text_memcasestr(w, k, "from:<") != NULL ||
+	    classify_text_memcasestr(w, k, "from=<") != NULL ||
+	    classify_text_memcasestr(w, k, "f=[") != NULL ||
+	    classify_text_memcasestr(w, k, "from: <") != NULL ||
+	    classify_text_memcasestr(w, k, "sender:") != NULL ||
+	    classify_text_memcasestr(w, k, "sender <") != NULL ||
+	    classify_text_memcasestr(w, k, "mail from") != NULL;
 }
 
 /* Where a notice starts offering other addresses (a directory's
  * suggestions, a list of similar names), or `to`. */
-size_t cls_suggestions_start(const char *s, size_t from, size_t to)
+size_t classify_rcpt_suggestions_start(const char *s, size_t from, size_t to)
 {
 	static const char *const marks[] = {
 		"did you mean", "similar address", "similar name", "possible match",
@@ -156,7 +160,7 @@ size_t cls_suggestions_start(const char *s, size_t from, size_t to)
 	};
 	size_t end = to;
 	for (int i = 0; marks[i]; i++) {
-		const char *p = cls_memcasestr(s + from, end - from, marks[i]);
+		const char *p = classify_text_memcasestr(s + from, end - from, marks[i]);
 		if (p != NULL) {
 			while (p > s + from && p[-1] != '\n')
 				p--;
@@ -170,18 +174,18 @@ size_t cls_suggestions_start(const char *s, size_t from, size_t to)
 /* A notice naming many addresses: when some of them are what the original
  * was sent to, those and the ones on recipient lines are the failed ones;
  * the rest, named in passing, is explanation. */
-size_t cls_keep_known(struct cls_hit *hits, size_t nh, const struct cls_alist *orig)
+size_t classify_rcpt_keep_known(struct cls_hit *hits, size_t nh, const struct cls_alist *orig)
 {
 	size_t known = 0;
 	if (nh < 3)
 		return nh;
 	for (size_t k = 0; k < nh; k++)
-		known += cls_alist_has(orig, hits[k].addr);
+		known += classify_rcpt_alist_has(orig, hits[k].addr);
 	if (known == 0 || known == nh)
 		return nh;
 	size_t w = 0;
 	for (size_t k = 0; k < nh; k++) {
-		if (hits[k].strength == 2 || cls_alist_has(orig, hits[k].addr))
+		if (hits[k].strength == 2 || classify_rcpt_alist_has(orig, hits[k].addr))
 			hits[w++] = hits[k];
 		else
 			free(hits[k].addr);
@@ -209,7 +213,7 @@ static const char *reporting_domain(const struct cls_msg *m)
  * following recipients:" then "    screenname (user unknown)"): the text
  * says they are recipients of the reporting domain, so each is completed
  * with it. Only the first block of lines after the list's heading. */
-size_t cls_bare_names(const struct cls_msg *m, const char *s, size_t from, size_t to,
+size_t classify_rcpt_bare_names(const struct cls_msg *m, const char *s, size_t from, size_t to,
     struct cls_hit *hits, size_t max)
 {
 	const char *dom = reporting_domain(m);
@@ -248,7 +252,7 @@ size_t cls_bare_names(const struct cls_msg *m, const char *s, size_t from, size_
 	return nh;
 }
 
-int cls_same_domain(const char *a, const char *b)
+int classify_rcpt_same_domain(const char *a, const char *b)
 {
 	const char *x = a ? strrchr(a, '@') : NULL, *y = b ? strrchr(b, '@') : NULL;
 	if (x == NULL || y == NULL)
@@ -266,7 +270,7 @@ int cls_same_domain(const char *a, const char *b)
 static char *local_at_domain(const char *t, size_t n, const char *lp, size_t k)
 {
 	for (const char *p = t; p && (size_t)(p - t) + k < n; p++) {
-		p = cls_memcasestr(p, n - (size_t)(p - t), lp);
+		p = classify_text_memcasestr(p, n - (size_t)(p - t), lp);
 		if (p == NULL)
 			return NULL;
 		if (p > t && is_addr_char((unsigned char)p[-1]))
@@ -294,7 +298,7 @@ static char *local_at_domain(const char *t, size_t n, const char *lp, size_t k)
 	return NULL;
 }
 
-char *cls_complete_local(const char *field, const struct cls_alist *orig,
+char *classify_rcpt_complete_local(const char *field, const struct cls_alist *orig,
     const char *text, size_t tn)
 {
 	if (field == NULL)

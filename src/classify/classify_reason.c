@@ -216,7 +216,7 @@ static pthread_once_t all_once = PTHREAD_ONCE_INIT;
 
 static void all_build(void)
 {
-	cls_phraseset_build(&all_set, all_lists);
+	classify_text_phraseset_build(&all_set, all_lists);
 }
 
 /* What the text says, for match(). */
@@ -229,12 +229,12 @@ static void said_scan(struct said *w, const char *text)
 {
 	pthread_once(&all_once, all_build);
 	w->text = text;
-	w->hits = text ? cls_phraseset_scan(&all_set, text, strlen(text)) : 0;
+	w->hits = text ? classify_text_phraseset_scan(&all_set, text, strlen(text)) : 0;
 }
 
 static int match(const struct said *w, const char *const *list)
 {
-	return w->text != NULL && cls_phraseset_has(&all_set, w->hits, list, w->text);
+	return w->text != NULL && classify_text_phraseset_has(&all_set, w->hits, list, w->text);
 }
 
 /* Which SMTP command was answered with the error, when the text says so. */
@@ -253,11 +253,11 @@ static const char *smtp_command(const char *t)
 	};
 	static const char *const mail[] = { "mail from", ">>> mail", NULL };
 	size_t n = strlen(t);
-	if (cls_memcase_any(t, n, data))
+	if (classify_text_memcase_any(t, n, data))
 		return "DATA";
-	if (cls_memcase_any(t, n, rcpt))
+	if (classify_text_memcase_any(t, n, rcpt))
 		return "RCPT";
-	if (cls_memcase_any(t, n, mail))
+	if (classify_text_memcase_any(t, n, mail))
 		return "MAIL";
 	return "";
 }
@@ -302,7 +302,7 @@ static const char *status_reason(const char *st, const char *action)
 static const char *reason_of(const char *status, const char *text, const char *cmd,
     const char *action);
 
-const char *cls_reason(const char *status, int smtp_code, const char *diag,
+const char *classify_reason(const char *status, int smtp_code, const char *diag,
     const char *context, const char *action)
 {
 	const char *cmd = smtp_command(diag);
@@ -342,9 +342,9 @@ static const char *reason_of(const char *status, const char *text, const char *c
 	if (strcmp(cmd, "MAIL") == 0 && !match(&said, p_mailboxfull) && !match(&said, p_blocked))
 		return "rejected";
 	/* a DNS lookup that failed for now */
-	if (temporary && (cls_strcasestr(text, "dns error") || match(&said, p_dnsfail)))
+	if (temporary && (classify_text_strcasestr(text, "dns error") || match(&said, p_dnsfail)))
 		return "networkerror";
-	if (cls_strcasestr(text, "on hold"))
+	if (classify_text_strcasestr(text, "on hold"))
 		return "onhold";
 	if (match(&said, p_mesgtoobig) && !match(&said, p_mailboxfull))
 		return "mesgtoobig";
@@ -369,7 +369,7 @@ static const char *reason_of(const char *status, const char *text, const char *c
 		return "userunknown";
 	/* Exchange Online's directory-based edge blocking: the recipient is not
 	 * in the tenant's directory */
-	if (cls_strcasestr(text, "recipient address rejected: access denied"))
+	if (classify_text_strcasestr(text, "recipient address rejected: access denied"))
 		return "userunknown";
 	if (match(&said, p_hostunknown) && !match(&said, p_userunknown_strict)) {
 		if (temporary || match(&said, p_dnsfail))
@@ -432,7 +432,7 @@ static const char *reason_of(const char *status, const char *text, const char *c
 	return "undefined";
 }
 
-int cls_reason_is_hard(const char *reason, const char *status)
+int classify_reason_is_hard(const char *reason, const char *status)
 {
 	if (reason == NULL)
 		return 0;

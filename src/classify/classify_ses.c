@@ -19,10 +19,10 @@ static const char *jstr(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-int cls_ses(struct cls_msg *m, struct verdict *v)
+int classify_ses(struct cls_msg *m, struct verdict *v)
 {
 	const char *s = m->text.s;
-	const char *nt = cls_memcasestr(s, m->text.len, "notificationType");
+	const char *nt = classify_text_memcasestr(s, m->text.len, "notificationType");
 	if (nt == NULL)
 		return 0;
 	const char *open = memchr(s, '{', (size_t)(nt - s));
@@ -76,7 +76,7 @@ int cls_ses(struct cls_msg *m, struct verdict *v)
 		json_t *e;
 		json_array_foreach(list, i, e) {
 			const char *a = jstr(e, "emailAddress");
-			char *addr = a ? cls_addr_extract(a, strlen(a)) : NULL;
+			char *addr = a ? classify_text_addr(a, strlen(a)) : NULL;
 			struct cls_rcpt *r = classify_verdict_add_rcpt(v, addr);
 			free(addr);
 			if (r == NULL)
@@ -84,16 +84,16 @@ int cls_ses(struct cls_msg *m, struct verdict *v)
 			const char *st = jstr(e, "status"), *act = jstr(e, "action");
 			const char *diag = jstr(e, "diagnosticCode");
 			char buf[16];
-			if (st && cls_find_status(st, strlen(st), buf, sizeof(buf)))
+			if (st && classify_text_status(st, strlen(st), buf, sizeof(buf)))
 				r->status = xstrdup(buf);
 			r->action = xstrdup(act ? act : (btype && strcmp(btype, "Transient") == 0 ?
 			    "delayed" : "failed"));
 			if (diag) {
-				r->diagnostic = cls_one_line(diag, strlen(diag), 1000);
-				r->smtp_code = cls_find_smtp_code(diag, strlen(diag));
+				r->diagnostic = classify_text_one_line(diag, strlen(diag), 1000);
+				r->smtp_code = classify_text_smtp_code(diag, strlen(diag));
 			}
-			r->reason = cls_reason(r->status, r->smtp_code, r->diagnostic, NULL, r->action);
-			r->hard = cls_reason_is_hard(r->reason, r->status);
+			r->reason = classify_reason(r->status, r->smtp_code, r->diagnostic, NULL, r->action);
+			r->hard = classify_reason_is_hard(r->reason, r->status);
 		}
 		v->cls = CLS_BOUNCE;
 		v->rule = "ses-bounce";
@@ -108,7 +108,7 @@ int cls_ses(struct cls_msg *m, struct verdict *v)
 		json_t *e = json_array_get(list, 0);
 		const char *a = e ? jstr(e, "emailAddress") : NULL;
 		if (a)
-			v->arf_rcpt = cls_addr_extract(a, strlen(a));
+			v->arf_rcpt = classify_text_addr(a, strlen(a));
 		ok = 1;
 	} else if (type && strcmp(type, "Delivery") == 0) {
 		v->cls = CLS_OTHER;
@@ -116,7 +116,7 @@ int cls_ses(struct cls_msg *m, struct verdict *v)
 		ok = 1;
 	}
 	if (ok && mid && v->orig_message_id == NULL)
-		v->orig_message_id = cls_one_line(mid, strlen(mid), 998);
+		v->orig_message_id = classify_text_one_line(mid, strlen(mid), 998);
 	json_decref(root);
 	return ok;
 }

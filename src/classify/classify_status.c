@@ -28,7 +28,7 @@ void classify_status_fill(struct cls_rcpt *r, const char *action, const char *st
 		if (sp)
 			*sp = '\0';
 	}
-	if (r->status == NULL && status && cls_find_status(status, strlen(status), st, sizeof(st)))
+	if (r->status == NULL && status && classify_text_status(status, strlen(status), st, sizeof(st)))
 		r->status = xstrdup(st);
 	if (r->diagnostic == NULL && diag != NULL && *diag) {
 		const char *d = diag;
@@ -36,20 +36,20 @@ void classify_status_fill(struct cls_rcpt *r, const char *action, const char *st
 			d += 5;
 		else if (cad_startswith_ci(d, "x-unix;") || cad_startswith_ci(d, "x-postfix;"))
 			d = strchr(d, ';') + 1;
-		r->diagnostic = cls_one_line(d, strlen(d), CLS_DIAG_MAX);
+		r->diagnostic = classify_text_one_line(d, strlen(d), CLS_DIAG_MAX);
 	}
 	const char *text = r->diagnostic ? r->diagnostic : context;
-	if (r->status == NULL && text && cls_find_status(text, strlen(text), st, sizeof(st)))
+	if (r->status == NULL && text && classify_text_status(text, strlen(text), st, sizeof(st)))
 		r->status = xstrdup(st);
 	/* a generic x.0.0 in the Status field, a precise one in the words */
 	if (r->status && strcmp(r->status + 1, ".0.0") == 0 && text &&
-	    cls_find_status(text, strlen(text), st, sizeof(st)) &&
+	    classify_text_status(text, strlen(text), st, sizeof(st)) &&
 	    st[0] == r->status[0]) {
 		free(r->status);
 		r->status = xstrdup(st);
 	}
 	if (r->smtp_code == 0 && text)
-		r->smtp_code = cls_find_smtp_code(text, strlen(text));
+		r->smtp_code = classify_text_smtp_code(text, strlen(text));
 	/* RFC 3464 actions; anything else (sendmail's "deliverable", a missing
 	 * field) is read from the status class */
 	if (r->action != NULL && strcmp(r->action, "failed") != 0 &&
@@ -63,8 +63,8 @@ void classify_status_fill(struct cls_rcpt *r, const char *action, const char *st
 		    r->status && r->status[0] == '2' ? "delivered" : "failed");
 	/* the words to judge by: the diagnostic first, the notice around the
 	 * address when the diagnostic says nothing we know */
-	r->reason = cls_reason(r->status, r->smtp_code, r->diagnostic, context, r->action);
-	r->hard = cls_reason_is_hard(r->reason, r->status);
+	r->reason = classify_reason(r->status, r->smtp_code, r->diagnostic, context, r->action);
+	r->hard = classify_reason_is_hard(r->reason, r->status);
 }
 
 /* The notice text from the line naming an address, up to `to` or the
@@ -80,7 +80,7 @@ char *classify_status_context(const char *s, size_t from, size_t to)
 	if (nl != NULL) {
 		char st[16];
 		size_t l1 = (size_t)(nl - s) - from;
-		if ((cls_find_smtp_code(s + from, l1) || cls_find_status(s + from, l1, st, sizeof(st))) &&
+		if ((classify_text_smtp_code(s + from, l1) || classify_text_status(s + from, l1, st, sizeof(st))) &&
 		    (size_t)(nl - s) + 1 < to && nl[1] != ' ' && nl[1] != '\t')
 			to = (size_t)(nl - s);
 	}
@@ -94,8 +94,8 @@ char *classify_status_context(const char *s, size_t from, size_t to)
 			 * with a code in it (Gmail writes several paragraphs) */
 			char st[16];
 			size_t sofar = (size_t)(l - s) - from;
-			if (content && (cls_find_smtp_code(s + from, sofar) ||
-			    cls_find_status(s + from, sofar, st, sizeof(st)))) {
+			if (content && (classify_text_smtp_code(s + from, sofar) ||
+			    classify_text_status(s + from, sofar, st, sizeof(st)))) {
 				to = (size_t)(l - s);
 				break;
 			}
@@ -104,7 +104,7 @@ char *classify_status_context(const char *s, size_t from, size_t to)
 		}
 		nl = memchr(l, '\n', to - (size_t)(l - s));
 	}
-	return cls_one_line(s + from, to - from, CLS_DIAG_MAX);
+	return classify_text_one_line(s + from, to - from, CLS_DIAG_MAX);
 }
 
 void classify_status_decide(struct verdict *v, int delay_hint)

@@ -32,7 +32,7 @@ static int rest_equal(const char *h, const char *needle, size_t k)
 
 /* Candidates are found with memchr() for both cases of the needle's first
  * byte (the classifier's hottest loop: every phrase list over the text). */
-const char *cls_memcasestr(const char *hay, size_t n, const char *needle)
+const char *classify_text_memcasestr(const char *hay, size_t n, const char *needle)
 {
 	size_t k = strlen(needle);
 	if (hay == NULL || k == 0 || k > n)
@@ -58,9 +58,9 @@ const char *cls_memcasestr(const char *hay, size_t n, const char *needle)
  * Each phrase of two bytes or more is filed under a hash of its first two
  * bytes, case-folded; one pass over the text looks up each position's two
  * bytes and compares only the phrases filed there. A match is exactly what
- * cls_memcasestr() would find (ASCII case folding, byte for byte
+ * classify_text_memcasestr() would find (ASCII case folding, byte for byte
  * otherwise); one-byte phrases and lists longer than CLS_PHRASES_MAX are
- * searched with cls_memcasestr(). */
+ * searched with classify_text_memcasestr(). */
 #define CLS_PHRASES_MAX 255
 
 struct phrase_index {
@@ -105,19 +105,19 @@ static int index_build(struct phrase_index *x, const char *const *list)
 	return 1;
 }
 
-int cls_memcase_any(const char *hay, size_t n, const char *const *list)
+int classify_text_memcase_any(const char *hay, size_t n, const char *const *list)
 {
 	struct phrase_index x;
 	if (hay == NULL)
 		return 0;
 	if (!index_build(&x, list)) {
 		for (size_t i = 0; list[i]; i++)
-			if (cls_memcasestr(hay, n, list[i]))
+			if (classify_text_memcasestr(hay, n, list[i]))
 				return 1;
 		return 0;
 	}
 	for (size_t i = 0; i < x.nlist; i++)
-		if (x.len[i] == 1 && cls_memcasestr(hay, n, list[i]))
+		if (x.len[i] == 1 && classify_text_memcasestr(hay, n, list[i]))
 			return 1;
 	if (x.minlen == (size_t)-1 || x.minlen > n)
 		return 0;
@@ -133,12 +133,12 @@ int cls_memcase_any(const char *hay, size_t n, const char *const *list)
 	return 0;
 }
 
-int cls_case_any(const char *hay, const char *const *list)
+int classify_text_case_any(const char *hay, const char *const *list)
 {
-	return hay != NULL && cls_memcase_any(hay, strlen(hay), list);
+	return hay != NULL && classify_text_memcase_any(hay, strlen(hay), list);
 }
 
-size_t cls_memcase_first(const char *hay, size_t n, const char *const *list, size_t *pos)
+size_t classify_text_memcase_first(const char *hay, size_t n, const char *const *list, size_t *pos)
 {
 	struct phrase_index x;
 	size_t found = 0, want = 0;
@@ -148,7 +148,7 @@ size_t cls_memcase_first(const char *hay, size_t n, const char *const *list, siz
 		return 0;
 	if (!index_build(&x, list)) {
 		for (size_t i = 0; list[i]; i++) {
-			const char *p = cls_memcasestr(hay, n, list[i]);
+			const char *p = classify_text_memcasestr(hay, n, list[i]);
 			pos[i] = p ? (size_t)(p - hay) : (size_t)-1;
 			found += p != NULL;
 		}
@@ -156,7 +156,7 @@ size_t cls_memcase_first(const char *hay, size_t n, const char *const *list, siz
 	}
 	for (size_t i = 0; i < x.nlist; i++) {
 		if (x.len[i] == 1) {
-			const char *p = cls_memcasestr(hay, n, list[i]);
+			const char *p = classify_text_memcasestr(hay, n, list[i]);
 			pos[i] = p ? (size_t)(p - hay) : (size_t)-1;
 			found += p != NULL;
 		} else if (x.len[i] > 1) {
@@ -187,7 +187,7 @@ static inline unsigned set_hash(unsigned char a, unsigned char b)
 	return ((unsigned)low(a) * 31u + low(b)) & (SET_HASH - 1);
 }
 
-void cls_phraseset_build(struct cls_phraseset *ps, const char *const *const *lists)
+void classify_text_phraseset_build(struct cls_phraseset *ps, const char *const *const *lists)
 {
 	size_t n = 0, k = 0;
 	memset(ps, 0, sizeof(*ps));
@@ -221,7 +221,7 @@ void cls_phraseset_build(struct cls_phraseset *ps, const char *const *const *lis
 		}
 }
 
-uint64_t cls_phraseset_scan(const struct cls_phraseset *ps, const char *hay, size_t n)
+uint64_t classify_text_phraseset_scan(const struct cls_phraseset *ps, const char *hay, size_t n)
 {
 	uint64_t hits = 0;
 	if (hay == NULL)
@@ -229,7 +229,7 @@ uint64_t cls_phraseset_scan(const struct cls_phraseset *ps, const char *hay, siz
 	/* a list with a phrase of one byte: that list the slow way, whole */
 	for (size_t l = 0; l < ps->nlists; l++)
 		if ((ps->short_lists >> l) & 1)
-			hits |= (uint64_t)cls_memcase_any(hay, n, ps->lists[l]) << l;
+			hits |= (uint64_t)classify_text_memcase_any(hay, n, ps->lists[l]) << l;
 	if (ps->minlen == (size_t)-1 || ps->minlen > n)
 		return hits;
 	for (size_t i = 0; i + ps->minlen <= n; i++) {
@@ -245,20 +245,20 @@ uint64_t cls_phraseset_scan(const struct cls_phraseset *ps, const char *hay, siz
 	return hits;
 }
 
-int cls_phraseset_has(const struct cls_phraseset *ps, uint64_t hits, const char *const *list,
+int classify_text_phraseset_has(const struct cls_phraseset *ps, uint64_t hits, const char *const *list,
     const char *hay)
 {
 	for (size_t l = 0; l < ps->nlists; l++)
 		if (ps->lists[l] == list)
 			return (int)((hits >> l) & 1);
-	return cls_case_any(hay, list);
+	return classify_text_case_any(hay, list);
 }
 
-const char *cls_strcasestr(const char *hay, const char *needle)
+const char *classify_text_strcasestr(const char *hay, const char *needle)
 {
 	if (hay == NULL)
 		return NULL;
-	return cls_memcasestr(hay, strlen(hay), needle);
+	return classify_text_memcasestr(hay, strlen(hay), needle);
 }
 
 static int is_local_char(int c)
@@ -296,12 +296,12 @@ static size_t skip_prefix(const char *s, size_t a, size_t at)
 
 static char *addr_extract(const char *s, size_t n, int dotless);
 
-char *cls_addr_extract(const char *s, size_t n)
+char *classify_text_addr(const char *s, size_t n)
 {
 	return addr_extract(s, n, 0);
 }
 
-char *cls_addr_extract_field(const char *s, size_t n)
+char *classify_text_addr_field(const char *s, size_t n)
 {
 	return addr_extract(s, n, 1);
 }
@@ -364,7 +364,7 @@ static char *addr_extract(const char *s, size_t n, int dotless)
 	return NULL;
 }
 
-int cls_find_status(const char *s, size_t n, char *out, size_t outlen)
+int classify_text_status(const char *s, size_t n, char *out, size_t outlen)
 {
 	if (s == NULL)
 		return 0;
@@ -397,7 +397,7 @@ int cls_find_status(const char *s, size_t n, char *out, size_t outlen)
 	return 0;
 }
 
-int cls_find_smtp_code(const char *s, size_t n)
+int classify_text_smtp_code(const char *s, size_t n)
 {
 	if (s == NULL)
 		return 0;
@@ -419,7 +419,7 @@ int cls_find_smtp_code(const char *s, size_t n)
 	return 0;
 }
 
-char *cls_one_line(const char *s, size_t n, size_t max)
+char *classify_text_one_line(const char *s, size_t n, size_t max)
 {
 	struct sbuf b;
 	int space = 0;
@@ -458,7 +458,7 @@ static const char *const fwd_prefixes[] = {
 	"fwd", "fw", "wg", "tr", "enc", "i", "doorst", "rv", "vs", "fs", NULL
 };
 
-const char *cls_strip_subject_prefixes(const char *s, int *had_reply)
+const char *classify_text_strip_prefixes(const char *s, int *had_reply)
 {
 	int again = 1;
 

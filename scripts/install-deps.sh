@@ -9,7 +9,7 @@ set -eu
 
 PACKAGES="
 autoconf automake libtool pkg-config make gcc clang libclang-rt-14-dev
-libsqlite3-dev sqlite3 libgmime-3.0-dev libssl-dev openssl libinih-dev
+libsqlite3-dev sqlite3 postgresql libpq-dev libgmime-3.0-dev libssl-dev openssl libinih-dev
 libical-dev libjansson-dev libcsv-dev libmilter-dev libopendkim-dev
 opendkim-tools libspf2-dev libcurl4-openssl-dev libmicrohttpd-dev
 libcmocka-dev miltertest postfix swaks python3 tzdata ca-certificates

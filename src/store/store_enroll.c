@@ -236,12 +236,12 @@ void store_read_enr_view(store_q *s, void *out)
 /* Every criterion is optional: an unset one binds NULL and is true. */
 static const char sql_views[] =
 	"SELECT " STORE_ENR_VIEW_COLS STORE_ENR_VIEW_FROM
-	" WHERE (?1 IS NULL OR e.id = ?1)"
-	" AND (?2 IS NULL OR c.email = ?2"
+	" WHERE (CAST(?1 AS BIGINT) IS NULL OR e.id = ?1)"
+	" AND (CAST(?2 AS TEXT) IS NULL OR c.email = ?2"
 	"  OR c.id IN (SELECT contact_id FROM contact_aliases WHERE alias = ?2))"
-	" AND (?3 IS NULL OR q.name = ?3)"
-	" AND (?4 IS NULL OR u.email = ?4)"
-	" AND (?5 IS NULL OR e.state = ?5)"
+	" AND (CAST(?3 AS TEXT) IS NULL OR q.name = ?3)"
+	" AND (CAST(?4 AS TEXT) IS NULL OR u.email = ?4)"
+	" AND (CAST(?5 AS TEXT) IS NULL OR e.state = ?5)"
 	" ORDER BY e.id";
 
 int store_enrollments(struct store *st, const struct enr_filter *f,

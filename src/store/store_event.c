@@ -65,16 +65,17 @@ int store_event_add(struct store *st, const struct event *ev, struct cad_err *er
 	" LEFT JOIN contacts c ON c.id = ev.contact_id" \
 	" LEFT JOIN sequences s ON s.id = ev.sequence_id" \
 	" LEFT JOIN users u ON u.id = ev.user_id" \
-	" WHERE (?1 IS NULL OR c.email = ?1)" \
-	"  AND (?2 IS NULL OR s.name = ?2)" \
-	"  AND (?3 IS NULL OR u.email = ?3)" \
-	"  AND (?4 IS NULL OR ev.type = ?4)" \
+	" WHERE (CAST(?1 AS TEXT) IS NULL OR c.email = ?1)" \
+	"  AND (CAST(?2 AS TEXT) IS NULL OR s.name = ?2)" \
+	"  AND (CAST(?3 AS TEXT) IS NULL OR u.email = ?3)" \
+	"  AND (CAST(?4 AS TEXT) IS NULL OR ev.type = ?4)" \
 	"  AND " ENROLLMENT_CLAUSE \
-	"  AND (?6 IS NULL OR ev.at >= ?6)" \
-	"  AND (?7 IS NULL OR ev.at < ?7)" \
+	"  AND (CAST(?6 AS BIGINT) IS NULL OR ev.at >= ?6)" \
+	"  AND (CAST(?7 AS BIGINT) IS NULL OR ev.at < ?7)" \
 	" ORDER BY ev.id DESC LIMIT ?8) AS recent" \
 	" ORDER BY id"
-static const char sql_events[] = SQL_EVENTS("(?5 IS NULL OR ev.enrollment_id = ?5)");
+static const char sql_events[] =
+	SQL_EVENTS("(CAST(?5 AS BIGINT) IS NULL OR ev.enrollment_id = ?5)");
 static const char sql_events_enr[] = SQL_EVENTS("ev.enrollment_id = ?5");
 
 static void read_event(store_q *s, void *out)
@@ -109,7 +110,7 @@ int store_events(struct store *st, const struct event_filter *f, struct event **
 		store_bind_id(s, 5, f ? f->enrollment_id : 0);
 		store_bind_time(s, 6, f ? f->since : 0);
 		store_bind_time(s, 7, f ? f->until : 0);
-		store_bind_int64(s, 8, (f && f->limit) ? (int64_t)f->limit : -1);
+		store_bind_int64(s, 8, (f && f->limit) ? (int64_t)f->limit : INT64_MAX);
 	}
 	free(contact);
 	free(user);

@@ -19,13 +19,13 @@ static const char sql_events[] =
 	" LEFT JOIN sequences s ON s.id = ev.sequence_id"
 	" LEFT JOIN users u ON u.id = ev.user_id"
 	" WHERE ev.id > ?1"
-	"  AND (?2 IS NULL OR ev.type = ?2)"
-	"  AND (?3 IS NULL OR ev.contact_id = ?3)"
-	"  AND (?4 IS NULL OR ev.sequence_id = ?4)"
-	"  AND (?5 IS NULL OR ev.user_id = ?5)"
-	"  AND (?6 IS NULL OR ev.enrollment_id = ?6)"
-	"  AND (?7 IS NULL OR ev.at >= ?7)"
-	"  AND (?8 IS NULL OR ev.at < ?8)"
+	"  AND (CAST(?2 AS TEXT) IS NULL OR ev.type = ?2)"
+	"  AND (CAST(?3 AS BIGINT) IS NULL OR ev.contact_id = ?3)"
+	"  AND (CAST(?4 AS BIGINT) IS NULL OR ev.sequence_id = ?4)"
+	"  AND (CAST(?5 AS BIGINT) IS NULL OR ev.user_id = ?5)"
+	"  AND (CAST(?6 AS BIGINT) IS NULL OR ev.enrollment_id = ?6)"
+	"  AND (CAST(?7 AS BIGINT) IS NULL OR ev.at >= ?7)"
+	"  AND (CAST(?8 AS BIGINT) IS NULL OR ev.at < ?8)"
 	" ORDER BY ev.id LIMIT ?9";
 
 static void read_event(store_q *s, void *out)
@@ -74,10 +74,10 @@ int store_page_events(struct store *st, const struct page_event_filter *f, int64
 static const char sql_enr_page[] =
 	"SELECT " STORE_ENR_VIEW_COLS STORE_ENR_VIEW_FROM
 	" WHERE e.id > ?1"
-	"  AND (?2 IS NULL OR e.contact_id = ?2)"
-	"  AND (?3 IS NULL OR e.sequence_id = ?3)"
-	"  AND (?4 IS NULL OR e.user_id = ?4)"
-	"  AND (?5 IS NULL OR e.state = ?5)"
+	"  AND (CAST(?2 AS BIGINT) IS NULL OR e.contact_id = ?2)"
+	"  AND (CAST(?3 AS BIGINT) IS NULL OR e.sequence_id = ?3)"
+	"  AND (CAST(?4 AS BIGINT) IS NULL OR e.user_id = ?4)"
+	"  AND (CAST(?5 AS TEXT) IS NULL OR e.state = ?5)"
 	" ORDER BY e.id LIMIT ?6";
 static const char sql_enr_one[] =
 	"SELECT " STORE_ENR_VIEW_COLS STORE_ENR_VIEW_FROM " WHERE e.id = ?";

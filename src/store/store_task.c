@@ -100,8 +100,9 @@ static const char sql_views[] =
 	" JOIN contacts c ON c.id = e.contact_id"
 	" JOIN sequences q ON q.id = e.sequence_id"
 	" JOIN users u ON u.id = t.user_id"
-	" WHERE (?1 IS NULL OR u.email = ?1) AND (?2 IS NULL OR t.state = ?2)"
-	"  AND (?3 IS NULL OR t.id = ?3)"
+	" WHERE (CAST(?1 AS TEXT) IS NULL OR u.email = ?1)"
+	"  AND (CAST(?2 AS TEXT) IS NULL OR t.state = ?2)"
+	"  AND (CAST(?3 AS BIGINT) IS NULL OR t.id = ?3)"
 	" ORDER BY t.due_at, t.id";
 
 static void read_task_view(store_q *s, void *out)

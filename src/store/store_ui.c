@@ -14,7 +14,7 @@ static const char sql_states[] =
 	"SELECT sequence_id,"
 	" SUM(state = 'active'), SUM(state = 'paused'),"
 	" SUM(state = 'finished'), SUM(state = 'unenrolled')"
-	" FROM enrollments WHERE (?1 IS NULL OR user_id = ?1)"
+	" FROM enrollments WHERE (CAST(?1 AS BIGINT) IS NULL OR user_id = ?1)"
 	" GROUP BY sequence_id ORDER BY sequence_id";
 
 static void read_states(store_q *s, void *out)
@@ -42,7 +42,8 @@ int store_ui_states(struct store *st, int64_t user_id, struct ui_states **out, s
 static const char sql_days[] =
 	"SELECT (at / 86400) * 86400 AS d, COUNT(*) FROM events"
 	" WHERE type = 'step_sent' AND at >= ?1"
-	" AND (?2 IS NULL OR sequence_id = ?2) AND (?3 IS NULL OR user_id = ?3)"
+	" AND (CAST(?2 AS BIGINT) IS NULL OR sequence_id = ?2)"
+	" AND (CAST(?3 AS BIGINT) IS NULL OR user_id = ?3)"
 	" GROUP BY d ORDER BY d";
 
 static void read_day(store_q *s, void *out)

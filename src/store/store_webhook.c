@@ -277,7 +277,7 @@ static const char sql_log[] =
 	" a.duration_ms, a.payload, o.state"
 	" FROM webhook_attempts a JOIN webhook_outbox o ON o.id = a.outbox_id"
 	" JOIN webhooks w ON w.id = o.webhook_id"
-	" WHERE (?1 IS NULL OR o.webhook_id = ?1)"
+	" WHERE (CAST(?1 AS BIGINT) IS NULL OR o.webhook_id = ?1)"
 	" ORDER BY a.id DESC LIMIT ?2";
 
 static void read_attempt(store_q *s, void *out)

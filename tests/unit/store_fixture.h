@@ -5,6 +5,13 @@
  * in it afterwards), and helpers that add a rep, a contact, a sequence and
  * an enrollment, asserting (cmocka) that the store took them.
  *
+ * PostgreSQL (issue 17): when the environment variable
+ * CADENCE_TEST_DATABASE holds a PostgreSQL conninfo (tests/store/pg.sh
+ * sets it), the store is that database instead, emptied first (its public
+ * schema dropped and made again), and path is the conninfo; the directory
+ * is still made for a test's own files. sfx_pg() says so: tests that
+ * write a SQLite file themselves skip on PostgreSQL.
+ *
  * Times: the helpers write at SFX_T0 unless given a time.
  */
 #ifndef CADENCE_STORE_FIXTURE_H
@@ -19,7 +26,7 @@
 
 struct sfx {
 	char dir[64];
-	char path[96];
+	char path[512];   /* the SQLite file, or the PostgreSQL conninfo */
 	struct store *st;
 	int64_t rep, seq;   /* for a test's own use */
 };
@@ -27,6 +34,8 @@ struct sfx {
 /* Makes /tmp/cadence-<name>-XXXXXX and opens (creates) cadence.db in it.
  * 0, or -1 with the reason on stderr (for a cmocka setup). */
 int sfx_init(struct sfx *f, const char *name);
+/* The PostgreSQL conninfo of CADENCE_TEST_DATABASE, or NULL (SQLite). */
+const char *sfx_pg(void);
 /* Closes the store and removes the directory with every file in it. */
 void sfx_fini(struct sfx *f);
 /* Heap-allocated forms, for setup/teardown state. */

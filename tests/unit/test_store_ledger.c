@@ -489,6 +489,11 @@ static void test_upgrade_keeps_ledger(void **state)
 	int64_t rep, seq, c1, c2, a, b, ma, mb;
 	int existing;
 	(void)state;
+	if (sfx_pg()) {
+		print_message("skipped on PostgreSQL: its schema starts at version 9, "
+			      "no older store to upgrade\n");
+		skip();
+	}
 
 	assert_int_equal(sfx_init(&x, "ledger-upgrade"), 0);
 	store_close(x.st);

@@ -141,6 +141,8 @@ static int open_target(struct ctl *c, const char *target, struct store **out)
 					"cadence's is %d); refusing to write into it: give an "
 					"empty database", target, v, store_schema_current());
 		} else if (v != 0) {
+			if (strstr(err.msg, target) == NULL)
+				return ctl_fail(c, "--to %s: %s", target, err.msg);
 			return ctl_fail(c, "%s", err.msg);
 		}
 		/* v == 0: no table yet (a new database, an empty file) */
@@ -253,6 +255,7 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	/* Again from a new connection: what was committed is what is there. */
+	memset(&after, 0, sizeof(after));
 	store_close(to);
 	to = NULL;
 	if (store_open(&to, target, STORE_READONLY, &err) != 0 ||

@@ -10,6 +10,13 @@
  * (ISO 8601), so tests and demos can run weeks of a sequence in seconds.
  * SIGTERM/SIGINT let the message in flight finish, then exit; SIGHUP
  * reloads the configuration between passes.
+ *
+ * Several cadenced (on one host or several) may share a store: each pass
+ * claims the due work it takes, under a lease (pass_claim.c), as this
+ * process ("host:pid:random"). CADENCED_TEST_NO_CLAIMS=1 in the
+ * environment turns the claims off: a test switch for the control of
+ * tests/kill/pair.sh only, never for a running site (two instances would
+ * then take the same work, and caps would not hold across them).
  */
 #include "config.h"
 
@@ -206,6 +213,15 @@ int main(int argc, char **argv)
 	}
 	if (daemon_drop_privileges(s.conf.user_id, &err) < 0)
 		goto fail;
+	/* The claimer's id: after the detach, with the daemon's pid. */
+	{
+		const char *off = getenv("CADENCED_TEST_NO_CLAIMS");
+		if (off != NULL && strcmp(off, "1") == 0)
+			cad_log(CAD_LOG_WARN, "CADENCED_TEST_NO_CLAIMS=1: claims are off (a test "
+				"switch: never run two such instances on one store)");
+		else if (sched_claimer_id(s.claim_by, sizeof(s.claim_by), &err) < 0)
+			goto fail;
+	}
 	/* The one-click unsubscribe URL; not for a single --once pass. */
 	if (!once && s.conf.http_listen && *s.conf.http_listen) {
 		api_http_configure(&s.conf);   /* the API's settings (api_http.h) */

@@ -42,6 +42,7 @@ struct pass_cache {
 	size_t nseqs;
 	struct rep_entry *reps;
 	size_t nreps;
+	unsigned batch;        /* the due batch being worked on */
 };
 
 static void cache_free(struct pass_cache *c)
@@ -81,7 +82,26 @@ static int cache_seq(struct sched *s, struct pass_cache *c, int64_t id, struct s
 	return PASS_OK;
 }
 
-/* The rep with the last day's sends; PASS_ITEM when the rep is gone. */
+/* The rep's sends of the last day and bulk sends of the last hour. */
+static int rep_sends(struct sched *s, struct rep_entry *e, cad_time_t now, struct cad_err *err)
+{
+	if (store_user_sends_since(s->store, e->user.id, now - LIMITS_DAY, &e->sends, &e->nsends,
+				   err) < 0)
+		return PASS_STORE;
+	if (store_user_bulk_sends_since(s->store, e->user.id, now - 3600, &e->bulk, &e->nbulk,
+					err) < 0) {
+		free(e->sends);
+		e->sends = NULL;
+		e->nsends = 0;
+		return PASS_STORE;
+	}
+	return PASS_OK;
+}
+
+/* The rep with the last day's sends; PASS_ITEM when the rep is gone.
+ * With claims, the sends are read again for each batch: another cadenced
+ * may have sent for the rep since (it held claims of the rep's work; the
+ * claim that gave this batch counted them, store_due_claim). */
 static int cache_rep(struct sched *s, struct pass_cache *c, int64_t id, cad_time_t now,
 		     struct rep_entry **out, struct cad_err *err)
 {
@@ -91,7 +111,17 @@ static int cache_rep(struct sched *s, struct pass_cache *c, int64_t id, cad_time
 	int rc;
 	for (i = 0; i < c->nreps; i++)
 		if (c->reps[i].user.id == id) {
-			*out = &c->reps[i];
+			e = &c->reps[i];
+			if (pass_claims_on(s) && e->loaded != c->batch) {
+				free(e->sends);
+				free(e->bulk);
+				e->sends = e->bulk = NULL;
+				e->nsends = e->nbulk = 0;
+				if (rep_sends(s, e, now, err) != PASS_OK)
+					return PASS_STORE;
+				e->loaded = c->batch;
+			}
+			*out = e;
 			return PASS_OK;
 		}
 	c->reps = xrealloc(c->reps, (c->nreps + 1) * sizeof(*c->reps));
@@ -101,12 +131,11 @@ static int cache_rep(struct sched *s, struct pass_cache *c, int64_t id, cad_time
 	if (rc != 0)
 		return rc == STORE_NOTFOUND ? PASS_ITEM : PASS_STORE;
 	e->zone = cal_zone_choose(e->user.tz, NULL, NULL, &zerr);
-	if (store_user_sends_since(s->store, id, now - LIMITS_DAY, &e->sends, &e->nsends, err) < 0
-	    || store_user_bulk_sends_since(s->store, id, now - 3600, &e->bulk, &e->nbulk, err) < 0) {
-		free(e->sends);
+	if (rep_sends(s, e, now, err) != PASS_OK) {
 		user_free(&e->user);
 		return PASS_STORE;
 	}
+	e->loaded = c->batch;
 	c->nreps++;
 	*out = e;
 	return PASS_OK;
@@ -458,10 +487,12 @@ static int pass_due(struct sched *s, cad_time_t now, struct sched_stats *stats,
 	/* Each query returns what is still due; handled items move on (sent,
 	 * deferred, paused), so the loop ends when nothing due is left. */
 	while (rc == 0 && !*s->stop) {
-		if (store_due(s->store, now, s->batch, &due, &n, err) < 0) {
+		/* With claims, only what this pass claimed (pass_claim.c). */
+		if (pass_claim_due(s, now, &due, &n, err) < 0) {
 			rc = -1;
 			break;
 		}
+		cache.batch++;
 		/* The same enrollment on the same step first again means the
 		 * store did not move it: stop rather than spin. (The same id on
 		 * a later step is progress: a step with no delay is due at once.) */
@@ -473,6 +504,8 @@ static int pass_due(struct sched *s, cad_time_t now, struct sched_stats *stats,
 		last_step = due[0].e.step;
 		for (i = 0; i < n && rc == 0 && !*s->stop; i++) {
 			one = do_one(s, &cache, &due[i], now, stats, err);
+			if (one == PASS_OK && pass_claim_renew(s, 0, err) != PASS_OK)
+				one = PASS_STORE;
 			if (one == PASS_ITEM) {
 				cad_log(CAD_LOG_ERR, "enrollment %lld: %s", (long long)due[i].e.id,
 					err->msg);
@@ -498,8 +531,9 @@ static int pass_due(struct sched *s, cad_time_t now, struct sched_stats *stats,
 
 int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struct cad_err *err)
 {
-	int resumed = 0;
+	int resumed = 0, rc;
 
+	pass_claim_begin(s, now);
 	/* Pauses with an end (pause --until, an out-of-office return date)
 	 * that has come end first, so that their steps are due in this pass. */
 	if (store_resume_due(s->store, s->actor, now, &resumed, err) < 0)
@@ -507,7 +541,10 @@ int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struc
 	if (resumed > 0)
 		cad_log(CAD_LOG_INFO, "resumed %d enrollment%s whose pause ended", resumed,
 			resumed == 1 ? "" : "s");
-	if (pass_due(s, now, stats, err) < 0)
+	rc = pass_due(s, now, stats, err);
+	/* Nothing claimed is worked on after this: others may take it now. */
+	pass_claim_release(s);
+	if (rc < 0)
 		return -1;
 	if (*s->stop)
 		return 0;

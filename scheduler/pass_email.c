@@ -57,6 +57,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compose.h"
 #include "ledger.h"
@@ -573,6 +574,17 @@ static int outcome(struct email_job *j, const struct submit_result *res, struct 
 		rc = reread(j, &cur, &state, err);
 		if (rc != PASS_OK)
 			goto out;
+		/* Reported sent meanwhile by another cadenced (this pass's lease
+		 * ended while the message was with the MTA, and the other took
+		 * the step): that report stands, and the gate refused this
+		 * copy. Not a transition of this attempt's (before claims, a
+		 * second instance panicked here: issue 17). */
+		if (state == LEDGER_SENT) {
+			cad_log(CAD_LOG_WARN, "step %d of enrollment %lld to %s was reported sent by "
+				"another cadenced meanwhile; this copy was refused: %s", j->step,
+				(long long)j->eid, j->email, res->reply ? res->reply : "");
+			goto out;
+		}
 	}
 	ev = ledger_event((enum ledger_status)res->status, res->stage == SUBMIT_STAGE_END_OF_DATA,
 			  res->code);
@@ -644,6 +656,17 @@ static int batch_record(struct sched *s, struct pass_outbox *ob, struct cad_err 
 	for (i = 0; i < ob->n; i++) {
 		struct email_job *j = ob->jobs[i];
 		char *mine;
+		int held;
+		/* Claims: a job whose claim was lost is neither recorded nor
+		 * submitted (another cadenced has its enrollment now). */
+		if (pass_claim_hold(s, j->eid, &held, err) != PASS_OK) {
+			store_rollback(s->store);
+			return PASS_STORE;
+		}
+		if (!held) {
+			j->skip = 1;
+			continue;
+		}
 		if (!j->fresh)
 			continue;
 		mine = xstrdup(j->m.message_id);
@@ -671,7 +694,9 @@ struct submitters {
 	struct sched *s;
 	struct pass_outbox *ob;
 	size_t next;
+	size_t running;             /* submitter threads not yet done */
 	pthread_mutex_t mu;
+	pthread_cond_t done;
 };
 
 static void *submitter_run(void *arg)
@@ -697,12 +722,49 @@ static void *submitter_run(void *arg)
 	return NULL;
 }
 
+static void *submitter_thread(void *arg)
+{
+	struct submitters *w = arg;
+
+	submitter_run(w);
+	pthread_mutex_lock(&w->mu);
+	w->running--;
+	pthread_cond_signal(&w->done);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* With claims the caller's thread does not submit: it renews the pass's
+ * claims every SCHED_RENEW_EVERY seconds until the submitters are done,
+ * so that a batch slow at the MTA keeps its claims (a renewal that fails
+ * is not fatal: the lease is long, and the gate refuses a second copy). */
+static void batch_wait_renewing(struct submitters *w)
+{
+	struct cad_err err = { "" };
+	struct timespec until;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->running > 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&w->done, &w->mu, &until);
+		if (w->running == 0)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		if (pass_claim_renew(w->s, 0, &err) != PASS_OK)
+			cad_log(CAD_LOG_WARN, "renewing claims: %s", err.msg);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
 static void batch_submit(struct sched *s, struct pass_outbox *ob)
 {
 	struct submitters w;
 	pthread_t th[PASS_SUBMIT_CONNECTIONS_MAX];
 	size_t k, nth = 0, want = s->conf.submit_connections > 1 ?
 		(size_t)s->conf.submit_connections : 1;
+	int renewing;
 
 	/* A test's scripted MTA is not for threads. */
 	if (s->submit != NULL || want > ob->n)
@@ -713,12 +775,30 @@ static void batch_submit(struct sched *s, struct pass_outbox *ob)
 	w.s = s;
 	w.ob = ob;
 	pthread_mutex_init(&w.mu, NULL);
-	for (k = 1; k < want; k++)
-		if (pthread_create(&th[nth], NULL, submitter_run, &w) == 0)
-			nth++;      /* fewer threads: the others take more */
-	submitter_run(&w);
+	pthread_cond_init(&w.done, NULL);
+	/* With claims (and a real MTA) every submitter is a thread and this
+	 * one renews the claims meanwhile; otherwise it submits too. */
+	renewing = pass_claims_on(s) && s->submit == NULL;
+	w.running = 0;
+	for (k = renewing ? 0 : 1; k < want; k++) {
+		pthread_mutex_lock(&w.mu);
+		w.running++;
+		pthread_mutex_unlock(&w.mu);
+		if (pthread_create(&th[nth], NULL, submitter_thread, &w) == 0) {
+			nth++;
+		} else {    /* fewer threads: the others take more */
+			pthread_mutex_lock(&w.mu);
+			w.running--;
+			pthread_mutex_unlock(&w.mu);
+		}
+	}
+	if (renewing && nth > 0)
+		batch_wait_renewing(&w);
+	else
+		submitter_run(&w);
 	for (k = 0; k < nth; k++)
 		pthread_join(th[k], NULL);
+	pthread_cond_destroy(&w.done);
 	pthread_mutex_destroy(&w.mu);
 }
 
@@ -820,6 +900,18 @@ static int enqueue(struct email_job *j, struct cad_err *err)
 	return 1;
 }
 
+/* *done = 1 when the job's claim was lost (pass_claim_hold). */
+static int hold_or_done(struct email_job *j, int *done, struct cad_err *err)
+{
+	int held = 1;
+
+	if (pass_claim_hold(j->s, j->eid, &held, err) != PASS_OK)
+		return PASS_STORE;
+	if (!held)
+		*done = 1;
+	return PASS_OK;
+}
+
 int pass_email_step(const struct pass_item *it, struct cad_err *err)
 {
 	struct email_job j;
@@ -830,6 +922,11 @@ int pass_email_step(const struct pass_item *it, struct cad_err *err)
 	rc = step_render(&j, &done, err);
 	if (rc == PASS_OK && !done)
 		rc = step_thread(&j, err);
+	/* Claims: nothing is recorded or submitted for an enrollment whose
+	 * claim was lost (another cadenced has it now); a batch checks when
+	 * it records (batch_record). */
+	if (rc == PASS_OK && !done && !batch)
+		rc = hold_or_done(&j, &done, err);
 	if (rc == PASS_OK && !done)
 		rc = step_prepare(&j, !batch, err);
 	if (rc == PASS_OK && !done) {
@@ -842,7 +939,10 @@ int pass_email_step(const struct pass_item *it, struct cad_err *err)
 			if (it->s->outbox->n >= batch_size(it->s))
 				rc = pass_email_flush(it->s, err);
 		} else {
-			if (j.fresh) {
+			/* Not queued by a batch: its claim is checked now. */
+			if (batch)
+				rc = hold_or_done(&j, &done, err);
+			if (rc == PASS_OK && !done && j.fresh) {
 				/* Not queued: recorded now, the one-message way. */
 				int existing = 0;
 				j.fresh = 0;
@@ -852,7 +952,7 @@ int pass_email_step(const struct pass_item *it, struct cad_err *err)
 					j.state = ledger_state_of(j.m.state, j.m.submitted_at != 0,
 								  existing);
 			}
-			if (rc == PASS_OK) {
+			if (rc == PASS_OK && !done) {
 				sbuf_reset(&j.msg);
 				rc = send_and_apply(&j, err);
 			}

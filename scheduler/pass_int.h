@@ -40,6 +40,7 @@ struct rep_entry {
 	size_t nsends;
 	cad_time_t *bulk;      /* sends of bulk first steps */
 	size_t nbulk;
+	unsigned loaded;       /* the batch its sends were read for (claims: pass.c) */
 };
 
 /* One due enrollment on its way through the steps. */
@@ -70,6 +71,25 @@ cad_time_t pass_witness_time(const struct sent_msg *m, cad_time_t now);
 /* "First Last", "First" or NULL. Caller frees. */
 char *pass_contact_display(const struct contact *c);
 void pass_times_add(cad_time_t **v, size_t *n, cad_time_t t);
+
+/* Claims (pass_claim.c, issue 17): all no-ops when s->claim_by is "". */
+int pass_claims_on(const struct sched *s);
+/* The passes' clock: the pass's now plus the real time since it began. */
+cad_time_t pass_clock(const struct sched *s);
+void pass_claim_begin(struct sched *s, cad_time_t now);
+/* The next due batch, claimed (store_due_claim), or store_due() without
+ * claims. 0 or -1. */
+int pass_claim_due(struct sched *s, cad_time_t now, struct enrollment_view **due, size_t *n,
+		   struct cad_err *err);
+/* Renews this pass's claims when SCHED_RENEW_EVERY real seconds passed
+ * since the last time (or force). PASS_OK or PASS_STORE. */
+int pass_claim_renew(struct sched *s, int force, struct cad_err *err);
+/* *held = 1 when the enrollment's claim is still this pass's (renewed), 0
+ * when it was lost: then nothing of it may be submitted. PASS_OK or
+ * PASS_STORE. */
+int pass_claim_hold(struct sched *s, int64_t enrollment_id, int *held, struct cad_err *err);
+/* Releases the pass's claims (a failure is logged: they expire). */
+void pass_claim_release(struct sched *s);
 
 /* The steps (each PASS_OK, PASS_STORE or PASS_ITEM). */
 /* SendJitter's draw for the gap after the rep's send at last_send: the

@@ -3,7 +3,8 @@
  * store_sched.h - what cadenced's pass asks the store (store_sched.c,
  * store_target.c): which enrollments are due and when to wake, moving an
  * enrollment on without a message (held, advanced, a task step), resuming
- * pauses whose end has come, and the send times the rolling caps count.
+ * pauses whose end has come, the send times the rolling caps count, and
+ * the claims of due work when several cadenced share the store.
  *
  * Guarantees: each call that writes is one transaction with its event(s)
  * (store_enrollment_defer writes none: the pass records why); the due
@@ -14,6 +15,45 @@
 #define CADENCE_STORE_SCHED_H
 
 #include "store.h"
+
+/* ---- claims: several cadenced on one store (issue 17) ----
+ * A pass works only on enrollments it has claimed: the claim (the
+ * claimer's id and a lease's end) is written in the same write
+ * transaction that chooses the batch, so two passes never take the same
+ * due step, and a pass finds another's in-flight message (a ledger row
+ * prepared, no outcome) only once that claimer's lease has ended (it died
+ * or stalled), never while it may still be submitting it. Claims are
+ * released at the end of a pass; a killed pass's expire with the lease.
+ * Times are on the passes' clock (cadenced --now in tests). */
+struct store_claim {
+	const char *by;        /* the claimer: host, pid and a random part */
+	cad_time_t until;      /* the lease's end for what is claimed now */
+	/* SendSpacing is on: a rep's due work is claimed by one claimer at a
+	 * time (the gap between two sends cannot be kept by two senders). */
+	int rep_exclusive;
+};
+/* store_due() that claims what it returns, in one write transaction:
+ * due enrollments in due order that nobody else holds (not claimed,
+ * claimed by c->by, or claimed with an ended lease), at most limit.
+ * Per-rep caps across claimers: when another claimer holds due work of a
+ * rep, that rep's enrollments are claimed only within what its rolling
+ * 24-hour cap leaves: cap - sends of the last 24 h - due work claimed by
+ * others (and not at all with rep_exclusive). When nobody else holds any,
+ * all are claimed: the pass's own limits hold them (they are deferred, so
+ * they leave the due list). Due rows held by others are passed over (in
+ * pages of limit rows, at most 8 pages). */
+int store_due_claim(struct store *st, cad_time_t now, size_t limit, const struct store_claim *c,
+		    struct enrollment_view **out, size_t *n, struct cad_err *err);
+/* Extends every claim of `by` to until; *count (may be NULL) how many. */
+int store_claim_renew(struct store *st, const char *by, cad_time_t until, int *count,
+		      struct cad_err *err);
+/* Still held by `by`? Extends it to until: 1 when held, 0 when it was
+ * lost (the lease ended and another claimer took it, or it was released),
+ * -1 on error. Call it right before submitting. */
+int store_claim_hold(struct store *st, int64_t enrollment_id, const char *by, cad_time_t until,
+		     struct cad_err *err);
+/* Releases every claim of `by` (the end of a pass). */
+int store_claim_release(struct store *st, const char *by, struct cad_err *err);
 
 /* Active enrollments whose next_due <= now, at most limit, found through
  * the (state, next_due) index (never a scan of the table; the due rows are

@@ -332,10 +332,26 @@ static const char *const mig_due_index[] = {
 	NULL
 };
 
+/* Issue 17, v10, several cadenced on one store: a pass claims the due
+ * enrollments it works on (store_sched.h, store_due_claim): claim_by is
+ * the claimer (host, pid and a random part), claim_until when its lease
+ * ends (UTC seconds, on the passes' clock). Both NULL: not claimed. The
+ * partial index holds the claimed rows only (a pass's batch per running
+ * instance): renewing, releasing and counting the claims of a rep go
+ * through it, never through the table. */
+static const char *const mig_claims[] = {
+	"ALTER TABLE enrollments ADD COLUMN claim_by TEXT",
+	"ALTER TABLE enrollments ADD COLUMN claim_until BIGINT",
+	"CREATE INDEX enrollments_claimed ON enrollments (claim_by, user_id, claim_until)"
+	" WHERE claim_by IS NOT NULL",
+	NULL
+};
+
 static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3,
 						 mig_ledger_unknown, mig_api,
 						 mig_task_outcome, mig_held_due,
-						 mig_contact_region, mig_due_index };
+						 mig_contact_region, mig_due_index,
+						 mig_claims };
 
 const struct store_schema_def store_schema_sqlite = {
 	migrations, (int)CAD_ARRAY_LEN(migrations)

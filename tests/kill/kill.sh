@@ -26,7 +26,8 @@
 # 0..KILL_MAXMS ms (default 60) after cadenced's measured start-up, so
 # that kills land anywhere in the pass: while a message is composed or
 # recorded, mid-SMTP, in the 250-to-commit window, mid-commit. When the
-# work runs out before KILL_ROUNDS kills, KILL_BATCH (100) more contacts
+# work runs low (KILL_BATCH / 2 active: a killed pass's claimed batch
+# waits for its lease, 5 rounds) before KILL_ROUNDS kills, KILL_BATCH (100) more contacts
 # are enrolled: every kill is of a pass with steps due.
 # After each kill the store is looked at (read only, with python's
 # sqlite3; figures, which only the bare-sink mode below checks against):
@@ -62,6 +63,19 @@
 # (tests/kill/kill-proxy.sh runs it; `make check-kill-long` runs the plain
 # loop with KILL_ROUNDS=1000.)
 #
+# KILL_PAIR=1 (issue 17; tests/kill/pair.sh runs it): each round runs TWO
+# cadenced --once at the same time against the same store, the same
+# Postfix and milter (two mail hosts sharing one store), and kills one of
+# them, chosen at random, at the random moment; the other runs its pass to
+# the end. The same checks hold, with KILL_REPS reps (default 1) sharing
+# the contacts; besides, no step may be submitted twice by the two
+# instances (the gate rejected nothing: a second submission of a message
+# the other instance has in flight is "wasted", and refused by the gate).
+# CADENCED_TEST_NO_CLAIMS=1 (a test switch of cadenced, for this control
+# only) turns the claims off: both instances then take the same due work,
+# and the harness sees the gate refuse second copies (and, without the
+# milter, duplicates).
+#
 # Needs root (Postfix's master, smtp-sink's -u postfix), postfix, smtp-sink,
 # python3; exits 77 without them. Bounded: the rounds, then passes to
 # completion (at most KILL_FINAL_PASSES), then a queue wait of 60 s at most.
@@ -80,11 +94,16 @@ PY=python3
 : "${KILL_BATCH:=100}"
 : "${KILL_STEPS:=2}"
 : "${KILL_ROUNDS:=200}"
+# A pair's victim dies anywhere in the other's pass (a pass of this bed
+# takes seconds), not only at its start.
+[ "${KILL_PAIR:-0}" = 1 ] && : "${KILL_MAXMS:=1500}"
 : "${KILL_MAXMS:=60}"
 : "${KILL_MILTER:=1}"
 : "${KILL_SUBMIT_BATCH:=8}"
 : "${KILL_FINAL_PASSES:=20}"
 : "${KILL_PROXY:=}"
+: "${KILL_PAIR:=0}"
+: "${KILL_REPS:=1}"
 NAME=${KILL_NAME:-kill}
 
 if [ "$(id -u)" != 0 ]; then
@@ -111,9 +130,11 @@ SINK_PID=""
 MILTER_PID=""
 PROXY_PID=""
 CPID=""
+CPID2=""
 cleanup() {
 	local rc=$?
 	[ -n "$CPID" ] && { kill -KILL "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null; }
+	[ -n "$CPID2" ] && { kill -KILL "$CPID2" 2>/dev/null; wait "$CPID2" 2>/dev/null; }
 	[ "$KILL_MILTER" = 1 ] && pf_stop "$PF"
 	[ -n "$MILTER_PID" ] && { kill -TERM "$MILTER_PID" 2>/dev/null; wait "$MILTER_PID" 2>/dev/null; }
 	[ -n "$SINK_PID" ] && { kill -TERM "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
@@ -206,7 +227,10 @@ iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 {
 	ctl init &&
 	chown postfix:postfix "$T/state"/* &&
-	ctl user add ann@our.test --name "Ann Example" --tz America/New_York --send-cap 100000 --enroll-cap 100000
+	ctl user add ann@our.test --name "Ann Example" --tz America/New_York --send-cap 100000 --enroll-cap 100000 &&
+	for r in $(seq 2 "$KILL_REPS"); do
+		ctl user add "rep$r@our.test" --name "Rep $r" --tz America/New_York --send-cap 100000 --enroll-cap 100000 || exit 1
+	done
 } >>"$T/setup.log" 2>&1 || die "cannot make the store"
 {
 	printf '[sequence]\nname = Kill Test\nowner = qa@our.test\ndays = every\n'
@@ -221,11 +245,16 @@ ctl sequence import "$T/kill.seq" >>"$T/setup.log" 2>&1 || die "cannot import th
 # enroll_batch COUNT TIME: COUNT more contacts c<n>@prospect.test (bare
 # addresses), enrolled one by one as of TIME; ncontacts counts them all.
 ncontacts=0
+# With KILL_REPS > 1 the contacts are shared among the reps in turn.
 enroll_batch() {
-	local first=$((ncontacts + 1)) last=$((ncontacts + $1)) n
-	"$CTL" -c "$CONF" --now "$2" enroll --sequence "Kill Test" --as ann@our.test \
-		$(seq -f 'c%g@prospect.test' "$first" "$last") >>"$T/setup.log" 2>&1 ||
-		die "cannot enroll contacts $first..$last"
+	local first=$((ncontacts + 1)) last=$((ncontacts + $1)) n r as
+	for r in $(seq 1 "$KILL_REPS"); do
+		as=ann@our.test
+		[ "$r" = 1 ] || as=rep$r@our.test
+		"$CTL" -c "$CONF" --now "$2" enroll --sequence "Kill Test" --as "$as" \
+			$(seq -f 'c%g@prospect.test' $((first + r - 1)) "$KILL_REPS" "$last") \
+			>>"$T/setup.log" 2>&1 || die "cannot enroll contacts $first..$last"
+	done
 	ncontacts=$last
 	n=$("$CTL" -c "$CONF" --json status --state active | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
 	[ "$n" -ge "$1" ] || die "contacts $first..$last: only $n active enrollments"
@@ -303,15 +332,19 @@ done
 # Most of an idle pass is start-up; the rest is within the random part.
 startup_ms=$((startup_ms * 3 / 4))
 # Only a kill while steps are due counts (killing an idle pass proves
-# nothing): when the work runs out, KILL_BATCH more contacts are enrolled.
+# nothing): when the work runs low, KILL_BATCH more contacts are enrolled.
 kills=0 exited=0 k_prep=0 k_wit=0 m_prep=0 rounds=0 refills=0
 active=$KILL_CONTACTS
 max_rounds=$((KILL_ROUNDS * 3))
+refill_at=$((KILL_BATCH / 2))
 t_start=$(date +%s)
 while [ "$kills" -lt "$KILL_ROUNDS" ] && [ "$rounds" -lt "$max_rounds" ]; do
 	rounds=$((rounds + 1))
 	now=$(iso $((T0S + rounds * 60)))
-	if [ "$active" = 0 ]; then
+	# A killed pass holds its claimed batch until its lease ends (5
+	# minutes: 5 rounds; the restart is another claimer): the work is
+	# refilled before it runs out.
+	if [ "$active" -le "$refill_at" ]; then
 		enroll_batch "$KILL_BATCH" "$now"
 		refills=$((refills + 1))
 	fi
@@ -326,12 +359,27 @@ while [ "$kills" -lt "$KILL_ROUNDS" ] && [ "$rounds" -lt "$max_rounds" ]; do
 	echo "=== round $rounds ($now) SubmitBatch $sb" >>"$T/cadenced.log"
 	"$CAD" -c "$CONF" --once --now="$now" >>"$T/cadenced.log" 2>&1 &
 	CPID=$!
+	# KILL_PAIR: a second instance at the same moment; one of the two,
+	# chosen at random, is killed, the other runs to its end.
+	if [ "$KILL_PAIR" = 1 ]; then
+		"$CAD" -c "$CONF" --once --now="$now" >>"$T/cadenced.log" 2>&1 &
+		CPID2=$!
+		if [ $((RANDOM % 2)) = 1 ]; then
+			v=$CPID; CPID=$CPID2; CPID2=$v
+		fi
+	fi
 	ms=$((startup_ms + RANDOM % (KILL_MAXMS + 1)))
 	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
 	kill -KILL "$CPID" 2>/dev/null
 	wait "$CPID" 2>/dev/null
 	st=$?
 	CPID=""
+	if [ -n "$CPID2" ]; then
+		wait "$CPID2" 2>/dev/null
+		st2=$?
+		CPID2=""
+		[ "$st2" = 0 ] || bad "round $rounds: the instance not killed exited $st2"
+	fi
 	read -r p w active < <("$PY" -c "$INFLIGHT_PY" "$T/state/cadence.db")
 	[ -n "${active:-}" ] || die "cannot read the store after round $rounds"
 	if [ "$st" = 137 ]; then
@@ -463,6 +511,7 @@ check "no step failed in the store ($s_fail)" [ "$s_fail" = 0 ]
 if [ "$KILL_MILTER" = 1 ]; then
 	check "no duplicate ($dups by recipient and step, $iddup by Message-ID)" [ "$dups" = 0 -a "$iddup" = 0 ]
 	check "one Message-ID per step ($nids)" [ "$nids" = "$want" ]
+	[ "$KILL_PAIR" = 1 ] && echo "$NAME: pair: two instances per round, one killed; the gate rejected $s_rej second submission(s)"
 	check "the milter witnessed every message ($s_wit of $want)" [ "$s_wit" -ge "$want" ]
 	if [ -z "$KILL_PROXY" ]; then
 		check "the gate rejected nothing ($s_rej)" [ "$s_rej" = 0 ]

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cal_day.h"
 #include "holiday.h"
 #include "model.h"
 #include "util.h"
@@ -50,25 +51,8 @@
 #define CAL_MAX_DELAY_DAYS 3660          /* ten years of follow-up days */
 #define CAL_MAX_DELAY_MINUTES (60 * 24 * 366)
 #define CAL_MAX_SEARCH_DAYS 800          /* how far to look for an open day */
-/* The range of dates the rules handle: 1900-01-01 .. 2499-12-31. libical
- * applies a zone's daylight-saving rule only up to about 2582; dates and
- * instants outside the range are refused as errors. */
-#define CAL_MIN_DAY (-25567)             /* 1900-01-01 */
-#define CAL_MAX_DAY 193578               /* 2499-12-31 */
 #define CAL_MIN_TIME ((cad_time_t)CAL_MIN_DAY * 86400)
 #define CAL_MAX_TIME ((cad_time_t)CAL_MAX_DAY * 86400)
-
-/* ---- dates (pure arithmetic, proleptic Gregorian) ---- */
-int64_t cal_day_from_ymd(int year, int month, int day);
-void cal_day_to_ymd(int64_t dayno, int *year, int *month, int *day);
-/* 0 = Sunday ... 6 = Saturday. */
-int cal_weekday(int64_t dayno);
-/* 1 when y-m-d is a real date (2028-02-29 yes, 2027-02-29 no). */
-int cal_ymd_valid(int year, int month, int day);
-/* Parses exactly "YYYY-MM-DD" (a real date, CAL_MIN_DAY..CAL_MAX_DAY). 0 on success. */
-int cal_day_parse(const char *s, int64_t *dayno);
-/* Formats "YYYY-MM-DD" into buf (at least 11 bytes); returns buf. */
-char *cal_day_format(int64_t dayno, char *buf, size_t len);
 
 /* ---- zones ---- */
 struct cal_zone;   /* opaque; lives as long as the process, never freed */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cal.h"
+#include "cal_day.h"
 
 void holiday_list_init(struct holiday_list *l)
 {
@@ -270,7 +270,7 @@ static int holiday_ev_err(const struct holiday_ev *ev, const char *msg)
 static int holiday_ical_day(struct icaltimetype t, int64_t *day)
 {
 	if (icaltime_is_null_time(t) || !t.is_date || t.year < 1900 || t.year > 2499 ||
-	    !cal_ymd_valid(t.year, t.month, t.day))
+	    !cal_day_ymd_valid(t.year, t.month, t.day))
 		return -1;
 	*day = cal_day_from_ymd(t.year, t.month, t.day);
 	return 0;

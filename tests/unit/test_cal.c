@@ -94,14 +94,14 @@ static void test_dates(void **state)
 	assert_int_equal(cal_weekday(D("1969-12-31")), 3);         /* before the epoch */
 	for (int64_t i = -800000; i < 800000; i += 37) {
 		cal_day_to_ymd(i, &y, &m, &d);
-		assert_true(cal_ymd_valid(y, m, d));
+		assert_true(cal_day_ymd_valid(y, m, d));
 		assert_int_equal(cal_day_from_ymd(y, m, d), i);
 	}
 	/* Leap years: divisible by 4, not by 100 unless by 400. */
-	assert_true(cal_ymd_valid(2028, 2, 29));
-	assert_false(cal_ymd_valid(2027, 2, 29));
-	assert_false(cal_ymd_valid(2100, 2, 29));
-	assert_true(cal_ymd_valid(2000, 2, 29));
+	assert_true(cal_day_ymd_valid(2028, 2, 29));
+	assert_false(cal_day_ymd_valid(2027, 2, 29));
+	assert_false(cal_day_ymd_valid(2100, 2, 29));
+	assert_true(cal_day_ymd_valid(2000, 2, 29));
 	assert_int_equal(D("2028-03-01") - D("2028-02-28"), 2);
 	assert_int_equal(cal_weekday(D("2028-02-29")), 2);         /* Tuesday */
 	assert_string_equal(cal_day_format(D("2028-02-29"), buf, sizeof(buf)), "2028-02-29");

@@ -235,6 +235,12 @@ int inbound_meeting_parties(const struct verdict *v, const struct inbound_target
  * authenticated mail may speak for a meeting between a contact and a rep.
  * 0 when cfg is NULL or lists none. */
 int inbound_calendar_service(const struct inbound_config *cfg, const char *addr);
+/* An ORGANIZER or ATTENDEE value without its "mailto:" (any case): a
+ * pointer into cal; NULL for NULL. */
+const char *inbound_meet_addr(const char *cal);
+/* Is cal (an addr-spec, "mailto:" allowed) at one of cfg's InternalDomains
+ * (case ignored)? 0 when cal or cfg is NULL. */
+int inbound_meet_internal(const struct inbound_config *cfg, const char *cal);
 
 /* ---- policy (pure) ---- */
 enum inbound_act {

@@ -424,16 +424,6 @@ out:
 	return rc < 0 ? -1 : 0;
 }
 
-/* Is addr at one of the organization's own domains? */
-static int internal_addr(const struct inbound_config *cfg, const char *addr)
-{
-	const char *d = addr ? cad_addr_domain(addr) : NULL;
-	for (size_t i = 0; d != NULL && i < cfg->ninternal_domains; i++)
-		if (cad_strcaseeq(d, cfg->internal_domains[i]))
-			return 1;
-	return 0;
-}
-
 /* The contacts named by an iMIP object: organizer and attendees. */
 static int by_meeting(struct mctx *x, const struct inbound_config *cfg, struct cad_err *err)
 {
@@ -445,10 +435,8 @@ static int by_meeting(struct mctx *x, const struct inbound_config *cfg, struct c
 		char *addr;
 		if (a == NULL)
 			continue;
-		if (cad_startswith_ci(a, "mailto:"))
-			a += 7;
-		addr = inbound_addr_spec(a);
-		if (addr != NULL && !internal_addr(cfg, addr))
+		addr = inbound_addr_spec(inbound_meet_addr(a));
+		if (addr != NULL && !inbound_meet_internal(cfg, addr))
 			rc = by_address(x, addr, VIA_MEETING, 0, NULL, err);
 		free(addr);
 	}

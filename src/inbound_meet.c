@@ -55,15 +55,29 @@ enum inbound_meeting inbound_meeting_kind(const struct verdict *v)
 	return MEET_NONE;   /* PUBLISH: an event announced, nobody invited */
 }
 
+const char *inbound_meet_addr(const char *cal)
+{
+	if (cal != NULL && cad_startswith_ci(cal, "mailto:"))
+		cal += 7;
+	return cal;
+}
+
+int inbound_meet_internal(const struct inbound_config *cfg, const char *cal)
+{
+	const char *d = cal != NULL && cfg != NULL ? cad_addr_domain(inbound_meet_addr(cal)) : NULL;
+	for (size_t i = 0; d != NULL && i < cfg->ninternal_domains; i++)
+		if (cad_strcaseeq(d, cfg->internal_domains[i]))
+			return 1;
+	return 0;
+}
+
 /* An ORGANIZER or ATTENDEE value ("mailto:a@b", "MAILTO:a@b", "a@b") is
  * addr (an addr-spec, compared without case). */
 static int cal_addr_is(const char *cal, const char *addr)
 {
 	if (cal == NULL || addr == NULL || *addr == '\0')
 		return 0;
-	if (strncasecmp(cal, "mailto:", 7) == 0)
-		cal += 7;
-	return strcasecmp(cal, addr) == 0;
+	return cad_strcaseeq(inbound_meet_addr(cal), addr);
 }
 
 /* The organizer (i == 0) and the attendees (i >= 1) of v. */
@@ -82,22 +96,6 @@ static int is_contact(const struct inbound_target *t, const char *cal)
 	return 0;
 }
 
-/* Is the organizer an address at one of the organization's domains (its
- * own booking calendar, as Microsoft Bookings' shared mailbox)? */
-static int org_calendar(const struct inbound_config *cfg, const char *cal)
-{
-	const char *d;
-	if (cal == NULL || cfg == NULL)
-		return 0;
-	if (strncasecmp(cal, "mailto:", 7) == 0)
-		cal += 7;
-	d = cad_addr_domain(cal);
-	for (size_t i = 0; d != NULL && i < cfg->ninternal_domains; i++)
-		if (strcasecmp(d, cfg->internal_domains[i]) == 0)
-			return 1;
-	return 0;
-}
-
 int inbound_meeting_parties(const struct verdict *v, const struct inbound_target *t,
 			    const struct inbound_config *cfg)
 {
@@ -112,10 +110,13 @@ int inbound_meeting_parties(const struct verdict *v, const struct inbound_target
 		else if (is_contact(t, p))
 			contact = 1;
 	}
-	/* organized by one of the two, or by the organization's own calendar;
+	/* organized by one of the two, or by the organization's own calendar
+	 * (an address at one of its domains, as Microsoft Bookings' shared
+	 * mailbox);
 	 * a stranger's event naming both is not their meeting */
 	return rep && contact && (cal_addr_is(v->organizer, t->rep_email) ||
-				  is_contact(t, v->organizer) || org_calendar(cfg, v->organizer));
+				  is_contact(t, v->organizer) ||
+				  inbound_meet_internal(cfg, v->organizer));
 }
 
 int inbound_calendar_service(const struct inbound_config *cfg, const char *addr)

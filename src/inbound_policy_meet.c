@@ -21,18 +21,12 @@
 static int internal(const struct inbound_config *cfg, const struct inbound_target *t,
 		    const char *addr)
 {
-	const char *d;
 	if (addr == NULL)
 		return 0;
-	if (cad_startswith_ci(addr, "mailto:"))
-		addr += 7;
+	addr = inbound_meet_addr(addr);
 	if (t->rep_email && cad_strcaseeq(addr, t->rep_email))
 		return 1;
-	d = cad_addr_domain(addr);
-	for (size_t i = 0; d != NULL && i < cfg->ninternal_domains; i++)
-		if (cad_strcaseeq(d, cfg->internal_domains[i]))
-			return 1;
-	return 0;
+	return inbound_meet_internal(cfg, addr);
 }
 
 /* May the (authenticated) sender speak for this meeting? */

@@ -106,6 +106,9 @@ extern const struct store_schema_def store_schema_sqlite;   /* store_schema.c */
 #ifdef HAVE_LIBPQ
 extern const struct store_drv store_drv_pg;
 extern const struct store_schema_def store_schema_pg;       /* store_schema_pg.c */
+/* "host=H [port=P] dbname=D" of a PostgreSQL Database value, without its
+ * password or other settings: how messages name the store (heap). */
+char *store_pg_where(const char *target);
 #endif
 
 /* The backend for a Database value: PostgreSQL for "postgresql://",

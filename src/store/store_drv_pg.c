@@ -133,7 +133,7 @@ static void no_notices(void *arg, const char *message)
 
 /* "host=H port=P dbname=D" from the parts of conninfo that name the server,
  * never its password. */
-static char *where_of(const char *conninfo)
+char *store_pg_where(const char *conninfo)
 {
 	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
 	const char *host = NULL, *port = NULL, *db = NULL, *user = NULL;
@@ -202,7 +202,7 @@ static int pg_open(void **conn, const char *target, int flags, struct cad_err *e
 
 	*conn = NULL;
 	pc = xcalloc(1, sizeof(*pc));
-	pc->where = where_of(target);
+	pc->where = store_pg_where(target);
 	/* The value expands in place of dbname: its own connect_timeout wins. */
 	pc->c = PQconnectdbParams(kw, val, 1);
 	if (pc->c == NULL || PQstatus(pc->c) != CONNECTION_OK) {

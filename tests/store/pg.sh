@@ -27,7 +27,7 @@ echo "pg.sh: server in $PG_DIR ($PG_BIN)"
 
 # The store's own tests, then the other tests built on the store fixture
 # (store_fixture.c, milter_fixture.c) that pass on PostgreSQL.
-PG_TESTS=${PG_TESTS:-"test_store test_store_enroll test_store_ledger test_store_external
+PG_TESTS=${PG_TESTS:-"test_store_pg test_store test_store_enroll test_store_ledger test_store_external
 	test_store_claim test_store_copy test_enroll test_enroll_mail test_enroll_project
 	test_pass test_rules test_unsub_link test_milter_factcache test_milter_filter
 	test_milter_act"}

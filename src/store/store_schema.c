@@ -14,6 +14,13 @@
  * All pending migrations run in one transaction: a file is either at its
  * old version or at the new one, never in between. A file of a newer
  * version is refused before anything is written to it.
+ *
+ * RULE (issue 17): PostgreSQL's list (store_schema_pg.c) starts at
+ * version 9 as the whole schema (versions 1-8 there are empty but for the
+ * version table). Every version from 10 on is written for BOTH backends in
+ * the same commit: a migration here and its PostgreSQL dialect at the same
+ * index there (the counts must match: store_schema_migrate() refuses a
+ * backend whose list is shorter).
  */
 #include "config.h"
 

@@ -308,7 +308,7 @@ int authres_parse(const char *value, struct authres *out, struct cad_err *err)
 			fail(&c, "too many results");
 			goto bad;
 		}
-		ar.results = xrealloc(ar.results, (ar.nresults + 1) * sizeof(*ar.results));
+		ar.results = xreallocarray(ar.results, ar.nresults + 1, sizeof(*ar.results));
 		memset(&ar.results[ar.nresults], 0, sizeof(*ar.results));
 		ar.nresults++;
 		if (parse_resinfo(&c, method, &ar.results[ar.nresults - 1]) != 0)

@@ -67,7 +67,7 @@ static int parse_line(struct enroll_sender *e, char *line, struct cad_err *err)
 	while ((r = strtok_r(NULL, sep, &save)) != NULL) {
 		if (!rep_ok(r))
 			return cad_err_set(err, "\"%s\" is neither an address nor @domain", r);
-		e->reps = xrealloc(e->reps, (e->nreps + 1) * sizeof(*e->reps));
+		e->reps = xreallocarray(e->reps, e->nreps + 1, sizeof(*e->reps));
 		e->reps[e->nreps] = xstrdup(r);
 		cad_strlower(e->reps[e->nreps]);
 		e->nreps++;
@@ -95,7 +95,7 @@ int enroll_senders_parse(struct enroll_senders *t, const char *text, const char 
 		line = cad_trim(line);
 		if (*line == '\0')
 			continue;
-		out.v = xrealloc(out.v, (out.n + 1) * sizeof(*out.v));
+		out.v = xreallocarray(out.v, out.n + 1, sizeof(*out.v));
 		memset(&out.v[out.n], 0, sizeof(out.v[out.n]));
 		out.v[out.n].line = lineno;
 		out.n++;
@@ -116,7 +116,7 @@ int enroll_senders_load(struct enroll_senders *t, const char *path, struct cad_e
 {
 	char *text = NULL;
 	int rc;
-	if (mkeys_read_file(path, ENROLL_SENDERS_MAX_BYTES, &text, err) != 0) {
+	if (cad_read_file(path, ENROLL_SENDERS_MAX_BYTES, CAD_READ_TEXT, &text, NULL, err) != 0) {
 		cad_err_prefix(err, "EnrollSenders");
 		return -1;
 	}

@@ -121,6 +121,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <gmime/gmime.h>
 #include <libmilter/mfapi.h>
@@ -150,22 +151,25 @@ void filter_set_clock_file(const char *path)
  * so that a test bed running cadenced with --now keeps one timeline. */
 static cad_time_t filter_now(void)
 {
-	char buf[64];
+	struct cad_err err = { "" };
 	cad_time_t t;
-	FILE *f;
+	char *buf;
 	size_t n;
-	if (clock_file == NULL || (f = fopen(clock_file, "r")) == NULL)
+	/* a missing file means the clock, as before the test set one */
+	if (clock_file == NULL || access(clock_file, F_OK) != 0)
 		return cad_now();
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
+	if (cad_read_file(clock_file, 4096, CAD_READ_TEXT, &buf, &n, &err) != 0) {
+		cad_log(CAD_LOG_WARN, "%s: using the clock", err.msg);
+		return cad_now();
+	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	if (cad_time_parse(buf, &t) != 0) {
 		cad_log(CAD_LOG_WARN, "%s: not a time (YYYY-MM-DDTHH:MM:SSZ): using the clock",
 			clock_file);
-		return cad_now();
+		t = cad_now();
 	}
+	free(buf);
 	return t;
 }
 

@@ -216,7 +216,7 @@ static struct spf_checker *make_spf(const char *zonefile, struct cad_err *err)
 	struct spf_checker *c;
 	if (zonefile == NULL)
 		return spf_checker_new(err);
-	if (mkeys_read_file(zonefile, 1024 * 1024, &text, err) != 0)
+	if (cad_read_file(zonefile, 1024 * 1024, CAD_READ_TEXT, &text, NULL, err) != 0)
 		return NULL;
 	c = spf_checker_new_zone(text, zonefile, err);
 	free(text);

@@ -150,10 +150,7 @@ static int kt_line(void *arg, char *line, int lineno, struct cad_err *err)
 		if (strcmp(st->keys[i].name, name) == 0)
 			return cad_err_set(err, "key \"%s\" defined twice (first on line %d)", name,
 					   st->keys[i].line);
-	if (st->n == st->cap) {
-		st->cap = st->cap ? st->cap * 2 : 8;
-		st->keys = xrealloc(st->keys, st->cap * sizeof(*st->keys));
-	}
+	cad_grow(&st->keys, &st->cap, st->n + 1, sizeof(*st->keys));
 	k = &st->keys[st->n++];
 	memset(k, 0, sizeof(*k));
 	k->name = xstrdup(name);
@@ -242,10 +239,7 @@ static int st_line(void *arg, char *line, int lineno, struct cad_err *err)
 			free(norm);
 			return cad_err_set(err, "pattern \"%s\" repeats line %d", pat, st->e[j].line);
 		}
-	if (st->n == st->cap) {
-		st->cap = st->cap ? st->cap * 2 : 8;
-		st->e = xrealloc(st->e, st->cap * sizeof(*st->e));
-	}
+	cad_grow(&st->e, &st->cap, st->n + 1, sizeof(*st->e));
 	st->e[st->n].pattern = norm;
 	st->e[st->n].key = i;
 	st->e[st->n].line = lineno;
@@ -269,42 +263,6 @@ int mkeys_signtable_parse(struct mkeys *t, const char *text, const char *fname,
 
 /* ---- files and keys ---- */
 
-int mkeys_read_file(const char *path, size_t max, char **out, struct cad_err *err)
-{
-	struct stat sb;
-	struct sbuf b;
-	char chunk[4096];
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return cad_err_set(err, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return cad_err_set(err, "%s: not a regular file", path);
-	}
-	sbuf_init(&b);
-	while ((r = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (b.len + (size_t)r > max) {
-			close(fd);
-			sbuf_free(&b);
-			return cad_err_set(err, "%s: larger than %zu bytes", path, max);
-		}
-		sbuf_add(&b, chunk, (size_t)r);
-	}
-	close(fd);
-	if (r < 0) {
-		int e = errno;
-		sbuf_free(&b);
-		return cad_err_set(err, "%s: %s", path, strerror(e));
-	}
-	if (memchr(b.s, '\0', b.len) != NULL) {
-		sbuf_free(&b);
-		return cad_err_set(err, "%s: contains a NUL byte", path);
-	}
-	*out = sbuf_detach(&b);
-	return 0;
-}
-
 static int load_key(struct mkeys_key *k, struct cad_err *err)
 {
 	struct stat sb;
@@ -319,7 +277,7 @@ static int load_key(struct mkeys_key *k, struct cad_err *err)
 		return cad_err_set(err, "key \"%s\": %s is group- or world-writable (mode %04o); "
 				   "refusing it (chmod go-w)", k->name, k->path,
 				   (unsigned)(sb.st_mode & 07777));
-	if (mkeys_read_file(k->path, MKEYS_MAX_BYTES, &pem, err) != 0) {
+	if (cad_read_file(k->path, MKEYS_MAX_BYTES, CAD_READ_TEXT, &pem, NULL, err) != 0) {
 		cad_err_prefix(err, "key \"%s\"", k->name);
 		return -1;
 	}
@@ -364,14 +322,14 @@ int mkeys_load(struct mkeys *t, const char *keytable, const char *signtable,
 	char *text = NULL;
 	struct mkeys n;
 	mkeys_init(&n);
-	if (mkeys_read_file(keytable, 4 * 1024 * 1024, &text, err) != 0)
+	if (cad_read_file(keytable, 4 * 1024 * 1024, CAD_READ_TEXT, &text, NULL, err) != 0)
 		return -1;
 	if (mkeys_keytable_parse(&n, text, keytable, err) != 0)
 		goto fail;
 	free(text);
 	text = NULL;
 	if (signtable != NULL) {
-		if (mkeys_read_file(signtable, 4 * 1024 * 1024, &text, err) != 0)
+		if (cad_read_file(signtable, 4 * 1024 * 1024, CAD_READ_TEXT, &text, NULL, err) != 0)
 			goto fail;
 		if (mkeys_signtable_parse(&n, text, signtable, err) != 0)
 			goto fail;

@@ -71,8 +71,4 @@ const struct mkeys_key *mkeys_lookup(const struct mkeys *t, const char *addr);
 /* 1 when some SigningTable entry covers domain (any address at it). */
 int mkeys_has_domain(const struct mkeys *t, const char *domain);
 
-/* Reads a whole regular file of at most max bytes into a NUL-terminated
- * heap string; the error names the path. */
-int mkeys_read_file(const char *path, size_t max, char **out, struct cad_err *err);
-
 #endif

@@ -103,10 +103,7 @@ int mmsg_add_header(struct mmsg *m, const char *name, const char *value)
 		m->hdr_overflow = 1;
 		return -1;
 	}
-	if (m->nhdrs == m->caphdrs) {
-		m->caphdrs = m->caphdrs ? m->caphdrs * 2 : 16;
-		m->hdrs = xrealloc(m->hdrs, m->caphdrs * sizeof(*m->hdrs));
-	}
+	cad_grow(&m->hdrs, &m->caphdrs, m->nhdrs + 1, sizeof(*m->hdrs));
 	m->hdrs[m->nhdrs].name = xstrdup(name);
 	m->hdrs[m->nhdrs].value = xstrdup(value);
 	m->hdrs[m->nhdrs].rewrite = 0;
@@ -143,10 +140,7 @@ void mmsg_add_rcpt(struct mmsg *m, const char *rcpt)
 		m->rcpt_overflow = 1;
 		return;
 	}
-	if (m->nrcpts == m->caprcpts) {
-		m->caprcpts = m->caprcpts ? m->caprcpts * 2 : 8;
-		m->rcpts = xrealloc(m->rcpts, m->caprcpts * sizeof(*m->rcpts));
-	}
+	cad_grow(&m->rcpts, &m->caprcpts, m->nrcpts + 1, sizeof(*m->rcpts));
 	m->rcpts[m->nrcpts++] = xstrdup(rcpt);
 }
 
@@ -154,7 +148,7 @@ void mmsg_add_own(struct mmsg *m, const char *rcpt, const struct inbound_own_add
 {
 	/* bounded by the recipients the MTA accepts; kept even beyond
 	 * MILTER_MAX_RCPTS so that every own address is removed */
-	m->own = xrealloc(m->own, (m->nown + 1) * sizeof(*m->own));
+	m->own = xreallocarray(m->own, m->nown + 1, sizeof(*m->own));
 	m->own[m->nown].rcpt = xstrdup(rcpt);
 	m->own[m->nown].own = *own;
 	m->nown++;

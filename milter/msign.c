@@ -159,10 +159,7 @@ int msign_header(struct msign *s, const char *name, const char *value,
 	size_t off = s->canon.len, namelen = strlen(name);
 	(void)leadspc;   /* leading whitespace of a value is dropped either way */
 	(void)err;
-	if (s->nh == s->caph) {
-		s->caph = s->caph ? s->caph * 2 : 16;
-		s->h = xrealloc(s->h, s->caph * sizeof(*s->h));
-	}
+	cad_grow(&s->h, &s->caph, s->nh + 1, sizeof(*s->h));
 	canon_header(&s->canon, name, namelen, value, 1);
 	h = &s->h[s->nh++];
 	h->off = off;

@@ -28,7 +28,7 @@ static void add_reference(struct verdict *v, const char *id)
 {
 	if (v->nreferences >= 64)
 		return;
-	v->references = xrealloc(v->references, (v->nreferences + 1) * sizeof(char *));
+	v->references = xreallocarray(v->references, v->nreferences + 1, sizeof(char *));
 	v->references[v->nreferences++] = classify_text_one_line(id, strlen(id), 998);
 }
 

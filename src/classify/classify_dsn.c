@@ -92,7 +92,7 @@ static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *
 		if (e == i && (cur.final || cur.orig)) {
 			/* a blank line ends a recipient's block */
 			if (*nrecs < CLS_MAX_RCPTS) {
-				*recs = xrealloc(*recs, (*nrecs + 1) * sizeof(**recs));
+				*recs = xreallocarray(*recs, *nrecs + 1, sizeof(**recs));
 				(*recs)[(*nrecs)++] = cur;
 			} else {
 				rec_free(&cur);
@@ -117,7 +117,7 @@ static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *
 		int is_orig = strcasecmp(name, "Original-Recipient") == 0;
 		if ((is_final && cur.final) || (is_orig && cur.orig)) {
 			if (*nrecs < CLS_MAX_RCPTS) {
-				*recs = xrealloc(*recs, (*nrecs + 1) * sizeof(**recs));
+				*recs = xreallocarray(*recs, *nrecs + 1, sizeof(**recs));
 				(*recs)[(*nrecs)++] = cur;
 			} else {
 				rec_free(&cur);
@@ -136,7 +136,7 @@ static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *
 			set_field(&cur.diag, t, strlen(t));
 	}
 	if ((cur.final || cur.orig) && *nrecs < CLS_MAX_RCPTS) {
-		*recs = xrealloc(*recs, (*nrecs + 1) * sizeof(**recs));
+		*recs = xreallocarray(*recs, *nrecs + 1, sizeof(**recs));
 		(*recs)[(*nrecs)++] = cur;
 	} else {
 		rec_free(&cur);

@@ -41,7 +41,7 @@ static void add_attendee(struct verdict *v, const char *cal_address, const char 
 		free(a);
 		return;
 	}
-	v->attendees = xrealloc(v->attendees, (v->nattendees + 1) * sizeof(*v->attendees));
+	v->attendees = xreallocarray(v->attendees, v->nattendees + 1, sizeof(*v->attendees));
 	v->attendees[v->nattendees].address = a;
 	v->attendees[v->nattendees].partstat = NULL;
 	if (partstat != NULL && *partstat) {

@@ -34,7 +34,7 @@ struct cls_rcpt *classify_verdict_add_rcpt(struct verdict *v, const char *addr)
 	for (size_t i = 0; i < v->nrcpts; i++)
 		if (strcmp(v->rcpts[i].address, addr) == 0)
 			return &v->rcpts[i];
-	v->rcpts = xrealloc(v->rcpts, (v->nrcpts + 1) * sizeof(*v->rcpts));
+	v->rcpts = xreallocarray(v->rcpts, v->nrcpts + 1, sizeof(*v->rcpts));
 	struct cls_rcpt *r = &v->rcpts[v->nrcpts++];
 	memset(r, 0, sizeof(*r));
 	r->address = xstrdup(addr);

@@ -7,7 +7,6 @@
  */
 #include "holiday.h"
 
-#include <errno.h>
 #include <libical/ical.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +34,7 @@ void holiday_list_free(struct holiday_list *l)
 void holiday_list_add(struct holiday_list *l, const char *calendar, const char *date,
                       const char *name)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 32;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
+	cad_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v));
 	struct holiday *h = &l->v[l->n++];
 	h->calendar = xstrdup(calendar);
 	snprintf(h->date, sizeof(h->date), "%s", date);
@@ -92,10 +88,7 @@ int holiday_calendar_valid(const char *name)
 static void holiday_list_move(struct holiday_list *dst, struct holiday_list *src)
 {
 	for (size_t i = 0; i < src->n; i++) {
-		if (dst->n == dst->cap) {
-			dst->cap = dst->cap ? dst->cap * 2 : 32;
-			dst->v = xrealloc(dst->v, dst->cap * sizeof(*dst->v));
-		}
+		cad_grow(&dst->v, &dst->cap, dst->n + 1, sizeof(*dst->v));
 		dst->v[dst->n++] = src->v[i];
 	}
 	free(src->v);
@@ -224,10 +217,7 @@ static void holiday_vevent_lines(const char *data, size_t len, int **lines, size
 		pos += ln + (nl != NULL);
 		line++;
 		if (ln >= 12 && cad_startswith_ci(l, "BEGIN:VEVENT")) {
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 16;
-				*lines = xrealloc(*lines, cap * sizeof(**lines));
-			}
+			cad_grow(lines, &cap, *n + 1, sizeof(**lines));
 			(*lines)[(*n)++] = line;
 		}
 	}
@@ -358,7 +348,7 @@ static int holiday_one_event(icalcomponent *vev, const char *calendar, int year_
 			holiday_ev_err(ev, "too many EXDATEs");
 			goto out;
 		}
-		ex = xrealloc(ex, (nex + 1) * sizeof(*ex));
+		ex = xreallocarray(ex, nex + 1, sizeof(*ex));
 		ex[nex++] = d;
 	}
 
@@ -490,31 +480,14 @@ int holiday_parse(const char *calendar, const char *data, size_t len, const char
 int holiday_load_file(const char *calendar, const char *path, int year_from, int year_to,
                       struct holiday_list *out, struct cad_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	struct sbuf b;
-	char buf[8192];
-	size_t n;
+	char *data;
+	size_t len;
 	int rc;
 
-	if (f == NULL)
-		return cad_err_set(err, "%s: %s", path, strerror(errno));
-	sbuf_init(&b);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if (b.len + n > HOLIDAY_MAX_FILE) {
-			fclose(f);
-			sbuf_free(&b);
-			return cad_err_set(err, "%s: larger than %d bytes", path, HOLIDAY_MAX_FILE);
-		}
-		sbuf_add(&b, buf, n);
-	}
-	if (ferror(f)) {
-		fclose(f);
-		sbuf_free(&b);
-		return cad_err_set(err, "%s: read error", path);
-	}
-	fclose(f);
-	rc = holiday_parse(calendar, b.s, b.len, path, year_from, year_to, out, err);
-	sbuf_free(&b);
+	if (cad_read_file(path, HOLIDAY_MAX_FILE, 0, &data, &len, err) != 0)
+		return -1;
+	rc = holiday_parse(calendar, data, len, path, year_from, year_to, out, err);
+	free(data);
 	return rc;
 }
 

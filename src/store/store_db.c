@@ -20,26 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "store_int.h"
 
 int store_target_is_pg(const char *target)
 {
-	if (target == NULL)
-		return 0;
-	static const char *const kw[] = { "host=", "hostaddr=", "port=", "dbname=", "user=",
-					  "service=", "sslmode=", "connect_timeout=",
-					  "application_name=", "passfile=", "options=" };
-	size_t i;
-	if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0)
-		return 1;
-	/* libpq keywords: "host=... dbname=...", the first one a keyword of
-	 * libpq's (a file name such as "a=b.db" stays a path) */
-	while (*target == ' ')
-		target++;
-	for (i = 0; i < CAD_ARRAY_LEN(kw); i++)
-		if (strncmp(target, kw[i], strlen(kw[i])) == 0)
-			return 1;
-	return 0;
+	return conf_database_is_server(target);    /* the one rule, cadence.conf's */
 }
 
 int store_is_server(const char *database)

@@ -291,12 +291,52 @@ static int conf_parse(const char *name, const char *buf, size_t len, struct cad_
 	return rc;
 }
 
+/* DatabasePasswordFile becomes libpq's passfile parameter of a server's
+ * Database (unless the value names one itself), so that every program
+ * opening the store connects with it and no password is ever in a string
+ * cadence builds or prints. */
+static int conf_passfile(struct cad_conf *c, const char *name, struct cad_err *err)
+{
+	const char *pf = c->database_password_file, *p;
+	struct sbuf b;
+	if (pf == NULL)
+		return 0;
+	if (!conf_database_is_server(c->database))
+		return cad_err_set(err, "%s: DatabasePasswordFile is only for a Database on a "
+				   "PostgreSQL server (Database is the file %s)", name, c->database);
+	if (strstr(c->database, "passfile") != NULL)
+		return 0;
+	sbuf_init(&b);
+	sbuf_adds(&b, c->database);
+	if (strncmp(c->database, "postgres", 8) == 0) {
+		sbuf_adds(&b, strchr(c->database, '?') ? "&passfile=" : "?passfile=");
+		for (p = pf; *p; p++) {
+			if (isalnum((unsigned char)*p) || strchr("/-._~", *p))
+				sbuf_addc(&b, *p);
+			else
+				sbuf_addf(&b, "%%%02X", (unsigned char)*p);
+		}
+	} else {
+		sbuf_adds(&b, " passfile='");
+		for (p = pf; *p; p++) {
+			if (*p == '\'' || *p == '\\')
+				sbuf_addc(&b, '\\');
+			sbuf_addc(&b, *p);
+		}
+		sbuf_addc(&b, '\'');
+	}
+	free(c->database);
+	c->database = xstrdup(b.s);
+	sbuf_free(&b);
+	return 0;
+}
+
 int conf_load_buffer(const char *name, const char *buf, size_t len, struct cad_conf *conf,
 		     struct cad_err *err)
 {
 	struct cad_conf tmp;
 	conf_defaults(&tmp);
-	if (conf_parse(name, buf, len, &tmp, err) != 0) {
+	if (conf_parse(name, buf, len, &tmp, err) != 0 || conf_passfile(&tmp, name, err) != 0) {
 		conf_free(&tmp);
 		conf_defaults(conf);
 		return -1;

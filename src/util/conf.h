@@ -19,7 +19,8 @@
 
 struct cad_conf {
 	/* shared */
-	char *database;            /* Database */
+	char *database;            /* Database: a path, or a PostgreSQL URI / libpq keywords */
+	char *database_password_file;  /* DatabasePasswordFile: libpq password file (.pgpass) */
 	char *secret_file;         /* SecretFile: HMAC key for Message-IDs and tokens */
 	char *domain;              /* Domain: domain of cadence's own addresses */
 	char *enroll_prefix;       /* EnrollPrefix: "enroll" -> enroll+<seq>@Domain */
@@ -102,6 +103,10 @@ int conf_load(const char *path, struct cad_conf *conf, struct cad_err *err);
 int conf_load_buffer(const char *name, const char *buf, size_t len, struct cad_conf *conf,
 		     struct cad_err *err);
 void conf_free(struct cad_conf *conf);
+/* 1 when a Database value names a database server rather than a file: a
+ * postgresql:// (or postgres://) URI, or libpq keywords ("host=...
+ * dbname=...") starting with one of libpq's keywords. */
+int conf_database_is_server(const char *v);
 /* Writes every key and its effective value, as cadence.conf lines
  * (quoted where needed; a key not set is a "# Key (not set)" comment).
  * conf_load() of the dump gives the same values. */

@@ -55,6 +55,49 @@ static int host_ok(const char *s, size_t len)
 	return s[0] != '.' && s[0] != '-';
 }
 
+int conf_database_is_server(const char *v)
+{
+	static const char *const kw[] = { "host=", "hostaddr=", "port=", "dbname=", "user=",
+					  "service=", "sslmode=", "connect_timeout=",
+					  "application_name=", "passfile=", "options=" };
+	size_t i;
+	if (v == NULL)
+		return 0;
+	if (strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0)
+		return 1;
+	while (*v == ' ')
+		v++;
+	for (i = 0; i < CAD_ARRAY_LEN(kw); i++)
+		if (strncmp(v, kw[i], strlen(kw[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* An absolute path, or a server's URI or keywords without a password (a
+ * password belongs in DatabasePasswordFile or ~/.pgpass: cadence.conf is
+ * readable by the service group and shown by "config check"). */
+static int check_database(const char *v, struct cad_err *err)
+{
+	if (!conf_database_is_server(v)) {
+		if (*v != '/')
+			return cad_err_set(err, "\"%s\" is neither an absolute path nor a PostgreSQL "
+					   "URI (postgresql://...) or libpq keywords (host=... dbname=...)", v);
+		return 0;
+	}
+	if (strstr(v, "password=") != NULL)
+		return cad_err_set(err, "no password here: put it in DatabasePasswordFile (a libpq "
+				   "password file) or the service user's ~/.pgpass");
+	if (strncmp(v, "postgres", 8) == 0) {
+		const char *auth = strstr(v, "://") + 3, *at = strchr(auth, '@'),
+			   *slash = strchr(auth, '/');
+		if (at != NULL && (slash == NULL || at < slash) && memchr(auth, ':', (size_t)(at - auth)))
+			return cad_err_set(err, "no password in the URI: put it in "
+					   "DatabasePasswordFile (a libpq password file) or the "
+					   "service user's ~/.pgpass");
+	}
+	return 0;
+}
+
 static int check_domain(const char *v, struct cad_err *err)
 {
 	if (!cad_domain_valid(v))
@@ -256,7 +299,8 @@ static int check_authserv(const char *v, struct cad_err *err)
 
 const struct conf_key conf_keys[] = {
 	/* shared */
-	{ "Database", CONF_PATH, OFF(database), 0, CONF_DEFAULT_DATABASE, NOLIM, NULL },
+	{ "Database", CONF_STRING, OFF(database), 0, CONF_DEFAULT_DATABASE, NOLIM, check_database },
+	{ "DatabasePasswordFile", CONF_PATH, OFF(database_password_file), 0, NULL, NOLIM, NULL },
 	{ "SecretFile", CONF_PATH, OFF(secret_file), 0, SYSCONFDIR "/cadence/secret", NOLIM,
 	  NULL },
 	{ "Domain", CONF_STRING, OFF(domain), 0, NULL, NOLIM, check_domain },

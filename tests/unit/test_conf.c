@@ -165,7 +165,18 @@ static void test_errors(void **state)
 	expect_error("Database\n", "t.conf:1: Database: value missing");
 	expect_error("Database   # only a comment\n", "t.conf:1: Database: value missing");
 	expect_error("SendSpacing 10\nDatabase relative/db\n",
-		     "t.conf:2: Database: \"relative/db\" is not an absolute path");
+		     "t.conf:2: Database: \"relative/db\" is neither an absolute path nor a "
+		     "PostgreSQL URI (postgresql://...) or libpq keywords (host=... dbname=...)");
+	/* a PostgreSQL Database never holds its password */
+	expect_error("Database postgresql://cadence:s3cret@db.example/cadence\n",
+		     "t.conf:1: Database: no password in the URI: put it in DatabasePasswordFile "
+		     "(a libpq password file) or the service user's ~/.pgpass");
+	expect_error("Database \"host=db.example dbname=cadence password=s3cret\"\n",
+		     "t.conf:1: Database: no password here: put it in DatabasePasswordFile (a libpq "
+		     "password file) or the service user's ~/.pgpass");
+	expect_error("Database /var/lib/cadence/cadence.db\nDatabasePasswordFile /etc/cadence/pgpass\n",
+		     "t.conf: DatabasePasswordFile is only for a Database on a PostgreSQL server "
+		     "(Database is the file /var/lib/cadence/cadence.db)");
 	expect_error("Syslog maybe\n", "t.conf:1: Syslog: \"maybe\" is not yes or no");
 	expect_error("SendSpacing 12s\n", "t.conf:1: SendSpacing: \"12s\" is not an integer");
 	expect_error("SendSpacing -1\n", "t.conf:1: SendSpacing: -1 is out of range 0..86400");
@@ -278,6 +289,43 @@ static void roundtrip(const char *text)
 	conf_free(&b);
 	sbuf_free(&da);
 	sbuf_free(&db);
+}
+
+/* Database names a file or a server; DatabasePasswordFile becomes libpq's
+ * passfile parameter in either form, and a dump loads back the same. */
+static void test_database_server(void **state)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "Database postgresql://cadence@db.example/cadence\n",
+		  "postgresql://cadence@db.example/cadence" },
+		{ "Database postgresql://cadence@db.example/cadence\nDatabasePasswordFile /etc/cadence/pg pass\n",
+		  "postgresql://cadence@db.example/cadence?passfile=/etc/cadence/pg%20pass" },
+		{ "Database postgresql://db.example/cadence?sslmode=require\nDatabasePasswordFile /etc/p\n",
+		  "postgresql://db.example/cadence?sslmode=require&passfile=/etc/p" },
+		{ "Database \"host=/run/postgresql dbname=cadence\"\nDatabasePasswordFile /etc/it's\n",
+		  "host=/run/postgresql dbname=cadence passfile='/etc/it\\'s'" },
+		{ "Database /srv/cadence.db\n", "/srv/cadence.db" },
+	};
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cad_conf c, again;
+		struct cad_err err = { "" };
+		struct sbuf dump;
+		assert_int_equal(load(cases[i].text, &c, &err), 0);
+		assert_string_equal(c.database, cases[i].want);
+		sbuf_init(&dump);
+		conf_dump(&c, &dump);
+		assert_int_equal(load(dump.s, &again, &err), 0);
+		assert_string_equal(again.database, c.database);
+		sbuf_free(&dump);
+		conf_free(&c);
+		conf_free(&again);
+	}
+	assert_true(conf_database_is_server("host=x dbname=y"));
+	assert_true(conf_database_is_server("postgres://x/y"));
+	assert_false(conf_database_is_server("/var/lib/cadence/cadence.db"));
+	assert_false(conf_database_is_server("/srv/a=b.db"));
 }
 
 static void test_dump_roundtrip(void **state)
@@ -429,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_type),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_database_server),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_file_io),

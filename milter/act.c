@@ -17,26 +17,6 @@
 #include "enroll_senders.h"
 #include "inbound.h"
 
-char *act_bare_msgid(const char *value)
-{
-	const char *b, *e;
-	if (value == NULL)
-		return NULL;
-	b = value;
-	while (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')
-		b++;
-	e = b + strlen(b);
-	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		e--;
-	if (e - b >= 2 && *b == '<' && e[-1] == '>') {
-		b++;
-		e--;
-	}
-	if (e == b || e - b > 998)
-		return NULL;
-	return xstrndup(b, (size_t)(e - b));
-}
-
 void act_raw_message(const struct mmsg *m, int leadspc, struct sbuf *out)
 {
 	for (size_t i = 0; i < m->nhdrs; i++) {
@@ -179,7 +159,7 @@ void act_enroll(struct mconn *cn, struct mmsg *m, cad_time_t now)
 	em.from = m->from_addr;
 	em.rcpts = (const char *const *)m->rcpts;
 	em.nrcpts = m->nrcpts;
-	em.msgid = bare = act_bare_msgid(m->msgid);
+	em.msgid = bare = mmsg_bare_msgid(m->msgid);
 	em.subject = mmsg_header(m, "Subject", 0);
 	em.queue_id = m->qid;
 	em.now = now;
@@ -221,7 +201,7 @@ void act_rep_mail(struct mconn *cn, struct mmsg *m, cad_time_t now)
 		log_fail_open(m, "rep mail: opening the store", err.msg);
 		return;
 	}
-	msgid = act_bare_msgid(m->msgid);
+	msgid = mmsg_bare_msgid(m->msgid);
 	if (inbound_rep_mail(st, m->from_addr, (const char *const *)m->rcpts, m->nrcpts, msgid,
 			     &m->mc->icfg, now, &completed, &res, &err) != 0)
 		log_fail_open(m, "rep mail", err.msg);

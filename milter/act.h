@@ -32,8 +32,5 @@ void act_rep_mail(struct mconn *cn, struct mmsg *m, cad_time_t now);
 
 /* 1 when addr's domain (addr normalized) is one of InternalDomains. */
 int act_internal_domain(const struct mconf *mc, const char *addr);
-/* The Message-ID without angle brackets and surrounding space (caller
- * frees); NULL when value is NULL or empty. */
-char *act_bare_msgid(const char *value);
 
 #endif

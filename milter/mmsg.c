@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "act.h"
 #include "mconn.h"
 #include "mmsg.h"
 #include "msign.h"
@@ -74,9 +73,29 @@ void mmsg_set_qid(struct mmsg *m, const char *qid)
 	}
 }
 
+char *mmsg_bare_msgid(const char *value)
+{
+	const char *b, *e;
+	if (value == NULL)
+		return NULL;
+	b = value;
+	while (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')
+		b++;
+	e = b + strlen(b);
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	if (e - b >= 2 && *b == '<' && e[-1] == '>') {
+		b++;
+		e--;
+	}
+	if (e == b || e - b > 998)
+		return NULL;
+	return xstrndup(b, (size_t)(e - b));
+}
+
 void mmsg_note_msgid(struct mmsg *m, const char *value)
 {
-	char *bare = act_bare_msgid(value);
+	char *bare = mmsg_bare_msgid(value);
 	m->nmsgids++;
 	/* only outbound mail can be sequence mail: inbound mail costs no HMAC */
 	if (bare != NULL && m->outbound && m->mc != NULL &&

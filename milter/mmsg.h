@@ -99,6 +99,9 @@ int mmsg_add_header(struct mmsg *m, const char *name, const char *value);
  * site secret (an HMAC, no SQL); keeps the first one's bare value. Bounded by what the MTA
  * passes; kept outside HeaderLimit and MILTER_MAX_HEADERS. */
 void mmsg_note_msgid(struct mmsg *m, const char *value);
+/* The Message-ID without angle brackets and surrounding space (caller
+ * frees); NULL when value is NULL or empty, or longer than 998 bytes. */
+char *mmsg_bare_msgid(const char *value);
 /* The nth (0-based) header called name (case-insensitive), or NULL. */
 const char *mmsg_header(const struct mmsg *m, const char *name, size_t n);
 /* Keeps up to BodyLimit bytes; returns 1 once the cap is reached. */

@@ -44,19 +44,19 @@ static void test_bare_msgid(void **state)
 {
 	char *s, *big;
 	(void)state;
-	s = act_bare_msgid(" <a@b.example>\r\n");
+	s = mmsg_bare_msgid(" <a@b.example>\r\n");
 	assert_string_equal(s, "a@b.example");
 	free(s);
-	s = act_bare_msgid("a@b.example");
+	s = mmsg_bare_msgid("a@b.example");
 	assert_string_equal(s, "a@b.example");
 	free(s);
-	assert_null(act_bare_msgid(NULL));
-	assert_null(act_bare_msgid("  "));
-	assert_null(act_bare_msgid("<>"));
+	assert_null(mmsg_bare_msgid(NULL));
+	assert_null(mmsg_bare_msgid("  "));
+	assert_null(mmsg_bare_msgid("<>"));
 	big = xmalloc(1200);
 	memset(big, 'x', 1199);
 	big[1199] = '\0';
-	assert_null(act_bare_msgid(big));   /* beyond a line's 998 */
+	assert_null(mmsg_bare_msgid(big));   /* beyond a line's 998 */
 	free(big);
 }
 

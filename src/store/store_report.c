@@ -21,35 +21,41 @@ const char *const report_outcome_names[REPORT_OUTCOMES] = { "connected", "voicem
 							    "no-answer", "wrong-number" };
 
 #define EV_STEP_EXPR \
-	"CASE WHEN ev.type = 'step_sent' THEN CAST(substr(ev.detail, 6) AS INTEGER)" \
+	"CASE WHEN ev.type = 'step_sent'" \
+	" THEN CAST(substr(ev.detail, 6, instr(ev.detail || ',', ',') - 6) AS INTEGER)" \
 	" ELSE COALESCE((SELECT MAX(m.step) FROM sent_messages m" \
 	"  WHERE m.enrollment_id = ev.enrollment_id AND m.state IN ('submitted','witnessed')" \
 	"  AND COALESCE(m.submitted_at, m.witnessed_at) <= ev.at), 0) END"
 
 /* With a range, the events_type (type, at) index finds the rows; without
- * one ("+type" keeps SQLite off that index), one pass over the table reads
- * them in order, twice as fast as an index walk over most of the log. */
+ * one ("type || ''" keeps SQLite off that index), one pass over the table
+ * reads them in order, twice as fast as an index walk over most of the log.
+ * The SQL is PostgreSQL's too: flags are summed as CASE ... THEN 1 ELSE 0
+ * (PostgreSQL has no SUM of a boolean), the step of "step N, ..." is cut
+ * at the comma before the CAST (PostgreSQL refuses trailing text; instr()
+ * is store_schema_pg.c's strpos()). */
 #define EV_WHERE \
 	" FROM events ev WHERE ev.at >= ?1 AND ev.at < ?2" \
 	" AND (?3 = 0 OR ev.sequence_id = ?3) AND (?4 = 0 OR ev.user_id = ?4)"
 #define EV_WHERE_ALL \
 	" FROM events ev WHERE (?3 = 0 OR ev.sequence_id = ?3) AND (?4 = 0 OR ev.user_id = ?4)"
 
+#define NSUM(x) "SUM(CASE WHEN " x " THEN 1 ELSE 0 END)"
 #define EV_SUMS \
-	", SUM(ev.type = 'enrolled'), SUM(ev.type = 'step_sent')," \
+	", " NSUM("ev.type = 'enrolled'") ", " NSUM("ev.type = 'step_sent'") "," \
 	" COUNT(DISTINCT CASE WHEN ev.type = 'step_sent' THEN ev.enrollment_id END)," \
 	" COUNT(DISTINCT CASE WHEN ev.type = 'replied' THEN ev.enrollment_id END)," \
 	" COUNT(DISTINCT CASE WHEN ev.type = 'meeting_booked' THEN ev.enrollment_id END)," \
 	" COUNT(DISTINCT CASE WHEN ev.type = 'bounced' THEN ev.enrollment_id END)," \
 	" COUNT(DISTINCT CASE WHEN ev.type = 'unsubscribed' OR (ev.type = 'unenrolled'" \
 	"  AND ev.detail LIKE 'unsubscribed%') THEN COALESCE(ev.enrollment_id, -ev.id) END)," \
-	" SUM(ev.type = 'paused' AND ev.detail LIKE 'out of office%')," \
-	" SUM(ev.type = 'unenrolled')"
+	" " NSUM("ev.type = 'paused' AND ev.detail LIKE 'out of office%'") "," \
+	" " NSUM("ev.type = 'unenrolled'")
 #define EV_TYPES \
 	" IN ('enrolled','step_sent','replied','meeting_booked','bounced'," \
 	"  'unsubscribed','paused','unenrolled')"
 #define EV_COUNTS EV_SUMS EV_WHERE " AND ev.type" EV_TYPES
-#define EV_COUNTS_ALL EV_SUMS EV_WHERE_ALL " AND +ev.type" EV_TYPES
+#define EV_COUNTS_ALL EV_SUMS EV_WHERE_ALL " AND ev.type || ''" EV_TYPES
 
 /* [by][ranged] */
 static const char *const sql_events[][2] = {
@@ -78,10 +84,10 @@ static const char *const sql_reasons[] = {
 };
 
 #define T_CLOSED " AND t.closed_at >= ?1 AND t.closed_at < ?2"
-#define T_OUTCOME(o) ", SUM(t.state = 'done' AND t.outcome = '" o "'" T_CLOSED ")"
+#define T_OUTCOME(o) ", " NSUM("t.state = 'done' AND t.outcome = '" o "'" T_CLOSED)
 #define T_COUNTS \
-	", SUM(t.state = 'done'" T_CLOSED "), SUM(t.state = 'skipped'" T_CLOSED ")," \
-	" SUM(t.state = 'open' AND t.due_at < ?5)" \
+	", " NSUM("t.state = 'done'" T_CLOSED) ", " NSUM("t.state = 'skipped'" T_CLOSED) "," \
+	" " NSUM("t.state = 'open' AND t.due_at < ?5") \
 	T_OUTCOME("connected") T_OUTCOME("voicemail") T_OUTCOME("no-answer") \
 	T_OUTCOME("wrong-number") \
 	" FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id" \

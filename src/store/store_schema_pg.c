@@ -60,6 +60,10 @@ static const char *const mig_v9[] = {
 	"  RETURN NULL;"
 	" END $$",
 
+	/* SQLite's instr(), for SQL written once for both (store_report.c) */
+	"CREATE FUNCTION instr(s TEXT, t TEXT) RETURNS INTEGER LANGUAGE sql IMMUTABLE"
+	" AS 'SELECT strpos(s, t)'",
+
 	"CREATE TABLE users ("
 	" " CADPG_ID ","
 	" email TEXT NOT NULL UNIQUE,"

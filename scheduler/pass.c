@@ -534,6 +534,7 @@ int sched_pass(struct sched *s, cad_time_t now, struct sched_stats *stats, struc
 	int resumed = 0, rc;
 
 	pass_claim_begin(s, now);
+	pass_claim_reap(s);
 	/* Pauses with an end (pause --until, an out-of-office return date)
 	 * that has come end first, so that their steps are due in this pass. */
 	if (store_resume_due(s->store, s->actor, now, &resumed, err) < 0)

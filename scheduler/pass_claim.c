@@ -11,13 +11,20 @@
  * seconds, between items and while a batch is with the MTA; before it
  * submits a message it checks that the claim is still its own (a pass
  * that stalled past its lease sends nothing more: another took the work).
- * The pass releases its claims at its end; a killed one's expire.
+ * The pass releases its claims at its end; a killed one's expire, or are
+ * released at the start of the next pass on the same host that finds the
+ * claimer's process gone (pass_claim_reap: a restart after a crash need
+ * not wait for the lease; claimers that share a host name must share its
+ * process ids, i.e. not run in separate PID namespaces under one name).
  * Safety never rests on the lease alone: a message submitted by a pass
  * whose lease ended meets the milter's gate, which refuses a second copy.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -119,4 +126,56 @@ void pass_claim_release(struct sched *s)
 	if (pass_claims_on(s) && store_claim_release(s->store, s->claim_by, &err) < 0)
 		cad_log(CAD_LOG_WARN, "releasing this pass's claims (they expire by themselves): %s",
 			err.msg);
+}
+
+/* The pid of a claimer "host:pid:random" on this host (the part before
+ * the pid equal to ours), or 0. */
+static long same_host_pid(const char *mine, const char *other)
+{
+	const char *a = strrchr(mine, ':'), *b = strrchr(other, ':');
+	const char *pa, *pb;
+	char *end;
+	long pid;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	/* "host:" of each: everything up to the colon before the pid */
+	for (pa = a - 1; pa > mine && *pa != ':'; pa--)
+		;
+	for (pb = b - 1; pb > other && *pb != ':'; pb--)
+		;
+	if (*pa != ':' || *pb != ':' || pa - mine != pb - other ||
+	    strncmp(mine, other, (size_t)(pa - mine)) != 0)
+		return 0;
+	pid = strtol(pb + 1, &end, 10);
+	return end == b && pid > 0 ? pid : 0;
+}
+
+void pass_claim_reap(struct sched *s)
+{
+	struct cad_err err = { "" };
+	char **who = NULL;
+	size_t n = 0, i;
+	long pid;
+
+	if (!pass_claims_on(s))
+		return;
+	if (store_claimers(s->store, &who, &n, &err) < 0) {
+		cad_log(CAD_LOG_WARN, "listing claimers: %s", err.msg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(who[i], s->claim_by) != 0 &&
+		    (pid = same_host_pid(s->claim_by, who[i])) > 0 && pid != (long)getpid() &&
+		    kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			if (store_claim_release(s->store, who[i], &err) < 0)
+				cad_log(CAD_LOG_WARN, "releasing the claims of %s: %s", who[i],
+					err.msg);
+			else
+				cad_log(CAD_LOG_INFO, "released the claims of %s (that process is "
+					"gone)", who[i]);
+		}
+		free(who[i]);
+	}
+	free(who);
 }

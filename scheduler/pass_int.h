@@ -90,6 +90,9 @@ int pass_claim_renew(struct sched *s, int force, struct cad_err *err);
 int pass_claim_hold(struct sched *s, int64_t enrollment_id, int *held, struct cad_err *err);
 /* Releases the pass's claims (a failure is logged: they expire). */
 void pass_claim_release(struct sched *s);
+/* Releases the claims of claimers on this host whose process is gone (a
+ * killed cadenced: its restart need not wait for the lease). */
+void pass_claim_reap(struct sched *s);
 
 /* The steps (each PASS_OK, PASS_STORE or PASS_ITEM). */
 /* SendJitter's draw for the gap after the rep's send at last_send: the

@@ -501,3 +501,24 @@ int store_claim_release(struct store *st, const char *by, struct cad_err *err)
 	store_bind_text(s, 1, by);
 	return store_exec_stmt(st, s, "releasing claims", err);
 }
+
+static const char sql_claimers[] =
+	"SELECT DISTINCT claim_by FROM enrollments WHERE claim_by IS NOT NULL";
+
+int store_claimers(struct store *st, char ***out, size_t *n, struct cad_err *err)
+{
+	store_q *s = store_stmt(st, sql_claimers, err);
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (store_all_rows(st, s, store_read_text, sizeof(**out), (void **)out, n,
+			   "listing claimers", err) == 0)
+		return 0;
+	for (i = 0; i < *n; i++)
+		free((*out)[i]);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return -1;
+}

@@ -54,6 +54,9 @@ int store_claim_hold(struct store *st, int64_t enrollment_id, const char *by, ca
 		     struct cad_err *err);
 /* Releases every claim of `by` (the end of a pass). */
 int store_claim_release(struct store *st, const char *by, struct cad_err *err);
+/* The claimers that hold claims (distinct, through the claims' index):
+ * *out an array of *n heap strings, for the caller to free. */
+int store_claimers(struct store *st, char ***out, size_t *n, struct cad_err *err);
 
 /* Active enrollments whose next_due <= now, at most limit, found through
  * the (state, next_due) index (never a scan of the table; the due rows are

@@ -26,9 +26,9 @@
 # 0..KILL_MAXMS ms (default 60) after cadenced's measured start-up, so
 # that kills land anywhere in the pass: while a message is composed or
 # recorded, mid-SMTP, in the 250-to-commit window, mid-commit. When the
-# work runs low (KILL_BATCH / 2 active: a killed pass's claimed batch
-# waits for its lease, 5 rounds) before KILL_ROUNDS kills, KILL_BATCH (100) more contacts
-# are enrolled: every kill is of a pass with steps due.
+# work runs low (KILL_BATCH / 2 active: a killed pass's claimed batch may
+# wait for its lease, 5 rounds) before KILL_ROUNDS kills, KILL_BATCH (100)
+# more contacts are enrolled: every kill is of a pass with steps due.
 # After each kill the store is looked at (read only, with python's
 # sqlite3; figures, which only the bare-sink mode below checks against):
 # a message recorded but not reported (killed between recording it and
@@ -66,8 +66,8 @@
 # KILL_PAIR=1 (issue 17; tests/kill/pair.sh runs it): each round runs TWO
 # cadenced --once at the same time against the same store, the same
 # Postfix and milter (two mail hosts sharing one store), and kills one of
-# them, chosen at random, at the random moment; the other runs its pass to
-# the end. The same checks hold, with KILL_REPS reps (default 1) sharing
+# them, chosen at random, a random 0..KILL_MAXMS ms (default 1500 here) after
+# the start-up; the other runs its pass to the end. The same checks hold, with KILL_REPS reps (default 1) sharing
 # the contacts; besides, no step may be submitted twice by the two
 # instances (the gate rejected nothing: a second submission of a message
 # the other instance has in flight is "wasted", and refused by the gate).
@@ -341,9 +341,9 @@ t_start=$(date +%s)
 while [ "$kills" -lt "$KILL_ROUNDS" ] && [ "$rounds" -lt "$max_rounds" ]; do
 	rounds=$((rounds + 1))
 	now=$(iso $((T0S + rounds * 60)))
-	# A killed pass holds its claimed batch until its lease ends (5
-	# minutes: 5 rounds; the restart is another claimer): the work is
-	# refilled before it runs out.
+	# A killed pass's claimed batch is released by the next pass on this
+	# host (its process is gone) or else at the end of its lease (5
+	# minutes: 5 rounds): the work is refilled before it runs out.
 	if [ "$active" -le "$refill_at" ]; then
 		enroll_batch "$KILL_BATCH" "$now"
 		refills=$((refills + 1))

@@ -214,6 +214,18 @@ static void test_lease(void **state)
 	ca.until = T0 + 4000 + LEASE;
 	na = take(f->x.st, &ca, T0 + 4000, 2, a);
 	assert_int_equal(overlap(a, na, b, nb), 0);
+	/* The claimers, as a pass looks for dead ones on its host. */
+	{
+		char **who = NULL;
+		size_t nw = 0, i;
+		assert_int_equal(store_claimers(f->b, &who, &nw, &err), 0);
+		assert_int_equal(nw, 2);
+		assert_true(strcmp(who[0], ca.by) == 0 || strcmp(who[1], ca.by) == 0);
+		assert_true(strcmp(who[0], cb.by) == 0 || strcmp(who[1], cb.by) == 0);
+		for (i = 0; i < nw; i++)
+			free(who[i]);
+		free(who);
+	}
 	/* B releases: A may take them at once. */
 	assert_int_equal(store_claim_release(f->b, cb.by, &err), 0);
 	assert_int_equal(store_claim_release(f->x.st, ca.by, &err), 0);

@@ -286,7 +286,8 @@ static int seq_lint_cmd(struct ctl *c, int argc, char **argv)
 			return CTL_FAIL;
 		}
 		db = c->db_path ? c->db_path : c->conf.database;
-		if (db != NULL && access(db, F_OK) == 0 && ctl_store(c, STORE_READONLY) != 0) {
+		if (db != NULL && (store_is_server(db) || access(db, F_OK) == 0) &&
+		    ctl_store(c, STORE_READONLY) != 0) {
 			sequence_free(&s);
 			return CTL_FAIL;
 		}

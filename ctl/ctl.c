@@ -207,7 +207,7 @@ int ctl_store(struct ctl *c, int flags)
 		ctl_fail(c, "no database: give -d PATH or set Database in cadence.conf");
 		return -1;
 	}
-	if (!(flags & STORE_CREATE) && access(path, F_OK) != 0) {
+	if (!(flags & STORE_CREATE) && !store_is_server(path) && access(path, F_OK) != 0) {
 		ctl_fail(c, "%s: %s (create it with 'cadencectl init')", path, strerror(errno));
 		return -1;
 	}

@@ -61,7 +61,13 @@ int store_open_version(struct store **out, const char *path, int flags, int targ
 		return -1;
 	st = xcalloc(1, sizeof(*st));
 	st->drv = drv;
+#ifdef HAVE_LIBPQ
+	/* messages name a server's store by host and database, never with
+	 * the rest of its Database value */
+	st->path = drv == &store_drv_pg ? store_pg_where(path) : xstrdup(path);
+#else
 	st->path = xstrdup(path);
+#endif
 	st->readonly = (flags & STORE_READONLY) != 0;
 	if (drv->open(&st->conn, path, flags, err) < 0)
 		goto fail;
@@ -69,6 +75,12 @@ int store_open_version(struct store **out, const char *path, int flags, int targ
 	if (store_schema_check(st, target, &version, err) < 0)
 		goto fail;
 	st->version = version;
+	if (version == 0 && !(flags & STORE_CREATE) && store_target_is_pg(path)) {
+		/* as a missing file: only "cadencectl init" makes a store */
+		cad_err_set(err, "store: %s: the database has no cadence schema (create it with "
+			    "\"cadencectl init\")", st->path);
+		goto fail;
+	}
 	if (st->readonly) {
 		if (version < target) {
 			cad_err_set(err, "store: %s: schema version %d is older than this "

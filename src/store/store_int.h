@@ -26,7 +26,7 @@ struct store_cached {
 struct store {
 	const struct store_drv *drv;
 	void *conn;             /* the backend's connection */
-	char *path;             /* the Database value, for messages (no password) */
+	char *path;             /* how messages name the store: the path, or "host=H dbname=D" */
 	int readonly;
 	int version;            /* the file's schema version after open */
 	int depth;              /* store_begin() nesting */

@@ -36,9 +36,11 @@ const char *const report_outcome_names[REPORT_OUTCOMES] = { "connected", "voicem
  * is store_schema_pg.c's strpos()). */
 #define EV_WHERE \
 	" FROM events ev WHERE ev.at >= ?1 AND ev.at < ?2" \
-	" AND (?3 = 0 OR ev.sequence_id = ?3) AND (?4 = 0 OR ev.user_id = ?4)"
+	" AND (CAST(?3 AS BIGINT) = 0 OR ev.sequence_id = ?3)" \
+	" AND (CAST(?4 AS BIGINT) = 0 OR ev.user_id = ?4)"
 #define EV_WHERE_ALL \
-	" FROM events ev WHERE (?3 = 0 OR ev.sequence_id = ?3) AND (?4 = 0 OR ev.user_id = ?4)"
+	" FROM events ev WHERE (CAST(?3 AS BIGINT) = 0 OR ev.sequence_id = ?3)" \
+	" AND (CAST(?4 AS BIGINT) = 0 OR ev.user_id = ?4)"
 
 #define NSUM(x) "SUM(CASE WHEN " x " THEN 1 ELSE 0 END)"
 #define EV_SUMS \
@@ -91,7 +93,8 @@ static const char *const sql_reasons[] = {
 	T_OUTCOME("connected") T_OUTCOME("voicemail") T_OUTCOME("no-answer") \
 	T_OUTCOME("wrong-number") \
 	" FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id" \
-	" WHERE (?3 = 0 OR e.sequence_id = ?3) AND (?4 = 0 OR t.user_id = ?4)" \
+	" WHERE (CAST(?3 AS BIGINT) = 0 OR e.sequence_id = ?3)" \
+	" AND (CAST(?4 AS BIGINT) = 0 OR t.user_id = ?4)" \
 	" GROUP BY 1, 2"
 
 static const char *const sql_tasks[] = {

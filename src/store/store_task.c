@@ -103,7 +103,7 @@ static const char sql_views[] =
 	" WHERE (CAST(?1 AS TEXT) IS NULL OR u.email = ?1)"
 	"  AND (CAST(?2 AS TEXT) IS NULL OR t.state = ?2)"
 	"  AND (CAST(?3 AS BIGINT) IS NULL OR t.id = ?3)"
-	" ORDER BY t.due_at, t.id";
+	" ORDER BY t.due_at NULLS FIRST, t.id";   /* as SQLite, on PostgreSQL too */
 
 static void read_task_view(store_q *s, void *out)
 {

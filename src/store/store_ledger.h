@@ -27,6 +27,11 @@
  *     and the ledger's table reconciles it: witnessed is sent (the MTA has
  *     it: finish step 3 without sending), prepared or unknown is submitted
  *     again with the same Message-ID and meets the gate.
+ *     With several cadenced on one store (issue 17) a pass reaches a row
+ *     only through an enrollment it has claimed (store_due_claim,
+ *     store_sched.h): it reconciles the rows of its own claims, or of a
+ *     claimer whose lease ended (or, on its host, whose process is gone),
+ *     never a message another living pass has in flight.
  * Every function is one transaction with its event(s).
  *
  * What is due, rolling-cap inputs and task steps are in store_sched.h,

@@ -10,10 +10,12 @@
 #include "store_int.h"
 #include "store_ui.h"
 
+/* Counted as SUM(CASE ...): PostgreSQL has no SUM of a boolean. */
+#define UI_COUNT(st) "SUM(CASE WHEN state = '" st "' THEN 1 ELSE 0 END)"
 static const char sql_states[] =
 	"SELECT sequence_id,"
-	" SUM(state = 'active'), SUM(state = 'paused'),"
-	" SUM(state = 'finished'), SUM(state = 'unenrolled')"
+	" " UI_COUNT("active") ", " UI_COUNT("paused") ","
+	" " UI_COUNT("finished") ", " UI_COUNT("unenrolled")
 	" FROM enrollments WHERE (CAST(?1 AS BIGINT) IS NULL OR user_id = ?1)"
 	" GROUP BY sequence_id ORDER BY sequence_id";
 

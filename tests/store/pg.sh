@@ -8,6 +8,8 @@
 # fixture (tests/unit/store_fixture.c) then gives each test an empty
 # database instead of a SQLite file. The tests that open SQLite files of
 # their own still do (those that write the file with sqlite3_* skip).
+# Then tests/store/sqlcheck.py prepares every static SQL text of
+# src/store/store_*.c on the server (a control must fail).
 # Exit 77 (skipped) when this build has no libpq or the server's binaries
 # are missing; every test listed must pass. About 75 s (an empty schema
 # and its migration per test); PG_TESTS="test_store ..." runs fewer.
@@ -47,6 +49,16 @@ for t in $PG_TESTS; do
 		fails=$((fails + 1))
 	fi
 done
+# Every static SQL text of the store prepares on PostgreSQL (the database
+# is at the current schema: each test above left its store in place).
+echo "== sqlcheck: the store's SQL on PostgreSQL"
+if python3 "$src/tests/store/sqlcheck.py" "$src" "$build" "$PG_CONNINFO" "$PG_BIN/psql" \
+	$(ls "$src"/src/store/store_*.c | grep -v 'store_drv_\|store_schema'); then
+	echo "ok: sqlcheck"
+else
+	echo "FAIL: sqlcheck"
+	fails=$((fails + 1))
+fi
 if [ "$fails" -gt 0 ]; then
 	echo "pg.sh: $fails test program(s) failed on PostgreSQL"
 	exit 1

@@ -2,8 +2,9 @@
 /*
  * cadenced.h - cadenced's state and its scheduling pass.
  *
- * The pass is the only place that sends: it takes due enrollments through
- * the store's index in due order, asks the pure rules (cal, limits, plan)
+ * The pass is the only place that sends: it takes (claims, when several
+ * cadenced share the store) due enrollments through the store's index in
+ * due order, asks the pure rules (cal, limits, plan)
  * what to do with each, and carries that out through the store and the
  * MTA. What a crash left in flight needs no separate step: its enrollment
  * is still due, and the ledger's table reconciles the row the prepare

@@ -18,6 +18,12 @@
  * "paused") and tells its rep in a notice; the pass goes on with the next.
  * Only a failure of the store itself (or of the environment, such as no
  * random bytes) ends a pass.
+ *
+ * Several cadenced may share the store (issue 17): the due enrollments
+ * come claimed, batch by batch (pass_claim.c, store_due_claim), the
+ * claims are renewed after each item and released at the end of the pass,
+ * and a rep's sends are read again for each batch (another instance may
+ * have sent for the rep meanwhile).
  */
 #include "config.h"
 

@@ -27,6 +27,9 @@
  * serialization failure (statements see the data committed before the
  * lock was granted: READ COMMITTED takes a snapshot per statement). A
  * read transaction is REPEATABLE READ READ ONLY: one snapshot throughout.
+ * A writer waits at most 10 s for the lock (lock_timeout, as SQLite's busy
+ * timeout): then begin() fails with "canceling statement due to lock
+ * timeout" and the caller's transaction fails as a whole.
  * A store opened read-only also sets default_transaction_read_only.
  *
  * data_version: the one row of store_data_version (store_schema_pg.c),
@@ -39,8 +42,8 @@
  *
  * Connection loss: a statement that fails because the connection is gone
  * (CONNECTION_BAD) outside a transaction resets the connection once
- * (PQreset, bounded by connect_timeout), prepares the statement again and
- * runs it again; inside a transaction it fails, and so does the caller's
+ * (PQreset, bounded by connect_timeout; the session's settings are made
+ * again), prepares the statement again and runs it again; inside a transaction it fails, and so does the caller's
  * transaction as a whole (as a locked SQLite file would).
  */
 #include "config.h"
@@ -60,6 +63,7 @@
 /* The advisory lock of cadence's write transactions: "cadence\0" in ASCII. */
 #define CADENCE_PG_LOCK_KEY INT64_C(0x636164656e636500)
 #define PG_CONNECT_TIMEOUT "10"
+#define PG_LOCK_TIMEOUT "10s"       /* a writer waits at most this for the lock */
 
 struct pg_conn {
 	PGconn *c;
@@ -70,6 +74,7 @@ struct pg_conn {
 	unsigned next_name;     /* statement names: "cad_1", "cad_2" ... */
 	unsigned gen;           /* bumped by a reset: statements prepare again */
 	int in_tx;
+	int readonly;           /* STORE_READONLY: set again after a reset */
 };
 
 struct pg_q {
@@ -194,6 +199,17 @@ static int pg_exec(void *conn, const char *sql, struct cad_err *err)
 	return 0;
 }
 
+/* What every new session of the connection gets (at open and reset). */
+static int session_setup(struct pg_conn *pc)
+{
+	PQsetNoticeProcessor(pc->c, no_notices, NULL);
+	if (run(pc, "SET client_min_messages = warning") < 0)
+		return -1;
+	if (pc->readonly && run(pc, "SET default_transaction_read_only = on") < 0)
+		return -1;
+	return 0;
+}
+
 static int pg_open(void **conn, const char *target, int flags, struct cad_err *err)
 {
 	const char *const kw[] = { "connect_timeout", "dbname", NULL };
@@ -211,9 +227,8 @@ static int pg_open(void **conn, const char *target, int flags, struct cad_err *e
 		pg_close(pc);
 		return -1;
 	}
-	PQsetNoticeProcessor(pc->c, no_notices, NULL);
-	if (run(pc, "SET client_min_messages = warning") < 0 ||
-	    ((flags & STORE_READONLY) && run(pc, "SET default_transaction_read_only = on") < 0)) {
+	pc->readonly = (flags & STORE_READONLY) != 0;
+	if (session_setup(pc) < 0) {
 		cad_err_set(err, "store: %s: %s", pc->where, pc->msg);
 		pg_close(pc);
 		return -1;
@@ -229,10 +244,9 @@ static int try_reset(struct pg_conn *pc)
 	if (pc->in_tx || PQstatus(pc->c) != CONNECTION_BAD)
 		return 0;
 	PQreset(pc->c);
-	if (PQstatus(pc->c) != CONNECTION_OK)
+	pc->gen++;   /* the server forgot the prepared statements in any case */
+	if (PQstatus(pc->c) != CONNECTION_OK || session_setup(pc) < 0)
 		return 0;
-	PQsetNoticeProcessor(pc->c, no_notices, NULL);
-	pc->gen++;
 	return 1;
 }
 
@@ -255,7 +269,7 @@ static int pg_is_unique_violation(void *conn)
 static int pg_begin(void *conn, int write, struct cad_err *err)
 {
 	struct pg_conn *pc = pc_of(conn);
-	char lock[96];
+	char lock[192];
 
 	if (run(pc, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") < 0) {
 		if (try_reset(pc) == 0 ||
@@ -264,8 +278,10 @@ static int pg_begin(void *conn, int write, struct cad_err *err)
 	}
 	pc->in_tx = 1;
 	if (write) {
-		snprintf(lock, sizeof(lock), "SELECT pg_advisory_xact_lock(%" PRId64 ")",
-			 CADENCE_PG_LOCK_KEY);
+		/* bounded as SQLite's busy timeout; only the wait for the lock */
+		snprintf(lock, sizeof(lock), "SET LOCAL lock_timeout = '%s';"
+			 " SELECT pg_advisory_xact_lock(%" PRId64 ");"
+			 " SET LOCAL lock_timeout = DEFAULT", PG_LOCK_TIMEOUT, CADENCE_PG_LOCK_KEY);
 		if (run(pc, lock) < 0) {
 			cad_err_set(err, "%s: taking the write lock: %s", pc->where, pc->msg);
 			(void)run(pc, "ROLLBACK");

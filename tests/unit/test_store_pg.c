@@ -4,7 +4,8 @@
  * 17), on the server of tests/store/pg.sh (CADENCE_TEST_DATABASE; every
  * test skips without it):
  *  - a write transaction excludes every other one (the advisory lock), a
- *    read transaction does not wait (the control);
+ *    read transaction does not wait (the control); a writer waits 10 s at
+ *    most, then fails saying so;
  *  - data_version changes when another connection commits a write, and
  *    not after reads only;
  *  - a connection the server dropped is reset once outside a transaction;
@@ -136,6 +137,47 @@ static void test_write_tx_excludes(void **state)
 	store_rollback(f->st);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* A writer waits for the lock at most PG_LOCK_TIMEOUT (10 s), then its
+ * begin fails and says why (a child reports its error through a pipe). */
+static void test_write_lock_bounded(void **state)
+{
+	struct sfx *f = *state;
+	struct cad_err err;
+	char buf[512];
+	ssize_t got;
+	int p[2];
+	pid_t pid;
+	NEED_PG(f);
+
+	assert_int_equal(store_begin(f->st, &err), 0);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *st;
+		struct cad_err e2;
+		if (store_open(&st, f->path, 0, &e2) != 0)
+			_exit(2);
+		if (store_begin(st, &e2) == 0)
+			_exit(3);   /* it should have timed out */
+		if (write(p[1], e2.msg, strlen(e2.msg)) < 0)
+			_exit(4);
+		store_close(st);
+		_exit(0);
+	}
+	close(p[1]);
+	assert_true(readable_within(p[0], 30000));
+	got = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(got > 0);
+	buf[got] = '\0';
+	print_message("the waiting writer: %s\n", buf);
+	assert_non_null(strstr(buf, "lock timeout"));
+	assert_null(strstr(buf, "password"));
+	wait_child(pid);
+	close(p[0]);
+	assert_int_equal(store_commit(f->st, &err), 0);
 }
 
 static void test_data_version(void **state)
@@ -296,6 +338,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_write_tx_excludes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_lock_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_password_in_messages, setup, teardown),

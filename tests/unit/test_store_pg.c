@@ -260,6 +260,45 @@ static void test_no_password_in_messages(void **state)
 	assert_non_null(strstr(err.msg, "store: host="));
 }
 
+/* SQLite's "?" and "?NNN" numbered $N outside quotes: a "?" in a literal
+ * or a quoted identifier stays, a bare "?" after "?2" is the third, a
+ * number the text skips (1) is still bound (typed text). */
+static void test_placeholders(void **state)
+{
+	struct sfx *f = *state;
+	NEED_PG(f);
+#ifdef HAVE_LIBPQ
+	struct cad_err err;
+	struct store_q *q;
+	void *conn;
+	assert_int_equal(store_drv_pg.open(&conn, f->path, 0, &err), 0);
+	q = store_drv_pg.prepare(conn, "SELECT 'a?b''?', CAST(?2 AS TEXT) AS \"x?\","
+				 " CAST(? AS BIGINT) + 1, CAST(?2 AS TEXT) IS NULL", &err);
+	if (q == NULL)
+		fail_msg("%s", err.msg);
+	store_drv_pg.bind_text(q, 1, "unused");
+	store_drv_pg.bind_text(q, 2, "two");
+	store_drv_pg.bind_int64(q, 3, INT64_C(9000000000));
+	assert_int_equal(store_drv_pg.step(q), STORE_ROW);
+	assert_string_equal(store_drv_pg.col_text(q, 0), "a?b'?");
+	assert_string_equal(store_drv_pg.col_text(q, 1), "two");
+	assert_int_equal(store_drv_pg.col_int64(q, 2), INT64_C(9000000001));
+	assert_int_equal(store_drv_pg.col_int64(q, 3), 0);   /* boolean 'f' */
+	assert_int_equal(store_drv_pg.step(q), STORE_DONE);
+	/* again after a reset, with NULL: 't' reads 1 */
+	store_drv_pg.reset(q);
+	store_drv_pg.bind_text(q, 2, NULL);
+	store_drv_pg.bind_int64(q, 3, -2);
+	assert_int_equal(store_drv_pg.step(q), STORE_ROW);
+	assert_true(store_drv_pg.col_null(q, 1));
+	assert_null(store_drv_pg.col_text(q, 1));
+	assert_int_equal(store_drv_pg.col_int64(q, 2), -1);
+	assert_int_equal(store_drv_pg.col_int64(q, 3), 1);
+	store_drv_pg.finalize(q);
+	store_drv_pg.close(conn);
+#endif
+}
+
 static void add_event(struct sfx *f, cad_time_t at, const char *type, int64_t enr, int64_t c,
 		      int64_t seq, int64_t rep, const char *detail)
 {
@@ -343,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_password_in_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_placeholders, setup, teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);

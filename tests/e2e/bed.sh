@@ -42,6 +42,10 @@
 # EXIT by bed_up's caller, see bed_trap) stops both instances, the milter,
 # any cadenced and removes the directory unless E2E_KEEP=1.
 #
+# BED_DATABASE, when set, is the store's Database instead of the SQLite
+# file in the bed's directory (run-pg.sh and multihost.sh: a private
+# PostgreSQL server).
+#
 # Needs root (Postfix's master runs as root). Needs bash, python3, openssl,
 # swaks, ss.
 
@@ -156,7 +160,7 @@ bed_conf() {
 	echo "[127.0.0.1] @our.test" > "$BED_DIR/enroll-senders"
 	cat > "$BED_CONF" <<EOF
 # cadence.conf of the e2e bed (made by tests/e2e/bed.sh)
-Database        $BED_DIR/state/cadence.db
+Database        ${BED_DATABASE:-$BED_DIR/state/cadence.db}
 SecretFile      $BED_DIR/state/secret
 Domain          cadence.our.test
 InternalDomains our.test

@@ -75,8 +75,10 @@ int store_open_version(struct store **out, const char *path, int flags, int targ
 	if (store_schema_check(st, target, &version, err) < 0)
 		goto fail;
 	st->version = version;
-	if (version == 0 && !(flags & STORE_CREATE) && store_target_is_pg(path)) {
-		/* as a missing file: only "cadencectl init" makes a store */
+	if (version == 0 && !(flags & (STORE_CREATE | STORE_READONLY)) && store_target_is_pg(path)) {
+		/* as a missing file: only "cadencectl init" makes a store (a
+		 * read-only open says "version 0 is older" below, as for an
+		 * empty SQLite file) */
 		cad_err_set(err, "store: %s: the database has no cadence schema (create it with "
 			    "\"cadencectl init\")", st->path);
 		goto fail;

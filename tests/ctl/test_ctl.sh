@@ -175,7 +175,8 @@ for kind, name in db.execute("SELECT type, name FROM sqlite_master").fetchall():
         db.execute("DROP TABLE %s" % name)
     elif kind == "index" and name not in v1_indexes and not name.startswith("sqlite_"):
         db.execute("DROP INDEX IF EXISTS %s" % name)
-later_cols = {"tasks": ("outcome", "close_note"), "enrollments": ("held_due", "held_step"),
+later_cols = {"tasks": ("outcome", "close_note"),
+              "enrollments": ("held_due", "held_step", "claim_by", "claim_until"),
               "contacts": ("region",)}
 for table, names in later_cols.items():
     cols = [r[1] for r in db.execute("PRAGMA table_info(%s)" % table)]

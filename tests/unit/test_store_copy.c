@@ -150,6 +150,7 @@ static void fill(struct sfx *x)
 	memset(&wh, 0, sizeof(wh));
 	wh.url = (char *)"https://crm.test/hook";
 	ok(store_webhook_add(st, &wh, ACT, T0, &err), &err);
+	free(wh.secret);        /* drawn by store_webhook_add (the URL is ours) */
 	e2 = sfx_enroll(x, c2, x->seq, rep2, T0 + 7200);
 	(void)sfx_enroll(x, c3, x->seq, rep2, T0 + 7200);
 	ok(store_enrollment_pause(st, e2, "ooo", T0 + 86400, ACT, T0 + 60, &cnt, &err), &err);

@@ -103,11 +103,54 @@ static void check_user(struct doc *d)
 	free(name);
 }
 
+/* A store on a PostgreSQL server: the connection, the schema version and
+ * the role's rights (the daemons connect with the same Database value; a
+ * .pgpass of the service user's is not checked from here). */
+static void check_store_server(struct doc *d, const char *db)
+{
+	struct store *st;
+	struct cad_err err;
+	int v, n;
+
+	if (store_open(&st, db, STORE_READONLY, &err) != 0) {
+		int older = ctl_older_schema(err.msg);
+		if (older >= 0)
+			cmd_doctor_report(d, DOC_FAIL, "store", "cadencectl init",
+					  "the database's schema is at version %d, this cadence's at %d",
+					  older, store_schema_current());
+		else
+			cmd_doctor_report(d, DOC_FAIL, "store", "check Database, the server, the "
+					  "role and its password (DatabasePasswordFile or ~/.pgpass)",
+					  "%s", err.msg);
+		return;
+	}
+	v = store_schema_version(st);
+	store_close(st);
+	if (store_open(&st, db, 0, &err) != 0) {
+		cmd_doctor_report(d, DOC_FAIL, "store", "check the role's rights", "%s", err.msg);
+		return;
+	}
+	if (store_rights_check(st, &n, &err) != 0)
+		cmd_doctor_report(d, DOC_FAIL, "store", "GRANT SELECT, INSERT, UPDATE, DELETE ON "
+				  "ALL TABLES IN SCHEMA public (and USAGE on its sequences) to the "
+				  "role, or make it the tables' owner", "%s", err.msg);
+	else
+		cmd_doctor_report(d, DOC_OK, "store", NULL, "PostgreSQL store reached, schema "
+				  "version %d (current), the role may read and write its %d tables",
+				  v, n);
+	store_close(st);
+}
+
 static void check_store(struct doc *d)
 {
 	const char *db = d->c->db_path ? d->c->db_path : d->c->conf.database;
 	char *dir, *slash, *fix;
 	int e;
+
+	if (store_is_server(db)) {
+		check_store_server(d, db);
+		return;
+	}
 	if (cmd_doctor_owner(d, "store", db, S_IRWXO, "o-rwx", 1) != 0)
 		return;
 	dir = xstrdup(db);

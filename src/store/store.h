@@ -52,6 +52,13 @@ enum store_flags {
  * to create, chown or check the permissions of. */
 int store_is_server(const char *database);
 
+/* Whether this connection may read, insert and delete rows in every table
+ * of the store and take its write lock (the daemons' rights; for a
+ * PostgreSQL role, "cadencectl doctor"). Nothing is written: the probes
+ * touch no row and their transaction is rolled back. 0 and *ntables, or
+ * -1 with err naming the first table refused (store_rights.c). */
+int store_rights_check(struct store *st, int *ntables, struct cad_err *err);
+
 /* Opens (and with STORE_CREATE creates) the store at path (a file, or a
  * database on a server: store_is_server()) and brings its schema to the
  * current version. */

@@ -608,8 +608,11 @@ const struct store_drv store_drv_pg = {
 	.rollback = pg_rollback,
 	.data_version = pg_data_version,
 	.ready = NULL,
-	.tables_sql = "SELECT table_name FROM information_schema.tables"
-		      " WHERE table_schema = current_schema()",
+	/* pg_tables lists every table of the schema; information_schema only
+	 * those the role has rights on (a role without them saw an empty
+	 * store, "version 0", instead of "permission denied") */
+	.tables_sql = "SELECT tablename FROM pg_catalog.pg_tables"
+		      " WHERE schemaname = current_schema()",
 	.schema = &store_schema_pg,
 	.ids_continue = store_pg_ids_continue,   /* store_drv_pg_copy.c */
 };

@@ -59,6 +59,38 @@ else
 	echo "FAIL: sqlcheck"
 	fails=$((fails + 1))
 fi
+# cadencectl doctor on a PostgreSQL store: the owner's connection is OK
+# (schema current, every table readable and writable); control: a role
+# that may only read is reported, naming a table, and nothing is written.
+echo "== cadencectl doctor on PostgreSQL"
+dconf=$PG_DIR/doctor.conf
+printf 'Database %s\nSecretFile %s/secret\nDomain cadence.example.test\n' "$PG_CONNINFO" "$PG_DIR" > "$dconf"
+doctor_store() { # CONF: the "store" check's status and message
+	"$build/ctl/cadencectl" -c "$1" --json doctor 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for c in d.get("checks", []):
+    if c.get("check") == "store":
+        print(c.get("status"), c.get("detail"))'
+}
+if "$build/ctl/cadencectl" -c "$dconf" init >/dev/null 2>&1 &&
+	out=$(doctor_store "$dconf") && echo "$out" | grep -q "^OK .*schema version .*may read and write"; then
+	echo "ok: doctor: $out"
+else
+	echo "FAIL: doctor on the owner's connection: ${out:-no store check}"
+	fails=$((fails + 1))
+fi
+pg_as "$PG_BIN/psql" -q -h "$PG_DIR" -d cadence_test \
+	-c "CREATE ROLE visitor LOGIN" -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO visitor" \
+	>/dev/null 2>&1
+sed "s/user=[^ ]*/user=visitor/" "$dconf" > "$PG_DIR/doctor-visitor.conf"
+out=$(doctor_store "$PG_DIR/doctor-visitor.conf")
+if echo "$out" | grep -q "^FAIL .*table [a-z_]*: .*permission denied"; then
+	echo "ok: control: a role without rights is reported: $out"
+else
+	echo "FAIL: control: doctor did not report the role without rights: ${out:-no store check}"
+	fails=$((fails + 1))
+fi
 if [ "$fails" -gt 0 ]; then
 	echo "pg.sh: $fails test program(s) failed on PostgreSQL"
 	exit 1

@@ -76,6 +76,10 @@
 # and the harness sees the gate refuse second copies (and, without the
 # milter, duplicates).
 #
+# KILL_DATABASE (issue 17; tests/kill/pg.sh sets it) puts the store on a
+# PostgreSQL server (a conninfo) instead of the SQLite file; the harness
+# reads it with psql (KILL_PSQL).
+#
 # Needs root (Postfix's master, smtp-sink's -u postfix), postfix, smtp-sink,
 # python3; exits 77 without them. Bounded: the rounds, then passes to
 # completion (at most KILL_FINAL_PASSES), then a queue wait of 60 s at most.
@@ -197,7 +201,7 @@ fi
 CONF=$T/cadence.conf
 cat >"$CONF" <<EOF
 # made by tests/kill/kill.sh
-Database        $T/state/cadence.db
+Database        ${KILL_DATABASE:-$T/state/cadence.db}
 SecretFile      $T/state/secret
 Domain          cadence.our.test
 InternalDomains our.test
@@ -318,6 +322,30 @@ q = ("SELECT m.state, count(*) FROM sent_messages m JOIN enrollments e ON e.id =
 d = dict(db.execute(q).fetchall())
 a = db.execute("SELECT count(*) FROM enrollments WHERE state = \x27active\x27").fetchone()[0]
 print(d.get("prepared", 0), d.get("witnessed", 0), a)'
+# db_query SQL: one row, its columns separated by blanks, read from the
+# store (the SQLite file read-only, or KILL_DATABASE's PostgreSQL server
+# through psql).
+db_query() {
+	if [ -n "${KILL_DATABASE:-}" ]; then
+		"${KILL_PSQL:-psql}" -X -q -A -t -F ' ' -d "$KILL_DATABASE" -c "$1"
+	else
+		"$PY" -c 'import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=10)
+print(" ".join(str(x) for x in db.execute(sys.argv[2]).fetchone()))' "$T/state/cadence.db" "$1"
+	fi
+}
+# inflight: "PREPARED WITNESSED ACTIVE" (see INFLIGHT_PY's comment).
+inflight() {
+	if [ -n "${KILL_DATABASE:-}" ]; then
+		db_query "SELECT (SELECT count(*) FROM sent_messages m JOIN enrollments e ON e.id = m.enrollment_id
+		  WHERE m.submitted_at IS NULL AND m.state = 'prepared' AND e.step = m.step AND e.state = 'active'),
+		  (SELECT count(*) FROM sent_messages m JOIN enrollments e ON e.id = m.enrollment_id
+		  WHERE m.submitted_at IS NULL AND m.state = 'witnessed' AND e.step = m.step AND e.state = 'active'),
+		  (SELECT count(*) FROM enrollments WHERE state = 'active')"
+	else
+		"$PY" -c "$INFLIGHT_PY" "$T/state/cadence.db"
+	fi
+}
 # cadenced's start-up (a pass with nothing due, the fastest of three): the
 # kill comes a random 0..KILL_MAXMS ms after it, so that a slow start (a
 # sanitizer build) does not turn the kills into kills of start-ups.
@@ -380,7 +408,7 @@ while [ "$kills" -lt "$KILL_ROUNDS" ] && [ "$rounds" -lt "$max_rounds" ]; do
 		CPID2=""
 		[ "$st2" = 0 ] || bad "round $rounds: the instance not killed exited $st2"
 	fi
-	read -r p w active < <("$PY" -c "$INFLIGHT_PY" "$T/state/cadence.db")
+	read -r p w active < <(inflight)
 	[ -n "${active:-}" ] || die "cannot read the store after round $rounds"
 	if [ "$st" = 137 ]; then
 		kills=$((kills + 1))
@@ -399,9 +427,7 @@ check "at least $KILL_ROUNDS kills ($kills in $rounds rounds)" [ "$kills" -ge "$
 # Work left after the kills (a kill of a pass with nothing to do proves
 # nothing): enrollments still active, and the messages the MTA had by then.
 left=$(ctl --json status --state active | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
-sent_rounds=$("$PY" -c 'import sqlite3, sys
-db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=10)
-print(db.execute("SELECT count(*) FROM sent_messages WHERE state IN (\x27submitted\x27, \x27witnessed\x27)").fetchone()[0])' "$T/state/cadence.db")
+sent_rounds=$(db_query "SELECT count(*) FROM sent_messages WHERE state IN ('submitted', 'witnessed')")
 
 # ---- to completion ----
 # The proxy loses no more replies (a held dot goes on with the next one).

@@ -33,6 +33,8 @@ if [ "$rc" != 0 ]; then
 	failed=1
 fi
 
+# (on PostgreSQL, tests/kill/pg.sh gives the control its own database)
+[ -n "${PAIR_CONTROL_DATABASE:-}" ] && export KILL_DATABASE=$PAIR_CONTROL_DATABASE
 CADENCED_TEST_NO_CLAIMS=1 KILL_NAME=pair-control KILL_ROUNDS=${PAIR_CONTROL_ROUNDS:-4} \
 	bash "$KILL" >"$T/control.out" 2>&1
 crc=$?

@@ -21,7 +21,10 @@ void mconn_free(struct mconn *c)
 	if (c == NULL)
 		return;
 	mmsg_end(c);
-	storepool_put(c->store, c->store_path);   /* kept for the next connection */
+	/* kept for the next connection, unless a bug left it in a transaction */
+	if (storepool_put(c->store, c->store_path) < 0)
+		cad_log(CAD_LOG_ERR, "bug: a connection ended with its store handle in a "
+			"transaction; the handle was closed (the transaction rolled back)");
 	free(c->store_path);
 	free(c->helo);
 	free(c);

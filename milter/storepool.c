@@ -41,10 +41,14 @@ struct store *storepool_get(const char *path, struct cad_err *err)
 	return st;
 }
 
-void storepool_put(struct store *st, const char *path)
+int storepool_put(struct store *st, const char *path)
 {
 	if (st == NULL)
-		return;
+		return 0;
+	if (store_in_transaction(st)) {
+		store_close(st);
+		return -1;
+	}
 	pthread_mutex_lock(&pool_lock);
 	if (npool < STOREPOOL_MAX && path != NULL) {
 		pool[npool].st = st;
@@ -55,6 +59,7 @@ void storepool_put(struct store *st, const char *path)
 	pthread_mutex_unlock(&pool_lock);
 	if (st != NULL)
 		store_close(st);
+	return 0;
 }
 
 void storepool_drain(void)

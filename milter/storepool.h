@@ -23,8 +23,11 @@
 
 /* An idle handle for path, or a newly opened one. NULL with err on failure. */
 struct store *storepool_get(const char *path, struct cad_err *err);
-/* Gives st (opened on path) back for reuse, or closes it when the pool is full. */
-void storepool_put(struct store *st, const char *path);
+/* Gives st (opened on path) back for reuse, or closes it when the pool is
+ * full: 0. A handle still in a transaction (a bug of its borrower) is
+ * never lent again: it is closed, which rolls the transaction back, and
+ * -1 says so, for the caller to log. */
+int storepool_put(struct store *st, const char *path);
 /* Closes every idle handle (at exit, and after a reload moved the database). */
 void storepool_drain(void);
 

@@ -73,6 +73,11 @@ int store_schema_current(void);               /* this build's version */
  * err on error. */
 int64_t store_data_version(struct store *st, struct cad_err *err);
 
+/* 1 while a transaction begun on st is open (store_begin() without its
+ * commit or rollback): a handle lent to someone else in that state would
+ * carry the transaction with it (milter/storepool.c refuses it). */
+int store_in_transaction(const struct store *st);
+
 /* Transactions nest: only the outermost begin/commit reaches the database
  * (BEGIN IMMEDIATE, so that a writer never deadlocks on upgrade). A
  * rollback anywhere rolls back the whole outermost transaction. */

@@ -136,6 +136,11 @@ int64_t store_data_version(struct store *st, struct cad_err *err)
 
 /* ---- transactions ---- */
 
+int store_in_transaction(const struct store *st)
+{
+	return st->depth > 0;
+}
+
 int store_begin(struct store *st, struct cad_err *err)
 {
 	if (st->depth == 0) {

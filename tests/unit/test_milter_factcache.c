@@ -4,7 +4,8 @@
  * another connection commits (PRAGMA data_version): a contact added, a
  * manual-email task opened or completed by another handle is seen at the
  * next question. Control: the first answers are the store's ("no"), so a
- * stale cache would keep answering them. */
+ * stale cache would keep answering them. Also milter/storepool.c's refusal
+ * of a handle still in a transaction. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 
 #include "factcache.h"
 #include "store.h"
+#include "storepool.h"
 #include "store_fixture.h"
 #include "util.h"
 
@@ -72,10 +74,40 @@ static void test_factcache(void **state)
 	sfx_fini(&f);
 }
 
+/* storepool: a handle given back while still in a transaction (a bug of
+ * its borrower) is closed, its transaction rolled back, never lent again;
+ * control: a handle given back outside a transaction is lent again. */
+static void test_storepool_txn(void **state)
+{
+	struct sfx f;
+	struct cad_err err = { "" };
+	struct store *a, *b;
+	(void)state;
+	assert_int_equal(sfx_init(&f, "storepool"), 0);
+	a = storepool_get(f.path, &err);
+	assert_non_null(a);
+	assert_int_equal(store_in_transaction(a), 0);
+	assert_int_equal(storepool_put(a, f.path), 0);
+	b = storepool_get(f.path, &err);
+	assert_ptr_equal(a, b);                       /* control: the same handle again */
+	assert_int_equal(store_begin(b, &err), 0);
+	assert_int_equal(store_in_transaction(b), 1);
+	assert_int_equal(storepool_put(b, f.path), -1);   /* refused, closed */
+	a = storepool_get(f.path, &err);              /* a new handle, no transaction */
+	assert_non_null(a);
+	assert_int_equal(store_in_transaction(a), 0);
+	assert_int_equal(store_begin(a, &err), 0);    /* the write lock was released */
+	store_rollback(a);
+	assert_int_equal(storepool_put(a, f.path), 0);
+	storepool_drain();
+	sfx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_factcache),
+		cmocka_unit_test(test_storepool_txn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

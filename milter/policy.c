@@ -20,13 +20,13 @@ struct policy_row {
  * always waits (the scheduler resubmits it; the gate decides again then). */
 static const struct policy_row table[FAIL_KIND_COUNT] = {
 	{ FAIL_STORE,    "store",    POLICY_ACCEPT, POLICY_TEMPFAIL },
-	{ FAIL_NOMEM,    "nomem",    POLICY_ACCEPT, POLICY_TEMPFAIL },
-	{ FAIL_PARSE,    "parse",    POLICY_ACCEPT, POLICY_TEMPFAIL },
 	{ FAIL_LIMIT,    "limit",    POLICY_ACCEPT, POLICY_TEMPFAIL },
 	{ FAIL_SIGN,     "sign",     POLICY_ACCEPT, POLICY_TEMPFAIL },
 	{ FAIL_MILTER,   "milter",   POLICY_ACCEPT, POLICY_TEMPFAIL },
 	{ FAIL_INTERNAL, "internal", POLICY_ACCEPT, POLICY_TEMPFAIL },
 };
+
+_Static_assert(FAIL_INTERNAL + 1 == FAIL_KIND_COUNT, "one policy row per failure kind");
 
 enum policy_action policy_on_failure(enum mail_class cls, enum fail_kind kind)
 {

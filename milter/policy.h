@@ -22,14 +22,16 @@ enum mail_class {
 
 enum fail_kind {
 	FAIL_STORE,      /* the store cannot be opened, is locked too long, errs */
-	FAIL_NOMEM,      /* an allocation or a library object could not be made */
-	FAIL_PARSE,      /* the message cannot be parsed (header syntax, MIME) */
 	FAIL_LIMIT,      /* the message exceeds HeaderLimit / the header count */
 	FAIL_SIGN,       /* DKIM signing failed (key, library) */
 	FAIL_MILTER,     /* a libmilter call failed (smfi_insheader, ...) */
-	FAIL_INTERNAL    /* anything else: a bug */
+	FAIL_INTERNAL    /* a kind out of range: a bug (the answer stays safe) */
 };
-#define FAIL_KIND_COUNT 7
+/* Every kind is raised somewhere in milter/ (an allocation that fails
+ * aborts, x* of util.h; a message the classifier cannot parse is "not a
+ * signal", not a failure: the former nomem and parse kinds were never
+ * raised). */
+#define FAIL_KIND_COUNT 5
 
 enum policy_action {
 	POLICY_ACCEPT,   /* let the message pass unchanged */
@@ -43,7 +45,7 @@ enum policy_action policy_on_failure(enum mail_class cls, enum fail_kind kind);
 enum policy_action policy_fail(enum mail_class cls, enum fail_kind kind, const char *qid,
 			       const char *detail);
 
-const char *fail_kind_name(enum fail_kind kind);     /* "store", "nomem", ... */
+const char *fail_kind_name(enum fail_kind kind);     /* "store", "limit", ... */
 const char *mail_class_name(enum mail_class cls);    /* "person", "sequence" */
 
 #endif

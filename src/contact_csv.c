@@ -213,11 +213,11 @@ int contact_csv_aliases(const char *value, struct contact *c, struct cad_err *er
 			dup = strcmp(add[i], tok) == 0;
 		if (dup)
 			continue;
-		add = xrealloc(add, (nadd + 1) * sizeof(*add));
+		add = xreallocarray(add, nadd + 1, sizeof(*add));
 		add[nadd++] = xstrdup(tok);
 	}
 	if (rc == 0 && nadd > 0) {
-		c->aliases = xrealloc(c->aliases, (c->naliases + nadd) * sizeof(*c->aliases));
+		c->aliases = xreallocarray(c->aliases, c->naliases + nadd, sizeof(*c->aliases));
 		for (i = 0; i < nadd; i++)
 			c->aliases[c->naliases++] = add[i];
 	} else {

@@ -100,7 +100,7 @@ static const struct holiday_list *hols_get(struct hols *h, struct store *st,
 		return NULL;
 	}
 	e->names = xstrdup(names);
-	h->v = xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
+	h->v = xreallocarray(h->v, h->n + 1, sizeof(*h->v));
 	h->v[h->n++] = e;
 	return &e->hol;
 }
@@ -155,8 +155,8 @@ static long project(struct proj *p, const struct cal_rules *r, const struct sequ
 	if (n == 0)
 		return 0;
 	if (n > p->nscratch) {
-		p->steps = xrealloc(p->steps, n * sizeof(*p->steps));
-		p->due = xrealloc(p->due, n * sizeof(*p->due));
+		p->steps = xreallocarray(p->steps, n, sizeof(*p->steps));
+		p->due = xreallocarray(p->due, n, sizeof(*p->due));
 		p->nscratch = n;
 	}
 	memcpy(p->steps, q->steps + first, n * sizeof(*p->steps));
@@ -188,8 +188,8 @@ static int new_days(struct proj *p, const struct user *rep, const struct contact
 		d = local_day(p, p->due[i]);
 		k = day_index(p, d);
 		if (k < 0) {
-			p->days = xrealloc(p->days, (p->ndays + 1) * sizeof(*p->days));
-			p->daynos = xrealloc(p->daynos, (p->ndays + 1) * sizeof(*p->daynos));
+			p->days = xreallocarray(p->days, p->ndays + 1, sizeof(*p->days));
+			p->daynos = xreallocarray(p->daynos, p->ndays + 1, sizeof(*p->daynos));
 			k = (long)p->ndays++;
 			memset(&p->days[k], 0, sizeof(p->days[k]));
 			p->daynos[k] = d;
@@ -291,8 +291,8 @@ static const struct cal_zone *memo_zone(struct memo *m, const char *ctz,
 		if (strcmp(m->names[i], ctz) == 0)
 			return m->zones[i];
 	z = zone_or_utc(ctz, q->tz, rtz);
-	m->names = xrealloc(m->names, (m->nzones + 1) * sizeof(*m->names));
-	m->zones = xrealloc(m->zones, (m->nzones + 1) * sizeof(*m->zones));
+	m->names = xreallocarray(m->names, m->nzones + 1, sizeof(*m->names));
+	m->zones = xreallocarray(m->zones, m->nzones + 1, sizeof(*m->zones));
 	m->names[m->nzones] = xstrdup(ctz);
 	m->zones[m->nzones++] = z;
 	return z;

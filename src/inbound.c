@@ -148,10 +148,7 @@ int inbound_rep_tasks(struct store *st, const char *rep, const char *const *rcpt
 				seen |= (*ids)[k] == tv[j].t.id;
 			if (seen)
 				continue;
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 4;
-				*ids = xrealloc(*ids, cap * sizeof(**ids));
-			}
+			cad_grow(ids, &cap, *n + 1, sizeof(**ids));
 			(*ids)[(*n)++] = tv[j].t.id;
 		}
 		contact_free(&c);
@@ -222,10 +219,7 @@ int inbound_rep_mail(struct store *st, const char *rep, const char *const *rcpts
 			char *why = NULL;
 			if (tv[j].t.id != ids[i])
 				continue;
-			if (plan.n == plan.cap) {
-				plan.cap = plan.cap ? plan.cap * 2 : 4;
-				plan.v = xrealloc(plan.v, plan.cap * sizeof(*plan.v));
-			}
+			cad_grow(&plan.v, &plan.cap, plan.n + 1, sizeof(*plan.v));
 			a = &plan.v[plan.n++];
 			memset(a, 0, sizeof(*a));
 			a->kind = INB_ACT_COMPLETE_TASK;

@@ -215,10 +215,7 @@ static int add_target(struct mctx *x, struct enrollment *e, enum inbound_via via
 		target_free(&t);
 		return 0;
 	}
-	if (mm->n == mm->cap) {
-		mm->cap = mm->cap ? mm->cap * 2 : 4;
-		mm->v = xrealloc(mm->v, mm->cap * sizeof(*mm->v));
-	}
+	cad_grow(&mm->v, &mm->cap, mm->n + 1, sizeof(*mm->v));
 	mm->v[mm->n++] = t;
 	return 0;
 }

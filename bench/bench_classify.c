@@ -107,11 +107,11 @@ int main(int argc, char **argv)
 		bytes += msgs[i].len;
 	/* one warm-up round (GMime's one-time initialisation, caches) */
 	for (size_t i = 0; i < nmsgs; i++)
-		verdict_free(classify_message(msgs[i].data, msgs[i].len));
+		classify_verdict_free(classify_message(msgs[i].data, msgs[i].len));
 	double t0 = now_s(), c0 = cpu_s();
 	for (int r = 0; r < rounds; r++)
 		for (size_t i = 0; i < nmsgs; i++)
-			verdict_free(classify_message(msgs[i].data, msgs[i].len));
+			classify_verdict_free(classify_message(msgs[i].data, msgs[i].len));
 	double dt = now_s() - t0, dc = cpu_s() - c0;
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);

@@ -45,7 +45,7 @@ static int read_all(FILE *f, struct sbuf *b)
 static void print_json(const char *name, const struct verdict *v)
 {
 	char *line;
-	json_t *o = json_object(), *fields = verdict_json(v), *file = json_string(name);
+	json_t *o = json_object(), *fields = classify_json_object(v), *file = json_string(name);
 
 	if (file == NULL) {
 		struct sbuf b;
@@ -134,12 +134,12 @@ int cmd_classify(struct ctl *c, int argc, char **argv)
 		if (c->json) {
 			print_json(name, v);
 		} else {
-			char *line = verdict_to_line(v);
+			char *line = classify_json_line(v);
 			printf("%s: %s\n", safe.s, line);
 			free(line);
 		}
 		sbuf_free(&safe);
-		verdict_free(v);
+		classify_verdict_free(v);
 	}
 	return rc;
 }

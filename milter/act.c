@@ -79,11 +79,11 @@ void act_inbound(struct mconn *cn, struct mmsg *m, cad_time_t now)
 	rc = inbound_handle(st, &m->mc->secret, &im, &m->mc->icfg, &res, &err);
 	if (rc < 0)
 		log_fail_open(m, "inbound", err.msg);
-	cad_log(CAD_LOG_INFO, "%s: inbound %s (%s%s): %s", m->qid, cls_class_name(v->cls),
+	cad_log(CAD_LOG_INFO, "%s: inbound %s (%s%s): %s", m->qid, classify_verdict_class_name(v->cls),
 		v->rule != NULL ? v->rule : "?", m->body_truncated ? ", body truncated" : "",
 		res.summary != NULL ? res.summary : "");
 	inbound_result_free(&res);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 int act_internal_domain(const struct mconf *mc, const char *addr)

@@ -61,14 +61,14 @@ int inbound_handle(struct store *st, const struct cad_secret *secret,
 	res->cls = m->v->cls;
 	res->consumed = all_own(m, cfg, secret);
 	if (inbound_match(st, secret, m, cfg, &mm, err) < 0) {
-		res->summary = xasprintf("%s: matching failed", cls_class_name(m->v->cls));
+		res->summary = xasprintf("%s: matching failed", classify_verdict_class_name(m->v->cls));
 		inbound_matches_free(&mm);
 		finish_summary(res);
 		return -1;
 	}
 	res->matched = mm.n;
 	if (mm.n == 0) {
-		res->summary = xasprintf("%s: not ours%s", cls_class_name(m->v->cls),
+		res->summary = xasprintf("%s: not ours%s", classify_verdict_class_name(m->v->cls),
 					 mm.forged ? " (forged cadence id ignored)" : "");
 		inbound_matches_free(&mm);
 		finish_summary(res);
@@ -85,7 +85,7 @@ int inbound_handle(struct store *st, const struct cad_secret *secret,
 	f.unsub_addr = mm.unsub_addr;
 	f.now = m->now;
 	if (inbound_policy(&f, mm.v, mm.n, cfg, &plan, err) < 0) {
-		res->summary = xasprintf("%s: policy failed", cls_class_name(m->v->cls));
+		res->summary = xasprintf("%s: policy failed", classify_verdict_class_name(m->v->cls));
 		inbound_matches_free(&mm);
 		finish_summary(res);
 		return -1;

@@ -350,7 +350,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 		if (!trusted(f, t, cfg)) {
 			/* Colleagues are not told about a signal nobody can vouch for. */
 			if (t->via != VIA_COMPANY) {
-				char *what = xasprintf("unverified %s", cls_class_name(v->cls));
+				char *what = xasprintf("unverified %s", classify_verdict_class_name(v->cls));
 				inbound_plan_record(out, f, t, INBOUND_EV_UNVERIFIED, what);
 				free(what);
 			}

@@ -13,7 +13,7 @@
  * which changes a result; bounded work on hostile input (input size, MIME depth,
  * part count, recipient count and text sizes are capped, see CLS_MAX_*);
  * never returns NULL; every string in the verdict is valid UTF-8 or ASCII,
- * owned by the verdict and freed by verdict_free().
+ * owned by the verdict and freed by classify_verdict_free().
  *
  * The class is decided by these rules, first match wins (classify.c).
  * Structure first, then the envelope, then sender and subject
@@ -176,25 +176,25 @@ struct cls_envelope {
 	                         * challenge), never a person's reply */
 };
 
-/* Classifies raw message bytes. Never NULL; free with verdict_free().
+/* Classifies raw message bytes. Never NULL; free with classify_verdict_free().
  * classify_message() is classify_message_env() without an envelope: then
  * a "Return-Path: <>" header, when the message has one, stands for it. */
 struct verdict *classify_message(const char *raw, size_t len);
 struct verdict *classify_message_env(const char *raw, size_t len,
     const struct cls_envelope *env);
-void verdict_free(struct verdict *v);
+void classify_verdict_free(struct verdict *v);
 
 /* "reply", "autoreply", "bounce", "delay", "unsubscribe", "meeting",
  * "complaint", "challenge", "other". */
-const char *cls_class_name(enum cls_class c);
+const char *classify_verdict_class_name(enum cls_class c);
 
 /* The verdict as a JSON object text (jansson), every field; caller frees. */
-char *verdict_to_json(const struct verdict *v);
+char *classify_json_text(const struct verdict *v);
 /* The same object as jansson's json_t (a new reference; json_decref() it),
  * for a caller that adds fields before printing it once. */
 struct json_t;
-struct json_t *verdict_json(const struct verdict *v);
+struct json_t *classify_json_object(const struct verdict *v);
 /* One human-readable line without newline; caller frees. */
-char *verdict_to_line(const struct verdict *v);
+char *classify_json_line(const struct verdict *v);
 
 #endif

@@ -22,11 +22,11 @@ static void put_str(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_null());
 }
 
-json_t *verdict_json(const struct verdict *v)
+json_t *classify_json_object(const struct verdict *v)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "class", json_string(cls_class_name(v->cls)));
+	json_object_set_new(o, "class", json_string(classify_verdict_class_name(v->cls)));
 	put_str(o, "rule", v->rule);
 	json_object_set_new(o, "null_sender", json_boolean(v->null_sender));
 	put_str(o, "from", v->from);
@@ -70,9 +70,9 @@ json_t *verdict_json(const struct verdict *v)
 	return o;
 }
 
-char *verdict_to_json(const struct verdict *v)
+char *classify_json_text(const struct verdict *v)
 {
-	json_t *o = verdict_json(v);
+	json_t *o = classify_json_object(v);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	json_decref(o);
 	char *r = xstrdup(s ? s : "{}");
@@ -80,11 +80,11 @@ char *verdict_to_json(const struct verdict *v)
 	return r;
 }
 
-char *verdict_to_line(const struct verdict *v)
+char *classify_json_line(const struct verdict *v)
 {
 	struct sbuf b;
 	sbuf_init(&b);
-	sbuf_adds(&b, cls_class_name(v->cls));
+	sbuf_adds(&b, classify_verdict_class_name(v->cls));
 	switch (v->cls) {
 	case CLS_BOUNCE:
 	case CLS_DELAY:

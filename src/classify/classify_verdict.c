@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify_verdict.c - the verdict object: class names, the bounced
- * recipients a rule adds, and verdict_free(). Calls no other classify file
+ * recipients a rule adds, and classify_verdict_free(). Calls no other classify file
  * (the rules below classify.c fill a verdict through it).
  */
 #include "config.h"
@@ -11,7 +11,7 @@
 
 #include "classify_int.h"
 
-const char *cls_class_name(enum cls_class c)
+const char *classify_verdict_class_name(enum cls_class c)
 {
 	switch (c) {
 	case CLS_REPLY: return "reply";
@@ -42,7 +42,7 @@ struct cls_rcpt *classify_verdict_add_rcpt(struct verdict *v, const char *addr)
 	return r;
 }
 
-void verdict_free(struct verdict *v)
+void classify_verdict_free(struct verdict *v)
 {
 	if (v == NULL)
 		return;

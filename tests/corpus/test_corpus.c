@@ -300,7 +300,7 @@ int main(void)
 		}
 		if (m != f->exp || row_trouble) {
 			printf("  %-55s %s -> %s (%s)", f->path + strlen(co->dir) + 1, exp_names[f->exp],
-			    cls_class_name(v->cls), v->rule);
+			    classify_verdict_class_name(v->cls), v->rule);
 			if (f->exp == 2) {
 				printf(" want");
 				for (size_t r = 0; r < f->nrows; r++)
@@ -312,12 +312,12 @@ int main(void)
 			}
 			printf("\n");
 		}
-		verdict_free(v);
+		classify_verdict_free(v);
 	}
 
 	printf("\nconfusion matrix (rows: expected, columns: verdict; files):\n%-12s", "");
 	for (int c = 0; c < NPRED; c++)
-		printf("%12s", cls_class_name(pred_order[c]));
+		printf("%12s", classify_verdict_class_name(pred_order[c]));
 	printf("\n");
 	for (int e = 0; e < NEXP; e++) {
 		printf("%-12s", exp_names[e]);

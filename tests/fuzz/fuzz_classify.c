@@ -21,10 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct cls_envelope null_env = { "", "bounces+x@seller.test", 1 };
 	struct verdict *v = classify_message_env((const char *)data, size,
 	    (size & 1) ? &null_env : NULL);
-	char *j = verdict_to_json(v);
-	char *l = verdict_to_line(v);
+	char *j = classify_json_text(v);
+	char *l = classify_json_line(v);
 	free(j);
 	free(l);
-	verdict_free(v);
+	classify_verdict_free(v);
 	return 0;
 }

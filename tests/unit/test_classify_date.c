@@ -85,10 +85,10 @@ static void test_return_dates(void **state)
 		    "Content-Type: text/plain; charset=UTF-8\n\n%s\n", cases[i].subject, cases[i].body);
 		struct verdict *v = classify_message(m, strlen(m));
 		if (v->cls != CLS_AUTOREPLY)
-			fail_msg("case %zu (%s): class %s", i, cases[i].subject, cls_class_name(v->cls));
+			fail_msg("case %zu (%s): class %s", i, cases[i].subject, classify_verdict_class_name(v->cls));
 		if (strcmp(v->return_date, cases[i].want) != 0)
 			fail_msg("case %zu: return date '%s', want '%s'", i, v->return_date, cases[i].want);
-		verdict_free(v);
+		classify_verdict_free(v);
 		free(m);
 	}
 }
@@ -102,14 +102,14 @@ static void test_year_rolls_over(void **state)
 	struct verdict *v = classify_message(m, strlen(m));
 	assert_int_equal(v->cls, CLS_AUTOREPLY);
 	assert_string_equal(v->return_date, "2027-01-05");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* a year written out is kept as written */
 	m = "From: ann@buyer.test\nDate: Tue, 22 Dec 2026 09:00:00 +0100\n"
 	    "Subject: Out of Office\nAuto-Submitted: auto-replied\n\n"
 	    "Back on 05.01.2026.\n";
 	v = classify_message(m, strlen(m));
 	assert_string_equal(v->return_date, "2026-01-05");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_rfc3834_kind(void **state)
@@ -121,7 +121,7 @@ static void test_rfc3834_kind(void **state)
 	assert_int_equal(v->cls, CLS_AUTOREPLY);
 	assert_string_equal(v->auto_kind, "auto-replied");
 	assert_string_equal(v->return_date, "");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 int main(void)

@@ -71,7 +71,7 @@ static void test_postfix_three_recipients(void **state)
 	assert_string_equal(c->reason, "hostunknown");
 	assert_true(c->hard);
 	assert_string_equal(v->orig_message_id, "s1.xyz@seller.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_qmail(void **state)
@@ -93,7 +93,7 @@ static void test_qmail(void **state)
 	assert_string_equal(v->rcpts[0].status, "5.1.1");
 	assert_true(v->rcpts[0].hard);
 	assert_string_equal(v->orig_message_id, "s2@seller.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_exim_x_failed_recipients(void **state)
@@ -116,7 +116,7 @@ static void test_exim_x_failed_recipients(void **state)
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
 	assert_string_equal(v->rcpts[0].reason, "mailboxfull");
 	assert_false(v->rcpts[0].hard);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_exchange_2003(void **state)
@@ -133,7 +133,7 @@ static void test_exchange_2003(void **state)
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
 	assert_true(v->rcpts[0].hard);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_after_data_is_soft(void **state)
@@ -149,7 +149,7 @@ static void test_after_data_is_soft(void **state)
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_string_equal(v->rcpts[0].reason, "filtered");
 	assert_false(v->rcpts[0].hard);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_temporary_dns_is_soft(void **state)
@@ -165,7 +165,7 @@ static void test_temporary_dns_is_soft(void **state)
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_string_equal(v->rcpts[0].reason, "networkerror");
 	assert_false(v->rcpts[0].hard);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_delay_and_success(void **state)
@@ -185,7 +185,7 @@ static void test_delay_and_success(void **state)
 	assert_string_equal(v->rcpts[0].action, "delayed");
 	assert_string_equal(v->rcpts[0].reason, "expired");
 	assert_false(v->rcpts[0].hard);
-	verdict_free(v);
+	classify_verdict_free(v);
 
 	v = cls("From: MAILER-DAEMON@mx.seller.test\nTo: rep@seller.test\n"
 	    "Subject: Successful Mail Delivery Report\n"
@@ -194,7 +194,7 @@ static void test_delay_and_success(void **state)
 	    "Final-Recipient: rfc822; ann@buyer.test\nAction: delivered\nStatus: 2.0.0\n\n--s--\n");
 	assert_int_equal(v->cls, CLS_OTHER);
 	assert_string_equal(v->rule, "dsn-success");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_ses_notification(void **state)
@@ -210,7 +210,7 @@ static void test_ses_notification(void **state)
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
 	assert_true(v->rcpts[0].hard);
 	assert_string_equal(v->orig_message_id, "0101abc");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_human_mentioning_bounce_is_not_one(void **state)
@@ -221,7 +221,7 @@ static void test_human_mentioning_bounce_is_not_one(void **state)
 	    "In-Reply-To: <s1@seller.test>\n\n"
 	    "Your first message could not be delivered to my old address, use this one.\n");
 	assert_int_equal(v->cls, CLS_REPLY);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 /* A report whose delivery-status block names the recipient as given. */
@@ -250,38 +250,38 @@ static void test_recipient_forms(void **state)
 	struct verdict *v = dsn_with("rfc822; <smtp=Ann@Buyer.test>", "ann@buyer.test", "Sorry.");
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* an address literal is an address */
 	v = dsn_with("rfc822; ann@[192.0.2.7]", "ann@[192.0.2.7]", "Sorry.");
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@[192.0.2.7]");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* a one-label domain in the field (an intranet host) is an address */
 	v = dsn_with("rfc822; userx@mailhub", "userx@mailhub", "Sorry.");
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "userx@mailhub");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* a quoted local part that needs its quotes keeps them */
 	v = dsn_with("rfc822; \"ann smith\"@buyer.test", "x@buyer.test", "Sorry.");
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "\"ann smith\"@buyer.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* a bare local part: the original's To with that local part */
 	v = dsn_with("rfc822; ann", "Ann <ann@buyer.test>, bob@buyer.test", "Sorry.");
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* ... or the domain the text gives it */
 	v = dsn_with("rfc822; screenname", "list@seller.test",
 	    "The screen name screenname at aol.example is not accepting mail.");
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "screenname@aol.example");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* ... never a guessed domain: unknown */
 	v = dsn_with("rfc822; screenname", "list@seller.test", "Sorry.");
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 0);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_text_recipients_evidence(void **state)
@@ -299,7 +299,7 @@ static void test_text_recipients_evidence(void **state)
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "jon.smith@buyer.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* screen names listed by the mail system: its domain completes them */
 	v = cls("From: Mail Delivery Subsystem <MAILER-DAEMON@aol.example>\n"
 	    "To: rep@seller.test\nSubject: Returned mail: User unknown\n\n"
@@ -311,7 +311,7 @@ static void test_text_recipients_evidence(void **state)
 	assert_int_equal(v->nrcpts, 2);
 	assert_non_null(rcpt(v, "screenname1@aol.example"));
 	assert_non_null(rcpt(v, "screenname2@aol.example"));
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* nobody named, the original went to a mailing list: the list is not
 	 * the member who failed */
 	v = cls("From: MAILER-DAEMON@mx.member.test\nTo: team-bounces@lists.seller.test\n"
@@ -320,7 +320,7 @@ static void test_text_recipients_evidence(void **state)
 	    "From: rep@seller.test\nTo: team@lists.seller.test\nSubject: hi\n\nhello\n");
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 0);
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* the list's own address named in the notice is not the member */
 	v = cls("From: MAILER-DAEMON@mx.member.test\nTo: team-bounces@lists.seller.test\n"
 	    "Subject: Mail delivery failed\n\n"
@@ -329,7 +329,7 @@ static void test_text_recipients_evidence(void **state)
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "bob@member.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* ... a single recipient elsewhere is the one */
 	v = cls("From: MAILER-DAEMON@mx.buyer.test\nTo: bounces+t@seller.test\n"
 	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"
@@ -337,7 +337,7 @@ static void test_text_recipients_evidence(void **state)
 	    "From: rep@seller.test\nTo: ann@buyer.test\nSubject: hi\n\nhello\n");
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* nobody named and the original went to two: unknown, not the first */
 	v = cls("From: MAILER-DAEMON@mx.buyer.test\nTo: rep@seller.test\n"
 	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"
@@ -345,7 +345,7 @@ static void test_text_recipients_evidence(void **state)
 	    "From: rep@seller.test\nTo: ann@buyer.test, bob@buyer.test\nSubject: hi\n\nhello\n");
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 0);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 int main(void)

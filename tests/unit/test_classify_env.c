@@ -44,28 +44,28 @@ static void test_null_sender_is_never_a_reply(void **state)
 	struct verdict *v = cls(plain);
 	assert_int_equal(v->cls, CLS_REPLY);
 	assert_false(v->null_sender);
-	verdict_free(v);
+	classify_verdict_free(v);
 
 	v = cls_env(plain, "", NULL, 0);
 	assert_int_equal(v->cls, CLS_OTHER);
 	assert_string_equal(v->rule, "null-sender");
 	assert_true(v->null_sender);
-	verdict_free(v);
+	classify_verdict_free(v);
 
 	v = cls_env(plain, "<>", "rep@seller.test", 0);
 	assert_int_equal(v->cls, CLS_OTHER);
-	verdict_free(v);
+	classify_verdict_free(v);
 
 	/* a person's envelope sender: a reply */
 	v = cls_env(plain, "ann@buyer.test", "rep@seller.test", 0);
 	assert_int_equal(v->cls, CLS_REPLY);
-	verdict_free(v);
+	classify_verdict_free(v);
 
 	/* cadence's VERP address answers our envelope sender: not a person */
 	v = cls_env(plain, "ann@buyer.test", "bounces+tok@seller.test", 1);
 	assert_int_equal(v->cls, CLS_OTHER);
 	assert_string_equal(v->rule, "verp-rcpt");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_return_path_stands_for_envelope(void **state)
@@ -75,11 +75,11 @@ static void test_return_path_stands_for_envelope(void **state)
 	struct verdict *v = cls(m);
 	assert_int_equal(v->cls, CLS_OTHER);
 	assert_true(v->null_sender);
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* the envelope, when given, is believed over the header */
 	v = cls_env(m, "ann@buyer.test", NULL, 0);
 	assert_int_equal(v->cls, CLS_REPLY);
-	verdict_free(v);
+	classify_verdict_free(v);
 	free(m);
 }
 
@@ -109,7 +109,7 @@ static void test_garbage_report_is_bounce(void **state)
 	struct verdict *v = cls(garbage_dsn);
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 0);   /* nobody named: unknown, not guessed */
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 /* The report forwarded inside a multipart/mixed (list servers, gateways). */
@@ -146,7 +146,7 @@ static void test_nested_report(void **state)
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "bob@buyer.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static void test_nonstandard_notices(void **state)
@@ -165,7 +165,7 @@ static void test_nonstandard_notices(void **state)
 		    "Content-Type: text/html\n\n<p>&nbsp;</p>\n", subjects[i]);
 		struct verdict *v = cls_env(m, "", "rep@seller.test", 0);
 		assert_true(v->cls == CLS_BOUNCE || v->cls == CLS_DELAY);
-		verdict_free(v);
+		classify_verdict_free(v);
 		free(m);
 	}
 }
@@ -183,8 +183,8 @@ static void test_success_notice(void **state)
 		    "Subject: %s\n\nYour message was delivered to ann@buyer.test.\n", subjects[i]);
 		struct verdict *v = cls_env(m, "", "rep@seller.test", 0);
 		if (v->cls != CLS_OTHER)
-			fail_msg("'%s': %s", subjects[i], cls_class_name(v->cls));
-		verdict_free(v);
+			fail_msg("'%s': %s", subjects[i], classify_verdict_class_name(v->cls));
+		classify_verdict_free(v);
 		free(m);
 	}
 }
@@ -199,7 +199,7 @@ static void test_vacation_echoing_notice_subject(void **state)
 	    "Auto-Submitted: auto-replied\n\nI am away until 15.03.2026.\n",
 	    "", "bounces+t@seller.test", 1);
 	assert_int_equal(v->cls, CLS_AUTOREPLY);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 /* A system account writing a notice's subject and failure words. */
@@ -211,7 +211,7 @@ static void test_system_account_notice(void **state)
 	    "This message was undeliverable due to the following reason:\n"
 	    "The user's mailbox is over quota.\n");
 	assert_int_equal(v->cls, CLS_BOUNCE);
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 static const char daemon_auto[] =
@@ -229,13 +229,13 @@ static void test_daemon_with_auto_headers(void **state)
 	(void)state;
 	struct verdict *v = cls(daemon_auto);
 	assert_int_equal(v->cls, CLS_BOUNCE);
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* MAILER-DAEMON saying nothing of a failure: still no auto-reply */
 	char *m = xasprintf("From: MAILER-DAEMON@mx.buyer.test\nTo: rep@seller.test\n"
 	    "Subject: Notice\nAuto-Submitted: auto-replied\n\nHello.\n");
 	v = cls(m);
 	assert_int_equal(v->cls, CLS_OTHER);
-	verdict_free(v);
+	classify_verdict_free(v);
 	free(m);
 }
 
@@ -285,25 +285,25 @@ static void test_challenge(void **state)
 	(void)state;
 	struct verdict *v = cls_env(challenge_dsn, "", "bounces+tok@seller.test", 1);
 	assert_int_equal(v->cls, CLS_CHALLENGE);
-	assert_string_equal(cls_class_name(v->cls), "challenge");
-	verdict_free(v);
+	assert_string_equal(classify_verdict_class_name(v->cls), "challenge");
+	classify_verdict_free(v);
 	/* the same words from a person: not a challenge (no automated sign) */
 	v = cls("From: Ann <ann@buyer.test>\nTo: rep@seller.test\nSubject: Re: demo\n\n"
 	    "Our captcha lets visitors prove you are human in one click.\n");
 	assert_int_equal(v->cls, CLS_REPLY);
-	verdict_free(v);
+	classify_verdict_free(v);
 	/* a waitlist notice from the screening service's own domain */
 	v = cls("From: Ann via Screening <notify@boxbe.com>\nTo: rep@seller.test\n"
 	    "Subject: Re: demo (Action Required)\n\n"
 	    "Your message to ann@buyer.test was waitlisted. Please add yourself to my\n"
 	    "Guest List so your messages will be delivered to my Inbox.\n");
 	assert_int_equal(v->cls, CLS_CHALLENGE);
-	verdict_free(v);
+	classify_verdict_free(v);
 	v = cls(callout_bounce);
 	assert_int_equal(v->cls, CLS_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 /* A read receipt (RFC 8098) is a report, not a reply. */
@@ -320,7 +320,7 @@ static void test_read_receipt_is_not_reply(void **state)
 	    "Disposition: manual-action/MDN-sent-manually; displayed\n\n--m--\n");
 	assert_int_equal(v->cls, CLS_OTHER);
 	assert_string_equal(v->rule, "report-structure");
-	verdict_free(v);
+	classify_verdict_free(v);
 }
 
 int main(void)

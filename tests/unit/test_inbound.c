@@ -281,7 +281,7 @@ static int handle(struct fx *f, const char *raw, const char *rcpt, enum inbound_
 	int rc;
 
 	if (v->cls != want)
-		fprintf(stderr, "verdict: %s\n", verdict_to_line(v));
+		fprintf(stderr, "verdict: %s\n", classify_json_line(v));
 	assert_int_equal(v->cls, want);
 	memset(&m, 0, sizeof(m));
 	rcpts[0] = rcpt;
@@ -298,7 +298,7 @@ static int handle(struct fx *f, const char *raw, const char *rcpt, enum inbound_
 	assert_non_null(res->summary);
 	if (getenv("INBOUND_TEST_VERBOSE"))
 		fprintf(stderr, "  %s\n", res->summary);
-	verdict_free(v);
+	classify_verdict_free(v);
 	return rc;
 }
 
@@ -1037,9 +1037,9 @@ static void imip_case(const char *name, const char *raw, const char *rep_addr,
 	v = classify_message(raw, strlen(raw));
 	enum cls_class want = v->cls;   /* REPLY: meeting; REQUEST, CANCEL: other */
 	if (v->method == NULL || (v->cls != CLS_MEETING && v->cls != CLS_OTHER))
-		fprintf(stderr, "%s: %s\n", name, verdict_to_line(v));
+		fprintf(stderr, "%s: %s\n", name, classify_json_line(v));
 	assert_non_null(v->method);
-	verdict_free(v);
+	classify_verdict_free(v);
 	assert_int_equal(handle(f, raw, rep_addr, INB_AUTH_PASS, want, &res), 0);
 	if ((want_event != NULL && count_events(f, e, want_event) != 1) ||
 	    state_of(f, e) != (want_stop ? ENR_UNENROLLED : ENR_ACTIVE))
@@ -1471,7 +1471,7 @@ static void test_corpus(void **state)
 			who = xstrdup(v->from);
 		} else {
 			other++;
-			verdict_free(v);
+			classify_verdict_free(v);
 			continue;
 		}
 		e = enroll(f, who, f->cold);
@@ -1512,7 +1512,7 @@ static void test_corpus(void **state)
 					   NULL, &err) >= 0);
 		inbound_result_free(&res);
 		sent_free(&s);
-		verdict_free(v);
+		classify_verdict_free(v);
 		free(who);
 	}
 	fclose(tsv);

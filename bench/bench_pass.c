@@ -34,7 +34,7 @@
 
 #include "cadenced.h"
 #include "compose.h"
-#include "msgid.h"
+#include "token.h"
 #include "seq.h"
 #include "store_sched.h"
 #include "submit.h"

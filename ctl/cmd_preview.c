@@ -40,7 +40,7 @@
 #include "compose.h"
 #include "ctl.h"
 #include "enroll.h"
-#include "msgid.h"
+#include "token.h"
 #include "out.h"
 #include "secret.h"
 #include "store_ledger.h"

@@ -18,7 +18,7 @@
 #include "factcache.h"
 #include "filter_int.h"
 #include "inbound.h"
-#include "msgid.h"
+#include "token.h"
 #include "orgdomain.h"
 
 static struct spf_checker *spf;

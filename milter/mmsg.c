@@ -10,7 +10,7 @@
 #include "mconn.h"
 #include "mmsg.h"
 #include "msign.h"
-#include "msgid.h"
+#include "token.h"
 #include "storepool.h"
 
 struct mmsg *mmsg_begin(struct mconn *c)

@@ -5,7 +5,7 @@
  *
  * For each due enrollment (oldest due first, from the store's index) the
  * pass asks the pure rules what to do — the calendar (cal_*: is the
- * recipient's window open), suppression, the mailbox limits (limits_plan:
+ * recipient's window open), suppression, the mailbox limits (ratelimit_plan:
  * rolling cap, spacing, bulk throttle; the domain cap) — and hands a step
  * that may go to its own small steps: pass_email.c (render -> ledger
  * prepare -> compose -> submit -> apply the outcome through the ledger's
@@ -224,7 +224,7 @@ static int item_failed(struct sched *s, const struct enrollment_view *v, const c
  * one more each time the reason changes.
  */
 static int defer_event(const struct pass_item *it, enum why_kind fallback,
-		       const struct limits_mailbox *mb, int domain_sent, cad_time_t until,
+		       const struct ratelimit_mailbox *mb, int domain_sent, cad_time_t until,
 		       struct cad_err *err)
 {
 	const struct enrollment_view *v = it->v;
@@ -353,9 +353,9 @@ static int hold_limits(const struct pass_item *it, int *held, struct cad_err *er
 {
 	const struct rep_entry *rep = it->rep;
 	const char *domain = cad_addr_domain(it->ct->email);
-	struct limits_mailbox mb;
-	struct limits_item li;
-	struct limits_decision d;
+	struct ratelimit_mailbox mb;
+	struct ratelimit_item li;
+	struct ratelimit_decision d;
 	uint32_t rnd = 0;
 	cad_time_t retry = 0;
 	enum why_kind kind = WHY_REP_CAP;
@@ -383,7 +383,7 @@ static int hold_limits(const struct pass_item *it, int *held, struct cad_err *er
 	li.due = it->v->e.next_due;
 	li.domain = domain;
 	li.bulk_first = it->v->e.bulk && it->v->e.step == 1;
-	limits_plan(&mb, &li, 1, it->now, &d);
+	ratelimit_plan(&mb, &li, 1, it->now, &d);
 	if (!d.go) {
 		retry = d.retry_at;
 		kind = d.why && strcmp(d.why, "spacing") == 0 ? WHY_SPACING
@@ -395,7 +395,7 @@ static int hold_limits(const struct pass_item *it, int *held, struct cad_err *er
 		if (store_domain_sends_since(it->s->store, domain, it->now - LIMITS_DAY + 1,
 					     &sent_to_domain, err) < 0)
 			return PASS_STORE;
-		if (!limits_domain_ok(sent_to_domain, it->s->conf.domain_daily_cap, it->now,
+		if (!ratelimit_domain_ok(sent_to_domain, it->s->conf.domain_daily_cap, it->now,
 				      &retry))
 			kind = WHY_DOMAIN_CAP;
 	}

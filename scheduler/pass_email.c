@@ -61,7 +61,7 @@
 
 #include "compose.h"
 #include "ledger.h"
-#include "msgid.h"
+#include "token.h"
 #include "pass_int.h"
 #include "submit.h"
 #include "tmpl.h"

@@ -54,7 +54,7 @@ struct enroll_facts {
 	/* The projection (enroll_project): the rep's local days this
 	 * enrollment's emails land on, with the emails already scheduled
 	 * each day. NULL / 0: nothing to check. */
-	const struct limits_day *days;
+	const struct ratelimit_day *days;
 	size_t ndays;
 };
 
@@ -81,7 +81,7 @@ struct enroll_result {
  * active enrollments were looked at. -1 only on a store error; calendar
  * problems (a bad zone) never refuse here: the scheduler reports them. */
 struct enroll_projection {
-	struct limits_day *days;
+	struct ratelimit_day *days;
 	size_t ndays;
 	size_t counted;
 };

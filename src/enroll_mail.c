@@ -11,7 +11,7 @@
 
 #include "enroll.h"
 #include "enroll_mail.h"
-#include "msgid.h"
+#include "token.h"
 #include "notice_text.h"
 #include "rules.h"
 #include "cal.h"

@@ -119,7 +119,7 @@ static void hols_free(struct hols *h)
 /* The days being checked, with their day numbers in the rep's zone. */
 struct proj {
 	const struct cal_zone *rep_zone;
-	struct limits_day *days;
+	struct ratelimit_day *days;
 	int64_t *daynos;
 	size_t ndays;
 	/* scratch for projecting one enrollment */
@@ -169,7 +169,7 @@ static long project(struct proj *p, const struct cal_rules *r, const struct sequ
 	return (long)n;
 }
 
-/* The new enrollment's days: one limits_day per local date its email
+/* The new enrollment's days: one ratelimit_day per local date its email
  * steps land on, in date order (dues only grow), with "added". Step 1 is
  * due at now whatever its delay, as enroll_one() records it. */
 static int new_days(struct proj *p, const struct user *rep, const struct contact *c,

@@ -70,7 +70,7 @@ int enroll_rule_check(const struct enroll_facts *f, char *why, size_t whylen)
 		struct sbuf sb;
 		int ok;
 		sbuf_init(&sb);
-		ok = limits_enroll_ok(f->days, f->ndays, f->rep->send_cap_24h > 0
+		ok = ratelimit_enroll_ok(f->days, f->ndays, f->rep->send_cap_24h > 0
 				      ? f->rep->send_cap_24h : USER_DEFAULT_SEND_CAP,
 				      f->enrolled_24h, 1, f->rep->enroll_cap_day, &sb);
 		if (!ok)

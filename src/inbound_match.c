@@ -29,7 +29,7 @@
 
 #include "freemail.h"
 #include "inbound.h"
-#include "msgid.h"
+#include "token.h"
 #include "orgdomain.h"
 #include "rules.h"
 #include "store_ledger.h"

@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "inbound.h"
-#include "msgid.h"
+#include "token.h"
 
 const char *inbound_own_name(enum inbound_own k)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msgid.h"
+#include "token.h"
 #include "store_ledger.h"
 #include "unsub.h"
 

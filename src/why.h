@@ -10,7 +10,7 @@
  * enrollment's state; a task step (made a task when due, waited on when
  * the step says so); the recipient's window and open days (cal_*, the
  * rules of rules_build); the suppression list; the rep's mailbox limits
- * (limits_plan: rolling 24 h cap, spacing, bulk throttle); the recipient
+ * (ratelimit_plan: rolling 24 h cap, spacing, bulk throttle); the recipient
  * domain's daily cap (DomainDailyCap). A step whose delay has not run out
  * is "not due" unless one of those rules holds it at least as long (a step
  * deferred to the window's opening is "outside the window", not "not
@@ -74,7 +74,7 @@ struct why_facts {
 	const struct cal_zone *rep_zone;     /* for the mailbox's times; NULL = UTC */
 	/* The rep's mailbox as the pass fills it (sends of the last 24 h, cap,
 	 * spacing; jitter_rnd is ignored: the smallest jitter is used). */
-	struct limits_mailbox mb;
+	struct ratelimit_mailbox mb;
 	int domain_cap;                      /* DomainDailyCap, 0 = none */
 	int domain_sent;                     /* sends to the domain in the last 24 h */
 	cad_time_t now;

@@ -2,7 +2,7 @@
 /*
  * why_rule.c - the pure decision of why.h: why an enrollment's next step
  * has not gone yet, in the order cadenced's pass decides (scheduler/pass.c
- * do_one: state, task step, rules, window, suppression, limits_plan,
+ * do_one: state, task step, rules, window, suppression, ratelimit_plan,
  * domain cap).
  */
 #include "config.h"
@@ -209,7 +209,7 @@ static int by_window(const struct why_facts *f, struct why *w)
 }
 
 /* Sends of the mailbox in the rolling 24 h window ending at now. */
-static int sends_24h(const struct limits_mailbox *mb, cad_time_t now)
+static int sends_24h(const struct ratelimit_mailbox *mb, cad_time_t now)
 {
 	int c = 0;
 	for (size_t i = 0; i < mb->nsends; i++)
@@ -221,18 +221,18 @@ static int sends_24h(const struct limits_mailbox *mb, cad_time_t now)
 /* The rep's mailbox limits hold it at now: 1 and *w filled. */
 static int by_limits(const struct why_facts *f, struct why *w)
 {
-	struct limits_mailbox mb = f->mb;
-	struct limits_item it;
-	struct limits_decision d;
+	struct ratelimit_mailbox mb = f->mb;
+	struct ratelimit_item it;
+	struct ratelimit_decision d;
 	char tb[128];
 
 	mb.jitter_rnd = 0;       /* the earliest moment */
-	mb.domain_cap = 0;       /* DomainDailyCap: limits_domain_ok(), in held() */
+	mb.domain_cap = 0;       /* DomainDailyCap: ratelimit_domain_ok(), in held() */
 	memset(&it, 0, sizeof(it));
 	it.due = f->now;
 	it.domain = f->contact_email ? cad_addr_domain(f->contact_email) : NULL;
 	it.bulk_first = f->e->bulk && f->e->step == 1;
-	limits_plan(&mb, &it, 1, f->now, &d);
+	ratelimit_plan(&mb, &it, 1, f->now, &d);
 	if (d.go)
 		return 0;
 	w->until = d.retry_at;
@@ -269,7 +269,7 @@ static int held(const struct why_facts *f, struct why *w)
 	if (by_limits(f, w))
 		return 1;
 	if (f->contact_email && cad_addr_domain(f->contact_email) &&
-	    !limits_domain_ok(f->domain_sent, f->domain_cap, f->now, &w->until)) {
+	    !ratelimit_domain_ok(f->domain_sent, f->domain_cap, f->now, &w->until)) {
 		char tb[128];
 		w->used = f->domain_sent;
 		w->cap = f->domain_cap;

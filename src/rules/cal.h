@@ -148,7 +148,7 @@ int cal_resume_after(const struct cal_rules *r, int64_t return_day, cad_time_t *
 /* When each step of a sequence would be due for an enrollment made at
  * start, if every step went out the moment it was due: due[i] for steps[i]
  * (step 1's delay counts from start). For the new-enrollment projection
- * (limits_enroll_ok), which counts the emails each day would carry. */
+ * (ratelimit_enroll_ok), which counts the emails each day would carry. */
 int cal_project(const struct cal_rules *r, cad_time_t start, const struct step *steps,
                 size_t nsteps, cad_time_t *due, struct cad_err *err);
 

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int limits_time_cmp(const void *a, const void *b)
+static int ratelimit_time_cmp(const void *a, const void *b)
 {
 	cad_time_t x = *(const cad_time_t *)a, y = *(const cad_time_t *)b;
 	return (x > y) - (x < y);
 }
 
-int limits_window_ok(const cad_time_t *times, size_t n, int cap, int window,
+int ratelimit_window_ok(const cad_time_t *times, size_t n, int cap, int window,
                      cad_time_t now, cad_time_t *next)
 {
 	cad_time_t *in;
@@ -35,19 +35,19 @@ int limits_window_ok(const cad_time_t *times, size_t n, int cap, int window,
 	}
 	/* c - cap + 1 sends must leave the window; the last of them to leave
 	 * is the (c - cap)-th oldest, and it leaves at its time + window. */
-	qsort(in, c, sizeof(*in), limits_time_cmp);
+	qsort(in, c, sizeof(*in), ratelimit_time_cmp);
 	*next = in[c - (size_t)cap] + window;
 	free(in);
 	return 0;
 }
 
-int limits_rolling_ok(const cad_time_t *times, size_t n, int cap, cad_time_t now,
+int ratelimit_rolling_ok(const cad_time_t *times, size_t n, int cap, cad_time_t now,
                       cad_time_t *next)
 {
-	return limits_window_ok(times, n, cap, LIMITS_DAY, now, next);
+	return ratelimit_window_ok(times, n, cap, LIMITS_DAY, now, next);
 }
 
-cad_time_t limits_spacing_next(cad_time_t last_send, int min_gap, int jitter, uint32_t rnd)
+cad_time_t ratelimit_spacing_next(cad_time_t last_send, int min_gap, int jitter, uint32_t rnd)
 {
 	if (last_send <= 0)
 		return 0;
@@ -59,21 +59,21 @@ cad_time_t limits_spacing_next(cad_time_t last_send, int min_gap, int jitter, ui
 }
 
 /* A growable list of send times (the history plus what the plan sends). */
-struct limits_times {
+struct ratelimit_times {
 	cad_time_t *v;
 	size_t n;
 };
 
-static void limits_times_add(struct limits_times *t, cad_time_t x)
+static void ratelimit_times_add(struct ratelimit_times *t, cad_time_t x)
 {
 	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
 	t->v[t->n++] = x;
 }
 
 /* Send times to domain: the history's and the plan's. */
-static size_t limits_domain_times(const struct limits_mailbox *mb, const char *domain,
-                                  const struct limits_item *items,
-                                  const struct limits_decision *out, size_t upto,
+static size_t ratelimit_domain_times(const struct ratelimit_mailbox *mb, const char *domain,
+                                  const struct ratelimit_item *items,
+                                  const struct ratelimit_decision *out, size_t upto,
                                   cad_time_t now, cad_time_t *buf)
 {
 	size_t c = 0;
@@ -88,10 +88,10 @@ static size_t limits_domain_times(const struct limits_mailbox *mb, const char *d
 	return c;
 }
 
-size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *items, size_t n,
-                   cad_time_t now, struct limits_decision *out)
+size_t ratelimit_plan(const struct ratelimit_mailbox *mb, const struct ratelimit_item *items, size_t n,
+                   cad_time_t now, struct ratelimit_decision *out)
 {
-	struct limits_times all = { NULL, 0 }, bulk = { NULL, 0 };
+	struct ratelimit_times all = { NULL, 0 }, bulk = { NULL, 0 };
 	cad_time_t last = 0, held_until = 0, next;
 	const char *held_why = NULL;
 	cad_time_t *dbuf = NULL;
@@ -99,17 +99,17 @@ size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *it
 	int per_min = mb->bulk_per_minute > 0 ? mb->bulk_per_minute : LIMITS_BULK_PER_MINUTE;
 
 	for (size_t i = 0; i < mb->nsends; i++) {
-		limits_times_add(&all, mb->sends[i]);
+		ratelimit_times_add(&all, mb->sends[i]);
 		if (mb->sends[i] <= now && mb->sends[i] > last)
 			last = mb->sends[i];
 	}
 	for (size_t i = 0; i < mb->nbulk; i++)
-		limits_times_add(&bulk, mb->bulk_sends[i]);
+		ratelimit_times_add(&bulk, mb->bulk_sends[i]);
 	if (mb->domain_cap > 0)
 		dbuf = xreallocarray(NULL, mb->nsends + n + 1, sizeof(*dbuf));
 
 	for (size_t i = 0; i < n; i++) {
-		struct limits_decision *d = &out[i];
+		struct ratelimit_decision *d = &out[i];
 		d->go = 0;
 		d->retry_at = 0;
 		d->why = NULL;
@@ -120,9 +120,9 @@ size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *it
 		}
 		if (held_why == NULL) {
 			/* The mailbox-wide limits, which hold every later item too. */
-			cad_time_t sp = limits_spacing_next(last, mb->min_gap, mb->jitter,
+			cad_time_t sp = ratelimit_spacing_next(last, mb->min_gap, mb->jitter,
 			                                    mb->jitter_rnd);
-			if (!limits_rolling_ok(all.v, all.n, mb->cap_24h, now, &next)) {
+			if (!ratelimit_rolling_ok(all.v, all.n, mb->cap_24h, now, &next)) {
 				held_why = "cap";
 				/* cap <= 0: never by itself; retry in a day so nothing is lost. */
 				held_until = next > now ? next : now + LIMITS_DAY;
@@ -139,14 +139,14 @@ size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *it
 			continue;
 		}
 		if (items[i].bulk_first &&
-		    !limits_window_ok(bulk.v, bulk.n, per_min, 60, now, &next)) {
+		    !ratelimit_window_ok(bulk.v, bulk.n, per_min, 60, now, &next)) {
 			d->retry_at = next > now ? next : now + 60;
 			d->why = "throttle";
 			continue;
 		}
 		if (mb->domain_cap > 0 && items[i].domain != NULL) {
-			size_t c = limits_domain_times(mb, items[i].domain, items, out, i, now, dbuf);
-			if (!limits_rolling_ok(dbuf, c, mb->domain_cap, now, &next)) {
+			size_t c = ratelimit_domain_times(mb, items[i].domain, items, out, i, now, dbuf);
+			if (!ratelimit_rolling_ok(dbuf, c, mb->domain_cap, now, &next)) {
 				d->retry_at = next > now ? next : now + LIMITS_DAY;
 				d->why = "domain";
 				continue;
@@ -154,9 +154,9 @@ size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *it
 		}
 		d->go = 1;
 		ngo++;
-		limits_times_add(&all, now);
+		ratelimit_times_add(&all, now);
 		if (items[i].bulk_first)
-			limits_times_add(&bulk, now);
+			ratelimit_times_add(&bulk, now);
 		last = now;
 	}
 	free(all.v);
@@ -165,7 +165,7 @@ size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *it
 	return ngo;
 }
 
-int limits_enroll_ok(const struct limits_day *days, size_t ndays, int send_cap,
+int ratelimit_enroll_ok(const struct ratelimit_day *days, size_t ndays, int send_cap,
                      int enrolled_today, int enrolling, int enroll_cap, struct sbuf *why)
 {
 	if (enroll_cap > 0 && (int64_t)enrolled_today + enrolling > enroll_cap) {
@@ -193,7 +193,7 @@ int limits_enroll_ok(const struct limits_day *days, size_t ndays, int send_cap,
 	return 1;
 }
 
-int limits_domain_ok(int sent, int cap, cad_time_t now, cad_time_t *retry)
+int ratelimit_domain_ok(int sent, int cap, cad_time_t now, cad_time_t *retry)
 {
 	*retry = 0;
 	if (cap <= 0 || sent < cap)

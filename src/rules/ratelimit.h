@@ -9,7 +9,7 @@
  * ending at now while now - window < s <= now, so a send made exactly 24 h
  * ago no longer counts and the mailbox may send again at exactly s + 24 h.
  *
- * Nothing is dropped: limits_plan() says which due items may go now and, for
+ * Nothing is dropped: ratelimit_plan() says which due items may go now and, for
  * every other item, the instant to try again (always later than now).
  */
 #ifndef CADENCE_RATELIMIT_H
@@ -30,20 +30,20 @@
  * it may; else 0 and *next is the earliest instant it may (the send that
  * must age out of the window, plus window). cap <= 0 means "no sends
  * allowed" and sets *next to 0 (never). */
-int limits_window_ok(const cad_time_t *times, size_t n, int cap, int window,
+int ratelimit_window_ok(const cad_time_t *times, size_t n, int cap, int window,
                      cad_time_t now, cad_time_t *next);
 
 /* The same with window = 24 h: the per-mailbox and per-domain caps. */
-int limits_rolling_ok(const cad_time_t *times, size_t n, int cap, cad_time_t now,
+int ratelimit_rolling_ok(const cad_time_t *times, size_t n, int cap, cad_time_t now,
                       cad_time_t *next);
 
 /* Spacing: the earliest instant after last_send (0 = never sent) at which
  * the mailbox may send again: last_send + min_gap + (rnd % (jitter + 1)).
  * rnd is the caller's random draw, so the rule stays pure and testable. */
-cad_time_t limits_spacing_next(cad_time_t last_send, int min_gap, int jitter, uint32_t rnd);
+cad_time_t ratelimit_spacing_next(cad_time_t last_send, int min_gap, int jitter, uint32_t rnd);
 
 /* The state of one mailbox (one rep's sending address). */
-struct limits_mailbox {
+struct ratelimit_mailbox {
 	const cad_time_t *sends;      /* send times (at least the last 24 h), any order */
 	size_t nsends;
 	int cap_24h;                  /* rolling 24-hour cap (user.send_cap_24h) */
@@ -59,13 +59,13 @@ struct limits_mailbox {
 };
 
 /* One due item (a step waiting to be sent from this mailbox). */
-struct limits_item {
+struct ratelimit_item {
 	cad_time_t due;
 	const char *domain;           /* recipient domain (lower-case) */
 	int bulk_first;               /* 1 = first step of a bulk enrollment */
 };
 
-struct limits_decision {
+struct ratelimit_decision {
 	int go;                       /* 1 = send now */
 	cad_time_t retry_at;          /* go == 0: try again at this instant (> now) */
 	const char *why;              /* go == 0: "not due", "cap", "spacing", "throttle", "domain" */
@@ -77,8 +77,8 @@ struct limits_decision {
  * item waits too and keeps its place; the bulk throttle and the domain cap
  * hold only the items they concern. Fills out[0..n-1]; returns how many go.
  * n is at most LIMITS_MAX_HISTORY. */
-size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *items, size_t n,
-                   cad_time_t now, struct limits_decision *out);
+size_t ratelimit_plan(const struct ratelimit_mailbox *mb, const struct ratelimit_item *items, size_t n,
+                   cad_time_t now, struct ratelimit_decision *out);
 
 /* DomainDailyCap, the one place it is decided (cadenced's pass and
  * cadencectl why): `sent` is what every rep sent to one recipient domain
@@ -87,12 +87,12 @@ size_t limits_plan(const struct limits_mailbox *mb, const struct limits_item *it
  * go at now; else 0 and *retry = now + LIMITS_DOMAIN_RETRY, when the count
  * is looked at again. */
 #define LIMITS_DOMAIN_RETRY 3600
-int limits_domain_ok(int sent, int cap, cad_time_t now, cad_time_t *retry);
+int ratelimit_domain_ok(int sent, int cap, cad_time_t now, cad_time_t *retry);
 
 /* The new-enrollment projection. For each of the next days: the emails
  * already scheduled for the rep that day, and the emails the new
  * enrollment(s) would add. */
-struct limits_day {
+struct ratelimit_day {
 	char date[11];                /* "YYYY-MM-DD", for the explanation */
 	int scheduled;
 	int added;
@@ -104,7 +104,7 @@ struct limits_day {
  * receives the explanation with the numbers, e.g. "refused: 2026-12-03 would
  * carry 520 emails (440 already scheduled + 80 from this enrollment), over
  * the daily cap of 500". */
-int limits_enroll_ok(const struct limits_day *days, size_t ndays, int send_cap,
+int ratelimit_enroll_ok(const struct ratelimit_day *days, size_t ndays, int send_cap,
                      int enrolled_today, int enrolling, int enroll_cap, struct sbuf *why);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * secret.h - the site secret: the HMAC key behind cadence's Message-IDs,
- * unsubscribe tokens and VERP tokens (see msgid.h).
+ * unsubscribe tokens and VERP tokens (see token.h).
  *
  * What it guarantees:
  * - secret_load() accepts only a regular file that neither group nor

@@ -32,7 +32,7 @@
 #include <strings.h>
 
 #include "inbound.h"
-#include "msgid.h"
+#include "token.h"
 #include "secret.h"
 #include "util.h"
 

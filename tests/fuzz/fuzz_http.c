@@ -25,7 +25,7 @@
 
 #include "http_form.h"
 #include "http_req.h"
-#include "msgid.h"
+#include "token.h"
 #include "secret.h"
 #include "store.h"
 #include "store_ledger.h"

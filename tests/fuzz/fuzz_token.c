@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msgid.h"
+#include "token.h"
 #include "secret.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

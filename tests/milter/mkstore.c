@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "model.h"
-#include "msgid.h"
+#include "token.h"
 #include "secret.h"
 #include "store.h"
 #include "store_ledger.h"

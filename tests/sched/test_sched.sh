@@ -192,7 +192,7 @@ def load(path):
     return raw, m, r
 
 def mac(secret_file, label, nonce):
-    """The MAC cadence should have put after the nonce (msgid.h):
+    """The MAC cadence should have put after the nonce (token.h):
     HMAC-SHA256(secret, label ':' nonce bytes)[:10], base32, lower case."""
     key = open(secret_file, "rb").read().rstrip()
     nb = base64.b32decode(nonce.upper() + "=" * (-len(nonce) % 8))

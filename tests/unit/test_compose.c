@@ -17,7 +17,7 @@
 #include <gmime/gmime.h>
 
 #include "compose.h"
-#include "msgid.h"
+#include "token.h"
 #include "secret.h"
 
 static const char *const refs2[] = {
@@ -514,7 +514,7 @@ static void test_bad_inputs_refused(void **state)
 	assert_refused(&in, "extra header: bad character in name");
 }
 
-/* The whole chain: tokens made by msgid.c, put in headers by compose.c,
+/* The whole chain: tokens made by token.c, put in headers by compose.c,
  * read back by a MIME parser and verified again. */
 static void test_tokens_survive(void **state)
 {

@@ -42,7 +42,7 @@ static void test_rule_days(void **state)
 	struct contact c;
 	struct step st;
 	struct sequence q;
-	struct limits_day days[2];
+	struct ratelimit_day days[2];
 	struct enroll_facts f;
 	char why[256];
 	(void)state;

@@ -19,7 +19,7 @@
 
 #include "http_form.h"
 #include "http_req.h"
-#include "msgid.h"
+#include "token.h"
 
 static int oc(const char *ct, const char *body)
 {

@@ -22,7 +22,7 @@
 #include "conf.h"
 #include "freemail.h"
 #include "inbound.h"
-#include "msgid.h"
+#include "token.h"
 #include "orgdomain.h"
 #include "store.h"
 #include "store_holiday.h"

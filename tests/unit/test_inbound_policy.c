@@ -22,7 +22,7 @@
 #include "classify.h"
 #include "conf.h"
 #include "inbound.h"
-#include "msgid.h"
+#include "token.h"
 
 static cad_time_t at(const char *s)
 {

@@ -20,7 +20,7 @@
 
 #include "filter.h"
 #include "milter_fixture.h"
-#include "msgid.h"
+#include "token.h"
 #include "replay.h"
 #include "store.h"
 #include "store_ledger.h"

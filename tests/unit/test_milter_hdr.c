@@ -15,7 +15,7 @@
 #include <gmime/gmime.h>
 
 #include "hdr_strip.h"
-#include "msgid.h"
+#include "token.h"
 #include "util.h"
 
 #define DOM "cadence.example.com"

@@ -35,7 +35,7 @@
 #endif
 
 #include "compose.h"
-#include "msgid.h"
+#include "token.h"
 #include "secret.h"
 #include "submit.h"
 

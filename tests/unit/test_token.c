@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_msgid.c - unit tests for secret.c (loading, permissions, atomic
- * generation) and msgid.c (Message-IDs, unsubscribe and VERP tokens:
+ * test_token.c - unit tests for secret.c (loading, permissions, atomic
+ * generation) and token.c (Message-IDs, unsubscribe and VERP tokens:
  * shape, verification, case, forgery, extraction from header values).
  */
 #include "config.h"
@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "msgid.h"
+#include "token.h"
 #include "secret.h"
 
 static const char test_key[] = "0123456789abcdef0123456789abcdef";

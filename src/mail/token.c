@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * msgid.c - making and verifying cadence's tokens (see msgid.h).
+ * token.c - making and verifying cadence's tokens (see token.h).
  *
  * HMAC comes from OpenSSL; the only hand-written parts are base32 (a
  * table lookup) and the small lexer that finds the addr-spec inside a
@@ -17,7 +17,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "msgid.h"
+#include "token.h"
 
 static const char b32_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * msgid.h - cadence's verifiable tokens: the Message-ID of every sequence
+ * token.h - cadence's verifiable tokens: the Message-ID of every sequence
  * email, the unsubscribe token and the VERP token.
  *
  * A token is "NONCE.MAC": NONCE is TOKEN_NONCE_BYTES random bytes drawn by

@@ -26,41 +26,15 @@ FIX=$B/tests/ctl/dayfix
 F=$S/tests/ctl
 T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-cap24.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT INT TERM
+# shellcheck source=tests/lib/ctltest.sh
+. "$S/tests/lib/ctltest.sh"
 
 ONE='Testers – One Touch – QA Team'
-pass=0
-failed=0
-rc=0
 
-ctl() {
-	"$CTL" -c "$CONF" --now "$NOW" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-}
 fix() {
 	"$FIX" "$DB" "$@" >"$T/fix.out" 2>"$T/fix.err" ||
 		{ echo "dayfix $*: $(cat "$T/fix.err")"; failed=$((failed + 1)); }
 }
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $1"
-	echo "  exit status: $rc"
-	sed 's/^/  stdout: /' "$T/out"
-	sed 's/^/  stderr: /' "$T/err"
-}
-check() {
-	d=$1
-	shift
-	if grep -qE "Sanitizer|runtime error:" "$T/err"; then
-		bad "$d (sanitizer report)"
-	elif "$@"; then
-		pass=$((pass + 1))
-	else
-		bad "$d"
-	fi
-}
-rc_is() { [ "$rc" -eq "$1" ]; }
-err_is() { [ "$(cat "$T/err")" = "$1" ]; }
-out_has() { grep -qF -- "$1" "$T/out"; }
 enr() {
 	"$CTL" -c "$CONF" --now "$NOW" --json status "$1" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])'

@@ -30,6 +30,8 @@ FIX=$B/tests/ctl/dayfix
 F=$S/tests/ctl
 T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-day.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT INT TERM
+# shellcheck source=tests/lib/ctltest.sh
+. "$S/tests/lib/ctltest.sh"
 
 DB=$T/cadence.db
 CONF=$T/cadence.conf
@@ -38,40 +40,12 @@ SMALL='VP Sales – Outbound – SDR Team'
 CALLS='Champions – Reactivation – AE Team'
 ONE='Testers – One Touch – QA Team'
 
-pass=0
-failed=0
-rc=0
 
-ctl() {
-	"$CTL" -c "$CONF" --now "$NOW" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-}
 fix() {
 	"$FIX" "$DB" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
 	[ "$rc" -eq 0 ] || { echo "dayfix $*: $(cat "$T/err")"; failed=$((failed + 1)); }
 }
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $1"
-	echo "  exit status: $rc"
-	sed 's/^/  stdout: /' "$T/out"
-	sed 's/^/  stderr: /' "$T/err"
-}
-check() {
-	d=$1
-	shift
-	if grep -qE "Sanitizer|runtime error:" "$T/err"; then
-		bad "$d (sanitizer report)"
-	elif "$@"; then
-		pass=$((pass + 1))
-	else
-		bad "$d"
-	fi
-}
-rc_is() { [ "$rc" -eq "$1" ]; }
-out_has() { grep -qF -- "$1" "$T/out"; }
-err_has() { grep -qF -- "$1" "$T/err"; }
 py() {
 	e=$1
 	shift

@@ -23,39 +23,16 @@ FIX=$B/tests/ctl/dayfix
 F=$S/tests/ctl
 T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-region.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT INT TERM
+# shellcheck source=tests/lib/ctltest.sh
+. "$S/tests/lib/ctltest.sh"
 
 DB=$T/cadence.db
 CONF=$T/cadence.conf
 SEQ='Region – Holidays – SDR Team'
-pass=0
-failed=0
-rc=0
 
-ctl() {
-	"$CTL" -c "$CONF" --now "$NOW" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-}
 fix() {
 	"$FIX" "$DB" "$@" >"$T/out" 2>"$T/err" ||
 		{ echo "dayfix $*: $(cat "$T/err")"; failed=$((failed + 1)); }
-}
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $1"
-	echo "  exit status: $rc"
-	sed 's/^/  stdout: /' "$T/out"
-	sed 's/^/  stderr: /' "$T/err"
-}
-check() {
-	d=$1
-	shift
-	if grep -qE "Sanitizer|runtime error:" "$T/err"; then
-		bad "$d (sanitizer report)"
-	elif "$@"; then
-		pass=$((pass + 1))
-	else
-		bad "$d"
-	fi
 }
 # same FILE: the command's output is exactly FILE's text.
 same() {
@@ -65,9 +42,6 @@ same() {
 	diff -u "$1" "$T/out" | sed 's/^/  /'
 	return 1
 }
-rc_is() { [ "$rc" -eq "$1" ]; }
-err_has() { grep -qF -- "$1" "$T/err"; }
-out_has() { grep -qF -- "$1" "$T/out"; }
 enr() {
 	"$CTL" -c "$CONF" --now "$NOW" --json status "$1" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])'

@@ -22,39 +22,16 @@ CTL=$B/ctl/cadencectl
 F=$S/tests/ctl
 T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-migrate.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT INT TERM
+# shellcheck source=tests/lib/ctltest.sh
+CTLTEST_SAY_OK=1
+. "$S/tests/lib/ctltest.sh"
 
 NOW=2026-12-07T10:00:00Z
 DB=$T/a.db
 CONF=$T/cadence.conf
 printf 'Database %s\nDomain cadence.our.test\nSecretFile %s\n' "$DB" "$T/secret" >"$CONF"
 SMALL='VP Sales – Outbound – SDR Team'
-pass=0
-failed=0
-rc=0
 
-ctl() {
-	"$CTL" -c "$CONF" --now "$NOW" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-}
-ok() {
-	pass=$((pass + 1))
-	echo "ok: $1"
-}
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $1"
-	echo "  exit status: $rc"
-	sed 's/^/  stdout: /' "$T/out" | head -40
-	sed 's/^/  stderr: /' "$T/err" | head -20
-}
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
-rc_is() { [ "$rc" -eq "$1" ]; }
-out_has() { grep -qF -- "$1" "$T/out"; }
-err_has() { grep -qF -- "$1" "$T/err"; }
 # The listings that must be equal between two stores (by -d).
 listing() {
 	for cmd in "user list" "sequence list" "status" "events --limit 1000" \

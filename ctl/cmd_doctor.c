@@ -114,7 +114,11 @@ static void check_store_server(struct doc *d, const char *db)
 
 	if (store_open(&st, db, STORE_READONLY, &err) != 0) {
 		int older = ctl_older_schema(err.msg);
-		if (older >= 0)
+		if (older == 0)
+			cmd_doctor_report(d, DOC_FAIL, "store", "cadencectl init (or, when it was "
+					  "made, GRANT USAGE ON SCHEMA and SELECT on its tables to "
+					  "the role)", "the role sees no cadence schema in the database");
+		else if (older > 0)
 			cmd_doctor_report(d, DOC_FAIL, "store", "cadencectl init",
 					  "the database's schema is at version %d, this cadence's at %d",
 					  older, store_schema_current());

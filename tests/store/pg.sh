@@ -81,7 +81,8 @@ else
 	fails=$((fails + 1))
 fi
 pg_as "$PG_BIN/psql" -q -h "$PG_DIR" -d cadence_test \
-	-c "CREATE ROLE visitor LOGIN" -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO visitor" \
+	-c "CREATE ROLE visitor LOGIN" -c "GRANT USAGE ON SCHEMA public TO visitor" \
+	-c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO visitor" \
 	>/dev/null 2>&1
 sed "s/user=[^ ]*/user=visitor/" "$dconf" > "$PG_DIR/doctor-visitor.conf"
 out=$(doctor_store "$PG_DIR/doctor-visitor.conf")

@@ -57,7 +57,7 @@ show_failed() {
 
 # slowest DIR NAME: the 8 slowest tests of a suite run under DIR.
 slowest() {
-	echo "slowest tests of $2 (wall time; the suite runs $jobs at once):"
+	echo "slowest tests of $2 (wall time; the suite runs $cjobs at once):"
 	find "$1" -name '*.log' ! -name test-suite.log -exec grep -H '^# time: ' {} + \
 		| sed "s|^$1/||; s|\.log:# time: | |" | sort -k2 -n -r | head -n 8 \
 		| awk '{ printf "  %6.1f s  %s\n", $2 / 1000, $1 }'
@@ -111,7 +111,7 @@ distcheck_build() {
 		pass=$((pass + p))
 		fail=$((fail + ${f:-0} + ${e:-0}))
 	fi
-	echo "slowest tests of werror (wall time; the suite runs $jobs at once):"
+	echo "slowest tests of werror (wall time; the suite runs $cjobs at once):"
 	sort -n -r "$out/werror-times.txt" 2>/dev/null | head -n 8 \
 		| awk '{ printf "  %6.1f s  %s\n", $1 / 1000, $2 }'
 }

@@ -114,7 +114,7 @@ static int same_file(const char *a, const char *b)
 	char ra[PATH_MAX], rb[PATH_MAX];
 	if (strcmp(a, b) == 0)
 		return 1;
-	if (store_target_is_pg(a) || store_target_is_pg(b))
+	if (store_is_server(a) || store_is_server(b))
 		return 0;
 	return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
 }
@@ -127,7 +127,7 @@ static int open_target(struct ctl *c, const char *target, struct store **out)
 {
 	struct store *ro = NULL;
 	struct cad_err err;
-	int pg = store_target_is_pg(target), v;
+	int pg = store_is_server(target), v;
 
 	*out = NULL;
 	if (pg || access(target, F_OK) == 0) {
@@ -210,7 +210,7 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 	if (target == NULL || *target == '\0')
 		return ctl_usage_error(c, USAGE, "needs --to TARGET (a path, a postgresql:// URI "
 				       "or libpq keywords)");
-	if (store_target_is_pg(target) && has_password(target)) {
+	if (store_is_server(target) && has_password(target)) {
 		ctl_fail(c, "--to: the target contains a password; a command line is seen by "
 			 "every user of the host: put the password in ~/.pgpass (or the file "
 			 "PGPASSFILE names; cadence's own services read DatabasePasswordFile) "
@@ -228,7 +228,7 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 		ctl_fail(c, "--to: %s is the store itself", target);
 		return CTL_FAIL;
 	}
-	if (!store_target_is_pg(source) && access(source, F_OK) != 0) {
+	if (!store_is_server(source) && access(source, F_OK) != 0) {
 		ctl_fail(c, "%s: %s", source, strerror(errno));
 		return CTL_FAIL;
 	}

@@ -23,19 +23,14 @@
 #include "conf.h"
 #include "store_int.h"
 
-int store_target_is_pg(const char *target)
-{
-	return conf_database_is_server(target);    /* the one rule, cadence.conf's */
-}
-
 int store_is_server(const char *database)
 {
-	return store_target_is_pg(database);
+	return conf_database_is_server(database);    /* the one rule, cadence.conf's */
 }
 
 const struct store_drv *store_drv_for(const char *target, struct cad_err *err)
 {
-	if (!store_target_is_pg(target))
+	if (!store_is_server(target))
 		return &store_drv_sqlite;
 #ifdef HAVE_LIBPQ
 	(void)err;
@@ -75,7 +70,7 @@ int store_open_version(struct store **out, const char *path, int flags, int targ
 	if (store_schema_check(st, target, &version, err) < 0)
 		goto fail;
 	st->version = version;
-	if (version == 0 && !(flags & (STORE_CREATE | STORE_READONLY)) && store_target_is_pg(path)) {
+	if (version == 0 && !(flags & (STORE_CREATE | STORE_READONLY)) && store_is_server(path)) {
 		/* as a missing file: only "cadencectl init" makes a store (a
 		 * read-only open says "version 0 is older" below, as for an
 		 * empty SQLite file) */

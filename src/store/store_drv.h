@@ -116,7 +116,5 @@ char *store_pg_where(const char *target);
  * anything else (a path). NULL with err when the value names PostgreSQL
  * and this build has no libpq. */
 const struct store_drv *store_drv_for(const char *target, struct cad_err *err);
-/* 1 when target names a PostgreSQL database (whatever this build has). */
-int store_target_is_pg(const char *target);
 
 #endif

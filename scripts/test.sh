@@ -50,7 +50,10 @@ stage() { printf '\n==== %s (%s) ====\n' "$*" "$(date -u +%H:%M:%S)"; }
 show_failed() {
 	for l in $(find "$1" -name '*.log' ! -name test-suite.log); do
 		if grep -qE '^:test-result: (FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null; then
-			echo "---- $l"; tail -n 60 "$l"
+			echo "---- $l"
+			# the test's own verdict lines first (the tail may be logs)
+			grep -nE '(^| )(FAIL|ERROR|not ok)[: ]' "$l" | head -n 30
+			echo "-- its last lines:"; tail -n 40 "$l"
 		fi
 	done
 }

@@ -8,10 +8,22 @@
 # fast machine had already finished what the kill was meant to interrupt.
 # Prints "killed" or "exited N" (N the command's exit status); exit 0, or 2
 # on bad arguments. Gives up watching after 60 s and waits for the command.
+#
+# killmid.py --hold SHELLCMD LOG PATTERN MAXMS COMMAND... stops COMMAND
+# with SIGSTOP instead, runs SHELLCMD (sh -c, with COMMAND's pid as $1),
+# lets it go on (SIGCONT; SHELLCMD may send it earlier) and waits for it:
+# the event SHELLCMD makes (a database going down) falls inside COMMAND's
+# work whatever the machine's speed.
+# Prints "held N exited M" (N SHELLCMD's status) or "exited M" when the
+# command ended before the line came.
 import os, random, re, signal, subprocess, sys, time
 
+hold = None
+if len(sys.argv) > 2 and sys.argv[1] == "--hold":
+    hold = sys.argv[2]
+    del sys.argv[1:3]
 if len(sys.argv) < 5:
-    sys.stderr.write("usage: killmid.py LOG PATTERN MAXMS COMMAND...\n")
+    sys.stderr.write("usage: killmid.py [--hold SHELLCMD] LOG PATTERN MAXMS COMMAND...\n")
     sys.exit(2)
 log, pat, maxms = sys.argv[1], re.compile(sys.argv[2].encode()), int(sys.argv[3])
 try:
@@ -37,7 +49,12 @@ while time.monotonic() < end:
         lines, buf = buf[0], (buf[1] if len(buf) > 1 else b"")
         if pat.search(lines):
             time.sleep(random.randint(0, maxms) / 1000.0)
-            if proc.poll() is None:
+            if hold is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGSTOP)
+                st = subprocess.call(["sh", "-c", hold, "killmid", str(proc.pid)])
+                proc.send_signal(signal.SIGCONT)
+                print("held %d exited %d" % (st, proc.wait()))
+            elif proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
                 print("killed")

@@ -65,6 +65,22 @@ pg_down() {
 	PG_DIR=
 }
 
+# pg_start: starts the server of PG_DIR (again) and waits until it takes
+# connections; unix socket in PG_DIR only, small and quick (fsync off: test
+# data). Status 0 when it runs.
+pg_start() {
+	pg_as timeout "$PG_WAIT" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
+		-w -t "$PG_WAIT" \
+		-o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=50" \
+		start >/dev/null 2>&1
+}
+
+# pg_stop: stops it (fast: sessions are cut) and waits until it is down.
+pg_stop() {
+	pg_as timeout "$PG_WAIT" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t "$PG_WAIT" \
+		stop >/dev/null 2>&1
+}
+
 pg_up() {
 	local user i
 	pg_find_bin || pg_skip "no PostgreSQL server binaries (initdb, pg_ctl, postgres;" \
@@ -85,11 +101,7 @@ pg_up() {
 		sed 's/^/initdb: /' "$PG_DIR/initdb.log" >&2
 		pg_skip "initdb failed (see above)"
 	fi
-	# unix socket in PG_DIR only; small and quick (fsync off: test data)
-	if ! pg_as timeout "$PG_WAIT" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
-		-w -t "$PG_WAIT" \
-		-o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=50" \
-		start >/dev/null 2>&1; then
+	if ! pg_start; then
 		sed 's/^/postgres: /' "$PG_DIR/server.log" >&2
 		echo "pgserver.sh: the server did not start" >&2
 		exit 1

@@ -5,6 +5,7 @@
  * (100,000 active, 10,000 due) must cost at most 1.2 times as much).
  *
  *   bench_due [-R] [-d DUE] [-b BATCH] [-r ROUNDS] [-k DIR] [N...]
+ *   bench_due -D DATABASE [-d DUE] [-b BATCH] [-r ROUNDS] N
  *
  * For each N (default 100000 and 1000000) builds a store in DIR (default
  * /dev/shm, so that the disk is not what is measured) through the store
@@ -27,6 +28,15 @@
  * the same run. Figures are the process's CPU time (a shared machine's
  * wall clock counts the other processes' turns), the drain's wall clock
  * too. A benchmark: it prints numbers and asserts nothing.
+ *
+ * -D DATABASE (or the environment's BENCH_DATABASE) builds the one size N
+ * in that store instead, named as cadence.conf's Database names it (a
+ * PostgreSQL database, which must be empty: the bench creates the schema),
+ * closes it and measures on a new connection to it (a server has no file
+ * to copy: the server's own cache stays warm, as a restarted cadenced
+ * finds it); the drain moves the due rows, so -R is refused with -D.
+ * For a PostgreSQL store the CPU figures are this process's only; the
+ * server's processes are measured by bench/bench_pg.sh.
  */
 #include "config.h"
 
@@ -40,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_cpu.h"
 #include "model.h"
 #include "seq.h"
 #include "store.h"
@@ -77,7 +88,7 @@ static const char bench_seq[] =
 
 struct figures {
 	long n;
-	double build, resume, first, drain_q, drain, drain_wall, next;
+	double build, resume, first, drain_q, drain, drain_wall, next, drain_server;
 	size_t drained, batches;
 };
 
@@ -109,7 +120,8 @@ static void die(const char *what, const struct cad_err *err)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_due [-R] [-d DUE] [-b BATCH] [-r ROUNDS] [-k DIR] [N...]\n");
+	fprintf(stderr, "usage: bench_due [-R] [-d DUE] [-b BATCH] [-r ROUNDS] [-k DIR] [N...]\n"
+			"       bench_due -D DATABASE [-d DUE] [-b BATCH] [-r ROUNDS] N\n");
 	exit(2);
 }
 
@@ -260,6 +272,8 @@ static double time_next(struct store *st, cad_time_t now, int rounds)
 static void drain(struct store *st, cad_time_t now, size_t batch, struct figures *f)
 {
 	struct cad_err err = { "" };
+	pid_t server = bench_cpu_server_pid();
+	double s0 = server > 0 ? bench_cpu_tree(server) : -1;
 	double t0 = cpu(), w0 = mono();
 	for (;;) {
 		struct enrollment_view *v = NULL;
@@ -283,33 +297,35 @@ static void drain(struct store *st, cad_time_t now, size_t batch, struct figures
 	}
 	f->drain = cpu() - t0;
 	f->drain_wall = mono() - w0;
+	f->drain_server = -1;
+	if (s0 >= 0) {
+		double s1 = bench_cpu_tree(server);
+		f->drain_server = s1 >= 0 ? s1 - s0 : -1;
+	}
 }
 
-static void run(const char *dir, int reuse, long n, long due, size_t batch, int rounds,
-		cad_time_t now, struct figures *f)
+/* Builds n enrollments in the store db (created). */
+static void build(const char *db, long n, long due, cad_time_t now, struct figures *f)
+{
+	struct cad_err err = { "" };
+	struct store *st;
+	if (store_open(&st, db, STORE_CREATE, &err) < 0)
+		die(store_is_server(db) ? "the database" : db, &err);
+	double t0 = mono();
+	populate(st, n, due, now);
+	f->build = mono() - t0;
+	store_close(st);
+}
+
+/* The figures of a pass's store side on the store db (opened anew). */
+static void measure(const char *db, size_t batch, int rounds, cad_time_t now,
+		    struct figures *f)
 {
 	struct cad_err err = { "" };
 	struct store *st;
 	int resumed = 0;
-	char *db = xasprintf("%s/bench_due_%ld_%ld.db", dir, n, due);
-	char *work = xasprintf("%s/bench_due_%ld_%ld.work.db", dir, n, due);
-	memset(f, 0, sizeof(*f));
-	f->n = n;
-	if (!reuse || access(db, R_OK) != 0) {
-		unlink_db(db);
-		if (store_open(&st, db, STORE_CREATE, &err) < 0)
-			die(db, &err);
-		double t0 = mono();
-		populate(st, n, due, now);
-		f->build = mono() - t0;
-		store_close(st);
-	}
-	/* The pass drains the due set: it works on a copy, the built file
-	 * stays as built for -R. */
-	unlink_db(work);
-	copy_file(db, work);
-	if (store_open(&st, work, 0, &err) < 0)
-		die(work, &err);
+	if (store_open(&st, db, 0, &err) < 0)
+		die(store_is_server(db) ? "the database" : db, &err);
 	double t0 = cpu();
 	if (store_resume_due(st, "bench", now, &resumed, &err) < 0)
 		die("resume", &err);
@@ -318,6 +334,29 @@ static void run(const char *dir, int reuse, long n, long due, size_t batch, int 
 	f->next = time_next(st, now, rounds);
 	drain(st, now, batch, f);
 	store_close(st);
+}
+
+static void run(const char *dir, const char *database, int reuse, long n, long due,
+		size_t batch, int rounds, cad_time_t now, struct figures *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->n = n;
+	if (database != NULL) {
+		build(database, n, due, now, f);
+		measure(database, batch, rounds, now, f);
+		return;
+	}
+	char *db = xasprintf("%s/bench_due_%ld_%ld.db", dir, n, due);
+	char *work = xasprintf("%s/bench_due_%ld_%ld.work.db", dir, n, due);
+	if (!reuse || access(db, R_OK) != 0) {
+		unlink_db(db);
+		build(db, n, due, now, f);
+	}
+	/* The pass drains the due set: it works on a copy, the built file
+	 * stays as built for -R. */
+	unlink_db(work);
+	copy_file(db, work);
+	measure(work, batch, rounds, now, f);
 	unlink_db(work);
 	fprintf(stderr, "bench_due: %ld enrollments: %s kept\n", n, db);
 	free(db);
@@ -342,23 +381,26 @@ int main(int argc, char **argv)
 	long due = 10000, sizes[BENCH_MAX_SIZES];
 	size_t batch = 500, nsizes = 0;
 	int rounds = 5, reuse = 0, c;
-	const char *dir = "/dev/shm";
+	const char *dir = "/dev/shm", *database = getenv("BENCH_DATABASE");
 	struct figures f[BENCH_MAX_SIZES];
 	cad_time_t now;
 
-	while ((c = getopt(argc, argv, "d:b:r:k:R")) != -1) {
+	if (database != NULL && *database == '\0')
+		database = NULL;
+	while ((c = getopt(argc, argv, "d:b:r:k:RD:")) != -1) {
 		switch (c) {
 		case 'd': due = arg_num(optarg); break;
 		case 'b': batch = (size_t)arg_num(optarg); break;
 		case 'r': rounds = (int)arg_num(optarg); break;
 		case 'k': dir = optarg; break;
 		case 'R': reuse = 1; break;
+		case 'D': database = optarg; break;
 		default: usage();
 		}
 	}
 	for (; optind < argc && nsizes < BENCH_MAX_SIZES; optind++)
 		sizes[nsizes++] = arg_num(argv[optind]);
-	if (optind != argc)
+	if (optind != argc || (database != NULL && (nsizes != 1 || reuse)))
 		usage();
 	if (nsizes == 0) {
 		sizes[nsizes++] = 100000;
@@ -371,7 +413,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nsizes; i++) {
 		if (due > sizes[i])
 			usage();
-		run(dir, reuse, sizes[i], due, batch, rounds, now, &f[i]);
+		run(dir, database, reuse, sizes[i], due, batch, rounds, now, &f[i]);
 	}
 
 	printf("%ld due, batches of %zu, best of %d (ms of CPU time)\n", due, batch, rounds);
@@ -385,6 +427,8 @@ int main(int argc, char **argv)
 	print_row("drain: store_due queries", f, nsizes, offsetof(struct figures, drain_q));
 	print_row("drain: queries + defers", f, nsizes, offsetof(struct figures, drain));
 	print_row("drain: queries + defers, wall", f, nsizes, offsetof(struct figures, drain_wall));
+	if (f[0].drain_server >= 0)
+		print_row("drain: the server's CPU", f, nsizes, offsetof(struct figures, drain_server));
 	for (size_t i = 0; i < nsizes; i++)
 		printf("%ld: %s %.1f s; drained %zu due in %zu batches\n", f[i].n,
 		       f[i].build > 0 ? "built in" : "reused (-R), built earlier;", f[i].build,

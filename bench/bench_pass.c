@@ -2,7 +2,7 @@
 /*
  * bench_pass.c - the cost of one cadenced scheduling pass.
  *
- *   bench_pass [-n ENROLLMENTS] [-d DUE] [-r REPS] [-k DIR] [SUBMIT_URL]
+ *   bench_pass [-n ENROLLMENTS] [-d DUE] [-r REPS] [-k DIR | -D DATABASE] [SUBMIT_URL]
  *
  * Builds a store through the store API (nested transactions of 5,000
  * contacts and enrollments) with ENROLLMENTS active enrollments (default
@@ -20,6 +20,12 @@
  * message is refused and retried, which measures everything but a
  * successful SMTP transaction. The store is left in DIR with -k, so that
  * the due query's plan can be read with sqlite3 (see bench/README.md).
+ * -D DATABASE (or the environment's BENCH_DATABASE) names the store as
+ * cadence.conf's Database does: a PostgreSQL database (a postgresql:// URI
+ * or libpq keywords), which must be empty (the bench creates the schema and
+ * leaves the rows), or an SQLite file. The pass's figures are the wall
+ * clock and this process's CPU time (a PostgreSQL server's CPU is its own
+ * processes': bench/bench_pg.sh reads it from /proc).
  * Prints figures only; it asserts nothing about speed.
  */
 #include "config.h"
@@ -32,10 +38,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_cpu.h"
 #include "cadenced.h"
 #include "compose.h"
 #include "token.h"
 #include "seq.h"
+#include "store.h"
 #include "store_sched.h"
 #include "submit.h"
 #include "tmpl.h"
@@ -82,11 +90,22 @@ static const char bench_seq[] =
 	"Hi {{contact.firstname|there}}, a short example in case it is useful.\n"
 	"END\n";
 
-static double mono(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double mono(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+/* This process's CPU time, user and system. */
+static double cpu(void)
+{
+	return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void die(const char *what, const struct cad_err *err)
@@ -97,8 +116,8 @@ static void die(const char *what, const struct cad_err *err)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_pass [-n ENROLLMENTS] [-d DUE] [-r REPS] [-k DIR] "
-			"[SUBMIT_URL]\n");
+	fprintf(stderr, "usage: bench_pass [-n ENROLLMENTS] [-d DUE] [-r REPS] "
+			"[-k DIR | -D DATABASE] [SUBMIT_URL]\n");
 	exit(2);
 }
 
@@ -271,7 +290,7 @@ static char **compose_all(struct sched *s, cad_time_t now, size_t *nmsg, size_t 
 int main(int argc, char **argv)
 {
 	long n = 100000, due = 10000, reps = 20;
-	const char *keep = NULL, *url = NULL;
+	const char *keep = NULL, *url = NULL, *database = getenv("BENCH_DATABASE");
 	char dir[] = "/tmp/bench_pass.XXXXXX";
 	char *db;
 	struct sched s;
@@ -283,26 +302,35 @@ int main(int argc, char **argv)
 	cad_time_t now;
 	size_t nv = 0, nmsg = 0, *lens = NULL, i;
 	char **msgs;
-	double t0, t_pop, t_query, t_compose, t_submit = 0, t_pass, t_idle;
+	double t0, c0, t_pop, t_query, t_compose, t_submit = 0, t_pass, c_pass, t_idle;
+	double srv0 = 0, srv_pass = -1;
+	pid_t server = 0;
+	int processed;
 	size_t nsub = 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:d:r:k:")) != -1) {
+	if (database != NULL && *database == '\0')
+		database = NULL;
+	while ((c = getopt(argc, argv, "n:d:r:k:D:")) != -1) {
 		switch (c) {
 		case 'n': n = arg_num(optarg); break;
 		case 'd': due = arg_num(optarg); break;
 		case 'r': reps = arg_num(optarg); break;
 		case 'k': keep = optarg; break;
+		case 'D': database = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind < argc)
 		url = argv[optind++];
-	if (optind != argc || due > n)
+	if (optind != argc || due > n || (keep != NULL && database != NULL))
 		usage();
 	if (cad_time_parse("2026-12-01T14:00:00Z", &now) < 0)
 		die("time", NULL);
-	if (keep != NULL) {
+	if (database != NULL) {
+		db = xstrdup(database);
+		keep = "";   /* nothing of ours to remove */
+	} else if (keep != NULL) {
 		if (mkdir(keep, 0700) < 0 && errno != EEXIST)
 			die(keep, NULL);
 		db = xasprintf("%s/bench.db", keep);
@@ -369,10 +397,20 @@ int main(int argc, char **argv)
 	free(lens);
 
 	memset(&stats, 0, sizeof(stats));
+	if (store_is_server(db))
+		server = bench_cpu_server_pid();
+	if (server > 0)
+		srv0 = bench_cpu_tree(server);
 	t0 = mono();
+	c0 = cpu();
 	if (sched_pass(&s, now, &stats, &err) < 0)
 		die("pass", &err);
 	t_pass = mono() - t0;
+	c_pass = cpu() - c0;
+	if (server > 0 && srv0 >= 0) {
+		double srv1 = bench_cpu_tree(server);
+		srv_pass = srv1 >= 0 ? srv1 - srv0 : -1;
+	}
 	{
 		struct sched_stats idle;
 		memset(&idle, 0, sizeof(idle));
@@ -395,8 +433,18 @@ int main(int argc, char **argv)
 	       stats.sent + stats.retried + stats.deferred + stats.failed
 		       ? t_pass * 1e3 / (double)(stats.sent + stats.retried + stats.deferred
 						 + stats.failed) : 0.0);
+	/* per message: sent, or all handled when nothing could be sent */
+	processed = stats.sent ? stats.sent
+			       : stats.sent + stats.retried + stats.deferred + stats.failed;
+	printf("pass: %.0f messages/s sent (wall); this process's CPU %.3f s = %.2f ms/message\n",
+	       t_pass > 0 ? (double)stats.sent / t_pass : 0.0, c_pass,
+	       processed ? c_pass * 1e3 / (double)processed : 0.0);
+	if (srv_pass >= 0)
+		printf("pass: the server's CPU (BENCH_SERVER_PID %ld) %.3f s = %.2f ms/message\n",
+		       (long)server, srv_pass,
+		       processed ? srv_pass * 1e3 / (double)processed : 0.0);
 	printf("idle pass (nothing due): %.2f ms\n", t_idle * 1e3);
-	printf("database: %s\n", db);
+	printf("database: %s\n", store_is_server(db) ? "(a PostgreSQL database)" : db);
 
 	store_close(s.store);
 	secret_free(&s.secret);

@@ -16,7 +16,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -29,84 +28,6 @@
 #include "store_drv.h"
 
 #define USAGE "migrate --to TARGET"
-
-/* The URI's query keys (percent-decoded, lower case) or the keywords'
- * names: 1 when one is "password". */
-static int key_is_password(const char *k, size_t n)
-{
-	char buf[16];
-	size_t i, j = 0;
-	for (i = 0; i < n && j + 1 < sizeof(buf); i++) {
-		int ch = (unsigned char)k[i];
-		if (ch == '%' && i + 2 < n && isxdigit((unsigned char)k[i + 1]) &&
-		    isxdigit((unsigned char)k[i + 2])) {
-			char hx[3] = { k[i + 1], k[i + 2], '\0' };
-			ch = (int)strtol(hx, NULL, 16);
-			i += 2;
-		}
-		buf[j++] = (char)tolower(ch);
-	}
-	buf[j] = '\0';
-	return i == n && strcmp(buf, "password") == 0;
-}
-
-/* 1 when a PostgreSQL target carries a password: user:PASSWORD@ in a
- * URI, a password= query parameter, or a password keyword. */
-static int has_password(const char *t)
-{
-	const char *p, *end, *at, *q;
-
-	if (strncmp(t, "postgresql://", 13) == 0 || strncmp(t, "postgres://", 11) == 0) {
-		p = strstr(t, "://") + 3;
-		end = p + strcspn(p, "/?#");
-		at = NULL;
-		for (q = p; q < end; q++)
-			if (*q == '@')
-				at = q;
-		if (at != NULL && memchr(p, ':', (size_t)(at - p)) != NULL)
-			return 1;
-		if ((q = strchr(end, '?')) == NULL)
-			return 0;
-		for (q++; *q && *q != '#';) {
-			size_t l = strcspn(q, "=&#");
-			if (key_is_password(q, l))
-				return 1;
-			q += strcspn(q, "&#");
-			if (*q == '&')
-				q++;
-		}
-		return 0;
-	}
-	/* libpq keywords: key = value, the value maybe 'quoted \' and \\' */
-	for (p = t;;) {
-		size_t l;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0')
-			return 0;
-		l = strcspn(p, "= \t\n\r\f\v");
-		if (key_is_password(p, l))
-			return 1;
-		p += l;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '=')
-			return 0;   /* not keywords: libpq refuses it, no password in it */
-		p++;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '\'') {
-			for (p++; *p && *p != '\''; p++)
-				if (*p == '\\' && p[1])
-					p++;
-			if (*p)
-				p++;
-		} else {
-			while (*p && !isspace((unsigned char)*p))
-				p++;
-		}
-	}
-}
 
 /* 1 when both name the same SQLite file. */
 static int same_file(const char *a, const char *b)
@@ -210,7 +131,7 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 	if (target == NULL || *target == '\0')
 		return ctl_usage_error(c, USAGE, "needs --to TARGET (a path, a postgresql:// URI "
 				       "or libpq keywords)");
-	if (store_is_server(target) && has_password(target)) {
+	if (conf_database_has_password(target)) {
 		ctl_fail(c, "--to: the target contains a password; a command line is seen by "
 			 "every user of the host: put the password in ~/.pgpass (or the file "
 			 "PGPASSFILE names; cadence's own services read DatabasePasswordFile) "

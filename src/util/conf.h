@@ -107,6 +107,17 @@ void conf_free(struct cad_conf *conf);
  * postgresql:// (or postgres://) URI, or libpq keywords ("host=...
  * dbname=...") starting with one of libpq's keywords. */
 int conf_database_is_server(const char *v);
+/* Whether a server's Database value carries its password, which belongs
+ * in DatabasePasswordFile or ~/.pgpass, never in cadence.conf or on a
+ * command line that others can read: CONF_DBPW_PARAM for a password
+ * parameter (a URI's ?password= or ?sslpassword=, the key percent-encoded
+ * or in any case; a libpq password or sslpassword keyword, "key = value"
+ * with spaces or quotes),
+ * CONF_DBPW_URI for user:PASSWORD@ in a URI's authority, else
+ * CONF_DBPW_NONE (also for a file's path). cadence.conf's check of
+ * Database and "cadencectl migrate --to" both ask it. */
+enum { CONF_DBPW_NONE = 0, CONF_DBPW_PARAM, CONF_DBPW_URI };
+int conf_database_has_password(const char *v);
 /* Writes every key and its effective value, as cadence.conf lines
  * (quoted where needed; a key not set is a "# Key (not set)" comment).
  * conf_load() of the dump gives the same values. */

@@ -73,6 +73,99 @@ int conf_database_is_server(const char *v)
 	return 0;
 }
 
+/* The URI's query keys (percent-decoded, any case) or the keywords'
+ * names: 1 when one is "password" (or "sslpassword", the client key's). */
+static int key_is_password(const char *k, size_t n)
+{
+	char buf[16];
+	size_t i, j = 0;
+	for (i = 0; i < n && j + 1 < sizeof(buf); i++) {
+		int ch = (unsigned char)k[i];
+		if (ch == '%' && i + 2 < n && isxdigit((unsigned char)k[i + 1]) &&
+		    isxdigit((unsigned char)k[i + 2])) {
+			char hx[3] = { k[i + 1], k[i + 2], '\0' };
+			ch = (int)strtol(hx, NULL, 16);
+			i += 2;
+		}
+		buf[j++] = (char)tolower(ch);
+	}
+	buf[j] = '\0';
+	return i == n && (strcmp(buf, "password") == 0 || strcmp(buf, "sslpassword") == 0);
+}
+
+/* A URI's ?password= parameter. */
+static int uri_param_password(const char *v)
+{
+	const char *q = strchr(v, '?');
+
+	if (q == NULL)
+		return 0;
+	for (q++; *q && *q != '#';) {
+		if (key_is_password(q, strcspn(q, "=&#")))
+			return 1;
+		q += strcspn(q, "&#");
+		if (*q == '&')
+			q++;
+	}
+	return 0;
+}
+
+/* user:PASSWORD@ in a URI's authority. */
+static int uri_userinfo_password(const char *v)
+{
+	const char *p = strstr(v, "://") + 3, *end = p + strcspn(p, "/?#"), *at = NULL, *q;
+
+	for (q = p; q < end; q++)
+		if (*q == '@')
+			at = q;
+	return at != NULL && memchr(p, ':', (size_t)(at - p)) != NULL;
+}
+
+/* libpq keywords: key = value, the value maybe 'quoted \' and \\'. */
+static int keyword_password(const char *p)
+{
+	for (;;) {
+		size_t l;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			return 0;
+		l = strcspn(p, "= \t\n\r\f\v");
+		if (key_is_password(p, l))
+			return 1;
+		p += l;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '=')
+			return 0;   /* not keywords: libpq refuses it, no password in it */
+		p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+		} else {
+			while (*p && !isspace((unsigned char)*p))
+				p++;
+		}
+	}
+}
+
+int conf_database_has_password(const char *v)
+{
+	if (!conf_database_is_server(v))
+		return CONF_DBPW_NONE;
+	if (strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0) {
+		if (uri_param_password(v))
+			return CONF_DBPW_PARAM;
+		return uri_userinfo_password(v) ? CONF_DBPW_URI : CONF_DBPW_NONE;
+	}
+	return keyword_password(v) ? CONF_DBPW_PARAM : CONF_DBPW_NONE;
+}
+
 /* An absolute path, or a server's URI or keywords without a password (a
  * password belongs in DatabasePasswordFile or ~/.pgpass: cadence.conf is
  * readable by the service group and shown by "config check"). */
@@ -84,18 +177,17 @@ static int check_database(const char *v, struct cad_err *err)
 					   "URI (postgresql://...) or libpq keywords (host=... dbname=...)", v);
 		return 0;
 	}
-	if (strstr(v, "password=") != NULL)
+	switch (conf_database_has_password(v)) {
+	case CONF_DBPW_PARAM:
 		return cad_err_set(err, "no password here: put it in DatabasePasswordFile (a libpq "
 				   "password file) or the service user's ~/.pgpass");
-	if (strncmp(v, "postgres", 8) == 0) {
-		const char *auth = strstr(v, "://") + 3, *at = strchr(auth, '@'),
-			   *slash = strchr(auth, '/');
-		if (at != NULL && (slash == NULL || at < slash) && memchr(auth, ':', (size_t)(at - auth)))
-			return cad_err_set(err, "no password in the URI: put it in "
-					   "DatabasePasswordFile (a libpq password file) or the "
-					   "service user's ~/.pgpass");
+	case CONF_DBPW_URI:
+		return cad_err_set(err, "no password in the URI: put it in "
+				   "DatabasePasswordFile (a libpq password file) or the "
+				   "service user's ~/.pgpass");
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 static int check_domain(const char *v, struct cad_err *err)

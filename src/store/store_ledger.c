@@ -341,8 +341,6 @@ fail:
 	return -1;
 }
 
-/* A witnessed message stays witnessed (the stronger fact); others become
- * submitted. The first queue id known is kept. */
 /* What the three reports after submission (sent, retry, failed) are given. */
 struct report {
 	const char *smtp_reply, *queue_id, *actor;
@@ -377,6 +375,8 @@ static int report_tx(struct store *st, int64_t msg_id, report_fn change, const s
 	return store_commit(st, err);
 }
 
+/* A witnessed message stays witnessed (the stronger fact); others become
+ * submitted. The first queue id known is kept. */
 static const char sql_sent[] =
 	"UPDATE sent_messages SET state = CASE WHEN state = 'witnessed' THEN 'witnessed'"
 	" ELSE 'submitted' END, smtp_reply = ?, queue_id = COALESCE(queue_id, ?),"
@@ -418,39 +418,55 @@ int store_msg_sent(struct store *st, int64_t msg_id, const char *smtp_reply,
 	return report_tx(st, msg_id, sent_change, &r, err);
 }
 
-static const char sql_retry[] =
-	"UPDATE sent_messages SET state = 'prepared', queue_id = NULL, witnessed_at = NULL,"
-	" smtp_reply = ? WHERE id = ?";
-static const char sql_defer_step[] =
-	"UPDATE enrollments SET next_due = ?1, updated_at = ?2"
-	" WHERE id = ?3 AND step = ?4 AND state = 'active'";
-
-static int retry_change(struct store *st, const struct msg_ctx *c, const struct report *r,
-			char **detail, struct cad_err *err)
+/* Runs sql, an UPDATE of c's message with r's reply (?1) and the id (?2). */
+static int mark_msg(struct store *st, const char *sql, const struct msg_ctx *c,
+		    const struct report *r, const char *what, struct cad_err *err)
 {
-	char tbuf[CAD_TIME_BUFSZ];
-	store_q *s;
+	store_q *s = store_stmt(st, sql, err);
 
-	if (c->m.state != MSG_PREPARED && c->m.state != MSG_WITNESSED && c->m.state != MSG_UNKNOWN)
-		return cad_err_set(err, "message %lld is %s; it cannot be retried",
-				   (long long)c->m.id, msg_states[c->m.state]);
-	/* The MTA did not queue it: a witness (made by that very attempt, the
-	 * ledger's table says when) was of a copy that is gone. */
-	s = store_stmt(st, sql_retry, err);
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, r->smtp_reply);
 	store_bind_int64(s, 2, c->m.id);
-	if (store_exec_stmt(st, s, "marking a message for retry", err) < 0)
-		return -1;
-	s = store_stmt(st, sql_defer_step, err);
+	return store_exec_stmt(st, s, what, err);
+}
+
+static const char sql_defer_step[] =
+	"UPDATE enrollments SET next_due = ?1, updated_at = ?2"
+	" WHERE id = ?3 AND step = ?4 AND state = 'active'";
+
+/* Moves the step of c's message to r->retry_at while its enrollment is
+ * active and still on that step (a retry after a temporary failure). */
+static int defer_step(struct store *st, const struct msg_ctx *c, const struct report *r,
+		      struct cad_err *err)
+{
+	store_q *s = store_stmt(st, sql_defer_step, err);
+
 	if (s == NULL)
 		return -1;
 	store_bind_time(s, 1, r->retry_at);
 	store_bind_int64(s, 2, r->now);
 	store_bind_int64(s, 3, c->m.enrollment_id);
 	store_bind_int64(s, 4, c->m.step);
-	if (store_exec_stmt(st, s, "deferring a step", err) < 0)
+	return store_exec_stmt(st, s, "deferring a step", err);
+}
+
+static const char sql_retry[] =
+	"UPDATE sent_messages SET state = 'prepared', queue_id = NULL, witnessed_at = NULL,"
+	" smtp_reply = ? WHERE id = ?";
+
+static int retry_change(struct store *st, const struct msg_ctx *c, const struct report *r,
+			char **detail, struct cad_err *err)
+{
+	char tbuf[CAD_TIME_BUFSZ];
+
+	if (c->m.state != MSG_PREPARED && c->m.state != MSG_WITNESSED && c->m.state != MSG_UNKNOWN)
+		return cad_err_set(err, "message %lld is %s; it cannot be retried",
+				   (long long)c->m.id, msg_states[c->m.state]);
+	/* The MTA did not queue it: a witness (made by that very attempt, the
+	 * ledger's table says when) was of a copy that is gone. */
+	if (mark_msg(st, sql_retry, c, r, "marking a message for retry", err) < 0 ||
+	    defer_step(st, c, r, err) < 0)
 		return -1;
 	*detail = xasprintf("step %d: temporary failure, retry at %s: %s", c->m.step,
 			    cad_time_format(r->retry_at, tbuf, sizeof(tbuf)),
@@ -476,27 +492,13 @@ static int unknown_change(struct store *st, const struct msg_ctx *c, const struc
 			  char **detail, struct cad_err *err)
 {
 	char tbuf[CAD_TIME_BUFSZ];
-	store_q *s;
 
 	if (c->m.state != MSG_PREPARED && c->m.state != MSG_UNKNOWN &&
 	    c->m.state != MSG_WITNESSED)
 		return cad_err_set(err, "message %lld is %s; its outcome cannot be unknown",
 				   (long long)c->m.id, msg_states[c->m.state]);
-	s = store_stmt(st, sql_unknown, err);
-	if (s == NULL)
-		return -1;
-	store_bind_text(s, 1, r->smtp_reply);
-	store_bind_int64(s, 2, c->m.id);
-	if (store_exec_stmt(st, s, "marking a message unknown", err) < 0)
-		return -1;
-	s = store_stmt(st, sql_defer_step, err);
-	if (s == NULL)
-		return -1;
-	store_bind_time(s, 1, r->retry_at);
-	store_bind_int64(s, 2, r->now);
-	store_bind_int64(s, 3, c->m.enrollment_id);
-	store_bind_int64(s, 4, c->m.step);
-	if (store_exec_stmt(st, s, "deferring a step", err) < 0)
+	if (mark_msg(st, sql_unknown, c, r, "marking a message unknown", err) < 0 ||
+	    defer_step(st, c, r, err) < 0)
 		return -1;
 	*detail = xasprintf("step %d: temporary failure, outcome unknown (the MTA may have it; "
 			    "the witness decides), retry at %s: %s", c->m.step,
@@ -518,13 +520,7 @@ static const char sql_failed[] =
 static int failed_change(struct store *st, const struct msg_ctx *c, const struct report *r,
 			 char **detail, struct cad_err *err)
 {
-	store_q *s = store_stmt(st, sql_failed, err);
-
-	if (s == NULL)
-		return -1;
-	store_bind_text(s, 1, r->smtp_reply);
-	store_bind_int64(s, 2, c->m.id);
-	if (store_exec_stmt(st, s, "marking a message failed", err) < 0)
+	if (mark_msg(st, sql_failed, c, r, "marking a message failed", err) < 0)
 		return -1;
 	*detail = xasprintf("step %d failed: %s", c->m.step,
 			    r->smtp_reply ? r->smtp_reply : "no reply");

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "store_rows.h"
 
 static const char *const scope_names[] = { "contact", "company" };
 static const char *const ooo_names[] = { "pause", "ignore" };
@@ -146,27 +146,24 @@ int store_sequence_get_id(struct store *st, int64_t id, struct sequence *out,
 static const char sql_list[] =
 	"SELECT " SEQ_COLS " FROM sequences WHERE deleted = 0 ORDER BY name";
 
+static void drop_seq(void *p)
+{
+	struct sequence *q = p;
+	/* Listed sequences carry nsteps but no step array. */
+	if (q->steps == NULL)
+		q->nsteps = 0;
+	sequence_free(q);
+}
+
 int store_sequence_list(struct store *st, struct sequence **out, size_t *n, struct cad_err *err)
 {
-	if (store_all_rows(st, store_stmt(st, sql_list, err), read_seq, sizeof(**out),
-			   (void **)out, n, "listing sequences", err) == 0)
-		return 0;
-	store_sequences_free(*out, *n);
-	*out = NULL;
-	*n = 0;
-	return -1;
+	return store_list_rows(st, store_stmt(st, sql_list, err), read_seq, drop_seq,
+			       sizeof(**out), (void **)out, n, "listing sequences", err);
 }
 
 void store_sequences_free(struct sequence *s, size_t n)
 {
-	size_t i;
-	for (i = 0; i < n; i++) {
-		/* Listed sequences carry nsteps but no step array. */
-		if (s[i].steps == NULL)
-			s[i].nsteps = 0;
-		sequence_free(&s[i]);
-	}
-	free(s);
+	store_rows_free(s, n, sizeof(*s), drop_seq);
 }
 
 static const char sql_find[] = "SELECT id FROM sequences WHERE name = ?";

@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "store_int.h"
+#include "store_rows.h"
 #include "store_token.h"
 
 static const char hexd[] = "0123456789abcdef";
@@ -66,12 +66,14 @@ void api_token_free(struct api_token *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static void drop_token(void *t)
+{
+	api_token_free(t);
+}
+
 void store_tokens_free(struct api_token *t, size_t n)
 {
-	size_t i;
-	for (i = 0; t && i < n; i++)
-		api_token_free(&t[i]);
-	free(t);
+	store_rows_free(t, n, sizeof(*t), drop_token);
 }
 
 #define TOKEN_COLS "t.id, t.name, t.user_id, u.email, t.admin, t.created_at, t.last_used_at," \
@@ -171,16 +173,8 @@ int store_token_used(struct store *st, int64_t id, cad_time_t now, struct cad_er
 
 int store_token_list(struct store *st, struct api_token **out, size_t *n, struct cad_err *err)
 {
-	store_q *s = store_stmt(st, sql_list, err);
-	*out = NULL;
-	*n = 0;
-	if (store_all_rows(st, s, read_token, sizeof(**out), (void **)out, n, "listing tokens",
-			   err) == 0)
-		return 0;
-	store_tokens_free(*out, *n);
-	*out = NULL;
-	*n = 0;
-	return -1;
+	return store_list_rows(st, store_stmt(st, sql_list, err), read_token, drop_token,
+			       sizeof(**out), (void **)out, n, "listing tokens", err);
 }
 
 int store_token_revoke(struct store *st, const char *name, const char *actor, cad_time_t now,

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "store_rows.h"
 
 #define USER_COLS "id, email, name, tz, signature, meeting_link, send_cap_24h," \
 	" enroll_cap_day, active, digest, created_at"
@@ -210,23 +210,20 @@ int store_user_get_id(struct store *st, int64_t id, struct user *out, struct cad
 static const char sql_list[] =
 	"SELECT " USER_COLS " FROM users WHERE deleted = 0 ORDER BY email";
 
+static void drop_user(void *u)
+{
+	user_free(u);
+}
+
 int store_user_list(struct store *st, struct user **out, size_t *n, struct cad_err *err)
 {
-	if (store_all_rows(st, store_stmt(st, sql_list, err), read_user, sizeof(**out),
-			   (void **)out, n, "listing reps", err) == 0)
-		return 0;
-	store_users_free(*out, *n);
-	*out = NULL;
-	*n = 0;
-	return -1;
+	return store_list_rows(st, store_stmt(st, sql_list, err), read_user, drop_user,
+			       sizeof(**out), (void **)out, n, "listing reps", err);
 }
 
 void store_users_free(struct user *u, size_t n)
 {
-	size_t i;
-	for (i = 0; i < n; i++)
-		user_free(&u[i]);
-	free(u);
+	store_rows_free(u, n, sizeof(*u), drop_user);
 }
 
 static const char sql_update[] =

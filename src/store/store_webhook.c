@@ -11,7 +11,7 @@
 
 #include <openssl/rand.h>
 
-#include "store_int.h"
+#include "store_rows.h"
 #include "store_webhook.h"
 
 void webhook_free(struct webhook *w)
@@ -24,12 +24,14 @@ void webhook_free(struct webhook *w)
 	memset(w, 0, sizeof(*w));
 }
 
+static void drop_hook(void *w)
+{
+	webhook_free(w);
+}
+
 void store_webhooks_free(struct webhook *w, size_t n)
 {
-	size_t i;
-	for (i = 0; w && i < n; i++)
-		webhook_free(&w[i]);
-	free(w);
+	store_rows_free(w, n, sizeof(*w), drop_hook);
 }
 
 static const char sql_add[] =
@@ -151,16 +153,8 @@ static void read_hook(store_q *s, void *out)
 
 int store_webhook_list(struct store *st, struct webhook **out, size_t *n, struct cad_err *err)
 {
-	store_q *s = store_stmt(st, sql_list, err);
-	*out = NULL;
-	*n = 0;
-	if (store_all_rows(st, s, read_hook, sizeof(**out), (void **)out, n, "listing webhooks",
-			   err) == 0)
-		return 0;
-	store_webhooks_free(*out, *n);
-	*out = NULL;
-	*n = 0;
-	return -1;
+	return store_list_rows(st, store_stmt(st, sql_list, err), read_hook, drop_hook,
+			       sizeof(**out), (void **)out, n, "listing webhooks", err);
 }
 
 /* ---- the outbox ---- */
@@ -202,33 +196,28 @@ static void read_job(store_q *s, void *out)
 	j->ev.user_email = store_col_text(s, 19);
 }
 
+static void drop_job(void *p)
+{
+	struct webhook_job *j = p;
+	webhook_free(&j->hook);
+	event_free(&j->ev);
+}
+
 void store_webhook_jobs_free(struct webhook_job *j, size_t n)
 {
-	size_t i;
-	for (i = 0; j && i < n; i++) {
-		webhook_free(&j[i].hook);
-		event_free(&j[i].ev);
-	}
-	free(j);
+	store_rows_free(j, n, sizeof(*j), drop_job);
 }
 
 int store_webhook_due(struct store *st, cad_time_t now, size_t limit, struct webhook_job **out,
 		      size_t *n, struct cad_err *err)
 {
 	store_q *s = store_stmt(st, sql_due, err);
-	*out = NULL;
-	*n = 0;
 	if (s) {
 		store_bind_int64(s, 1, now);
 		store_bind_int64(s, 2, (int64_t)limit);
 	}
-	if (store_all_rows(st, s, read_job, sizeof(**out), (void **)out, n,
-			   "listing due webhook deliveries", err) == 0)
-		return 0;
-	store_webhook_jobs_free(*out, *n);
-	*out = NULL;
-	*n = 0;
-	return -1;
+	return store_list_rows(st, s, read_job, drop_job, sizeof(**out), (void **)out, n,
+			       "listing due webhook deliveries", err);
 }
 
 static const char sql_attempt[] =
@@ -296,33 +285,28 @@ static void read_attempt(store_q *s, void *out)
 	a->outcome = store_col_text(s, 10);
 }
 
+static void drop_attempt(void *p)
+{
+	struct webhook_attempt *a = p;
+	free(a->url);
+	free(a->response);
+	free(a->payload);
+	free(a->outcome);
+}
+
 void store_webhook_attempts_free(struct webhook_attempt *a, size_t n)
 {
-	size_t i;
-	for (i = 0; a && i < n; i++) {
-		free(a[i].url);
-		free(a[i].response);
-		free(a[i].payload);
-		free(a[i].outcome);
-	}
-	free(a);
+	store_rows_free(a, n, sizeof(*a), drop_attempt);
 }
 
 int store_webhook_log(struct store *st, int64_t webhook_id, size_t limit,
 		      struct webhook_attempt **out, size_t *n, struct cad_err *err)
 {
 	store_q *s = store_stmt(st, sql_log, err);
-	*out = NULL;
-	*n = 0;
 	if (s) {
 		store_bind_id(s, 1, webhook_id);
 		store_bind_int64(s, 2, limit ? (int64_t)limit : -1);
 	}
-	if (store_all_rows(st, s, read_attempt, sizeof(**out), (void **)out, n,
-			   "listing webhook attempts", err) == 0)
-		return 0;
-	store_webhook_attempts_free(*out, *n);
-	*out = NULL;
-	*n = 0;
-	return -1;
+	return store_list_rows(st, s, read_attempt, drop_attempt, sizeof(**out), (void **)out, n,
+			       "listing webhook attempts", err);
 }

@@ -14,9 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "ctllist.h"
 #include "enroll.h"
-#include "out.h"
 #include "seq.h"
 
 #define USAGE_IMPORT "sequence import FILE..."
@@ -141,6 +140,19 @@ static int seq_import(struct ctl *c, int argc, char **argv)
 	return failed ? CTL_FAIL : CTL_OK;
 }
 
+static int seq_rows(struct store *st, json_t *rows, struct cad_err *err)
+{
+	struct sequence *seqs;
+	size_t n, i;
+
+	if (store_sequence_list(st, &seqs, &n, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, sequence_json(&seqs[i], 0));
+	store_sequences_free(seqs, n);
+	return 0;
+}
+
 static int seq_list(struct ctl *c, int argc, char **argv)
 {
 	static const struct out_col cols[] = {
@@ -151,24 +163,7 @@ static int seq_list(struct ctl *c, int argc, char **argv)
 		{ "owner", "OWNER", NULL, 0 },
 		{ "updatedAt", "UPDATED", NULL, 0 },
 	};
-	struct sequence *seqs;
-	size_t n, i;
-	struct cad_err err;
-	json_t *rows;
-	int r = ctl_plain_args(c, argc, argv, USAGE_LIST, 0, 0, "takes no arguments");
-
-	if (r != CTL_GO)
-		return r;
-	if (ctl_store(c, STORE_READONLY) != 0)
-		return CTL_FAIL;
-	if (store_sequence_list(c->st, &seqs, &n, &err) != 0)
-		return ctl_fail(c, "%s", err.msg);
-	rows = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(rows, sequence_json(&seqs[i], 0));
-	store_sequences_free(seqs, n);
-	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
-	return CTL_OK;
+	return ctllist_run(c, argc, argv, USAGE_LIST, seq_rows, cols, CAD_ARRAY_LEN(cols));
 }
 
 static int get_sequence(struct ctl *c, const char *name, struct sequence *s)

@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
-#include "out.h"
+#include "ctllist.h"
 
 #define USAGE_ADD "suppress add ADDRESS|DOMAIN --kind KIND [--note TEXT]"
 #define USAGE_REMOVE "suppress remove ADDRESS|DOMAIN"
@@ -137,6 +136,19 @@ static int supp_remove(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+static int supp_rows(struct store *st, json_t *rows, struct cad_err *err)
+{
+	struct suppression *s;
+	size_t n, i;
+
+	if (store_suppress_list(st, &s, &n, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, supp_json(&s[i]));
+	store_suppressions_free(s, n);
+	return 0;
+}
+
 static int supp_list(struct ctl *c, int argc, char **argv)
 {
 	static const struct out_col cols[] = {
@@ -146,24 +158,7 @@ static int supp_list(struct ctl *c, int argc, char **argv)
 		{ "createdAt", "ADDED", NULL, 0 },
 		{ "note", "NOTE", NULL, 0 },
 	};
-	struct suppression *s;
-	size_t n, i;
-	struct cad_err err;
-	json_t *rows;
-	int r = ctl_plain_args(c, argc, argv, USAGE_LIST, 0, 0, "takes no arguments");
-
-	if (r != CTL_GO)
-		return r;
-	if (ctl_store(c, STORE_READONLY) != 0)
-		return CTL_FAIL;
-	if (store_suppress_list(c->st, &s, &n, &err) != 0)
-		return ctl_fail(c, "%s", err.msg);
-	rows = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(rows, supp_json(&s[i]));
-	store_suppressions_free(s, n);
-	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
-	return CTL_OK;
+	return ctllist_run(c, argc, argv, USAGE_LIST, supp_rows, cols, CAD_ARRAY_LEN(cols));
 }
 
 int cmd_suppress(struct ctl *c, int argc, char **argv)

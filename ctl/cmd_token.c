@@ -19,7 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "cmd_token.h"
-#include "out.h"
+#include "ctllist.h"
 #include "store_token.h"
 
 #define USAGE_ADD "token add NAME --rep ADDRESS | --admin"
@@ -104,6 +104,19 @@ out:
 	return rc;
 }
 
+static int token_rows(struct store *st, json_t *rows, struct cad_err *err)
+{
+	struct api_token *t;
+	size_t n, i;
+
+	if (store_token_list(st, &t, &n, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, token_json(&t[i]));
+	store_tokens_free(t, n);
+	return 0;
+}
+
 static int token_list(struct ctl *c, int argc, char **argv)
 {
 	static const struct out_col cols[] = {
@@ -114,24 +127,7 @@ static int token_list(struct ctl *c, int argc, char **argv)
 		{ "lastUsedAt", "LAST USED", NULL, 0 },
 		{ "revokedAt", "REVOKED", NULL, 0 },
 	};
-	struct api_token *t;
-	struct cad_err err;
-	size_t n, i;
-	json_t *rows;
-	int r = ctl_plain_args(c, argc, argv, USAGE_LIST, 0, 0, "takes no arguments");
-
-	if (r != CTL_GO)
-		return r;
-	if (ctl_store(c, STORE_READONLY) != 0)
-		return CTL_FAIL;
-	if (store_token_list(c->st, &t, &n, &err) != 0)
-		return ctl_fail(c, "%s", err.msg);
-	rows = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(rows, token_json(&t[i]));
-	store_tokens_free(t, n);
-	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
-	return CTL_OK;
+	return ctllist_run(c, argc, argv, USAGE_LIST, token_rows, cols, CAD_ARRAY_LEN(cols));
 }
 
 static int token_revoke(struct ctl *c, int argc, char **argv)

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
-#include "out.h"
+#include "ctllist.h"
 #include "tz.h"
 
 #define USAGE_ADD "user add ADDRESS --name NAME [--tz ZONE] [--signature TEXT | " \
@@ -175,26 +174,23 @@ static const struct out_col user_cols[] = {
 	{ "active", "ACTIVE", NULL, 0 },
 };
 
-static int user_list(struct ctl *c, int argc, char **argv)
+static int user_rows(struct store *st, json_t *rows, struct cad_err *err)
 {
 	struct user *users;
 	size_t n, i;
-	struct cad_err err;
-	json_t *rows;
-	int r = ctl_plain_args(c, argc, argv, USAGE_LIST, 0, 0, "takes no arguments");
 
-	if (r != CTL_GO)
-		return r;
-	if (ctl_store(c, STORE_READONLY) != 0)
-		return CTL_FAIL;
-	if (store_user_list(c->st, &users, &n, &err) != 0)
-		return ctl_fail(c, "%s", err.msg);
-	rows = json_array();
+	if (store_user_list(st, &users, &n, err) != 0)
+		return -1;
 	for (i = 0; i < n; i++)
 		json_array_append_new(rows, user_json(&users[i]));
 	store_users_free(users, n);
-	out_list(c, rows, user_cols, CAD_ARRAY_LEN(user_cols));
-	return CTL_OK;
+	return 0;
+}
+
+static int user_list(struct ctl *c, int argc, char **argv)
+{
+	return ctllist_run(c, argc, argv, USAGE_LIST, user_rows, user_cols,
+			   CAD_ARRAY_LEN(user_cols));
 }
 
 /* The one ADDRESS argument of show/disable/enable/delete: CTL_GO with

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cmd_webhook.h"
-#include "out.h"
+#include "ctllist.h"
 #include "store_webhook.h"
 
 #define USAGE_ADD "webhook add URL [--events TYPE,TYPE...]"
@@ -100,6 +100,19 @@ out:
 	return rc;
 }
 
+static int hook_rows(struct store *st, json_t *rows, struct cad_err *err)
+{
+	struct webhook *w;
+	size_t n, i;
+
+	if (store_webhook_list(st, &w, &n, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, hook_json(&w[i], 0));
+	store_webhooks_free(w, n);
+	return 0;
+}
+
 static int hook_list(struct ctl *c, int argc, char **argv)
 {
 	static const struct out_col cols[] = {
@@ -109,24 +122,7 @@ static int hook_list(struct ctl *c, int argc, char **argv)
 		{ "pending", "PENDING", NULL, 0 },
 		{ "createdAt", "ADDED", NULL, 0 },
 	};
-	struct webhook *w;
-	struct cad_err err;
-	size_t n, i;
-	json_t *rows;
-	int r = ctl_plain_args(c, argc, argv, USAGE_LIST, 0, 0, "takes no arguments");
-
-	if (r != CTL_GO)
-		return r;
-	if (ctl_store(c, STORE_READONLY) != 0)
-		return CTL_FAIL;
-	if (store_webhook_list(c->st, &w, &n, &err) != 0)
-		return ctl_fail(c, "%s", err.msg);
-	rows = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(rows, hook_json(&w[i], 0));
-	store_webhooks_free(w, n);
-	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
-	return CTL_OK;
+	return ctllist_run(c, argc, argv, USAGE_LIST, hook_rows, cols, CAD_ARRAY_LEN(cols));
 }
 
 static int hook_remove(struct ctl *c, int argc, char **argv)

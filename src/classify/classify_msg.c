@@ -49,11 +49,96 @@ static void part_bytes(GMimePart *p, struct sbuf *out)
 	g_object_unref(s);
 }
 
+/* Charsets in which ASCII text converts to UTF-8 unchanged. */
+static int ascii_charset(const char *cs)
+{
+	static const char *const names[] = {
+		"us-ascii", "ascii", "utf-8", "iso-8859-1", "iso-8859-2", "iso-8859-15",
+		"windows-1250", "windows-1251", "windows-1252", NULL
+	};
+	for (int i = 0; names[i]; i++)
+		if (strcasecmp(cs, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Well-formed UTF-8 (Unicode's table 3-7: no overlong form, no
+ * surrogate, nothing past U+10FFFF), which iconv converts to itself. */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k;
+		unsigned char lo = 0x80, hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			k = 2;
+			if (c == 0xe0)
+				lo = 0xa0;
+			else if (c == 0xed)
+				hi = 0x9f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3;
+			if (c == 0xf0)
+				lo = 0x90;
+			else if (c == 0xf4)
+				hi = 0x8f;
+		} else
+			return 0;
+		if (n - i <= k || s[i + 1] < lo || s[i + 1] > hi)
+			return 0;
+		for (size_t j = 2; j <= k; j++)
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/* Text whose conversion to UTF-8 changes nothing (no charset named; or
+ * ASCII alone in an ASCII charset; or well-formed UTF-8 labelled so):
+ * its decoded bytes up to the first NUL, exactly what
+ * g_mime_text_part_get_text() would give, without the converter. 0
+ * (nothing added) when the part needs converting. */
+static int text_as_is(GMimePart *p, const char *cs, struct sbuf *out)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(p);
+	if (w == NULL)
+		return 1;
+	GMimeStream *s = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(w, s);
+	GByteArray *a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	const unsigned char *d = a ? a->data : NULL;
+	size_t n = a ? a->len : 0;
+	int ok = cs == NULL;
+	if (!ok && ascii_charset(cs)) {
+		size_t i = 0;
+		while (i < n && d[i] < 0x80)
+			i++;
+		ok = i == n || (strcasecmp(cs, "utf-8") == 0 && utf8_valid(d + i, n - i));
+	}
+	if (ok && n > 0) {
+		const unsigned char *z = memchr(d, '\0', n);
+		add_capped(out, (const char *)d, z ? (size_t)(z - d) : n);
+	}
+	g_object_unref(s);
+	return ok;
+}
+
 /* Text converted to UTF-8 from the part's charset. */
 static void part_text(GMimePart *p, struct sbuf *out)
 {
 	if (GMIME_IS_TEXT_PART(p)) {
-		classify_iconv_pin(g_mime_object_get_content_type_parameter(GMIME_OBJECT(p), "charset"));
+		const char *cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(p), "charset");
+		if (text_as_is(p, cs, out))
+			return;
+		classify_iconv_pin(cs);
 		char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(p));
 		if (t != NULL) {
 			add_capped(out, t, strlen(t));

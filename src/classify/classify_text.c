@@ -421,32 +421,35 @@ int classify_text_smtp_code(const char *s, size_t n)
 
 char *classify_text_one_line(const char *s, size_t n, size_t max)
 {
-	struct sbuf b;
+	/* one allocation, written in place: the loop below adds at most two
+	 * bytes (a space and a character) while len < max, and no more bytes
+	 * than it reads */
+	size_t cap = (n < max ? n : max) + 2, len = 0;
+	char *o = xmalloc(cap + 1);
 	int space = 0;
 
-	sbuf_init(&b);
-	for (size_t i = 0; i < n && b.len < max; i++) {
+	for (size_t i = 0; i < n && len < max; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '\0')
 			break;
 		if (isspace(c)) {
-			space = b.len > 0;
+			space = len > 0;
 			continue;
 		}
 		if (c < 0x20 || c == 0x7f)
 			continue;
 		if (space)
-			sbuf_addc(&b, ' ');
+			o[len++] = ' ';
 		space = 0;
-		sbuf_addc(&b, (char)c);
+		o[len++] = (char)c;
 	}
 	/* do not leave half a UTF-8 sequence at a cut */
-	while (b.len > 0 && ((unsigned char)b.s[b.len - 1] & 0xc0) == 0x80 &&
-	    b.len >= max)
-		b.s[--b.len] = '\0';
-	if (b.len > 0 && ((unsigned char)b.s[b.len - 1] & 0xc0) == 0xc0)
-		b.s[--b.len] = '\0';
-	return sbuf_detach(&b);
+	while (len > 0 && ((unsigned char)o[len - 1] & 0xc0) == 0x80 && len >= max)
+		len--;
+	if (len > 0 && ((unsigned char)o[len - 1] & 0xc0) == 0xc0)
+		len--;
+	o[len] = '\0';
+	return o;
 }
 
 /* Reply and forward prefixes of the usual clients, in several languages. */

@@ -14,7 +14,7 @@
 #      PostgreSQL, tests/store/pg.sh, which drive the PostgreSQL backend),
 #   4. build the libFuzzer targets with clang and run each for a bounded time.
 # Ends with one line "tests: N passed, M failed". Exit status 0 only when all
-# stages passed. FUZZ_SECONDS (default 40 for the classifier, a third of it
+# stages passed. FUZZ_SECONDS (default 24 for the classifier, a third of it
 # for the other targets) tunes it for quick local runs; SKIP_DISTCHECK=1
 # runs a plain -Werror `make check` instead of the distcheck.
 set -eu
@@ -134,7 +134,7 @@ if (cd "$out/fuzz" && CC=clang "$top/configure" -q --enable-fuzzing --enable-san
 	for t in "$out"/fuzz/tests/fuzz/fuzz_*; do
 		[ -x "$t" ] || continue
 		case "$t" in *.o) continue ;; esac
-		secs=${FUZZ_SECONDS:-40}
+		secs=${FUZZ_SECONDS:-24}
 		# Seeds: real inputs of each parser's kind, where the tree has them.
 		case "$t" in
 		*fuzz_classify) set -- ; [ -d "$corpus" ] && set -- "$corpus" ;;

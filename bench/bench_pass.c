@@ -303,7 +303,7 @@ int main(int argc, char **argv)
 	size_t nv = 0, nmsg = 0, *lens = NULL, i;
 	char **msgs;
 	double t0, c0, t_pop, t_query, t_compose, t_submit = 0, t_pass, c_pass, t_idle;
-	double srv0 = 0, srv_pass = -1;
+	double srv0 = 0, srv_pass = -1, w0, w1;
 	pid_t server = 0;
 	int processed;
 	size_t nsub = 0;
@@ -401,12 +401,14 @@ int main(int argc, char **argv)
 		server = bench_cpu_server_pid();
 	if (server > 0)
 		srv0 = bench_cpu_tree(server);
+	w0 = clock_s(CLOCK_REALTIME);
 	t0 = mono();
 	c0 = cpu();
 	if (sched_pass(&s, now, &stats, &err) < 0)
 		die("pass", &err);
 	t_pass = mono() - t0;
 	c_pass = cpu() - c0;
+	w1 = clock_s(CLOCK_REALTIME);
 	if (server > 0 && srv0 >= 0) {
 		double srv1 = bench_cpu_tree(server);
 		srv_pass = srv1 >= 0 ? srv1 - srv0 : -1;
@@ -443,6 +445,8 @@ int main(int argc, char **argv)
 		printf("pass: the server's CPU (BENCH_SERVER_PID %ld) %.3f s = %.2f ms/message\n",
 		       (long)server, srv_pass,
 		       processed ? srv_pass * 1e3 / (double)processed : 0.0);
+	/* when the pass ran, to pick its statements out of a server's log */
+	printf("pass: from %.3f to %.3f (epoch seconds)\n", w0, w1);
 	printf("idle pass (nothing due): %.2f ms\n", t_idle * 1e3);
 	printf("database: %s\n", store_is_server(db) ? "(a PostgreSQL database)" : db);
 

@@ -15,21 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_int.h"
+#include "api_v1_list.h"
 #include "store_page.h"
-
-static json_t *page(json_t *results, int64_t next)
-{
-	json_t *o = json_object();
-	api_set(o, "results", results);
-	if (next > 0) {
-		json_t *p = json_object(), *n = json_object();
-		api_set(n, "after", api_idstr(next));
-		api_set(p, "next", n);
-		api_set(o, "paging", p);
-	}
-	return o;
-}
 
 void api_v1_enrollments(struct api_call *c)
 {
@@ -38,13 +25,11 @@ void api_v1_enrollments(struct api_call *c)
 	struct cad_err err = { "" };
 	struct page_enr_filter f;
 	struct enrollment_view *v = NULL;
-	struct user rep;
 	size_t limit, n = 0, i;
 	int64_t after;
-	const char *state = api_query(c, "state"), *key;
+	const char *state = api_query(c, "state");
 	json_t *results;
 	enum enr_state es;
-	int rc;
 
 	if (api_query_only(c, params) < 0 || api_page_params(c, 100, &limit, &after) < 0)
 		return;
@@ -58,27 +43,8 @@ void api_v1_enrollments(struct api_call *c)
 		}
 		f.state = (int)es;
 	}
-	rc = api_acting_rep(c, api_query(c, "userId"), "userId", 0, &rep);
-	if (rc < 0)
+	if (api_v1_list_filter(c, &f.user_id, &f.sequence_id, &f.contact_id) < 0)
 		return;
-	if (rc == 0) {
-		f.user_id = rep.id;
-		user_free(&rep);
-	}
-	if ((key = api_query(c, "sequenceId")) != NULL) {
-		struct sequence s;
-		if (api_sequence(c, key, "sequenceId", &s) < 0)
-			return;
-		f.sequence_id = s.id;
-		sequence_free(&s);
-	}
-	if ((key = api_query(c, "contactId")) != NULL) {
-		struct contact ct;
-		if (api_contact(c, key, "contactId", &ct) < 0)
-			return;
-		f.contact_id = ct.id;
-		contact_free(&ct);
-	}
 	/* One more than asked says whether there is a next page. */
 	if (store_page_enrollments(c->st, &f, after, limit + 1, &v, &n, &err) < 0) {
 		api_store_error(c, &err);
@@ -87,7 +53,7 @@ void api_v1_enrollments(struct api_call *c)
 	results = json_array();
 	for (i = 0; i < n && i < limit; i++)
 		json_array_append_new(results, api_enrollment_json(&v[i]));
-	api_reply(c, 200, page(results, n > limit ? v[limit - 1].e.id : 0));
+	api_reply(c, 200, api_v1_list_page(results, n > limit ? v[limit - 1].e.id : 0));
 	store_enrollment_views_free(v, n);
 }
 

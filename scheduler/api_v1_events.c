@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_int.h"
+#include "api_v1_list.h"
 #include "store_page.h"
 
 void api_v1_events(struct api_call *c)
@@ -25,12 +25,10 @@ void api_v1_events(struct api_call *c)
 	struct cad_err err = { "" };
 	struct page_event_filter f;
 	struct event *ev = NULL;
-	struct user rep;
 	size_t limit, n = 0, i;
 	int64_t after;
 	const char *key;
-	json_t *o, *a;
-	int rc;
+	json_t *a;
 
 	if (api_query_only(c, params) < 0 || api_page_params(c, 100, &limit, &after) < 0)
 		return;
@@ -38,27 +36,8 @@ void api_v1_events(struct api_call *c)
 	if (api_param_time(c, "since", &f.since) < 0 || api_param_time(c, "until", &f.until) < 0)
 		return;
 	f.type = api_query(c, "type");
-	rc = api_acting_rep(c, api_query(c, "userId"), "userId", 0, &rep);
-	if (rc < 0)
+	if (api_v1_list_filter(c, &f.user_id, &f.sequence_id, &f.contact_id) < 0)
 		return;
-	if (rc == 0) {
-		f.user_id = rep.id;
-		user_free(&rep);
-	}
-	if ((key = api_query(c, "sequenceId")) != NULL) {
-		struct sequence s;
-		if (api_sequence(c, key, "sequenceId", &s) < 0)
-			return;
-		f.sequence_id = s.id;
-		sequence_free(&s);
-	}
-	if ((key = api_query(c, "contactId")) != NULL) {
-		struct contact ct;
-		if (api_contact(c, key, "contactId", &ct) < 0)
-			return;
-		f.contact_id = ct.id;
-		contact_free(&ct);
-	}
 	if ((key = api_query(c, "enrollmentId")) != NULL
 	    && api_parse_id(key, &f.enrollment_id) < 0) {
 		api_error(c, CAT_VALIDATION, "enrollmentId: not an id");
@@ -71,14 +50,6 @@ void api_v1_events(struct api_call *c)
 	a = json_array();
 	for (i = 0; i < n && i < limit; i++)
 		json_array_append_new(a, api_event_json(&ev[i]));
-	o = json_object();
-	api_set(o, "results", a);
-	if (n > limit) {
-		json_t *p = json_object(), *nx = json_object();
-		api_set(nx, "after", api_idstr(ev[limit - 1].id));
-		api_set(p, "next", nx);
-		api_set(o, "paging", p);
-	}
-	api_reply(c, 200, o);
+	api_reply(c, 200, api_v1_list_page(a, n > limit ? ev[limit - 1].id : 0));
 	store_events_free(ev, n);
 }

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_int.h"
+#include "api_v1_list.h"
 #include "store_report.h"
 #include "why.h"
 
@@ -95,11 +95,9 @@ void api_v1_report(struct api_call *c)
 	struct cad_err err = { "" };
 	struct report_filter f;
 	struct report_row *rows = NULL;
-	struct user rep;
-	const char *by = api_query(c, "by"), *key;
+	const char *by = api_query(c, "by");
 	size_t n = 0, i;
 	json_t *a, *o;
-	int rc;
 
 	memset(&f, 0, sizeof(f));
 	if (api_query_only(c, params) < 0 || api_param_time(c, "from", &f.from) < 0
@@ -116,20 +114,8 @@ void api_v1_report(struct api_call *c)
 		return;
 	}
 	f.now = c->req->now;
-	rc = api_acting_rep(c, api_query(c, "userId"), "userId", 0, &rep);
-	if (rc < 0)
+	if (api_v1_list_filter(c, &f.user_id, &f.sequence_id, NULL) < 0)
 		return;
-	if (rc == 0) {
-		f.user_id = rep.id;
-		user_free(&rep);
-	}
-	if ((key = api_query(c, "sequenceId")) != NULL) {
-		struct sequence s;
-		if (api_sequence(c, key, "sequenceId", &s) < 0)
-			return;
-		f.sequence_id = s.id;
-		sequence_free(&s);
-	}
 	if (store_report(c->st, &f, &rows, &n, &err) < 0) {
 		api_store_error(c, &err);
 		return;

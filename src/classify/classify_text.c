@@ -16,10 +16,17 @@
 
 #include "classify_int.h"
 
-/* ASCII case folding (the C locale's tolower(), without the call). */
+/* ASCII case folding (the C locale's tolower(), without the call): one
+ * load from a table of the 256 bytes. */
+#define FOLD1(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define FOLD4(c) FOLD1(c), FOLD1((c) + 1), FOLD1((c) + 2), FOLD1((c) + 3)
+#define FOLD16(c) FOLD4(c), FOLD4((c) + 4), FOLD4((c) + 8), FOLD4((c) + 12)
+#define FOLD64(c) FOLD16(c), FOLD16((c) + 16), FOLD16((c) + 32), FOLD16((c) + 48)
+static const unsigned char fold[256] = { FOLD64(0), FOLD64(64), FOLD64(128), FOLD64(192) };
+
 static inline unsigned char low(unsigned char c)
 {
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+	return fold[c];
 }
 
 static int rest_equal(const char *h, const char *needle, size_t k)
@@ -63,17 +70,27 @@ const char *classify_text_memcasestr(const char *hay, size_t n, const char *need
  * searched with classify_text_memcasestr(). */
 #define CLS_PHRASES_MAX 255
 
+#define PAIR_HASH 1024u
+
 struct phrase_index {
-	unsigned char head[256];            /* 1 + first phrase of a hash, 0: none */
+	unsigned char head[PAIR_HASH];      /* 1 + first phrase of a hash, 0: none */
 	unsigned char next[CLS_PHRASES_MAX];
 	size_t len[CLS_PHRASES_MAX];
 	size_t minlen;
 	size_t nlist;
 };
 
+/* Two case-folded bytes; two letters never share a value (the first
+ * letter's low five bits above the second's byte), so a letter pair's
+ * chain holds only phrases that start with that pair. */
+static inline unsigned pair_hash_folded(unsigned a, unsigned b)
+{
+	return ((a << 5) ^ b) & (PAIR_HASH - 1);
+}
+
 static inline unsigned pair_hash(unsigned char a, unsigned char b)
 {
-	return ((unsigned)low(a) * 31u + low(b)) & 255u;
+	return pair_hash_folded(low(a), low(b));
 }
 
 static int phrase_at(const char *h, size_t left, const char *p, size_t k)
@@ -121,8 +138,12 @@ int classify_text_memcase_any(const char *hay, size_t n, const char *const *list
 			return 1;
 	if (x.minlen == (size_t)-1 || x.minlen > n)
 		return 0;
+	const unsigned char *u = (const unsigned char *)hay;
+	unsigned prev = low(u[0]);
 	for (size_t i = 0; i + x.minlen <= n; i++) {
-		unsigned b = x.head[pair_hash((unsigned char)hay[i], (unsigned char)hay[i + 1])];
+		unsigned cur = low(u[i + 1]);
+		unsigned b = x.head[pair_hash_folded(prev, cur)];
+		prev = cur;
 		while (b != 0) {
 			size_t j = b - 1;
 			if (phrase_at(hay + i, n - i, list[j], x.len[j]))
@@ -165,8 +186,12 @@ size_t classify_text_memcase_first(const char *hay, size_t n, const char *const 
 	}
 	if (x.minlen == (size_t)-1 || x.minlen > n)
 		return found;
+	const unsigned char *u = (const unsigned char *)hay;
+	unsigned prev = low(u[0]);
 	for (size_t i = 0; i + x.minlen <= n && want > 0; i++) {
-		unsigned b = x.head[pair_hash((unsigned char)hay[i], (unsigned char)hay[i + 1])];
+		unsigned cur = low(u[i + 1]);
+		unsigned b = x.head[pair_hash_folded(prev, cur)];
+		prev = cur;
 		while (b != 0) {
 			size_t j = b - 1;
 			if (pos[j] == (size_t)-1 && phrase_at(hay + i, n - i, list[j], x.len[j])) {
@@ -180,11 +205,11 @@ size_t classify_text_memcase_first(const char *hay, size_t n, const char *const 
 	return found;
 }
 
-#define SET_HASH 1024u
+#define SET_HASH PAIR_HASH
 
 static inline unsigned set_hash(unsigned char a, unsigned char b)
 {
-	return ((unsigned)low(a) * 31u + low(b)) & (SET_HASH - 1);
+	return pair_hash(a, b);
 }
 
 void classify_text_phraseset_build(struct cls_phraseset *ps, const char *const *const *lists)
@@ -232,8 +257,12 @@ uint64_t classify_text_phraseset_scan(const struct cls_phraseset *ps, const char
 			hits |= (uint64_t)classify_text_memcase_any(hay, n, ps->lists[l]) << l;
 	if (ps->minlen == (size_t)-1 || ps->minlen > n)
 		return hits;
+	const unsigned char *u = (const unsigned char *)hay;
+	unsigned prev = low(u[0]);
 	for (size_t i = 0; i + ps->minlen <= n; i++) {
-		uint32_t b = ps->head[set_hash((unsigned char)hay[i], (unsigned char)hay[i + 1])];
+		unsigned cur = low(u[i + 1]);
+		uint32_t b = ps->head[pair_hash_folded(prev, cur)];
+		prev = cur;
 		while (b != 0) {
 			size_t j = b - 1;
 			if (!((hits >> ps->list_of[j]) & 1) &&

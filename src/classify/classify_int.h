@@ -21,6 +21,7 @@
 
 struct cls_msg {
 	GMimeMessage *gm;           /* NULL for a bare iCalendar object */
+	GByteArray *raw;            /* the parser's view of the caller's buffer (not a copy) */
 	char *from;                 /* addr-spec, lower-cased, or NULL */
 	char *from_name;            /* display name or NULL */
 	char *to;                   /* first To addr-spec or NULL */

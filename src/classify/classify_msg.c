@@ -345,6 +345,8 @@ void classify_msg_free(struct cls_msg *m)
 {
 	if (m->gm)
 		g_object_unref(m->gm);
+	if (m->raw)    /* the array only: the bytes are the caller's */
+		g_byte_array_free(m->raw, FALSE);
 	free(m->from);
 	free(m->from_name);
 	free(m->to);
@@ -361,7 +363,12 @@ void classify_msg_free(struct cls_msg *m)
 int classify_msg_parse(struct cls_msg *m, const char *buf, size_t len)
 {
 	classify_iconv_pin_words(buf, len);
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(buf, len);
+	/* the stream reads buf itself (not owned: freed by the caller after
+	 * classify_msg_free(), once the message and its parts, which may
+	 * read the stream, are gone) instead of a copy of it */
+	m->raw = g_byte_array_new_take((guint8 *)(uintptr_t)buf, len);
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(m->raw);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	m->gm = g_mime_parser_construct_message(parser, NULL);

@@ -4,7 +4,8 @@
 # connection (SubmitBatch) and a connection that breaks in the middle of a
 # batch: zero duplicates, zero losses once the ledger has reconciled.
 #
-# The bed (everything on 127.0.0.1, no DNS; as tests/security/lost250.sh):
+# The bed (everything on 127.0.0.1, no DNS; tests/lib/submitbed.sh, as
+# tests/security/lost250.sh's):
 #   cadenced --once (SubmitBatch 10)  ->  tests/kill/batchdrop_proxy.py  ->
 #   private Postfix with cadence-milter (the witness, milter_default_action=
 #   tempfail)  ->  transport  ->  Postfix's smtp-sink, which dumps what it
@@ -40,153 +41,32 @@ set -u
 
 B=${CADENCE_BUILDDIR:-$(pwd)}
 S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CTL=$B/ctl/cadencectl
-CAD=$B/scheduler/cadenced
-MILTER=$B/milter/cadence-milter
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-PROXY=$S/tests/kill/batchdrop_proxy.py
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 NAME=batch-drop
+BED_TIMEOUT=300
+# shellcheck source=tests/lib/submitbed.sh
+. "$S/tests/lib/submitbed.sh"
+PROXY=$S/tests/kill/batchdrop_proxy.py
 PLAN=5:after,8:swallow,14:after,15:after
 NC=30
-
-if [ "$(id -u)" != 0 ]; then
-	echo "$NAME: SKIP: needs root (Postfix's master, smtp-sink as the postfix user)"
-	exit 77
-fi
-for p in postfix postconf "$PY" ss timeout; do
-	command -v "$p" >/dev/null 2>&1 || { echo "$NAME: SKIP: $p is not installed"; exit 77; }
-done
-if [ ! -x "$SINK" ] || ! id postfix >/dev/null 2>&1; then
-	echo "$NAME: SKIP: Postfix's smtp-sink (package postfix) is not installed"
-	exit 77
-fi
-for p in "$CTL" "$CAD" "$MILTER"; do
-	[ -x "$p" ] || { echo "$NAME: $p is not built"; exit 99; }
-done
-# shellcheck source=tests/e2e/pflib.sh
-. "$S/tests/e2e/pflib.sh"
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-batchdrop.XXXXXX") || exit 99
-chmod 755 "$T"
-PF=$T/pf
-PIDS=""
-cleanup() {
-	local rc=$? p
-	pf_stop "$PF"
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "${BATCHDROP_KEEP:-}" ]; then echo "$NAME: kept $T"; else rm -rf "$T"; fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi; }
-die() {
-	echo "$NAME: $*"
-	for f in "$T/milter.log" "$T/sink.log" "$PF/maillog" "$T/setup.log" "$T/cadenced.log"; do
-		[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
-	done
-	exit 99
-}
-wait_port() {
-	local i
-	for i in $(seq 1 100); do
-		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
-}
-port() {   # a free port none of ours has taken
-	local p
-	while :; do
-		p=$(pf_free_port) || die "no free port"
-		case " $USED " in *" $p "*) continue ;; esac
-		USED="$USED $p"
-		echo "$p"
-		return
-	done
-}
-USED=""
-P_SINK=$(port); USED="$USED $P_SINK"
-P_CAD=$(port); USED="$USED $P_CAD"
-
-mkdir -p "$T/state" "$T/run" "$T/sink"
-chown postfix:postfix "$T/state" "$T/run" "$T/sink"
-chmod 750 "$T/state" "$T/run"
+bed_require timeout
+BED_KEEP=${BATCHDROP_KEEP:-}
+bed_tmp batchdrop
+bed_port P_SINK
+bed_port P_CAD
+bed_dirs
 # conf NAME SUBMIT_PORT BATCH [CONNS]: a configuration sending to that port
 # (one store).
 conf() {
-	cat >"$T/$1.conf" <<EOF
-# made by tests/kill/batch-drop.sh
-Database        $T/state/cadence.db
-SecretFile      $T/state/secret
-Domain          cadence.our.test
-InternalDomains our.test
-InternalHosts   127.0.0.1
-Syslog          no
-UserID          postfix:postfix
-Socket          local:$T/run/milter.sock
-MilterPidFile   $T/run/cadence-milter.pid
-SchedulerPidFile ""
-SubmitURL       smtp://127.0.0.1:$2
-PublicURL       https://cadence.our.test/
-SendSpacing     0
-SendJitter      0
-SubmitBatch     $3
-SubmitConnections ${4:-1}
-EOF
+	bed_conf "$T/$1.conf" "$2" "SubmitBatch     $3" "SubmitConnections ${4:-1}"
 }
 conf base "$P_CAD" 1
-T0=2026-12-01T14:00:00Z
-T0S=$(date -u -d "$T0" +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-CLOCK=$T/clock
-set_clock() { echo "$1" >"$CLOCK.new" && chmod 644 "$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"; }
-ctl() { "$CTL" -c "$T/base.conf" --now "$T0" "$@"; }
-{
-	ctl init &&
-	chown postfix:postfix "$T/state"/* &&
-	ctl user add ann@our.test --name "Ann Example" --tz UTC --send-cap 100000 --enroll-cap 100000 &&
-	printf '[sequence]\nname = Batch\nowner = qa@our.test\ndays = every\nwindow = 00:00-24:00\ntimezone = recipient\n\n[step 1]\ntype = email\ndelay = 0\nthread = new\ntemplate = <<END\nSubject: Batch step 1 for {{contact.firstname|there}}\n\nHello, this is step 1.\nEND\n' >"$T/batch.seq" &&
-	ctl sequence import "$T/batch.seq"
-} >>"$T/setup.log" 2>&1 || die "cannot make the store"
+bed_sequence Batch Batch 1 'Hello, this is step %d.' >"$T/batch.seq"
+bed_store "$T/base.conf" UTC 100000 "$T/batch.seq"
 
 # ---- the sink, the milter, Postfix ----
-timeout 300 "$SINK" -u postfix -d "$T/sink/%M%S." "127.0.0.1:$P_SINK" 64 >>"$T/sink.log" 2>&1 &
-PIDS="$PIDS $!"
-wait_port "$P_SINK" || die "smtp-sink did not start"
-set_clock "$T0"
-timeout 300 "$MILTER" -f -c "$T/base.conf" -t "$CLOCK" >>"$T/milter.log" 2>&1 &
-PIDS="$PIDS $!"
-for i in $(seq 1 100); do
-	[ -S "$T/run/milter.sock" ] && break
-	sleep 0.05
-done
-[ -S "$T/run/milter.sock" ] || die "cadence-milter did not start"
-pf_create "$PF" batch mx.our.test "our.test" "" >>"$T/setup.log" 2>&1 || die "pf_create failed"
-pf_nochroot "$PF"
-pf_set "$PF" "mynetworks = 127.0.0.1/32" "smtpd_milters =" "non_smtpd_milters =" \
-	"milter_protocol = 6" "milter_connect_timeout = 5s" "milter_command_timeout = 10s" \
-	"milter_content_timeout = 20s" >>"$T/setup.log" 2>&1 || die "postconf failed"
-pf_listen "$PF" "$P_CAD" batch/cadence \
-	-o "smtpd_milters=unix:$T/run/milter.sock" -o milter_default_action=tempfail \
-	-o milter_macro_daemon_name=CADENCE \
-	-o "smtpd_client_restrictions=permit_mynetworks,reject" \
-	-o "smtpd_relay_restrictions=permit_mynetworks,reject"
-pf_route "$PF" prospect.test "$P_SINK"
-echo "cadence.our.test discard:" >>"$PF/etc/transport"
-pf_start "$PF" >>"$T/setup.log" 2>&1 || die "Postfix did not start"
-wait_port "$P_CAD" || die "Postfix's smtpd on $P_CAD did not come up"
+bed_sink 64 -d
+bed_milter "$T/base.conf"
+bed_postfix batch
 
 
 # count PREFIX: over PREFIX1..PREFIX$NC@prospect.test, from the sink's
@@ -242,12 +122,10 @@ n=0
 scenario() {
 	local name=$1 up=$2 pre=$3 passes=$4 conns=${5:-1} pp now k addrs
 	n=$((n + 1))
-	pp=$(port)
+	bed_port pp
 	conf "$name" "$pp" 10 "$conns"
 	: >"$T/$name.proxy"
-	timeout 300 "$PY" "$PROXY" "$pp" "$up" "$PLAN" "$T/$name.proxy" >>"$T/proxy.log" 2>&1 &
-	PIDS="$PIDS $!"
-	wait_port "$pp" || die "the proxy did not start"
+	bed_proxy 300 "$PROXY" "$pp" "$up" "$PLAN" "$T/$name.proxy"
 	now=$(iso $((T0S + n * 3600)))
 	addrs=$(seq -f "$pre%g@prospect.test" 1 "$NC")
 	# shellcheck disable=SC2086

@@ -23,96 +23,47 @@ ones, e.g. "5:after,12:swallow":
 
 Every other transaction is relayed untouched. STATEFILE gets one line per
 transaction: "N passed", "N after", "N swallow"; and "conn" per accepted
-connection. Bounded: every socket times out after 30 s; the caller runs it
-under timeout(1).
+connection. The relaying itself is tests/lib/smtprelay.py's. Bounded: every
+socket times out after 30 s; the caller runs it under timeout(1).
 """
-import socket
+import os
 import sys
-import threading
+
+sys.dont_write_bytecode = True             # nothing written into the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import smtprelay                           # noqa: E402  (tests/lib/smtprelay.py)
 
 LISTEN, UP, PLAN, STATE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 plan = {}
 for item in filter(None, PLAN.split(",")):
     n, how = item.split(":")
     plan[int(n)] = how
-lock = threading.Lock()
+notes = smtprelay.Notes(STATE)
 count = 0
 
 
-def note(line):
-    with lock:
-        with open(STATE, "a") as f:
-            f.write(line + "\n")
-
-
-def read_reply(f):
-    """One SMTP reply (all its lines), or b"" when the peer closed."""
-    out = b""
-    while True:
-        line = f.readline()
-        if not line:
-            return out
-        out += line
-        if len(line) < 4 or line[3:4] != b"-":
-            return out
+def at_dot(conn):
+    """The final "." of a transaction: what PLAN says for its number."""
+    global count
+    with smtprelay.lock:
+        count += 1
+        n = count
+    how = plan.get(n)
+    if how == "swallow":
+        notes.note("%d swallow" % n)
+        return None                                # the upstream never sees the dot
+    conn.up.sendall(b".\r\n")
+    rep = smtprelay.read_reply(conn.uf)
+    if how == "after":
+        notes.note("%d after" % n)
+        return None                                # the MTA answered; the client never hears it
+    notes.note("%d passed" % n)
+    return rep
 
 
 def serve(cl):
-    global count
-    up = socket.create_connection(("127.0.0.1", UP), timeout=30)
-    cl.settimeout(30)
-    cf, uf = cl.makefile("rb"), up.makefile("rb")
-    note("conn")
-    try:
-        cl.sendall(read_reply(uf))                 # greeting
-        while True:
-            cmd = cf.readline()
-            if not cmd:
-                return
-            up.sendall(cmd)
-            rep = read_reply(uf)
-            if not rep:
-                return
-            cl.sendall(rep)
-            if cmd[:4].upper() != b"DATA" or not rep.startswith(b"354"):
-                continue
-            while True:                            # the data, up to the dot
-                line = cf.readline()
-                if not line:
-                    return
-                if line == b".\r\n":
-                    break
-                up.sendall(line)
-            with lock:
-                count += 1
-                n = count
-            how = plan.get(n)
-            if how == "swallow":
-                note("%d swallow" % n)
-                return                             # the upstream never sees the dot
-            up.sendall(b".\r\n")
-            rep = read_reply(uf)
-            if how == "after":
-                note("%d after" % n)
-                return                             # the MTA answered; the client never hears it
-            note("%d passed" % n)
-            cl.sendall(rep)
-    except OSError:
-        return
-    finally:
-        cl.close()
-        up.close()
-
-
-def main():
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", LISTEN))
-    ls.listen(64)
-    while True:
-        cl, _ = ls.accept()
-        threading.Thread(target=serve, args=(cl,), daemon=True).start()
+    smtprelay.relay(cl, UP, at_dot, on_connect=lambda: notes.note("conn"))
 
 
 if __name__ == "__main__":
-    main()
+    smtprelay.run(LISTEN, serve)

@@ -7,7 +7,7 @@
 # runs to completion and every due step must have been received exactly
 # once: zero duplicates, zero losses.
 #
-# The bed (everything on 127.0.0.1, no DNS; tests/e2e/pflib.sh):
+# The bed (everything on 127.0.0.1, no DNS; tests/lib/submitbed.sh):
 #   cadenced --once --now=T  ->  private Postfix, smtpd on P_CAD with
 #   cadence-milter attached (milter_default_action=tempfail: the gate fails
 #   closed)  ->  transport map  ->  Postfix's smtp-sink on P_SINK, which
@@ -87,13 +87,6 @@ set -u
 
 B=${CADENCE_BUILDDIR:-$(pwd)}
 S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CTL=$B/ctl/cadencectl
-CAD=$B/scheduler/cadenced
-MILTER=$B/milter/cadence-milter
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
 : "${KILL_CONTACTS:=300}"
 : "${KILL_BATCH:=100}"
 : "${KILL_STEPS:=2}"
@@ -110,142 +103,41 @@ PY=python3
 : "${KILL_REPS:=1}"
 NAME=${KILL_NAME:-kill}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "$NAME: SKIP: needs root (Postfix's master, smtp-sink as the postfix user)"
-	exit 77
-fi
-for p in postfix postconf postqueue "$PY" ss; do
-	command -v "$p" >/dev/null 2>&1 || { echo "$NAME: SKIP: $p is not installed"; exit 77; }
-done
-if [ ! -x "$SINK" ] || ! id postfix >/dev/null 2>&1; then
-	echo "$NAME: SKIP: Postfix's smtp-sink (package postfix) is not installed"
-	exit 77
-fi
-for p in "$CTL" "$CAD" "$MILTER"; do
-	[ -x "$p" ] || { echo "$NAME: $p is not built"; exit 99; }
-done
-# shellcheck source=tests/e2e/pflib.sh
-. "$S/tests/e2e/pflib.sh"
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-kill.XXXXXX") || exit 99
-chmod 755 "$T"
-PF=$T/pf
-SINK_PID=""
-MILTER_PID=""
-PROXY_PID=""
+# shellcheck source=tests/lib/submitbed.sh
+. "$S/tests/lib/submitbed.sh"
+bed_require
+BED_KEEP=${KILL_KEEP:-}
+bed_tmp kill
 CPID=""
 CPID2=""
-cleanup() {
-	local rc=$?
+# cadenced first (the milter, the sink and the proxy are the bed's).
+bed_on_exit() {
 	[ -n "$CPID" ] && { kill -KILL "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null; }
 	[ -n "$CPID2" ] && { kill -KILL "$CPID2" 2>/dev/null; wait "$CPID2" 2>/dev/null; }
-	[ "$KILL_MILTER" = 1 ] && pf_stop "$PF"
-	[ -n "$MILTER_PID" ] && { kill -TERM "$MILTER_PID" 2>/dev/null; wait "$MILTER_PID" 2>/dev/null; }
-	[ -n "$SINK_PID" ] && { kill -TERM "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
-	[ -n "$PROXY_PID" ] && { kill -TERM "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null; }
-	if [ -n "${KILL_KEEP:-}" ]; then
-		echo "$NAME: kept $T"
-	else
-		rm -rf "$T"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok; else bad "$d"; fi
-}
-die() {
-	echo "$NAME: $*"
-	for f in "$T/milter.log" "$T/sink.log" "$PF/maillog" "$T/setup.log"; do
-		[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
-	done
-	exit 99
-}
-wait_port() {
-	local i
-	for i in $(seq 1 100); do
-		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
 }
 
 # ---- ports, configuration, store ----
-P_SINK=$(pf_free_port) || die "no free port"
-while :; do
-	P_CAD=$(pf_free_port) || die "no free port"
-	[ "$P_CAD" != "$P_SINK" ] && break
-done
-mkdir -p "$T/state" "$T/run" "$T/sink"
-chown postfix:postfix "$T/state" "$T/run" "$T/sink"
-chmod 750 "$T/state" "$T/run"
+bed_port P_SINK
+bed_port P_CAD
+bed_dirs
 SUBMIT_PORT=$P_CAD
 [ "$KILL_MILTER" = 1 ] || SUBMIT_PORT=$P_SINK
 UPSTREAM_PORT=$SUBMIT_PORT
 if [ -n "$KILL_PROXY" ]; then
-	while :; do
-		P_PROXY=$(pf_free_port) || die "no free port"
-		[ "$P_PROXY" != "$P_SINK" ] && [ "$P_PROXY" != "$P_CAD" ] && break
-	done
+	bed_port P_PROXY
 	SUBMIT_PORT=$P_PROXY
 fi
 CONF=$T/cadence.conf
-cat >"$CONF" <<EOF
-# made by tests/kill/kill.sh
-Database        ${KILL_DATABASE:-$T/state/cadence.db}
-SecretFile      $T/state/secret
-Domain          cadence.our.test
-InternalDomains our.test
-InternalHosts   127.0.0.1
-Syslog          no
-UserID          postfix:postfix
-Socket          local:$T/run/milter.sock
-MilterPidFile   $T/run/cadence-milter.pid
-SchedulerPidFile ""
-SubmitURL       smtp://127.0.0.1:$SUBMIT_PORT
-PublicURL       https://cadence.our.test/
-SendSpacing     0
-SendJitter      0
-SubmitBatch     1
-EOF
+BED_DB=${KILL_DATABASE:-$BED_DB}
+bed_conf "$CONF" "$SUBMIT_PORT" "SubmitBatch     1"
 
 ctl() { "$CTL" -c "$CONF" --now "$T0" "$@"; }
-# One clock for the whole bed: cadenced gets --now, the milter (-t) reads
-# the same time from CLOCK at each message, so the witness it stamps is on
-# the passes' timeline (the next step counts from it).
-CLOCK=$T/clock
-set_clock() { echo "$1" >"$CLOCK.new" && chmod 644 "$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"; }
-T0=2026-12-01T14:00:00Z          # a Tuesday, 09:00 in New York
-T0S=$(date -u -d "$T0" +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-
-{
-	ctl init &&
-	chown postfix:postfix "$T/state"/* &&
-	ctl user add ann@our.test --name "Ann Example" --tz America/New_York --send-cap 100000 --enroll-cap 100000 &&
-	for r in $(seq 2 "$KILL_REPS"); do
-		ctl user add "rep$r@our.test" --name "Rep $r" --tz America/New_York --send-cap 100000 --enroll-cap 100000 || exit 1
-	done
-} >>"$T/setup.log" 2>&1 || die "cannot make the store"
-{
-	printf '[sequence]\nname = Kill Test\nowner = qa@our.test\ndays = every\n'
-	printf 'window = 00:00-24:00\ntimezone = recipient\n'
-	for s in $(seq 1 "$KILL_STEPS"); do
-		printf '\n[step %d]\ntype = email\ndelay = 0\nthread = new\n' "$s"
-		printf 'template = <<END\nSubject: Kill step %d for {{contact.firstname|there}}\n\n' "$s"
-		printf 'Hello {{contact.firstname|there}}, this is step %d.\nEND\n' "$s"
-	done
-} >"$T/kill.seq"
-ctl sequence import "$T/kill.seq" >>"$T/setup.log" 2>&1 || die "cannot import the sequence"
+bed_sequence "Kill Test" Kill "$KILL_STEPS" 'Hello {{contact.firstname|there}}, this is step %d.' >"$T/kill.seq"
+bed_store "$CONF" America/New_York 100000 "$T/kill.seq"
+for r in $(seq 2 "$KILL_REPS"); do
+	ctl user add "rep$r@our.test" --name "Rep $r" --tz America/New_York --send-cap 100000 --enroll-cap 100000 \
+		>>"$T/setup.log" 2>&1 || die "cannot make the store"
+done
 # enroll_batch COUNT TIME: COUNT more contacts c<n>@prospect.test (bare
 # addresses), enrolled one by one as of TIME; ncontacts counts them all.
 ncontacts=0
@@ -266,48 +158,16 @@ enroll_batch() {
 enroll_batch "$KILL_CONTACTS" "$T0"
 
 # ---- the sink, the milter, Postfix ----
-"$SINK" -u postfix -d "$T/sink/%M%S." "127.0.0.1:$P_SINK" 256 >>"$T/sink.log" 2>&1 &
-SINK_PID=$!
-wait_port "$P_SINK" || die "smtp-sink did not start"
+bed_sink 256 -d
 if [ "$KILL_MILTER" = 1 ]; then
-	set_clock "$T0"
-	"$MILTER" -f -c "$CONF" -t "$CLOCK" >>"$T/milter.log" 2>&1 &
-	MILTER_PID=$!
-	for i in $(seq 1 100); do
-		[ -S "$T/run/milter.sock" ] && break
-		kill -0 "$MILTER_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	[ -S "$T/run/milter.sock" ] || die "cadence-milter did not start"
-	pf_create "$PF" kill mx.our.test "our.test" "" >>"$T/setup.log" 2>&1 || die "pf_create failed"
-	pf_nochroot "$PF"
-	pf_set "$PF" \
-		"mynetworks = 127.0.0.1/32" \
-		"smtpd_milters =" "non_smtpd_milters =" \
-		"milter_protocol = 6" \
-		"milter_connect_timeout = 5s" \
-		"milter_command_timeout = 10s" \
-		"milter_content_timeout = 20s" \
-		"default_process_limit = 50" >>"$T/setup.log" 2>&1 || die "postconf failed"
-	pf_listen "$PF" "$P_CAD" kill/cadence \
-		-o "smtpd_milters=unix:$T/run/milter.sock" -o milter_default_action=tempfail \
-		-o milter_macro_daemon_name=CADENCE \
-		-o "smtpd_client_restrictions=permit_mynetworks,reject" \
-		-o "smtpd_relay_restrictions=permit_mynetworks,reject"
-	pf_route "$PF" prospect.test "$P_SINK"
-	# A bounce (none is expected) to the VERP address must not wait in the queue.
-	echo "cadence.our.test discard:" >>"$PF/etc/transport"
-	postfix -c "$PF/etc" check >>"$T/setup.log" 2>&1 || die "postfix check failed"
-	pf_start "$PF" >>"$T/setup.log" 2>&1 || die "Postfix did not start"
-	wait_port "$P_CAD" || die "Postfix's smtpd on $P_CAD did not come up"
+	bed_milter "$CONF"
+	bed_postfix kill "default_process_limit = 50"
 fi
 
 if [ -n "$KILL_PROXY" ]; then
 	: >"$T/proxy.state"
-	timeout 3600 "$PY" "$S/tests/security/lost250_proxy.py" "$P_PROXY" "$UPSTREAM_PORT" \
-		"$KILL_PROXY" -1 "$T/proxy.state" >>"$T/proxy.log" 2>&1 &
-	PROXY_PID=$!
-	wait_port "$P_PROXY" || die "the proxy did not start"
+	bed_proxy 3600 "$S/tests/security/lost250_proxy.py" "$P_PROXY" "$UPSTREAM_PORT" \
+		"$KILL_PROXY" -1 "$T/proxy.state"
 fi
 
 # ---- the rounds ----
@@ -450,11 +310,7 @@ fi
 # The sink writes the file before its 250; a moment for the last one.
 sleep 0.5
 # The milter ends (its sanitizer reports, if any, go to its log).
-if [ -n "$MILTER_PID" ]; then
-	kill -TERM "$MILTER_PID" 2>/dev/null
-	wait "$MILTER_PID" 2>/dev/null
-	MILTER_PID=""
-fi
+bed_stop_milter
 check "no sanitizer report from cadenced or cadence-milter" \
 	eval '! grep -l "Sanitizer\|runtime error:" "$T/cadenced.log" "$T/milter.log" 2>/dev/null'
 

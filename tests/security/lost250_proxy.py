@@ -25,26 +25,24 @@ lock step (libcurl does not pipeline). For the first COUNT transactions
 
 STATEFILE gets one line per transaction: "lost" or "passed", and "held"
 or "released" for the hold mode. When STATEFILE.stop exists, nothing more
-is lost (held dots still go on with the next end of data). Bounded: every socket times out after
+is lost (held dots still go on with the next end of data). The relaying
+itself is tests/lib/smtprelay.py's. Bounded: every socket times out after
 30 s; the caller runs it under timeout(1).
 """
 import os
 import random
-import socket
 import sys
-import threading
+
+sys.dont_write_bytecode = True             # nothing written into the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import smtprelay                           # noqa: E402  (tests/lib/smtprelay.py)
 
 LISTEN, UP, MODE, COUNT, STATE = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3],
                                   int(sys.argv[4]), sys.argv[5])
-lock = threading.Lock()
+lock = smtprelay.lock
+notes = smtprelay.Notes(STATE)
 lost = 0
 held = []          # (upstream socket, reader) whose "." is held back
-
-
-def note(word):
-    with lock:
-        with open(STATE, "a") as f:
-            f.write(word + "\n")
 
 
 def take_one():
@@ -63,18 +61,6 @@ def take_one():
         return how
 
 
-def read_reply(f):
-    """One SMTP reply (all its lines), or b"" when the peer closed."""
-    out = b""
-    while True:
-        line = f.readline()
-        if not line:
-            return out
-        out += line
-        if len(line) < 4 or line[3:4] != b"-":
-            return out
-
-
 def release_held():
     with lock:
         items = held[:]
@@ -82,73 +68,37 @@ def release_held():
     for up, uf in items:
         try:
             up.sendall(b".\r\n")
-            read_reply(uf)
+            smtprelay.read_reply(uf)
             up.sendall(b"QUIT\r\n")
         except OSError:
             pass
         up.close()
-        note("released")
+        notes.note("released")
+
+
+def at_dot(conn):
+    """The final "." of a transaction: its reply lost (or not)."""
+    lose = take_one()
+    if lose == "hold":
+        with lock:
+            held.append((conn.up, conn.uf))
+        conn.keep_up = True
+        notes.note("held")
+        notes.note("lost")
+        return None                                # the client sees the connection close
+    release_held()                                 # an earlier copy arrives first
+    conn.up.sendall(b".\r\n")
+    rep = smtprelay.read_reply(conn.uf)
+    if lose:
+        notes.note("lost")
+        return None                                # the MTA answered; the client never hears it
+    notes.note("passed")
+    return rep
 
 
 def serve(cl):
-    up = socket.create_connection(("127.0.0.1", UP), timeout=30)
-    cl.settimeout(30)
-    cf, uf = cl.makefile("rb"), up.makefile("rb")
-    keep_up = False
-    try:
-        cl.sendall(read_reply(uf))                 # greeting
-        while True:
-            cmd = cf.readline()
-            if not cmd:
-                return
-            up.sendall(cmd)
-            rep = read_reply(uf)
-            if not rep:
-                return
-            if cmd[:4].upper() != b"DATA" or not rep.startswith(b"354"):
-                cl.sendall(rep)
-                continue
-            cl.sendall(rep)
-            while True:                            # the data, up to the dot
-                line = cf.readline()
-                if not line:
-                    return
-                if line == b".\r\n":
-                    break
-                up.sendall(line)
-            lose = take_one()
-            if lose == "hold":
-                with lock:
-                    held.append((up, uf))
-                keep_up = True
-                note("held")
-                note("lost")
-                return                             # the client sees the connection close
-            release_held()                         # an earlier copy arrives first
-            up.sendall(b".\r\n")
-            rep = read_reply(uf)
-            if lose:
-                note("lost")
-                return                             # the MTA answered; the client never hears it
-            note("passed")
-            cl.sendall(rep)
-    except OSError:
-        return
-    finally:
-        cl.close()
-        if not keep_up:
-            up.close()
-
-
-def main():
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", LISTEN))
-    ls.listen(64)
-    while True:
-        cl, _ = ls.accept()
-        threading.Thread(target=serve, args=(cl,), daemon=True).start()
+    smtprelay.relay(cl, UP, at_dot)
 
 
 if __name__ == "__main__":
-    main()
+    smtprelay.run(LISTEN, serve)

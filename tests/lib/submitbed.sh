@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# tests/lib/submitbed.sh - the submission bed the exactly-once tests and the
+# submission bench share (sourced by tests/kill/kill.sh, tests/kill/batch-drop.sh,
+# tests/security/lost250.sh and bench/bench_submit.sh):
+#
+#   cadenced --once [-> a test's proxy]  ->  private Postfix (tests/e2e/pflib.sh,
+#   127.0.0.1 only, no DNS), smtpd on P_CAD with cadence-milter attached
+#   (milter_default_action=tempfail: the gate fails closed)  ->  transport map
+#   ->  Postfix's smtp-sink on P_SINK (dumping each message into $T/sink/, or
+#   discarding it)
+#
+# with one store (a user ann@our.test, a sequence) and one clock for
+# cadenced (--now) and the milter (-t CLOCK).
+#
+# The sourcing script sets NAME (its name in messages), B and S (the build
+# and source trees) and may set, before sourcing:
+#   BED_SKIP_RC  exit status when the bed cannot run here (default 77, skip)
+#   BED_FAIL_RC  exit status of die (default 99, a hard error)
+#   BED_TIMEOUT  seconds: every process the bed starts runs under
+#                timeout(1) (default: none)
+# then calls, in order:
+#   bed_require CMD...     root, postfix, smtp-sink, python3, ss, CMD... and
+#                          the built binaries, or exits (and sources pflib.sh)
+#   bed_tmp WORD           T (mktemp -d cadence-WORD.XXXXXX), PF, CLOCK, the
+#                          traps; BED_STATE (the store's directory, default
+#                          $T/state), BED_KEEP (keep $T on exit) and BED_RMDIRS
+#                          (one more directory to remove with $T) may be set
+#                          before
+#   bed_port VAR           VAR = a free loopback port none of the bed's has
+#   bed_dirs               $BED_STATE, $T/run, $T/sink, owned by postfix
+#   bed_conf FILE PORT [LINE...]  a configuration sending to 127.0.0.1:PORT,
+#                          then the LINEs (Database: BED_DB, default
+#                          $BED_STATE/cadence.db)
+#   bed_sequence NAME WORD STEPS BODY  prints a sequence of STEPS email
+#                          steps, no delay, open all day ("Subject: WORD step
+#                          N for ..."; BODY is a printf format given N)
+#   bed_store CONF TZ CAP SEQFILE  init, ann@our.test (send and enroll caps
+#                          CAP), the sequence imported; dies on failure
+#   bed_sink BACKLOG [-d]  smtp-sink on P_SINK (-d: dump into $T/sink)
+#   bed_milter CONF [WRAP...]  cadence-milter -t CLOCK (BED_MILTER_PID)
+#   bed_postfix WORD [KEY=VALUE...]  Postfix on P_CAD with the milter,
+#                          prospect.test routed to P_SINK
+#   bed_proxy SECS SCRIPT PORT ARGS...  python3 SCRIPT PORT ARGS... (a proxy
+#                          listening on PORT) under timeout SECS, output to
+#                          $T/proxy.log
+# Helpers: ok [WHAT] (counts; prints "ok - WHAT" when given), bad WHAT,
+# check WHAT CMD..., expect_eq WHAT GOT WANT, die MSG, wait_port PORT,
+# set_clock TIME, iso EPOCH, bed_stop_milter; T0 (a Tuesday, 09:00 in New
+# York), T0S, CLOCK; counters pass and failed.
+# Cleanup on exit: bed_on_exit (when the script defines it), Postfix, every
+# process in BED_PIDS (TERM, in the order started), then $T unless BED_KEEP.
+
+CTL=$B/ctl/cadencectl
+CAD=$B/scheduler/cadenced
+MILTER=$B/milter/cadence-milter
+SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+: "${BED_SKIP_RC:=77}"
+: "${BED_FAIL_RC:=99}"
+: "${BED_TIMEOUT:=}"
+# The prefix of every process the bed starts (a simple command, so that
+# $! is that process itself).
+BED_TMO=()
+[ -n "$BED_TIMEOUT" ] && BED_TMO=(timeout "$BED_TIMEOUT")
+BED_PIDS=""
+BED_USED=""
+BED_MILTER_PID=""
+pass=0
+failed=0
+
+bed_skip() { echo "$NAME: SKIP: $*"; exit "$BED_SKIP_RC"; }
+bed_require() {
+	local p
+	[ "$(id -u)" = 0 ] || bed_skip "needs root (Postfix's master, smtp-sink as the postfix user)"
+	for p in postfix postconf postqueue "$PY" ss "$@"; do
+		command -v "$p" >/dev/null 2>&1 || bed_skip "$p is not installed"
+	done
+	if [ ! -x "$SINK" ] || ! id postfix >/dev/null 2>&1; then
+		bed_skip "Postfix's smtp-sink (package postfix) is not installed"
+	fi
+	for p in "$CTL" "$CAD" "$MILTER"; do
+		[ -x "$p" ] || { echo "$NAME: $p is not built"; exit "$BED_FAIL_RC"; }
+	done
+	# shellcheck source=tests/e2e/pflib.sh
+	. "$S/tests/e2e/pflib.sh"
+}
+
+bed_tmp() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-$1.XXXXXX") || exit "$BED_FAIL_RC"
+	chmod 755 "$T"
+	PF=$T/pf
+	CLOCK=$T/clock
+	: "${BED_STATE:=$T/state}"
+	: "${BED_DB:=$BED_STATE/cadence.db}"
+	trap bed_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
+}
+bed_cleanup() {
+	local rc=$? p
+	declare -F bed_on_exit >/dev/null && bed_on_exit
+	pf_stop "$PF"
+	for p in $BED_PIDS; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if [ -n "${BED_KEEP:-}" ]; then echo "$NAME: kept $T"; else rm -rf "$T" ${BED_RMDIRS:+"$BED_RMDIRS"}; fi
+	exit $rc
+}
+
+ok() { pass=$((pass + 1)); [ $# -gt 0 ] && echo "ok - $*"; return 0; }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok; else bad "$d"; fi
+}
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi; }
+die() {
+	local f
+	echo "$NAME: $*"
+	for f in "$T/milter.log" "$T/sink.log" "$PF/maillog" "$T/setup.log" "$T/cadenced.log"; do
+		[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
+	done
+	exit "$BED_FAIL_RC"
+}
+wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+bed_port() {
+	local p
+	while :; do
+		p=$(pf_free_port) || die "no free port"
+		case " $BED_USED " in *" $p "*) continue ;; esac
+		BED_USED="$BED_USED $p"
+		printf -v "$1" '%s' "$p"
+		return
+	done
+}
+
+bed_dirs() {
+	mkdir -p "$BED_STATE" "$T/run" "$T/sink"
+	chown postfix:postfix "$BED_STATE" "$T/run" "$T/sink"
+	chmod 750 "$BED_STATE" "$T/run"
+}
+bed_conf() {
+	local f=$1 port=$2
+	shift 2
+	{
+		cat <<EOF
+# made by $NAME (tests/lib/submitbed.sh)
+Database        $BED_DB
+SecretFile      $BED_STATE/secret
+Domain          cadence.our.test
+InternalDomains our.test
+InternalHosts   127.0.0.1
+Syslog          no
+UserID          postfix:postfix
+Socket          local:$T/run/milter.sock
+MilterPidFile   $T/run/cadence-milter.pid
+SchedulerPidFile ""
+SubmitURL       smtp://127.0.0.1:$port
+PublicURL       https://cadence.our.test/
+SendSpacing     0
+SendJitter      0
+EOF
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+	} >"$f"
+}
+
+# One clock for the whole bed: cadenced gets --now, the milter (-t) reads
+# the same time from CLOCK at each message, so the witness it stamps is on
+# the passes' timeline (the next step counts from it).
+T0=2026-12-01T14:00:00Z          # a Tuesday, 09:00 in New York
+# shellcheck disable=SC2034 # for the sourcing script
+T0S=$(date -u -d "$T0" +%s)
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+set_clock() { echo "$1" >"$CLOCK.new" && chmod 644 "$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"; }
+
+bed_sequence() {
+	local s
+	printf '[sequence]\nname = %s\nowner = qa@our.test\ndays = every\n' "$1"
+	printf 'window = 00:00-24:00\ntimezone = recipient\n'
+	for s in $(seq 1 "$3"); do
+		printf '\n[step %d]\ntype = email\ndelay = 0\nthread = new\n' "$s"
+		printf 'template = <<END\nSubject: %s step %d for {{contact.firstname|there}}\n\n' "$2" "$s"
+		# shellcheck disable=SC2059
+		printf "$4" "$s"
+		printf '\nEND\n'
+	done
+}
+bed_store() {
+	{
+		"$CTL" -c "$1" --now "$T0" init &&
+		chown postfix:postfix "$BED_STATE"/* &&
+		"$CTL" -c "$1" --now "$T0" user add ann@our.test --name "Ann Example" --tz "$2" \
+			--send-cap "$3" --enroll-cap "$3" &&
+		"$CTL" -c "$1" --now "$T0" sequence import "$4"
+	} >>"$T/setup.log" 2>&1 || die "cannot make the store"
+}
+
+bed_sink() {
+	local dump=()
+	[ "${2:-}" = -d ] && dump=(-d "$T/sink/%M%S.")
+	"${BED_TMO[@]}" "$SINK" -u postfix "${dump[@]}" "127.0.0.1:$P_SINK" "$1" >>"$T/sink.log" 2>&1 &
+	BED_PIDS="$BED_PIDS $!"
+	wait_port "$P_SINK" || die "smtp-sink did not start"
+}
+bed_milter() {
+	local conf=$1 i
+	shift
+	set_clock "$T0"
+	"${BED_TMO[@]}" "$@" "$MILTER" -f -c "$conf" -t "$CLOCK" >>"$T/milter.log" 2>&1 &
+	BED_MILTER_PID=$!
+	BED_PIDS="$BED_PIDS $!"
+	for i in $(seq 1 100); do
+		[ -S "$T/run/milter.sock" ] && break
+		kill -0 "$BED_MILTER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -S "$T/run/milter.sock" ] || die "cadence-milter did not start"
+}
+# bed_stop_milter: the milter ends (its sanitizer reports, if any, go to
+# its log).
+bed_stop_milter() {
+	[ -n "$BED_MILTER_PID" ] || return 0
+	kill -TERM "$BED_MILTER_PID" 2>/dev/null
+	wait "$BED_MILTER_PID" 2>/dev/null
+	BED_PIDS=" $BED_PIDS "
+	BED_PIDS=${BED_PIDS/ $BED_MILTER_PID / }
+	BED_MILTER_PID=""
+}
+bed_postfix() {
+	local word=$1
+	shift
+	pf_create "$PF" "$word" mx.our.test "our.test" "" >>"$T/setup.log" 2>&1 || die "pf_create failed"
+	pf_nochroot "$PF"
+	pf_set "$PF" "mynetworks = 127.0.0.1/32" "smtpd_milters =" "non_smtpd_milters =" \
+		"milter_protocol = 6" "milter_connect_timeout = 5s" "milter_command_timeout = 10s" \
+		"milter_content_timeout = 20s" "$@" >>"$T/setup.log" 2>&1 || die "postconf failed"
+	pf_listen "$PF" "$P_CAD" "$word/cadence" \
+		-o "smtpd_milters=unix:$T/run/milter.sock" -o milter_default_action=tempfail \
+		-o milter_macro_daemon_name=CADENCE \
+		-o "smtpd_client_restrictions=permit_mynetworks,reject" \
+		-o "smtpd_relay_restrictions=permit_mynetworks,reject"
+	pf_route "$PF" prospect.test "$P_SINK"
+	# A bounce (none is expected) to the VERP address must not wait in the queue.
+	echo "cadence.our.test discard:" >>"$PF/etc/transport"
+	postfix -c "$PF/etc" check >>"$T/setup.log" 2>&1 || die "postfix check failed"
+	pf_start "$PF" >>"$T/setup.log" 2>&1 || die "Postfix did not start"
+	wait_port "$P_CAD" || die "Postfix's smtpd on $P_CAD did not come up"
+}
+bed_proxy() {
+	local secs=$1
+	shift
+	timeout "$secs" "$PY" "$@" >>"$T/proxy.log" 2>&1 &
+	BED_PIDS="$BED_PIDS $!"
+	wait_port "$2" || die "the proxy did not start"
+}

@@ -72,7 +72,9 @@ struct cls_rcpt *classify_verdict_add_rcpt(struct verdict *v, const char *addr);
 const char *classify_text_memcasestr(const char *hay, size_t n, const char *needle);
 const char *classify_text_strcasestr(const char *hay, const char *needle);
 /* Whether any phrase of a NULL-terminated list occurs in the first n bytes
- * (one pass over the text; the same answer as classify_text_memcasestr() on each). */
+ * (one pass over the text; the same answer as classify_text_memcasestr() on each).
+ * The list (here and in classify_text_memcase_first()) is a static array
+ * that never changes: its index is built once per thread, by its address. */
 int classify_text_memcase_any(const char *hay, size_t n, const char *const *list);
 int classify_text_case_any(const char *hay, const char *const *list);   /* hay: a string */
 /* The offset of each phrase's first occurrence in the first n bytes,

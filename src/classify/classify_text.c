@@ -11,6 +11,9 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -75,7 +78,7 @@ const char *classify_text_memcasestr(const char *hay, size_t n, const char *need
 struct phrase_index {
 	unsigned char head[PAIR_HASH];      /* 1 + first phrase of a hash, 0: none */
 	unsigned char next[CLS_PHRASES_MAX];
-	size_t len[CLS_PHRASES_MAX];
+	unsigned short len[CLS_PHRASES_MAX];
 	size_t minlen;
 	size_t nlist;
 };
@@ -109,8 +112,11 @@ static int index_build(struct phrase_index *x, const char *const *list)
 	for (i = 0; list[i]; i++) {
 		if (i >= CLS_PHRASES_MAX)
 			return 0;
-		x->len[i] = strlen(list[i]);
-		if (x->len[i] < 2)
+		size_t len = strlen(list[i]);
+		if (len > 65535)
+			return 0;
+		x->len[i] = (unsigned short)len;
+		if (len < 2)
 			continue;
 		unsigned h = pair_hash((unsigned char)list[i][0], (unsigned char)list[i][1]);
 		x->next[i] = x->head[h];
@@ -122,33 +128,82 @@ static int index_build(struct phrase_index *x, const char *const *list)
 	return 1;
 }
 
+/* The lists' indexes, built once per thread: a list is a static array
+ * that never changes (classify_int.h), so its address names it. Filed
+ * by address in a table of INDEX_CACHE places (a list meeting another
+ * in its place rebuilds it: a cost, never a different answer), freed
+ * when the thread ends. */
+#define INDEX_CACHE 64u
+
+struct index_cache {
+	const char *const *list[INDEX_CACHE];
+	int ok[INDEX_CACHE];
+	struct phrase_index x[INDEX_CACHE];
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_key_ok;
+
+static void cache_key_make(void)
+{
+	cache_key_ok = pthread_key_create(&cache_key, free) == 0;
+}
+
+/* list's index (*x: a place of the cache, or built in tmp); 0 when the
+ * list is too long to file. */
+static int index_get(const char *const *list, struct phrase_index *tmp, const struct phrase_index **x)
+{
+	struct index_cache *c = NULL;
+	pthread_once(&cache_once, cache_key_make);
+	if (cache_key_ok && (c = pthread_getspecific(cache_key)) == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c != NULL && pthread_setspecific(cache_key, c) != 0) {
+			free(c);
+			c = NULL;
+		}
+	}
+	if (c == NULL) {
+		*x = tmp;
+		return index_build(tmp, list);
+	}
+	size_t h = (size_t)(((uintptr_t)list >> 3) * 0x9e3779b97f4a7c15ull >> 32) % INDEX_CACHE;
+	if (c->list[h] != list) {
+		c->list[h] = list;
+		c->ok[h] = index_build(&c->x[h], list);
+	}
+	*x = &c->x[h];
+	return c->ok[h];
+}
+
 int classify_text_memcase_any(const char *hay, size_t n, const char *const *list)
 {
-	struct phrase_index x;
+	struct phrase_index tmp;
+	const struct phrase_index *xp;
 	if (hay == NULL)
 		return 0;
-	if (!index_build(&x, list)) {
+	if (!index_get(list, &tmp, &xp)) {
 		for (size_t i = 0; list[i]; i++)
 			if (classify_text_memcasestr(hay, n, list[i]))
 				return 1;
 		return 0;
 	}
-	for (size_t i = 0; i < x.nlist; i++)
-		if (x.len[i] == 1 && classify_text_memcasestr(hay, n, list[i]))
+	for (size_t i = 0; i < xp->nlist; i++)
+		if (xp->len[i] == 1 && classify_text_memcasestr(hay, n, list[i]))
 			return 1;
-	if (x.minlen == (size_t)-1 || x.minlen > n)
+	if (xp->minlen == (size_t)-1 || xp->minlen > n)
 		return 0;
 	const unsigned char *u = (const unsigned char *)hay;
 	unsigned prev = low(u[0]);
-	for (size_t i = 0; i + x.minlen <= n; i++) {
+	for (size_t i = 0; i + xp->minlen <= n; i++) {
 		unsigned cur = low(u[i + 1]);
-		unsigned b = x.head[pair_hash_folded(prev, cur)];
+		unsigned b = xp->head[pair_hash_folded(prev, cur)];
 		prev = cur;
 		while (b != 0) {
 			size_t j = b - 1;
-			if (phrase_at(hay + i, n - i, list[j], x.len[j]))
+			if (phrase_at(hay + i, n - i, list[j], xp->len[j]))
 				return 1;
-			b = x.next[j];
+			b = xp->next[j];
 		}
 	}
 	return 0;
@@ -161,13 +216,14 @@ int classify_text_case_any(const char *hay, const char *const *list)
 
 size_t classify_text_memcase_first(const char *hay, size_t n, const char *const *list, size_t *pos)
 {
-	struct phrase_index x;
+	struct phrase_index tmp;
+	const struct phrase_index *xp;
 	size_t found = 0, want = 0;
 	for (size_t i = 0; list[i]; i++)
 		pos[i] = (size_t)-1;
 	if (hay == NULL)
 		return 0;
-	if (!index_build(&x, list)) {
+	if (!index_get(list, &tmp, &xp)) {
 		for (size_t i = 0; list[i]; i++) {
 			const char *p = classify_text_memcasestr(hay, n, list[i]);
 			pos[i] = p ? (size_t)(p - hay) : (size_t)-1;
@@ -175,31 +231,31 @@ size_t classify_text_memcase_first(const char *hay, size_t n, const char *const 
 		}
 		return found;
 	}
-	for (size_t i = 0; i < x.nlist; i++) {
-		if (x.len[i] == 1) {
+	for (size_t i = 0; i < xp->nlist; i++) {
+		if (xp->len[i] == 1) {
 			const char *p = classify_text_memcasestr(hay, n, list[i]);
 			pos[i] = p ? (size_t)(p - hay) : (size_t)-1;
 			found += p != NULL;
-		} else if (x.len[i] > 1) {
+		} else if (xp->len[i] > 1) {
 			want++;
 		}
 	}
-	if (x.minlen == (size_t)-1 || x.minlen > n)
+	if (xp->minlen == (size_t)-1 || xp->minlen > n)
 		return found;
 	const unsigned char *u = (const unsigned char *)hay;
 	unsigned prev = low(u[0]);
-	for (size_t i = 0; i + x.minlen <= n && want > 0; i++) {
+	for (size_t i = 0; i + xp->minlen <= n && want > 0; i++) {
 		unsigned cur = low(u[i + 1]);
-		unsigned b = x.head[pair_hash_folded(prev, cur)];
+		unsigned b = xp->head[pair_hash_folded(prev, cur)];
 		prev = cur;
 		while (b != 0) {
 			size_t j = b - 1;
-			if (pos[j] == (size_t)-1 && phrase_at(hay + i, n - i, list[j], x.len[j])) {
+			if (pos[j] == (size_t)-1 && phrase_at(hay + i, n - i, list[j], xp->len[j])) {
 				pos[j] = i;
 				found++;
 				want--;
 			}
-			b = x.next[j];
+			b = xp->next[j];
 		}
 	}
 	return found;

@@ -8,11 +8,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
-#include "out.h"
+#include "ctllist.h"
 
 #define USAGE "events [--contact ADDRESS] [--sequence NAME] [--user REP] [--type TYPE] " \
 	"[--since TIME] [--until TIME] [--limit N]"
+
+static int event_rows(struct store *st, const void *arg, json_t *rows, struct cad_err *err)
+{
+	struct event *ev;
+	size_t n, i;
+
+	if (store_events(st, arg, &ev, &n, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		json_t *o = json_object();
+		out_set(o, "id", json_integer(ev[i].id));
+		out_set(o, "at", out_time(ev[i].at));
+		out_set(o, "type", out_str(ev[i].type));
+		out_set(o, "enrollment", out_id(ev[i].enrollment_id));
+		out_set(o, "contact", out_str(ev[i].contact_email));
+		out_set(o, "sequence", out_str(ev[i].sequence_name));
+		out_set(o, "user", out_str(ev[i].user_email));
+		out_set(o, "actor", out_str(ev[i].actor));
+		out_set(o, "detail", out_str(ev[i].detail));
+		json_array_append_new(rows, o);
+	}
+	store_events_free(ev, n);
+	return 0;
+}
 
 int cmd_events(struct ctl *c, int argc, char **argv)
 {
@@ -38,11 +61,7 @@ int cmd_events(struct ctl *c, int argc, char **argv)
 		{ "detail", "DETAIL", NULL, 0 },
 	};
 	struct event_filter f;
-	struct event *ev = NULL;
-	size_t n = 0, i;
-	struct cad_err err;
 	char *contact = NULL, *user = NULL;
-	json_t *rows;
 	long limit;
 	int ch, rc = CTL_FAIL;
 
@@ -84,29 +103,7 @@ int cmd_events(struct ctl *c, int argc, char **argv)
 	}
 	f.contact = contact;
 	f.user = user;
-	if (ctl_store(c, STORE_READONLY) != 0)
-		goto out;
-	if (store_events(c->st, &f, &ev, &n, &err) != 0) {
-		ctl_fail(c, "%s", err.msg);
-		goto out;
-	}
-	rows = json_array();
-	for (i = 0; i < n; i++) {
-		json_t *o = json_object();
-		out_set(o, "id", json_integer(ev[i].id));
-		out_set(o, "at", out_time(ev[i].at));
-		out_set(o, "type", out_str(ev[i].type));
-		out_set(o, "enrollment", out_id(ev[i].enrollment_id));
-		out_set(o, "contact", out_str(ev[i].contact_email));
-		out_set(o, "sequence", out_str(ev[i].sequence_name));
-		out_set(o, "user", out_str(ev[i].user_email));
-		out_set(o, "actor", out_str(ev[i].actor));
-		out_set(o, "detail", out_str(ev[i].detail));
-		json_array_append_new(rows, o);
-	}
-	store_events_free(ev, n);
-	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
-	rc = CTL_OK;
+	rc = ctllist_show(c, event_rows, &f, cols, CAD_ARRAY_LEN(cols));
 out:
 	free(contact);
 	free(user);

@@ -140,11 +140,12 @@ static int seq_import(struct ctl *c, int argc, char **argv)
 	return failed ? CTL_FAIL : CTL_OK;
 }
 
-static int seq_rows(struct store *st, json_t *rows, struct cad_err *err)
+static int seq_rows(struct store *st, const void *arg, json_t *rows, struct cad_err *err)
 {
 	struct sequence *seqs;
 	size_t n, i;
 
+	(void)arg;
 	if (store_sequence_list(st, &seqs, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++)

@@ -11,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "ctllist.h"
 #include "enrview.h"
-#include "out.h"
 
 #define USAGE "status [ADDRESS] [--sequence NAME] [--user REP] " \
 	"[--state active|paused|finished|unenrolled]"
@@ -60,6 +59,19 @@ json_t *enrview_json(const struct enrollment_view *v)
 	return o;
 }
 
+static int enr_rows(struct store *st, const void *arg, json_t *rows, struct cad_err *err)
+{
+	struct enrollment_view *v;
+	size_t n, i;
+
+	if (store_enrollments(st, arg, &v, &n, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, enrview_json(&v[i]));
+	store_enrollment_views_free(v, n);
+	return 0;
+}
+
 int cmd_status(struct ctl *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -84,12 +96,8 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		{ "reason", "REASON", NULL, 0 },
 	};
 	struct enr_filter f;
-	struct enrollment_view *v = NULL;
-	size_t n = 0, i;
-	struct cad_err err;
 	char *contact = NULL, *user = NULL;
 	enum enr_state state;
-	json_t *rows;
 	int ch, rc = CTL_FAIL;
 
 	memset(&f, 0, sizeof(f));
@@ -126,18 +134,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		goto out;
 	f.contact = contact;
 	f.user = user;
-	if (ctl_store(c, STORE_READONLY) != 0)
-		goto out;
-	if (store_enrollments(c->st, &f, &v, &n, &err) != 0) {
-		ctl_fail(c, "%s", err.msg);
-		goto out;
-	}
-	rows = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(rows, enrview_json(&v[i]));
-	store_enrollment_views_free(v, n);
-	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
-	rc = CTL_OK;
+	rc = ctllist_show(c, enr_rows, &f, cols, CAD_ARRAY_LEN(cols));
 out:
 	free(contact);
 	free(user);

@@ -136,11 +136,12 @@ static int supp_remove(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
-static int supp_rows(struct store *st, json_t *rows, struct cad_err *err)
+static int supp_rows(struct store *st, const void *arg, json_t *rows, struct cad_err *err)
 {
 	struct suppression *s;
 	size_t n, i;
 
+	(void)arg;
 	if (store_suppress_list(st, &s, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++)

@@ -104,11 +104,12 @@ out:
 	return rc;
 }
 
-static int token_rows(struct store *st, json_t *rows, struct cad_err *err)
+static int token_rows(struct store *st, const void *arg, json_t *rows, struct cad_err *err)
 {
 	struct api_token *t;
 	size_t n, i;
 
+	(void)arg;
 	if (store_token_list(st, &t, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++)

@@ -174,11 +174,12 @@ static const struct out_col user_cols[] = {
 	{ "active", "ACTIVE", NULL, 0 },
 };
 
-static int user_rows(struct store *st, json_t *rows, struct cad_err *err)
+static int user_rows(struct store *st, const void *arg, json_t *rows, struct cad_err *err)
 {
 	struct user *users;
 	size_t n, i;
 
+	(void)arg;
 	if (store_user_list(st, &users, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++)

@@ -100,11 +100,12 @@ out:
 	return rc;
 }
 
-static int hook_rows(struct store *st, json_t *rows, struct cad_err *err)
+static int hook_rows(struct store *st, const void *arg, json_t *rows, struct cad_err *err)
 {
 	struct webhook *w;
 	size_t n, i;
 
+	(void)arg;
 	if (store_webhook_list(st, &w, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++)
@@ -147,49 +148,20 @@ static int hook_remove(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
-static int hook_log(struct ctl *c, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "limit", required_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const struct out_col cols[] = {
-		{ "at", "AT", NULL, 0 },
-		{ "webhookId", "HOOK", NULL, 0 },
-		{ "eventId", "EVENT", NULL, 0 },
-		{ "status", "STATUS", NULL, 0 },
-		{ "durationMs", "MS", NULL, 0 },
-		{ "outcome", "DELIVERY", NULL, 0 },
-		{ "response", "RESPONSE", NULL, 0 },
-		{ "payload", "PAYLOAD", NULL, 0 },
-	};
-	struct webhook_attempt *a;
-	struct cad_err err;
-	int64_t id = 0;
-	long limit = 50;
-	size_t n, i;
-	json_t *rows;
-	int ch;
+/* What "webhook log" asks for: one webhook's attempts (0 = all), at most limit. */
+struct log_query {
+	int64_t id;
+	size_t limit;
+};
 
-	while ((ch = ctl_getopt(c, argc, argv, "", longopts)) != -1) {
-		switch (ch) {
-		case 'h': return ctl_help(USAGE_LOG);
-		case 'l':
-			if (ctl_parse_int(c, "--limit", optarg, 1, 100000, &limit) != 0)
-				return CTL_USAGE;
-			break;
-		default: return CTL_USAGE;
-		}
-	}
-	if (c->npos > 1)
-		return ctl_usage_error(c, USAGE_LOG, "takes at most one ID");
-	if (c->npos == 1 && ctl_parse_id(c, "ID", c->pos[0], &id) != 0)
-		return CTL_USAGE;
-	if (ctl_store(c, STORE_READONLY) != 0)
-		return CTL_FAIL;
-	if (store_webhook_log(c->st, id, (size_t)limit, &a, &n, &err) != 0)
-		return ctl_fail(c, "%s", err.msg);
-	rows = json_array();
+static int attempt_rows(struct store *st, const void *arg, json_t *rows, struct cad_err *err)
+{
+	const struct log_query *q = arg;
+	struct webhook_attempt *a;
+	size_t n, i;
+
+	if (store_webhook_log(st, q->id, q->limit, &a, &n, err) != 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		json_t *o = json_object();
 		out_set(o, "id", out_id(a[i].id));
@@ -206,8 +178,45 @@ static int hook_log(struct ctl *c, int argc, char **argv)
 		json_array_append_new(rows, o);
 	}
 	store_webhook_attempts_free(a, n);
-	out_list(c, rows, cols, CAD_ARRAY_LEN(cols));
-	return CTL_OK;
+	return 0;
+}
+
+static int hook_log(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct out_col cols[] = {
+		{ "at", "AT", NULL, 0 },
+		{ "webhookId", "HOOK", NULL, 0 },
+		{ "eventId", "EVENT", NULL, 0 },
+		{ "status", "STATUS", NULL, 0 },
+		{ "durationMs", "MS", NULL, 0 },
+		{ "outcome", "DELIVERY", NULL, 0 },
+		{ "response", "RESPONSE", NULL, 0 },
+		{ "payload", "PAYLOAD", NULL, 0 },
+	};
+	struct log_query q = { 0, 0 };
+	long limit = 50;
+	int ch;
+
+	while ((ch = ctl_getopt(c, argc, argv, "", longopts)) != -1) {
+		switch (ch) {
+		case 'h': return ctl_help(USAGE_LOG);
+		case 'l':
+			if (ctl_parse_int(c, "--limit", optarg, 1, 100000, &limit) != 0)
+				return CTL_USAGE;
+			break;
+		default: return CTL_USAGE;
+		}
+	}
+	if (c->npos > 1)
+		return ctl_usage_error(c, USAGE_LOG, "takes at most one ID");
+	if (c->npos == 1 && ctl_parse_id(c, "ID", c->pos[0], &q.id) != 0)
+		return CTL_USAGE;
+	q.limit = (size_t)limit;
+	return ctllist_show(c, attempt_rows, &q, cols, CAD_ARRAY_LEN(cols));
 }
 
 int cmd_webhook(struct ctl *c, int argc, char **argv)

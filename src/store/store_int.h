@@ -167,4 +167,11 @@ int store_enr_move(struct store *st, int64_t enr, int from_step, cad_time_t next
 	" LEFT JOIN steps p ON p.sequence_id = e.sequence_id AND p.idx = e.step"
 void store_read_enr_view(store_q *s, void *out);   /* a store_row_fn */
 
+/* The columns of a rep (struct user), from "users u", read by
+ * store_read_user() (store_user.c) into a struct user; a query may add
+ * its own columns after them. */
+#define STORE_USER_COLS "u.id, u.email, u.name, u.tz, u.signature, u.meeting_link," \
+	" u.send_cap_24h, u.enroll_cap_day, u.active, u.digest, u.created_at"
+void store_read_user(store_q *s, void *out);       /* a store_row_fn */
+
 #endif

@@ -20,10 +20,7 @@
 
 #include "store_rows.h"
 
-#define USER_COLS "id, email, name, tz, signature, meeting_link, send_cap_24h," \
-	" enroll_cap_day, active, digest, created_at"
-
-static void read_user(store_q *s, void *out)
+void store_read_user(store_q *s, void *out)
 {
 	struct user *u = out;
 	memset(u, 0, sizeof(*u));
@@ -172,13 +169,13 @@ fail_nt:
 }
 
 static const char sql_get_email[] =
-	"SELECT " USER_COLS " FROM users WHERE email = ? AND deleted = 0";
-static const char sql_get_id[] = "SELECT " USER_COLS " FROM users WHERE id = ?";
+	"SELECT " STORE_USER_COLS " FROM users u WHERE u.email = ? AND u.deleted = 0";
+static const char sql_get_id[] = "SELECT " STORE_USER_COLS " FROM users u WHERE u.id = ?";
 
 static int get_one(struct store *st, store_q *s, struct user *out, struct cad_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	return store_one_row(st, s, read_user, out, "reading a rep", err);
+	return store_one_row(st, s, store_read_user, out, "reading a rep", err);
 }
 
 int store_user_get(struct store *st, const char *email, struct user *out, struct cad_err *err)
@@ -208,7 +205,7 @@ int store_user_get_id(struct store *st, int64_t id, struct user *out, struct cad
 }
 
 static const char sql_list[] =
-	"SELECT " USER_COLS " FROM users WHERE deleted = 0 ORDER BY email";
+	"SELECT " STORE_USER_COLS " FROM users u WHERE u.deleted = 0 ORDER BY u.email";
 
 static void drop_user(void *u)
 {
@@ -217,7 +214,7 @@ static void drop_user(void *u)
 
 int store_user_list(struct store *st, struct user **out, size_t *n, struct cad_err *err)
 {
-	return store_list_rows(st, store_stmt(st, sql_list, err), read_user, drop_user,
+	return store_list_rows(st, store_stmt(st, sql_list, err), store_read_user, drop_user,
 			       sizeof(**out), (void **)out, n, "listing reps", err);
 }
 

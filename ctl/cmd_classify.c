@@ -16,11 +16,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "classify.h"
 #include "cmd_classify.h"
@@ -40,12 +43,62 @@ static int read_all(FILE *f, struct sbuf *b)
 	return ferror(f) ? -1 : 0;
 }
 
+/* A regular file read with read(2) into one buffer of its size (no
+ * stdio copy, no growing); at most CLS_MAX_INPUT bytes, as read_all().
+ * Anything else (a pipe, a directory: its error) goes through read_all(). */
+static int read_file(int fd, struct sbuf *b)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		FILE *f = fdopen(fd, "rb");
+		if (f == NULL)
+			return -1;
+		int rc = read_all(f, b);
+		int saved = errno;
+		fclose(f);
+		errno = saved;
+		return rc;
+	}
+	size_t cap = (size_t)st.st_size < CLS_MAX_INPUT ? (size_t)st.st_size : CLS_MAX_INPUT;
+	char *buf = xmalloc(cap + 1);
+	size_t len = 0;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= CLS_MAX_INPUT)
+				break;
+			/* the file grew since fstat() */
+			cap = cap * 2 < CLS_MAX_INPUT ? cap * 2 : CLS_MAX_INPUT;
+			buf = xrealloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+			free(buf);
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	sbuf_free(b);
+	b->s = buf;
+	b->len = len;
+	b->cap = cap + 1;
+	return 0;
+}
+
 /* One line: {"file": name, then every field of the verdict}. A name
  * that is not valid UTF-8 is shown as cad_printable() makes it. */
 static void print_json(const char *name, const struct verdict *v)
 {
 	char *line;
-	json_t *o = json_object(), *fields = classify_json_object(v), *file = json_string(name);
+	json_t *o = json_object(), *file = json_string(name);
 
 	if (file == NULL) {
 		struct sbuf b;
@@ -55,12 +108,10 @@ static void print_json(const char *name, const struct verdict *v)
 		sbuf_free(&b);
 	}
 	json_object_set_new(o, "file", file);
-	if (fields != NULL)
-		json_object_update(o, fields);
+	classify_json_fill(o, v);   /* into the object: no second one to copy */
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	printf("%s\n", line ? line : "{}");
 	free(line);
-	json_decref(fields);
 	json_decref(o);
 }
 
@@ -106,22 +157,20 @@ int cmd_classify(struct ctl *c, int argc, char **argv)
 	for (int i = 0; i < c->npos; i++) {
 		const char *name = c->pos[i];
 		int is_stdin = strcmp(name, "-") == 0;
-		FILE *f = is_stdin ? stdin : fopen(name, "rb");
+		int fd = is_stdin ? -1 : open(name, O_RDONLY | O_CLOEXEC);
 		struct sbuf b, safe;
 
 		sbuf_init(&safe);
 		cad_printable(&safe, name, 512);
-		if (f == NULL) {
+		if (!is_stdin && fd < 0) {
 			ctl_fail(c, "%s: %s", safe.s, strerror(errno));
 			sbuf_free(&safe);
 			rc = CTL_FAIL;
 			continue;
 		}
 		sbuf_init(&b);
-		int err = read_all(f, &b);
+		int err = is_stdin ? read_all(stdin, &b) : read_file(fd, &b);
 		int saved = errno;
-		if (!is_stdin)
-			fclose(f);
 		if (err < 0) {
 			ctl_fail(c, "%s: %s", safe.s, strerror(saved));
 			sbuf_free(&b);

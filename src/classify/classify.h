@@ -194,6 +194,9 @@ char *classify_json_text(const struct verdict *v);
  * for a caller that adds fields before printing it once. */
 struct json_t;
 struct json_t *classify_json_object(const struct verdict *v);
+/* The same fields added to the object o, after the ones it has (o
+ * returned; NULL when o is NULL). */
+struct json_t *classify_json_fill(struct json_t *o, const struct verdict *v);
 /* One human-readable line without newline; caller frees. */
 char *classify_json_line(const struct verdict *v);
 

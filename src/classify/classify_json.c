@@ -24,8 +24,13 @@ static void put_str(json_t *o, const char *k, const char *v)
 
 json_t *classify_json_object(const struct verdict *v)
 {
-	json_t *o = json_object();
+	return classify_json_fill(json_object(), v);
+}
 
+json_t *classify_json_fill(json_t *o, const struct verdict *v)
+{
+	if (o == NULL)
+		return NULL;
 	json_object_set_new(o, "class", json_string(classify_verdict_class_name(v->cls)));
 	put_str(o, "rule", v->rule);
 	json_object_set_new(o, "null_sender", json_boolean(v->null_sender));

@@ -128,6 +128,28 @@ void pass_claim_release(struct sched *s)
 			err.msg);
 }
 
+int pass_claim_notices(struct sched *s, cad_time_t now, size_t limit, struct notice **v,
+		       size_t *n, struct cad_err *err)
+{
+	struct store_claim c;
+
+	if (!pass_claims_on(s))
+		return store_notices_pending(s->store, limit, v, n, err);
+	memset(&c, 0, sizeof(c));
+	c.by = s->claim_by;
+	c.until = pass_clock(s) + SCHED_LEASE;
+	return store_notices_claim(s->store, &c, now, limit, v, n, err);
+}
+
+void pass_claim_notices_release(struct sched *s)
+{
+	struct cad_err err = { "" };
+
+	if (pass_claims_on(s) && store_notices_release(s->store, s->claim_by, &err) < 0)
+		cad_log(CAD_LOG_WARN, "releasing this pass's notices (they expire by themselves): "
+			"%s", err.msg);
+}
+
 /* The pid of a claimer "host:pid:random" on this host (the part before
  * the pid equal to ours), or 0. */
 static long same_host_pid(const char *mine, const char *other)

@@ -90,6 +90,12 @@ int pass_claim_renew(struct sched *s, int force, struct cad_err *err);
 int pass_claim_hold(struct sched *s, int64_t enrollment_id, int *held, struct cad_err *err);
 /* Releases the pass's claims (a failure is logged: they expire). */
 void pass_claim_release(struct sched *s);
+/* The pending notices to send, claimed (store_notices_claim) under the
+ * pass's lease, or store_notices_pending() without claims. 0 or -1. */
+int pass_claim_notices(struct sched *s, cad_time_t now, size_t limit, struct notice **v,
+		       size_t *n, struct cad_err *err);
+/* Releases the pass's claims on notices still unsent (logged on failure). */
+void pass_claim_notices_release(struct sched *s);
 /* Releases the claims of claimers on this host whose process is gone (a
  * killed cadenced: its restart need not wait for the lease). */
 void pass_claim_reap(struct sched *s);

@@ -129,10 +129,12 @@ int pass_digests(struct sched *s, cad_time_t now, struct cad_err *err)
 		digest_text(s, u, z, dayno, tasks, nt, &body, &count);
 		if (count > 0) {
 			char day[16];
+			int added = 0;
 			char *subj = notice_text_digest_subject(
 				cal_day_format(dayno, day, sizeof(day)), count);
-			rc = store_notice_add(s->store, u->id, NOTICE_DIGEST, subj, body.s, now, NULL,
-					      err);
+			/* written only if no other cadenced wrote it meanwhile */
+			rc = store_notice_add_digest(s->store, u->id, reps[i].last_digest, subj,
+						     body.s, now, &added, err);
 			free(subj);
 		}
 		sbuf_free(&body);
@@ -155,7 +157,7 @@ int pass_notices(struct sched *s, cad_time_t now, struct cad_err *err)
 	int rc = 0;
 	char *from = xasprintf("cadence@%s", s->conf.domain);
 
-	if (store_notices_pending(s->store, NOTICE_BATCH, &v, &n, err) < 0) {
+	if (pass_claim_notices(s, now, NOTICE_BATCH, &v, &n, err) < 0) {
 		free(from);
 		return -1;
 	}
@@ -224,5 +226,6 @@ int pass_notices(struct sched *s, cad_time_t now, struct cad_err *err)
 	}
 	store_notices_free(v, n);
 	free(from);
+	pass_claim_notices_release(s);
 	return rc;
 }

@@ -57,7 +57,8 @@ static const struct copy_table tables[] = {
 	{ "suppressions", "id#,pattern,is_domain#,kind,note,created_at#" },
 	{ "events", "id#,at#,type,enrollment_id#,contact_id#,sequence_id#,user_id#,actor,detail" },
 	{ "holidays", "calendar,date,name" },
-	{ "notices", "id#,user_id#,kind,created_at#,subject,body,sent_at#,reply" },
+	{ "notices", "id#,user_id#,kind,created_at#,subject,body,sent_at#,reply,"
+	  "claim_by@11,claim_until#@11" },
 	{ "api_tokens", "id#,name,hash,user_id#,admin#,created_at#,last_used_at#,revoked_at#" },
 	{ "webhooks", "id#,url,events,secret,created_at#,deleted#" },
 	{ "webhook_outbox", "id#,webhook_id#,event_id#,state,attempts#,next_at#,created_at#,"

@@ -30,6 +30,23 @@ static const char sql_pending[] =
 	" FROM notices n JOIN users u ON u.id = n.user_id"
 	" WHERE n.sent_at IS NULL AND u.deleted = 0"
 	" ORDER BY n.created_at, n.id LIMIT ?";
+static const char sql_claim[] =
+	"UPDATE notices SET claim_by = ?1, claim_until = ?2 WHERE id IN ("
+	" SELECT n.id FROM notices n JOIN users u ON u.id = n.user_id"
+	" WHERE n.sent_at IS NULL AND u.deleted = 0"
+	" AND (n.claim_by IS NULL OR n.claim_by = ?1 OR n.claim_until <= ?3)"
+	" ORDER BY n.created_at, n.id LIMIT ?4)";
+static const char sql_claimed[] =
+	"SELECT n.id, n.user_id, n.kind, n.created_at, n.subject, n.body, n.sent_at,"
+	" u.email, u.name, u.tz"
+	" FROM notices n JOIN users u ON u.id = n.user_id"
+	" WHERE n.sent_at IS NULL AND u.deleted = 0 AND n.claim_by = ?1"
+	" ORDER BY n.created_at, n.id LIMIT ?2";
+static const char sql_release[] =
+	"UPDATE notices SET claim_by = NULL, claim_until = NULL"
+	" WHERE claim_by = ? AND sent_at IS NULL";
+static const char sql_last_digest[] =
+	"SELECT MAX(created_at) FROM notices WHERE user_id = ? AND kind = 'digest'";
 static const char sql_sent[] =
 	"UPDATE notices SET sent_at = ?, reply = ? WHERE id = ? AND sent_at IS NULL";
 static const char sql_digest_due[] =
@@ -108,6 +125,83 @@ int store_notices_pending(struct store *st, size_t limit, struct notice **out, s
 	store_notices_free(*out, *n);
 	*out = NULL;
 	*n = 0;
+	return -1;
+}
+
+int store_notices_claim(struct store *st, const struct store_claim *c, cad_time_t now,
+			size_t limit, struct notice **out, size_t *n, struct cad_err *err)
+{
+	store_q *s;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (c == NULL || c->by == NULL || *c->by == '\0')
+		return cad_err_set(err, "store: a claim needs a claimer");
+	if (store_begin(st, err) < 0)
+		return -1;
+	s = store_stmt(st, sql_claim, err);
+	if (s) {
+		store_bind_text(s, 1, c->by);
+		store_bind_int64(s, 2, c->until);
+		store_bind_int64(s, 3, now);
+		store_bind_int64(s, 4, (int64_t)limit);
+		rc = store_exec_stmt(st, s, "claiming notices", err);
+	}
+	if (rc == 0) {
+		s = store_stmt(st, sql_claimed, err);
+		if (s) {
+			store_bind_text(s, 1, c->by);
+			store_bind_int64(s, 2, (int64_t)limit);
+		}
+		rc = store_all_rows(st, s, read_notice, sizeof(**out), (void **)out, n,
+				    "listing claimed notices", err);
+	}
+	if (rc == 0 && store_commit(st, err) == 0)
+		return 0;
+	if (rc != 0)
+		store_rollback(st);
+	store_notices_free(*out, *n);
+	*out = NULL;
+	*n = 0;
+	return -1;
+}
+
+int store_notices_release(struct store *st, const char *by, struct cad_err *err)
+{
+	store_q *s = store_stmt(st, sql_release, err);
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, by);
+	return store_exec_stmt(st, s, "releasing notices", err);
+}
+
+int store_notice_add_digest(struct store *st, int64_t user_id, cad_time_t last_digest,
+			    const char *subject, const char *body, cad_time_t now, int *added,
+			    struct cad_err *err)
+{
+	store_q *s;
+	int64_t last = 0;
+	int rc = -1;
+
+	*added = 0;
+	if (store_begin(st, err) < 0)
+		return -1;
+	s = store_stmt(st, sql_last_digest, err);
+	if (s) {
+		store_bind_int64(s, 1, user_id);
+		rc = store_one_row(st, s, store_read_id, &last, "reading the last digest", err);
+	}
+	if (rc == 0 && last == (int64_t)last_digest) {
+		rc = store_notice_add(st, user_id, NOTICE_DIGEST, subject, body, now, NULL, err);
+		if (rc == 0)
+			*added = 1;
+	}
+	if (rc == 0 && store_commit(st, err) == 0)
+		return 0;
+	if (rc != 0)
+		store_rollback(st);
+	*added = 0;
 	return -1;
 }
 

@@ -4,12 +4,15 @@
  * cadenced has sent it (store_notice.c), and the reps due a digest.
  *
  * Guarantees: a notice is pending until marked sent once; a notice added
- * inside the caller's transaction is written with it. Errors: -1 with err.
+ * inside the caller's transaction is written with it; with claims, one
+ * cadenced at a time holds a pending notice, and one digest is written per
+ * rep and decision. Errors: -1 with err.
  */
 #ifndef CADENCE_STORE_NOTICE_H
 #define CADENCE_STORE_NOTICE_H
 
 #include "store.h"
+#include "store_sched.h"   /* struct store_claim */
 
 /* A notice is written by whoever decides it (the milter when it refuses an
  * enrollment by address, cadenced for the morning digest) and sent by
@@ -43,6 +46,18 @@ int store_notice_add(struct store *st, int64_t user_id, enum notice_kind kind,
 /* Unsent notices of reps that are not deleted, oldest first, at most limit. */
 int store_notices_pending(struct store *st, size_t limit, struct notice **out, size_t *n,
 			  struct cad_err *err);
+/* store_notices_pending() for one of several cadenced (issue 17): in one
+ * write transaction, claims for c->by until c->until the unsent notices
+ * nobody else holds (not claimed, claimed by c->by, or claimed with a
+ * lease ended at now) and returns those it holds, oldest first, at most
+ * limit. Two claimers never hold one notice at once, so two instances do
+ * not both send it (a claimer that dies after the MTA's 250 and before
+ * store_notice_sent leaves it to be sent again when its lease ends, as a
+ * single instance does after a crash). */
+int store_notices_claim(struct store *st, const struct store_claim *c, cad_time_t now,
+			size_t limit, struct notice **out, size_t *n, struct cad_err *err);
+/* Drops the claims of `by` on notices still unsent (the end of a pass). */
+int store_notices_release(struct store *st, const char *by, struct cad_err *err);
 /* Marks a notice done at now with the MTA's deciding reply (reply may be
  * NULL): sent (2xx), or refused for good (5xx: retrying would not help).
  * Once: a second call changes nothing. */
@@ -56,6 +71,14 @@ struct digest_rep {
 	cad_time_t last_digest;
 };
 int store_digest_due(struct store *st, struct digest_rep **out, size_t *n, struct cad_err *err);
+/* Adds rep user_id's digest notice only if the rep's last digest is still
+ * the one the caller decided on (last_digest, 0 = none): the check and the
+ * insert are one write transaction, so that of two cadenced deciding at
+ * once only one writes the day's digest. *added is 1 when this call wrote
+ * it, 0 when another had. */
+int store_notice_add_digest(struct store *st, int64_t user_id, cad_time_t last_digest,
+			    const char *subject, const char *body, cad_time_t now, int *added,
+			    struct cad_err *err);
 void store_digest_reps_free(struct digest_rep *v, size_t n);
 
 #endif

@@ -354,11 +354,20 @@ static const char *const mig_claims[] = {
 	NULL
 };
 
+/* v11: the notices' claims, as the enrollments' (store_notice.h,
+ * store_notices_claim): a notice is sent by the cadenced that claimed it,
+ * so that two instances never both send one rep the same notice. */
+static const char *const mig_notice_claims[] = {
+	"ALTER TABLE notices ADD COLUMN claim_by TEXT",
+	"ALTER TABLE notices ADD COLUMN claim_until BIGINT",
+	NULL
+};
+
 static const char *const *const migrations[] = { mig_v1, mig_v2, mig_v3,
 						 mig_ledger_unknown, mig_api,
 						 mig_task_outcome, mig_held_due,
 						 mig_contact_region, mig_due_index,
-						 mig_claims };
+						 mig_claims, mig_notice_claims };
 
 const struct store_schema_def store_schema_sqlite = {
 	migrations, (int)CAD_ARRAY_LEN(migrations)

@@ -289,9 +289,16 @@ static const char *const mig_claims[] = {
 	NULL
 };
 
+/* v11: the notices' claims (store_schema.c, mig_notice_claims). */
+static const char *const mig_notice_claims[] = {
+	"ALTER TABLE notices ADD COLUMN claim_by TEXT",
+	"ALTER TABLE notices ADD COLUMN claim_until BIGINT",
+	NULL
+};
+
 static const char *const *const migrations[] = { mig_v1, mig_none, mig_none, mig_none,
 						 mig_none, mig_none, mig_none, mig_none,
-						 mig_v9, mig_claims };
+						 mig_v9, mig_claims, mig_notice_claims };
 
 const struct store_schema_def store_schema_pg = {
 	migrations, (int)CAD_ARRAY_LEN(migrations)

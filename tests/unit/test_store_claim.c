@@ -6,7 +6,9 @@
  * in-flight ledger row) passes to the other; a renewed lease is kept; a
  * released claim is free at once; a rep's rolling cap holds across the
  * two claimers (sends and the other's claimed due work count), and with
- * SendSpacing a rep's work goes to one claimer at a time.
+ * SendSpacing a rep's work goes to one claimer at a time. Notices to reps
+ * are claimed the same way, and of two instances deciding a rep's digest
+ * at once only one writes it.
  * Controls: the same checks over store_due() (no claims) see the two
  * handles take the same work and the cap exceeded, so the checks do
  * detect the bad outcome. Real SQLite files in a fresh mkdtemp directory. */
@@ -24,6 +26,7 @@
 #include "store.h"
 #include "store_fixture.h"
 #include "store_ledger.h"
+#include "store_notice.h"
 #include "store_sched.h"
 
 #define T0 SFX_T0
@@ -297,6 +300,92 @@ static void test_rep_exclusive(void **state)
 	assert_int_equal(take(f->x.st, &ca, T0 + 100, NE + 1, a), NE);
 }
 
+/* The ids of a notice claim (or of store_notices_pending() when c is NULL). */
+static size_t take_notices(struct store *st, const struct store_claim *c, cad_time_t now,
+			   size_t limit, int64_t *ids)
+{
+	struct notice *v = NULL;
+	struct cad_err err = { "" };
+	size_t n = 0, i;
+	int rc = c ? store_notices_claim(st, c, now, limit, &v, &n, &err)
+		   : store_notices_pending(st, limit, &v, &n, &err);
+	if (rc != 0)
+		fail_msg("%s", err.msg);
+	for (i = 0; i < n; i++)
+		ids[i] = v[i].id;
+	store_notices_free(v, n);
+	return n;
+}
+
+/* Notices: two claimers never hold the same pending notice; a sent one is
+ * no one's; a released or expired claim passes to the other. Control:
+ * store_notices_pending() on the two handles lists the same notices. */
+static void test_notices(void **state)
+{
+	struct fx *f = *state;
+	struct store_claim ca = claim("hostA:1:aa", T0 + 100 + LEASE);
+	struct store_claim cb = claim("hostB:2:bb", T0 + 100 + LEASE);
+	struct cad_err err = { "" };
+	int64_t id[4], a[4], b[4];
+	size_t na, nb;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		assert_int_equal(store_notice_add(f->x.st, f->rep, NOTICE_PAUSED, "Paused",
+						  "An enrollment was paused.", T0 + i, &id[i],
+						  &err), 0);
+	na = take_notices(f->x.st, &ca, T0 + 100, 2, a);
+	nb = take_notices(f->b, &cb, T0 + 100, 4, b);
+	assert_int_equal(na, 2);
+	assert_int_equal(nb, 2);
+	assert_int_equal(overlap(a, na, b, nb), 0);
+	assert_int_equal(a[0], id[0]);
+	assert_int_equal(b[0], id[2]);
+	/* A sends its first; B, after A's lease, gets only what is unsent. */
+	assert_int_equal(store_notice_sent(f->x.st, a[0], "250 ok", T0 + 101, &err), 0);
+	assert_int_equal(store_notices_release(f->b, cb.by, &err), 0);
+	cb.until = T0 + 100 + LEASE + 1 + LEASE;
+	nb = take_notices(f->b, &cb, T0 + 100 + LEASE + 1, 4, b);
+	assert_int_equal(nb, 3);
+	assert_int_equal(overlap(a, 1, b, nb), 0);
+	/* B holds them: A, alive again within B's lease, gets none. */
+	ca.until = T0 + 500 + LEASE;
+	na = take_notices(f->x.st, &ca, T0 + 500, 4, a);
+	assert_int_equal(na, 0);
+	/* Control: without claims both handles list the same three. */
+	na = take_notices(f->x.st, NULL, T0 + 500, 4, a);
+	nb = take_notices(f->b, NULL, T0 + 500, 4, b);
+	assert_int_equal(overlap(a, na, b, nb), 3);
+}
+
+/* The day's digest: two instances that read the same last digest both
+ * decide to write; the second finds the first's and writes nothing.
+ * Control: store_notice_add(), unconditional, writes a second one. */
+static void test_digest_once(void **state)
+{
+	struct fx *f = *state;
+	struct cad_err err = { "" };
+	cad_time_t last = 0;   /* what both read: the rep never had a digest */
+	int added = -1;
+	int64_t ids[4];
+
+	assert_int_equal(store_notice_add_digest(f->x.st, f->rep, last, "Tasks", "1 task",
+						 T0 + 10, &added, &err), 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(store_notice_add_digest(f->b, f->rep, last, "Tasks", "1 task",
+						 T0 + 11, &added, &err), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(take_notices(f->b, NULL, T0 + 20, 4, ids), 1);
+	/* the next day's decision reads the new last digest and writes */
+	assert_int_equal(store_notice_add_digest(f->b, f->rep, T0 + 10, "Tasks", "1 task",
+						 T0 + 86400, &added, &err), 0);
+	assert_int_equal(added, 1);
+	/* Control: an unconditional add writes a second digest that day. */
+	assert_int_equal(store_notice_add(f->b, f->rep, NOTICE_DIGEST, "Tasks", "1 task",
+					  T0 + 86401, NULL, &err), 0);
+	assert_int_equal(take_notices(f->b, NULL, T0 + 86402, 4, ids), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +393,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rep_cap, setup_cap5, teardown),
 		cmocka_unit_test_setup_teardown(test_rep_exclusive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_digest_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,8 +50,7 @@ static const char sql_last_digest[] =
 static const char sql_sent[] =
 	"UPDATE notices SET sent_at = ?, reply = ? WHERE id = ? AND sent_at IS NULL";
 static const char sql_digest_due[] =
-	"SELECT u.id, u.email, u.name, u.tz, u.signature, u.meeting_link, u.send_cap_24h,"
-	" u.enroll_cap_day, u.active, u.digest, u.created_at,"
+	"SELECT " STORE_USER_COLS ","
 	" (SELECT MAX(n.created_at) FROM notices n"
 	"  WHERE n.user_id = u.id AND n.kind = 'digest')"
 	" FROM users u WHERE u.digest = 1 AND u.active = 1 AND u.deleted = 0"
@@ -220,18 +219,7 @@ int store_notice_sent(struct store *st, int64_t id, const char *reply, cad_time_
 static void read_digest_rep(store_q *s, void *out)
 {
 	struct digest_rep *r = out;
-	struct user *u = &r->user;
-	u->id = store_col_int64(s, 0);
-	u->email = store_col_text(s, 1);
-	u->name = store_col_text(s, 2);
-	u->tz = store_col_text(s, 3);
-	u->signature = store_col_text(s, 4);
-	u->meeting_link = store_col_text(s, 5);
-	u->send_cap_24h = store_col_int(s, 6);
-	u->enroll_cap_day = store_col_int(s, 7);
-	u->active = store_col_int(s, 8);
-	u->digest = store_col_int(s, 9);
-	u->created_at = store_col_int64(s, 10);
+	store_read_user(s, &r->user);
 	r->last_digest = store_col_int64(s, 11);
 }
 

@@ -8,12 +8,19 @@
  * clock.
  *
  *   bench/bench_classify [DIR] [ROUNDS]     (default ../shared/corpus, 5)
+ *   bench/bench_classify --json FILE...
+ *
+ * --json is the classifier alone in a process, for bench_sisimai.sh: it
+ * reads and classifies each FILE and prints the line `cadencectl classify
+ * --json` prints, in a program linked with the classifier's libraries
+ * only (what a classify-only binary would cost, start-up included).
  *
  * A benchmark, never a test: it prints numbers and asserts nothing.
  */
 #include "config.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +97,44 @@ static double cpu_s(void)
 	return clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
+/* --json FILE...: one JSON line per file, as cadencectl classify --json */
+static int process_mode(int argc, char **argv)
+{
+	int rc = 0;
+	for (int i = 2; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		if (f == NULL) {
+			perror(argv[i]);
+			rc = 1;
+			continue;
+		}
+		struct sbuf b;
+		char buf[65536];
+		size_t n;
+		sbuf_init(&b);
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			if (b.len < CLS_MAX_INPUT)
+				sbuf_add(&b, buf, n < CLS_MAX_INPUT - b.len ? n : CLS_MAX_INPUT - b.len);
+		fclose(f);
+		struct verdict *v = classify_message(b.s, b.len);
+		sbuf_free(&b);
+		json_t *o = json_object();
+		json_object_set_new(o, "file", json_string(argv[i]));
+		classify_json_fill(o, v);
+		char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+		printf("%s\n", line ? line : "{}");
+		free(line);
+		json_decref(o);
+		classify_verdict_free(v);
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--json") == 0)
+		return process_mode(argc, argv);
+
 	const char *dir = argc > 1 ? argv[1] : "../shared/corpus";
 	int rounds = argc > 2 ? atoi(argv[2]) : 5;
 	size_t bytes = 0;

@@ -315,34 +315,26 @@ check "no sanitizer report from cadenced or cadence-milter" \
 	eval '! grep -l "Sanitizer\|runtime error:" "$T/cadenced.log" "$T/milter.log" 2>/dev/null'
 
 # ---- the count ----
-"$PY" - "$T/sink" "$ncontacts" "$KILL_STEPS" >"$T/count" 2>&1 <<'EOF'
-import email, email.policy, os, re, sys
+bed_sink_list >"$T/sink.list"
+"$PY" - "$T/sink.list" "$ncontacts" "$KILL_STEPS" >"$T/count" 2>&1 <<'EOF'
+import re, sys
 from collections import Counter
-d, n, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-by_key, by_id, bad = Counter(), Counter(), []
-for f in sorted(os.listdir(d)):
-    try:
-        raw = open(os.path.join(d, f), "rb").read()
-    except FileNotFoundError:
-        continue            # smtp-sink removes an aborted transaction's file
-    if not raw:
-        continue            # an aborted transaction's file (smtp-sink empties it)
-    # smtp-sink puts its X-Client-Addr ... X-Rcpt-Args lines above the headers.
-    m = email.message_from_bytes(raw, policy=email.policy.compat32)
-    rcpt = re.match(r"<([^>]*)>", m.get("X-Rcpt-Args", ""))
-    mid, subj = m.get("Message-ID"), m.get("Subject", "")
-    s = re.match(r"Kill step (\d+) for ", subj or "")
-    if not rcpt or not mid or not s:
-        bad.append(f)
+lst, n, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+by_key, by_id, bad = Counter(), Counter(), 0
+for line in open(lst):
+    rcpt, mid, subj = line.rstrip("\n").split(" ", 2)
+    s = re.match(r"Kill step (\d+) for ", subj)
+    if rcpt == "-" or mid == "-" or not s:
+        bad += 1
         continue
-    by_key[(rcpt.group(1).lower(), int(s.group(1)))] += 1
-    by_id[mid.strip()] += 1
+    by_key[(rcpt, int(s.group(1)))] += 1
+    by_id[mid] += 1
 want = {("c%d@prospect.test" % i, s) for i in range(1, n + 1) for s in range(1, steps + 1)}
 dups = sum(c - 1 for c in by_key.values() if c > 1)
 lost = len(want - set(by_key))
 stray = len(set(by_key) - want)
 iddup = sum(c - 1 for c in by_id.values() if c > 1)
-print(sum(by_key.values()), dups, lost, stray, iddup, len(by_id), len(bad))
+print(sum(by_key.values()), dups, lost, stray, iddup, len(by_id), bad)
 for k, c in sorted(by_key.items()):
     if c > 1:
         print("dup", k[0], k[1], c, file=sys.stderr)

@@ -36,7 +36,8 @@
 #                          N for ..."; BODY is a printf format given N)
 #   bed_store CONF TZ CAP SEQFILE  init, ann@our.test (send and enroll caps
 #                          CAP), the sequence imported; dies on failure
-#   bed_sink BACKLOG [-d]  smtp-sink on P_SINK (-d: dump into $T/sink)
+#   bed_sink BACKLOG [-d]  smtp-sink on P_SINK (-d: dump into $T/sink,
+#                          listed by bed_sink_list)
 #   bed_milter CONF [WRAP...]  cadence-milter -t CLOCK (BED_MILTER_PID)
 #   bed_postfix WORD [KEY=VALUE...]  Postfix on P_CAD with the milter,
 #                          prospect.test routed to P_SINK
@@ -211,6 +212,30 @@ bed_sink() {
 	"${BED_TMO[@]}" "$SINK" -u postfix "${dump[@]}" "127.0.0.1:$P_SINK" "$1" >>"$T/sink.log" 2>&1 &
 	BED_PIDS="$BED_PIDS $!"
 	wait_port "$P_SINK" || die "smtp-sink did not start"
+}
+# bed_sink_list: one line per message smtp-sink dumped into $T/sink, in
+# file name order: "RCPT MESSAGE-ID SUBJECT" (the recipient from smtp-sink's
+# X-Rcpt-Args, lower case; "-" for a field the message lacks); the file of
+# an aborted transaction (emptied or removed by smtp-sink) is skipped.
+bed_sink_list() {
+	"$PY" - "$T/sink" <<'EOF'
+import email, os, re, sys
+d = sys.argv[1]
+for f in sorted(os.listdir(d)):
+    try:
+        raw = open(os.path.join(d, f), "rb").read()
+    except FileNotFoundError:
+        continue
+    if not raw:
+        continue
+    # smtp-sink puts its X-Client-Addr ... X-Rcpt-Args lines above the headers.
+    m = email.message_from_bytes(raw)
+    r = re.match(r"<([^>]*)>", m.get("X-Rcpt-Args", ""))
+    rcpt = r.group(1).lower() if r else ""
+    mid = "".join((m.get("Message-ID") or "").split())
+    subj = " ".join((m.get("Subject") or "").split())
+    print(rcpt or "-", mid or "-", subj or "-")
+EOF
 }
 bed_milter() {
 	local conf=$1 i

@@ -88,7 +88,7 @@ static const char bench_seq[] =
 
 struct figures {
 	long n;
-	double build, resume, first, drain_q, drain, drain_wall, next, drain_server;
+	double build, resume, first, first_wall, drain_q, drain, drain_wall, next, drain_server;
 	size_t drained, batches;
 };
 
@@ -236,18 +236,23 @@ static void copy_file(const char *from, const char *to)
 	fclose(in);
 }
 
-static double time_first(struct store *st, cad_time_t now, size_t batch, int rounds)
+/* The first batch, best of rounds: CPU time, and in *wall the wall clock
+ * (on a server the work is the server's: the client's CPU hides it). */
+static double time_first(struct store *st, cad_time_t now, size_t batch, int rounds,
+			 double *wall)
 {
 	struct cad_err err = { "" };
 	double best = 1e9;
+	*wall = 1e9;
 	for (int r = 0; r < rounds; r++) {
 		struct enrollment_view *v = NULL;
 		size_t nv = 0;
-		double t0 = cpu();
+		double t0 = cpu(), w0 = mono();
 		if (store_due(st, now, batch, &v, &nv, &err) < 0)
 			die("due", &err);
-		double dt = cpu() - t0;
+		double dt = cpu() - t0, dw = mono() - w0;
 		best = dt < best ? dt : best;
+		*wall = dw < *wall ? dw : *wall;
 		store_enrollment_views_free(v, nv);
 	}
 	return best;
@@ -269,10 +274,11 @@ static double time_next(struct store *st, cad_time_t now, int rounds)
 }
 
 /* Batch after batch until nothing is due, as the pass takes them. */
-static void drain(struct store *st, cad_time_t now, size_t batch, struct figures *f)
+static void drain(struct store *st, int on_server, cad_time_t now, size_t batch,
+		  struct figures *f)
 {
 	struct cad_err err = { "" };
-	pid_t server = bench_cpu_server_pid();
+	pid_t server = on_server ? bench_cpu_server_pid() : 0;
 	double s0 = server > 0 ? bench_cpu_tree(server) : -1;
 	double t0 = cpu(), w0 = mono();
 	for (;;) {
@@ -330,9 +336,9 @@ static void measure(const char *db, size_t batch, int rounds, cad_time_t now,
 	if (store_resume_due(st, "bench", now, &resumed, &err) < 0)
 		die("resume", &err);
 	f->resume = cpu() - t0;
-	f->first = time_first(st, now, batch, rounds);
+	f->first = time_first(st, now, batch, rounds, &f->first_wall);
 	f->next = time_next(st, now, rounds);
-	drain(st, now, batch, f);
+	drain(st, store_is_server(db), now, batch, f);
 	store_close(st);
 }
 
@@ -423,6 +429,7 @@ int main(int argc, char **argv)
 	printf("%s\n", nsizes > 1 ? "    ratio" : "");
 	print_row("store_resume_due", f, nsizes, offsetof(struct figures, resume));
 	print_row("store_due, first batch", f, nsizes, offsetof(struct figures, first));
+	print_row("store_due, first batch, wall", f, nsizes, offsetof(struct figures, first_wall));
 	print_row("store_next_due_after", f, nsizes, offsetof(struct figures, next));
 	print_row("drain: store_due queries", f, nsizes, offsetof(struct figures, drain_q));
 	print_row("drain: queries + defers", f, nsizes, offsetof(struct figures, drain));

@@ -157,14 +157,15 @@ due() {
 		dropdb_last
 	fi
 	awk -v b="$1" -v r="$2" -v l="$l" '
-		/^store_due, first batch/ { printf "due first_batch_ms %s %s %s %s\n", b, r, $NF, l }
+		/^store_due, first batch / { printf "due first_batch_ms %s %s %s %s\n", b, r, $NF, l }
+		/^store_due, first batch, wall/ { printf "due first_batch_wall_ms %s %s %s %s\n", b, r, $NF, l }
 		/^drain: store_due queries/ { printf "due drain_queries_ms %s %s %s %s\n", b, r, $NF, l }
 		/^drain: queries \+ defers / { printf "due drain_ms %s %s %s %s\n", b, r, $NF, l }
 		/^drain: queries \+ defers, wall/ { printf "due drain_wall_ms %s %s %s %s\n", b, r, $NF, l }
 		/^drain: the server/ { printf "due drain_server_cpu_ms %s %s %s %s\n", b, r, $NF, l }
 		/built in/ { printf "due build_s %s %s %s %s\n", b, r, $(NF - 7), l }
 	' "$out" >>"$R"
-	say "due, $1, round $2, load $l: $(grep -E '^(store_due, first|drain)' "$out" | awk '{ printf "%s=%s; ", $0 ~ /first/ ? "first" : $0 ~ /server/ ? "server" : $0 ~ /wall/ ? "wall" : $0 ~ /queries \+/ ? "drain" : "queries", $NF }')"
+	say "due, $1, round $2, load $l: $(grep -E '^(store_due, first|drain)' "$out" | awk '{ printf "%s=%s; ", $0 ~ /first batch,/ ? "first_wall" : $0 ~ /first/ ? "first" : $0 ~ /server/ ? "server" : $0 ~ /wall/ ? "wall" : $0 ~ /queries \+/ ? "drain" : "queries", $NF }')"
 }
 
 for part in pass due; do
@@ -219,7 +220,7 @@ if has count; then
 	read -r w0 w1 <<<"$(awk '/^pass: from/ { print $3, $5 }' "$T/count.out")"
 	sent=$(awk '/^pass: [0-9.]+ s;/ { print $4 }' "$T/count.out")
 	echo
-	say "count: one pass on PostgreSQL, $sent messages sent ($(grep '^pass: [0-9]' "$T/count.out" | cut -d';' -f1))"
+	say "count: one pass on PostgreSQL, $sent messages sent ($(grep '^pass: [0-9.]* s;' "$T/count.out" | cut -d';' -f1))"
 	"$PY" - "$PG_DIR/server.log" "$w0" "$w1" "$sent" <<'EOF'
 import collections, re, sys
 log, w0, w1, sent = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])

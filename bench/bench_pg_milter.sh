@@ -240,17 +240,23 @@ for c in sqlite pg none; do wait_port "${PORT[$c]}" || die "smtpd $c did not com
 run=0
 enrolled=0
 witnessed() { grep -c 'sequence mail witnessed' "$T/milter-$1.log" 2>/dev/null; }
-# seq STORE N: N fresh contacts due now, one cadenced --once; sets N_OUT, T_OUT, C_OUT
-seq_run() {
-	local now first last t1 t2 w0 w1
+# seq_prep STORE N: N fresh contacts due at NOW (the next hour), enrolled
+# by cadencectl before anything is measured
+seq_prep() {
+	local first last
 	run=$((run + 1))
-	now=$(iso $((T0S + run * 3600)))
+	NOW=$(iso $((T0S + run * 3600)))
 	first=$((enrolled + 1))
 	last=$((enrolled + $2))
 	enrolled=$last
-	"$CTL" -c "$T/$1-cadencectl.conf" --now "$now" enroll --sequence Bench --as ann@our.test \
+	"$CTL" -c "$T/$1-cadencectl.conf" --now "$NOW" enroll --sequence Bench --as ann@our.test \
 		$(seq -f 'r%g@prospect.test' "$first" "$last") >>"$T/setup.log" 2>&1 ||
 		die "cannot enroll $first..$last ($1)"
+}
+# seq_run STORE N: one cadenced --once at NOW (after seq_prep STORE N);
+# sets N_OUT, T_OUT, C_OUT
+seq_run() {
+	local now=$NOW t1 t2 w0 w1
 	set_clock "$now"
 	w0=$(witnessed "$1")
 	echo "=== run $run $1 at $now" >>"$T/cadenced.log"
@@ -281,9 +287,11 @@ not_run() { # STORE N
 
 # A first run of each (not counted) warms up and gives the size of
 # cadence's message on the wire, which smtp-source then sends.
+seq_prep sqlite 20
 seq_run sqlite 20
 SIZE=$(grep -o 'size=[0-9]*' "$PF/maillog" 2>/dev/null | tail -n 1 | cut -d= -f2)
 [ -n "$SIZE" ] || SIZE=1700
+seq_prep pg 20
 seq_run pg 20
 not_run sqlite 20
 not_run pg 20
@@ -303,6 +311,7 @@ for r in $(seq 1 "$BENCH_ROUNDS"); do
 		l=$(load)
 		m0=0
 		[ "$st" != none ] && m0=$(pcpu "${MPID[$st]}")
+		case $c in seq-*) seq_prep "$st" "$BENCH_MSGS" ;; esac
 		p0=$(pgcpu)
 		case $c in seq-*) seq_run "$st" "$BENCH_MSGS" ;; not-*) not_run "$st" "$BENCH_MSGS" ;; esac
 		p1=$(pgcpu)
@@ -357,6 +366,7 @@ if [ "$BENCH_COUNT" != 0 ]; then
 		-c "ALTER SYSTEM SET log_line_prefix = '%n [%p] %a '" -c "SELECT pg_reload_conf()" >/dev/null ||
 		die "cannot turn log_statement on"
 	sleep 0.5
+	seq_prep pg "$BENCH_COUNT_MSGS"
 	e0=$(date +%s.%N)
 	seq_run pg "$BENCH_COUNT_MSGS"
 	e1=$(date +%s.%N)

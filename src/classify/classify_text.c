@@ -517,7 +517,9 @@ char *classify_text_one_line(const char *s, size_t n, size_t max)
 		unsigned char c = (unsigned char)s[i];
 		if (c == '\0')
 			break;
-		if (isspace(c)) {
+		/* isspace() of the C locale (no program of cadence sets another),
+		 * without a call per byte */
+		if (c == ' ' || (c >= '\t' && c <= '\r')) {
 			space = len > 0;
 			continue;
 		}

@@ -108,7 +108,7 @@ for i in $(seq 1 100); do
 	ss -Htln "sport = :$P_SINK" 2>/dev/null | grep -q . && break
 	sleep 0.05
 done
-say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $NF }') (fsync off), SQLite in $BENCH_SQLITE_DIR; $BENCH_ROUNDS rounds"
+say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') (fsync off), SQLite in $BENCH_SQLITE_DIR; $BENCH_ROUNDS rounds"
 
 # R: one line per figure: PART FIGURE BACKEND ROUND VALUE LOAD
 R=$T/results

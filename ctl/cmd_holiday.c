@@ -37,12 +37,8 @@
 static int parse_calname(const struct ctl *c, const char *arg, char **out)
 {
 	if (!holiday_calendar_valid(arg)) {
-		struct sbuf b;
-		sbuf_init(&b);
-		cad_printable(&b, arg, 100);
-		ctl_fail(c, "calendar name '%s': use 1-%d letters, digits, '-' or '_'", b.s,
-			 HOLIDAY_MAX_CALNAME);
-		sbuf_free(&b);
+		ctl_bad_arg(c, "calendar name", arg, 100, "use 1-%d letters, digits, '-' or '_'",
+			    HOLIDAY_MAX_CALNAME);
 		return -1;
 	}
 	*out = xstrdup(arg);
@@ -62,12 +58,8 @@ static int parse_years(const struct ctl *c, const char *arg, int *from, int *to)
 		b = strtol(end + 1, &end, 10);
 	if (end == arg || *end != '\0' || a < 1900 || b > 2499 || b < a ||
 	    b - a + 1 > HOLIDAY_MAX_YEARS) {
-		struct sbuf s;
-		sbuf_init(&s);
-		cad_printable(&s, arg, 100);
-		ctl_fail(c, "--years '%s': not FROM-TO, years from 1900 to 2499, at most %d "
-			 "of them", s.s, HOLIDAY_MAX_YEARS);
-		sbuf_free(&s);
+		ctl_bad_arg(c, "--years", arg, 100, "not FROM-TO, years from 1900 to 2499, at most "
+			    "%d of them", HOLIDAY_MAX_YEARS);
 		return -1;
 	}
 	*from = (int)a;

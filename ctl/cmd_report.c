@@ -102,11 +102,7 @@ static int parse_by(struct ctl *c, const char *s, enum report_by *by)
 	else if (strcmp(s, "rep") == 0 || strcmp(s, "user") == 0)
 		*by = REPORT_BY_REP;
 	else {
-		struct sbuf b;
-		sbuf_init(&b);
-		cad_printable(&b, s, 100);
-		ctl_fail(c, "--by '%s': not one of sequence, step, rep", b.s);
-		sbuf_free(&b);
+		ctl_bad_arg(c, "--by", s, 100, "not one of sequence, step, rep");
 		return -1;
 	}
 	return 0;

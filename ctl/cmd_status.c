@@ -113,12 +113,8 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 			break;
 		case 's':
 			if (enr_state_parse(optarg, &state) != 0) {
-				struct sbuf b;
-				sbuf_init(&b);
-				cad_printable(&b, optarg, 100);
-				ctl_fail(c, "--state '%s': not one of active, paused, finished, "
-					 "unenrolled", b.s);
-				sbuf_free(&b);
+				ctl_bad_arg(c, "--state", optarg, 100, "not one of active, paused, "
+					    "finished, unenrolled");
 				goto out;
 			}
 			f.state = (int)state;

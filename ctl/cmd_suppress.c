@@ -81,11 +81,7 @@ static int supp_add(struct ctl *c, int argc, char **argv)
 	if (kind == NULL)
 		return ctl_usage_error(c, USAGE_ADD, "--kind is required (" KINDS ")");
 	if (supp_kind_parse(kind, &s.kind) != 0) {
-		struct sbuf b;
-		sbuf_init(&b);
-		cad_printable(&b, kind, 100);
-		ctl_fail(c, "--kind '%s': not one of " KINDS, b.s);
-		sbuf_free(&b);
+		ctl_bad_arg(c, "--kind", kind, 100, "not one of " KINDS);
 		return CTL_FAIL;
 	}
 	if (parse_pattern(c, c->pos[0], &s.pattern, &s.is_domain) != 0)

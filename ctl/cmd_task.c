@@ -196,11 +196,7 @@ static int task_list(struct ctl *c, int argc, char **argv)
 			break;
 		case 's':
 			if (parse_task_state(optarg, &state) != 0) {
-				struct sbuf b;
-				sbuf_init(&b);
-				cad_printable(&b, optarg, 100);
-				ctl_fail(c, "--state '%s': not one of open, done, skipped", b.s);
-				sbuf_free(&b);
+				ctl_bad_arg(c, "--state", optarg, 100, "not one of open, done, skipped");
 				goto out;
 			}
 			break;
@@ -270,11 +266,7 @@ static int task_close(struct ctl *c, int argc, char **argv, enum task_state to)
 	if (ctl_parse_id(c, "task", c->pos[0], &id) != 0)
 		return CTL_FAIL;
 	if (outcome != NULL && !task_outcome_valid(outcome)) {
-		struct sbuf b;
-		sbuf_init(&b);
-		cad_printable(&b, outcome, 100);
-		ctl_fail(c, "--outcome '%s': not one of %s", b.s, TASK_OUTCOMES);
-		sbuf_free(&b);
+		ctl_bad_arg(c, "--outcome", outcome, 100, "not one of %s", TASK_OUTCOMES);
 		return CTL_FAIL;
 	}
 	if (note != NULL && strlen(note) > TASK_NOTE_MAX)

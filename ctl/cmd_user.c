@@ -35,11 +35,7 @@ static int parse_yes_no(const struct ctl *c, const char *what, const char *arg, 
 	else if (strcmp(arg, "no") == 0)
 		*on = 0;
 	else {
-		struct sbuf b;
-		sbuf_init(&b);
-		cad_printable(&b, arg, 100);
-		ctl_fail(c, "%s '%s': say yes or no", what, b.s);
-		sbuf_free(&b);
+		ctl_bad_arg(c, what, arg, 100, "say yes or no");
 		return -1;
 	}
 	return 0;
@@ -96,12 +92,8 @@ static int user_add(struct ctl *c, int argc, char **argv)
 		case 'n': free(u.name); u.name = xstrdup(optarg); break;
 		case 't':
 			if (!tz_valid(optarg)) {
-				struct sbuf b;
-				sbuf_init(&b);
-				cad_printable(&b, optarg, 100);
-				ctl_fail(c, "--tz '%s': not a known time zone (use an IANA name "
-					 "such as Europe/Berlin)", b.s);
-				sbuf_free(&b);
+				ctl_bad_arg(c, "--tz", optarg, 100, "not a known time zone (use an "
+					    "IANA name such as Europe/Berlin)");
 				goto out;
 			}
 			free(u.tz);

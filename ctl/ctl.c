@@ -241,15 +241,27 @@ int ctl_older_schema(const char *msg)
 
 /* ---- argument checks ---- */
 
+void ctl_bad_arg(const struct ctl *c, const char *what, const char *arg, size_t max,
+		 const char *fmt, ...)
+{
+	struct sbuf b, why;
+	va_list ap;
+
+	sbuf_init(&b);
+	sbuf_init(&why);
+	cad_printable(&b, arg ? arg : "", max);
+	va_start(ap, fmt);
+	sbuf_vaddf(&why, fmt, ap);
+	va_end(ap);
+	ctl_fail(c, "%s '%s': %s", what, b.s, why.s);
+	sbuf_free(&b);
+	sbuf_free(&why);
+}
+
 int ctl_parse_addr(const struct ctl *c, const char *what, const char *arg, char **out)
 {
-	struct sbuf b;
-
 	if (arg == NULL || !cad_addr_valid(arg)) {
-		sbuf_init(&b);
-		cad_printable(&b, arg ? arg : "", 200);
-		ctl_fail(c, "%s '%s': not a valid mail address", what, b.s);
-		sbuf_free(&b);
+		ctl_bad_arg(c, what, arg, 200, "not a valid mail address");
 		return -1;
 	}
 	*out = xstrdup(arg);
@@ -259,14 +271,9 @@ int ctl_parse_addr(const struct ctl *c, const char *what, const char *arg, char 
 
 int ctl_parse_time(const struct ctl *c, const char *what, const char *arg, cad_time_t *out)
 {
-	struct sbuf b;
-
 	if (cad_time_parse(arg, out) != 0) {
-		sbuf_init(&b);
-		cad_printable(&b, arg, 200);
-		ctl_fail(c, "%s '%s': not a time (use 2026-12-01T09:00:00Z, "
-			 "2026-12-01 09:00 or 2026-12-01)", what, b.s);
-		sbuf_free(&b);
+		ctl_bad_arg(c, what, arg, 200, "not a time (use 2026-12-01T09:00:00Z, "
+			    "2026-12-01 09:00 or 2026-12-01)");
 		return -1;
 	}
 	return 0;
@@ -281,11 +288,7 @@ int ctl_parse_int(const struct ctl *c, const char *what, const char *arg, long m
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max) {
-		struct sbuf b;
-		sbuf_init(&b);
-		cad_printable(&b, arg, 100);
-		ctl_fail(c, "%s '%s': not a number from %ld to %ld", what, b.s, min, max);
-		sbuf_free(&b);
+		ctl_bad_arg(c, what, arg, 100, "not a number from %ld to %ld", min, max);
 		return -1;
 	}
 	*out = v;
@@ -300,11 +303,7 @@ int ctl_parse_id(const struct ctl *c, const char *what, const char *arg, int64_t
 	errno = 0;
 	v = strtoll(arg, &end, 10);
 	if (errno != 0 || end == arg || *end != '\0' || v <= 0) {
-		struct sbuf b;
-		sbuf_init(&b);
-		cad_printable(&b, arg, 100);
-		ctl_fail(c, "%s '%s': not an id (a positive number)", what, b.s);
-		sbuf_free(&b);
+		ctl_bad_arg(c, what, arg, 100, "not an id (a positive number)");
 		return -1;
 	}
 	*out = v;

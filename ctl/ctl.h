@@ -93,6 +93,12 @@ int ctl_getopt(struct ctl *c, int argc, char **argv, const char *shortopts,
 int ctl_plain_args(struct ctl *c, int argc, char **argv, const char *usage, int min, int max,
 		   const char *what);
 
+/* A bad argument: "cadencectl: <command>: WHAT 'ARG': <why>", ARG made
+ * printable (control bytes escaped) and cut after max characters, so that
+ * what a user typed cannot paint the terminal. */
+void ctl_bad_arg(const struct ctl *c, const char *what, const char *arg, size_t max,
+		 const char *fmt, ...) CAD_PRINTF(5, 6);
+
 /* Argument checks; each prints the error naming the argument and returns -1. */
 int ctl_parse_addr(const struct ctl *c, const char *what, const char *arg, char **out);
 int ctl_parse_time(const struct ctl *c, const char *what, const char *arg, cad_time_t *out);

@@ -49,6 +49,13 @@
 # the sink and checked: a DKIM-Signature in the signing configurations and
 # none elsewhere (otherwise the figures would be of something else).
 #
+# BENCH_DATABASE puts the milters' store there instead of an SQLite file in
+# the bench's directory: cadence.conf's Database, e.g. a PostgreSQL database
+# (postgresql:// URI or libpq keywords; empty or of this schema: the bench
+# runs `cadencectl init` on it; its server's socket must be reachable by the
+# postfix user). bench/bench_pg_milter.sh runs SQLite beside PostgreSQL in
+# one run.
+#
 # Needs root (Postfix's master, smtp-sink -u postfix), postfix (smtp-source,
 # smtp-sink), openssl, ss; installs opendkim with apt-get if it is missing
 # (BENCH_NO_INSTALL=1: skip the OpenDKIM configurations instead). Every
@@ -184,7 +191,7 @@ echo "*@our.test  ourtest" >"$T/keys/SigningTable"
 cadconf() { # NAME SOCKET SIGNALL
 	cat >"$T/$1.conf" <<EOF
 # made by bench/bench_milter.sh
-Database        $T/state/cadence.db
+Database        ${BENCH_DATABASE:-$T/state/cadence.db}
 SecretFile      $T/state/secret
 Domain          cadence.our.test
 InternalDomains our.test

@@ -137,8 +137,12 @@ static int resolve(struct ctl *c, const char *seq, const char *user, struct repo
 
 static void print(struct ctl *c, enum report_by by, struct report_row *v, size_t n)
 {
-	static const struct out_col step_cols[] = {
+	/* Each grouping's own key columns, then the counts every one shows. */
+	static const struct out_col step_key[] = {
 		{ "sequence", "SEQUENCE", NULL, 0 }, { "step", "STEP", NULL, 0 },
+	};
+	static const struct out_col rep_key[] = { { "user", "REP", NULL, 0 } };
+	static const struct out_col counts[] = {
 		{ "enrolled", "ENROLLED", NULL, 0 }, { "sent", "SENT", NULL, 0 },
 		{ "replied", "REPLIED", NULL, 0 }, { "replyRate", "RATE", NULL, 0 },
 		{ "meetings", "MEETINGS", NULL, 0 }, { "meetingRate", "RATE", NULL, 0 },
@@ -146,35 +150,17 @@ static void print(struct ctl *c, enum report_by by, struct report_row *v, size_t
 		{ "outOfOffice", "OOO", NULL, 0 }, { "taskText", "TASKS D/S/O", NULL, 0 },
 		{ "unenrolled", "UNENROLLED", NULL, 0 }, { "reasonText", "REASONS", NULL, 0 },
 	};
-	static const struct out_col seq_cols[] = {
-		{ "sequence", "SEQUENCE", NULL, 0 },
-		{ "enrolled", "ENROLLED", NULL, 0 }, { "sent", "SENT", NULL, 0 },
-		{ "replied", "REPLIED", NULL, 0 }, { "replyRate", "RATE", NULL, 0 },
-		{ "meetings", "MEETINGS", NULL, 0 }, { "meetingRate", "RATE", NULL, 0 },
-		{ "bounced", "BOUNCED", NULL, 0 }, { "unsubscribed", "UNSUB", NULL, 0 },
-		{ "outOfOffice", "OOO", NULL, 0 }, { "taskText", "TASKS D/S/O", NULL, 0 },
-		{ "unenrolled", "UNENROLLED", NULL, 0 }, { "reasonText", "REASONS", NULL, 0 },
-	};
-	static const struct out_col rep_cols[] = {
-		{ "user", "REP", NULL, 0 },
-		{ "enrolled", "ENROLLED", NULL, 0 }, { "sent", "SENT", NULL, 0 },
-		{ "replied", "REPLIED", NULL, 0 }, { "replyRate", "RATE", NULL, 0 },
-		{ "meetings", "MEETINGS", NULL, 0 }, { "meetingRate", "RATE", NULL, 0 },
-		{ "bounced", "BOUNCED", NULL, 0 }, { "unsubscribed", "UNSUB", NULL, 0 },
-		{ "outOfOffice", "OOO", NULL, 0 }, { "taskText", "TASKS D/S/O", NULL, 0 },
-		{ "unenrolled", "UNENROLLED", NULL, 0 }, { "reasonText", "REASONS", NULL, 0 },
-	};
+	struct out_col cols[CAD_ARRAY_LEN(step_key) + CAD_ARRAY_LEN(counts)];
+	const struct out_col *key = by == REPORT_BY_REP ? rep_key : step_key;
+	size_t nkey = by == REPORT_BY_STEP ? 2 : 1;   /* by sequence: its name only */
 	json_t *rows = json_array();
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(rows, row_json(&v[i], by, !c->json));
-	if (by == REPORT_BY_REP)
-		out_list(c, rows, rep_cols, CAD_ARRAY_LEN(rep_cols));
-	else if (by == REPORT_BY_STEP)
-		out_list(c, rows, step_cols, CAD_ARRAY_LEN(step_cols));
-	else
-		out_list(c, rows, seq_cols, CAD_ARRAY_LEN(seq_cols));
+	memcpy(cols, key, nkey * sizeof(*cols));
+	memcpy(cols + nkey, counts, sizeof(counts));
+	out_list(c, rows, cols, nkey + CAD_ARRAY_LEN(counts));
 }
 
 int cmd_report(struct ctl *c, int argc, char **argv)

@@ -75,11 +75,11 @@ static const char *machine_header(const struct mmsg *m)
 			return "text/calendar";
 	}
 	/* invitations inside multipart mail: Exchange/Outlook mark theirs,
-	 * booking tools send from their own domains (inbound_calendar_service) */
+	 * booking tools send from their own domains (inbound_meet_service) */
 	h = mmsg_header(m, "Content-Class", 0);
 	if (h != NULL && strstr(h, "calendarmessage") != NULL)
 		return "a calendar message";
-	if (m->from_addr != NULL && inbound_calendar_service(&m->mc->icfg, m->from_addr))
+	if (m->from_addr != NULL && inbound_meet_service(&m->mc->icfg, m->from_addr))
 		return "from a scheduling service";
 	return NULL;
 }

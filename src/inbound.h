@@ -140,7 +140,7 @@ struct inbound_config {
 	size_t ninternal_domains;
 	char *const *scheduling_services;  /* SchedulingServices: domains whose
 				      * authenticated mail may carry a booking
-				      * (inbound_calendar_service); none by default */
+				      * (inbound_meet_service); none by default */
 	size_t nscheduling_services;
 };
 void inbound_config_init(struct inbound_config *c);
@@ -217,7 +217,7 @@ enum inbound_meeting {
  * meeting, or an invitation/cancellation it left as other (imip-other,
  * itip-other: whether it is a booked meeting needs who is enrolled and who
  * is internal). PUBLISH (an event announced to anyone) is MEET_NONE. */
-enum inbound_meeting inbound_meeting_kind(const struct verdict *v);
+enum inbound_meeting inbound_meet_kind(const struct verdict *v);
 /* Is v's iTIP object a meeting between t's rep and t's contact: the rep
  * (t->rep_email) is its ORGANIZER or an ATTENDEE, the contact
  * (t->contact_email or one of t->contact_aliases) another of them, and
@@ -227,14 +227,14 @@ enum inbound_meeting inbound_meeting_kind(const struct verdict *v);
  * or an InternalDomains address in the rep's place, an event a stranger
  * organizes naming both (anyone can make a booking tool send a real
  * invitation naming anyone). */
-int inbound_meeting_parties(const struct verdict *v, const struct inbound_target *t,
+int inbound_meet_parties(const struct verdict *v, const struct inbound_target *t,
 			    const struct inbound_config *cfg);
 /* Is addr (an addr-spec) at a scheduling service that sends invitations
  * for its users: its domain one of cfg->scheduling_services or below one
  * (cadence.conf SchedulingServices: calendly.com, google.com, ...)? Their
  * authenticated mail may speak for a meeting between a contact and a rep.
  * 0 when cfg is NULL or lists none. */
-int inbound_calendar_service(const struct inbound_config *cfg, const char *addr);
+int inbound_meet_service(const struct inbound_config *cfg, const char *addr);
 /* An ORGANIZER or ATTENDEE value without its "mailto:" (any case): a
  * pointer into cal; NULL for NULL. */
 const char *inbound_meet_addr(const char *cal);

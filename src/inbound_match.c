@@ -481,7 +481,7 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 
 	/* 2. Addresses. A bounce or report names the recipient; its From is a
 	 * mail system, not a person. */
-	meet = inbound_meeting_kind(v);
+	meet = inbound_meet_kind(v);
 	person = v->cls == CLS_REPLY || v->cls == CLS_AUTOREPLY || v->cls == CLS_MEETING ||
 		 v->cls == CLS_UNSUBSCRIBE;
 	if (person) {

@@ -30,7 +30,7 @@
 
 #include "inbound.h"
 
-enum inbound_meeting inbound_meeting_kind(const struct verdict *v)
+enum inbound_meeting inbound_meet_kind(const struct verdict *v)
 {
 	const char *m;
 
@@ -96,7 +96,7 @@ static int is_contact(const struct inbound_target *t, const char *cal)
 	return 0;
 }
 
-int inbound_meeting_parties(const struct verdict *v, const struct inbound_target *t,
+int inbound_meet_parties(const struct verdict *v, const struct inbound_target *t,
 			    const struct inbound_config *cfg)
 {
 	int rep = 0, contact = 0;
@@ -119,7 +119,7 @@ int inbound_meeting_parties(const struct verdict *v, const struct inbound_target
 				  inbound_meet_internal(cfg, v->organizer));
 }
 
-int inbound_calendar_service(const struct inbound_config *cfg, const char *addr)
+int inbound_meet_service(const struct inbound_config *cfg, const char *addr)
 {
 	const char *d = addr ? cad_addr_domain(addr) : NULL;
 	size_t dl, el;

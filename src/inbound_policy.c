@@ -31,10 +31,10 @@
  * - complaint: unenroll everywhere and suppress (kind complaint);
  * - meetings (iMIP) need the enrollment's rep and its contact as the two
  *   parties (organizer or attendee, organized by one of them or the
- *   organization's own calendar: inbound_meeting_parties; a colleague or
+ *   organization's own calendar: inbound_meet_parties; a colleague or
  *   an InternalDomains address is not the rep) and a sender who may
  *   speak for the meeting (the contact, its organization, the organizer's
- *   organization, or a scheduling service: inbound_calendar_service);
+ *   organization, or a scheduling service: inbound_meet_service);
  *   else they are recorded and stop nothing.
  *   An invitation (REQUEST) naming the contact, or a REPLY ACCEPTED or
  *   TENTATIVE (a sales team treats a tentative yes as a meeting on the
@@ -341,7 +341,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 	int unsub = f->unsub_addr && v->cls != CLS_AUTOREPLY && v->cls != CLS_BOUNCE &&
 		    v->cls != CLS_DELAY && v->cls != CLS_CHALLENGE;
 	size_t ntrusted = 0;
-	enum inbound_meeting meet = inbound_meeting_kind(v);
+	enum inbound_meeting meet = inbound_meet_kind(v);
 
 	memset(out, 0, sizeof(*out));
 	out->why = meet != MEET_NONE ? "meeting" : why_of(v->cls, unsub);

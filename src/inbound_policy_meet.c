@@ -2,7 +2,7 @@
 /*
  * inbound_policy_meet.c - what a meeting message (iMIP) does to an
  * enrollment (the rules are listed in inbound_policy.c): it acts only
- * between the enrollment's rep and its contact (inbound_meeting_parties)
+ * between the enrollment's rep and its contact (inbound_meet_parties)
  * and when its sender may speak for the meeting (the contact, its
  * organization, the organizer's, the rep or an internal address, or a
  * scheduling service). Pure: no store, no clock, no I/O.
@@ -45,7 +45,7 @@ static int sender_may(const struct inbound_facts *f, const struct inbound_target
 		return 1;
 	if (internal(cfg, t, s))
 		return 1;
-	return inbound_calendar_service(cfg, s);
+	return inbound_meet_service(cfg, s);
 }
 
 /* The contact's own PARTSTAT in an invitation, or NULL. */
@@ -61,13 +61,13 @@ void inbound_policy_meet(struct inbound_plan *p, const struct inbound_facts *f,
 			 const struct inbound_target *t, const struct inbound_config *cfg)
 {
 	const struct verdict *v = f->v;
-	enum inbound_meeting kind = inbound_meeting_kind(v);
+	enum inbound_meeting kind = inbound_meet_kind(v);
 	const char *ps = kind == MEET_REPLY ? v->partstat : contact_partstat(v, t);
 	struct inbound_action *a;
 	const char *what;
 	int booked = 0, tentative = ps && cad_strcaseeq(ps, "TENTATIVE");
 
-	if (!inbound_meeting_parties(v, t, cfg)) {
+	if (!inbound_meet_parties(v, t, cfg)) {
 		inbound_plan_record(p, f, t, INBOUND_EV_MEETING_RESP, "meeting not between the "
 				    "contact and its rep (not acted on)");
 		return;

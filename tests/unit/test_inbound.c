@@ -1206,20 +1206,20 @@ static void test_scheduling_services(void **state)
 	char *raw = booking_msg("notifications@calendly.com", "rep@us.test", "rep@us.test",
 				"ann@acme.test", "s1@x.test");
 
-	assert_true(inbound_calendar_service(&f->cfg, "notifications@calendly.com"));
-	assert_true(inbound_calendar_service(&f->cfg, "calendar-notification@google.com"));
+	assert_true(inbound_meet_service(&f->cfg, "notifications@calendly.com"));
+	assert_true(inbound_meet_service(&f->cfg, "calendar-notification@google.com"));
 	f->cfg.scheduling_services = others;
 	f->cfg.nscheduling_services = 2;
-	assert_false(inbound_calendar_service(&f->cfg, "notifications@calendly.com"));
-	assert_true(inbound_calendar_service(&f->cfg, "x@mail.hubspot.com"));
-	assert_false(inbound_calendar_service(&f->cfg, "x@nothubspot.com"));
-	assert_false(inbound_calendar_service(&f->cfg, "x@local.cal.com.evil.test"));
+	assert_false(inbound_meet_service(&f->cfg, "notifications@calendly.com"));
+	assert_true(inbound_meet_service(&f->cfg, "x@mail.hubspot.com"));
+	assert_false(inbound_meet_service(&f->cfg, "x@nothubspot.com"));
+	assert_false(inbound_meet_service(&f->cfg, "x@local.cal.com.evil.test"));
 	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_OTHER, &res), 0);
 	inbound_result_free(&res);
 	assert_int_equal(state_of(f, e), ENR_ACTIVE);
 	assert_int_equal(count_events(f, e, INBOUND_EV_UNVERIFIED), 1);
 	f->cfg.nscheduling_services = 0;
-	assert_false(inbound_calendar_service(&f->cfg, "x@hubspot.com"));
+	assert_false(inbound_meet_service(&f->cfg, "x@hubspot.com"));
 	f->cfg.scheduling_services = only_calendly;
 	f->cfg.nscheduling_services = 1;
 	free(raw);

@@ -6,7 +6,7 @@
 # figures, asserts none, and is never run by `make check` (`make
 # bench-submit`, or by hand in a build directory).
 #
-#   cadenced --once | smtp-source  ->  private Postfix (tests/e2e/pflib.sh,
+#   cadenced --once | smtp-source  ->  private Postfix (tests/lib/submitbed.sh,
 #   loopback), smtpd with cadence-milter (the gate, witness; unix socket)
 #   ->  transport map  ->  smtp-sink (discards)
 #
@@ -46,158 +46,60 @@ set -u
 
 B=${CADENCE_BUILDDIR:-$(pwd)}
 S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-CTL=$B/ctl/cadencectl
-CAD=$B/scheduler/cadenced
-MILTER=$B/milter/cadence-milter
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+NAME=bench_submit
+BED_SKIP_RC=1
+BED_FAIL_RC=1
+# shellcheck source=tests/lib/submitbed.sh
+. "$S/tests/lib/submitbed.sh"
 SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 : "${BENCH_MSGS:=1000}"
 : "${BENCH_BATCH:=50}"
 : "${BENCH_ROUNDS:=3}"
 : "${BENCH_CONNS:=4}"
 : "${BENCH_CONFIGS:=cad-b1 cad-bN cad-bNcK src-reuse src-conn src-reuseK}"
 
-say() { echo "bench_submit: $*"; }
-[ "$(id -u)" = 0 ] || { say "needs root (Postfix's master, smtp-sink as postfix)"; exit 1; }
-for p in postfix postconf postqueue ss "$PY" "$SINK" "$SOURCE"; do
-	command -v "$p" >/dev/null 2>&1 || { say "$p is not installed (package postfix)"; exit 1; }
-done
-for p in "$CTL" "$CAD" "$MILTER"; do
-	[ -x "$p" ] || { say "$p is not built (run make in the build directory)"; exit 1; }
-done
-# shellcheck source=tests/e2e/pflib.sh
-. "$S/tests/e2e/pflib.sh"
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-bench-submit.XXXXXX") || exit 1
-chmod 755 "$T"
-PF=$T/pf
-PIDS=""
-cleanup() {
-	local rc=$? p
-	pf_stop "$PF"
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "${BENCH_KEEP:-}" ]; then say "kept $T"; else rm -rf "$T"; fi
-	[ -n "${BENCH_STATE:-}" ] && [ -n "${ST:-}" ] && [ -z "${BENCH_KEEP:-}" ] && rm -rf "$ST"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-die() {
-	say "$*"
-	for f in "$T/milter.log" "$T/sink.log" "$PF/maillog" "$T/setup.log" "$T/cadenced.log"; do
-		[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
-	done
-	exit 1
-}
-wait_port() {
-	local i
-	for i in $(seq 1 100); do
-		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
-}
+say() { echo "$NAME: $*"; }
+bed_require "$SINK" "$SOURCE"
+BED_KEEP=${BENCH_KEEP:-}
+# BENCH_STATE=DIR puts the store there (an experiment: on /dev/shm the
+# ledger's commits cost no fsync; never a setup to run mail on).
+if [ -n "${BENCH_STATE:-}" ]; then
+	BED_STATE=$(mktemp -d "$BENCH_STATE/cadence-bench-state.XXXXXX") ||
+		{ say "cannot use $BENCH_STATE"; exit 1; }
+	BED_RMDIRS=$BED_STATE
+fi
+bed_tmp bench-submit
+ST=$BED_STATE
 ms() { date +%s%3N; }
 
-P_SINK=$(pf_free_port) || die "no free port"
-while :; do
-	P_CAD=$(pf_free_port) || die "no free port"
-	[ "$P_CAD" != "$P_SINK" ] && break
-done
+bed_port P_SINK
+bed_port P_CAD
 # BENCH_DIRECT=1: both straight to smtp-sink (no Postfix, no milter): the
 # clients alone.
 P_TARGET=$P_CAD
 [ -n "${BENCH_DIRECT:-}" ] && P_TARGET=$P_SINK
-# BENCH_STATE=DIR puts the store there (an experiment: on /dev/shm the
-# ledger's commits cost no fsync; never a setup to run mail on).
-ST=$T/state
-if [ -n "${BENCH_STATE:-}" ]; then
-	ST=$(mktemp -d "$BENCH_STATE/cadence-bench-state.XXXXXX") || die "cannot use $BENCH_STATE"
-fi
-mkdir -p "$ST" "$T/run" "$T/sink"
-chown postfix:postfix "$ST" "$T/run" "$T/sink"
-chmod 750 "$ST" "$T/run"
+bed_dirs
 # conf BATCH CONNS: the configuration with SubmitBatch BATCH and
 # SubmitConnections CONNS, in b<BATCH>c<CONNS>.conf (one store).
 conf() {
-	cat >"$T/b$1c$2.conf" <<EOF
-# made by bench/bench_submit.sh
-Database        $ST/cadence.db
-SecretFile      $ST/secret
-Domain          cadence.our.test
-InternalDomains our.test
-InternalHosts   127.0.0.1
-Syslog          no
-UserID          postfix:postfix
-Socket          local:$T/run/milter.sock
-MilterPidFile   $T/run/cadence-milter.pid
-SchedulerPidFile ""
-SubmitURL       smtp://127.0.0.1:$P_TARGET
-PublicURL       https://cadence.our.test/
-SendSpacing     0
-SendJitter      0
-SubmitBatch     $1
-SubmitConnections $2
-RepCopy         no
-EOF
+	bed_conf "$T/b$1c$2.conf" "$P_TARGET" "SubmitBatch     $1" "SubmitConnections $2" "RepCopy         no"
 }
 conf 1 1
 conf "$BENCH_BATCH" 1
 conf "$BENCH_BATCH" "$BENCH_CONNS"
 CONF=$T/b1c1.conf
-T0=2026-12-01T14:00:00Z
-T0S=$(date -u -d "$T0" +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-CLOCK=$T/clock
-set_clock() { echo "$1" >"$CLOCK.new" && chmod 644 "$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"; }
-ctl() { "$CTL" -c "$CONF" --now "$T0" "$@"; }
 # A body of about 1 KB, so that a message is about 1.6 KB with cadence's
 # headers; smtp-source sends messages of the size measured below.
 BODY=$(for i in $(seq 1 14); do printf 'Line %02d of the benchmark step, long enough to look like a real note.\\n' "$i"; done)
-{
-	ctl init &&
-	chown postfix:postfix "$ST"/* &&
-	ctl user add ann@our.test --name "Ann Example" --tz UTC --send-cap 1000000 \
-		--enroll-cap 1000000 &&
-	printf '[sequence]\nname = Bench\nowner = qa@our.test\ndays = every\nwindow = 00:00-24:00\ntimezone = recipient\n\n[step 1]\ntype = email\ndelay = 0\nthread = new\ntemplate = <<END\nSubject: Bench step 1 for {{contact.firstname|there}}\n\nHello,\n%bEND\n' "$BODY" >"$T/bench.seq" &&
-	ctl sequence import "$T/bench.seq"
-} >>"$T/setup.log" 2>&1 || die "cannot make the store"
+bed_sequence Bench Bench 1 "Hello,\\n${BODY%\\n}" >"$T/bench.seq"
+bed_store "$CONF" UTC 1000000 "$T/bench.seq"
 
 # ---- the sink, the milter, Postfix ----
-"$SINK" -u postfix "127.0.0.1:$P_SINK" 256 >>"$T/sink.log" 2>&1 &
-PIDS="$PIDS $!"
-wait_port "$P_SINK" || die "smtp-sink did not start"
-set_clock "$T0"
+bed_sink 256
 # shellcheck disable=SC2086
-${BENCH_MILTER_WRAP:-} "$MILTER" -f -c "$CONF" -t "$CLOCK" >>"$T/milter.log" 2>&1 &
-MILTER_PID=$!
-PIDS="$PIDS $MILTER_PID"
-for i in $(seq 1 100); do
-	[ -S "$T/run/milter.sock" ] && break
-	sleep 0.05
-done
-[ -S "$T/run/milter.sock" ] || die "cadence-milter did not start"
-pf_create "$PF" bsub mx.our.test "our.test" "" >>"$T/setup.log" 2>&1 || die "pf_create failed"
-pf_nochroot "$PF"
-pf_set "$PF" "mynetworks = 127.0.0.1/32" "smtpd_milters =" "non_smtpd_milters =" \
-	"milter_protocol = 6" "milter_connect_timeout = 5s" "milter_command_timeout = 10s" \
-	"milter_content_timeout = 20s" "default_process_limit = 50" >>"$T/setup.log" 2>&1 ||
-	die "postconf failed"
-pf_listen "$PF" "$P_CAD" bsub/cadence \
-	-o "smtpd_milters=unix:$T/run/milter.sock" -o milter_default_action=tempfail \
-	-o milter_macro_daemon_name=CADENCE \
-	-o "smtpd_client_restrictions=permit_mynetworks,reject" \
-	-o "smtpd_relay_restrictions=permit_mynetworks,reject"
-pf_route "$PF" prospect.test "$P_SINK"
-echo "cadence.our.test discard:" >>"$PF/etc/transport"
-pf_start "$PF" >>"$T/setup.log" 2>&1 || die "Postfix did not start"
-wait_port "$P_CAD" || die "Postfix's smtpd on $P_CAD did not come up"
+bed_milter "$CONF" ${BENCH_MILTER_WRAP:-}
+MILTER_PID=$BED_MILTER_PID
+bed_postfix bsub "default_process_limit = 50"
 
 run=0
 enrolled=0

@@ -26,6 +26,9 @@
 # SQLite's file is in BENCH_SQLITE_DIR (default /dev/shm: the server runs
 # without fsync, so neither side waits for a disk; /tmp puts SQLite on disk
 # with its fsyncs). Every PostgreSQL run gets a new database (createdb).
+# BENCH_PG_DURABLE=1 restarts the server with PostgreSQL's defaults (fsync,
+# synchronous_commit, full_page_writes on; its data in TMPDIR, /tmp): with
+# BENCH_SQLITE_DIR=/tmp both stores wait for the same disk.
 # Then, unless BENCH_PARTS leaves them out:
 #
 #   count   log_statement=all for one pass of BENCH_COUNT_DUE (200) messages
@@ -58,6 +61,7 @@ PY=python3
 : "${BENCH_PARTS:=pass due count milter}"
 
 say() { echo "bench_pg: $*"; }
+die() { say "$*"; exit 1; }
 [ "$(id -u)" = 0 ] || { say "needs root (the server as postgres, smtp-sink -u postfix)"; exit 1; }
 for p in "$B/bench/bench_pass" "$B/bench/bench_due"; do
 	[ -x "$p" ] || { say "$p is not built (make in the build directory)"; exit 1; }
@@ -72,6 +76,14 @@ has() { case " $BENCH_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 pg_up
 # the daemons of the milter part run as postfix: they reach the socket
 chmod 0711 "$PG_DIR"
+DURABILITY="fsync off"
+if [ -n "${BENCH_PG_DURABLE:-}" ]; then
+	pg_stop || die "cannot stop the server"
+	pg_as timeout "$PG_WAIT" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
+		-w -t "$PG_WAIT" -o "-k $PG_DIR -c listen_addresses='' -c max_connections=50" \
+		start >/dev/null 2>&1 || die "the server did not start again with its defaults"
+	DURABILITY="fsync $(pg_as "$PG_BIN/psql" -X -h "$PG_DIR" -U postgres -d postgres -Atc 'SHOW fsync')"
+fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-bench-pg.XXXXXX") || exit 1
 SQ=$(mktemp -d "$BENCH_SQLITE_DIR/cadence-bench-pg.XXXXXX") || exit 1
 SINK_PID=
@@ -85,7 +97,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
-die() { say "$*"; exit 1; }
 
 export BENCH_SERVER_PID
 BENCH_SERVER_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
@@ -108,7 +119,7 @@ for i in $(seq 1 100); do
 	ss -Htln "sport = :$P_SINK" 2>/dev/null | grep -q . && break
 	sleep 0.05
 done
-say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') (fsync off), SQLite in $BENCH_SQLITE_DIR; $BENCH_ROUNDS rounds"
+say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') ($DURABILITY), SQLite in $BENCH_SQLITE_DIR; $BENCH_ROUNDS rounds"
 
 # R: one line per figure: PART FIGURE BACKEND ROUND VALUE LOAD
 R=$T/results

@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 			cad_log(CAD_LOG_ERR, "pass failed: %s", err.msg);
 			rc = 1;
 		}
-		if (webhook_deliver(s.store, now, 100, &ws, &err) < 0)   /* webhook.h */
+		if (webhook_deliver(s.store, now, 100, s.claim_by[0] != '\0', &ws, &err) < 0)
 			cad_log(CAD_LOG_ERR, "webhook deliveries: %s", err.msg);
 		cad_log(once ? CAD_LOG_INFO : CAD_LOG_DEBUG,
 			"pass at %s: %d sent, %d reconciled, %d deferred, %d retried, %d failed, "

@@ -195,8 +195,8 @@ static int failed_before(const int64_t *failed, size_t nfailed, int64_t hook)
 	return 0;
 }
 
-int webhook_deliver(struct store *st, cad_time_t now, size_t max, struct webhook_stats *stats,
-		    struct cad_err *err)
+int webhook_deliver(struct store *st, cad_time_t now, size_t max, int take,
+		    struct webhook_stats *stats, struct cad_err *err)
 {
 	struct webhook_job *jobs = NULL;
 	int64_t *failed;
@@ -216,6 +216,16 @@ int webhook_deliver(struct store *st, cad_time_t now, size_t max, struct webhook
 		if (failed_before(failed, nfailed, jobs[i].hook.id)
 		    || elapsed_ms(&t0) > WEBHOOK_ROUND_MS)
 			continue;
+		if (take) {
+			int taken = 0;
+			if (store_webhook_take(st, jobs[i].outbox_id, now, now + WEBHOOK_LEASE,
+					       &taken, err) < 0) {
+				rc = -1;
+				break;
+			}
+			if (!taken)
+				continue;   /* another cadenced has it */
+		}
 		rc = deliver_one(st, &jobs[i], now, stats, err);
 		if (stats->retried + stats->failed > before)
 			failed[nfailed++] = jobs[i].hook.id;

@@ -17,7 +17,9 @@
  * recorded as an attempt and retried after 30 s, 1, 2, 4 ... minutes (at
  * most an hour apart) until WEBHOOK_RETRY_FOR seconds after the event,
  * then marked failed. An attempt is recorded after it ends: a cadenced
- * killed during one makes it again after restart (at least once).
+ * killed during one makes it again after restart (at least once). Two
+ * cadenced on one store do not both make one attempt (webhook_deliver's
+ * take).
  * Redirects are not followed; only http and https.
  */
 #ifndef CADENCE_WEBHOOK_H
@@ -32,6 +34,10 @@
 #define WEBHOOK_RETRY_FOR (24 * 3600)
 #define WEBHOOK_EXCERPT 512
 #define WEBHOOK_ROUND_MS 15000   /* a round starts no attempt after this */
+/* How long a taken delivery is another instance's: more than one attempt
+ * (WEBHOOK_TIMEOUT) and its record take; a taker that died leaves it due
+ * again after this (at least once). */
+#define WEBHOOK_LEASE 60
 
 struct webhook_stats {
 	int delivered, retried, failed;
@@ -46,8 +52,11 @@ cad_time_t webhook_backoff(int n);
 
 /* Delivers at most max due deliveries at now, oldest first; starts no
  * attempt after WEBHOOK_ROUND_MS, nor to a webhook whose attempt failed in
- * this round (it waits for its retry time). -1 only on a store error. */
-int webhook_deliver(struct store *st, cad_time_t now, size_t max, struct webhook_stats *stats,
-		    struct cad_err *err);
+ * this round (it waits for its retry time). With take set (several
+ * cadenced may share the store), each delivery is taken before its
+ * attempt (store_webhook_take, for WEBHOOK_LEASE seconds): one that
+ * another instance took is left to it. -1 only on a store error. */
+int webhook_deliver(struct store *st, cad_time_t now, size_t max, int take,
+		    struct webhook_stats *stats, struct cad_err *err);
 
 #endif

@@ -220,6 +220,26 @@ int store_webhook_due(struct store *st, cad_time_t now, size_t limit, struct web
 			       "listing due webhook deliveries", err);
 }
 
+static const char sql_take[] =
+	"UPDATE webhook_outbox SET next_at = ? WHERE id = ? AND state = 'pending' AND next_at <= ?";
+
+int store_webhook_take(struct store *st, int64_t outbox_id, cad_time_t now, cad_time_t until,
+		       int *taken, struct cad_err *err)
+{
+	store_q *s = store_stmt(st, sql_take, err);
+
+	*taken = 0;
+	if (s == NULL)
+		return -1;
+	store_bind_int64(s, 1, until);
+	store_bind_int64(s, 2, outbox_id);
+	store_bind_int64(s, 3, now);
+	if (store_exec_stmt(st, s, "taking a webhook delivery", err) < 0)
+		return -1;
+	*taken = store_changes(st) == 1;
+	return 0;
+}
+
 static const char sql_attempt[] =
 	"INSERT INTO webhook_attempts (outbox_id, at, status, response, duration_ms, payload)"
 	" VALUES (?, ?, ?, ?, ?, ?)";

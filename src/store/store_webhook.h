@@ -60,6 +60,13 @@ void store_webhook_jobs_free(struct webhook_job *j, size_t n);
 /* Pending rows with next_at <= now, oldest first, at most limit. */
 int store_webhook_due(struct store *st, cad_time_t now, size_t limit, struct webhook_job **out,
 		      size_t *n, struct cad_err *err);
+/* Takes outbox row outbox_id for one attempt when several cadenced share
+ * the store: moves its next_at to until if it is still pending and due at
+ * now, in one statement, so that of several instances that listed it only
+ * one takes it. *taken is 1 or 0. The attempt's record sets next_at again
+ * (a retry) or ends the row; a taker that dies leaves it due at until. */
+int store_webhook_take(struct store *st, int64_t outbox_id, cad_time_t now, cad_time_t until,
+		       int *taken, struct cad_err *err);
 
 enum webhook_outcome { WEBHOOK_DELIVERED, WEBHOOK_RETRY, WEBHOOK_FAILED };
 struct webhook_attempt {

@@ -131,5 +131,51 @@ bad = [x for x in a if x["status"] == 500]
 assert len(bad) == 3 and all(x["response"].startswith("try again") for x in bad)
 assert all(x["payload"].startswith("{") and x["durationMs"] >= 0 for x in a)' "$T/log.json"
 
+# Two cadenced on one store at the same moment (issue 17): each delivery is
+# made by one of them. A second receiver answers every request after
+# 0.3 s so that the two overlap; new events go to its webhook only. Then
+# the control: the same with CADENCED_TEST_NO_CLAIMS=1 (no takes) delivers
+# events twice, and the same count sees it.
+kill "$RXPID" 2>/dev/null; wait "$RXPID" 2>/dev/null
+ctl webhook remove 1 >/dev/null || exit 99
+python3 "$RX" "$T/port2" "$T/rx2.log" "@$T/hook2.secret" --delay 0.3 2>"$T/rx2.err" &
+RXPID=$!
+for _ in $(seq 1 50); do [ -s "$T/port2" ] && break; sleep 0.1; done
+[ -s "$T/port2" ] || { echo "webhooks: the second receiver did not start"; cat "$T/rx2.err"; exit 99; }
+ctl --json webhook add "http://127.0.0.1:$(cat "$T/port2")/hook" > "$T/add2.json" || exit 99
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["secret"])' "$T/add2.json" > "$T/hook2.secret"
+# pair ROUND [ENV]: six events (pause and resume of three enrollments),
+# then two cadenced --once at once; prints how many of the round's
+# events were delivered, and how many more than once.
+pair() {
+	local first c
+	first=$(sqlite3 "$T/cadence.db" "SELECT COALESCE(MAX(id), 0) + 1 FROM events")
+	for c in 1 3 1; do
+		ctl pause "$c" --reason "round $1" >/dev/null && ctl resume "$c" >/dev/null || return 1
+	done
+	env ${2:+"$2"} "$CAD" -c "$CONF" --once --now=2026-12-02T1$1:00:00Z >>"$T/cad2.log" 2>&1 &
+	env ${2:+"$2"} "$CAD" -c "$CONF" --once --now=2026-12-02T1$1:00:00Z >>"$T/cad2.log" 2>&1
+	wait %%
+	python3 - "$T/rx2.log" "$first" "$T/cadence.db" <<'EOP'
+import json, sqlite3, sys
+from collections import Counter
+first = int(sys.argv[2])
+want = sqlite3.connect(sys.argv[3]).execute("SELECT COUNT(*) FROM events WHERE id >= ?",
+                                            (first,)).fetchone()[0]
+c = Counter(json.loads(l)["event"] for l in open(sys.argv[1]))
+mine = {e: n for e, n in c.items() if e >= first}
+print(want, len(mine), sum(1 for n in mine.values() if n > 1))
+EOP
+}
+r=$(pair 1) || exit 99
+echo "two cadenced with takes: events, delivered, delivered twice: $r"
+set -- $r
+check "two cadenced at once: every event of the round delivered" test "$1" -ge 6 -a "$2" = "$1"
+check "two cadenced at once: none delivered twice" test "$3" = 0
+r=$(pair 2 CADENCED_TEST_NO_CLAIMS=1) || exit 99
+echo "control, two cadenced without takes: $r"
+set -- $r
+check "control: without takes the same count sees events delivered twice" test "$3" -gt 0
+
 echo "webhooks: $pass passed, $failed failed"
 [ "$failed" = 0 ]

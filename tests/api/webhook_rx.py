@@ -3,13 +3,15 @@
 """webhook_rx.py - a loopback webhook receiver for cadence's tests.
 
   webhook_rx.py PORTFILE LOG SECRET|@FILE [--fail N] [--hold-at K --hold S]
+                [--delay S]
 
 Listens on 127.0.0.1 (a free port, written to PORTFILE). For each POST it
 checks the Cadence-Signature header (t=T,v1=hex HMAC-SHA256(SECRET,
 "T.body")), then appends one JSON line to LOG: the event id, the delivery
 id, whether the signature verified and the status it answers. The first N
 requests are answered 500 (after being logged); the K-th request is held S
-seconds before its answer (the test kills cadenced meanwhile). A bad
+seconds before its answer (the test kills cadenced meanwhile); with
+--delay every answer waits S seconds (two cadenced overlap). A bad
 signature is answered 401. This is also the verification example of
 cadence-api(7).
 """
@@ -39,6 +41,7 @@ def main():
     fail = int(opts[opts.index("--fail") + 1]) if "--fail" in opts else 0
     hold_at = int(opts[opts.index("--hold-at") + 1]) if "--hold-at" in opts else 0
     hold = float(opts[opts.index("--hold") + 1]) if "--hold" in opts else 0
+    delay = float(opts[opts.index("--delay") + 1]) if "--delay" in opts else 0
     count = [0]
 
     class H(BaseHTTPRequestHandler):
@@ -70,6 +73,8 @@ def main():
                 f.write(json.dumps(rec) + "\n")
             if count[0] == hold_at:
                 time.sleep(hold)
+            elif delay:
+                time.sleep(delay)
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
             self.end_headers()

@@ -47,8 +47,8 @@ set -u
 B=${CADENCE_BUILDDIR:-$(pwd)}
 S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 NAME=bench_submit
-BED_SKIP_RC=1
-BED_FAIL_RC=1
+SB_SKIP_RC=1
+SB_FAIL_RC=1
 # shellcheck source=tests/lib/submitbed.sh
 . "$S/tests/lib/submitbed.sh"
 SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
@@ -59,30 +59,30 @@ SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 : "${BENCH_CONFIGS:=cad-b1 cad-bN cad-bNcK src-reuse src-conn src-reuseK}"
 
 say() { echo "$NAME: $*"; }
-bed_require "$SINK" "$SOURCE"
-BED_KEEP=${BENCH_KEEP:-}
+sb_require "$SINK" "$SOURCE"
+SB_KEEP=${BENCH_KEEP:-}
 # BENCH_STATE=DIR puts the store there (an experiment: on /dev/shm the
 # ledger's commits cost no fsync; never a setup to run mail on).
 if [ -n "${BENCH_STATE:-}" ]; then
-	BED_STATE=$(mktemp -d "$BENCH_STATE/cadence-bench-state.XXXXXX") ||
+	SB_STATE=$(mktemp -d "$BENCH_STATE/cadence-bench-state.XXXXXX") ||
 		{ say "cannot use $BENCH_STATE"; exit 1; }
-	BED_RMDIRS=$BED_STATE
+	SB_RMDIRS=$SB_STATE
 fi
-bed_tmp bench-submit
-ST=$BED_STATE
+sb_tmp bench-submit
+ST=$SB_STATE
 ms() { date +%s%3N; }
 
-bed_port P_SINK
-bed_port P_CAD
+sb_port P_SINK
+sb_port P_CAD
 # BENCH_DIRECT=1: both straight to smtp-sink (no Postfix, no milter): the
 # clients alone.
 P_TARGET=$P_CAD
 [ -n "${BENCH_DIRECT:-}" ] && P_TARGET=$P_SINK
-bed_dirs
+sb_dirs
 # conf BATCH CONNS: the configuration with SubmitBatch BATCH and
 # SubmitConnections CONNS, in b<BATCH>c<CONNS>.conf (one store).
 conf() {
-	bed_conf "$T/b$1c$2.conf" "$P_TARGET" "SubmitBatch     $1" "SubmitConnections $2" "RepCopy         no"
+	sb_conf "$T/b$1c$2.conf" "$P_TARGET" "SubmitBatch     $1" "SubmitConnections $2" "RepCopy         no"
 }
 conf 1 1
 conf "$BENCH_BATCH" 1
@@ -91,15 +91,15 @@ CONF=$T/b1c1.conf
 # A body of about 1 KB, so that a message is about 1.6 KB with cadence's
 # headers; smtp-source sends messages of the size measured below.
 BODY=$(for i in $(seq 1 14); do printf 'Line %02d of the benchmark step, long enough to look like a real note.\\n' "$i"; done)
-bed_sequence Bench Bench 1 "Hello,\\n${BODY%\\n}" >"$T/bench.seq"
-bed_store "$CONF" UTC 1000000 "$T/bench.seq"
+sb_sequence Bench Bench 1 "Hello,\\n${BODY%\\n}" >"$T/bench.seq"
+sb_store "$CONF" UTC 1000000 "$T/bench.seq"
 
 # ---- the sink, the milter, Postfix ----
-bed_sink 256
+sb_sink 256
 # shellcheck disable=SC2086
-bed_milter "$CONF" ${BENCH_MILTER_WRAP:-}
-MILTER_PID=$BED_MILTER_PID
-bed_postfix bsub "default_process_limit = 50"
+sb_milter "$CONF" ${BENCH_MILTER_WRAP:-}
+MILTER_PID=$SB_MILTER_PID
+sb_postfix bsub "default_process_limit = 50"
 
 run=0
 enrolled=0

@@ -42,37 +42,37 @@ set -u
 B=${CADENCE_BUILDDIR:-$(pwd)}
 S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 NAME=batch-drop
-BED_TIMEOUT=300
+SB_TIMEOUT=300
 # shellcheck source=tests/lib/submitbed.sh
 . "$S/tests/lib/submitbed.sh"
 PROXY=$S/tests/kill/batchdrop_proxy.py
 PLAN=5:after,8:swallow,14:after,15:after
 NC=30
-bed_require timeout
-BED_KEEP=${BATCHDROP_KEEP:-}
-bed_tmp batchdrop
-bed_port P_SINK
-bed_port P_CAD
-bed_dirs
+sb_require timeout
+SB_KEEP=${BATCHDROP_KEEP:-}
+sb_tmp batchdrop
+sb_port P_SINK
+sb_port P_CAD
+sb_dirs
 # conf NAME SUBMIT_PORT BATCH [CONNS]: a configuration sending to that port
 # (one store).
 conf() {
-	bed_conf "$T/$1.conf" "$2" "SubmitBatch     $3" "SubmitConnections ${4:-1}"
+	sb_conf "$T/$1.conf" "$2" "SubmitBatch     $3" "SubmitConnections ${4:-1}"
 }
 conf base "$P_CAD" 1
-bed_sequence Batch Batch 1 'Hello, this is step %d.' >"$T/batch.seq"
-bed_store "$T/base.conf" UTC 100000 "$T/batch.seq"
+sb_sequence Batch Batch 1 'Hello, this is step %d.' >"$T/batch.seq"
+sb_store "$T/base.conf" UTC 100000 "$T/batch.seq"
 
 # ---- the sink, the milter, Postfix ----
-bed_sink 64 -d
-bed_milter "$T/base.conf"
-bed_postfix batch
+sb_sink 64 -d
+sb_milter "$T/base.conf"
+sb_postfix batch
 
 
 # count PREFIX: over PREFIX1..PREFIX$NC@prospect.test, from the sink's
 # dumps: "received duplicates lost distinct-Message-IDs".
 count() {
-	bed_sink_list | awk -v pre="$1" -v n="$NC" '
+	sb_sink_list | awk -v pre="$1" -v n="$NC" '
 		BEGIN { for (i = 1; i <= n; i++) want[pre i "@prospect.test"] = 1 }
 		$1 in want { got[$1]++; ids[$2] = 1 }
 		END {
@@ -129,10 +129,10 @@ n=0
 scenario() {
 	local name=$1 up=$2 pre=$3 passes=$4 conns=${5:-1} pp now k addrs
 	n=$((n + 1))
-	bed_port pp
+	sb_port pp
 	conf "$name" "$pp" 10 "$conns"
 	: >"$T/$name.proxy"
-	bed_proxy 300 "$PROXY" "$pp" "$up" "$PLAN" "$T/$name.proxy"
+	sb_proxy 300 "$PROXY" "$pp" "$up" "$PLAN" "$T/$name.proxy"
 	now=$(iso $((T0S + n * 3600)))
 	addrs=$(seq -f "$pre%g@prospect.test" 1 "$NC")
 	# shellcheck disable=SC2086

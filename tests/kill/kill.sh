@@ -105,35 +105,35 @@ NAME=${KILL_NAME:-kill}
 
 # shellcheck source=tests/lib/submitbed.sh
 . "$S/tests/lib/submitbed.sh"
-bed_require
-BED_KEEP=${KILL_KEEP:-}
-bed_tmp kill
+sb_require
+SB_KEEP=${KILL_KEEP:-}
+sb_tmp kill
 CPID=""
 CPID2=""
 # cadenced first (the milter, the sink and the proxy are the bed's).
-bed_on_exit() {
+sb_on_exit() {
 	[ -n "$CPID" ] && { kill -KILL "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null; }
 	[ -n "$CPID2" ] && { kill -KILL "$CPID2" 2>/dev/null; wait "$CPID2" 2>/dev/null; }
 }
 
 # ---- ports, configuration, store ----
-bed_port P_SINK
-bed_port P_CAD
-bed_dirs
+sb_port P_SINK
+sb_port P_CAD
+sb_dirs
 SUBMIT_PORT=$P_CAD
 [ "$KILL_MILTER" = 1 ] || SUBMIT_PORT=$P_SINK
 UPSTREAM_PORT=$SUBMIT_PORT
 if [ -n "$KILL_PROXY" ]; then
-	bed_port P_PROXY
+	sb_port P_PROXY
 	SUBMIT_PORT=$P_PROXY
 fi
 CONF=$T/cadence.conf
-BED_DB=${KILL_DATABASE:-$BED_DB}
-bed_conf "$CONF" "$SUBMIT_PORT" "SubmitBatch     1"
+SB_DB=${KILL_DATABASE:-$SB_DB}
+sb_conf "$CONF" "$SUBMIT_PORT" "SubmitBatch     1"
 
 ctl() { "$CTL" -c "$CONF" --now "$T0" "$@"; }
-bed_sequence "Kill Test" Kill "$KILL_STEPS" 'Hello {{contact.firstname|there}}, this is step %d.' >"$T/kill.seq"
-bed_store "$CONF" America/New_York 100000 "$T/kill.seq"
+sb_sequence "Kill Test" Kill "$KILL_STEPS" 'Hello {{contact.firstname|there}}, this is step %d.' >"$T/kill.seq"
+sb_store "$CONF" America/New_York 100000 "$T/kill.seq"
 for r in $(seq 2 "$KILL_REPS"); do
 	ctl user add "rep$r@our.test" --name "Rep $r" --tz America/New_York --send-cap 100000 --enroll-cap 100000 \
 		>>"$T/setup.log" 2>&1 || die "cannot make the store"
@@ -158,15 +158,15 @@ enroll_batch() {
 enroll_batch "$KILL_CONTACTS" "$T0"
 
 # ---- the sink, the milter, Postfix ----
-bed_sink 256 -d
+sb_sink 256 -d
 if [ "$KILL_MILTER" = 1 ]; then
-	bed_milter "$CONF"
-	bed_postfix kill "default_process_limit = 50"
+	sb_milter "$CONF"
+	sb_postfix kill "default_process_limit = 50"
 fi
 
 if [ -n "$KILL_PROXY" ]; then
 	: >"$T/proxy.state"
-	bed_proxy 3600 "$S/tests/security/lost250_proxy.py" "$P_PROXY" "$UPSTREAM_PORT" \
+	sb_proxy 3600 "$S/tests/security/lost250_proxy.py" "$P_PROXY" "$UPSTREAM_PORT" \
 		"$KILL_PROXY" -1 "$T/proxy.state"
 fi
 
@@ -310,12 +310,12 @@ fi
 # The sink writes the file before its 250; a moment for the last one.
 sleep 0.5
 # The milter ends (its sanitizer reports, if any, go to its log).
-bed_stop_milter
+sb_stop_milter
 check "no sanitizer report from cadenced or cadence-milter" \
 	eval '! grep -l "Sanitizer\|runtime error:" "$T/cadenced.log" "$T/milter.log" 2>/dev/null'
 
 # ---- the count ----
-bed_sink_list >"$T/sink.list"
+sb_sink_list >"$T/sink.list"
 "$PY" - "$T/sink.list" "$ncontacts" "$KILL_STEPS" >"$T/count" 2>&1 <<'EOF'
 import re, sys
 from collections import Counter

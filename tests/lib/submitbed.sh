@@ -12,44 +12,45 @@
 # with one store (a user ann@our.test, a sequence) and one clock for
 # cadenced (--now) and the milter (-t CLOCK).
 #
-# The sourcing script sets NAME (its name in messages), B and S (the build
-# and source trees) and may set, before sourcing:
-#   BED_SKIP_RC  exit status when the bed cannot run here (default 77, skip)
-#   BED_FAIL_RC  exit status of die (default 99, a hard error)
-#   BED_TIMEOUT  seconds: every process the bed starts runs under
-#                timeout(1) (default: none)
+# Its names begin with sb_ and SB_ (tests/e2e/bed.sh, the end-to-end bed,
+# has bed_ and BED_). The sourcing script sets NAME (its name in messages),
+# B and S (the build and source trees) and may set, before sourcing:
+#   SB_SKIP_RC  exit status when the bed cannot run here (default 77, skip)
+#   SB_FAIL_RC  exit status of die (default 99, a hard error)
+#   SB_TIMEOUT  seconds: every process the bed starts runs under
+#               timeout(1) (default: none)
 # then calls, in order:
-#   bed_require CMD...     root, postfix, smtp-sink, python3, ss, CMD... and
-#                          the built binaries, or exits (and sources pflib.sh)
-#   bed_tmp WORD           T (mktemp -d cadence-WORD.XXXXXX), PF, CLOCK, the
-#                          traps; BED_STATE (the store's directory, default
-#                          $T/state), BED_KEEP (keep $T on exit) and BED_RMDIRS
-#                          (one more directory to remove with $T) may be set
-#                          before
-#   bed_port VAR           VAR = a free loopback port none of the bed's has
-#   bed_dirs               $BED_STATE, $T/run, $T/sink, owned by postfix
-#   bed_conf FILE PORT [LINE...]  a configuration sending to 127.0.0.1:PORT,
-#                          then the LINEs (Database: BED_DB, default
-#                          $BED_STATE/cadence.db)
-#   bed_sequence NAME WORD STEPS BODY  prints a sequence of STEPS email
-#                          steps, no delay, open all day ("Subject: WORD step
-#                          N for ..."; BODY is a printf format given N)
-#   bed_store CONF TZ CAP SEQFILE  init, ann@our.test (send and enroll caps
-#                          CAP), the sequence imported; dies on failure
-#   bed_sink BACKLOG [-d]  smtp-sink on P_SINK (-d: dump into $T/sink,
-#                          listed by bed_sink_list)
-#   bed_milter CONF [WRAP...]  cadence-milter -t CLOCK (BED_MILTER_PID)
-#   bed_postfix WORD [KEY=VALUE...]  Postfix on P_CAD with the milter,
-#                          prospect.test routed to P_SINK
-#   bed_proxy SECS SCRIPT PORT ARGS...  python3 SCRIPT PORT ARGS... (a proxy
-#                          listening on PORT) under timeout SECS, output to
-#                          $T/proxy.log
+#   sb_require CMD...     root, postfix, smtp-sink, python3, ss, CMD... and
+#                         the built binaries, or exits (and sources pflib.sh)
+#   sb_tmp WORD           T (mktemp -d cadence-WORD.XXXXXX), PF, CLOCK, the
+#                         traps; SB_STATE (the store's directory, default
+#                         $T/state), SB_KEEP (keep $T on exit) and SB_RMDIRS
+#                         (one more directory to remove with $T) may be set
+#                         before
+#   sb_port VAR           VAR = a free loopback port none of the bed's has
+#   sb_dirs               $SB_STATE, $T/run, $T/sink, owned by postfix
+#   sb_conf FILE PORT [LINE...]  a configuration sending to 127.0.0.1:PORT,
+#                         then the LINEs (Database: SB_DB, default
+#                         $SB_STATE/cadence.db)
+#   sb_sequence NAME WORD STEPS BODY  prints a sequence of STEPS email
+#                         steps, no delay, open all day ("Subject: WORD step
+#                         N for ..."; BODY is a printf format given N)
+#   sb_store CONF TZ CAP SEQFILE  init, ann@our.test (send and enroll caps
+#                         CAP), the sequence imported; dies on failure
+#   sb_sink BACKLOG [-d]  smtp-sink on P_SINK (-d: dump into $T/sink,
+#                         listed by sb_sink_list)
+#   sb_milter CONF [WRAP...]  cadence-milter -t CLOCK (SB_MILTER_PID)
+#   sb_postfix WORD [KEY=VALUE...]  Postfix on P_CAD with the milter,
+#                         prospect.test routed to P_SINK
+#   sb_proxy SECS SCRIPT PORT ARGS...  python3 SCRIPT PORT ARGS... (a proxy
+#                         listening on PORT) under timeout SECS, output to
+#                         $T/proxy.log
 # Helpers: ok [WHAT] (counts; prints "ok - WHAT" when given), bad WHAT,
 # check WHAT CMD..., expect_eq WHAT GOT WANT, die MSG, wait_port PORT,
-# set_clock TIME, iso EPOCH, bed_stop_milter; T0 (a Tuesday, 09:00 in New
+# set_clock TIME, iso EPOCH, sb_stop_milter; T0 (a Tuesday, 09:00 in New
 # York), T0S, CLOCK; counters pass and failed.
-# Cleanup on exit: bed_on_exit (when the script defines it), Postfix, every
-# process in BED_PIDS (TERM, in the order started), then $T unless BED_KEEP.
+# Cleanup on exit: sb_on_exit (when the script defines it), Postfix, every
+# process in SB_PIDS (TERM, in the order started), then $T unless SB_KEEP.
 
 CTL=$B/ctl/cadencectl
 CAD=$B/scheduler/cadenced
@@ -57,56 +58,56 @@ MILTER=$B/milter/cadence-milter
 SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-: "${BED_SKIP_RC:=77}"
-: "${BED_FAIL_RC:=99}"
-: "${BED_TIMEOUT:=}"
+: "${SB_SKIP_RC:=77}"
+: "${SB_FAIL_RC:=99}"
+: "${SB_TIMEOUT:=}"
 # The prefix of every process the bed starts (a simple command, so that
 # $! is that process itself).
-BED_TMO=()
-[ -n "$BED_TIMEOUT" ] && BED_TMO=(timeout "$BED_TIMEOUT")
-BED_PIDS=""
-BED_USED=""
-BED_MILTER_PID=""
+SB_TMO=()
+[ -n "$SB_TIMEOUT" ] && SB_TMO=(timeout "$SB_TIMEOUT")
+SB_PIDS=""
+SB_USED=""
+SB_MILTER_PID=""
 pass=0
 failed=0
 
-bed_skip() { echo "$NAME: SKIP: $*"; exit "$BED_SKIP_RC"; }
-bed_require() {
+sb_skip() { echo "$NAME: SKIP: $*"; exit "$SB_SKIP_RC"; }
+sb_require() {
 	local p
-	[ "$(id -u)" = 0 ] || bed_skip "needs root (Postfix's master, smtp-sink as the postfix user)"
+	[ "$(id -u)" = 0 ] || sb_skip "needs root (Postfix's master, smtp-sink as the postfix user)"
 	for p in postfix postconf postqueue "$PY" ss "$@"; do
-		command -v "$p" >/dev/null 2>&1 || bed_skip "$p is not installed"
+		command -v "$p" >/dev/null 2>&1 || sb_skip "$p is not installed"
 	done
 	if [ ! -x "$SINK" ] || ! id postfix >/dev/null 2>&1; then
-		bed_skip "Postfix's smtp-sink (package postfix) is not installed"
+		sb_skip "Postfix's smtp-sink (package postfix) is not installed"
 	fi
 	for p in "$CTL" "$CAD" "$MILTER"; do
-		[ -x "$p" ] || { echo "$NAME: $p is not built"; exit "$BED_FAIL_RC"; }
+		[ -x "$p" ] || { echo "$NAME: $p is not built"; exit "$SB_FAIL_RC"; }
 	done
 	# shellcheck source=tests/e2e/pflib.sh
 	. "$S/tests/e2e/pflib.sh"
 }
 
-bed_tmp() {
-	T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-$1.XXXXXX") || exit "$BED_FAIL_RC"
+sb_tmp() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/cadence-$1.XXXXXX") || exit "$SB_FAIL_RC"
 	chmod 755 "$T"
 	PF=$T/pf
 	CLOCK=$T/clock
-	: "${BED_STATE:=$T/state}"
-	: "${BED_DB:=$BED_STATE/cadence.db}"
-	trap bed_cleanup EXIT
+	: "${SB_STATE:=$T/state}"
+	: "${SB_DB:=$SB_STATE/cadence.db}"
+	trap sb_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM HUP
 }
-bed_cleanup() {
+sb_cleanup() {
 	local rc=$? p
-	declare -F bed_on_exit >/dev/null && bed_on_exit
+	declare -F sb_on_exit >/dev/null && sb_on_exit
 	pf_stop "$PF"
-	for p in $BED_PIDS; do
+	for p in $SB_PIDS; do
 		kill -TERM "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	if [ -n "${BED_KEEP:-}" ]; then echo "$NAME: kept $T"; else rm -rf "$T" ${BED_RMDIRS:+"$BED_RMDIRS"}; fi
+	if [ -n "${SB_KEEP:-}" ]; then echo "$NAME: kept $T"; else rm -rf "$T" ${SB_RMDIRS:+"$SB_RMDIRS"}; fi
 	exit $rc
 }
 
@@ -124,7 +125,7 @@ die() {
 	for f in "$T/milter.log" "$T/sink.log" "$PF/maillog" "$T/setup.log" "$T/cadenced.log"; do
 		[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
 	done
-	exit "$BED_FAIL_RC"
+	exit "$SB_FAIL_RC"
 }
 wait_port() {
 	local i
@@ -134,30 +135,30 @@ wait_port() {
 	done
 	return 1
 }
-bed_port() {
+sb_port() {
 	local p
 	while :; do
 		p=$(pf_free_port) || die "no free port"
-		case " $BED_USED " in *" $p "*) continue ;; esac
-		BED_USED="$BED_USED $p"
+		case " $SB_USED " in *" $p "*) continue ;; esac
+		SB_USED="$SB_USED $p"
 		printf -v "$1" '%s' "$p"
 		return
 	done
 }
 
-bed_dirs() {
-	mkdir -p "$BED_STATE" "$T/run" "$T/sink"
-	chown postfix:postfix "$BED_STATE" "$T/run" "$T/sink"
-	chmod 750 "$BED_STATE" "$T/run"
+sb_dirs() {
+	mkdir -p "$SB_STATE" "$T/run" "$T/sink"
+	chown postfix:postfix "$SB_STATE" "$T/run" "$T/sink"
+	chmod 750 "$SB_STATE" "$T/run"
 }
-bed_conf() {
+sb_conf() {
 	local f=$1 port=$2
 	shift 2
 	{
 		cat <<EOF
 # made by $NAME (tests/lib/submitbed.sh)
-Database        $BED_DB
-SecretFile      $BED_STATE/secret
+Database        $SB_DB
+SecretFile      $SB_STATE/secret
 Domain          cadence.our.test
 InternalDomains our.test
 InternalHosts   127.0.0.1
@@ -184,7 +185,7 @@ T0S=$(date -u -d "$T0" +%s)
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 set_clock() { echo "$1" >"$CLOCK.new" && chmod 644 "$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"; }
 
-bed_sequence() {
+sb_sequence() {
 	local s
 	printf '[sequence]\nname = %s\nowner = qa@our.test\ndays = every\n' "$1"
 	printf 'window = 00:00-24:00\ntimezone = recipient\n'
@@ -196,28 +197,28 @@ bed_sequence() {
 		printf '\nEND\n'
 	done
 }
-bed_store() {
+sb_store() {
 	{
 		"$CTL" -c "$1" --now "$T0" init &&
-		chown postfix:postfix "$BED_STATE"/* &&
+		chown postfix:postfix "$SB_STATE"/* &&
 		"$CTL" -c "$1" --now "$T0" user add ann@our.test --name "Ann Example" --tz "$2" \
 			--send-cap "$3" --enroll-cap "$3" &&
 		"$CTL" -c "$1" --now "$T0" sequence import "$4"
 	} >>"$T/setup.log" 2>&1 || die "cannot make the store"
 }
 
-bed_sink() {
+sb_sink() {
 	local dump=()
 	[ "${2:-}" = -d ] && dump=(-d "$T/sink/%M%S.")
-	"${BED_TMO[@]}" "$SINK" -u postfix "${dump[@]}" "127.0.0.1:$P_SINK" "$1" >>"$T/sink.log" 2>&1 &
-	BED_PIDS="$BED_PIDS $!"
+	"${SB_TMO[@]}" "$SINK" -u postfix "${dump[@]}" "127.0.0.1:$P_SINK" "$1" >>"$T/sink.log" 2>&1 &
+	SB_PIDS="$SB_PIDS $!"
 	wait_port "$P_SINK" || die "smtp-sink did not start"
 }
-# bed_sink_list: one line per message smtp-sink dumped into $T/sink, in
+# sb_sink_list: one line per message smtp-sink dumped into $T/sink, in
 # file name order: "RCPT MESSAGE-ID SUBJECT" (the recipient from smtp-sink's
 # X-Rcpt-Args, lower case; "-" for a field the message lacks); the file of
 # an aborted transaction (emptied or removed by smtp-sink) is skipped.
-bed_sink_list() {
+sb_sink_list() {
 	"$PY" - "$T/sink" <<'EOF'
 import email, os, re, sys
 d = sys.argv[1]
@@ -237,31 +238,31 @@ for f in sorted(os.listdir(d)):
     print(rcpt or "-", mid or "-", subj or "-")
 EOF
 }
-bed_milter() {
+sb_milter() {
 	local conf=$1 i
 	shift
 	set_clock "$T0"
-	"${BED_TMO[@]}" "$@" "$MILTER" -f -c "$conf" -t "$CLOCK" >>"$T/milter.log" 2>&1 &
-	BED_MILTER_PID=$!
-	BED_PIDS="$BED_PIDS $!"
+	"${SB_TMO[@]}" "$@" "$MILTER" -f -c "$conf" -t "$CLOCK" >>"$T/milter.log" 2>&1 &
+	SB_MILTER_PID=$!
+	SB_PIDS="$SB_PIDS $!"
 	for i in $(seq 1 100); do
 		[ -S "$T/run/milter.sock" ] && break
-		kill -0 "$BED_MILTER_PID" 2>/dev/null || break
+		kill -0 "$SB_MILTER_PID" 2>/dev/null || break
 		sleep 0.05
 	done
 	[ -S "$T/run/milter.sock" ] || die "cadence-milter did not start"
 }
-# bed_stop_milter: the milter ends (its sanitizer reports, if any, go to
+# sb_stop_milter: the milter ends (its sanitizer reports, if any, go to
 # its log).
-bed_stop_milter() {
-	[ -n "$BED_MILTER_PID" ] || return 0
-	kill -TERM "$BED_MILTER_PID" 2>/dev/null
-	wait "$BED_MILTER_PID" 2>/dev/null
-	BED_PIDS=" $BED_PIDS "
-	BED_PIDS=${BED_PIDS/ $BED_MILTER_PID / }
-	BED_MILTER_PID=""
+sb_stop_milter() {
+	[ -n "$SB_MILTER_PID" ] || return 0
+	kill -TERM "$SB_MILTER_PID" 2>/dev/null
+	wait "$SB_MILTER_PID" 2>/dev/null
+	SB_PIDS=" $SB_PIDS "
+	SB_PIDS=${SB_PIDS/ $SB_MILTER_PID / }
+	SB_MILTER_PID=""
 }
-bed_postfix() {
+sb_postfix() {
 	local word=$1
 	shift
 	pf_create "$PF" "$word" mx.our.test "our.test" "" >>"$T/setup.log" 2>&1 || die "pf_create failed"
@@ -281,10 +282,10 @@ bed_postfix() {
 	pf_start "$PF" >>"$T/setup.log" 2>&1 || die "Postfix did not start"
 	wait_port "$P_CAD" || die "Postfix's smtpd on $P_CAD did not come up"
 }
-bed_proxy() {
+sb_proxy() {
 	local secs=$1
 	shift
 	timeout "$secs" "$PY" "$@" >>"$T/proxy.log" 2>&1 &
-	BED_PIDS="$BED_PIDS $!"
+	SB_PIDS="$SB_PIDS $!"
 	wait_port "$2" || die "the proxy did not start"
 }

@@ -35,29 +35,29 @@ set -u
 B=${CADENCE_BUILDDIR:-$(pwd)}
 S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 NAME=lost250
-BED_TIMEOUT=300
+SB_TIMEOUT=300
 # shellcheck source=tests/lib/submitbed.sh
 . "$S/tests/lib/submitbed.sh"
 PROXY=$S/tests/security/lost250_proxy.py
-bed_require timeout
-BED_KEEP=${LOST250_KEEP:-}
-bed_tmp lost250
-bed_port P_SINK
-bed_port P_CAD
-bed_dirs
-bed_conf "$T/base.conf" "$P_CAD"
-bed_sequence Lost Lost 1 'Hello, this is step %d.' >"$T/lost.seq"
-bed_store "$T/base.conf" UTC 1000 "$T/lost.seq"
+sb_require timeout
+SB_KEEP=${LOST250_KEEP:-}
+sb_tmp lost250
+sb_port P_SINK
+sb_port P_CAD
+sb_dirs
+sb_conf "$T/base.conf" "$P_CAD"
+sb_sequence Lost Lost 1 'Hello, this is step %d.' >"$T/lost.seq"
+sb_store "$T/base.conf" UTC 1000 "$T/lost.seq"
 
 # ---- the sink, the milter, Postfix ----
-bed_sink 64 -d
-bed_milter "$T/base.conf"
-bed_postfix lost
+sb_sink 64 -d
+sb_milter "$T/base.conf"
+sb_postfix lost
 
 # copies ADDR: how many messages the sink holds for ADDR, and how many
 # distinct Message-IDs among them ("N M").
 copies() {
-	bed_sink_list | awk -v a="$1" '$1 == a { n++; ids[$2] = 1 } END { for (i in ids) m++; print n + 0, m + 0 }'
+	sb_sink_list | awk -v a="$1" '$1 == a { n++; ids[$2] = 1 } END { for (i in ids) m++; print n + 0, m + 0 }'
 }
 # ledger ADDR: "state submitted? reply-of-unknown-event gate_rejected step_sent-detail"
 ledger() {
@@ -87,10 +87,10 @@ n=0
 scenario() {
 	local name=$1 mode=$2 up=$3 addr=$4 pp now
 	n=$((n + 1))
-	bed_port pp
-	bed_conf "$T/$name.conf" "$pp"
+	sb_port pp
+	sb_conf "$T/$name.conf" "$pp"
 	: >"$T/$name.proxy"
-	bed_proxy 120 "$PROXY" "$pp" "$up" "$mode" 1 "$T/$name.proxy"
+	sb_proxy 120 "$PROXY" "$pp" "$up" "$mode" 1 "$T/$name.proxy"
 	now=$(iso $((T0S + n * 3600)))
 	"$CTL" -c "$T/base.conf" --now "$now" enroll --sequence Lost --as ann@our.test "$addr" \
 		>>"$T/setup.log" 2>&1 || die "cannot enroll $addr"

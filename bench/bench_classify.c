@@ -113,8 +113,8 @@ static int process_mode(int argc, char **argv)
 		size_t n;
 		sbuf_init(&b);
 		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			if (b.len < CLS_MAX_INPUT)
-				sbuf_add(&b, buf, n < CLS_MAX_INPUT - b.len ? n : CLS_MAX_INPUT - b.len);
+			if (b.len < CLASSIFY_MAX_INPUT)
+				sbuf_add(&b, buf, n < CLASSIFY_MAX_INPUT - b.len ? n : CLASSIFY_MAX_INPUT - b.len);
 		fclose(f);
 		struct verdict *v = classify_message(b.s, b.len);
 		sbuf_free(&b);

@@ -9,7 +9,7 @@
  * ('<>' or '' is the null sender); a --rcpt whose local part starts with
  * the configured BouncePrefix and '+' is cadence's VERP address.
  *
- * argv[0] is "classify". Reads at most CLS_MAX_INPUT bytes of each file
+ * argv[0] is "classify". Reads at most CLASSIFY_MAX_INPUT bytes of each file
  * (the classifier's own cap); a file that cannot be read is reported on
  * stderr with its name and the next one is classified.
  */
@@ -37,14 +37,14 @@ static int read_all(FILE *f, struct sbuf *b)
 	char chunk[65536];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b->len < CLS_MAX_INPUT)
-			sbuf_add(b, chunk, n < CLS_MAX_INPUT - b->len ? n : CLS_MAX_INPUT - b->len);
+		if (b->len < CLASSIFY_MAX_INPUT)
+			sbuf_add(b, chunk, n < CLASSIFY_MAX_INPUT - b->len ? n : CLASSIFY_MAX_INPUT - b->len);
 	}
 	return ferror(f) ? -1 : 0;
 }
 
 /* A regular file read with read(2) into one buffer of its size (no
- * stdio copy, no growing); at most CLS_MAX_INPUT bytes, as read_all().
+ * stdio copy, no growing); at most CLASSIFY_MAX_INPUT bytes, as read_all().
  * Anything else (a pipe, a directory: its error) goes through read_all(). */
 static int read_file(int fd, struct sbuf *b)
 {
@@ -59,15 +59,15 @@ static int read_file(int fd, struct sbuf *b)
 		errno = saved;
 		return rc;
 	}
-	size_t cap = (size_t)st.st_size < CLS_MAX_INPUT ? (size_t)st.st_size : CLS_MAX_INPUT;
+	size_t cap = (size_t)st.st_size < CLASSIFY_MAX_INPUT ? (size_t)st.st_size : CLASSIFY_MAX_INPUT;
 	char *buf = xmalloc(cap + 1);
 	size_t len = 0;
 	for (;;) {
 		if (len == cap) {
-			if (cap >= CLS_MAX_INPUT)
+			if (cap >= CLASSIFY_MAX_INPUT)
 				break;
 			/* the file grew since fstat() */
-			cap = cap * 2 < CLS_MAX_INPUT ? cap * 2 : CLS_MAX_INPUT;
+			cap = cap * 2 < CLASSIFY_MAX_INPUT ? cap * 2 : CLASSIFY_MAX_INPUT;
 			buf = xrealloc(buf, cap + 1);
 		}
 		ssize_t r = read(fd, buf + len, cap - len);
@@ -134,7 +134,7 @@ int cmd_classify(struct ctl *c, int argc, char **argv)
 		{ "rcpt", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cls_envelope env = { NULL, NULL, 0 };
+	struct classify_envelope env = { NULL, NULL, 0 };
 	int ch, rc, have_env = 0;
 
 	while ((ch = ctl_getopt(c, argc, argv, "", longopts)) != -1) {

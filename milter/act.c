@@ -58,7 +58,7 @@ void act_inbound(struct mconn *cn, struct mmsg *m, cad_time_t now)
 	}
 	sbuf_init(&raw);
 	act_raw_message(m, cn->leadspc, &raw);
-	struct cls_envelope env = { m->env_from, m->nrcpts > 0 ? m->rcpts[0] : NULL, 0 };
+	struct classify_envelope env = { m->env_from, m->nrcpts > 0 ? m->rcpts[0] : NULL, 0 };
 	for (size_t i = 0; i < m->nown; i++)
 		if (m->own[i].own.kind == OWN_BOUNCE) {
 			env.rcpt = m->own[i].rcpt;   /* our VERP address: the envelope evidence */

@@ -299,7 +299,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 
 /* ---- apply ---- */
 struct inbound_result {
-	enum cls_class cls;
+	enum classify_class cls;
 	size_t matched;           /* enrollments concerned */
 	size_t applied;           /* actions carried out */
 	size_t duplicates;        /* actions skipped: already done for this message */

@@ -456,7 +456,7 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 	x.secret = secret;
 	x.m = m;
 	x.mm = out;
-	x.count_soft = v->cls == CLS_BOUNCE;
+	x.count_soft = v->cls == CLASSIFY_BOUNCE;
 	out->sender = inbound_addr_spec(m->from ? m->from : v->from);
 	if (out->sender == NULL && m->env_from && *m->env_from)
 		out->sender = inbound_addr_spec(m->env_from);
@@ -466,8 +466,8 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 		return -1;
 	/* A report or a challenge/response notice names our message as the
 	 * one it is about (its attached or quoted header). */
-	if (v->cls == CLS_BOUNCE || v->cls == CLS_DELAY || v->cls == CLS_COMPLAINT ||
-	    v->cls == CLS_CHALLENGE) {
+	if (v->cls == CLASSIFY_BOUNCE || v->cls == CLASSIFY_DELAY || v->cls == CLASSIFY_COMPLAINT ||
+	    v->cls == CLASSIFY_CHALLENGE) {
 		if (by_msgid(&x, v->orig_message_id, VIA_ORIG_MSGID, err) < 0)
 			return -1;
 	}
@@ -482,18 +482,18 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 	/* 2. Addresses. A bounce or report names the recipient; its From is a
 	 * mail system, not a person. */
 	meet = inbound_meet_kind(v);
-	person = v->cls == CLS_REPLY || v->cls == CLS_AUTOREPLY || v->cls == CLS_MEETING ||
-		 v->cls == CLS_UNSUBSCRIBE;
+	person = v->cls == CLASSIFY_REPLY || v->cls == CLASSIFY_AUTOREPLY || v->cls == CLASSIFY_MEETING ||
+		 v->cls == CLASSIFY_UNSUBSCRIBE;
 	if (person) {
 		rc = by_address(&x, out->sender, VIA_SENDER, 0, &sender_contact, err);
 	}
 	if (rc == 0 && meet != MEET_NONE) {
 		rc = by_meeting(&x, cfg, err);
-	} else if (out->n == 0 && v->cls == CLS_COMPLAINT) {
+	} else if (out->n == 0 && v->cls == CLASSIFY_COMPLAINT) {
 		char *a = inbound_addr_spec(v->arf_rcpt);
 		rc = by_address(&x, a, VIA_RCPT, 0, NULL, err);
 		free(a);
-	} else if (out->n == 0 && (v->cls == CLS_BOUNCE || v->cls == CLS_DELAY)) {
+	} else if (out->n == 0 && (v->cls == CLASSIFY_BOUNCE || v->cls == CLASSIFY_DELAY)) {
 		for (size_t i = 0; rc == 0 && i < v->nrcpts; i++)
 			rc = by_address(&x, v->rcpts[i].address, VIA_RCPT, 0, NULL, err);
 	}
@@ -512,7 +512,7 @@ int inbound_match(struct store *st, const struct cad_secret *secret,
 	/* 3. The company, for replies and meetings: the colleagues of each
 	 * enrollment found so far whose contact replied or is in the meeting
 	 * (the policy stops them only when it stops that enrollment). */
-	if (v->cls == CLS_REPLY || meet == MEET_REQUEST || meet == MEET_REPLY) {
+	if (v->cls == CLASSIFY_REPLY || meet == MEET_REQUEST || meet == MEET_REPLY) {
 		size_t n0 = out->n;
 		for (size_t i = 0; i < n0; i++) {
 			const struct inbound_target *t = &out->v[i];

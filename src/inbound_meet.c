@@ -37,12 +37,12 @@ enum inbound_meeting inbound_meet_kind(const struct verdict *v)
 	if (v == NULL || v->method == NULL)
 		return MEET_NONE;
 	m = v->method;
-	if (v->cls == CLS_MEETING)
+	if (v->cls == CLASSIFY_MEETING)
 		return strcasecmp(m, "REPLY") == 0 ? MEET_REPLY : MEET_OTHER;
 	/* The classifier leaves everything but a REPLY as other (imip-other,
 	 * itip-other); a method read from a part of a bounce or a report
 	 * (rule of another name) is not a meeting. */
-	if (v->cls != CLS_OTHER || v->rule == NULL ||
+	if (v->cls != CLASSIFY_OTHER || v->rule == NULL ||
 	    (strcmp(v->rule, "imip-other") != 0 && strcmp(v->rule, "itip-other") != 0))
 		return MEET_NONE;
 	if (strcasecmp(m, "REQUEST") == 0)

@@ -101,10 +101,10 @@ static const char *reason_words(const char *r)
 }
 
 /* The recipient of a bounce that concerns target t (its address first). */
-const struct cls_rcpt *inbound_plan_bounce_rcpt(const struct verdict *v,
+const struct classify_rcpt *inbound_plan_bounce_rcpt(const struct verdict *v,
 						const struct inbound_target *t)
 {
-	const struct cls_rcpt *hard = NULL;
+	const struct classify_rcpt *hard = NULL;
 	for (size_t i = 0; i < v->nrcpts; i++) {
 		if (t && t->contact_email && v->rcpts[i].address &&
 		    strcmp(v->rcpts[i].address, t->contact_email) == 0)
@@ -116,7 +116,7 @@ const struct cls_rcpt *inbound_plan_bounce_rcpt(const struct verdict *v,
 }
 
 /* "5.1.1 user unknown", "mailbox full", or "" */
-void inbound_plan_bounce_words(struct sbuf *b, const struct cls_rcpt *r)
+void inbound_plan_bounce_words(struct sbuf *b, const struct classify_rcpt *r)
 {
 	const char *w;
 	if (r == NULL)
@@ -145,15 +145,15 @@ static void seen(struct sbuf *b, const struct inbound_facts *f, const struct inb
 	if (t && t->our_msgid)
 		sbuf_addf(b, " ours=<%s>", t->our_msgid);
 	switch (v->cls) {
-	case CLS_AUTOREPLY:
+	case CLASSIFY_AUTOREPLY:
 		if (v->auto_kind)
 			sbuf_addf(b, " kind=%s", v->auto_kind);
 		if (v->return_date[0])
 			sbuf_addf(b, " return=%s", v->return_date);
 		break;
-	case CLS_BOUNCE:
-	case CLS_DELAY: {
-		const struct cls_rcpt *r = inbound_plan_bounce_rcpt(v, t);
+	case CLASSIFY_BOUNCE:
+	case CLASSIFY_DELAY: {
+		const struct classify_rcpt *r = inbound_plan_bounce_rcpt(v, t);
 		if (r && r->address)
 			sbuf_addf(b, " rcpt=%s", r->address);
 		if (r && r->status)
@@ -162,7 +162,7 @@ static void seen(struct sbuf *b, const struct inbound_facts *f, const struct inb
 			sbuf_addf(b, " reason=%s", r->reason);
 		break;
 	}
-	case CLS_MEETING:
+	case CLASSIFY_MEETING:
 		if (v->method)
 			sbuf_addf(b, " method=%s", v->method);
 		if (v->partstat)
@@ -170,7 +170,7 @@ static void seen(struct sbuf *b, const struct inbound_facts *f, const struct inb
 		if (v->dtstart)
 			sbuf_addf(b, " dtstart=%s", v->dtstart);
 		break;
-	case CLS_COMPLAINT:
+	case CLASSIFY_COMPLAINT:
 		if (v->feedback_type)
 			sbuf_addf(b, " feedback=%s", v->feedback_type);
 		if (v->arf_rcpt)

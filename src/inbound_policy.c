@@ -67,8 +67,8 @@ static int trusted(const struct inbound_facts *f, const struct inbound_target *t
 	 * contact it concerns, and ActOnUnverified does not change that.
 	 * A challenge/response notice is a mail system's too: the message it
 	 * holds (its VERP address, or the Message-ID it quotes) is the proof. */
-	if (f->v->cls == CLS_BOUNCE || f->v->cls == CLS_DELAY || f->v->cls == CLS_COMPLAINT ||
-	    f->v->cls == CLS_CHALLENGE)
+	if (f->v->cls == CLASSIFY_BOUNCE || f->v->cls == CLASSIFY_DELAY || f->v->cls == CLASSIFY_COMPLAINT ||
+	    f->v->cls == CLASSIFY_CHALLENGE)
 		return t->proven;
 	if (cfg->act_on_unverified)
 		return 1;
@@ -219,7 +219,7 @@ static void on_bounce(struct inbound_plan *p, const struct inbound_facts *f,
 		      const struct inbound_target *t, const struct inbound_config *cfg)
 {
 	const struct verdict *v = f->v;
-	const struct cls_rcpt *r = inbound_plan_bounce_rcpt(v, t);
+	const struct classify_rcpt *r = inbound_plan_bounce_rcpt(v, t);
 	struct inbound_action *a;
 	struct sbuf w;
 	const char *addr;
@@ -313,20 +313,20 @@ static void on_challenge(struct inbound_plan *p, const struct inbound_facts *f,
 			      f->sender ? f->sender : "challenge/response");
 }
 
-static const char *why_of(enum cls_class c, int unsub)
+static const char *why_of(enum classify_class c, int unsub)
 {
 	if (unsub)
 		return "unsubscribed";
 	switch (c) {
-	case CLS_REPLY: return "replied";
-	case CLS_AUTOREPLY: return "auto-reply";
-	case CLS_BOUNCE: return "bounced";
-	case CLS_DELAY: return "delayed";
-	case CLS_UNSUBSCRIBE: return "unsubscribed";
-	case CLS_MEETING: return "meeting";
-	case CLS_COMPLAINT: return "complaint";
-	case CLS_CHALLENGE: return "challenge";
-	case CLS_OTHER: return "other";
+	case CLASSIFY_REPLY: return "replied";
+	case CLASSIFY_AUTOREPLY: return "auto-reply";
+	case CLASSIFY_BOUNCE: return "bounced";
+	case CLASSIFY_DELAY: return "delayed";
+	case CLASSIFY_UNSUBSCRIBE: return "unsubscribed";
+	case CLASSIFY_MEETING: return "meeting";
+	case CLASSIFY_COMPLAINT: return "complaint";
+	case CLASSIFY_CHALLENGE: return "challenge";
+	case CLASSIFY_OTHER: return "other";
 	}
 	return "?";
 }
@@ -338,8 +338,8 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 	const struct verdict *v = f->v;
 	/* Mail to a valid unsubscribe address asks to unsubscribe, whatever
 	 * its words; an auto-reply or a bounce sent there does not. */
-	int unsub = f->unsub_addr && v->cls != CLS_AUTOREPLY && v->cls != CLS_BOUNCE &&
-		    v->cls != CLS_DELAY && v->cls != CLS_CHALLENGE;
+	int unsub = f->unsub_addr && v->cls != CLASSIFY_AUTOREPLY && v->cls != CLASSIFY_BOUNCE &&
+		    v->cls != CLASSIFY_DELAY && v->cls != CLASSIFY_CHALLENGE;
 	size_t ntrusted = 0;
 	enum inbound_meeting meet = inbound_meet_kind(v);
 
@@ -361,7 +361,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 			/* company scope: only when the contact's own enrollment stops */
 			const char *ev = meet != MEET_NONE ? EV_MEETING : EV_REPLIED;
 			const struct inbound_target *trig = trigger_of(out, ev, targets, n, t);
-			if ((v->cls == CLS_REPLY || meet != MEET_NONE) && trig != NULL)
+			if ((v->cls == CLASSIFY_REPLY || meet != MEET_NONE) && trig != NULL)
 				on_colleague(out, f, trig, t, ev);
 			continue;
 		}
@@ -370,7 +370,7 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 			continue;
 		}
 		switch (v->cls) {
-		case CLS_REPLY:
+		case CLASSIFY_REPLY:
 			if (f->alias_contact == t->e.contact_id && f->sender &&
 			    !inbound_plan_has(out, INB_ACT_ADD_ALIAS, f->sender)) {
 				struct inbound_action *a = inbound_plan_push(out, INB_ACT_ADD_ALIAS,
@@ -381,35 +381,35 @@ int inbound_policy(const struct inbound_facts *f, const struct inbound_target *t
 			}
 			on_reply(out, f, t);
 			break;
-		case CLS_AUTOREPLY:
+		case CLASSIFY_AUTOREPLY:
 			if (t->via != VIA_COMPANY && on_autoreply(out, f, t, cfg, err) < 0) {
 				cad_err_prefix(err, "enrollment %lld", (long long)t->e.id);
 				inbound_plan_free(out);
 				return -1;
 			}
 			break;
-		case CLS_BOUNCE:
+		case CLASSIFY_BOUNCE:
 			on_bounce(out, f, t, cfg);
 			break;
-		case CLS_DELAY:
+		case CLASSIFY_DELAY:
 			inbound_plan_record(out, f, t, INBOUND_EV_DELAYED, "delivery delayed");
 			break;
-		case CLS_UNSUBSCRIBE:
+		case CLASSIFY_UNSUBSCRIBE:
 			if (t->via != VIA_COMPANY)
 				unsubscribe(out, f, t, "request");
 			break;
-		case CLS_COMPLAINT:
+		case CLASSIFY_COMPLAINT:
 			if (t->via != VIA_COMPANY)
 				on_complaint(out, f, t);
 			break;
-		case CLS_MEETING:
+		case CLASSIFY_MEETING:
 			inbound_policy_meet(out, f, t, cfg);
 			break;
-		case CLS_CHALLENGE:
+		case CLASSIFY_CHALLENGE:
 			if (t->via != VIA_COMPANY)
 				on_challenge(out, f, t);
 			break;
-		case CLS_OTHER:
+		case CLASSIFY_OTHER:
 			if (meet != MEET_NONE)
 				inbound_policy_meet(out, f, t, cfg);
 			break;

@@ -29,10 +29,10 @@ int inbound_plan_has(const struct inbound_plan *p, enum inbound_act kind, const 
 int inbound_plan_stopped(const struct inbound_target *t);
 /* The recipient of a bounce that concerns target t (its address first,
  * then the first hard one, then the first), or NULL. */
-const struct cls_rcpt *inbound_plan_bounce_rcpt(const struct verdict *v,
+const struct classify_rcpt *inbound_plan_bounce_rcpt(const struct verdict *v,
 						const struct inbound_target *t);
 /* "5.1.1 user unknown", "mailbox full", or nothing, appended to b. */
-void inbound_plan_bounce_words(struct sbuf *b, const struct cls_rcpt *r);
+void inbound_plan_bounce_words(struct sbuf *b, const struct classify_rcpt *r);
 
 /* ---- inbound_policy_meet.c ---- */
 /* A meeting message (iMIP) for trusted target t: unenroll on an

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * classify.c - the inbound classifier's entry point: parses one message
- * with GMime into a struct cls_msg (classify_int.h) and applies the rules
+ * with GMime into a struct classify_msg (classify_int.h) and applies the rules
  * in their order. See classify.h for the contract.
  *
  * The order of the rules, and why, is in classify.h.
@@ -32,7 +32,7 @@ static void add_reference(struct verdict *v, const char *id)
 	v->references[v->nreferences++] = classify_text_one_line(id, strlen(id), 998);
 }
 
-static void reply_headers(struct cls_msg *m, struct verdict *v)
+static void reply_headers(struct classify_msg *m, struct verdict *v)
 {
 	const char *irt = classify_msg_header(m, "In-Reply-To");
 	if (irt != NULL) {
@@ -75,7 +75,7 @@ static int has_quote_header(const struct sbuf *t)
 }
 
 /* Machine senders that are not auto-replies: notifications, newsletters. */
-static int is_machine_sender(const struct cls_msg *m)
+static int is_machine_sender(const struct classify_msg *m)
 {
 	static const char *const locals[] = {
 		"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
@@ -107,7 +107,7 @@ static const char *skip_ws(const char *s, size_t n, size_t *left)
  * sender, cadence's VERP address as recipient, a report structure
  * (multipart/report of any type: DSN, MDN read receipt), MAILER-DAEMON. Never a reply: whether it stops anything is
  * the policy's business, not a guess here. */
-static const char *automated(const struct cls_msg *m)
+static const char *automated(const struct classify_msg *m)
 {
 	if (m->null_sender)
 		return "null-sender";
@@ -127,19 +127,19 @@ struct verdict *classify_message(const char *raw, size_t len)
 }
 
 struct verdict *classify_message_env(const char *raw, size_t len,
-    const struct cls_envelope *env)
+    const struct classify_envelope *env)
 {
 	struct verdict *v = xcalloc(1, sizeof(*v));
-	struct cls_msg m;
+	struct classify_msg m;
 	size_t left;
 
-	v->cls = CLS_OTHER;
+	v->cls = CLASSIFY_OTHER;
 	v->rule = "none";
 	v->reply_evidence = "none";
 	if (raw == NULL)
 		len = 0;
-	if (len > CLS_MAX_INPUT)
-		len = CLS_MAX_INPUT;
+	if (len > CLASSIFY_MAX_INPUT)
+		len = CLASSIFY_MAX_INPUT;
 	pthread_once(&gmime_once, gmime_init);
 
 	/* one copy with LF line ends: GMime and the text rules see one form */
@@ -164,7 +164,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 	const char *p = skip_ws(buf, n, &left);
 	if (left >= 15 && strncasecmp(p, "BEGIN:VCALENDAR", 15) == 0) {
 		if (classify_imip(p, left, v) && v->method && strcasecmp(v->method, "REPLY") == 0) {
-			v->cls = CLS_MEETING;
+			v->cls = CLASSIFY_MEETING;
 			v->rule = "itip-reply";
 		} else {
 			v->rule = v->method ? "itip-other" : "ical-unparsable";
@@ -197,7 +197,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 	/* 1. iMIP */
 	if (m.calendar.len > 0 && classify_imip(m.calendar.s, m.calendar.len, v) &&
 	    v->method && strcasecmp(v->method, "REPLY") == 0) {
-		v->cls = CLS_MEETING;
+		v->cls = CLASSIFY_MEETING;
 		v->rule = "imip-reply";
 		goto done;
 	}
@@ -213,7 +213,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 	 * Auto-Submitted): the reader's request, made by the client */
 	const char *au = classify_msg_header(&m, "X-Apple-Unsubscribe");
 	if (au != NULL && classify_text_strcasestr(au, "true")) {
-		v->cls = CLS_UNSUBSCRIBE;
+		v->cls = CLASSIFY_UNSUBSCRIBE;
 		v->rule = "apple-unsubscribe";
 		v->feedback_type = xstrdup("opt-out");
 		goto done;
@@ -236,7 +236,7 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 	}
 	int re = 0;
 	classify_text_strip_prefixes(m.subject, &re);
-	v->cls = CLS_REPLY;
+	v->cls = CLASSIFY_REPLY;
 	v->rule = "human";
 	if (v->in_reply_to)
 		v->reply_evidence = "in-reply-to";
@@ -247,8 +247,8 @@ struct verdict *classify_message_env(const char *raw, size_t len,
 	else if (has_quote_header(&m.text))
 		v->reply_evidence = "quote";
 done:
-	if (v->orig_message_id == NULL && (v->cls == CLS_BOUNCE || v->cls == CLS_DELAY ||
-	    v->cls == CLS_COMPLAINT || v->cls == CLS_CHALLENGE) && m.orig_message_id != NULL)
+	if (v->orig_message_id == NULL && (v->cls == CLASSIFY_BOUNCE || v->cls == CLASSIFY_DELAY ||
+	    v->cls == CLASSIFY_COMPLAINT || v->cls == CLASSIFY_CHALLENGE) && m.orig_message_id != NULL)
 		v->orig_message_id = xstrdup(m.orig_message_id);
 	classify_msg_free(&m);
 	free(buf);

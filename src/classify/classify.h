@@ -11,7 +11,7 @@
  * initialisations (GMime's; the reason phrase lists filed once) and the
  * charset converters kept loaded (at most 32, classify_iconv.c), none of
  * which changes a result; bounded work on hostile input (input size, MIME depth,
- * part count, recipient count and text sizes are capped, see CLS_MAX_*);
+ * part count, recipient count and text sizes are capped, see CLASSIFY_MAX_*);
  * never returns NULL; every string in the verdict is valid UTF-8 or ASCII,
  * owned by the verdict and freed by classify_verdict_free().
  *
@@ -87,35 +87,35 @@
 
 #include <stddef.h>
 
-#define CLS_MAX_INPUT   (10u * 1024 * 1024) /* larger input: truncated */
-#define CLS_MAX_DEPTH   16                  /* MIME nesting */
-#define CLS_MAX_PARTS   256                 /* MIME parts walked */
-#define CLS_MAX_RCPTS   64                  /* bounced recipients kept */
-#define CLS_MAX_TEXT    (256u * 1024)       /* decoded text kept per kind */
+#define CLASSIFY_MAX_INPUT   (10u * 1024 * 1024) /* larger input: truncated */
+#define CLASSIFY_MAX_DEPTH   16                  /* MIME nesting */
+#define CLASSIFY_MAX_PARTS   256                 /* MIME parts walked */
+#define CLASSIFY_MAX_RCPTS   64                  /* bounced recipients kept */
+#define CLASSIFY_MAX_TEXT    (256u * 1024)       /* decoded text kept per kind */
 
-enum cls_class {
-	CLS_OTHER = 0,      /* machine mail of no interest, success DSN, invitation */
-	CLS_REPLY,          /* written by a person */
-	CLS_AUTOREPLY,      /* out-of-office, vacation, autoresponder */
-	CLS_BOUNCE,         /* permanent delivery failure (DSN or not) */
-	CLS_DELAY,          /* delivery delay warning: still being retried */
-	CLS_UNSUBSCRIBE,    /* a request to be removed */
-	CLS_MEETING,        /* iMIP/iTIP METHOD:REPLY */
-	CLS_COMPLAINT,      /* ARF feedback report (RFC 5965) */
-	CLS_CHALLENGE       /* challenge/response: the mailbox asks the sender to
+enum classify_class {
+	CLASSIFY_OTHER = 0,      /* machine mail of no interest, success DSN, invitation */
+	CLASSIFY_REPLY,          /* written by a person */
+	CLASSIFY_AUTOREPLY,      /* out-of-office, vacation, autoresponder */
+	CLASSIFY_BOUNCE,         /* permanent delivery failure (DSN or not) */
+	CLASSIFY_DELAY,          /* delivery delay warning: still being retried */
+	CLASSIFY_UNSUBSCRIBE,    /* a request to be removed */
+	CLASSIFY_MEETING,        /* iMIP/iTIP METHOD:REPLY */
+	CLASSIFY_COMPLAINT,      /* ARF feedback report (RFC 5965) */
+	CLASSIFY_CHALLENGE       /* challenge/response: the mailbox asks the sender to
 	                     * prove it is a person; neither bounce nor reply */
 };
 
 /* One ATTENDEE of an iMIP object: address lower-cased, "mailto:" dropped;
  * partstat as written upper-cased, or NULL when the line has none. */
-struct cls_attendee {
+struct classify_attendee {
 	char *address;
 	char *partstat;
 };
-#define CLS_MAX_ATTENDEES 64
+#define CLASSIFY_MAX_ATTENDEES 64
 
 /* One recipient of a bounce or delay notice. */
-struct cls_rcpt {
+struct classify_rcpt {
 	char *address;      /* lower-cased addr-spec */
 	char *status;       /* RFC 3463 "5.1.1", or NULL */
 	int smtp_code;      /* 550, or 0 when unknown */
@@ -126,7 +126,7 @@ struct cls_rcpt {
 };
 
 struct verdict {
-	enum cls_class cls;
+	enum classify_class cls;
 	const char *rule;           /* short name of the rule that decided */
 	int null_sender;            /* the envelope sender was null (MAIL FROM:<>, or
 	                             * Return-Path: <> when no envelope was given) */
@@ -137,7 +137,7 @@ struct verdict {
 	char *message_id;
 
 	/* bounce / delay */
-	struct cls_rcpt *rcpts;
+	struct classify_rcpt *rcpts;
 	size_t nrcpts;
 	char *orig_message_id;      /* Message-ID of the message that bounced */
 
@@ -157,8 +157,8 @@ struct verdict {
 	char *attendee;
 	char *organizer;
 	char *dtstart;              /* as in the object, e.g. "20260301T100000Z" */
-	struct cls_attendee *attendees;  /* every ATTENDEE of that component (at most
-	                             * CLS_MAX_ATTENDEES), in order; classify_imip.c */
+	struct classify_attendee *attendees;  /* every ATTENDEE of that component (at most
+	                             * CLASSIFY_MAX_ATTENDEES), in order; classify_imip.c */
 	size_t nattendees;
 
 	/* ARF */
@@ -168,7 +168,7 @@ struct verdict {
 
 /* What the MTA knows and the message may not say: the SMTP envelope.
  * Every field is optional (NULL: unknown). */
-struct cls_envelope {
+struct classify_envelope {
 	const char *mail_from;  /* MAIL FROM without <>: "" (or "<>") is the null sender */
 	const char *rcpt;       /* an envelope recipient (the one the message is about) */
 	int rcpt_is_verp;       /* rcpt is cadence's own VERP bounce address: mail there
@@ -181,12 +181,12 @@ struct cls_envelope {
  * a "Return-Path: <>" header, when the message has one, stands for it. */
 struct verdict *classify_message(const char *raw, size_t len);
 struct verdict *classify_message_env(const char *raw, size_t len,
-    const struct cls_envelope *env);
+    const struct classify_envelope *env);
 void classify_verdict_free(struct verdict *v);
 
 /* "reply", "autoreply", "bounce", "delay", "unsubscribe", "meeting",
  * "complaint", "challenge", "other". */
-const char *classify_verdict_class_name(enum cls_class c);
+const char *classify_verdict_class_name(enum classify_class c);
 
 /* The verdict as a JSON object text (jansson), every field; caller frees. */
 char *classify_json_text(const struct verdict *v);

@@ -29,7 +29,7 @@ static char *block_field(const char *s, size_t n, const char *name)
 	return NULL;
 }
 
-int classify_arf(struct cls_msg *m, struct verdict *v)
+int classify_arf(struct classify_msg *m, struct verdict *v)
 {
 	int ct = m->content_type && strstr(m->content_type, "feedback-report") != NULL;
 	/* Microsoft's Junk Mail Reporting Program predates ARF: the reported
@@ -40,7 +40,7 @@ int classify_arf(struct cls_msg *m, struct verdict *v)
 	if (top != NULL)
 		jmrp = classify_text_one_line(top, strlen(top), 998);
 	if (jmrp != NULL && m->feedback.len == 0) {
-		v->cls = CLS_COMPLAINT;
+		v->cls = CLASSIFY_COMPLAINT;
 		v->rule = "jmrp";
 		v->feedback_type = xstrdup("abuse");
 		v->arf_rcpt = classify_text_addr(jmrp, strlen(jmrp));
@@ -53,7 +53,7 @@ int classify_arf(struct cls_msg *m, struct verdict *v)
 	char *ft = block_field(m->feedback.s, m->feedback.len, "Feedback-Type");
 	if (ft == NULL && !ct)
 		return 0;
-	v->cls = CLS_COMPLAINT;
+	v->cls = CLASSIFY_COMPLAINT;
 	v->rule = "arf";
 	if (ft != NULL) {
 		cad_strlower(ft);

@@ -62,7 +62,7 @@ static int subject_says_ooo(const char *s)
 	return classify_text_case_any(s, ooo_subjects);
 }
 
-static const char *header_kind(const struct cls_msg *m)
+static const char *header_kind(const struct classify_msg *m)
 {
 	const char *as = classify_msg_header(m, "Auto-Submitted");
 	if (as != NULL) {
@@ -105,13 +105,13 @@ static const char *header_kind(const struct cls_msg *m)
 	return NULL;
 }
 
-int classify_auto_signals(const struct cls_msg *m)
+int classify_auto_signals(const struct classify_msg *m)
 {
 	const char *kind = header_kind(m);
 	return subject_says_ooo(m->subject) || (kind != NULL && strcmp(kind, "bulk") != 0);
 }
 
-static int ref_year_of(const struct cls_msg *m, int *month, int *day)
+static int ref_year_of(const struct classify_msg *m, int *month, int *day)
 {
 	GDateTime *d = m->gm ? g_mime_message_get_date(m->gm) : NULL;
 	if (d == NULL)
@@ -121,7 +121,7 @@ static int ref_year_of(const struct cls_msg *m, int *month, int *day)
 	return g_date_time_get_year(d);
 }
 
-int classify_auto(struct cls_msg *m, struct verdict *v)
+int classify_auto(struct classify_msg *m, struct verdict *v)
 {
 	const char *kind = header_kind(m);
 	int ooo = subject_says_ooo(m->subject);
@@ -131,7 +131,7 @@ int classify_auto(struct cls_msg *m, struct verdict *v)
 	/* MAILER-DAEMON keeps no vacation: its Auto-Submitted is a notice's */
 	if (classify_msg_sender_is_daemon(m) == 2)
 		return 0;
-	v->cls = CLS_AUTOREPLY;
+	v->cls = CLASSIFY_AUTOREPLY;
 	v->rule = kind ? "auto-header" : "auto-subject";
 	if (ooo || (kind && strcmp(kind, "bulk") != 0 && strcmp(kind, "auto-generated") != 0))
 		v->auto_kind = ooo ? "out-of-office" : kind;
@@ -211,7 +211,7 @@ static size_t new_text_len(const char *s, size_t n)
 	return n;
 }
 
-int classify_auto_unsubscribe(struct cls_msg *m, struct verdict *v)
+int classify_auto_unsubscribe(struct classify_msg *m, struct verdict *v)
 {
 	const char *subj = classify_text_strip_prefixes(m->subject, NULL);
 	int hit = is_unsub_word(subj, strlen(subj));
@@ -233,7 +233,7 @@ int classify_auto_unsubscribe(struct cls_msg *m, struct verdict *v)
 	}
 	if (!hit)
 		return 0;
-	v->cls = CLS_UNSUBSCRIBE;
+	v->cls = CLASSIFY_UNSUBSCRIBE;
 	v->rule = "unsubscribe-request";
 	return 1;
 }

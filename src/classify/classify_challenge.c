@@ -51,7 +51,7 @@ static const char *const services[] = {
 	"bluebottle.com", "hushmail-challenge", NULL
 };
 
-static int from_service(const struct cls_msg *m)
+static int from_service(const struct classify_msg *m)
 {
 	const char *at = m->from ? strrchr(m->from, '@') : NULL;
 	if (at == NULL)
@@ -65,7 +65,7 @@ static int from_service(const struct cls_msg *m)
 	return 0;
 }
 
-static int automated(const struct cls_msg *m)
+static int automated(const struct classify_msg *m)
 {
 	const char *as = classify_msg_header(m, "Auto-Submitted");
 	if (m->null_sender || m->verp || m->dsn_report || m->dsn.len > 0 ||
@@ -84,7 +84,7 @@ static int automated(const struct cls_msg *m)
 	return rp != NULL && strstr(rp, "<>") != NULL;
 }
 
-int classify_challenge(struct cls_msg *m, struct verdict *v)
+int classify_challenge(struct classify_msg *m, struct verdict *v)
 {
 	int said = 0;
 	/* the request comes first in such a notice: its first 4 KiB */
@@ -95,7 +95,7 @@ int classify_challenge(struct cls_msg *m, struct verdict *v)
 	said = classify_text_memcase_any(m->text.s, n, requests) || classify_text_case_any(m->subject, requests);
 	if (!said)
 		return 0;
-	v->cls = CLS_CHALLENGE;
+	v->cls = CLASSIFY_CHALLENGE;
 	v->rule = "challenge-response";
 	return 1;
 }

@@ -11,8 +11,8 @@
  * Final-Recipient starts a new recipient. Fields written into the text
  * itself (a report whose MIME structure was lost) are read too.
  *
- * Guarantees: at most CLS_MAX_RCPTS recipients; diagnostics are one
- * printable line of at most CLS_DIAG_MAX bytes.
+ * Guarantees: at most CLASSIFY_MAX_RCPTS recipients; diagnostics are one
+ * printable line of at most CLASSIFY_DIAG_MAX bytes.
  */
 #include "config.h"
 
@@ -41,7 +41,7 @@ static void rec_free(struct dsn_rec *r)
 static void set_field(char **dst, const char *v, size_t n)
 {
 	free(*dst);
-	*dst = classify_text_one_line(v, n, CLS_DIAG_MAX);
+	*dst = classify_text_one_line(v, n, CLASSIFY_DIAG_MAX);
 }
 
 /* Value of a "Name: value" field, unfolded (continuation lines joined). */
@@ -54,7 +54,7 @@ static size_t field_value(const char *s, size_t n, size_t pos, struct sbuf *out)
 		size_t e = nl ? (size_t)(nl - s) : n;
 		sbuf_add(out, s + i, e - i);
 		i = nl ? e + 1 : n;
-		if (i < n && (s[i] == ' ' || s[i] == '\t') && out->len < 4 * CLS_DIAG_MAX) {
+		if (i < n && (s[i] == ' ' || s[i] == '\t') && out->len < 4 * CLASSIFY_DIAG_MAX) {
 			sbuf_addc(out, ' ');
 			continue;
 		}
@@ -91,7 +91,7 @@ static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *
 		const char *colon = memchr(s + i, ':', e - i);
 		if (e == i && (cur.final || cur.orig)) {
 			/* a blank line ends a recipient's block */
-			if (*nrecs < CLS_MAX_RCPTS) {
+			if (*nrecs < CLASSIFY_MAX_RCPTS) {
 				*recs = xreallocarray(*recs, *nrecs + 1, sizeof(**recs));
 				(*recs)[(*nrecs)++] = cur;
 			} else {
@@ -116,7 +116,7 @@ static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *
 		int is_final = strcasecmp(name, "Final-Recipient") == 0;
 		int is_orig = strcasecmp(name, "Original-Recipient") == 0;
 		if ((is_final && cur.final) || (is_orig && cur.orig)) {
-			if (*nrecs < CLS_MAX_RCPTS) {
+			if (*nrecs < CLASSIFY_MAX_RCPTS) {
 				*recs = xreallocarray(*recs, *nrecs + 1, sizeof(**recs));
 				(*recs)[(*nrecs)++] = cur;
 			} else {
@@ -135,7 +135,7 @@ static int parse_fields(const char *s, size_t n, struct dsn_rec **recs, size_t *
 		else if (strcasecmp(name, "Diagnostic-Code") == 0)
 			set_field(&cur.diag, t, strlen(t));
 	}
-	if ((cur.final || cur.orig) && *nrecs < CLS_MAX_RCPTS) {
+	if ((cur.final || cur.orig) && *nrecs < CLASSIFY_MAX_RCPTS) {
 		*recs = xreallocarray(*recs, *nrecs + 1, sizeof(**recs));
 		(*recs)[(*nrecs)++] = cur;
 	} else {
@@ -178,7 +178,7 @@ static char *near_text(const char *s, size_t n, const char *addr,
 
 /* DSN fields written into the text itself (a report whose MIME structure
  * was lost, or an MTA that inlines them): from the first field line on. */
-static void inline_dsn(struct cls_msg *m)
+static void inline_dsn(struct classify_msg *m)
 {
 	static const char *const starts[] = {
 		"\nReporting-MTA:", "\nFinal-Recipient:", "\nOriginal-Recipient:", NULL
@@ -197,7 +197,7 @@ static void inline_dsn(struct cls_msg *m)
 	sbuf_add(&m->dsn, first + 1, m->text.len - (size_t)(first + 1 - m->text.s));
 }
 
-int classify_dsn(struct cls_msg *m, struct verdict *v)
+int classify_dsn(struct classify_msg *m, struct verdict *v)
 {
 	int report = m->dsn_report || (m->has_report && m->content_type &&
 	    strstr(m->content_type, "delivery-status") != NULL);
@@ -211,8 +211,8 @@ int classify_dsn(struct cls_msg *m, struct verdict *v)
 		size_t nrecs;
 		parse_fields(m->dsn.s, m->dsn.len, &recs, &nrecs);
 		size_t cut = classify_notice_cut(m);
-		char *notice = classify_text_one_line(m->text.s, cut, 4 * CLS_DIAG_MAX);
-		struct cls_alist orig;
+		char *notice = classify_text_one_line(m->text.s, cut, 4 * CLASSIFY_DIAG_MAX);
+		struct classify_alist orig;
 		classify_rcpt_orig(m, cut, &orig);
 		for (size_t i = 0; i < nrecs; i++) {
 			char *a = recs[i].final ? addr_of_field(recs[i].final) : NULL;
@@ -226,7 +226,7 @@ int classify_dsn(struct cls_msg *m, struct verdict *v)
 			if (a == NULL)
 				a = classify_rcpt_complete_local(recs[i].final ? recs[i].final : recs[i].orig, &orig,
 				    m->text.s, cut);
-			struct cls_rcpt *r = a ? classify_verdict_add_rcpt(v, a) : NULL;
+			struct classify_rcpt *r = a ? classify_verdict_add_rcpt(v, a) : NULL;
 			if (r != NULL && r->reason == NULL) {
 				/* the notice's words near the address help a bare status */
 				char *ctx = near_text(m->text.s, cut, a, recs, nrecs);
@@ -248,7 +248,7 @@ int classify_dsn(struct cls_msg *m, struct verdict *v)
 		unresolved = nrecs > 0 && v->nrcpts == 0;
 		if (v->nrcpts > 0) {
 			classify_status_decide(v, 0);
-			v->rule = v->cls == CLS_OTHER ? "dsn-success" : "dsn";
+			v->rule = v->cls == CLASSIFY_OTHER ? "dsn-success" : "dsn";
 			return 1;
 		}
 	}

@@ -12,7 +12,7 @@
  * one descriptor per charset open keeps its module loaded; the conversions
  * themselves are GMime's, unchanged.
  *
- * Guarantees: at most CLS_ICONV_PINS charsets (names of at most 40 bytes)
+ * Guarantees: at most CLASSIFY_ICONV_PINS charsets (names of at most 40 bytes)
  * are ever held, for the life of the process, only names iconv could open
  * (a made-up name takes no place; once the places are taken, further
  * charsets are converted as before, only slower); thread-safe (one mutex).
@@ -27,13 +27,13 @@
 
 #include "classify_int.h"
 
-#define CLS_ICONV_PINS 32
-#define CLS_ICONV_NAME 40
+#define CLASSIFY_ICONV_PINS 32
+#define CLASSIFY_ICONV_NAME 40
 
 static struct {
-	char name[CLS_ICONV_NAME + 1];
+	char name[CLASSIFY_ICONV_NAME + 1];
 	iconv_t cd;
-} pins[CLS_ICONV_PINS];
+} pins[CLASSIFY_ICONV_PINS];
 static size_t npins;
 static pthread_mutex_t pin_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -51,14 +51,14 @@ static int builtin(const char *cs, size_t n)
 
 void classify_iconv_pin_n(const char *cs, size_t n)
 {
-	if (cs == NULL || n == 0 || n > CLS_ICONV_NAME || builtin(cs, n))
+	if (cs == NULL || n == 0 || n > CLASSIFY_ICONV_NAME || builtin(cs, n))
 		return;
 	pthread_mutex_lock(&pin_lock);
 	size_t i;
 	for (i = 0; i < npins; i++)
 		if (strlen(pins[i].name) == n && strncasecmp(pins[i].name, cs, n) == 0)
 			break;
-	if (i == npins && npins < CLS_ICONV_PINS) {
+	if (i == npins && npins < CLASSIFY_ICONV_PINS) {
 		memcpy(pins[npins].name, cs, n);
 		pins[npins].name[n] = '\0';
 		pins[npins].cd = g_mime_iconv_open("UTF-8", pins[npins].name);
@@ -87,7 +87,7 @@ void classify_iconv_pin_words(const char *s, size_t n)
 			continue;
 		}
 		const char *cs = p + 1, *q = cs;
-		while (q < end && q - cs <= CLS_ICONV_NAME && *q != '?' && *q != '*' &&
+		while (q < end && q - cs <= CLASSIFY_ICONV_NAME && *q != '?' && *q != '*' &&
 		    *q > ' ' && *q < 127)
 			q++;
 		if (q < end && (*q == '?' || *q == '*') && q > cs)

@@ -3,7 +3,7 @@
  * classify_imip.c - iTIP objects (RFC 5546) carried by iMIP mail (RFC 6047):
  * METHOD, and for the first attendee that states one, PARTSTAT; ORGANIZER,
  * DTSTART and every ATTENDEE (address and PARTSTAT, at most
- * CLS_MAX_ATTENDEES) of the first component (VEVENT, VTODO...; a
+ * CLASSIFY_MAX_ATTENDEES) of the first component (VEVENT, VTODO...; a
  * VTIMEZONE before it is skipped). Parsed with libical. Whether an
  * invitation is a booked meeting is not decided here: that needs to know
  * who is enrolled and who is internal (inbound_policy.c).
@@ -11,7 +11,7 @@
  * generic type (application/octet-stream; name="invite.ics") is one too.
  *
  * Guarantees: the object text is copied and bounded by the caller's
- * CLS_MAX_TEXT; libical's tree is freed before returning.
+ * CLASSIFY_MAX_TEXT; libical's tree is freed before returning.
  */
 #include "config.h"
 
@@ -37,7 +37,7 @@ static char *strip_mailto(const char *s)
 static void add_attendee(struct verdict *v, const char *cal_address, const char *partstat)
 {
 	char *a = strip_mailto(cal_address);
-	if (a == NULL || *a == '\0' || v->nattendees >= CLS_MAX_ATTENDEES) {
+	if (a == NULL || *a == '\0' || v->nattendees >= CLASSIFY_MAX_ATTENDEES) {
 		free(a);
 		return;
 	}

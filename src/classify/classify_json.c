@@ -40,7 +40,7 @@ json_t *classify_json_fill(json_t *o, const struct verdict *v)
 
 	json_t *rs = json_array();
 	for (size_t i = 0; i < v->nrcpts; i++) {
-		const struct cls_rcpt *r = &v->rcpts[i];
+		const struct classify_rcpt *r = &v->rcpts[i];
 		json_t *j = json_object();
 		put_str(j, "address", r->address);
 		put_str(j, "status", r->status);
@@ -91,10 +91,10 @@ char *classify_json_line(const struct verdict *v)
 	sbuf_init(&b);
 	sbuf_adds(&b, classify_verdict_class_name(v->cls));
 	switch (v->cls) {
-	case CLS_BOUNCE:
-	case CLS_DELAY:
+	case CLASSIFY_BOUNCE:
+	case CLASSIFY_DELAY:
 		for (size_t i = 0; i < v->nrcpts; i++) {
-			const struct cls_rcpt *r = &v->rcpts[i];
+			const struct classify_rcpt *r = &v->rcpts[i];
 			sbuf_addf(&b, " %s %s %s", r->address, r->hard ? "hard" : "soft",
 			    r->reason ? r->reason : "undefined");
 			if (r->status)
@@ -105,34 +105,34 @@ char *classify_json_line(const struct verdict *v)
 		if (v->orig_message_id)
 			sbuf_addf(&b, " orig=<%s>", v->orig_message_id);
 		break;
-	case CLS_AUTOREPLY:
+	case CLASSIFY_AUTOREPLY:
 		sbuf_addf(&b, " %s", v->auto_kind ? v->auto_kind : "auto");
 		if (v->return_date[0])
 			sbuf_addf(&b, " back=%s", v->return_date);
 		break;
-	case CLS_MEETING:
+	case CLASSIFY_MEETING:
 		sbuf_addf(&b, " %s %s", v->method ? v->method : "?", v->partstat ? v->partstat : "-");
 		if (v->attendee)
 			sbuf_addf(&b, " attendee=%s", v->attendee);
 		if (v->dtstart)
 			sbuf_addf(&b, " dtstart=%s", v->dtstart);
 		break;
-	case CLS_COMPLAINT:
+	case CLASSIFY_COMPLAINT:
 		sbuf_addf(&b, " %s", v->feedback_type ? v->feedback_type : "abuse");
 		if (v->arf_rcpt)
 			sbuf_addf(&b, " rcpt=%s", v->arf_rcpt);
 		break;
-	case CLS_REPLY:
+	case CLASSIFY_REPLY:
 		sbuf_addf(&b, " evidence=%s", v->reply_evidence);
 		if (v->in_reply_to)
 			sbuf_addf(&b, " in-reply-to=<%s>", v->in_reply_to);
 		break;
-	case CLS_CHALLENGE:
+	case CLASSIFY_CHALLENGE:
 		if (v->orig_message_id)
 			sbuf_addf(&b, " orig=<%s>", v->orig_message_id);
 		break;
-	case CLS_UNSUBSCRIBE:
-	case CLS_OTHER:
+	case CLASSIFY_UNSUBSCRIBE:
+	case CLASSIFY_OTHER:
 		break;
 	}
 	sbuf_addf(&b, " (rule %s)", v->rule ? v->rule : "none");

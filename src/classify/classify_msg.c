@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * classify_msg.c - the parsed view of one message (struct cls_msg,
+ * classify_msg.c - the parsed view of one message (struct classify_msg,
  * classify_int.h): GMime parses it once; the top-level headers, the text,
  * the delivery-status and feedback-report bodies, the calendar and the
- * returned original's headers are kept, each capped at CLS_MAX_TEXT; the
+ * returned original's headers are kept, each capped at CLASSIFY_MAX_TEXT; the
  * envelope, or what the message says of it; who the From is (a mail
  * system's or not). Every rule reads this view; this file calls no rule
  * (only the text helpers, the iMIP attachment test and the charset pins).
@@ -17,7 +17,7 @@
 
 #include "classify_int.h"
 
-const char *classify_msg_header(const struct cls_msg *m, const char *name)
+const char *classify_msg_header(const struct classify_msg *m, const char *name)
 {
 	if (m->gm == NULL)
 		return NULL;
@@ -26,10 +26,10 @@ const char *classify_msg_header(const struct cls_msg *m, const char *name)
 
 static void add_capped(struct sbuf *b, const char *s, size_t n)
 {
-	if (s == NULL || n == 0 || b->len >= CLS_MAX_TEXT)
+	if (s == NULL || n == 0 || b->len >= CLASSIFY_MAX_TEXT)
 		return;
-	if (n > CLS_MAX_TEXT - b->len)
-		n = CLS_MAX_TEXT - b->len;
+	if (n > CLASSIFY_MAX_TEXT - b->len)
+		n = CLASSIFY_MAX_TEXT - b->len;
 	sbuf_add(b, s, n);
 	if (b->len > 0 && b->s[b->len - 1] != '\n')
 		sbuf_addc(b, '\n');
@@ -154,7 +154,7 @@ static void part_text(GMimePart *p, struct sbuf *out)
 static void html_to_text(const char *h, size_t n, struct sbuf *out)
 {
 	size_t i = 0;
-	while (i < n && out->len < CLS_MAX_TEXT) {
+	while (i < n && out->len < CLASSIFY_MAX_TEXT) {
 		if (h[i] == '<') {
 			const char *tag = h + i + 1;
 			int skip = cad_startswith_ci(tag, "style") || cad_startswith_ci(tag, "script");
@@ -226,9 +226,9 @@ struct walk_state {
 	int have_plain;
 };
 
-static void walk(struct cls_msg *m, struct walk_state *ws, GMimeObject *obj, int depth)
+static void walk(struct classify_msg *m, struct walk_state *ws, GMimeObject *obj, int depth)
 {
-	if (obj == NULL || depth > CLS_MAX_DEPTH || m->parts >= CLS_MAX_PARTS)
+	if (obj == NULL || depth > CLASSIFY_MAX_DEPTH || m->parts >= CLASSIFY_MAX_PARTS)
 		return;
 	m->parts++;
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
@@ -248,7 +248,7 @@ static void walk(struct cls_msg *m, struct walk_state *ws, GMimeObject *obj, int
 				m->dsn_report = 1;
 		}
 		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
-		for (int i = 0; i < n && m->parts < CLS_MAX_PARTS; i++)
+		for (int i = 0; i < n && m->parts < CLASSIFY_MAX_PARTS; i++)
 			walk(m, ws, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i), depth + 1);
 		return;
 	}
@@ -341,7 +341,7 @@ static char *first_mailbox(InternetAddressList *l, char **name)
 	return r;
 }
 
-void classify_msg_free(struct cls_msg *m)
+void classify_msg_free(struct classify_msg *m)
 {
 	if (m->gm)
 		g_object_unref(m->gm);
@@ -360,7 +360,7 @@ void classify_msg_free(struct cls_msg *m)
 	sbuf_free(&m->orig);
 }
 
-int classify_msg_parse(struct cls_msg *m, const char *buf, size_t len)
+int classify_msg_parse(struct classify_msg *m, const char *buf, size_t len)
 {
 	classify_iconv_pin_words(buf, len);
 	/* the stream reads buf itself (not owned: freed by the caller after
@@ -407,7 +407,7 @@ int classify_msg_parse(struct cls_msg *m, const char *buf, size_t len)
 }
 
 /* The envelope, or what the message says of it when none is given. */
-void classify_msg_envelope(struct cls_msg *m, const struct cls_envelope *env)
+void classify_msg_envelope(struct classify_msg *m, const struct classify_envelope *env)
 {
 	const char *mf = env ? env->mail_from : NULL;
 	if (mf != NULL) {
@@ -451,7 +451,7 @@ int classify_msg_is_daemon_local(const char *addr)
 	return classify_msg_local_is(addr, daemon_locals);
 }
 
-int classify_msg_sender_is_daemon(const struct cls_msg *m)
+int classify_msg_sender_is_daemon(const struct classify_msg *m)
 {
 	const char *raw = classify_msg_header(m, "From");
 	if (raw == NULL)

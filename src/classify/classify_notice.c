@@ -14,7 +14,7 @@
  * evidence of a failed recipient (and which are the sender, a list, a
  * suggestion) is classify_rcpt.c's business.
  *
- * Guarantees: at most CLS_MAX_RCPTS recipients.
+ * Guarantees: at most CLASSIFY_MAX_RCPTS recipients.
  */
 #include "config.h"
 
@@ -65,7 +65,7 @@ static size_t notice_end(const char *s, size_t n)
 }
 
 /* notice_end() of the message's text, computed once per message. */
-size_t classify_notice_cut(struct cls_msg *m)
+size_t classify_notice_cut(struct classify_msg *m)
 {
 	if (!m->text_cut_known) {
 		m->text_cut = notice_end(m->text.s, m->text.len);
@@ -75,7 +75,7 @@ size_t classify_notice_cut(struct cls_msg *m)
 }
 
 /* An address that cannot be the failed recipient of this notice. */
-static int excluded(const struct cls_msg *m, const char *a, const char *orig_from)
+static int excluded(const struct classify_msg *m, const char *a, const char *orig_from)
 {
 	if (classify_rcpt_is_list_address(m, a))
 		return 1;
@@ -156,8 +156,8 @@ static int line_names_recipient(const char *l, size_t ll)
 	return 0;
 }
 
-static size_t find_hits(const struct cls_msg *m, const char *s, size_t n,
-    const char *orig_from, const struct cls_alist *orig, int strict, struct cls_hit *hits, size_t max)
+static size_t find_hits(const struct classify_msg *m, const char *s, size_t n,
+    const char *orig_from, const struct classify_alist *orig, int strict, struct classify_hit *hits, size_t max)
 {
 	size_t nh = 0;
 	for (int pass = 0; pass < 2 && nh == 0; pass++) {
@@ -288,7 +288,7 @@ static int any(const char *s, size_t n, const char *const *list)
 	return classify_text_memcase_any(s, n, list);
 }
 
-static int is_delay_notice(const struct cls_msg *m, const char *notice, size_t n)
+static int is_delay_notice(const struct classify_msg *m, const char *notice, size_t n)
 {
 	static const char *const delay_words[] = {
 		"delayed", "(delay)", "warning: could not send", "warning--could not send",
@@ -327,7 +327,7 @@ static size_t list_start(const char *s, size_t n)
 	return nl ? (size_t)(nl - s) + 1 : 0;
 }
 
-static char *orig_from_addr(const struct cls_msg *m, const char *s, size_t n, size_t cut)
+static char *orig_from_addr(const struct classify_msg *m, const char *s, size_t n, size_t cut)
 {
 	const char *h = m->orig.len ? m->orig.s : s + cut;
 	size_t hn = m->orig.len ? m->orig.len : n - cut;
@@ -341,16 +341,16 @@ static char *orig_from_addr(const struct cls_msg *m, const char *s, size_t n, si
 	return NULL;
 }
 
-static void text_recipients(struct cls_msg *m, struct verdict *v, const char *action)
+static void text_recipients(struct classify_msg *m, struct verdict *v, const char *action)
 {
 	const char *s = m->text.s;
 	size_t n = m->text.len;
 	size_t cut = classify_notice_cut(m);
 	char *ofrom = orig_from_addr(m, s, n, cut);
 	const char *xfr = classify_msg_header(m, "X-Failed-Recipients");
-	char *notice = classify_text_one_line(s, cut, 4 * CLS_DIAG_MAX);
-	struct cls_hit hits[CLS_MAX_RCPTS];
-	struct cls_alist orig;
+	char *notice = classify_text_one_line(s, cut, 4 * CLASSIFY_DIAG_MAX);
+	struct classify_hit hits[CLASSIFY_MAX_RCPTS];
+	struct classify_alist orig;
 	classify_rcpt_orig(m, cut, &orig);
 	size_t from = list_start(s, cut);
 	/* a directory's suggestions ("did you mean ...") name no failed recipient */
@@ -358,15 +358,15 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	/* after "the following recipients:" any address line is evidence;
 	 * elsewhere only the forms recipients take, or the original's To/Cc */
 	size_t nh = find_hits(m, s + from, scan - from, ofrom, &orig, from == 0, hits,
-	    CLS_MAX_RCPTS);
+	    CLASSIFY_MAX_RCPTS);
 	if (nh == 0 && from > 0)
-		nh = find_hits(m, s, scan, ofrom, &orig, 1, hits, CLS_MAX_RCPTS);
+		nh = find_hits(m, s, scan, ofrom, &orig, 1, hits, CLASSIFY_MAX_RCPTS);
 	else
 		for (size_t k = 0; k < nh; k++)
 			hits[k].line += from;
 	nh = classify_rcpt_keep_known(hits, nh, &orig);
 	if (nh == 0 && from > 0)
-		nh = classify_rcpt_bare_names(m, s, from, scan, hits, CLS_MAX_RCPTS);
+		nh = classify_rcpt_bare_names(m, s, from, scan, hits, CLASSIFY_MAX_RCPTS);
 
 	if (xfr != NULL) {
 		/* authoritative list; the text gives each one's context */
@@ -376,7 +376,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 			size_t len = comma ? (size_t)(comma - p) : strlen(p);
 			char *a = classify_text_addr_field(p, len);
 			if (a != NULL) {
-				struct cls_rcpt *r = classify_verdict_add_rcpt(v, a);
+				struct classify_rcpt *r = classify_verdict_add_rcpt(v, a);
 				if (r != NULL && r->reason == NULL) {
 					char *ctx = NULL;
 					for (size_t k = 0; k < nh; k++)
@@ -397,7 +397,7 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
 	}
 	if (v->nrcpts == 0) {
 		for (size_t k = 0; k < nh; k++) {
-			struct cls_rcpt *r = classify_verdict_add_rcpt(v, hits[k].addr);
+			struct classify_rcpt *r = classify_verdict_add_rcpt(v, hits[k].addr);
 			if (r == NULL)
 				break;
 			char *ctx = classify_status_context(s, hits[k].line, k + 1 < nh ? hits[k + 1].line : cut);
@@ -450,9 +450,9 @@ static void text_recipients(struct cls_msg *m, struct verdict *v, const char *ac
  * when it is at the domain the notice comes back to: that is a mailing
  * list's own address (list@lists.example.org, its bounces to
  * list-bounces@lists.example.org), not the member who failed. */
-static char *returned_to(const struct cls_msg *m, size_t cut)
+static char *returned_to(const struct classify_msg *m, size_t cut)
 {
-	struct cls_alist orig;
+	struct classify_alist orig;
 	char *r = NULL;
 	classify_rcpt_orig(m, cut, &orig);
 	if (orig.n == 1 && (m->to == NULL || strcmp(orig.v[0], m->to) != 0) &&
@@ -463,7 +463,7 @@ static char *returned_to(const struct cls_msg *m, size_t cut)
 }
 
 /* The non-standard notices (and DSNs whose status part is empty). */
-int classify_notice(struct cls_msg *m, struct verdict *v, int report, int unresolved)
+int classify_notice(struct classify_msg *m, struct verdict *v, int report, int unresolved)
 {
 	size_t cut = classify_notice_cut(m);
 	int daemon = classify_msg_sender_is_daemon(m);
@@ -512,8 +512,8 @@ int classify_notice(struct cls_msg *m, struct verdict *v, int report, int unreso
 		/* nobody named: the returned message's To, when it had one */
 		char *to = returned_to(m, cut);
 		if (to != NULL) {
-			struct cls_rcpt *r = classify_verdict_add_rcpt(v, to);
-			char *notice = classify_text_one_line(m->text.s, cut, 4 * CLS_DIAG_MAX);
+			struct classify_rcpt *r = classify_verdict_add_rcpt(v, to);
+			char *notice = classify_text_one_line(m->text.s, cut, 4 * CLASSIFY_DIAG_MAX);
 			if (r != NULL)
 				classify_status_fill(r, delay ? "delayed" : "failed", NULL, NULL, notice);
 			free(notice);

@@ -4,7 +4,7 @@
  * delivery notice: the evidence rules shared by the DSN and the text
  * readers of classify_dsn.c (see classify.h for their order).
  *
- * Guarantees: pure; bounded by the lengths given; at most CLS_ORIG_MAX
+ * Guarantees: pure; bounded by the lengths given; at most CLASSIFY_ORIG_MAX
  * addresses of the original's To/Cc are kept; results are freshly
  * allocated (the caller frees) or point into the input.
  */
@@ -25,7 +25,7 @@ static int is_addr_char(int c)
 /* A mailing list's own address: the notice returns to the list's bounce
  * address at the same domain, named after it ("team@lists.example.org"
  * for "team-bounces@lists.example.org", "team-owner@", "owner-team@"). */
-int classify_rcpt_is_list_address(const struct cls_msg *m, const char *a)
+int classify_rcpt_is_list_address(const struct classify_msg *m, const char *a)
 {
 	const char *at = strrchr(a, '@'), *tat = m->to ? strrchr(m->to, '@') : NULL;
 	if (at == NULL || tat == NULL || strcasecmp(at, tat) != 0)
@@ -44,14 +44,14 @@ int classify_rcpt_is_list_address(const struct cls_msg *m, const char *a)
 }
 
 
-void classify_rcpt_alist_free(struct cls_alist *l)
+void classify_rcpt_alist_free(struct classify_alist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	l->n = 0;
 }
 
-int classify_rcpt_alist_has(const struct cls_alist *l, const char *a)
+int classify_rcpt_alist_has(const struct classify_alist *l, const char *a)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->v[i], a) == 0)
@@ -60,9 +60,9 @@ int classify_rcpt_alist_has(const struct cls_alist *l, const char *a)
 }
 
 /* Every addr-spec of a (possibly folded) field value. */
-static void alist_add_all(struct cls_alist *l, const char *s, size_t n)
+static void alist_add_all(struct classify_alist *l, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && l->n < CLS_ORIG_MAX; ) {
+	for (size_t i = 0; i < n && l->n < CLASSIFY_ORIG_MAX; ) {
 		const char *at = memchr(s + i, '@', n - i);
 		if (at == NULL)
 			break;
@@ -83,7 +83,7 @@ static void alist_add_all(struct cls_alist *l, const char *s, size_t n)
 }
 
 /* The original's header block: the attached part, else the text after cut. */
-void classify_rcpt_orig(const struct cls_msg *m, size_t cut, struct cls_alist *out)
+void classify_rcpt_orig(const struct classify_msg *m, size_t cut, struct classify_alist *out)
 {
 	const char *h = m->orig.len ? m->orig.s : m->text.s + cut;
 	size_t hn = m->orig.len ? m->orig.len : m->text.len - cut;
@@ -174,7 +174,7 @@ size_t classify_rcpt_suggestions_start(const char *s, size_t from, size_t to)
 /* A notice naming many addresses: when some of them are what the original
  * was sent to, those and the ones on recipient lines are the failed ones;
  * the rest, named in passing, is explanation. */
-size_t classify_rcpt_keep_known(struct cls_hit *hits, size_t nh, const struct cls_alist *orig)
+size_t classify_rcpt_keep_known(struct classify_hit *hits, size_t nh, const struct classify_alist *orig)
 {
 	size_t known = 0;
 	if (nh < 3)
@@ -195,7 +195,7 @@ size_t classify_rcpt_keep_known(struct cls_hit *hits, size_t nh, const struct cl
 
 /* The reporting system's domain: the From's, without a host label such
  * as "mail." or "mx." in front. NULL when the From names no domain. */
-static const char *reporting_domain(const struct cls_msg *m)
+static const char *reporting_domain(const struct classify_msg *m)
 {
 	const char *at = m->from ? strrchr(m->from, '@') : NULL;
 	if (at == NULL || strchr(at + 1, '.') == NULL)
@@ -213,8 +213,8 @@ static const char *reporting_domain(const struct cls_msg *m)
  * following recipients:" then "    screenname (user unknown)"): the text
  * says they are recipients of the reporting domain, so each is completed
  * with it. Only the first block of lines after the list's heading. */
-size_t classify_rcpt_bare_names(const struct cls_msg *m, const char *s, size_t from, size_t to,
-    struct cls_hit *hits, size_t max)
+size_t classify_rcpt_bare_names(const struct classify_msg *m, const char *s, size_t from, size_t to,
+    struct classify_hit *hits, size_t max)
 {
 	const char *dom = reporting_domain(m);
 	size_t nh = 0;
@@ -298,7 +298,7 @@ static char *local_at_domain(const char *t, size_t n, const char *lp, size_t k)
 	return NULL;
 }
 
-char *classify_rcpt_complete_local(const char *field, const struct cls_alist *orig,
+char *classify_rcpt_complete_local(const char *field, const struct classify_alist *orig,
     const char *text, size_t tn)
 {
 	if (field == NULL)

@@ -211,7 +211,7 @@ static const char *const *const all_lists[] = {
 	p_authfailure, p_blocked, p_policy, p_security, p_expired, p_network,
 	p_systemerror, p_mailererror, p_notaccept, p_systemfull, p_syntax, NULL
 };
-static struct cls_phraseset all_set;
+static struct classify_phraseset all_set;
 static pthread_once_t all_once = PTHREAD_ONCE_INIT;
 
 static void all_build(void)

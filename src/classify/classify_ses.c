@@ -19,7 +19,7 @@ static const char *jstr(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-int classify_ses(struct cls_msg *m, struct verdict *v)
+int classify_ses(struct classify_msg *m, struct verdict *v)
 {
 	const char *s = m->text.s;
 	const char *nt = classify_text_memcasestr(s, m->text.len, "notificationType");
@@ -77,7 +77,7 @@ int classify_ses(struct cls_msg *m, struct verdict *v)
 		json_array_foreach(list, i, e) {
 			const char *a = jstr(e, "emailAddress");
 			char *addr = a ? classify_text_addr(a, strlen(a)) : NULL;
-			struct cls_rcpt *r = classify_verdict_add_rcpt(v, addr);
+			struct classify_rcpt *r = classify_verdict_add_rcpt(v, addr);
 			free(addr);
 			if (r == NULL)
 				continue;
@@ -95,14 +95,14 @@ int classify_ses(struct cls_msg *m, struct verdict *v)
 			r->reason = classify_reason(r->status, r->smtp_code, r->diagnostic, NULL, r->action);
 			r->hard = classify_reason_is_hard(r->reason, r->status);
 		}
-		v->cls = CLS_BOUNCE;
+		v->cls = CLASSIFY_BOUNCE;
 		v->rule = "ses-bounce";
 		ok = 1;
 	} else if (type && strcmp(type, "Complaint") == 0) {
 		json_t *c = json_object_get(root, "complaint");
 		json_t *list = json_object_get(c, "complainedRecipients");
 		const char *ft = jstr(c, "complaintFeedbackType");
-		v->cls = CLS_COMPLAINT;
+		v->cls = CLASSIFY_COMPLAINT;
 		v->rule = "ses-complaint";
 		v->feedback_type = xstrdup(ft ? ft : "abuse");
 		json_t *e = json_array_get(list, 0);
@@ -111,7 +111,7 @@ int classify_ses(struct cls_msg *m, struct verdict *v)
 			v->arf_rcpt = classify_text_addr(a, strlen(a));
 		ok = 1;
 	} else if (type && strcmp(type, "Delivery") == 0) {
-		v->cls = CLS_OTHER;
+		v->cls = CLASSIFY_OTHER;
 		v->rule = "ses-delivery";
 		ok = 1;
 	}

@@ -6,7 +6,7 @@
  * and the class a notice's recipients make together. Calls only the text
  * helpers and the reasons (classify_reason.c).
  *
- * Guarantees: diagnostics are one printable line of at most CLS_DIAG_MAX
+ * Guarantees: diagnostics are one printable line of at most CLASSIFY_DIAG_MAX
  * bytes.
  */
 #include "config.h"
@@ -16,7 +16,7 @@
 
 #include "classify_int.h"
 
-void classify_status_fill(struct cls_rcpt *r, const char *action, const char *status,
+void classify_status_fill(struct classify_rcpt *r, const char *action, const char *status,
     const char *diag, const char *context)
 {
 	char st[16];
@@ -36,7 +36,7 @@ void classify_status_fill(struct cls_rcpt *r, const char *action, const char *st
 			d += 5;
 		else if (cad_startswith_ci(d, "x-unix;") || cad_startswith_ci(d, "x-postfix;"))
 			d = strchr(d, ';') + 1;
-		r->diagnostic = classify_text_one_line(d, strlen(d), CLS_DIAG_MAX);
+		r->diagnostic = classify_text_one_line(d, strlen(d), CLASSIFY_DIAG_MAX);
 	}
 	const char *text = r->diagnostic ? r->diagnostic : context;
 	if (r->status == NULL && text && classify_text_status(text, strlen(text), st, sizeof(st)))
@@ -71,8 +71,8 @@ void classify_status_fill(struct cls_rcpt *r, const char *action, const char *st
  * first blank line after it (where the MTAs end a recipient's block). */
 char *classify_status_context(const char *s, size_t from, size_t to)
 {
-	if (to > from + 2 * CLS_DIAG_MAX)
-		to = from + 2 * CLS_DIAG_MAX;
+	if (to > from + 2 * CLASSIFY_DIAG_MAX)
+		to = from + 2 * CLASSIFY_DIAG_MAX;
 	const char *nl = memchr(s + from, '\n', to - from);
 	int content = 0;    /* a non-blank line seen after the address's line */
 	/* "554 <addr>... 550 Host unknown": the line says it all, unless the
@@ -104,7 +104,7 @@ char *classify_status_context(const char *s, size_t from, size_t to)
 		}
 		nl = memchr(l, '\n', to - (size_t)(l - s));
 	}
-	return classify_text_one_line(s + from, to - from, CLS_DIAG_MAX);
+	return classify_text_one_line(s + from, to - from, CLASSIFY_DIAG_MAX);
 }
 
 void classify_status_decide(struct verdict *v, int delay_hint)
@@ -123,11 +123,11 @@ void classify_status_decide(struct verdict *v, int delay_hint)
 			failed++;
 	}
 	if (failed)
-		v->cls = CLS_BOUNCE;
+		v->cls = CLASSIFY_BOUNCE;
 	else if (delayed || delay_hint)
-		v->cls = CLS_DELAY;
+		v->cls = CLASSIFY_DELAY;
 	else if (delivered)
-		v->cls = CLS_OTHER;
+		v->cls = CLASSIFY_OTHER;
 	else
-		v->cls = CLS_BOUNCE;
+		v->cls = CLASSIFY_BOUNCE;
 }

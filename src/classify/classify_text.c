@@ -69,16 +69,16 @@ const char *classify_text_memcasestr(const char *hay, size_t n, const char *need
  * bytes, case-folded; one pass over the text looks up each position's two
  * bytes and compares only the phrases filed there. A match is exactly what
  * classify_text_memcasestr() would find (ASCII case folding, byte for byte
- * otherwise); one-byte phrases and lists longer than CLS_PHRASES_MAX are
+ * otherwise); one-byte phrases and lists longer than CLASSIFY_PHRASES_MAX are
  * searched with classify_text_memcasestr(). */
-#define CLS_PHRASES_MAX 255
+#define CLASSIFY_PHRASES_MAX 255
 
 #define PAIR_HASH 1024u
 
 struct phrase_index {
 	unsigned char head[PAIR_HASH];      /* 1 + first phrase of a hash, 0: none */
-	unsigned char next[CLS_PHRASES_MAX];
-	unsigned short len[CLS_PHRASES_MAX];
+	unsigned char next[CLASSIFY_PHRASES_MAX];
+	unsigned short len[CLASSIFY_PHRASES_MAX];
 	size_t minlen;
 	size_t nlist;
 };
@@ -110,7 +110,7 @@ static int index_build(struct phrase_index *x, const char *const *list)
 	memset(x->head, 0, sizeof(x->head));
 	x->minlen = (size_t)-1;
 	for (i = 0; list[i]; i++) {
-		if (i >= CLS_PHRASES_MAX)
+		if (i >= CLASSIFY_PHRASES_MAX)
 			return 0;
 		size_t len = strlen(list[i]);
 		if (len > 65535)
@@ -268,7 +268,7 @@ static inline unsigned set_hash(unsigned char a, unsigned char b)
 	return pair_hash(a, b);
 }
 
-void classify_text_phraseset_build(struct cls_phraseset *ps, const char *const *const *lists)
+void classify_text_phraseset_build(struct classify_phraseset *ps, const char *const *const *lists)
 {
 	size_t n = 0, k = 0;
 	memset(ps, 0, sizeof(*ps));
@@ -302,7 +302,7 @@ void classify_text_phraseset_build(struct cls_phraseset *ps, const char *const *
 		}
 }
 
-uint64_t classify_text_phraseset_scan(const struct cls_phraseset *ps, const char *hay, size_t n)
+uint64_t classify_text_phraseset_scan(const struct classify_phraseset *ps, const char *hay, size_t n)
 {
 	uint64_t hits = 0;
 	if (hay == NULL)
@@ -330,7 +330,7 @@ uint64_t classify_text_phraseset_scan(const struct cls_phraseset *ps, const char
 	return hits;
 }
 
-int classify_text_phraseset_has(const struct cls_phraseset *ps, uint64_t hits, const char *const *list,
+int classify_text_phraseset_has(const struct classify_phraseset *ps, uint64_t hits, const char *const *list,
     const char *hay)
 {
 	for (size_t l = 0; l < ps->nlists; l++)

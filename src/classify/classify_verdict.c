@@ -11,31 +11,31 @@
 
 #include "classify_int.h"
 
-const char *classify_verdict_class_name(enum cls_class c)
+const char *classify_verdict_class_name(enum classify_class c)
 {
 	switch (c) {
-	case CLS_REPLY: return "reply";
-	case CLS_AUTOREPLY: return "autoreply";
-	case CLS_BOUNCE: return "bounce";
-	case CLS_DELAY: return "delay";
-	case CLS_UNSUBSCRIBE: return "unsubscribe";
-	case CLS_MEETING: return "meeting";
-	case CLS_COMPLAINT: return "complaint";
-	case CLS_CHALLENGE: return "challenge";
-	case CLS_OTHER: break;
+	case CLASSIFY_REPLY: return "reply";
+	case CLASSIFY_AUTOREPLY: return "autoreply";
+	case CLASSIFY_BOUNCE: return "bounce";
+	case CLASSIFY_DELAY: return "delay";
+	case CLASSIFY_UNSUBSCRIBE: return "unsubscribe";
+	case CLASSIFY_MEETING: return "meeting";
+	case CLASSIFY_COMPLAINT: return "complaint";
+	case CLASSIFY_CHALLENGE: return "challenge";
+	case CLASSIFY_OTHER: break;
 	}
 	return "other";
 }
 
-struct cls_rcpt *classify_verdict_add_rcpt(struct verdict *v, const char *addr)
+struct classify_rcpt *classify_verdict_add_rcpt(struct verdict *v, const char *addr)
 {
-	if (addr == NULL || v->nrcpts >= CLS_MAX_RCPTS)
+	if (addr == NULL || v->nrcpts >= CLASSIFY_MAX_RCPTS)
 		return NULL;
 	for (size_t i = 0; i < v->nrcpts; i++)
 		if (strcmp(v->rcpts[i].address, addr) == 0)
 			return &v->rcpts[i];
 	v->rcpts = xreallocarray(v->rcpts, v->nrcpts + 1, sizeof(*v->rcpts));
-	struct cls_rcpt *r = &v->rcpts[v->nrcpts++];
+	struct classify_rcpt *r = &v->rcpts[v->nrcpts++];
 	memset(r, 0, sizeof(*r));
 	r->address = xstrdup(addr);
 	cad_strlower(r->address);

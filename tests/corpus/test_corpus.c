@@ -37,9 +37,9 @@ static const char *const exp_names[NEXP] = {
 	"reply", "autoreply", "bounce", "unsubscribe", "meeting", "other", "challenge"
 };
 #define NPRED 9
-static const enum cls_class pred_order[NPRED] = {
-	CLS_REPLY, CLS_AUTOREPLY, CLS_BOUNCE, CLS_DELAY, CLS_UNSUBSCRIBE,
-	CLS_MEETING, CLS_COMPLAINT, CLS_CHALLENGE, CLS_OTHER
+static const enum classify_class pred_order[NPRED] = {
+	CLASSIFY_REPLY, CLASSIFY_AUTOREPLY, CLASSIFY_BOUNCE, CLASSIFY_DELAY, CLASSIFY_UNSUBSCRIBE,
+	CLASSIFY_MEETING, CLASSIFY_COMPLAINT, CLASSIFY_CHALLENGE, CLASSIFY_OTHER
 };
 
 struct row {
@@ -66,16 +66,16 @@ static int exp_index(const char *s)
 }
 
 /* The corpus class a verdict corresponds to. */
-static int mapped(enum cls_class c)
+static int mapped(enum classify_class c)
 {
 	switch (c) {
-	case CLS_REPLY: return 0;
-	case CLS_AUTOREPLY: return 1;
-	case CLS_BOUNCE: case CLS_DELAY: return 2;
-	case CLS_UNSUBSCRIBE: return 3;
-	case CLS_MEETING: return 4;
-	case CLS_CHALLENGE: return 6;
-	case CLS_COMPLAINT: case CLS_OTHER: break;
+	case CLASSIFY_REPLY: return 0;
+	case CLASSIFY_AUTOREPLY: return 1;
+	case CLASSIFY_BOUNCE: case CLASSIFY_DELAY: return 2;
+	case CLASSIFY_UNSUBSCRIBE: return 3;
+	case CLASSIFY_MEETING: return 4;
+	case CLASSIFY_CHALLENGE: return 6;
+	case CLASSIFY_COMPLAINT: case CLASSIFY_OTHER: break;
 	}
 	return 5;
 }
@@ -89,7 +89,7 @@ static char *read_file(const char *path, size_t *len)
 	char chunk[65536];
 	size_t n;
 	sbuf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < 2 * CLS_MAX_INPUT)
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < 2 * CLASSIFY_MAX_INPUT)
 		sbuf_add(&b, chunk, n);
 	fclose(f);
 	*len = b.len;
@@ -160,7 +160,7 @@ static int load(const char *dir, int coll, struct file **filesp, size_t *nfiles)
 	return 0;
 }
 
-static const struct cls_rcpt *find_rcpt(const struct verdict *v, const char *addr)
+static const struct classify_rcpt *find_rcpt(const struct verdict *v, const char *addr)
 {
 	for (size_t i = 0; i < v->nrcpts; i++)
 		if (strcasecmp(v->rcpts[i].address, addr) == 0)
@@ -230,7 +230,7 @@ int main(void)
 		int m = mapped(v->cls);
 		/* the corpus files a provider's opt-out as other/feedback:opt-out and
 		 * calls it "an unsubscribe by the receiver's provider" (README) */
-		if (v->cls == CLS_UNSUBSCRIBE && strcmp(f->reason, "feedback:opt-out") == 0)
+		if (v->cls == CLASSIFY_UNSUBSCRIBE && strcmp(f->reason, "feedback:opt-out") == 0)
 			m = 5;
 		int col = 0;
 		while (pred_order[col] != v->cls)
@@ -242,7 +242,7 @@ int main(void)
 			fp[m]++;
 			fn[f->exp]++;
 		}
-		if ((f->exp == 1 || f->exp == 2 || f->exp == 6) && v->cls == CLS_REPLY) {
+		if ((f->exp == 1 || f->exp == 2 || f->exp == 6) && v->cls == CLASSIFY_REPLY) {
 			machine_as_reply++;
 			co->machine_as_reply++;
 		}
@@ -251,10 +251,10 @@ int main(void)
 			co->bounces++;
 			co->bounces_found += m == 2;
 		}
-		if (f->exp == 0 && v->cls != CLS_REPLY && v->cls != CLS_OTHER && v->cls != CLS_MEETING)
+		if (f->exp == 0 && v->cls != CLASSIFY_REPLY && v->cls != CLASSIFY_OTHER && v->cls != CLASSIFY_MEETING)
 			reply_as_stop++;
 		int is_accept = strcmp(f->reason, "itip-reply:ACCEPTED") == 0;
-		int said_accept = v->cls == CLS_MEETING && v->partstat &&
+		int said_accept = v->cls == CLASSIFY_MEETING && v->partstat &&
 		    strcasecmp(v->partstat, "ACCEPTED") == 0;
 		if (is_accept) {
 			accepted++;
@@ -268,7 +268,7 @@ int main(void)
 		if (f->exp == 2) {
 			for (size_t r = 0; r < f->nrows; r++) {
 				struct row *rw = &f->rows[r];
-				const struct cls_rcpt *vr = rw->rcpt[0] ? find_rcpt(v, rw->rcpt) : NULL;
+				const struct classify_rcpt *vr = rw->rcpt[0] ? find_rcpt(v, rw->rcpt) : NULL;
 				if (rw->rcpt[0]) {
 					rc_rows++;
 					co->rc_rows++;

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* odd sizes: as the milter passes it, with a null envelope sender */
-	static const struct cls_envelope null_env = { "", "bounces+x@seller.test", 1 };
+	static const struct classify_envelope null_env = { "", "bounces+x@seller.test", 1 };
 	struct verdict *v = classify_message_env((const char *)data, size,
 	    (size & 1) ? &null_env : NULL);
 	char *j = classify_json_text(v);

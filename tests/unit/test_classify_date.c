@@ -84,7 +84,7 @@ static void test_return_dates(void **state)
 		    "Date: Mon, 2 Mar 2026 09:00:00 +0100\nSubject: %s\n"
 		    "Content-Type: text/plain; charset=UTF-8\n\n%s\n", cases[i].subject, cases[i].body);
 		struct verdict *v = classify_message(m, strlen(m));
-		if (v->cls != CLS_AUTOREPLY)
+		if (v->cls != CLASSIFY_AUTOREPLY)
 			fail_msg("case %zu (%s): class %s", i, cases[i].subject, classify_verdict_class_name(v->cls));
 		if (strcmp(v->return_date, cases[i].want) != 0)
 			fail_msg("case %zu: return date '%s', want '%s'", i, v->return_date, cases[i].want);
@@ -100,7 +100,7 @@ static void test_year_rolls_over(void **state)
 	    "Subject: Out of Office\nAuto-Submitted: auto-replied\n\n"
 	    "Back on 5 January.\n";
 	struct verdict *v = classify_message(m, strlen(m));
-	assert_int_equal(v->cls, CLS_AUTOREPLY);
+	assert_int_equal(v->cls, CLASSIFY_AUTOREPLY);
 	assert_string_equal(v->return_date, "2027-01-05");
 	classify_verdict_free(v);
 	/* a year written out is kept as written */
@@ -118,7 +118,7 @@ static void test_rfc3834_kind(void **state)
 	const char *m = "From: ann@buyer.test\nSubject: Re: Quick question\n"
 	    "Auto-Submitted: auto-replied\n\nThanks for your mail.\n";
 	struct verdict *v = classify_message(m, strlen(m));
-	assert_int_equal(v->cls, CLS_AUTOREPLY);
+	assert_int_equal(v->cls, CLASSIFY_AUTOREPLY);
 	assert_string_equal(v->auto_kind, "auto-replied");
 	assert_string_equal(v->return_date, "");
 	classify_verdict_free(v);

@@ -23,7 +23,7 @@ static struct verdict *cls(const char *s)
 	return classify_message(s, strlen(s));
 }
 
-static const struct cls_rcpt *rcpt(const struct verdict *v, const char *addr)
+static const struct classify_rcpt *rcpt(const struct verdict *v, const char *addr)
 {
 	for (size_t i = 0; i < v->nrcpts; i++)
 		if (strcmp(v->rcpts[i].address, addr) == 0)
@@ -58,10 +58,10 @@ static void test_postfix_three_recipients(void **state)
 	    "    for name=three.test type=MX: Host not found\n\n"
 	    "--P\nContent-Type: text/rfc822-headers\n\nFrom: rep@seller.test\nTo: a@one.test\n"
 	    "Message-ID: <s1.xyz@seller.test>\nSubject: Hello\n\n--P--\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 3);
-	const struct cls_rcpt *a = rcpt(v, "a@one.test"), *b = rcpt(v, "b@two.test");
-	const struct cls_rcpt *c = rcpt(v, "c@three.test");
+	const struct classify_rcpt *a = rcpt(v, "a@one.test"), *b = rcpt(v, "b@two.test");
+	const struct classify_rcpt *c = rcpt(v, "c@three.test");
 	assert_string_equal(a->reason, "userunknown");
 	assert_true(a->hard);
 	assert_int_equal(a->smtp_code, 550);
@@ -87,7 +87,7 @@ static void test_qmail(void **state)
 	    "--- Below this line is a copy of the message.\n\n"
 	    "Return-Path: <rep@seller.test>\nFrom: rep@seller.test\nTo: ann@buyer.test\n"
 	    "Message-ID: <s2@seller.test>\nSubject: Hi\n\nHello\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
 	assert_string_equal(v->rcpts[0].status, "5.1.1");
@@ -112,7 +112,7 @@ static void test_exim_x_failed_recipients(void **state)
 	    "    552 5.2.2 Mailbox quota exceeded\n\n"
 	    "------ This is a copy of the message, including all the headers. ------\n\n"
 	    "From: rep@seller.test\nTo: ann@buyer.test\nMessage-ID: <s3@seller.test>\n\nHi\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
 	assert_string_equal(v->rcpts[0].reason, "mailboxfull");
 	assert_false(v->rcpts[0].hard);
@@ -129,7 +129,7 @@ static void test_exchange_2003(void **state)
 	    "ann@buyer.test on Thu, 29 Apr 2010 00:00:00 -0000\n"
 	    "    The recipient name is not recognized\n"
 	    "    MSEXCH:IMS:BUYER:SITE:SERVER 0 (000C05A6) Unknown Recipient\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
 	assert_true(v->rcpts[0].hard);
@@ -146,7 +146,7 @@ static void test_after_data_is_soft(void **state)
 	    "   ----- The following addresses had permanent fatal errors -----\n<ann@buyer.test>\n\n"
 	    "   ----- Transcript of session follows -----\n... while talking to mx.buyer.test.:\n"
 	    ">>> DATA\n<<< 550 Unknown user ann@buyer.test\n554 5.0.0 Service unavailable\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_string_equal(v->rcpts[0].reason, "filtered");
 	assert_false(v->rcpts[0].hard);
 	classify_verdict_free(v);
@@ -162,7 +162,7 @@ static void test_temporary_dns_is_soft(void **state)
 	    "Final-Recipient: rfc822; ann@buyer.test\nAction: failed\nStatus: 4.4.3\n"
 	    "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service error for\n"
 	    "    name=buyer.test type=MX: Host not found, try again\n\n--q--\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_string_equal(v->rcpts[0].reason, "networkerror");
 	assert_false(v->rcpts[0].hard);
 	classify_verdict_free(v);
@@ -181,7 +181,7 @@ static void test_delay_and_success(void **state)
 	    "--d\nContent-Type: message/delivery-status\n\n"
 	    "Final-Recipient: RFC822; ann@buyer.test\nAction: delayed\nStatus: 4.4.7\n"
 	    "Will-Retry-Until: Sat, 3 Jan 2026 10:00:00 +0100\n\n--d--\n");
-	assert_int_equal(v->cls, CLS_DELAY);
+	assert_int_equal(v->cls, CLASSIFY_DELAY);
 	assert_string_equal(v->rcpts[0].action, "delayed");
 	assert_string_equal(v->rcpts[0].reason, "expired");
 	assert_false(v->rcpts[0].hard);
@@ -192,7 +192,7 @@ static void test_delay_and_success(void **state)
 	    "Content-Type: multipart/report; report-type=delivery-status; boundary=s\n\n"
 	    "--s\nContent-Type: message/delivery-status\n\n"
 	    "Final-Recipient: rfc822; ann@buyer.test\nAction: delivered\nStatus: 2.0.0\n\n--s--\n");
-	assert_int_equal(v->cls, CLS_OTHER);
+	assert_int_equal(v->cls, CLASSIFY_OTHER);
 	assert_string_equal(v->rule, "dsn-success");
 	classify_verdict_free(v);
 }
@@ -206,7 +206,7 @@ static void test_ses_notification(void **state)
 	    "\"bouncedRecipients\":[{\"emailAddress\":\"ann@buyer.test\",\"action\":\"failed\","
 	    "\"status\":\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}]},"
 	    "\"mail\":{\"messageId\":\"0101abc\"}}\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
 	assert_true(v->rcpts[0].hard);
 	assert_string_equal(v->orig_message_id, "0101abc");
@@ -220,7 +220,7 @@ static void test_human_mentioning_bounce_is_not_one(void **state)
 	    "From: Ann <ann@buyer.test>\nTo: rep@seller.test\nSubject: Re: your mail\n"
 	    "In-Reply-To: <s1@seller.test>\n\n"
 	    "Your first message could not be delivered to my old address, use this one.\n");
-	assert_int_equal(v->cls, CLS_REPLY);
+	assert_int_equal(v->cls, CLASSIFY_REPLY);
 	classify_verdict_free(v);
 }
 
@@ -279,7 +279,7 @@ static void test_recipient_forms(void **state)
 	classify_verdict_free(v);
 	/* ... never a guessed domain: unknown */
 	v = dsn_with("rfc822; screenname", "list@seller.test", "Sorry.");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 0);
 	classify_verdict_free(v);
 }
@@ -296,7 +296,7 @@ static void test_text_recipients_evidence(void **state)
 	    "john.smith@buyer.test\n"
 	    "jon.smyth@buyer.test\n"
 	    "jonathan.smith@buyer.test\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "jon.smith@buyer.test");
 	classify_verdict_free(v);
@@ -307,7 +307,7 @@ static void test_text_recipients_evidence(void **state)
 	    "    screenname1 (user unknown)\n"
 	    "    screenname2\n\n"
 	    "Please check the names and try again.\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 2);
 	assert_non_null(rcpt(v, "screenname1@aol.example"));
 	assert_non_null(rcpt(v, "screenname2@aol.example"));
@@ -318,7 +318,7 @@ static void test_text_recipients_evidence(void **state)
 	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"
 	    "------ This is a copy of the message, including all the headers. ------\n"
 	    "From: rep@seller.test\nTo: team@lists.seller.test\nSubject: hi\n\nhello\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 0);
 	classify_verdict_free(v);
 	/* the list's own address named in the notice is not the member */
@@ -326,7 +326,7 @@ static void test_text_recipients_evidence(void **state)
 	    "Subject: Mail delivery failed\n\n"
 	    "Your message to <team@lists.seller.test> could not be delivered to:\n\n"
 	    "  bob@member.test\n    User unknown\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "bob@member.test");
 	classify_verdict_free(v);
@@ -343,7 +343,7 @@ static void test_text_recipients_evidence(void **state)
 	    "Subject: Mail delivery failed\n\nMessage could not be delivered.\n\n"
 	    "------ This is a copy of the message, including all the headers. ------\n"
 	    "From: rep@seller.test\nTo: ann@buyer.test, bob@buyer.test\nSubject: hi\n\nhello\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 0);
 	classify_verdict_free(v);
 }

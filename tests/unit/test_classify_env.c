@@ -21,7 +21,7 @@
 
 static struct verdict *cls_env(const char *s, const char *mail_from, const char *rcpt, int verp)
 {
-	struct cls_envelope env = { mail_from, rcpt, verp };
+	struct classify_envelope env = { mail_from, rcpt, verp };
 	return classify_message_env(s, strlen(s), &env);
 }
 
@@ -42,28 +42,28 @@ static void test_null_sender_is_never_a_reply(void **state)
 {
 	(void)state;
 	struct verdict *v = cls(plain);
-	assert_int_equal(v->cls, CLS_REPLY);
+	assert_int_equal(v->cls, CLASSIFY_REPLY);
 	assert_false(v->null_sender);
 	classify_verdict_free(v);
 
 	v = cls_env(plain, "", NULL, 0);
-	assert_int_equal(v->cls, CLS_OTHER);
+	assert_int_equal(v->cls, CLASSIFY_OTHER);
 	assert_string_equal(v->rule, "null-sender");
 	assert_true(v->null_sender);
 	classify_verdict_free(v);
 
 	v = cls_env(plain, "<>", "rep@seller.test", 0);
-	assert_int_equal(v->cls, CLS_OTHER);
+	assert_int_equal(v->cls, CLASSIFY_OTHER);
 	classify_verdict_free(v);
 
 	/* a person's envelope sender: a reply */
 	v = cls_env(plain, "ann@buyer.test", "rep@seller.test", 0);
-	assert_int_equal(v->cls, CLS_REPLY);
+	assert_int_equal(v->cls, CLASSIFY_REPLY);
 	classify_verdict_free(v);
 
 	/* cadence's VERP address answers our envelope sender: not a person */
 	v = cls_env(plain, "ann@buyer.test", "bounces+tok@seller.test", 1);
-	assert_int_equal(v->cls, CLS_OTHER);
+	assert_int_equal(v->cls, CLASSIFY_OTHER);
 	assert_string_equal(v->rule, "verp-rcpt");
 	classify_verdict_free(v);
 }
@@ -73,12 +73,12 @@ static void test_return_path_stands_for_envelope(void **state)
 	(void)state;
 	char *m = xasprintf("Return-Path: <>\n%s", plain);
 	struct verdict *v = cls(m);
-	assert_int_equal(v->cls, CLS_OTHER);
+	assert_int_equal(v->cls, CLASSIFY_OTHER);
 	assert_true(v->null_sender);
 	classify_verdict_free(v);
 	/* the envelope, when given, is believed over the header */
 	v = cls_env(m, "ann@buyer.test", NULL, 0);
-	assert_int_equal(v->cls, CLS_REPLY);
+	assert_int_equal(v->cls, CLASSIFY_REPLY);
 	classify_verdict_free(v);
 	free(m);
 }
@@ -107,7 +107,7 @@ static void test_garbage_report_is_bounce(void **state)
 {
 	(void)state;
 	struct verdict *v = cls(garbage_dsn);
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 0);   /* nobody named: unknown, not guessed */
 	classify_verdict_free(v);
 }
@@ -143,7 +143,7 @@ static void test_nested_report(void **state)
 {
 	(void)state;
 	struct verdict *v = cls(nested_dsn);
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "bob@buyer.test");
 	classify_verdict_free(v);
@@ -164,7 +164,7 @@ static void test_nonstandard_notices(void **state)
 		    "To: rep@seller.test\nSubject: %s\nMIME-Version: 1.0\n"
 		    "Content-Type: text/html\n\n<p>&nbsp;</p>\n", subjects[i]);
 		struct verdict *v = cls_env(m, "", "rep@seller.test", 0);
-		assert_true(v->cls == CLS_BOUNCE || v->cls == CLS_DELAY);
+		assert_true(v->cls == CLASSIFY_BOUNCE || v->cls == CLASSIFY_DELAY);
 		classify_verdict_free(v);
 		free(m);
 	}
@@ -182,7 +182,7 @@ static void test_success_notice(void **state)
 		char *m = xasprintf("From: postmaster@mx.buyer.test\nTo: rep@seller.test\n"
 		    "Subject: %s\n\nYour message was delivered to ann@buyer.test.\n", subjects[i]);
 		struct verdict *v = cls_env(m, "", "rep@seller.test", 0);
-		if (v->cls != CLS_OTHER)
+		if (v->cls != CLASSIFY_OTHER)
 			fail_msg("'%s': %s", subjects[i], classify_verdict_class_name(v->cls));
 		classify_verdict_free(v);
 		free(m);
@@ -198,7 +198,7 @@ static void test_vacation_echoing_notice_subject(void **state)
 	    "Subject: Out of Office: Re: Delivery Status Notification\n"
 	    "Auto-Submitted: auto-replied\n\nI am away until 15.03.2026.\n",
 	    "", "bounces+t@seller.test", 1);
-	assert_int_equal(v->cls, CLS_AUTOREPLY);
+	assert_int_equal(v->cls, CLASSIFY_AUTOREPLY);
 	classify_verdict_free(v);
 }
 
@@ -210,7 +210,7 @@ static void test_system_account_notice(void **state)
 	    "To: rep@seller.test\nSubject: Mail System Error - Returned Mail\n\n"
 	    "This message was undeliverable due to the following reason:\n"
 	    "The user's mailbox is over quota.\n");
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	classify_verdict_free(v);
 }
 
@@ -228,13 +228,13 @@ static void test_daemon_with_auto_headers(void **state)
 {
 	(void)state;
 	struct verdict *v = cls(daemon_auto);
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	classify_verdict_free(v);
 	/* MAILER-DAEMON saying nothing of a failure: still no auto-reply */
 	char *m = xasprintf("From: MAILER-DAEMON@mx.buyer.test\nTo: rep@seller.test\n"
 	    "Subject: Notice\nAuto-Submitted: auto-replied\n\nHello.\n");
 	v = cls(m);
-	assert_int_equal(v->cls, CLS_OTHER);
+	assert_int_equal(v->cls, CLASSIFY_OTHER);
 	classify_verdict_free(v);
 	free(m);
 }
@@ -284,23 +284,23 @@ static void test_challenge(void **state)
 {
 	(void)state;
 	struct verdict *v = cls_env(challenge_dsn, "", "bounces+tok@seller.test", 1);
-	assert_int_equal(v->cls, CLS_CHALLENGE);
+	assert_int_equal(v->cls, CLASSIFY_CHALLENGE);
 	assert_string_equal(classify_verdict_class_name(v->cls), "challenge");
 	classify_verdict_free(v);
 	/* the same words from a person: not a challenge (no automated sign) */
 	v = cls("From: Ann <ann@buyer.test>\nTo: rep@seller.test\nSubject: Re: demo\n\n"
 	    "Our captcha lets visitors prove you are human in one click.\n");
-	assert_int_equal(v->cls, CLS_REPLY);
+	assert_int_equal(v->cls, CLASSIFY_REPLY);
 	classify_verdict_free(v);
 	/* a waitlist notice from the screening service's own domain */
 	v = cls("From: Ann via Screening <notify@boxbe.com>\nTo: rep@seller.test\n"
 	    "Subject: Re: demo (Action Required)\n\n"
 	    "Your message to ann@buyer.test was waitlisted. Please add yourself to my\n"
 	    "Guest List so your messages will be delivered to my Inbox.\n");
-	assert_int_equal(v->cls, CLS_CHALLENGE);
+	assert_int_equal(v->cls, CLASSIFY_CHALLENGE);
 	classify_verdict_free(v);
 	v = cls(callout_bounce);
-	assert_int_equal(v->cls, CLS_BOUNCE);
+	assert_int_equal(v->cls, CLASSIFY_BOUNCE);
 	assert_int_equal(v->nrcpts, 1);
 	assert_string_equal(v->rcpts[0].address, "ann@buyer.test");
 	classify_verdict_free(v);
@@ -318,7 +318,7 @@ static void test_read_receipt_is_not_reply(void **state)
 	    "--m\nContent-Type: message/disposition-notification\n\n"
 	    "Final-Recipient: rfc822; ann@buyer.test\n"
 	    "Disposition: manual-action/MDN-sent-manually; displayed\n\n--m--\n");
-	assert_int_equal(v->cls, CLS_OTHER);
+	assert_int_equal(v->cls, CLASSIFY_OTHER);
 	assert_string_equal(v->rule, "report-structure");
 	classify_verdict_free(v);
 }

@@ -272,7 +272,7 @@ static int suppressed(struct fx *f, const char *addr, enum supp_kind kind)
 
 /* Classifies raw and hands it to inbound_handle() as the milter would. */
 static int handle(struct fx *f, const char *raw, const char *rcpt, enum inbound_auth auth,
-		  enum cls_class want, struct inbound_result *res)
+		  enum classify_class want, struct inbound_result *res)
 {
 	struct verdict *v = classify_message(raw, strlen(raw));
 	struct inbound_msg m;
@@ -325,7 +325,7 @@ static void test_reply_in_reply_to(void **state)
 	char *raw = reply_msg("ann@acme.test", s.msgid, "r1@mail.acme.test", "Re: Quick question");
 	struct enrollment en;
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(res.matched, 1);
 	assert_true(res.trusted);
 	assert_non_null(strstr(res.summary, "replied: unenrolled ann@acme.test from Cold"));
@@ -357,7 +357,7 @@ static void test_reply_in_reply_to(void **state)
 	inbound_result_free(&res);
 
 	/* Idempotence: the same reply again (a second MX, a redelivery). */
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(res.applied, 0);
 	assert_int_equal(res.duplicates, 1);
 	assert_int_equal(count_events(f, e, EV_REPLIED), 1);
@@ -376,7 +376,7 @@ static void test_reply_by_sender(void **state)
 	/* A client that drops threading headers, and a capitalized address. */
 	char *raw = reply_msg("Ann@ACME.test", NULL, "r2@mail.acme.test", "Re: Quick question");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(res.matched, 1);
 	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
 	inbound_result_free(&res);
@@ -395,7 +395,7 @@ static void test_alias_reply(void **state)
 	char *raw = reply_msg("ann.example@posteo.de", s.msgid, "r3@posteo.de",
 			      "Re: Quick question");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_non_null(strstr(res.summary, "linked alias ann.example@posteo.de"));
 	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
 	memset(&c, 0, sizeof(c));
@@ -421,7 +421,7 @@ static void test_company_reply(void **state)
 	struct sent sb = send_step(f, bob), sg = send_step(f, gus);
 	char *raw = reply_msg("bob@acme.test", sb.msgid, "r4@acme.test", "Re: Quick question");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(state_of(f, bob), ENR_UNENROLLED);
 	en = get_enr(f, cat);
 	assert_int_equal(en.state, ENR_UNENROLLED);
@@ -435,7 +435,7 @@ static void test_company_reply(void **state)
 
 	/* Free-mail: gus's reply says nothing about hal. */
 	raw = reply_msg("gus@gmail.com", sg.msgid, "r5@mail.gmail.com", "Re: Quick question");
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(state_of(f, gus), ENR_UNENROLLED);
 	assert_int_equal(state_of(f, hal), ENR_ACTIVE);
 	inbound_result_free(&res);
@@ -520,7 +520,7 @@ static void test_company_same_sequence_only(void **state)
 	struct sent s = send_step(f, ann);
 	char *raw = reply_msg("ann@acme.test", s.msgid, "r8@acme.test", "Re: Quick question");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(state_of(f, ann), ENR_UNENROLLED);
 	en = get_enr(f, bob);
 	assert_int_equal(en.state, ENR_UNENROLLED);
@@ -548,7 +548,7 @@ static void test_company_reply_from_other_sequence(void **state)
 	struct sent s = send_step(f, ann);
 	char *raw = reply_msg("ann@acme.test", s.msgid, "r7@acme.test", "Re: Quick question");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(state_of(f, ann), ENR_UNENROLLED);
 	assert_int_equal(state_of(f, bob), ENR_ACTIVE);
 	inbound_result_free(&res);
@@ -567,21 +567,21 @@ static void test_company_unknown_colleague(void **state)
 	int64_t ann = enroll(f, "ann@acme.test", f->company);
 	char *raw = reply_msg("dora@acme.test", NULL, "r6@acme.test", "Re: Quick question");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(state_of(f, bob), ENR_ACTIVE);
 	inbound_result_free(&res);
 	free(raw);
 
 	contact(f, "gil@acme.test");   /* known, not enrolled */
 	raw = reply_msg("gil@acme.test", NULL, "r9@acme.test", "Invoice 4711 looks wrong");
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(state_of(f, bob), ENR_ACTIVE);
 	assert_int_equal(res.applied, 0);
 	inbound_result_free(&res);
 	free(raw);
 
 	raw = reply_msg("ann@acme.test", NULL, "r10@acme.test", "Re: Quick question");
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(state_of(f, ann), ENR_UNENROLLED);
 	assert_int_equal(state_of(f, bob), ENR_UNENROLLED);
 	inbound_result_free(&res);
@@ -614,7 +614,7 @@ static void test_ooo_german_return_date(void **state)
 			    "Grüßen\nAnn Example");
 
 	/* Auto-replies go to the envelope sender: our VERP address. */
-	assert_int_equal(handle(f, raw, s.verp, INB_AUTH_NONE, CLS_AUTOREPLY, &res), 0);
+	assert_int_equal(handle(f, raw, s.verp, INB_AUTH_NONE, CLASSIFY_AUTOREPLY, &res), 0);
 	/* Back on Wednesday 23 December; 24-26 are holidays of the sequence's
 	 * "de" calendar, 27 a Sunday: resume Monday 28 December, 08:00 Berlin. */
 	assert_int_equal(cad_time_parse("2026-12-28T07:00:00Z", &want), 0);
@@ -642,7 +642,7 @@ static void test_ooo_default_and_ignore(void **state)
 	char *raw = ooo_msg("ann@acme.test", s.msgid,
 			    "I am currently out of the office with limited access to email.");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_AUTOREPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_AUTOREPLY, &res), 0);
 	/* No date: 7 days, then the next window opening (Mon 30 Nov 10:00 UTC
 	 * is 11:00 in Berlin, inside the window). */
 	assert_int_equal(cad_time_parse("2026-11-30T10:00:00Z", &want), 0);
@@ -655,7 +655,7 @@ static void test_ooo_default_and_ignore(void **state)
 
 	/* The NoOOO sequence ignores out-of-office: recorded only. */
 	raw = ooo_msg("dan@other.test", sd.msgid, "I am out of the office until 2026-12-01.");
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_AUTOREPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_AUTOREPLY, &res), 0);
 	assert_int_equal(state_of(f, d), ENR_ACTIVE);
 	assert_int_equal(count_events(f, d, EV_AUTO_REPLY), 1);
 	assert_int_equal(count_events(f, d, EV_PAUSED), 0);
@@ -708,7 +708,7 @@ static void test_hard_bounce(void **state)
 			    "in local recipient table", s.msgid, "dsn1@mx.acme.test");
 
 	/* No SPF needed: the VERP token and the Message-ID are the proof. */
-	assert_int_equal(handle(f, raw, s.verp, INB_AUTH_NONE, CLS_BOUNCE, &res), 0);
+	assert_int_equal(handle(f, raw, s.verp, INB_AUTH_NONE, CLASSIFY_BOUNCE, &res), 0);
 	assert_true(res.trusted);
 	assert_true(res.consumed);
 	en = get_enr(f, e);
@@ -733,7 +733,7 @@ static void test_hard_bounce_by_orig_msgid(void **state)
 			    "550 5.1.1 <ann@acme.test>: Recipient address rejected: User unknown "
 			    "in local recipient table", s.msgid, "dsn2@mx.acme.test");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_FAIL, CLS_BOUNCE, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_FAIL, CLASSIFY_BOUNCE, &res), 0);
 	assert_false(res.consumed);
 	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
 	assert_true(suppressed(f, "ann@acme.test", SUPP_BOUNCED));
@@ -782,7 +782,7 @@ static void test_challenge_by_orig_msgid(void **state)
 	struct sent s = send_step(f, e);
 	char *raw = challenge_msg(s.msgid);
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_NONE, CLS_CHALLENGE, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_NONE, CLASSIFY_CHALLENGE, &res), 0);
 	assert_int_equal(state_of(f, e), ENR_PAUSED);
 	assert_false(suppressed(f, "ann@acme.test", SUPP_BOUNCED));
 	inbound_result_free(&res);
@@ -793,7 +793,7 @@ static void test_challenge_by_orig_msgid(void **state)
 	{
 		int64_t e2 = enroll(f, "bob@acme.test", f->cold);
 		struct sent s2 = send_step(f, e2);
-		assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_NONE, CLS_CHALLENGE, &res), 0);
+		assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_NONE, CLASSIFY_CHALLENGE, &res), 0);
 		assert_int_equal(state_of(f, e2), ENR_ACTIVE);
 		inbound_result_free(&res);
 		sent_free(&s2);
@@ -816,7 +816,7 @@ static void test_soft_bounces_pause_at_three(void **state)
 		snprintf(id, sizeof(id), "soft%d@mx.acme.test", i);
 		raw = dsn_msg(s.verp, "ann@acme.test", "5.2.2",
 			      "552 5.2.2 <ann@acme.test>: Mailbox full, quota exceeded", s.msgid, id);
-		assert_int_equal(handle(f, raw, s.verp, INB_AUTH_NONE, CLS_BOUNCE, &res), 0);
+		assert_int_equal(handle(f, raw, s.verp, INB_AUTH_NONE, CLASSIFY_BOUNCE, &res), 0);
 		assert_int_equal(state_of(f, e), i < 3 ? ENR_ACTIVE : ENR_PAUSED);
 		inbound_result_free(&res);
 		free(raw);
@@ -848,7 +848,7 @@ static void test_forged_ids(void **state)
 
 	/* A stranger's "reply" to a forged id. */
 	raw = reply_msg("mallory@evil.test", forged, "f1@evil.test", "Re: Quick question");
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(res.matched, 0);
 	assert_non_null(strstr(res.summary, "forged"));
 	inbound_result_free(&res);
@@ -857,7 +857,7 @@ static void test_forged_ids(void **state)
 	/* A forged bounce: forged VERP and id, the real contact's address. */
 	raw = dsn_msg(fverp, "ann@acme.test", "5.1.1", "550 5.1.1 User unknown", forged,
 		      "f2@evil.test");
-	assert_int_equal(handle(f, raw, fverp, INB_AUTH_PASS, CLS_BOUNCE, &res), 0);
+	assert_int_equal(handle(f, raw, fverp, INB_AUTH_PASS, CLASSIFY_BOUNCE, &res), 0);
 	assert_false(res.trusted);
 	assert_int_equal(state_of(f, e), ENR_ACTIVE);
 	assert_false(suppressed(f, "ann@acme.test", SUPP_BOUNCED));
@@ -875,7 +875,7 @@ static void test_unauthenticated_reply(void **state)
 	struct sent s = send_step(f, e);
 	char *raw = reply_msg("ann@acme.test", s.msgid, "u1@evil.test", "Re: Quick question");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_FAIL, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_FAIL, CLASSIFY_REPLY, &res), 0);
 	assert_false(res.trusted);
 	assert_int_equal(state_of(f, e), ENR_ACTIVE);
 	assert_int_equal(count_events(f, e, INBOUND_EV_UNVERIFIED), 1);
@@ -885,7 +885,7 @@ static void test_unauthenticated_reply(void **state)
 
 	/* The site may choose to act on unverified signals. */
 	f->cfg.act_on_unverified = 1;
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_FAIL, CLS_REPLY, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_FAIL, CLASSIFY_REPLY, &res), 0);
 	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
 	f->cfg.act_on_unverified = 0;
 	inbound_result_free(&res);
@@ -908,14 +908,14 @@ static void test_unsubscribe_address(void **state)
 		  "MIME-Version: 1.0\nContent-Type: text/plain\n\nunsubscribe\n", s.unsub);
 	raw = sbuf_detach(&b);
 	/* The token is the proof: no SPF needed. */
-	assert_int_equal(handle(f, raw, s.unsub, INB_AUTH_NONE, CLS_UNSUBSCRIBE, &res), 0);
+	assert_int_equal(handle(f, raw, s.unsub, INB_AUTH_NONE, CLASSIFY_UNSUBSCRIBE, &res), 0);
 	assert_true(res.consumed);
 	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
 	assert_true(suppressed(f, "ann@acme.test", SUPP_UNSUBSCRIBED));
 	assert_int_equal(count_events(f, e, EV_UNSUBSCRIBED), 1);
 	inbound_result_free(&res);
 	/* Twice: nothing more. */
-	assert_int_equal(handle(f, raw, s.unsub, INB_AUTH_NONE, CLS_UNSUBSCRIBE, &res), 0);
+	assert_int_equal(handle(f, raw, s.unsub, INB_AUTH_NONE, CLASSIFY_UNSUBSCRIBE, &res), 0);
 	assert_int_equal(count_events(f, e, EV_UNSUBSCRIBED), 1);
 	inbound_result_free(&res);
 	free(raw);
@@ -956,7 +956,7 @@ static void test_arf_opt_out_and_abuse(void **state)
 			  "Message-ID: <%s>\nDate: Mon, 23 Nov 2026 10:00:00 +0000\n\nHi there\n\n"
 			  "--part1_13d.2e68ed54_boundary--\n", i, kinds[i], rcpt[i], rcpt[i], ids[i]);
 		raw = sbuf_detach(&b);
-		assert_int_equal(handle(f, raw, "abuse@us.test", INB_AUTH_PASS, CLS_COMPLAINT, &res),
+		assert_int_equal(handle(f, raw, "abuse@us.test", INB_AUTH_PASS, CLASSIFY_COMPLAINT, &res),
 				 0);
 		inbound_result_free(&res);
 		free(raw);
@@ -997,14 +997,14 @@ static void test_meeting(void **state)
 	int64_t d = enroll(f, "dan@other.test", f->nooo);
 	char *raw = imip_msg("dan@other.test", "DECLINED", "m1@other.test");
 
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_MEETING, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_MEETING, &res), 0);
 	assert_int_equal(state_of(f, d), ENR_ACTIVE);
 	assert_int_equal(count_events(f, d, INBOUND_EV_MEETING_RESP), 1);
 	inbound_result_free(&res);
 	free(raw);
 
 	raw = imip_msg("ann@acme.test", "ACCEPTED", "m2@acme.test");
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_MEETING, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_MEETING, &res), 0);
 	en = get_enr(f, e);
 	assert_int_equal(en.state, ENR_UNENROLLED);
 	assert_string_equal(en.reason, "meeting booked");
@@ -1035,8 +1035,8 @@ static void imip_case(const char *name, const char *raw, const char *rep_addr,
 	rep = strcmp(rep_addr, "rep@us.test") == 0 ? f->rep : add_rep(f, rep_addr);
 	e = enroll_as(f, contact_addr, f->cold, rep);
 	v = classify_message(raw, strlen(raw));
-	enum cls_class want = v->cls;   /* REPLY: meeting; REQUEST, CANCEL: other */
-	if (v->method == NULL || (v->cls != CLS_MEETING && v->cls != CLS_OTHER))
+	enum classify_class want = v->cls;   /* REPLY: meeting; REQUEST, CANCEL: other */
+	if (v->method == NULL || (v->cls != CLASSIFY_MEETING && v->cls != CLASSIFY_OTHER))
 		fprintf(stderr, "%s: %s\n", name, classify_json_line(v));
 	assert_non_null(v->method);
 	classify_verdict_free(v);
@@ -1214,7 +1214,7 @@ static void test_scheduling_services(void **state)
 	assert_true(inbound_meet_service(&f->cfg, "x@mail.hubspot.com"));
 	assert_false(inbound_meet_service(&f->cfg, "x@nothubspot.com"));
 	assert_false(inbound_meet_service(&f->cfg, "x@local.cal.com.evil.test"));
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_OTHER, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_OTHER, &res), 0);
 	inbound_result_free(&res);
 	assert_int_equal(state_of(f, e), ENR_ACTIVE);
 	assert_int_equal(count_events(f, e, INBOUND_EV_UNVERIFIED), 1);
@@ -1225,7 +1225,7 @@ static void test_scheduling_services(void **state)
 	free(raw);
 	raw = booking_msg("notifications@calendly.com", "rep@us.test", "rep@us.test",
 			  "ann@acme.test", "s2@x.test");
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_OTHER, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_OTHER, &res), 0);
 	inbound_result_free(&res);
 	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
 	assert_int_equal(count_events(f, e, EV_MEETING), 1);
@@ -1247,7 +1247,7 @@ static void test_meeting_alias(void **state)
 	contact_free(&c);
 	raw = booking_msg("notifications@calendly.com", "rep@us.test", "rep@us.test",
 			  "ann.example@acme-mail.test", "a1@x.test");
-	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLS_OTHER, &res), 0);
+	assert_int_equal(handle(f, raw, "rep@us.test", INB_AUTH_PASS, CLASSIFY_OTHER, &res), 0);
 	inbound_result_free(&res);
 	assert_int_equal(state_of(f, e), ENR_UNENROLLED);
 	assert_int_equal(count_events(f, e, EV_MEETING), 1);
@@ -1453,7 +1453,7 @@ static void test_corpus(void **state)
 			continue;
 		v = classify_message(raw, len);
 		free(raw);
-		if (v->cls == CLS_BOUNCE && cad_addr_valid(col[4])) {
+		if (v->cls == CLASSIFY_BOUNCE && cad_addr_valid(col[4])) {
 			who = xstrdup(col[4]);
 			cad_addr_normalize(who);
 			/* The recipient of that name decides; when the DSN names
@@ -1467,7 +1467,7 @@ static void test_corpus(void **state)
 					want_hard = 2;
 			if (want_hard < 0)
 				want_hard = 0;
-		} else if (v->cls == CLS_AUTOREPLY && v->from && cad_addr_valid(v->from)) {
+		} else if (v->cls == CLASSIFY_AUTOREPLY && v->from && cad_addr_valid(v->from)) {
 			who = xstrdup(v->from);
 		} else {
 			other++;
@@ -1486,7 +1486,7 @@ static void test_corpus(void **state)
 		m.now = f->now;
 		if (inbound_handle(f->st, &f->secret, &m, &f->cfg, &res, &err) != 0)
 			fail_msg("%s: %s", path, err.msg);
-		if (v->cls == CLS_AUTOREPLY) {
+		if (v->cls == CLASSIFY_AUTOREPLY) {
 			/* A return date already past (old mail, "May 5th" read in
 			 * the year of its Date:) is recorded only. */
 			int past = v->return_date[0] && strcmp(v->return_date, "2026-11-23") < 0;

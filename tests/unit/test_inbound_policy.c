@@ -33,7 +33,7 @@ static cad_time_t at(const char *s)
 
 struct pfx {
 	struct verdict v;
-	struct cls_rcpt rcpt;
+	struct classify_rcpt rcpt;
 	struct inbound_target t[2];
 	struct inbound_facts f;
 	struct inbound_config cfg;
@@ -44,7 +44,7 @@ struct pfx {
 /* One active enrollment of ann@acme.test in "Cold" (contact scope, pauses
  * on out-of-office, stops on replies and meetings), Berlin business days
  * 08:00-17:00 with 2027-01-06 as a holiday; now is Monday 2026-11-23. */
-static struct pfx *fixture(enum cls_class cls)
+static struct pfx *fixture(enum classify_class cls)
 {
 	struct pfx *p = calloc(1, sizeof(*p));
 	struct cad_err err;
@@ -114,7 +114,7 @@ static void test_autoreply_never_unenrolls(void **state)
 {
 	(void)state;
 	for (int ooo = 0; ooo < 2; ooo++) {
-		struct pfx *p = fixture(CLS_AUTOREPLY);
+		struct pfx *p = fixture(CLASSIFY_AUTOREPLY);
 		p->t[0].ooo = ooo ? SEQ_OOO_IGNORE : SEQ_OOO_PAUSE;
 		p->v.auto_kind = "vacation";
 		run(p, 1);
@@ -140,7 +140,7 @@ static void test_ooo_return_dates(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < CAD_ARRAY_LEN(cases); i++) {
-		struct pfx *p = fixture(CLS_AUTOREPLY);
+		struct pfx *p = fixture(CLASSIFY_AUTOREPLY);
 		snprintf(p->v.return_date, sizeof(p->v.return_date), "%s", cases[i].ret);
 		run(p, 1);
 		assert_int_equal(p->plan.n, 1);
@@ -155,7 +155,7 @@ static void test_ooo_return_dates(void **state)
 
 static void test_ooo_past_default_and_no_zone(void **state)
 {
-	struct pfx *p = fixture(CLS_AUTOREPLY);
+	struct pfx *p = fixture(CLASSIFY_AUTOREPLY);
 	(void)state;
 	/* A return date already past: nothing to pause. */
 	snprintf(p->v.return_date, sizeof(p->v.return_date), "2026-11-20");
@@ -164,7 +164,7 @@ static void test_ooo_past_default_and_no_zone(void **state)
 	done(p);
 
 	/* No date, configured 3 days: Thursday 10:00 UTC, in the window. */
-	p = fixture(CLS_AUTOREPLY);
+	p = fixture(CLASSIFY_AUTOREPLY);
 	p->cfg.ooo_default_days = 3;
 	run(p, 1);
 	assert_int_equal(p->plan.v[0].kind, INB_ACT_PAUSE);
@@ -172,7 +172,7 @@ static void test_ooo_past_default_and_no_zone(void **state)
 	done(p);
 
 	/* No usable zone: the day after the return date, 00:00 UTC. */
-	p = fixture(CLS_AUTOREPLY);
+	p = fixture(CLASSIFY_AUTOREPLY);
 	p->t[0].have_rules = 0;
 	snprintf(p->v.return_date, sizeof(p->v.return_date), "2026-12-01");
 	run(p, 1);
@@ -180,7 +180,7 @@ static void test_ooo_past_default_and_no_zone(void **state)
 	done(p);
 
 	/* Already paused: recorded, the pause is not extended. */
-	p = fixture(CLS_AUTOREPLY);
+	p = fixture(CLASSIFY_AUTOREPLY);
 	p->t[0].e.state = ENR_PAUSED;
 	run(p, 1);
 	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
@@ -191,7 +191,7 @@ static void test_soft_bounce_threshold(void **state)
 {
 	(void)state;
 	for (int prior = 0; prior < 4; prior++) {
-		struct pfx *p = fixture(CLS_BOUNCE);
+		struct pfx *p = fixture(CLASSIFY_BOUNCE);
 		p->rcpt.address = (char *)"ann@acme.test";
 		p->rcpt.status = (char *)"4.2.2";
 		p->rcpt.reason = "mailboxfull";
@@ -210,7 +210,7 @@ static void test_soft_bounce_threshold(void **state)
 		done(p);
 	}
 	{
-		struct pfx *p = fixture(CLS_BOUNCE);
+		struct pfx *p = fixture(CLASSIFY_BOUNCE);
 		p->cfg.soft_bounce_threshold = 5;
 		p->t[0].soft_bounces = 3;
 		run(p, 1);
@@ -221,7 +221,7 @@ static void test_soft_bounce_threshold(void **state)
 
 static void test_hard_bounce_trust(void **state)
 {
-	struct pfx *p = fixture(CLS_BOUNCE);
+	struct pfx *p = fixture(CLASSIFY_BOUNCE);
 	(void)state;
 	/* The DSN is proven to concern ann's enrollment (it quotes our
 	 * Message-ID) but names another address (a forwarding target, or an
@@ -250,7 +250,7 @@ static void test_hard_bounce_trust(void **state)
 	done(p);
 
 	/* The DSN names the contact: no mismatch, the contact suppressed. */
-	p = fixture(CLS_BOUNCE);
+	p = fixture(CLASSIFY_BOUNCE);
 	p->rcpt.address = (char *)"ann@acme.test";
 	p->rcpt.hard = 1;
 	p->v.rcpts = &p->rcpt;
@@ -264,7 +264,7 @@ static void test_hard_bounce_trust(void **state)
 	done(p);
 
 	/* ActOnUnverified does not make an unproven bounce act. */
-	p = fixture(CLS_BOUNCE);
+	p = fixture(CLASSIFY_BOUNCE);
 	p->rcpt.address = (char *)"ann@acme.test";
 	p->rcpt.hard = 1;
 	p->v.rcpts = &p->rcpt;
@@ -278,7 +278,7 @@ static void test_hard_bounce_trust(void **state)
 	done(p);
 
 	/* Matched only by the recipient's address: SPF pass proves nothing. */
-	p = fixture(CLS_BOUNCE);
+	p = fixture(CLASSIFY_BOUNCE);
 	p->rcpt.address = (char *)"ann@acme.test";
 	p->rcpt.hard = 1;
 	p->v.rcpts = &p->rcpt;
@@ -296,7 +296,7 @@ static void test_hard_bounce_trust(void **state)
 
 static void test_reply_cases(void **state)
 {
-	struct pfx *p = fixture(CLS_REPLY);
+	struct pfx *p = fixture(CLASSIFY_REPLY);
 	(void)state;
 	/* The sequence does not stop on replies: recorded. */
 	p->t[0].stop_on_reply = 0;
@@ -306,14 +306,14 @@ static void test_reply_cases(void **state)
 	done(p);
 
 	/* Already finished: recorded. */
-	p = fixture(CLS_REPLY);
+	p = fixture(CLASSIFY_REPLY);
 	p->t[0].e.state = ENR_FINISHED;
 	run(p, 1);
 	assert_int_equal(p->plan.v[0].kind, INB_ACT_RECORD);
 	done(p);
 
 	/* Unverified: recorded as such, the alias is not linked. */
-	p = fixture(CLS_REPLY);
+	p = fixture(CLASSIFY_REPLY);
 	p->f.auth = INB_AUTH_NONE;
 	p->f.alias_contact = 3;
 	p->f.sender = "ann.private@posteo.de";
@@ -323,7 +323,7 @@ static void test_reply_cases(void **state)
 	done(p);
 
 	/* A new address, verified, plus a colleague in a company sequence. */
-	p = fixture(CLS_REPLY);
+	p = fixture(CLASSIFY_REPLY);
 	p->f.alias_contact = 3;
 	p->f.sender = "ann.private@posteo.de";
 	p->f.company = "acme.test";
@@ -349,7 +349,7 @@ static void test_reply_cases(void **state)
 
 	/* Control: a colleague whose trigger this plan does not stop (the
 	 * contact's sequence does not stop on replies) keeps going. */
-	p = fixture(CLS_REPLY);
+	p = fixture(CLASSIFY_REPLY);
 	p->f.company = "acme.test";
 	p->t[0].stop_on_reply = 0;
 	p->t[1] = p->t[0];
@@ -370,8 +370,8 @@ static void test_reply_cases(void **state)
  * rep as organizer, from a booking service, a stranger, the contact. */
 static struct pfx *invitation(const char *method, const char *sender, const char *ann_ps)
 {
-	struct pfx *p = fixture(CLS_OTHER);
-	static struct cls_attendee att[2];
+	struct pfx *p = fixture(CLASSIFY_OTHER);
+	static struct classify_attendee att[2];
 	p->v.rule = "imip-other";
 	p->v.method = (char *)method;
 	p->v.organizer = (char *)"rep@us.test";
@@ -521,7 +521,7 @@ static void test_meeting_invitation(void **state)
 
 static void test_meeting_and_complaint(void **state)
 {
-	static struct cls_attendee ann = { (char *)"ann@acme.test", (char *)"ACCEPTED" };
+	static struct classify_attendee ann = { (char *)"ann@acme.test", (char *)"ACCEPTED" };
 	static const struct {
 		const char *method, *partstat;
 		enum inbound_act act;
@@ -538,7 +538,7 @@ static void test_meeting_and_complaint(void **state)
 	struct pfx *p;
 	(void)state;
 	for (size_t i = 0; i < CAD_ARRAY_LEN(m); i++) {
-		p = fixture(CLS_MEETING);
+		p = fixture(CLASSIFY_MEETING);
 		p->v.method = (char *)m[i].method;
 		p->v.partstat = (char *)m[i].partstat;
 		p->v.organizer = (char *)"rep@us.test";
@@ -555,7 +555,7 @@ static void test_meeting_and_complaint(void **state)
 		done(p);
 	}
 	/* Nobody of ours in it: an acceptance of someone else's meeting. */
-	p = fixture(CLS_MEETING);
+	p = fixture(CLASSIFY_MEETING);
 	p->v.method = (char *)"REPLY";
 	p->v.partstat = (char *)"ACCEPTED";
 	p->v.organizer = (char *)"carl@elsewhere.test";
@@ -566,7 +566,7 @@ static void test_meeting_and_complaint(void **state)
 	assert_string_equal(p->plan.v[0].event, INBOUND_EV_MEETING_RESP);
 	done(p);
 
-	p = fixture(CLS_COMPLAINT);
+	p = fixture(CLASSIFY_COMPLAINT);
 	p->v.feedback_type = (char *)"abuse";
 	p->v.arf_rcpt = (char *)"<Ann@Acme.test>";
 	run(p, 1);
@@ -580,14 +580,14 @@ static void test_meeting_and_complaint(void **state)
 
 	/* A report quoting our Message-ID needs no SPF; one that only names
 	 * the recipient does. */
-	p = fixture(CLS_COMPLAINT);
+	p = fixture(CLASSIFY_COMPLAINT);
 	p->v.feedback_type = (char *)"abuse";
 	p->t[0].via = VIA_ORIG_MSGID;
 	p->f.auth = INB_AUTH_FAIL;
 	run(p, 1);
 	assert_int_equal(p->plan.v[0].kind, INB_ACT_UNENROLL_ALL);
 	done(p);
-	p = fixture(CLS_COMPLAINT);
+	p = fixture(CLASSIFY_COMPLAINT);
 	p->t[0].via = VIA_RCPT;
 	p->t[0].proven = 0;
 	p->f.auth = INB_AUTH_FAIL;
@@ -596,7 +596,7 @@ static void test_meeting_and_complaint(void **state)
 	assert_string_equal(p->plan.v[0].event, INBOUND_EV_UNVERIFIED);
 	done(p);
 	/* ... and not even an SPF pass makes an unproven report act (issue #9) */
-	p = fixture(CLS_COMPLAINT);
+	p = fixture(CLASSIFY_COMPLAINT);
 	p->t[0].via = VIA_RCPT;
 	p->t[0].proven = 0;
 	p->f.auth = INB_AUTH_PASS;
@@ -606,7 +606,7 @@ static void test_meeting_and_complaint(void **state)
 	done(p);
 	/* A proven report naming another Original-Rcpt-To: the contact is
 	 * suppressed, the other address only recorded. */
-	p = fixture(CLS_COMPLAINT);
+	p = fixture(CLASSIFY_COMPLAINT);
 	p->v.feedback_type = (char *)"abuse";
 	p->v.arf_rcpt = (char *)"<ceo@bigcorp.example>";
 	p->t[0].via = VIA_ORIG_MSGID;
@@ -620,7 +620,7 @@ static void test_meeting_and_complaint(void **state)
 	assert_string_equal(p->plan.v[2].address, "ann@acme.test");
 	done(p);
 
-	p = fixture(CLS_COMPLAINT);
+	p = fixture(CLASSIFY_COMPLAINT);
 	p->v.feedback_type = (char *)"opt-out";
 	run(p, 1);
 	assert_int_equal(p->plan.n, 1);
@@ -631,7 +631,7 @@ static void test_meeting_and_complaint(void **state)
 
 static void test_unsubscribe_address(void **state)
 {
-	struct pfx *p = fixture(CLS_REPLY);
+	struct pfx *p = fixture(CLASSIFY_REPLY);
 	(void)state;
 	/* A person writes "please stop" to the unsubscribe address. */
 	p->f.unsub_addr = 1;
@@ -646,7 +646,7 @@ static void test_unsubscribe_address(void **state)
 	done(p);
 
 	/* An out-of-office sent there is an out-of-office. */
-	p = fixture(CLS_AUTOREPLY);
+	p = fixture(CLASSIFY_AUTOREPLY);
 	p->f.unsub_addr = 1;
 	p->t[0].via = VIA_UNSUB_ADDR;
 	run(p, 1);
@@ -656,12 +656,12 @@ static void test_unsubscribe_address(void **state)
 
 static void test_nothing_matched(void **state)
 {
-	struct pfx *p = fixture(CLS_OTHER);
+	struct pfx *p = fixture(CLASSIFY_OTHER);
 	(void)state;
 	run(p, 1);
 	assert_int_equal(p->plan.n, 0);
 	done(p);
-	p = fixture(CLS_REPLY);
+	p = fixture(CLASSIFY_REPLY);
 	run(p, 0);
 	assert_int_equal(p->plan.n, 0);
 	assert_false(p->plan.trusted);
@@ -672,7 +672,7 @@ static void test_nothing_matched(void **state)
  * unenroll nor suppress; a stopped or paused enrollment only records. */
 static void test_challenge(void **state)
 {
-	struct pfx *p = fixture(CLS_CHALLENGE);
+	struct pfx *p = fixture(CLASSIFY_CHALLENGE);
 	(void)state;
 	p->t[0].via = VIA_VERP;
 	run(p, 1);
@@ -689,7 +689,7 @@ static void test_challenge(void **state)
 	assert_string_equal(inbound_act_name(p->plan.v[1].kind), "task");
 	done(p);
 
-	p = fixture(CLS_CHALLENGE);
+	p = fixture(CLASSIFY_CHALLENGE);
 	p->t[0].e.state = ENR_PAUSED;
 	run(p, 1);
 	assert_int_equal(p->plan.n, 1);
@@ -697,7 +697,7 @@ static void test_challenge(void **state)
 	done(p);
 
 	/* sent to the unsubscribe address, a challenge unsubscribes nobody */
-	p = fixture(CLS_CHALLENGE);
+	p = fixture(CLASSIFY_CHALLENGE);
 	p->f.unsub_addr = 1;
 	run(p, 1);
 	for (size_t i = 0; i < p->plan.n; i++)

@@ -262,24 +262,22 @@ static int step_thread(struct email_job *j, struct cad_err *err)
 	return PASS_OK;
 }
 
-/* Record before submitting; a second prepare returns the first record.
- * Sets j->state: a row this pass made is PREPARED; one found is as the
- * table reads it (a found "prepared" row is UNKNOWN: a crash may have
- * left a copy in flight). With record 0 a new row is only filled in
- * (j->fresh): the batch records it before submitting (flush's step 1). */
-static int step_prepare(struct email_job *j, int record, struct cad_err *err)
+/* The step's ledger row: the one recorded (a second prepare returns the
+ * first record), or a new one filled in (j->fresh) that is recorded
+ * before it is submitted, with the claim check in the same transaction
+ * (hold_and_record, or the batch's batch_record). Sets j->state: a new
+ * row is PREPARED; one found is as the table reads it (a found "prepared"
+ * row is UNKNOWN: a crash may have left a copy in flight). */
+static int step_prepare(struct email_job *j, struct cad_err *err)
 {
 	const struct pass_item *it = j->it;
 	struct sched *s = it->s;
 	unsigned char nonce[TOKEN_NONCE_BYTES];
 	char tok[TOKEN_BUFSZ];
-	int existing = 0;
 
 	if (store_msg_for_step(s->store, it->v->e.id, it->v->e.step, &j->m, err) < 0)
 		return PASS_STORE;
-	if (j->m.id != 0) {
-		existing = 1;
-	} else {
+	if (j->m.id == 0) {
 		/* No random bytes is the environment's failure, not the item's. */
 		if (token_nonce_random(nonce, err) < 0)
 			return PASS_STORE;
@@ -289,16 +287,12 @@ static int step_prepare(struct email_job *j, int record, struct cad_err *err)
 		token_make(TOKEN_UNSUB, &s->secret, nonce, tok);
 		j->m.token = xstrdup(tok);
 		j->m.subject = xstrdup(j->subject);
-		if (!record) {
-			j->fresh = 1;
-			j->m.created_at = it->now;
-			j->state = LEDGER_PREPARED;
-			return PASS_OK;
-		}
-		if (store_msg_prepare(s->store, &j->m, it->now, &existing, err) < 0)
-			return PASS_STORE;
+		j->fresh = 1;
+		j->m.created_at = it->now;
+		j->state = LEDGER_PREPARED;
+		return PASS_OK;
 	}
-	j->state = ledger_state_of(j->m.state, j->m.submitted_at != 0, existing);
+	j->state = ledger_state_of(j->m.state, j->m.submitted_at != 0, 1);
 	return PASS_OK;
 }
 
@@ -912,6 +906,31 @@ static int hold_or_done(struct email_job *j, int *done, struct cad_err *err)
 	return PASS_OK;
 }
 
+/* One message's claim check and, for a new row, its record 'prepared',
+ * in one write transaction (one commit, one fsync on SQLite, instead of
+ * two): *done = 1 when the claim was lost (nothing recorded). */
+static int hold_and_record(struct email_job *j, int *done, struct cad_err *err)
+{
+	struct store *st = j->s->store;
+	int existing = 0, rc;
+
+	if (store_begin(st, err) < 0)
+		return PASS_STORE;
+	rc = hold_or_done(j, done, err);
+	if (rc == PASS_OK && !*done && j->fresh) {
+		if (store_msg_prepare(st, &j->m, j->now, &existing, err) < 0)
+			rc = PASS_STORE;
+		else
+			j->state = ledger_state_of(j->m.state, j->m.submitted_at != 0, existing);
+		j->fresh = 0;
+	}
+	if (rc != PASS_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st, err) < 0 ? PASS_STORE : PASS_OK;
+}
+
 int pass_email_step(const struct pass_item *it, struct cad_err *err)
 {
 	struct email_job j;
@@ -925,10 +944,10 @@ int pass_email_step(const struct pass_item *it, struct cad_err *err)
 	/* Claims: nothing is recorded or submitted for an enrollment whose
 	 * claim was lost (another cadenced has it now); a batch checks when
 	 * it records (batch_record). */
-	if (rc == PASS_OK && !done && !batch)
-		rc = hold_or_done(&j, &done, err);
 	if (rc == PASS_OK && !done)
-		rc = step_prepare(&j, !batch, err);
+		rc = step_prepare(&j, err);
+	if (rc == PASS_OK && !done && !batch)
+		rc = hold_and_record(&j, &done, err);
 	if (rc == PASS_OK && !done) {
 		/* The row as found: a new or retried one is submitted; one the
 		 * milter witnessed is reconciled; a final one is held. */

@@ -141,7 +141,7 @@ static int task_mac(const struct cad_secret *secret, int64_t id, int64_t user_id
 		    char hex[33])
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0, i;
+	unsigned int maclen = 0;
 	char msg[80];
 	int n = snprintf(msg, sizeof(msg), "cadence-task:%lld:%lld", (long long)id,
 			 (long long)user_id);
@@ -149,8 +149,7 @@ static int task_mac(const struct cad_secret *secret, int64_t id, int64_t user_id
 	    HMAC(EVP_sha256(), secret->key, (int)secret->len, (const unsigned char *)msg,
 		 (size_t)n, mac, &maclen) == NULL || maclen < 16)
 		return -1;
-	for (i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	cad_hex(mac, 16, hex);
 	return 0;
 }
 

@@ -172,14 +172,12 @@ int pass_notices(struct sched *s, cad_time_t now, struct cad_err *err)
 		unsigned char rnd[16];
 		char hex[33];
 		char *mid;
-		size_t k;
 
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 			rc = cad_err_set(err, "notices: no random bytes for a Message-ID");
 			break;
 		}
-		for (k = 0; k < sizeof(rnd); k++)
-			snprintf(hex + 2 * k, 3, "%02x", rnd[k]);
+		cad_hex(rnd, sizeof(rnd), hex);
 		mid = xasprintf("notice.%s@%s", hex, s->conf.domain);
 		memset(&in, 0, sizeof(in));
 		in.from_name = "cadence";

@@ -50,17 +50,6 @@ void ui_why_conf(int *spacing, int *jitter, int *domain_cap)
 	*domain_cap = why_domain_cap;
 }
 
-static void hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	size_t i;
-	for (i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int ui_random_hex(char out[UI_SID_HEX + 1])
 {
 	unsigned char r[UI_SID_HEX / 2];
@@ -68,7 +57,7 @@ int ui_random_hex(char out[UI_SID_HEX + 1])
 		out[0] = '\0';
 		return -1;
 	}
-	hex(r, sizeof(r), out);
+	cad_hex(r, sizeof(r), out);
 	return 0;
 }
 
@@ -89,7 +78,7 @@ void ui_mac(const char *what, const char *id, char out[UI_SID_HEX + 1])
 		/* no key: no token matches (an empty one is refused) */
 		out[0] = '\0';
 	} else {
-		hex(md, 32, out);
+		cad_hex(md, 32, out);
 	}
 	sbuf_free(&m);
 }

@@ -50,18 +50,13 @@ char *webhook_payload(const struct event *ev)
 
 char *webhook_signature(const char *secret, cad_time_t t, const char *body)
 {
-	static const char hexd[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
+	unsigned int len = 0;
 	char *msg = xasprintf("%lld.%s", (long long)t, body), hex[2 * EVP_MAX_MD_SIZE + 1];
 
 	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, strlen(msg),
 	     md, &len);
-	for (i = 0; i < len; i++) {
-		hex[2 * i] = hexd[md[i] >> 4];
-		hex[2 * i + 1] = hexd[md[i] & 15];
-	}
-	hex[2 * len] = '\0';
+	cad_hex(md, len, hex);
 	free(msg);
 	return xasprintf("t=%lld,v1=%s", (long long)t, hex);
 }

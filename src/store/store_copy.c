@@ -298,17 +298,6 @@ static void row_render(store_q *q, size_t ncols, struct sbuf *b)
 	}
 }
 
-static void hex32(const unsigned char d[32], char out[65])
-{
-	static const char hx[] = "0123456789abcdef";
-	int i;
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hx[d[i] >> 4];
-		out[2 * i + 1] = hx[d[i] & 15];
-	}
-	out[64] = '\0';
-}
-
 /* ---- reading a table ---- */
 
 /* Rows per statement of a table with an id: PostgreSQL's backend holds a
@@ -393,7 +382,7 @@ static int table_sum(struct store *st, const struct copy_table *t, int64_t *rows
 	if (rc < 0)
 		return -1;
 	*rows = s.rows;
-	hex32(s.acc, hex);
+	cad_hex(s.acc, 32, hex);
 	return 0;
 }
 

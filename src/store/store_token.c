@@ -15,25 +15,13 @@
 #include "store_rows.h"
 #include "store_token.h"
 
-static const char hexd[] = "0123456789abcdef";
-
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	size_t i;
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hexd[in[i] >> 4];
-		out[2 * i + 1] = hexd[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int store_token_make(char tok[STORE_TOKEN_LEN + 1], struct cad_err *err)
 {
 	unsigned char raw[20];
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return cad_err_set(err, "token: the random generator failed");
 	memcpy(tok, "cad_", 4);
-	hex_encode(raw, sizeof(raw), tok + 4);
+	cad_hex(raw, sizeof(raw), tok + 4);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
 }
@@ -43,7 +31,7 @@ void store_token_hash(const char *token, char out[STORE_TOKEN_HASH_LEN + 1])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 	EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL);
-	hex_encode(md, len, out);
+	cad_hex(md, len, out);
 }
 
 int store_token_name_valid(const char *name)

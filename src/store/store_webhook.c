@@ -48,20 +48,14 @@ static const char sql_list[] =
 
 static char *secret_new(struct cad_err *err)
 {
-	static const char hexd[] = "0123456789abcdef";
 	unsigned char raw[32];
 	char *out;
-	size_t i;
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {
 		cad_err_set(err, "webhook: the random generator failed");
 		return NULL;
 	}
 	out = xmalloc(2 * sizeof(raw) + 1);
-	for (i = 0; i < sizeof(raw); i++) {
-		out[2 * i] = hexd[raw[i] >> 4];
-		out[2 * i + 1] = hexd[raw[i] & 15];
-	}
-	out[2 * sizeof(raw)] = '\0';
+	cad_hex(raw, sizeof(raw), out);
 	return out;
 }
 

@@ -153,11 +153,9 @@ static void sync_dir(const char *path)
 
 int secret_generate(const char *path, int overwrite, struct cad_err *err)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[SECRET_GEN_BYTES];
 	char text[2 * SECRET_GEN_BYTES + 1];
 	char *tmp;
-	size_t i;
 	int fd, rc = -1;
 
 	if (path == NULL || *path == '\0')
@@ -167,10 +165,7 @@ int secret_generate(const char *path, int overwrite, struct cad_err *err)
 		    "(every Message-ID and token made with it would stop verifying)", path);
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return cad_err_set(err, "%s: OpenSSL RAND_bytes failed", path);
-	for (i = 0; i < sizeof(raw); i++) {
-		text[2 * i] = hex[raw[i] >> 4];
-		text[2 * i + 1] = hex[raw[i] & 0xf];
-	}
+	cad_hex(raw, sizeof(raw), text);
 	text[2 * SECRET_GEN_BYTES] = '\n';
 
 	tmp = xasprintf("%s.tmpXXXXXX", path);

@@ -350,6 +350,17 @@ void cad_strlower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+void cad_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	size_t i;
+	for (i = 0; i < n; i++) {
+		out[2 * i] = d[in[i] >> 4];
+		out[2 * i + 1] = d[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 int cad_strcaseeq(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)

@@ -97,6 +97,8 @@ void cad_printable(struct sbuf *out, const char *s, size_t max);
 /* ---- strings ---- */
 void cad_strlower(char *s);
 int cad_strcaseeq(const char *a, const char *b);
+/* The lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+void cad_hex(const unsigned char *in, size_t n, char *out);
 char *cad_trim(char *s);                    /* in place; returns s advanced */
 int cad_startswith_ci(const char *s, const char *prefix);
 

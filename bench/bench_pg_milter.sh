@@ -116,14 +116,7 @@ die() {
 	done
 	exit 1
 }
-wait_port() {
-	local i
-	for i in $(seq 1 100); do
-		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_port() { pf_wait_port "$1"; }   # tests/e2e/pflib.sh
 ms() { date +%s%3N; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 # CPU seconds (user + system) of a process and its threads

@@ -268,14 +268,7 @@ bed_up() {
 	bed_say "bed up in $BED_DIR: our.test mx :$BED_P_MX, submission :$BED_P_SUB, cadenced's port :$BED_P_CAD; acme.test/globex.test :$BED_P_OUT"
 }
 
-bed_wait_port() {
-	local i
-	for i in $(seq 1 50); do
-		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
+bed_wait_port() { pf_wait_port "$1"; }   # pflib.sh
 
 bed_milter_start() {
 	[ -z "$BED_MILTER_PID" ] || return 0

@@ -182,6 +182,16 @@ pf_wait_queue() {
 	return 1
 }
 
+# pf_wait_port PORT: 0 once something listens on PORT (TCP), 1 after 5 s.
+pf_wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 pf_maildir() {
 	local dir=$1 addr=$2
 	echo "$dir/mail/${addr#*@}/${addr%@*}"

@@ -127,14 +127,7 @@ die() {
 	done
 	exit "$SB_FAIL_RC"
 }
-wait_port() {
-	local i
-	for i in $(seq 1 100); do
-		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_port() { pf_wait_port "$1"; }   # tests/e2e/pflib.sh
 sb_port() {
 	local p
 	while :; do

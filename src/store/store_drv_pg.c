@@ -20,7 +20,7 @@
  * read 1/0). The first step() executes and keeps the whole result; each
  * step moves one row on.
  *
- * Transactions: a write transaction is BEGIN and then
+ * Transactions: a write transaction is BEGIN and then (one round trip)
  * pg_advisory_xact_lock(CADENCE_PG_LOCK_KEY): every write transaction of
  * every host waits for the one before it to end, as SQLite's BEGIN
  * IMMEDIATE, so that no update is lost and nobody has to retry a
@@ -269,26 +269,31 @@ static int pg_is_unique_violation(void *conn)
 static int pg_begin(void *conn, int write, struct cad_err *err)
 {
 	struct pg_conn *pc = pc_of(conn);
-	char lock[192];
+	char sql[256];
+	int locking;
 
-	if (run(pc, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") < 0) {
-		if (try_reset(pc) == 0 ||
-		    run(pc, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") < 0)
-			return cad_err_set(err, "%s: %s", pc->where, pc->msg);
-	}
-	pc->in_tx = 1;
-	if (write) {
-		/* bounded as SQLite's busy timeout; only the wait for the lock */
-		snprintf(lock, sizeof(lock), "SET LOCAL lock_timeout = '%s';"
+	/* A write transaction is BEGIN and its lock in one round trip (the
+	 * lock_timeout bounded as SQLite's busy timeout, for the wait for the
+	 * lock only); a read one, its snapshot. */
+	if (write)
+		snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = '%s';"
 			 " SELECT pg_advisory_xact_lock(%" PRId64 ");"
 			 " SET LOCAL lock_timeout = DEFAULT", PG_LOCK_TIMEOUT, CADENCE_PG_LOCK_KEY);
-		if (run(pc, lock) < 0) {
+	else
+		snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (run(pc, sql) < 0 && (try_reset(pc) == 0 || run(pc, sql) < 0)) {
+		/* BEGIN ran and the lock was not had: the transaction is open */
+		locking = PQstatus(pc->c) == CONNECTION_OK &&
+			  PQtransactionStatus(pc->c) == PQTRANS_INERROR;
+		if (locking)
 			cad_err_set(err, "%s: taking the write lock: %s", pc->where, pc->msg);
+		else
+			cad_err_set(err, "%s: %s", pc->where, pc->msg);
+		if (PQstatus(pc->c) == CONNECTION_OK && PQtransactionStatus(pc->c) != PQTRANS_IDLE)
 			(void)run(pc, "ROLLBACK");
-			pc->in_tx = 0;
-			return -1;
-		}
+		return -1;
 	}
+	pc->in_tx = 1;
 	return 0;
 }
 

@@ -63,6 +63,16 @@ static const char sql_insert[] =
 	" VALUES (?, ?, ?, ?, ?) RETURNING id";
 static const char sql_by_pattern[] =
 	"SELECT " SUPP_COLS " FROM suppressions WHERE pattern = ? AND is_domain = ?";
+/* An address and up to SUPP_DOMAINS of its domains (the domain, then each
+ * parent) in one statement: the address's entry first, then the longest
+ * (nearest) domain's, as one look-up after the other would find them.
+ * The patterns are unique: one index probe each. */
+#define SUPP_DOMAINS 8
+static const char sql_by_address[] =
+	"SELECT " SUPP_COLS " FROM suppressions"
+	" WHERE (pattern = ?1 AND is_domain = 0)"
+	" OR (is_domain = 1 AND pattern IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))"
+	" ORDER BY is_domain, length(pattern) DESC LIMIT 1";
 static const char sql_remove[] = "DELETE FROM suppressions WHERE pattern = ?";
 
 int store_suppress_add(struct store *st, struct suppression *sp, const char *actor,
@@ -201,6 +211,40 @@ static int lookup(struct store *st, const char *pattern, int is_domain,
 	return store_dberr(st, "checking the suppression list", err);
 }
 
+/* "eu.acme.test" -> "acme.test" -> "test" -> NULL. */
+static const char *next_parent(const char *d)
+{
+	d = strchr(d, '.');
+	return d ? d + 1 : NULL;
+}
+
+/* lookup() of the address and of *d (its domain) and up to SUPP_DOMAINS - 1
+ * parents at once; *d is left at the first domain not looked up (NULL
+ * when none is left). */
+static int lookup_address(struct store *st, const char *addr, const char **d,
+			  struct suppression *match, struct cad_err *err)
+{
+	store_q *s = store_stmt(st, sql_by_address, err);
+	int rc, i;
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, addr);
+	for (i = 0; i < SUPP_DOMAINS; i++) {
+		store_bind_text(s, 2 + i, *d && **d ? *d : NULL);
+		if (*d && **d)
+			*d = next_parent(*d);
+	}
+	rc = store_step(s);
+	if (rc == STORE_ROW && match)
+		read_supp(s, match);
+	store_stmt_done(s);
+	if (rc == STORE_ROW)
+		return 1;
+	if (rc == STORE_DONE)
+		return 0;
+	return store_dberr(st, "checking the suppression list", err);
+}
+
 int store_suppressed(struct store *st, const char *address, struct suppression *match,
 		     struct cad_err *err)
 {
@@ -213,13 +257,12 @@ int store_suppressed(struct store *st, const char *address, struct suppression *
 	if (address == NULL || *address == '\0')
 		return cad_err_set(err, "no address to check");
 	a = store_lower(address);
-	rc = lookup(st, a, 0, match, err);
-	/* The domain, then each parent: "eu.acme.test", "acme.test", "test". */
-	for (d = cad_addr_domain(a); rc == 0 && d && *d; ) {
+	d = cad_addr_domain(a);
+	rc = lookup_address(st, a, &d, match, err);
+	/* A domain of more than SUPP_DOMAINS labels: its shorter parents. */
+	while (rc == 0 && d && *d) {
 		rc = lookup(st, d, 1, match, err);
-		d = strchr(d, '.');
-		if (d)
-			d++;
+		d = next_parent(d);
 	}
 	free(a);
 	return rc;

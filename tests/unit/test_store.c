@@ -801,6 +801,20 @@ static void test_suppression(void **state)
 	assert_int_equal(store_suppress_remove(f->st, "competitor.test", "cli:test", T0, &err),
 			 STORE_NOTFOUND);
 	assert_non_null(strstr(err.msg, "not suppressed"));
+
+	/* The nearest domain's entry is the one found, as the look-ups one
+	 * after the other found it; and a domain of more labels than one
+	 * statement takes (8) is still caught by a far parent. */
+	add_supp(f->st, "mail.customer.test", SUPP_COMPETITOR);
+	assert_int_equal(store_suppressed(f->st, "y@eu.mail.customer.test", &m, &err), 1);
+	assert_string_equal(m.pattern, "mail.customer.test");
+	assert_int_equal(m.kind, SUPP_COMPETITOR);
+	suppression_free(&m);
+	assert_int_equal(store_suppressed(f->st, "z@a.b.c.d.e.f.g.h.i.customer.test", &m, &err), 1);
+	assert_string_equal(m.pattern, "customer.test");
+	suppression_free(&m);
+	assert_int_equal(store_suppressed(f->st, "z@a.b.c.d.e.f.g.h.i.j.k.example.test", NULL,
+					  &err), 0);
 }
 
 /* ---- holidays ---- */

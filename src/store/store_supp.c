@@ -190,25 +190,31 @@ void store_suppressions_free(struct suppression *s, size_t n)
 	free(s);
 }
 
+/* Steps a bound suppression look-up: 1 and *match filled (when match is
+ * not NULL) on a row, 0 on none, -1 on error. */
+static int found(struct store *st, store_q *s, struct suppression *match, struct cad_err *err)
+{
+	struct suppression tmp;
+	int rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	rc = store_one_row(st, s, read_supp, match ? match : &tmp,
+			   "checking the suppression list", err);
+	if (match == NULL)
+		suppression_free(&tmp);
+	return rc == 0 ? 1 : rc == STORE_NOTFOUND ? 0 : -1;
+}
+
 /* 1 and *match filled when (pattern, is_domain) is an entry, 0 if not. */
 static int lookup(struct store *st, const char *pattern, int is_domain,
 		  struct suppression *match, struct cad_err *err)
 {
 	store_q *s = store_stmt(st, sql_by_pattern, err);
-	int rc;
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, pattern);
 	store_bind_int64(s, 2, is_domain);
-	rc = store_step(s);
-	if (rc == STORE_ROW && match)
-		read_supp(s, match);
-	store_stmt_done(s);
-	if (rc == STORE_ROW)
-		return 1;
-	if (rc == STORE_DONE)
-		return 0;
-	return store_dberr(st, "checking the suppression list", err);
+	return found(st, s, match, err);
 }
 
 /* "eu.acme.test" -> "acme.test" -> "test" -> NULL. */
@@ -225,7 +231,7 @@ static int lookup_address(struct store *st, const char *addr, const char **d,
 			  struct suppression *match, struct cad_err *err)
 {
 	store_q *s = store_stmt(st, sql_by_address, err);
-	int rc, i;
+	int i;
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, addr);
@@ -234,15 +240,7 @@ static int lookup_address(struct store *st, const char *addr, const char **d,
 		if (*d && **d)
 			*d = next_parent(*d);
 	}
-	rc = store_step(s);
-	if (rc == STORE_ROW && match)
-		read_supp(s, match);
-	store_stmt_done(s);
-	if (rc == STORE_ROW)
-		return 1;
-	if (rc == STORE_DONE)
-		return 0;
-	return store_dberr(st, "checking the suppression list", err);
+	return found(st, s, match, err);
 }
 
 int store_suppressed(struct store *st, const char *address, struct suppression *match,

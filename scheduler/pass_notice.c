@@ -129,12 +129,11 @@ int pass_digests(struct sched *s, cad_time_t now, struct cad_err *err)
 		digest_text(s, u, z, dayno, tasks, nt, &body, &count);
 		if (count > 0) {
 			char day[16];
-			int added = 0;
 			char *subj = notice_text_digest_subject(
 				cal_day_format(dayno, day, sizeof(day)), count);
 			/* written only if no other cadenced wrote it meanwhile */
 			rc = store_notice_add_digest(s->store, u->id, reps[i].last_digest, subj,
-						     body.s, now, &added, err);
+						     body.s, now, NULL, err);
 			free(subj);
 		}
 		sbuf_free(&body);

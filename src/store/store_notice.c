@@ -181,9 +181,8 @@ int store_notice_add_digest(struct store *st, int64_t user_id, cad_time_t last_d
 {
 	store_q *s;
 	int64_t last = 0;
-	int rc = -1;
+	int rc = -1, mine = 0;
 
-	*added = 0;
 	if (store_begin(st, err) < 0)
 		return -1;
 	s = store_stmt(st, sql_last_digest, err);
@@ -193,14 +192,17 @@ int store_notice_add_digest(struct store *st, int64_t user_id, cad_time_t last_d
 	}
 	if (rc == 0 && last == (int64_t)last_digest) {
 		rc = store_notice_add(st, user_id, NOTICE_DIGEST, subject, body, now, NULL, err);
-		if (rc == 0)
-			*added = 1;
+		mine = rc == 0;
 	}
-	if (rc == 0 && store_commit(st, err) == 0)
+	if (rc == 0 && store_commit(st, err) == 0) {
+		if (added)
+			*added = mine;
 		return 0;
+	}
 	if (rc != 0)
 		store_rollback(st);
-	*added = 0;
+	if (added)
+		*added = 0;
 	return -1;
 }
 

@@ -74,8 +74,8 @@ int store_digest_due(struct store *st, struct digest_rep **out, size_t *n, struc
 /* Adds rep user_id's digest notice only if the rep's last digest is still
  * the one the caller decided on (last_digest, 0 = none): the check and the
  * insert are one write transaction, so that of two cadenced deciding at
- * once only one writes the day's digest. *added is 1 when this call wrote
- * it, 0 when another had. */
+ * once only one writes the day's digest. *added (added may be NULL) is
+ * 1 when this call wrote it, 0 when another had. */
 int store_notice_add_digest(struct store *st, int64_t user_id, cad_time_t last_digest,
 			    const char *subject, const char *body, cad_time_t now, int *added,
 			    struct cad_err *err);

@@ -275,12 +275,12 @@ static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct mconn *cn = conn_of(ctx);
-	struct mmsg *m = mmsg_begin(cn);
+	struct mmsg *m = mconn_msg_begin(cn);
 	const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
 	size_t n;
 
 	if (m->mc == NULL) {   /* cannot happen after startup; be safe */
-		mmsg_end(cn);
+		mconn_msg_end(cn);
 		return cn->nr_mail ? SMFIS_NOREPLY : SMFIS_ACCEPT;
 	}
 	refresh_qid(ctx, m);
@@ -449,7 +449,7 @@ static sfsistat cb_abort(SMFICTX *ctx)
 {
 	struct mconn *cn = mapi_getpriv(ctx);
 	if (cn != NULL)
-		mmsg_end(cn);
+		mconn_msg_end(cn);
 	return SMFIS_CONTINUE;
 }
 

@@ -13,7 +13,7 @@
 /* Ends the message on a final answer, so that nothing lingers after it. */
 sfsistat filter_answer_done(struct mconn *cn, sfsistat r)
 {
-	mmsg_end(cn);
+	mconn_msg_end(cn);
 	return r;
 }
 

@@ -20,7 +20,7 @@ void mconn_free(struct mconn *c)
 {
 	if (c == NULL)
 		return;
-	mmsg_end(c);
+	mconn_msg_end(c);
 	/* kept for the next connection, unless a bug left it in a transaction */
 	if (storepool_put(c->store, c->store_path) < 0)
 		cad_log(CAD_LOG_ERR, "bug: a connection ended with its store handle in a "
@@ -28,6 +28,20 @@ void mconn_free(struct mconn *c)
 	free(c->store_path);
 	free(c->helo);
 	free(c);
+}
+
+struct mmsg *mconn_msg_begin(struct mconn *c)
+{
+	mconn_msg_end(c);
+	c->msg = mmsg_new();
+	return c->msg;
+}
+
+void mconn_msg_end(struct mconn *c)
+{
+	struct mmsg *m = c->msg;
+	c->msg = NULL;
+	mmsg_free(m);
 }
 
 void mconn_set_helo(struct mconn *c, const char *helo)

@@ -36,6 +36,10 @@ struct mconn {
 
 struct mconn *mconn_new(void);
 void mconn_free(struct mconn *c);
+/* Starts the connection's next message (ending any previous one; see
+ * mmsg_new()), and ends it: c->msg is NULL afterwards. */
+struct mmsg *mconn_msg_begin(struct mconn *c);
+void mconn_msg_end(struct mconn *c);
 void mconn_set_helo(struct mconn *c, const char *helo);
 /* The store for the current message's configuration; opens it on first
  * use (never creates it: a missing database is an error, not a new one). */

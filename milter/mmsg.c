@@ -7,31 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mconn.h"
 #include "mmsg.h"
 #include "msign.h"
 #include "token.h"
 #include "storepool.h"
 
-struct mmsg *mmsg_begin(struct mconn *c)
+struct mmsg *mmsg_new(void)
 {
-	struct mmsg *m;
-	mmsg_end(c);
-	m = xcalloc(1, sizeof(*m));
+	struct mmsg *m = xcalloc(1, sizeof(*m));
 	m->mc = mconf_acquire();
 	m->qid = xstrdup("NOQUEUE");
 	m->cls = MAIL_PERSON;
 	sbuf_init(&m->body);
-	c->msg = m;
 	return m;
 }
 
-void mmsg_end(struct mconn *c)
+void mmsg_free(struct mmsg *m)
 {
-	struct mmsg *m = c->msg;
 	if (m == NULL)
 		return;
-	c->msg = NULL;
 	msign_free(m->signer);
 	for (size_t i = 0; i < m->nhdrs; i++) {
 		free(m->hdrs[i].name);

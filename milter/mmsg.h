@@ -23,7 +23,6 @@
 #include "store.h"
 #include "util.h"
 
-struct mconn;
 struct msign;
 
 struct mmsg_hdr {
@@ -88,9 +87,11 @@ struct mmsg {
 	char *auth_detail;        /* "spf=pass dkim=none dmarc=none" */
 };
 
-/* Starts a new message (ending any previous one); takes a configuration reference. */
-struct mmsg *mmsg_begin(struct mconn *c);
-void mmsg_end(struct mconn *c);
+/* A new message holding a reference to the current configuration;
+ * mmsg_free() ends it (NULL is a no-op). The connection that carries it
+ * is mconn.h's: mconn_msg_begin()/mconn_msg_end(). */
+struct mmsg *mmsg_new(void);
+void mmsg_free(struct mmsg *m);
 void mmsg_set_qid(struct mmsg *m, const char *qid);
 /* Adds a header; -1 (and hdr_overflow set) when a cap refuses it. A
  * Message-ID field is noted first in any case (mmsg_note_msgid). */

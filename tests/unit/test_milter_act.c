@@ -64,7 +64,7 @@ static void test_bare_msgid(void **state)
 static struct mmsg *message(struct mconn *cn, const char *from, const char *const *rcpts,
 			       size_t n)
 {
-	struct mmsg *m = mmsg_begin(cn);
+	struct mmsg *m = mconn_msg_begin(cn);
 	const struct mconf *mc = m->mc;
 	mmsg_set_qid(m, "QA");
 	m->from_addr = from != NULL ? xstrdup(from) : NULL;
@@ -89,14 +89,14 @@ static void test_raw_message(void **state)
 	act_raw_message(m, 1, &b);
 	assert_string_equal(b.s, "Subject: Hi\r\n\r\nbody\r\n");
 	sbuf_free(&b);
-	mmsg_end(cn);
+	mconn_msg_end(cn);
 	m = message(cn, NULL, NULL, 0);
 	mmsg_add_header(m, "Subject", "Hi");
 	sbuf_init(&b);
 	act_raw_message(m, 0, &b);
 	assert_string_equal(b.s, "Subject: Hi\r\n\r\n");
 	sbuf_free(&b);
-	mmsg_end(cn);
+	mconn_msg_end(cn);
 	mconn_free(cn);
 }
 
@@ -109,7 +109,7 @@ static void test_internal(void **state)
 	assert_true(act_internal_domain(m->mc, "x@EXAMPLE.com"));
 	assert_false(act_internal_domain(m->mc, "x@acme.example"));
 	assert_false(act_internal_domain(m->mc, "no-at-sign"));
-	mmsg_end(cn);
+	mconn_msg_end(cn);
 	mconn_free(cn);
 }
 
@@ -129,7 +129,7 @@ static void test_enroll(void **state)
 	m = message(cn, "ada@example.com", rcpts, 3);
 	m->msgid = xstrdup("rep-a1@example.com");
 	act_enroll(cn, m, NOW);
-	mmsg_end(cn);
+	mconn_msg_end(cn);
 	assert_int_equal(sfx_count_events(f->s, "enrolled", 0), 0);
 	assert_int_equal(sfx_count_events(f->s, "enroll_refused", 0), 1);
 	assert_int_equal(store_notices_pending(f->s->st, 10, &v, &n, &err), 0);
@@ -142,7 +142,7 @@ static void test_enroll(void **state)
 	m->msgid = xstrdup("rep-a1@example.com");
 	mmsg_add_header(m, "Subject", " Hello Eli");
 	act_enroll(cn, m, NOW);
-	mmsg_end(cn);
+	mconn_msg_end(cn);
 	assert_int_equal(sfx_count_events(f->s, "enrolled", 0), 1);
 	assert_true(sfx_contact_id(f->s, "eli@acme.example") > 0);
 	assert_int_equal(store_msg_get(f->s->st, "rep-a1@example.com", &sm, &err), 0);
@@ -154,7 +154,7 @@ static void test_enroll(void **state)
 	m = message(cn, NULL, rcpts, 3);
 	m->auth_authen = xstrdup("ada@example.com");
 	act_enroll(cn, m, NOW);
-	mmsg_end(cn);
+	mconn_msg_end(cn);
 	assert_int_equal(sfx_count_events(f->s, "enrolled", 0), 1);
 	assert_int_equal(sfx_count_events(f->s, "enroll_refused", 0), 1);
 	mconn_free(cn);

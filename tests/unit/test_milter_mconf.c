@@ -136,7 +136,7 @@ static void test_ctx_caps(void **state)
 	write_conf("HeaderLimit 1k\nBodyLimit 10\n");
 	mconf_install(mconf_build(conf_path, &err));
 	c = mconn_new();
-	m = mmsg_begin(c);
+	m = mconn_msg_begin(c);
 	assert_non_null(m->mc);
 	assert_string_equal(m->qid, "NOQUEUE");
 	mmsg_set_qid(m, "AB\ncd");
@@ -161,7 +161,7 @@ static void test_ctx_caps(void **state)
 	assert_string_equal(m->body.s, "1234567890");
 
 	/* a new message starts clean */
-	m = mmsg_begin(c);
+	m = mconn_msg_begin(c);
 	assert_int_equal(m->nhdrs, 0);
 	assert_false(m->hdr_overflow);
 	mconn_free(c);
@@ -178,7 +178,7 @@ static void test_ctx_count_cap(void **state)
 	write_conf("HeaderLimit 16m\n");
 	mconf_install(mconf_build(conf_path, &err));
 	c = mconn_new();
-	m = mmsg_begin(c);
+	m = mconn_msg_begin(c);
 	for (i = 0; i < MILTER_MAX_HEADERS; i++)
 		assert_int_equal(mmsg_add_header(m, "X", "y"), 0);
 	assert_int_equal(mmsg_add_header(m, "X", "y"), -1);

@@ -30,7 +30,7 @@ struct sched {
 	const char *actor;                 /* "cadenced" */
 	volatile sig_atomic_t *stop;       /* set by SIGTERM: finish the message in flight */
 	size_t batch;                      /* due enrollments taken per query */
-	struct pass_outbox *outbox;        /* messages queued for the next batch (pass_email.c) */
+	struct pass_outbox *outbox;        /* queued for the next batch (pass_email_outbox.c) */
 	/* Claims (issue 17, store_sched.h): the pass works only on due
 	 * enrollments it has claimed, under a lease of SCHED_LEASE seconds
 	 * renewed as it goes. claim_by is this process (host, pid, a random

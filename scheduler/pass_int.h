@@ -110,8 +110,8 @@ uint32_t pass_jitter_rnd(const struct cad_secret *secret, int64_t rep_id, cad_ti
 #define PASS_EV_DEFERRED "step_deferred"
 
 /* An email step: sent at once (SubmitBatch 1), or queued in s->outbox
- * and sent by pass_email_flush (see pass_email.c for the batch and why
- * its crash windows are safe). */
+ * and sent by pass_email_flush (see pass_email_outbox.c for the batch
+ * and why its crash windows are safe). */
 int pass_email_step(const struct pass_item *it, struct cad_err *err);
 /* Sends the queued batch: records, submits over one connection, applies
  * the outcomes. PASS_OK or PASS_STORE. Call it before the due enrollments

@@ -115,8 +115,21 @@ void sfx_close(struct sfx *f)
 	free(f);
 }
 
-int64_t sfx_user(struct sfx *f, const char *email, const char *tz, int send_cap,
-		 int enroll_cap)
+int sfx_setup(void **state)
+{
+	struct sfx *f = sfx_open("store");
+	*state = f;
+	return f ? 0 : -1;
+}
+
+int sfx_teardown(void **state)
+{
+	sfx_close(*state);
+	return 0;
+}
+
+static int64_t user_add(struct store *st, const char *email, const char *tz, int send_cap,
+			int enroll_cap)
 {
 	struct user u;
 	struct cad_err err;
@@ -127,10 +140,55 @@ int64_t sfx_user(struct sfx *f, const char *email, const char *tz, int send_cap,
 	u.send_cap_24h = send_cap;
 	u.enroll_cap_day = enroll_cap;
 	u.active = 1;
-	if (store_user_add(f->st, &u, "cli:test", SFX_T0, &err) != 0)
+	if (store_user_add(st, &u, "cli:test", SFX_T0, &err) != 0)
 		fail_msg("adding rep %s: %s", email, err.msg);
 	assert_true(u.id > 0);
 	return u.id;
+}
+
+int64_t sfx_user(struct sfx *f, const char *email, const char *tz, int send_cap,
+		 int enroll_cap)
+{
+	return user_add(f->st, email, tz, send_cap, enroll_cap);
+}
+
+int64_t sfx_user_in(struct store *st, const char *email)
+{
+	return user_add(st, email, "Europe/London", USER_DEFAULT_SEND_CAP,
+			USER_DEFAULT_ENROLL_CAP);
+}
+
+void sfx_fill_seq(struct sequence *q, const char *name, size_t nsteps)
+{
+	size_t i;
+	memset(q, 0, sizeof(*q));
+	q->name = xstrdup(name);
+	q->owner = xstrdup("sales-team");
+	q->days = SEQ_DAYS_BUSINESS;
+	q->window_start = 480;
+	q->window_end = 1080;
+	q->scope = SEQ_SCOPE_COMPANY;
+	q->ooo = SEQ_OOO_PAUSE;
+	q->unenroll_on_reply = 1;
+	q->unenroll_on_meeting = 1;
+	q->thread_default = 1;
+	q->active = 1;
+	q->holidays = xstrdup("us");
+	q->steps = xcalloc(nsteps, sizeof(*q->steps));
+	q->nsteps = nsteps;
+	for (i = 0; i < nsteps; i++) {
+		q->steps[i].index = (int)i + 1;
+		q->steps[i].kind = i % 2 ? STEP_CALL : STEP_EMAIL;
+		q->steps[i].delay_days = (int)i * 2;
+		q->steps[i].wait = 1;
+		q->steps[i].line = 10 + (int)i * 5;
+		if (q->steps[i].kind == STEP_EMAIL) {
+			q->steps[i].subject = xasprintf("Hello {{contact.firstname|there}} %zu", i);
+			q->steps[i].body = xstrdup("Body\n{{sender.signature}}\n");
+		} else {
+			q->steps[i].body = xstrdup("Call them");
+		}
+	}
 }
 
 int64_t sfx_contact(struct sfx *f, const char *email, const char *tz)

@@ -41,10 +41,21 @@ void sfx_fini(struct sfx *f);
 /* Heap-allocated forms, for setup/teardown state. */
 struct sfx *sfx_open(const char *name);
 void sfx_close(struct sfx *f);
+/* cmocka setup and teardown: *state is sfx_open("store"). */
+int sfx_setup(void **state);
+int sfx_teardown(void **state);
+/* A test run between them. */
+#define SFX_TEST(t) cmocka_unit_test_setup_teardown(t, sfx_setup, sfx_teardown)
 
 /* An active rep with the given zone (may be NULL) and caps; returns its id. */
 int64_t sfx_user(struct sfx *f, const char *email, const char *tz, int send_cap,
 		 int enroll_cap);
+/* An active rep "Ada Lovelace" in Europe/London with the default caps, in
+ * store st (this fixture's, or one a test opened itself); returns its id. */
+int64_t sfx_user_in(struct store *st, const char *email);
+/* Fills q (heap-allocated: sequence_free) with a sequence of nsteps steps,
+ * email and call by turns, every setting away from its default. */
+void sfx_fill_seq(struct sequence *q, const char *name, size_t nsteps);
 /* Upserts a contact (zone may be NULL); returns its id. */
 int64_t sfx_contact(struct sfx *f, const char *email, const char *tz);
 /* The id of a known contact. */

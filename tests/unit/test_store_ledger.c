@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_store_ledger.c - unit tests for the send ledger and the scheduler's
- * store calls (store_ledger.h): due enrollments, defer/advance, prepare
- * (a second prepare returns the first record), the milter's gate (once,
- * only while active and on that step), sent/retry/failed, recovery after
- * a crash (pending), task steps, and the send counts for the caps. Real
- * SQLite files in a fresh mkdtemp directory, removed afterwards. */
+/* test_store_ledger.c - unit tests for the send ledger (store_ledger.h):
+ * prepare (a second prepare returns the first record), the milter's gate
+ * (once, only while active and on that step), sent/retry/failed, a reply
+ * to end of data never read (unknown), recovery after a crash, and an old
+ * store upgraded with its ledger. A fresh store each (ledger_fixture.h). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -17,198 +16,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledger_fixture.h"
 #include "store.h"
 #include "store_fixture.h"
 #include "store_int.h"      /* store_open_version: an old file */
 #include "store_ledger.h"
-#include "store_notice.h"
 #include "store_sched.h"
 
 #define T0 SFX_T0
 
-struct fx {
-	struct sfx x;
-	int64_t rep, seq, c1, c2, c3;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-	struct step steps[3];
-
-	if (sfx_init(&f->x, "ledger") < 0) {
-		free(f);
-		return -1;
-	}
-	f->rep = sfx_user(&f->x, "rep@us.test", NULL, 500, 80);
-	memset(steps, 0, sizeof(steps));
-	steps[0].kind = STEP_EMAIL;
-	steps[0].subject = (char *)"Hi";
-	steps[0].body = (char *)"One";
-	steps[1].kind = STEP_CALL;
-	steps[1].wait = 1;
-	steps[2].kind = STEP_EMAIL;
-	steps[2].subject = (char *)"Bye";
-	steps[2].body = (char *)"Three";
-	f->seq = sfx_sequence(&f->x, "Cold", SEQ_DAYS_BUSINESS, 0, 0, steps, 3);
-	f->c1 = sfx_contact(&f->x, "ann@acme.test", NULL);
-	f->c2 = sfx_contact(&f->x, "bob@acme.test", NULL);
-	f->c3 = sfx_contact(&f->x, "cat@other.test", NULL);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	sfx_fini(&f->x);
-	free(f);
-	return 0;
-}
-
-static int64_t enroll(struct fx *f, int64_t contact_id, cad_time_t due)
-{
-	return sfx_enroll(&f->x, contact_id, f->seq, f->rep, due);
-}
-
-static int64_t prepare(struct fx *f, int64_t enr, int step, const char *msgid)
-{
-	struct sent_msg m;
-	struct cad_err err;
-	int existing = -1;
-	int64_t id;
-	memset(&m, 0, sizeof(m));
-	m.enrollment_id = enr;
-	m.step = step;
-	m.message_id = xstrdup(msgid);
-	m.token = xasprintf("tok-%s", msgid);
-	m.subject = xstrdup("Hi");
-	assert_int_equal(store_msg_prepare(f->x.st, &m, T0 + 1, &existing, &err), 0);
-	assert_int_equal(existing, 0);
-	assert_int_equal(m.state, MSG_PREPARED);
-	id = m.id;
-	sent_msg_free(&m);
-	return id;
-}
-
-static struct enrollment get_enr(struct fx *f, int64_t id)
-{
-	struct enrollment e;
-	struct cad_err err;
-	assert_int_equal(store_enrollment_get(f->x.st, id, &e, &err), 0);
-	return e;
-}
-
-static void test_due_defer_advance(void **state)
-{
-	struct fx *f = *state;
-	struct cad_err err;
-	struct enrollment_view *v;
-	struct enrollment e;
-	size_t n, before;
-	int64_t a = enroll(f, f->c1, T0 + 30);
-	int64_t b = enroll(f, f->c2, T0 + 10);
-	int64_t c = enroll(f, f->c3, T0 + 500);
-
-	assert_int_equal(store_due(f->x.st, T0 + 100, 0, &v, &n, &err), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(v[0].e.id, b);
-	assert_int_equal(v[1].e.id, a);
-	assert_string_equal(v[1].contact_email, "ann@acme.test");
-	assert_string_equal(v[1].sequence_name, "Cold");
-	assert_int_equal(v[1].nsteps, 3);
-	assert_int_equal(v[1].next_kind, STEP_EMAIL);
-	store_enrollment_views_free(v, n);
-	assert_int_equal(store_due(f->x.st, T0 + 1000, 1, &v, &n, &err), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(v[0].e.id, b);
-	store_enrollment_views_free(v, n);
-
-	/* Paused and deferred-without-time ones are not due. */
-	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, "2", "ooo", 0, "cli:test", T0, NULL,
-				     &err), 0);
-	before = sfx_count_events(&f->x, NULL, 0);
-	assert_int_equal(store_enrollment_defer(f->x.st, a, 0, &err), 0);
-	assert_int_equal(store_enrollment_defer(f->x.st, c, T0 + 2000, &err), 0);
-	assert_int_equal(sfx_count_events(&f->x, NULL, 0), before);
-	assert_int_equal(store_due(f->x.st, T0 + 1000, 0, &v, &n, &err), 0);
-	assert_int_equal(n, 0);
-	store_enrollment_views_free(v, n);
-	assert_int_equal(store_due(f->x.st, T0 + 2000, 0, &v, &n, &err), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(v[0].e.id, c);
-	store_enrollment_views_free(v, n);
-
-	/* Advance moves only from the current step. */
-	assert_int_equal(store_enrollment_advance(f->x.st, c, 2, T0 + 1, "step_skipped", "x",
-						  "cadenced", T0, &err), 0);
-	e = get_enr(f, c);
-	assert_int_equal(e.step, 1);
-	enrollment_free(&e);
-	assert_int_equal(store_enrollment_advance(f->x.st, c, 1, T0 + 3000, EV_STEP_SCHEDULED,
-						  "step 1 is a task that does not wait",
-						  "cadenced", T0, &err), 0);
-	e = get_enr(f, c);
-	assert_int_equal(e.step, 2);
-	assert_int_equal(e.next_due, T0 + 3000);
-	enrollment_free(&e);
-	/* Past the last step: finished, with the caller's event. */
-	assert_int_equal(store_enrollment_advance(f->x.st, c, 2, 0, EV_STEP_SCHEDULED, NULL,
-						  "cadenced", T0, &err), 0);
-	assert_int_equal(store_enrollment_advance(f->x.st, c, 3, 0, EV_FINISHED, "no steps left",
-						  "cadenced", T0, &err), 0);
-	e = get_enr(f, c);
-	assert_int_equal(e.state, ENR_FINISHED);
-	assert_int_equal(e.next_due, 0);
-	enrollment_free(&e);
-	assert_int_equal(sfx_count_events(&f->x, EV_FINISHED, 0), 1);
-	assert_int_equal(store_enrollment_advance(f->x.st, 999, 1, 0, EV_FINISHED, NULL, "cadenced",
-						  T0, &err), STORE_NOTFOUND);
-}
-
-/* An out-of-office pause with an end resumes by itself once the end has
- * come; a pause without an end waits for a person. */
-static void test_resume_due(void **state)
-{
-	struct fx *f = *state;
-	struct cad_err err;
-	struct enrollment e;
-	int n = -1;
-	int64_t a = enroll(f, f->c1, T0);
-	int64_t b = enroll(f, f->c2, T0);
-	char key[32];
-
-	snprintf(key, sizeof(key), "%lld", (long long)a);
-	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, key, "out of office", T0 + 500,
-				     "milter", T0, NULL, &err), 0);
-	snprintf(key, sizeof(key), "%lld", (long long)b);
-	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, key, "by hand", 0, "cli:test", T0,
-				     NULL, &err), 0);
-	assert_int_equal(store_resume_due(f->x.st, "cadenced", T0 + 499, &n, &err), 0);
-	assert_int_equal(n, 0);
-	assert_int_equal(store_resume_due(f->x.st, "cadenced", T0 + 500, &n, &err), 0);
-	assert_int_equal(n, 1);
-	e = get_enr(f, a);
-	assert_int_equal(e.state, ENR_ACTIVE);
-	assert_true(e.next_due >= T0 + 500);
-	enrollment_free(&e);
-	e = get_enr(f, b);
-	assert_int_equal(e.state, ENR_PAUSED);
-	enrollment_free(&e);
-	assert_int_equal(sfx_count_events(&f->x, EV_RESUMED, a), 1);
-	/* Nothing left to resume: a second call changes nothing. */
-	assert_int_equal(store_resume_due(f->x.st, "cadenced", T0 + 9999, &n, &err), 0);
-	assert_int_equal(n, 0);
-}
-
 static void test_prepare_and_lookups(void **state)
 {
-	struct fx *f = *state;
+	struct lfx *f = *state;
 	struct cad_err err;
 	struct sent_msg m;
 	int existing = 0;
-	int64_t a = enroll(f, f->c1, T0);
-	int64_t id = prepare(f, a, 1, "abc.1@cadence.test");
+	int64_t a = lfx_enroll(f, f->c1, T0);
+	int64_t id = lfx_prepare(f, a, 1, "abc.1@cadence.test");
 
 	/* A second prepare for the step returns the first record. */
 	memset(&m, 0, sizeof(m));
@@ -254,16 +78,16 @@ static void test_prepare_and_lookups(void **state)
 
 static void test_gate_and_sent(void **state)
 {
-	struct fx *f = *state;
+	struct lfx *f = *state;
 	struct cad_err err;
 	struct sent_msg m;
 	struct enrollment e;
 	enum gate_verdict gv;
 	char why[256];
-	int64_t a = enroll(f, f->c1, T0);
-	int64_t b = enroll(f, f->c2, T0);
-	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
-	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
+	int64_t a = lfx_enroll(f, f->c1, T0);
+	int64_t b = lfx_enroll(f, f->c2, T0);
+	int64_t ma = lfx_prepare(f, a, 1, "a1@cadence.test");
+	int64_t mb = lfx_prepare(f, b, 1, "b1@cadence.test");
 
 	assert_int_equal(store_msg_gate(f->x.st, "<x@elsewhere.test>", "Q0", T0, &gv, why,
 					sizeof(why), &err), 0);
@@ -311,14 +135,14 @@ static void test_gate_and_sent(void **state)
 	assert_int_equal(m.submitted_at, T0 + 6);
 	assert_string_equal(m.smtp_reply, "250 2.0.0 Ok: queued as 4Xy1");
 	sent_msg_free(&m);
-	e = get_enr(f, a);
+	e = lfx_enr(f, a);
 	assert_int_equal(e.step, 2);
 	assert_int_equal(e.next_due, T0 + 86400);
 	enrollment_free(&e);
 	/* A second report moves nothing. */
 	assert_int_equal(store_msg_sent(f->x.st, ma, "250 again", "4Xy1", T0 + 99999, "cadenced",
 					T0 + 7, &err), 0);
-	e = get_enr(f, a);
+	e = lfx_enr(f, a);
 	assert_int_equal(e.step, 2);
 	assert_int_equal(e.next_due, T0 + 86400);
 	enrollment_free(&e);
@@ -329,16 +153,16 @@ static void test_gate_and_sent(void **state)
 
 static void test_retry_failed(void **state)
 {
-	struct fx *f = *state;
+	struct lfx *f = *state;
 	struct cad_err err;
 	struct sent_msg m;
 	struct enrollment e;
 	enum gate_verdict gv;
 	char why[128];
-	int64_t a = enroll(f, f->c1, T0);
-	int64_t b = enroll(f, f->c2, T0);
-	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
-	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
+	int64_t a = lfx_enroll(f, f->c1, T0);
+	int64_t b = lfx_enroll(f, f->c2, T0);
+	int64_t ma = lfx_prepare(f, a, 1, "a1@cadence.test");
+	int64_t mb = lfx_prepare(f, b, 1, "b1@cadence.test");
 
 	/* 4xx after DATA: the witness is forgotten, the step is retried later. */
 	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
@@ -351,7 +175,7 @@ static void test_retry_failed(void **state)
 	assert_int_equal(m.witnessed_at, 0);
 	assert_string_equal(m.smtp_reply, "451 4.3.0 try later");
 	sent_msg_free(&m);
-	e = get_enr(f, a);
+	e = lfx_enr(f, a);
 	assert_int_equal(e.state, ENR_ACTIVE);
 	assert_int_equal(e.step, 1);
 	assert_int_equal(e.next_due, T0 + 600);
@@ -367,7 +191,7 @@ static void test_retry_failed(void **state)
 	assert_int_equal(store_msg_for_step(f->x.st, b, 1, &m, &err), 0);
 	assert_int_equal(m.state, MSG_FAILED);
 	sent_msg_free(&m);
-	e = get_enr(f, b);
+	e = lfx_enr(f, b);
 	assert_int_equal(e.state, ENR_PAUSED);
 	assert_non_null(strstr(e.reason, "550 5.1.1 no such user"));
 	enrollment_free(&e);
@@ -378,7 +202,7 @@ static void test_retry_failed(void **state)
 
 /* A second prepare of a step (what a restarted pass does) returns the
  * stored record; its state is what the ledger's table reconciles. */
-static enum msg_state reprepare(struct fx *f, int64_t enr, int64_t id)
+static enum msg_state reprepare(struct lfx *f, int64_t enr, int64_t id)
 {
 	struct sent_msg m;
 	struct cad_err err;
@@ -404,7 +228,7 @@ static enum msg_state reprepare(struct fx *f, int64_t enr, int64_t id)
  * copy (the first was witnessed). */
 static void test_unknown(void **state)
 {
-	struct fx *f = *state;
+	struct lfx *f = *state;
 	struct cad_err err;
 	struct enrollment_view *v;
 	struct sent_msg m;
@@ -412,10 +236,10 @@ static void test_unknown(void **state)
 	enum gate_verdict gv;
 	char why[128];
 	size_t n;
-	int64_t a = enroll(f, f->c1, T0);
-	int64_t b = enroll(f, f->c2, T0);
-	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
-	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
+	int64_t a = lfx_enroll(f, f->c1, T0);
+	int64_t b = lfx_enroll(f, f->c2, T0);
+	int64_t ma = lfx_prepare(f, a, 1, "a1@cadence.test");
+	int64_t mb = lfx_prepare(f, b, 1, "b1@cadence.test");
 
 	assert_int_equal(store_msg_unknown(f->x.st, ma, "end of data: connection lost", T0 + 60,
 					   T0 + 1, &err), 0);
@@ -423,7 +247,7 @@ static void test_unknown(void **state)
 	assert_int_equal(m.state, MSG_UNKNOWN);
 	assert_string_equal(msg_state_name(m.state), "unknown");
 	sent_msg_free(&m);
-	e = get_enr(f, a);
+	e = lfx_enr(f, a);
 	assert_int_equal(e.state, ENR_ACTIVE);
 	assert_int_equal(e.next_due, T0 + 60);
 	enrollment_free(&e);
@@ -557,66 +381,24 @@ static void test_upgrade_keeps_ledger(void **state)
 	sfx_fini(&x);
 }
 
-static void test_resume_rearms(void **state)
-{
-	struct fx *f = *state;
-	struct cad_err err;
-	struct sent_msg m;
-	enum gate_verdict gv;
-	char why[128];
-	int64_t a = enroll(f, f->c1, T0);
-	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
-
-	/* An out-of-office paused a while the message was on its way. */
-	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, "1", "out of office", T0 + 900,
-				     "milter", T0 + 1, NULL, &err), 0);
-	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
-					sizeof(why), &err), 0);
-	assert_int_equal(gv, GATE_REJECT);
-	assert_non_null(strstr(why, "paused (out of office)"));
-	assert_int_equal(store_msg_failed(f->x.st, ma, "550 5.7.1 gate: enrollment paused",
-					  "cadenced", T0 + 3, &err), 0);
-	/* Resumed: the step's message is armed again, and passes once. */
-	assert_int_equal(store_resume(f->x.st, SCOPE_ENROLLMENT, "1", "cadenced", T0 + 900, NULL,
-				      &err), 0);
-	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
-	assert_int_equal(m.id, ma);
-	assert_int_equal(m.state, MSG_PREPARED);
-	sent_msg_free(&m);
-	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q2", T0 + 901, &gv, why,
-					sizeof(why), &err), 0);
-	assert_int_equal(gv, GATE_ACCEPT);
-	/* A message that left is never re-armed. */
-	assert_int_equal(store_pause(f->x.st, SCOPE_ENROLLMENT, "1", "manual", 0, "cli:test",
-				     T0 + 902, NULL, &err), 0);
-	assert_int_equal(store_resume(f->x.st, SCOPE_ENROLLMENT, "1", "cli:test", T0 + 903, NULL,
-				      &err), 0);
-	assert_int_equal(store_msg_for_step(f->x.st, a, 1, &m, &err), 0);
-	assert_int_equal(m.state, MSG_WITNESSED);
-	sent_msg_free(&m);
-	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q3", T0 + 904, &gv, why,
-					sizeof(why), &err), 0);
-	assert_int_equal(gv, GATE_REJECT);
-}
-
 /* What a crash leaves in flight is found by the next pass through the due
  * index and the prepare of the same step: no separate recovery list. */
 static void test_restart_after_crash(void **state)
 {
-	struct fx *f = *state;
+	struct lfx *f = *state;
 	struct cad_err err;
 	struct enrollment_view *v;
 	struct enrollment e;
 	enum gate_verdict gv;
 	char why[128];
 	size_t n;
-	int64_t a = enroll(f, f->c1, T0);
-	int64_t b = enroll(f, f->c2, T0);
-	int64_t c = enroll(f, f->c3, T0);
-	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
-	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
+	int64_t a = lfx_enroll(f, f->c1, T0);
+	int64_t b = lfx_enroll(f, f->c2, T0);
+	int64_t c = lfx_enroll(f, f->c3, T0);
+	int64_t ma = lfx_prepare(f, a, 1, "a1@cadence.test");
+	int64_t mb = lfx_prepare(f, b, 1, "b1@cadence.test");
 
-	prepare(f, c, 1, "c1@cadence.test");
+	lfx_prepare(f, c, 1, "c1@cadence.test");
 	/* a was handed to the MTA and witnessed, then cadenced died; b was
 	 * only recorded; c's contact has unsubscribed meanwhile. */
 	assert_int_equal(store_msg_gate(f->x.st, "a1@cadence.test", "Q1", T0 + 2, &gv, why,
@@ -635,7 +417,7 @@ static void test_restart_after_crash(void **state)
 	/* Finishing a's step 3 without sending takes it off the due list. */
 	assert_int_equal(store_msg_sent(f->x.st, ma, "witnessed by the MTA before a restart", "Q1",
 					T0 + 100, "cadenced", T0 + 10, &err), 0);
-	e = get_enr(f, a);
+	e = lfx_enr(f, a);
 	assert_int_equal(e.step, 2);
 	enrollment_free(&e);
 	assert_int_equal(store_due(f->x.st, T0 + 10, 0, &v, &n, &err), 0);
@@ -644,107 +426,15 @@ static void test_restart_after_crash(void **state)
 	store_enrollment_views_free(v, n);
 }
 
-static void test_task_step(void **state)
-{
-	struct fx *f = *state;
-	struct cad_err err;
-	struct enrollment e;
-	struct task t;
-	int64_t a = enroll(f, f->c1, T0);
-	int64_t b = enroll(f, f->c2, T0);
-	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
-	int64_t mb = prepare(f, b, 1, "b1@cadence.test");
-
-	assert_int_equal(store_msg_sent(f->x.st, ma, "250", NULL, T0 + 10, "cadenced", T0, &err), 0);
-	assert_int_equal(store_msg_sent(f->x.st, mb, "250", NULL, T0 + 10, "cadenced", T0, &err), 0);
-
-	/* A call that waits: the task opens, the step leaves the due list. */
-	memset(&t, 0, sizeof(t));
-	t.enrollment_id = a;
-	t.step = 2;
-	t.kind = STEP_CALL;
-	t.due_at = T0 + 10;
-	assert_int_equal(store_task_step(f->x.st, &t, 1, 0, "cadenced", T0 + 10, &err), 0);
-	assert_true(t.id > 0);
-	assert_int_equal(t.user_id, f->rep);
-	e = get_enr(f, a);
-	assert_int_equal(e.step, 2);
-	assert_int_equal(e.next_due, 0);
-	enrollment_free(&e);
-	assert_int_equal(store_task_close(f->x.st, t.id, TASK_DONE, T0 + 500, "cli:rep", T0 + 20,
-					  &err), 0);
-	e = get_enr(f, a);
-	assert_int_equal(e.step, 3);
-	assert_int_equal(e.next_due, T0 + 500);
-	enrollment_free(&e);
-
-	/* A call that does not wait: the enrollment moves on at once. */
-	memset(&t, 0, sizeof(t));
-	t.enrollment_id = b;
-	t.step = 2;
-	t.kind = STEP_CALL;
-	assert_int_equal(store_task_step(f->x.st, &t, 0, T0 + 700, "cadenced", T0 + 10, &err), 0);
-	e = get_enr(f, b);
-	assert_int_equal(e.step, 3);
-	assert_int_equal(e.next_due, T0 + 700);
-	enrollment_free(&e);
-	assert_int_equal(sfx_count_events(&f->x, EV_TASK_CREATED, 0), 2);
-
-	memset(&t, 0, sizeof(t));
-	t.enrollment_id = 999;
-	t.step = 1;
-	assert_int_equal(store_task_step(f->x.st, &t, 1, 0, "cadenced", T0, &err), STORE_NOTFOUND);
-}
-
-static void test_send_counts(void **state)
-{
-	struct fx *f = *state;
-	struct cad_err err;
-	enum gate_verdict gv;
-	char why[64];
-	cad_time_t *times;
-	size_t n;
-	int cnt;
-	int64_t a = enroll(f, f->c1, T0);
-	int64_t b = enroll(f, f->c2, T0);
-	int64_t c = enroll(f, f->c3, T0);
-	int64_t ma = prepare(f, a, 1, "a1@cadence.test");
-
-	prepare(f, b, 1, "b1@cadence.test");
-	prepare(f, c, 1, "c1@cadence.test");
-	assert_int_equal(store_msg_sent(f->x.st, ma, "250", NULL, T0 + 10, "cadenced", T0 + 100,
-					&err), 0);
-	assert_int_equal(store_msg_gate(f->x.st, "b1@cadence.test", "Q", T0 + 50, &gv, why,
-					sizeof(why), &err), 0);
-	/* c is only prepared: not a send. */
-	assert_int_equal(store_user_sends_since(f->x.st, f->rep, T0, &times, &n, &err), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(times[0], T0 + 50);
-	assert_int_equal(times[1], T0 + 100);
-	free(times);
-	assert_int_equal(store_user_sends_since(f->x.st, f->rep, T0 + 60, &times, &n, &err), 0);
-	assert_int_equal(n, 1);
-	free(times);
-	assert_int_equal(store_domain_sends_since(f->x.st, "ACME.test", T0, &cnt, &err), 0);
-	assert_int_equal(cnt, 2);
-	assert_int_equal(store_domain_sends_since(f->x.st, "other.test", T0, &cnt, &err), 0);
-	assert_int_equal(cnt, 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_due_defer_advance, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resume_due, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prepare_and_lookups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gate_and_sent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_failed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
+		LFX_TEST(test_prepare_and_lookups),
+		LFX_TEST(test_gate_and_sent),
+		LFX_TEST(test_retry_failed),
+		LFX_TEST(test_unknown),
 		cmocka_unit_test(test_upgrade_keeps_ledger),
-		cmocka_unit_test_setup_teardown(test_resume_rearms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restart_after_crash, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_task_step, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_send_counts, setup, teardown),
+		LFX_TEST(test_restart_after_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

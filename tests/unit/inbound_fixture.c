@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "inbound_fixture.h"
+#include "policy_fixture.h"
 #include "store_holiday.h"
 #include "store_ledger.h"
 #include "token.h"
@@ -34,17 +34,7 @@ int ifx_setup(void **state)
 		return -1;
 	inbound_config_init(&f->cfg);
 	f->cfg.addrs.domain = IFX_DOMAIN;
-	{
-		/* SchedulingServices as cadence.conf's table ships it */
-		static struct cad_conf defaults;
-		static int loaded;
-		if (!loaded) {
-			conf_defaults(&defaults);
-			loaded = 1;
-		}
-		f->cfg.scheduling_services = defaults.scheduling_services;
-		f->cfg.nscheduling_services = defaults.nscheduling_services;
-	}
+	pfx_scheduling_services(&f->cfg);
 	assert_int_equal(cad_time_parse("2026-11-23T10:00:00Z", &f->now), 0);   /* a Monday */
 	f->rep = ifx_rep(f, "rep@us.test");
 	holiday_list_init(&hl);

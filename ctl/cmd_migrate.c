@@ -9,6 +9,9 @@
  * no rows. Every table is copied in one transaction of the target and
  * verified by counts and checksums, inside that transaction and again
  * after the commit on a new connection. Exit 0 only when verified.
+ * A failed migration into an SQLite file it created removes that file
+ * (and its -wal/-shm/-journal), so that a second attempt starts clean and
+ * no empty store is mistaken for a migrated one.
  *
  * A password on the command line would be seen by every user of the host
  * (ps, the shell's history): a TARGET with one is refused; libpq reads it
@@ -28,6 +31,25 @@
 #include "store_drv.h"
 
 #define USAGE "migrate --to TARGET"
+
+/* Removes the SQLite file this run created, with SQLite's companions;
+ * says so (or why not) on stderr. */
+static void remove_created(const char *target)
+{
+	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s%s", target, sfx[i]) < (int)sizeof(path))
+			(void)unlink(path);
+	}
+	if (unlink(target) == 0)
+		fprintf(stderr, "cadencectl: %s: removed the file this migration created\n",
+			target);
+	else if (errno != ENOENT)
+		fprintf(stderr, "cadencectl: %s: could not remove the file this migration "
+			"created: %s\n", target, strerror(errno));
+}
 
 /* 1 when both name the same SQLite file. */
 static int same_file(const char *a, const char *b)
@@ -117,7 +139,7 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 	struct store *from = NULL, *to = NULL;
 	struct cad_err err;
 	const char *target = NULL, *source;
-	int ch, rc = CTL_FAIL;
+	int ch, rc = CTL_FAIL, created = 0;
 
 	while ((ch = ctl_getopt(c, argc, argv, "", longopts)) != -1) {
 		switch (ch) {
@@ -160,6 +182,7 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 			ctl_fail(c, "%s", err.msg);
 		return CTL_FAIL;
 	}
+	created = !store_is_server(target) && access(target, F_OK) != 0;
 	if (open_target(c, target, &to) != 0)
 		goto out;
 	if (!c->json)
@@ -172,7 +195,11 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 			out_result(c, report_json(&rep), "%s", "");
 		else
 			report_text(&rep);
-		ctl_fail(c, "%s; nothing was copied into the target", err.msg);
+		if (strstr(err.msg, target) == NULL)
+			ctl_fail(c, "--to %s: %s; nothing was copied into the target", target,
+				 err.msg);
+		else
+			ctl_fail(c, "%s; nothing was copied into the target", err.msg);
 		goto out;
 	}
 	/* Again from a new connection: what was committed is what is there. */
@@ -206,5 +233,7 @@ int cmd_migrate(struct ctl *c, int argc, char **argv)
 out:
 	store_close(to);
 	store_close(from);
+	if (rc != CTL_OK && created)
+		remove_created(target);
 	return rc;
 }

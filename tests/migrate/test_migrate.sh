@@ -8,7 +8,9 @@
 # the target untouched): a non-empty target, a target of an older schema
 # version, the store itself, a source with a table the copy does not
 # know (control: the copy's check is live); a password in TARGET is
-# refused (exit 2) before anything is opened.
+# refused (exit 2) before anything is opened. A failed copy into a file
+# it created removes that file (a copy that fills the disk, and its
+# control without the limit); an existing empty file is kept.
 # Then, with a private PostgreSQL server (tests/lib/pgserver.sh; this part
 # is skipped with its reason when the build has no libpq or the server
 # cannot start): SQLite -> PostgreSQL -> SQLite, the round trip equal to
@@ -130,8 +132,41 @@ sqlite3 "$T/x.db" 'CREATE TABLE later_feature (id INTEGER PRIMARY KEY, x TEXT);
 rc=$?
 check "control: a source with an unknown table is refused, naming it" \
 	eval 'rc_is 1 && err_has "later_feature" && ! out_has "verified"'
-check "... and the target holds no row" \
-	[ "$(sqlite3 "$T/x2.db" 'SELECT COUNT(*) FROM users')" = 0 ]
+check "... and the file it created is removed" [ ! -e "$T/x2.db" ]
+: >"$T/x3.db"
+"$CTL" -c "$CONF" -d "$T/x.db" migrate --to "$T/x3.db" >"$T/out" 2>"$T/err"
+rc=$?
+check "an empty file given as the target is kept when the copy fails" \
+	eval 'rc_is 1 && [ -e "$T/x3.db" ] && [ "$(sqlite3 "$T/x3.db" "SELECT COUNT(*) FROM users")" = 0 ]'
+
+# A disk that fills during the copy (RLIMIT_FSIZE a little over an empty
+# store's size, SIGXFSZ ignored so that the write fails with EFBIG): exit
+# 1 naming the target, nothing half-made left behind.
+{
+	echo email,firstname,lastname,company
+	i=0
+	while [ $i -lt 3000 ]; do
+		i=$((i + 1))
+		echo "p$i@prospect$((i % 50)).test,First$i,Last$i,Company $i of a name long enough to fill pages"
+	done
+} >"$T/many.csv"
+cp "$DB" "$T/big.db"
+"$CTL" -c "$CONF" -d "$T/big.db" contact import "$T/many.csv" >/dev/null 2>&1
+"$CTL" -c "$CONF" -d "$T/empty.db" init >/dev/null 2>&1
+lim=$(($(stat -c %s "$T/empty.db") + 65536))
+python3 -c 'import os, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), int(sys.argv[1])))
+os.execv(sys.argv[2], sys.argv[2:])' "$lim" "$CTL" -c "$CONF" -d "$T/big.db" \
+	migrate --to "$T/full.db" >"$T/out" 2>"$T/err"
+rc=$?
+check "a copy that fills the disk fails (exit 1), naming the target" \
+	eval 'rc_is 1 && err_has "$T/full.db" && ! out_has "verified"'
+check "... and removes the file it created, with its -wal and -shm" \
+	eval '[ ! -e "$T/full.db" ] && [ ! -e "$T/full.db-wal" ] && [ ! -e "$T/full.db-shm" ]'
+"$CTL" -c "$CONF" -d "$T/big.db" migrate --to "$T/full.db" >"$T/out" 2>"$T/err"
+rc=$?
+check "control: the same copy without the limit succeeds" copied_ok
 
 # ---- PostgreSQL ----
 pgpart() {

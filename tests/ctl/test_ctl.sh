@@ -18,6 +18,8 @@ CTL=$B/ctl/cadencectl
 F=$S/tests/ctl
 T=$(mktemp -d "${TMPDIR:-/tmp}/cadencectl-test.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT INT TERM
+# shellcheck source=tests/lib/ctltest.sh
+. "$S/tests/lib/ctltest.sh"
 
 DB=$T/cadence.db
 CONF=$T/cadence.conf
@@ -25,59 +27,6 @@ NOW=2026-12-01T09:00:00Z
 SMALL='VP Sales – Outbound – SDR Team'
 TOKENS='Directors – Events – Field Team'
 CALLS='Champions – Reactivation – AE Team'
-
-pass=0
-failed=0
-rc=0
-
-# Runs cadencectl with the test's configuration and clock.
-ctl() {
-	"$CTL" -c "$CONF" --now "$NOW" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-}
-
-ok() {
-	pass=$((pass + 1))
-}
-
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $1"
-	echo "  exit status: $rc"
-	sed 's/^/  stdout: /' "$T/out"
-	sed 's/^/  stderr: /' "$T/err"
-}
-
-# check DESCRIPTION COMMAND...: the command (a test) must succeed, and the
-# run before it must not have drawn a sanitizer report (under
-# --enable-sanitizers a leak or undefined behaviour fails the check).
-check() {
-	d=$1
-	shift
-	if grep -qE "Sanitizer|runtime error:" "$T/err"; then
-		bad "$d (sanitizer report)"
-	elif "$@"; then
-		ok
-	else
-		bad "$d"
-	fi
-}
-
-rc_is() { [ "$rc" -eq "$1" ]; }
-out_has() { grep -qF -- "$1" "$T/out"; }
-err_has() { grep -qF -- "$1" "$T/err"; }
-out_lacks() { ! grep -qF -- "$1" "$T/out"; }
-err_empty() { [ ! -s "$T/err" ]; }
-out_lines() { [ "$(wc -l <"$T/out")" -eq "$1" ]; }
-# py EXPR [ARG...]: a Python expression over d, the JSON document on
-# stdout (the ARGs are sys.argv[2:]).
-py() {
-	e=$1
-	shift
-	python3 -c "import json,sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if ($e) else 1)" "$T/out" "$@" 2>>"$T/err"
-}
 
 if [ ! -x "$CTL" ]; then
 	echo "ctl: $CTL not built"

@@ -46,13 +46,6 @@ fix() {
 	rc=$?
 	[ "$rc" -eq 0 ] || { echo "dayfix $*: $(cat "$T/err")"; failed=$((failed + 1)); }
 }
-py() {
-	e=$1
-	shift
-	python3 -c "import json,sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if ($e) else 1)" "$T/out" "$@" 2>>"$T/err"
-}
 # why_is ID REASON TEXT: "cadencectl --json why ID" gives that key and sentence.
 why_is() {
 	ctl --json why "$1"

@@ -13,6 +13,8 @@
  *
  *   pass_email.c            one message: render -> ledger prepare ->
  *                           compose -> submit -> outcome
+ *   pass_email_job.c        a job's buffers, its message, its envelope,
+ *                           its submission (no store)
  *   pass_email_outcome.c    the attempt's outcome through the ledger's
  *                           table (src/rules/ledger.h), carried out by the
  *                           store
@@ -21,6 +23,10 @@
  *                           apply the outcomes in one transaction
  *   pass_email_submitters.c the submitter threads of a batch and the
  *                           renewal of the pass's claims meanwhile
+ *
+ * Calls go one way: pass_email.c -> outbox -> submitters -> job, and
+ * pass_email.c and the outbox -> outcome; job and outcome call none of
+ * the others (no circle between these files).
  *
  * Return values: PASS_OK, PASS_STORE or PASS_ITEM as in pass_int.h.
  */
@@ -64,20 +70,22 @@ struct pass_outbox {
 	size_t n;
 };
 
-/* pass_email.c */
+/* pass_email_job.c */
+/* A new job for the pass item it (the contact's address copied). */
+void pass_email_job_init(struct email_job *j, const struct pass_item *it);
 /* Frees what the job holds (not the job itself). */
 void pass_email_job_free(struct email_job *j);
 /* The RFC 5322 message into j->msg, with the first attempt's subject and
  * Date. 0, or -1 with cerr (the message cannot be composed). */
-int pass_email_compose(struct email_job *j, struct cad_err *cerr);
+int pass_email_job_compose(struct email_job *j, struct cad_err *cerr);
 /* The envelope: j->mail_from (the rep, or the VERP address) and j->copy
  * (RepCopy's recipient, or NULL). */
-void pass_email_envelope(struct email_job *j);
+void pass_email_job_envelope(struct email_job *j);
 /* Hands the message to the MTA: on the batch's session ss, or on a
  * connection of its own (ss NULL, or a test's scripted MTA). Touches
  * nothing but the job (a batch's submitters run it in threads). */
-void pass_email_submit(struct email_job *j, struct submit_session *ss,
-		       struct submit_result *res);
+void pass_email_job_submit(struct email_job *j, struct submit_session *ss,
+			   struct submit_result *res);
 
 /* pass_email_outcome.c */
 /* Carries out the table's move mv for the row (cur: the row as read last;

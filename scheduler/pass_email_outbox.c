@@ -179,11 +179,11 @@ int pass_email_outbox_add(struct email_job *j, struct cad_err *err)
 	struct email_job *q;
 
 	(void)err;
-	if (pass_email_compose(j, &cerr) < 0 ||
+	if (pass_email_job_compose(j, &cerr) < 0 ||
 	    pass_next_due(&it->se->seq, it->v->e.step, it->r, it->now, &j->next_due, &nerr) < 0)
 		return 0;
 	j->have_next = 1;
-	pass_email_envelope(j);
+	pass_email_job_envelope(j);
 	pass_times_add(&it->rep->sends, &it->rep->nsends, it->now);
 	if (it->v->e.bulk && it->v->e.step == 1)
 		pass_times_add(&it->rep->bulk, &it->rep->nbulk, it->now);

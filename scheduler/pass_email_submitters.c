@@ -51,7 +51,7 @@ static void *submitter_run(void *arg)
 			break;
 		j = w->ob->jobs[i];
 		if (!j->skip)
-			pass_email_submit(j, ss, &j->res);
+			pass_email_job_submit(j, ss, &j->res);
 	}
 	submit_session_close(ss);
 	return NULL;

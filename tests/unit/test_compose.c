@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_compose.c - unit tests for compose.c: every message composed is
- * parsed back with GMime and its headers, threading, List-Unsubscribe
- * forms, encodings and decoded body are checked; header injection and bad
- * inputs are refused with the field named; compose_reply_subject().
+ * test_compose.c - unit tests for compose.c's messages: every message
+ * composed is parsed back with GMime and its headers, threading,
+ * List-Unsubscribe forms, encodings and decoded body are checked; tokens
+ * survive the round trip; compose_reply_subject(). What compose.c refuses
+ * is test_compose_refuse.c's.
  */
 #include "config.h"
 
@@ -17,32 +18,16 @@
 #include <gmime/gmime.h>
 
 #include "compose.h"
+#include "compose_fixture.h"
 #include "token.h"
 #include "secret.h"
+
+#define T0 CPX_T0
 
 static const char *const refs2[] = {
 	"aaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbb@sales.example",
 	"cccccccccccccccccccccccc.dddddddddddddddd@sales.example",
 };
-
-/* 2026-11-18T11:06:40Z */
-#define T0 ((cad_time_t)1795000000)
-
-static struct compose_in base_input(void)
-{
-	struct compose_in in;
-	memset(&in, 0, sizeof(in));
-	in.from_name = "Ada Lovelace";
-	in.from_addr = "ada@sales.example";
-	in.to_name = "John Smith";
-	in.to_addr = "john@acme.test";
-	in.subject = "Quick question";
-	in.body = "Hi John,\n\nShort and plain.\n\nAda\n";
-	in.date = T0;
-	in.tz_offset_minutes = 0;
-	in.message_id = "eeeeeeeeeeeeeeeeeeeeeeee.ffffffffffffffff@sales.example";
-	return in;
-}
 
 static GMimeMessage *parse(const struct sbuf *raw)
 {
@@ -119,7 +104,7 @@ static void compose_ok(const struct compose_in *in, struct sbuf *out)
 
 static void test_plain_message(void **state)
 {
-	struct compose_in in = base_input();
+	struct compose_in in = cpx_input();
 	struct sbuf raw, again;
 	GMimeMessage *msg;
 	InternetAddressList *l;
@@ -174,7 +159,7 @@ static void test_plain_message(void **state)
 
 static void test_non_ascii(void **state)
 {
-	struct compose_in in = base_input();
+	struct compose_in in = cpx_input();
 	struct compose_header extra[] = {
 		{ "X-Cadence-Sequence", "Café – Outbound" },
 		{ "Reply-To", "ada@sales.example" },
@@ -230,7 +215,7 @@ static void test_non_ascii(void **state)
 
 static void test_long_line(void **state)
 {
-	struct compose_in in = base_input();
+	struct compose_in in = cpx_input();
 	struct sbuf raw, body;
 	GMimeMessage *msg;
 	char *text;
@@ -279,7 +264,7 @@ static void test_long_line(void **state)
 
 static void test_threading(void **state)
 {
-	struct compose_in in = base_input();
+	struct compose_in in = cpx_input();
 	struct sbuf raw;
 	GMimeMessage *msg;
 	GMimeReferences *refs;
@@ -316,7 +301,7 @@ static void test_long_ids_stay_raw(void **state)
 		"aaaaaaaaaaaaaaaaaaaaaaaa.dddddddddddddddd@a-rather-long-subdomain.of-a-long-company-domain.example",
 		"aaaaaaaaaaaaaaaaaaaaaaaa.cccccccccccccccc@a-rather-long-subdomain.of-a-long-company-domain.example",
 	};
-	struct compose_in in = base_input();
+	struct compose_in in = cpx_input();
 	struct sbuf raw;
 	GMimeMessage *msg;
 	GMimeReferences *refs;
@@ -346,7 +331,7 @@ static void test_long_ids_stay_raw(void **state)
 
 static void test_list_unsubscribe(void **state)
 {
-	struct compose_in in = base_input();
+	struct compose_in in = cpx_input();
 	struct sbuf raw;
 	GMimeMessage *msg;
 	char *v;
@@ -388,137 +373,11 @@ static void test_list_unsubscribe(void **state)
 	sbuf_free(&raw);
 }
 
-static void assert_refused(const struct compose_in *in, const char *field)
-{
-	struct sbuf out;
-	struct cad_err err;
-	sbuf_init(&out);
-	err.msg[0] = '\0';
-	assert_int_equal(compose_message(in, &out, &err), -1);
-	assert_int_equal(out.len, 0);
-	if (strstr(err.msg, field) == NULL)
-		fail_msg("error \"%s\" does not name \"%s\"", err.msg, field);
-	sbuf_free(&out);
-}
-
-static void test_injection_refused(void **state)
-{
-	static const char *const evil[] = {
-		"x\r\nBcc: victim@evil.test", "x\nBcc: victim@evil.test", "x\rBcc: y",
-	};
-	struct compose_header extra[1];
-	struct compose_in in;
-	const char *bad_refs[1];
-	size_t i;
-	(void)state;
-
-	for (i = 0; i < CAD_ARRAY_LEN(evil); i++) {
-		in = base_input();
-		in.subject = evil[i];
-		assert_refused(&in, "subject: contains a line break");
-		in = base_input();
-		in.from_name = evil[i];
-		assert_refused(&in, "from name");
-		in = base_input();
-		in.to_name = evil[i];
-		assert_refused(&in, "to name");
-		in = base_input();
-		in.from_addr = evil[i];
-		assert_refused(&in, "from address");
-		in = base_input();
-		in.to_addr = evil[i];
-		assert_refused(&in, "to address");
-		in = base_input();
-		in.message_id = evil[i];
-		assert_refused(&in, "message-id");
-		in = base_input();
-		in.in_reply_to = evil[i];
-		assert_refused(&in, "in-reply-to");
-		in = base_input();
-		bad_refs[0] = evil[i];
-		in.references = bad_refs;
-		in.nreferences = 1;
-		assert_refused(&in, "references[0]");
-		in = base_input();
-		in.unsub_mailto = evil[i];
-		assert_refused(&in, "list-unsubscribe mailto");
-		in = base_input();
-		in.unsub_url = evil[i];
-		assert_refused(&in, "list-unsubscribe url");
-		in = base_input();
-		extra[0].name = "X-Note";
-		extra[0].value = evil[i];
-		in.extra = extra;
-		in.nextra = 1;
-		assert_refused(&in, "extra header X-Note");
-		in = base_input();
-		extra[0].name = evil[i];
-		extra[0].value = "v";
-		in.extra = extra;
-		in.nextra = 1;
-		assert_refused(&in, "extra header");
-	}
-}
-
-static void test_bad_inputs_refused(void **state)
-{
-	struct compose_header extra[1];
-	struct compose_in in;
-	(void)state;
-
-	in = base_input();
-	in.to_addr = "not an address";
-	assert_refused(&in, "to address");
-	in = base_input();
-	in.to_addr = "Jo <jo@acme.test>";
-	assert_refused(&in, "to address");
-	in = base_input();
-	in.from_addr = NULL;
-	assert_refused(&in, "from address: missing");
-	in = base_input();
-	in.message_id = "<x@y>";
-	assert_refused(&in, "message-id");
-	in = base_input();
-	in.message_id = "no-at-sign";
-	assert_refused(&in, "message-id");
-	in = base_input();
-	in.subject = "bad \xc3\x28 utf-8";
-	assert_refused(&in, "subject: not valid UTF-8");
-	in = base_input();
-	in.subject = "tab\tis fine but bell\a is not";
-	assert_refused(&in, "subject: contains control character 0x07");
-	in = base_input();
-	in.body = "bad \xff body";
-	assert_refused(&in, "body: not valid UTF-8");
-	in = base_input();
-	in.body = "line one\nline two\rhidden";
-	assert_refused(&in, "body line 2: bare carriage return");
-	in = base_input();
-	in.unsub_url = "javascript:alert(1)";
-	assert_refused(&in, "list-unsubscribe url");
-	in = base_input();
-	in.tz_offset_minutes = 24 * 60;
-	assert_refused(&in, "date");
-	in = base_input();
-	in.date = -1;
-	assert_refused(&in, "date");
-	in = base_input();
-	extra[0].name = "subject";
-	extra[0].value = "second subject";
-	in.extra = extra;
-	in.nextra = 1;
-	assert_refused(&in, "extra header subject: written by cadence itself");
-	extra[0].name = "Content-Transfer-Encoding";
-	assert_refused(&in, "extra header Content-Transfer-Encoding");
-	extra[0].name = "X-Colon:";
-	assert_refused(&in, "extra header: bad character in name");
-}
-
 /* The whole chain: tokens made by token.c, put in headers by compose.c,
  * read back by a MIME parser and verified again. */
 static void test_tokens_survive(void **state)
 {
-	struct compose_in in = base_input();
+	struct compose_in in = cpx_input();
 	struct cad_secret secret;
 	struct cad_err err;
 	unsigned char nonce[TOKEN_NONCE_BYTES];
@@ -607,8 +466,6 @@ int main(void)
 		cmocka_unit_test(test_threading),
 		cmocka_unit_test(test_long_ids_stay_raw),
 		cmocka_unit_test(test_list_unsubscribe),
-		cmocka_unit_test(test_injection_refused),
-		cmocka_unit_test(test_bad_inputs_refused),
 		cmocka_unit_test(test_tokens_survive),
 		cmocka_unit_test(test_reply_subject),
 	};

@@ -31,8 +31,8 @@ echo "pg.sh: server in $PG_DIR ($PG_BIN)"
 # (store_fixture.c, milter_fixture.c) that pass on PostgreSQL.
 PG_TESTS=${PG_TESTS:-"test_store_pg test_store test_store_rep test_store_contact test_store_enroll
 	test_store_ledger test_store_due test_store_external test_store_claim test_store_copy
-	test_enroll test_enroll_mail test_enroll_project test_pass test_rules test_unsub_link
-	test_milter_factcache test_milter_filter test_milter_act"}
+	test_enroll test_enroll_mail test_enroll_project test_pass test_pass_steps test_rules
+	test_unsub_link test_milter_factcache test_milter_filter test_milter_act"}
 fails=0
 for t in $PG_TESTS; do
 	bin=$build/tests/unit/$t

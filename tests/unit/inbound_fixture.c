@@ -106,17 +106,7 @@ int64_t ifx_contact(struct ifx *f, const char *email)
 
 int64_t ifx_contact_co(struct ifx *f, const char *email, const char *company)
 {
-	struct contact c;
-	struct cad_err err;
-	int created;
-	int64_t id;
-	memset(&c, 0, sizeof(c));
-	c.email = xstrdup(email);
-	c.company = company ? xstrdup(company) : NULL;
-	assert_int_equal(store_contact_upsert(f->st, &c, f->now, &created, &err), 0);
-	id = c.id;
-	contact_free(&c);
-	return id;
+	return sfx_contact_at(f->st, email, NULL, company, f->now);
 }
 
 int64_t ifx_enroll(struct ifx *f, const char *email, int64_t seq)

@@ -193,6 +193,12 @@ void sfx_fill_seq(struct sequence *q, const char *name, size_t nsteps)
 
 int64_t sfx_contact(struct sfx *f, const char *email, const char *tz)
 {
+	return sfx_contact_at(f->st, email, tz, NULL, SFX_T0);
+}
+
+int64_t sfx_contact_at(struct store *st, const char *email, const char *tz,
+		       const char *company, cad_time_t now)
+{
 	struct contact c;
 	struct cad_err err;
 	int created;
@@ -200,7 +206,8 @@ int64_t sfx_contact(struct sfx *f, const char *email, const char *tz)
 	memset(&c, 0, sizeof(c));
 	c.email = xstrdup(email);
 	c.tz = tz ? xstrdup(tz) : NULL;
-	if (store_contact_upsert(f->st, &c, SFX_T0, &created, &err) != 0)
+	c.company = company ? xstrdup(company) : NULL;
+	if (store_contact_upsert(st, &c, now, &created, &err) != 0)
 		fail_msg("adding contact %s: %s", email, err.msg);
 	id = c.id;
 	contact_free(&c);

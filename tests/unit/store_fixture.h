@@ -58,6 +58,10 @@ int64_t sfx_user_in(struct store *st, const char *email);
 void sfx_fill_seq(struct sequence *q, const char *name, size_t nsteps);
 /* Upserts a contact (zone may be NULL); returns its id. */
 int64_t sfx_contact(struct sfx *f, const char *email, const char *tz);
+/* The same in store st at now, with a company field (zone and company
+ * may be NULL). */
+int64_t sfx_contact_at(struct store *st, const char *email, const char *tz,
+		       const char *company, cad_time_t now);
 /* The id of a known contact. */
 int64_t sfx_contact_id(struct sfx *f, const char *email);
 /* An active sequence with the given rules and steps (copied by the store). */

@@ -34,11 +34,7 @@ wanted=${*:-$all}
 bed_trap
 BED_REPS=$E2E_REPS
 BED_CONTACTS=$E2E_CONTACTS
-if e2e_milter_has store_msg_gate; then
-	BED_SIGN_ALL=no     # sequence mail is signed because it is sequence mail
-else
-	BED_SIGN_ALL=yes    # today's milter signs all outbound mail of our.test
-fi
+BED_SIGN_ALL=no     # sequence mail is signed because it is sequence mail
 echo "e2e: setting up the bed (two Postfix instances on loopback, cadence-milter, the store)"
 echo "     elapsed  simulated time       event"
 if ! bed_up || ! e2e_world; then

@@ -5,10 +5,10 @@
 #
 # Each scen_N prints its steps on the timeline and returns 0 (passed),
 # 1 (an assertion failed: each one says what it expected and what it saw)
-# or 77 (skipped; E2E_SKIP_REASON says why). A scenario that needs a part
-# of cadence-milter that is not built yet is skipped, never passed: the
-# probe (e2e_milter_has) looks for the library function that part calls in
-# the milter binary, and the assertions then check the behaviour.
+# or 77 (skipped; E2E_SKIP_REASON says why: a tool the bed needs is
+# missing). Every part of cadence-milter a scenario needs is built: a
+# scenario never skips for a missing feature (it fails), so that a rename
+# or a regression cannot turn into a silent skip.
 #
 # Scenarios share one bed but not their data: each has its own rep, its
 # own contacts and its own stretch of simulated time (cadenced --once
@@ -55,13 +55,6 @@ e2e_eq() {
 }
 e2e_skip() { E2E_SKIP_REASON=$*; return 77; }
 e2e_result() { [ "$E2E_FAILS" = 0 ]; }
-
-# e2e_milter_has SYMBOL: the milter binary calls this libcadence function
-# (the probe for a milter feature that another change is adding).
-e2e_milter_has() {
-	command -v nm > /dev/null 2>&1 || return 1
-	nm "$BED_MILTER" 2>/dev/null | grep -qE "[TtU] $1\$"
-}
 
 # ---- common set-up ----
 
@@ -321,8 +314,6 @@ scen_1() {
 # Company scope: wes and yan work at acme.test; wes replies from his mail
 # client. The reply reaches the rep unchanged, both enrollments stop.
 scen_2() {
-	e2e_milter_has inbound_handle ||
-		{ e2e_skip "cadence-milter does not act on inbound mail yet (it does not call inbound_handle)"; return; }
 	local t0=2027-01-12T14:00:00Z rep=eve@our.test f1 sent got
 	e2e_rep "$t0" "$rep" "Eve Example" UTC
 	e2e_contacts "$t0" "wes@acme.test,Wes,Ortiz,Acme,UTC,demo" "yan@acme.test,Yan,Ito,Acme,UTC,demo" || return 1
@@ -360,10 +351,6 @@ scen_2() {
 # RCPT by the slow port) when the contact's reply arrives: the milter
 # rejects the step at end of data; the contact never gets it.
 scen_3() {
-	e2e_milter_has store_msg_gate ||
-		{ e2e_skip "cadence-milter has no sequence-mail gate yet (it does not call store_msg_gate)"; return; }
-	e2e_milter_has inbound_handle ||
-		{ e2e_skip "cadence-milter does not act on inbound mail yet (it does not call inbound_handle)"; return; }
 	local t0=2027-01-19T14:00:00Z rep=ivy@our.test a=zoe@globex.test f1 msg pid i
 	e2e_rep "$t0" "$rep" "Ivy Example" UTC
 	e2e_contacts "$t0" "$a,Zoe,Park,Globex,UTC,demo" || return 1
@@ -406,8 +393,6 @@ scen_3() {
 # after (Tue 2 Feb); the call is due then, and step 3 two business days
 # later (Thu 4 Feb).
 scen_4() {
-	e2e_milter_has inbound_handle ||
-		{ e2e_skip "cadence-milter does not act on inbound mail yet (it does not call inbound_handle)"; return; }
 	local t0=2027-01-26T10:00:00Z rep=fay@our.test a=xia@globex.test f1 msg f3 created
 	e2e_rep "$t0" "$rep" "Fay Example" UTC
 	e2e_contacts "$t0" "$a,Xia,Chen,Globex,UTC,demo" || return 1
@@ -446,8 +431,6 @@ scen_4() {
 
 # ---- scenario 5: a mailbox that does not exist ----
 scen_5() {
-	e2e_milter_has inbound_handle ||
-		{ e2e_skip "cadence-milter does not act on inbound mail (bounces) yet (it does not call inbound_handle)"; return; }
 	local t0=2027-02-09T10:00:00Z rep=gus@our.test a=nobody@acme.test n
 	e2e_rep "$t0" "$rep" "Gus Example" UTC
 	e2e_contacts "$t0" "$a,No,Body,Acme,UTC,demo" || return 1
@@ -504,8 +487,6 @@ scen_6a() {
 # The contact's client mails the List-Unsubscribe mailto: address; the
 # milter consumes it (nobody receives it).
 scen_6b() {
-	e2e_milter_has inbound_handle ||
-		{ e2e_skip "cadence-milter does not consume mail to the unsubscribe address yet (it does not call inbound_handle)"; return; }
 	local t0=2027-03-16T10:00:00Z rep=cleo@our.test a=una@acme.test f1 to msg
 	e2e_rep "$t0" "$rep" "Cleo Example" UTC
 	e2e_contacts "$t0" "$a,Una,Lind,Acme,UTC,demo" || return 1
@@ -536,8 +517,6 @@ scen_6b() {
 # gets the mail with no header naming it; the enrollment exists, hal's
 # message was step 1 and the next email step threads to it.
 scen_7() {
-	e2e_milter_has enroll_one ||
-		{ e2e_skip "cadence-milter does not enroll by address yet (it does not call enroll_one)"; return; }
 	local rep=hal@our.test a=abe@acme.test seqn=e2e-inbound enr t0 f f3
 	t0=$(date -u +%Y-%m-%dT%H:00:00Z)
 	sed -e "s/^name *=.*/name = $seqn/" "$E2E_SEQ_FILE" > "$BED_DIR/enroll.seq"
@@ -579,8 +558,6 @@ scen_7() {
 
 # ---- scenario 8: a meeting is booked ----
 scen_8() {
-	e2e_milter_has inbound_handle ||
-		{ e2e_skip "cadence-milter does not act on inbound mail yet (it does not call inbound_handle)"; return; }
 	local t0=2027-01-12T09:00:00Z rep=jo@our.test a=bea@globex.test msg
 	e2e_rep "$t0" "$rep" "Jo Example" UTC
 	e2e_contacts "$t0" "$a,Bea,Moss,Globex,UTC,demo" || return 1
@@ -611,8 +588,6 @@ scen_8() {
 # carried all 20 and on a fast machine they were through before the kill
 # (CI saw a single kill on 2026-12-07).
 scen_9() {
-	e2e_milter_has store_msg_gate ||
-		{ e2e_skip "cadence-milter records no witness yet (it does not call store_msg_gate): a restart cannot know what Postfix already has"; return; }
 	local t0=2027-02-16T10:00:00Z rep=dan@our.test i k list="" kills=0 r dup=0 lost=0 n ids
 	e2e_rep "$t0" "$rep" "Dan Example" UTC
 	for i in $(seq -w 1 20); do
@@ -773,8 +748,6 @@ e2e_zone_add() {
 }
 
 scen_11() {
-	e2e_milter_has inbound_calendar_service ||
-		{ e2e_skip "cadence-milter does not read booking tools' mail yet (no inbound_calendar_service)"; return; }
 	local t0=2027-02-02T14:00:00Z rep=kai@our.test msg a n0
 	e2e_zone_add calendly.com google.com || return 1
 	e2e_rep "$t0" "$rep" "Kai Example" UTC
@@ -847,8 +820,6 @@ scen_11() {
 # Then quin replies: quin and rui (same sequence, same rep, same
 # company) are unenrolled; sol (other sequence) and tom (other rep) go on.
 scen_12() {
-	e2e_milter_has inbound_calendar_service ||
-		{ e2e_skip "cadence-milter has the old company scope (no inbound_calendar_service)"; return; }
 	local t0=2027-02-09T14:00:00Z rep=lou@our.test rep2=max@our.test seq2 f1 msg a n0
 	seq2="Inbound follow-up, company scope 2 (e2e)"
 	sed -e "s/^name *=.*/name = $seq2/" -e 's/^scope *=.*/scope = company/' \

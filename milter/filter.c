@@ -9,7 +9,8 @@
  *
  *   step (negotiated)      what is decided there
  *   -------------------    ------------------------------------------------
- *   negotiate              no CONNECT, DATA or unknown-command callbacks;
+ *   negotiate              no CONNECT, DATA (but over TCP: filter_set_tcp)
+ *                          or unknown-command callbacks;
  *                          no replies to HELO, MAIL, RCPT or each header
  *                          (SMFIP_NR_*: the MTA sends them on without
  *                          waiting, so a message costs one round trip,
@@ -140,6 +141,12 @@ void filter_set_spf(struct spf_checker *c)
 }
 
 static const char *clock_file;
+static int over_tcp;     /* filter_set_tcp() */
+
+void filter_set_tcp(int on)
+{
+	over_tcp = on;
+}
 
 void filter_set_clock_file(const char *path)
 {
@@ -228,7 +235,9 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct mconn *cn = mconn_new();
-	const unsigned long no_steps = SMFIP_NOCONNECT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	/* DATA answered over TCP: filter_set_tcp() says why */
+	const unsigned long no_steps = SMFIP_NOCONNECT | SMFIP_NOUNKNOWN |
+				       (over_tcp ? 0 : SMFIP_NODATA);
 	const unsigned long opts = SMFIP_NR_HDR | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
 				   SMFIP_SKIP | SMFIP_HDR_LEADSPC;
 	(void)f2;

@@ -82,6 +82,20 @@ static void test_negotiate(void **state)
 	assert_true(r.proto_flags & SMFIP_NR_MAIL);
 	assert_true(r.proto_flags & SMFIP_SKIP);
 	assert_true(r.proto_flags & SMFIP_HDR_LEADSPC);
+	assert_true(r.proto_flags & SMFIP_NODATA);     /* a unix socket: no DATA step */
+	replay_result_free(&r);
+
+	/* over TCP the DATA step is asked for (filter.h: Nagle on the MTA's
+	 * side), and the message is treated the same */
+	filter_set_tcp(1);
+	run(&e, PERSON, &r);
+	filter_set_tcp(0);
+	assert_true(r.negotiated);
+	assert_false(r.proto_flags & SMFIP_NODATA);
+	assert_true(r.proto_flags & SMFIP_NOCONNECT);
+	assert_true(r.proto_flags & SMFIP_NR_HDR);
+	assert_int_equal(r.answer, SMFIS_ACCEPT);
+	assert_string_equal(r.stage, "eoh");
 	replay_result_free(&r);
 }
 

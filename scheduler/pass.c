@@ -147,50 +147,6 @@ static int cache_rep(struct sched *s, struct pass_cache *c, int64_t id, cad_time
 	return PASS_OK;
 }
 
-void pass_times_add(cad_time_t **v, size_t *n, cad_time_t t)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = t;
-}
-
-int pass_pause(struct sched *s, int64_t enrollment_id, const char *reason, cad_time_t now,
-	       struct cad_err *err)
-{
-	cad_log(CAD_LOG_WARN, "enrollment %lld paused: %s", (long long)enrollment_id, reason);
-	return store_enrollment_pause(s->store, enrollment_id, reason, 0, s->actor, now, NULL,
-				      err) < 0 ? PASS_STORE : PASS_OK;
-}
-
-int pass_next_due(const struct sequence *seq, int step, const struct cal_rules *r,
-		  cad_time_t from, cad_time_t *due, struct cad_err *err)
-{
-	return rules_step_due(r, seq, step, from, due, err);
-}
-
-/* The milter's witness time (the MTA took it then, not when a restart
- * noticed), kept within [record created, now]. The witness is stamped by
- * another process, possibly on another host: a clock ahead of the pass's
- * must not push the sequence into the future (nothing would be due until
- * that clock's time), nor one behind make it earlier than the record. */
-cad_time_t pass_witness_time(const struct sent_msg *m, cad_time_t now)
-{
-	cad_time_t t = m->witnessed_at;
-	if (t <= 0 || t > now)
-		return now;
-	if (m->created_at > 0 && t < m->created_at)
-		return m->created_at;
-	return t;
-}
-
-char *pass_contact_display(const struct contact *c)
-{
-	if (c->firstname && c->lastname)
-		return xasprintf("%s %s", c->firstname, c->lastname);
-	if (c->firstname)
-		return xstrdup(c->firstname);
-	return NULL;
-}
-
 /* An enrollment that failed for a reason of its own (PASS_ITEM): paused
  * with the reason, and its rep told by a notice (sent by this pass's
  * pass_notices). -1 only on a store error. */
@@ -201,7 +157,7 @@ static int item_failed(struct sched *s, const struct enrollment_view *v, const c
 	int rc;
 
 	stats->failed++;
-	rc = pass_pause(s, v->e.id, reason, now, err);
+	rc = pass_step_pause(s, v->e.id, reason, now, err);
 	if (rc == PASS_OK && v->e.user_id > 0) {
 		struct notice_text t;   /* the words: src/mail/notice_text.c */
 		notice_text_paused(&t, v->e.id, v->contact_email, v->sequence_name, reason);

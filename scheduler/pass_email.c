@@ -107,7 +107,7 @@ static int step_render(struct email_job *j, int *done, struct cad_err *err)
 	t.state = TASK_OPEN;
 	t.due_at = it->now;
 	t.note = xasprintf("Fill in the missing data for %s, then resume: %s", it->ct->email, why);
-	rc = pass_pause(it->s, it->v->e.id, why, it->now, err);
+	rc = pass_step_pause(it->s, it->v->e.id, why, it->now, err);
 	if (rc == PASS_OK && store_task_add(it->s->store, &t, it->s->actor, it->now, err) < 0)
 		rc = PASS_STORE;
 	free(t.note);

@@ -76,7 +76,7 @@ int pass_email_job_compose(struct email_job *j, struct cad_err *cerr)
 			return -1;
 		}
 	}
-	to_name = pass_contact_display(it->ct);
+	to_name = pass_step_contact_display(it->ct);
 	memset(&in, 0, sizeof(in));
 	in.from_name = it->rep->user.name;
 	in.from_addr = it->rep->user.email;

@@ -34,7 +34,7 @@
  * same as a crash.
  * The next step of a batched message counts from the pass's now, also
  * when it is reconciled after its attempt (the witness was stamped during
- * this pass, and pass_witness_time keeps it within [created, now]).
+ * this pass, and pass_step_witness_time keeps it within [created, now]).
  */
 #include "config.h"
 
@@ -180,13 +180,13 @@ int pass_email_outbox_add(struct email_job *j, struct cad_err *err)
 
 	(void)err;
 	if (pass_email_job_compose(j, &cerr) < 0 ||
-	    pass_next_due(&it->se->seq, it->v->e.step, it->r, it->now, &j->next_due, &nerr) < 0)
+	    pass_step_next_due(&it->se->seq, it->v->e.step, it->r, it->now, &j->next_due, &nerr) < 0)
 		return 0;
 	j->have_next = 1;
 	pass_email_job_envelope(j);
-	pass_times_add(&it->rep->sends, &it->rep->nsends, it->now);
+	pass_step_times_add(&it->rep->sends, &it->rep->nsends, it->now);
 	if (it->v->e.bulk && it->v->e.step == 1)
-		pass_times_add(&it->rep->bulk, &it->rep->nbulk, it->now);
+		pass_step_times_add(&it->rep->bulk, &it->rep->nbulk, it->now);
 	if (s->outbox == NULL)
 		s->outbox = xcalloc(1, sizeof(*s->outbox));
 	ob = s->outbox;

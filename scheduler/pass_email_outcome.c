@@ -62,7 +62,7 @@ static int mark_sent(struct email_job *j, const char *reply, const char *queue_i
 	/* A queued job's next due time was computed when it was queued (and
 	 * its send counted against the limits then). */
 	if (!j->have_next &&
-	    pass_next_due(&it->se->seq, it->v->e.step, it->r, from, &next, &nerr) < 0) {
+	    pass_step_next_due(&it->se->seq, it->v->e.step, it->r, from, &next, &nerr) < 0) {
 		/* Sent, but the next step cannot be computed: record the send;
 		 * the caller pauses the enrollment with the reason. */
 		item = 1;
@@ -72,9 +72,9 @@ static int mark_sent(struct email_job *j, const char *reply, const char *queue_i
 			   err) < 0)
 		return PASS_STORE;
 	if (it != NULL) {
-		pass_times_add(&it->rep->sends, &it->rep->nsends, it->now);
+		pass_step_times_add(&it->rep->sends, &it->rep->nsends, it->now);
 		if (it->v->e.bulk && it->v->e.step == 1)
-			pass_times_add(&it->rep->bulk, &it->rep->nbulk, it->now);
+			pass_step_times_add(&it->rep->bulk, &it->rep->nbulk, it->now);
 	}
 	if (item)
 		return cad_err_set(err, "step %d: %s", j->step + 1, nerr.msg), PASS_ITEM;
@@ -138,7 +138,7 @@ int pass_email_outcome_apply(struct email_job *j, struct ledger_move mv, enum le
 				 ? xstrdup("witnessed by the MTA before a restart")
 				 : xasprintf("witnessed by the MTA; this attempt: %s: %s",
 					     ledger_event_name(ev), reply ? reply : "");
-		rc = mark_sent(j, detail, cur->queue_id, pass_witness_time(cur, j->now), err);
+		rc = mark_sent(j, detail, cur->queue_id, pass_step_witness_time(cur, j->now), err);
 		free(detail);
 		if (rc != PASS_STORE) {
 			j->stats->reconciled++;

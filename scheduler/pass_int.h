@@ -56,21 +56,23 @@ struct pass_item {
 	struct sched_stats *stats;
 };
 
+/* pass_step.c: what the pass's loop and its steps share. */
+
 /* Pauses an enrollment that cannot go on by itself, with the reason
  * (event "paused"). PASS_OK or PASS_STORE. */
-int pass_pause(struct sched *s, int64_t enrollment_id, const char *reason, cad_time_t now,
-	       struct cad_err *err);
+int pass_step_pause(struct sched *s, int64_t enrollment_id, const char *reason,
+		    cad_time_t now, struct cad_err *err);
 /* When the step after `step` is due, counted from `from`; 0 when the
  * enrollment has no further step. 0, or -1 with err (a calendar problem:
  * the item's, PASS_ITEM). */
-int pass_next_due(const struct sequence *seq, int step, const struct cal_rules *r,
-		  cad_time_t from, cad_time_t *due, struct cad_err *err);
+int pass_step_next_due(const struct sequence *seq, int step, const struct cal_rules *r,
+		       cad_time_t from, cad_time_t *due, struct cad_err *err);
 /* When a witnessed message was sent: the witness time kept within
  * [record created, now]. */
-cad_time_t pass_witness_time(const struct sent_msg *m, cad_time_t now);
+cad_time_t pass_step_witness_time(const struct sent_msg *m, cad_time_t now);
 /* "First Last", "First" or NULL. Caller frees. */
-char *pass_contact_display(const struct contact *c);
-void pass_times_add(cad_time_t **v, size_t *n, cad_time_t t);
+char *pass_step_contact_display(const struct contact *c);
+void pass_step_times_add(cad_time_t **v, size_t *n, cad_time_t t);
 
 /* Claims (pass_claim.c, issue 17): all no-ops when s->claim_by is "". */
 int pass_claims_on(const struct sched *s);

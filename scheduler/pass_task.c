@@ -29,7 +29,7 @@ int pass_task_step(const struct pass_item *it, struct cad_err *err)
 	rr.zone = it->rep->zone;
 	if (rr.zone == NULL || cal_next_open(&rr, it->now, &due, &terr) < 0)
 		due = it->now;
-	if (!step->wait && pass_next_due(&it->se->seq, v->e.step, it->r, it->now, &next, err) < 0)
+	if (!step->wait && pass_step_next_due(&it->se->seq, v->e.step, it->r, it->now, &next, err) < 0)
 		return PASS_ITEM;
 	sbuf_init(&note);
 	if (step->body && tmpl_render(step->body, &ctx, &note, &terr) < 0) {

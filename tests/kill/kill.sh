@@ -360,7 +360,8 @@ retry = sum(1 for e in fev if "temporary failure" in (e.get("detail") or ""))
 fail = len(fev) - retry
 rej = len(ctl("events", "--type", "gate_rejected", "--limit", "100000"))
 wit = len(ctl("events", "--type", "step_witnessed", "--limit", "100000"))
-# store_msg_sent's reply text when the pass finds the witness (pass_email.c):
+# store_msg_sent's reply text when the pass finds the witness
+# (scheduler/pass_email_outcome.c):
 # "witnessed by the MTA before a restart" (the row as found) or "witnessed
 # by the MTA; this attempt: ..." (a lost reply, the gate's refusal).
 recon = sum(1 for e in ev if "witnessed by the MTA" in (e.get("detail") or ""))

@@ -207,7 +207,7 @@ static void run_session(const char *script, const struct want *w, size_t n, cons
 			fail_msg("transaction %zu (%c): ledger action %s, want %s", i + 1, script[i],
 				 ledger_action_name(mv.action), ledger_action_name(w[i].action));
 		if (r.status == SUBMIT_ACCEPTED) {
-			char q[16];
+			char q[32];   /* "Q" and a size_t's 20 digits */
 			snprintf(q, sizeof(q), "Q%zu", i + 1);
 			assert_non_null(r.queue_id);
 			assert_string_equal(r.queue_id, q);   /* its own reply, not another's */

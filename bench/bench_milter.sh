@@ -11,6 +11,10 @@
 # 127.0.0.1 port and its own smtpd_milters), one smtp-sink, the milters:
 #
 #   none          no milter
+#   null-unix     bench/nullmilter (when built): a milter negotiated as
+#                 cadence-milter is over a unix socket that decides
+#                 nothing and lets every message go at the end of its
+#                 headers: the floor for "not ours" with cadence's shape
 #   cad-unix-not  cadence-milter, unix socket, mail not ours (outbound mail
 #                 of a rep that is not sequence mail, SignAllOutbound no:
 #                 looked at, passed unsigned)
@@ -67,6 +71,7 @@ B=${CADENCE_BUILDDIR:-$(pwd)}
 S=${CADENCE_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 CTL=$B/ctl/cadencectl
 MILTER=$B/milter/cadence-milter
+NULLM=$B/bench/nullmilter
 SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 : "${BENCH_MSGS:=2000}"
@@ -135,6 +140,7 @@ if [ -n "${BENCH_OLD:-}" ]; then
 	CAD_CONFIGS="$CAD_CONFIGS old-unix-not old-inet-not old-unix-sign old-inet-sign"
 fi
 CONFIGS="none $CAD_CONFIGS"
+[ -x "$NULLM" ] && CONFIGS="none null-unix $CAD_CONFIGS"
 [ -n "$OPENDKIM" ] && CONFIGS="$CONFIGS dkim-unix dkim-inet"
 if [ -n "${BENCH_CONFIGS:-}" ]; then
 	# a subset (none is always measured: the ratios are to it)
@@ -255,6 +261,15 @@ if [ -n "$OPENDKIM" ]; then
 	wait_sock "$T/run/dkim.sock" && wait_port "$P_DKIM" || die "opendkim did not start"
 fi
 
+# ---- the null milter: the protocol's own cost ----
+if [ -x "$NULLM" ]; then
+	"$NULLM" "local:$T/run/null.sock" >>"$T/null-unix.log" 2>&1 &
+	MPID[null-unix]=$!
+	PIDS="$PIDS $!"
+	wait_sock "$T/run/null.sock" || die "nullmilter did not start"
+	chmod 666 "$T/run/null.sock"      # made by root; Postfix connects as postfix
+fi
+MSOCK[null-unix]="unix:$T/run/null.sock"
 MSOCK[dkim-unix]="unix:$T/run/dkim.sock"
 MSOCK[dkim-inet]="inet:127.0.0.1:$P_DKIM"
 

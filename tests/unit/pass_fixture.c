@@ -152,31 +152,41 @@ static void fake_submit(const char *url, const char *mail_from, const char *rcpt
 	res->queue_id = xstrdup(qid);
 }
 
-int passfx_setup(void **state)
+void passfx_sched_init(struct sched *s, struct store *st, volatile sig_atomic_t *stop,
+		       void (*submit)(const char *url, const char *mail_from,
+				      const char *rcpt, const char *msg, size_t len,
+				      const struct submit_opts *opts,
+				      struct submit_result *res))
 {
 	static const char key[] = "test-secret-0123456789abcdefghijklmnop";
-	struct passfx *f = xcalloc(1, sizeof(*f));
 	struct cad_err err;
+
+	conf_defaults(&s->conf);
+	free(s->conf.domain);
+	s->conf.domain = xstrdup("cadence.our.test");
+	free(s->conf.submit_url);
+	s->conf.submit_url = xstrdup("smtp://127.0.0.1:9");
+	s->conf.spacing_seconds = 0;
+	s->conf.spacing_jitter = 0;
+	s->store = st;
+	s->actor = "cadenced";
+	s->stop = stop;
+	s->batch = 100;
+	s->submit = submit;
+	if (secret_set(&s->secret, key, sizeof(key) - 1, &err) < 0)
+		fail_msg("secret: %s", err.msg);
+}
+
+int passfx_setup(void **state)
+{
+	struct passfx *f = xcalloc(1, sizeof(*f));
 	struct step steps[2];
 
 	if (sfx_init(&f->x, "pass") < 0) {
 		free(f);
 		return -1;
 	}
-	conf_defaults(&f->s.conf);
-	free(f->s.conf.domain);
-	f->s.conf.domain = xstrdup("cadence.our.test");
-	free(f->s.conf.submit_url);
-	f->s.conf.submit_url = xstrdup("smtp://127.0.0.1:9");
-	f->s.conf.spacing_seconds = 0;
-	f->s.conf.spacing_jitter = 0;
-	f->s.store = f->x.st;
-	f->s.actor = "cadenced";
-	f->s.stop = &f->stop;
-	f->s.batch = 100;
-	f->s.submit = fake_submit;
-	if (secret_set(&f->s.secret, key, sizeof(key) - 1, &err) < 0)
-		fail_msg("secret: %s", err.msg);
+	passfx_sched_init(&f->s, f->x.st, &f->stop, fake_submit);
 	f->rep = sfx_user(&f->x, "rep@our.test", "UTC", 100000, 100000);
 	memset(steps, 0, sizeof(steps));
 	steps[0].kind = STEP_EMAIL;

@@ -61,6 +61,14 @@ struct passfx {
 /* The milter's gate at end of message: 1 accepted (witnessed), 0 refused,
  * -1 not ours. */
 int passfx_gate(const char *msgid, const char *qid, cad_time_t now);
+/* s as the pass tests run it on store st: Domain cadence.our.test,
+ * SubmitURL a closed port, no spacing, batches of 100, a test secret,
+ * actor "cadenced"; submit and stop as given. Asserts the secret took. */
+void passfx_sched_init(struct sched *s, struct store *st, volatile sig_atomic_t *stop,
+		       void (*submit)(const char *url, const char *mail_from,
+				      const char *rcpt, const char *msg, size_t len,
+				      const struct submit_opts *opts,
+				      struct submit_result *res));
 int passfx_setup(void **state);
 int passfx_teardown(void **state);
 /* A test with the fixture's setup and teardown. */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cadenced.h"
+#include "pass_fixture.h"
 #include "store_fixture.h"
 #include "store_ledger.h"
 
@@ -53,29 +54,14 @@ struct fx {
 
 static int setup(void **state)
 {
-	static const char key[] = "test-secret-0123456789abcdefghijklmnop";
 	struct fx *f = xcalloc(1, sizeof(*f));
-	struct cad_err err;
 	struct step st;
 
 	if (sfx_init(&f->x, "unsub_link") < 0) {
 		free(f);
 		return -1;
 	}
-	conf_defaults(&f->s.conf);
-	free(f->s.conf.domain);
-	f->s.conf.domain = xstrdup("cadence.our.test");
-	free(f->s.conf.submit_url);
-	f->s.conf.submit_url = xstrdup("smtp://127.0.0.1:9");
-	f->s.conf.spacing_seconds = 0;
-	f->s.conf.spacing_jitter = 0;
-	f->s.store = f->x.st;
-	f->s.actor = "cadenced";
-	f->s.stop = &f->stop;
-	f->s.batch = 100;
-	f->s.submit = catch_submit;
-	if (secret_set(&f->s.secret, key, sizeof(key) - 1, &err) < 0)
-		fail_msg("secret: %s", err.msg);
+	passfx_sched_init(&f->s, f->x.st, &f->stop, catch_submit);
 	f->rep = sfx_user(&f->x, "rep@our.test", "UTC", 100000, 100000);
 	memset(&st, 0, sizeof(st));
 	st.index = 1;

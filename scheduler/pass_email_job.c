@@ -102,7 +102,7 @@ int pass_email_job_compose(struct email_job *j, struct cad_err *cerr)
 	return rc;
 }
 
-char *pass_rep_copy(const char *pattern, const char *rep_email)
+char *pass_email_job_rep_copy(const char *pattern, const char *rep_email)
 {
 	const char *at, *p;
 	struct sbuf b;
@@ -144,7 +144,7 @@ void pass_email_job_envelope(struct email_job *j)
 	}
 	if (j->mail_from == NULL)
 		j->mail_from = xstrdup(it->rep->user.email);
-	j->copy = pass_rep_copy(s->conf.rep_copy, it->rep->user.email);
+	j->copy = pass_email_job_rep_copy(s->conf.rep_copy, it->rep->user.email);
 }
 
 /* Hands the message to the MTA: on the batch's session, or on a

@@ -128,7 +128,7 @@ void pass_email_drop(struct sched *s);
 /* The rep's copy recipient for RepCopy `pattern` ("yes": %l+cadence-sent@%d;
  * "no" or NULL: none) and the rep's address; NULL when there is none or
  * the rep's address has no @. Pure; caller frees. */
-char *pass_rep_copy(const char *pattern, const char *rep_email);
+char *pass_email_job_rep_copy(const char *pattern, const char *rep_email);
 int pass_task_step(const struct pass_item *it, struct cad_err *err);
 /* Mail to the reps: today's digests, then the pending notices. 0 or -1
  * (a store error). */

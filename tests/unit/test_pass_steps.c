@@ -32,22 +32,22 @@ static void test_rep_copy(void **state)
 	struct passfx *f = *state;
 	char *a;
 	(void)f;
-	a = pass_rep_copy("yes", "rep@our.test");
+	a = pass_email_job_rep_copy("yes", "rep@our.test");
 	assert_string_equal(a, "rep+cadence-sent@our.test");
 	free(a);
-	a = pass_rep_copy("YES", "Zoe.Ada@Sales.Example");
+	a = pass_email_job_rep_copy("YES", "Zoe.Ada@Sales.Example");
 	assert_string_equal(a, "Zoe.Ada+cadence-sent@Sales.Example");
 	free(a);
-	a = pass_rep_copy("sent-%l@copies.%d", "ada@sales.example");
+	a = pass_email_job_rep_copy("sent-%l@copies.%d", "ada@sales.example");
 	assert_string_equal(a, "sent-ada@copies.sales.example");
 	free(a);
-	a = pass_rep_copy("archive+%a%%x@arch.example", "ada@sales.example");
+	a = pass_email_job_rep_copy("archive+%a%%x@arch.example", "ada@sales.example");
 	assert_string_equal(a, "archive+ada@sales.example%x@arch.example");
 	free(a);
-	assert_null(pass_rep_copy("no", "rep@our.test"));
-	assert_null(pass_rep_copy(NULL, "rep@our.test"));
-	assert_null(pass_rep_copy("yes", "no-at-sign"));
-	assert_null(pass_rep_copy("yes", "@our.test"));
+	assert_null(pass_email_job_rep_copy("no", "rep@our.test"));
+	assert_null(pass_email_job_rep_copy(NULL, "rep@our.test"));
+	assert_null(pass_email_job_rep_copy("yes", "no-at-sign"));
+	assert_null(pass_email_job_rep_copy("yes", "@our.test"));
 }
 
 static void test_rep_copy_in_pass(void **state)

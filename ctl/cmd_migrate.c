@@ -32,23 +32,18 @@
 
 #define USAGE "migrate --to TARGET"
 
-/* Removes the SQLite file this run created, with SQLite's companions;
- * says so (or why not) on stderr. */
+/* Removes the SQLite store this run created (store_file_remove); says so,
+ * or why not, on stderr. */
 static void remove_created(const char *target)
 {
-	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
-	char path[PATH_MAX];
+	struct cad_err err;
 
-	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		if (snprintf(path, sizeof(path), "%s%s", target, sfx[i]) < (int)sizeof(path))
-			(void)unlink(path);
-	}
-	if (unlink(target) == 0)
+	if (store_file_remove(target, &err) == 0)
 		fprintf(stderr, "cadencectl: %s: removed the file this migration created\n",
 			target);
-	else if (errno != ENOENT)
-		fprintf(stderr, "cadencectl: %s: could not remove the file this migration "
-			"created: %s\n", target, strerror(errno));
+	else
+		fprintf(stderr, "cadencectl: could not remove the file this migration "
+			"created: %s\n", err.msg);
 }
 
 /* 1 when both name the same SQLite file. */

@@ -52,6 +52,13 @@ enum store_flags {
  * to create, chown or check the permissions of. */
 int store_is_server(const char *database);
 
+/* Removes the SQLite store file path with its -wal, -shm and -journal
+ * files (a store the caller made and must not leave half-made; no handle
+ * may be open on it). 0 when the store file is gone (or was never
+ * there); -1 with err naming the file that could not be removed. A
+ * server database is refused (-1): it has no file. */
+int store_file_remove(const char *path, struct cad_err *err);
+
 /* Whether this connection may read, insert and delete rows in every table
  * of the store and take its write lock (the daemons' rights; for a
  * PostgreSQL role, "cadencectl doctor"). Nothing is written: the probes

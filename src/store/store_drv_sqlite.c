@@ -66,13 +66,16 @@ static void perm_tighten(const char *path)
 	(void)chmod(path, sb.st_mode & 07770);
 }
 
+/* A store's files: the database, then SQLite's write-ahead log and its
+ * shared-memory index. */
+static const char *const lite_files[] = { "", "-wal", "-shm" };
+
 /* Creates the store file 0640 (exactly: the umask could only narrow it,
  * fchmod makes it so) unless it exists; then tightens the store, its
  * -wal and -shm. In-memory stores have no file. (The descriptor closed
  * here is of a file this call created: no handle can hold locks on it.) */
 static int perm_prepare(const char *path, int create, struct cad_err *err)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm" };
 	size_t i;
 
 	if (strcmp(path, ":memory:") == 0)
@@ -89,11 +92,37 @@ static int perm_prepare(const char *path, int create, struct cad_err *err)
 		if (errno != EEXIST)
 			return cad_err_set(err, "store: %s: %s", path, strerror(errno));
 	}
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		char *p = xasprintf("%s%s", path, sfx[i]);
+	for (i = 0; i < sizeof(lite_files) / sizeof(lite_files[0]); i++) {
+		char *p = xasprintf("%s%s", path, lite_files[i]);
 		perm_tighten(p);
 		free(p);
 	}
+	return 0;
+}
+
+/* unlink(path SUFFIX); 0 when it is gone or was never there. */
+static int remove_one(const char *path, const char *suffix, struct cad_err *err)
+{
+	char *p = xasprintf("%s%s", path, suffix);
+	int rc = 0;
+
+	if (unlink(p) < 0 && errno != ENOENT)
+		rc = cad_err_set(err, "store: %s: %s", p, strerror(errno));
+	free(p);
+	return rc;
+}
+
+int store_file_remove(const char *path, struct cad_err *err)
+{
+	size_t i = sizeof(lite_files) / sizeof(lite_files[0]);
+
+	if (store_is_server(path) || strcmp(path, ":memory:") == 0)
+		return cad_err_set(err, "store: %s: not a store file", path);
+	if (remove_one(path, "-journal", err) < 0)
+		return -1;
+	while (i-- > 0)        /* the companions first, the store file last */
+		if (remove_one(path, lite_files[i], err) < 0)
+			return -1;
 	return 0;
 }
 

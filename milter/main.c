@@ -352,8 +352,7 @@ int main(int argc, char **argv)
 	if (sockopt_nodelay_listener(mc->conf.socket, &err) < 0)
 		cad_log(CAD_LOG_WARN, "%s: replies may stall on Nagle's algorithm", err.msg);
 	/* ... and the MTA's own writes must not wait on it either (filter.h) */
-	filter_set_tcp(strncmp(mc->conf.socket, "inet:", 5) == 0 ||
-		       strncmp(mc->conf.socket, "inet6:", 6) == 0);
+	filter_set_tcp(sockopt_spec_tcp(mc->conf.socket));
 	if (socket_handover(mc->conf.socket, mc->conf.user_id, &err) != 0) {
 		cad_log(CAD_LOG_ERR, "%s", err.msg);
 		return EX_NOPERM;

@@ -75,6 +75,12 @@ static int set_one(int fd, int *count, struct cad_err *err)
 	return 0;
 }
 
+int sockopt_spec_tcp(const char *spec)
+{
+	int family = 0;
+	return spec_port(spec, &family) != 0;
+}
+
 int sockopt_nodelay_listener(const char *spec, struct cad_err *err)
 {
 	int family = 0, port, count = 0;

@@ -35,6 +35,10 @@
  * (0 for a unix socket), -1 when none was found or on error. */
 int sockopt_nodelay_listener(const char *spec, struct cad_err *err);
 
+/* 1 when the Socket setting spec is a TCP one (inet: or inet6:, even with
+ * a bad port), 0 for a unix socket or anything else. */
+int sockopt_spec_tcp(const char *spec);
+
 /* 1 when fd (a TCP socket) has TCP_NODELAY set, 0 when not, -1 when it
  * cannot be read. */
 int sockopt_nodelay_get(int fd);

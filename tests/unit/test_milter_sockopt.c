@@ -91,6 +91,13 @@ static void test_nodelay_specs(void **state)
 	/* nothing listens there: found none, said so */
 	assert_int_equal(sockopt_nodelay_listener("inet:1@127.0.0.1", &err), -1);
 	assert_non_null(strstr(err.msg, "not found"));
+	/* which specs are TCP (filter_set_tcp) */
+	assert_int_equal(sockopt_spec_tcp("inet:8891@127.0.0.1"), 1);
+	assert_int_equal(sockopt_spec_tcp("inet6:8891@[::1]"), 1);
+	assert_int_equal(sockopt_spec_tcp("inet:@127.0.0.1"), 1);
+	assert_int_equal(sockopt_spec_tcp("local:/run/x.sock"), 0);
+	assert_int_equal(sockopt_spec_tcp("unix:/run/x.sock"), 0);
+	assert_int_equal(sockopt_spec_tcp("/run/x.sock"), 0);
 }
 
 int main(void)

@@ -18,6 +18,11 @@
 # for the other targets) tunes it for quick local runs; SKIP_DISTCHECK=1
 # runs a plain -Werror `make check` instead of the distcheck.
 set -eu
+# Debian's own directories first: the build and the tests use the packages
+# install-deps.sh installs, not tools a user put earlier on PATH (a pyenv
+# shim is another Python, and starts ~17 processes for each python3).
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+export PATH
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 

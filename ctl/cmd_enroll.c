@@ -11,7 +11,7 @@
  * contact (address only; templates then use their fallbacks).
  *
  * Then the mail the rep already sent in the rolling 24 h is weighed
- * against the new first steps (enroll_check.h): when some of them must
+ * against the new first steps (enroll_cap.h): when some of them must
  * wait for the rep's cap, a warning says how many and until when, in the
  * rep's zone. It warns, never refuses: cadenced holds those steps until
  * the cap frees, and nothing is lost (a projected day over the cap is
@@ -27,10 +27,8 @@
 #include "ctlcsv.h"
 #include "cal.h"
 #include "enroll.h"
-#include "enroll_check.h"
+#include "enroll_cap.h"
 #include "out.h"
-#include "ratelimit.h"
-#include "store_sched.h"
 
 #define USAGE "enroll --sequence NAME --as REP (ADDRESS... | --csv FILE.csv)"
 
@@ -86,66 +84,23 @@ static int ensure_contact(struct ctl *c, const char *addr)
 	return 0;
 }
 
-static int is_new(const int64_t *ids, size_t n, int64_t id)
-{
-	size_t i;
-	for (i = 0; i < n; i++)
-		if (ids[i] == id)
-			return 1;
-	return 0;
-}
-
 /* The rolling 24 h already spent against the new first steps (ids): a
  * warning on standard error, and "capWarning" in o (null when none). */
 static void cap_note(struct ctl *c, const struct user *u, const int64_t *ids, size_t nids,
 		     const char *single, json_t *o)
 {
-	struct enr_filter f;
-	struct enrollment_view *v = NULL;
-	struct enroll_check_item *items = NULL;
-	struct enroll_check chk;
-	struct cad_err err;
-	cad_time_t *sends = NULL;
-	size_t nsends = 0, nv = 0, n = 0, i;
-	const struct cal_zone *z;
+	struct cad_err err = { "" };
 	struct sbuf text;
 
 	sbuf_init(&text);
-	memset(&f, 0, sizeof(f));
-	f.user = u->email;
-	f.state = ENR_ACTIVE;
-	z = cal_zone_get(u->tz && *u->tz ? u->tz : "UTC", &err);
-	if (z == NULL)
-		z = cal_zone_get("UTC", &err);
-	if (nids == 0 || z == NULL ||
-	    store_user_sends_since(c->st, u->id, c->now - LIMITS_DAY, &sends, &nsends, &err) < 0 ||
-	    store_enrollments(c->st, &f, &v, &nv, &err) < 0) {
-		if (nids > 0)   /* the enrollments stand; only the note is missing */
-			fprintf(stderr, "cadencectl: %s: warning: cannot weigh the last 24 h: %s\n",
-				c->cmd, err.msg);
-		goto out;
-	}
-	items = xcalloc(nv ? nv : 1, sizeof(*items));
-	for (i = 0; i < nv; i++) {
-		const struct enrollment *e = &v[i].e;
-		if (v[i].next_kind != STEP_EMAIL || e->next_due == 0 ||
-		    e->next_due >= c->now + LIMITS_DAY || e->step > v[i].nsteps)
-			continue;
-		items[n].due = e->next_due;
-		items[n].order = e->id;
-		items[n].is_new = is_new(ids, nids, e->id);
-		n++;
-	}
-	enroll_check_cap(sends, nsends, u->send_cap_24h, items, n, c->now, &chk);
-	enroll_check_text(&chk, z, c->now, nids == 1 ? single : NULL, &text);
-	if (text.len > 0 && !c->json)
+	if (enroll_cap_note(c->st, u, ids, nids, single, c->now, &text, &err) < 0)
+		/* the enrollments stand; only the note is missing */
+		fprintf(stderr, "cadencectl: %s: warning: cannot weigh the last 24 h: %s\n",
+			c->cmd, err.msg);
+	else if (text.len > 0 && !c->json)
 		fprintf(stderr, "cadencectl: %s: warning: %s\n", c->cmd, text.s);
-out:
 	out_set(o, "capWarning", text.len > 0 ? json_string(text.s) : json_null());
 	sbuf_free(&text);
-	free(items);
-	free(sends);
-	store_enrollment_views_free(v, nv);
 }
 
 int cmd_enroll(struct ctl *c, int argc, char **argv)

@@ -26,6 +26,7 @@
 
 #include "api_int.h"
 #include "enroll.h"
+#include "enroll_cap.h"
 #include "store_page.h"
 
 /* The owner's rep id when the owner is a rep's address. */
@@ -325,10 +326,22 @@ static void enroll(struct api_call *c, const char *contact_key, const char *seq_
 		goto out_seq;
 	}
 	v = xcalloc(1, sizeof(*v));
-	if (store_page_enrollment_get(c->st, res.enrollment_id, v, &err) != 0)
+	if (store_page_enrollment_get(c->st, res.enrollment_id, v, &err) != 0) {
 		api_store_error(c, &err);
-	else
-		api_reply(c, 200, enrollment_hs(v, 0));
+	} else {
+		/* As cadencectl enroll warns: step 1 held behind the rep's
+		 * rolling 24 h (enroll_cap.h); null when nothing waits. */
+		json_t *o = enrollment_hs(v, 0);
+		struct sbuf note;
+		sbuf_init(&note);
+		if (enroll_cap_note(c->st, &rep, &res.enrollment_id, 1, ct.email, c->req->now,
+				    &note, &err) < 0)   /* the enrollment stands; no note */
+			cad_log(CAD_LOG_WARN, "api: enrollment %lld: cannot weigh the last 24 h: %s",
+				(long long)res.enrollment_id, err.msg);
+		api_set(o, "capWarning", note.len > 0 ? json_string(note.s) : json_null());
+		sbuf_free(&note);
+		api_reply(c, 200, o);
+	}
 	store_enrollment_views_free(v, 1);
 out_seq:
 	sequence_free(&s);

@@ -11,17 +11,8 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "cal_fixture.h"   /* T() and assert_time(): ISO times, failing on a bad one */
 #include "ratelimit.h"
-
-static cad_time_t T(const char *iso)
-{
-	cad_time_t t;
-	if (cad_time_parse(iso, &t) != 0)
-		fail_msg("bad ISO time in test: %s", iso);
-	return t;
-}
-
-#define assert_time(got, iso) assert_int_equal((got), T(iso))
 
 static void test_rolling_edges(void **state)
 {

@@ -48,6 +48,7 @@ int enroll_cap_note(struct store *st, const struct user *u, const int64_t *ids, 
 	memset(&f, 0, sizeof(f));
 	f.user = u->email;
 	f.state = ENR_ACTIVE;
+	f.due_before = now + LIMITS_DAY;   /* the only ones the rule weighs */
 	if (store_user_sends_since(st, u->id, now - LIMITS_DAY, &sends, &nsends, err) < 0)
 		return -1;
 	if (store_enrollments(st, &f, &v, &nv, err) < 0) {

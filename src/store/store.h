@@ -236,6 +236,7 @@ struct enr_filter {
 	const char *sequence;    /* name */
 	const char *user;        /* rep address */
 	int state;               /* enum enr_state, or -1 for any */
+	cad_time_t due_before;   /* 0 = any; else only those with a next_due before it */
 };
 int store_enrollments(struct store *st, const struct enr_filter *f,
 		      struct enrollment_view **out, size_t *n, struct cad_err *err);

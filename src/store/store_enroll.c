@@ -242,6 +242,7 @@ static const char sql_views[] =
 	" AND (CAST(?3 AS TEXT) IS NULL OR q.name = ?3)"
 	" AND (CAST(?4 AS TEXT) IS NULL OR u.email = ?4)"
 	" AND (CAST(?5 AS TEXT) IS NULL OR e.state = ?5)"
+	" AND (CAST(?6 AS BIGINT) IS NULL OR e.next_due < ?6)"
 	" ORDER BY e.id";
 
 int store_enrollments(struct store *st, const struct enr_filter *f,
@@ -258,6 +259,7 @@ int store_enrollments(struct store *st, const struct enr_filter *f,
 		store_bind_text(s, 4, user);
 		store_bind_text(s, 5, (f && f->state >= 0)
 				       ? enr_state_name((enum enr_state)f->state) : NULL);
+		store_bind_time(s, 6, f ? f->due_before : 0);
 	}
 	free(contact);
 	free(user);

@@ -237,6 +237,16 @@ static void test_since_and_views(void **state)
 	assert_int_equal(n, 1);
 	store_enrollment_views_free(v, n);
 	ef.contact = NULL;
+	/* due_before: only those due before it (all three are due at T0) */
+	ef.due_before = T0 + 1;
+	assert_int_equal(store_enrollments(f->x.st, &ef, &v, &n, &err), 0);
+	assert_int_equal(n, 3);
+	store_enrollment_views_free(v, n);
+	ef.due_before = T0;
+	assert_int_equal(store_enrollments(f->x.st, &ef, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	store_enrollment_views_free(v, n);
+	ef.due_before = 0;
 	ef.state = ENR_PAUSED;
 	assert_int_equal(store_enrollments(f->x.st, &ef, &v, &n, &err), 0);
 	assert_int_equal(n, 0);

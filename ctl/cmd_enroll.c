@@ -25,7 +25,6 @@
 
 #include "ctl.h"
 #include "ctlcsv.h"
-#include "cal.h"
 #include "enroll.h"
 #include "enroll_cap.h"
 #include "out.h"

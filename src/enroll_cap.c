@@ -58,8 +58,8 @@ int enroll_cap_note(struct store *st, const struct user *u, const int64_t *ids, 
 	items = xcalloc(nv ? nv : 1, sizeof(*items));
 	for (i = 0; i < nv; i++) {
 		const struct enrollment *e = &v[i].e;
-		if (v[i].next_kind != STEP_EMAIL || e->next_due == 0 ||
-		    e->next_due >= now + LIMITS_DAY || e->step > v[i].nsteps)
+		/* the query bounds next_due (set, within 24 h) */
+		if (v[i].next_kind != STEP_EMAIL || e->step > v[i].nsteps)
 			continue;
 		items[n].due = e->next_due;
 		items[n].order = e->id;

@@ -3,9 +3,10 @@
  * enroll_cap.h - the warning a rep gets when enrolling while the mail
  * already sent in the rolling 24 h will hold some new first steps behind
  * the rep's cap (the rule is enroll_check.h; this reads what it needs
- * from the store). Every way of enrolling gives it: cadencectl enroll on
- * standard error and as "capWarning", the API's enroll answer as
- * "capWarning".
+ * from the store). Where a rep enrolls and is answered at once, it is
+ * said: cadencectl enroll on standard error and as "capWarning", the
+ * API's enroll answer as "capWarning". (Enrolling by mail has no new
+ * first step to hold: the rep's own message is step 1.)
  *
  * Guarantees: reads only (the enrollments stand whatever it says); the
  * text is in the rep's words and zone (UTC when the rep has none or an
